@@ -1,0 +1,16 @@
+// Shared jest settings for every project. Each project has up to three configs, as in twentyhq/twenty:
+//   jest.config.ts              unit tests (*.spec.ts): pure logic, no I/O, mocks allowed
+//   jest.integration.config.ts  integration tests (*.int-spec.ts): real Postgres and Kafka
+//   e2e/jest.config.ts          end-to-end (*.e2e-spec.ts): the four services as separate processes
+const { pathsToModuleNameMapper } = require('ts-jest');
+const { compilerOptions } = require('./tsconfig.base.json');
+
+module.exports = {
+  testEnvironment: 'node',
+  transform: {
+    '^.+\\.ts$': ['ts-jest', { tsconfig: '<rootDir>/tsconfig.spec.json' }],
+  },
+  moduleFileExtensions: ['ts', 'js', 'json'],
+  moduleNameMapper: pathsToModuleNameMapper(compilerOptions.paths, { prefix: '<rootDir>/../../' }),
+  clearMocks: true,
+};

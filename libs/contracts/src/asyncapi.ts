@@ -1,0 +1,62 @@
+import { z } from 'zod';
+import { TOPICS, TopicName } from './topics';
+
+/**
+ * Builds the AsyncAPI 3.0 document from the topic contracts, so the document can never drift from the
+ * schemas the services validate with. `npm run docs:asyncapi` writes it to docs/asyncapi.json and a
+ * unit test fails if the committed file differs.
+ */
+export function buildAsyncApiDocument(version: string): Record<string, unknown> {
+  const channels: Record<string, unknown> = {};
+  const operations: Record<string, unknown> = {};
+  const messages: Record<string, unknown> = {};
+  for (const name of Object.keys(TOPICS) as TopicName[]) {
+    const topic = TOPICS[name];
+    const messageName = name.replace(/[^A-Za-z0-9]+/g, '_');
+    messages[messageName] = {
+      name: messageName,
+      contentType: 'application/json',
+      summary: topic.description,
+      headers: {
+        type: 'object',
+        properties: {
+          'x-correlation-id': { type: 'string', description: 'Correlation id carried from the originating request or event.' },
+          'x-event-type': { type: 'string', description: 'The envelope type, for routing without parsing the body.' },
+          'x-producer': { type: 'string', description: 'The service that produced the message.' },
+        },
+      },
+      payload: z.toJSONSchema(topic.schema, { io: 'input', unrepresentable: 'any' }),
+      bindings: { kafka: { key: { type: 'string', description: topic.key } } },
+    };
+    channels[messageName] = {
+      address: name,
+      description: `${topic.description} Key: ${topic.key}. Producer: ${topic.producer}. Consumers: ${topic.consumers.join(', ')}.`,
+      messages: { [messageName]: { $ref: `#/components/messages/${messageName}` } },
+    };
+    operations[`publish_${messageName}`] = {
+      action: 'send',
+      channel: { $ref: `#/channels/${messageName}` },
+      summary: `${topic.producer} publishes to ${name}`,
+    };
+    operations[`consume_${messageName}`] = {
+      action: 'receive',
+      channel: { $ref: `#/channels/${messageName}` },
+      summary: `${topic.consumers.join(', ')} consume ${name}`,
+    };
+  }
+  return {
+    asyncapi: '3.0.0',
+    info: {
+      title: 'slidecharge topics',
+      version,
+      description:
+        'Kafka topics of slidecharge. Every message value is UTF-8 JSON; events slidecharge produces use the envelope {eventId, type, schemaVersion, occurredAt, producer, correlationId, data}. Messages that fail their schema go to slidecharge.dead-letter.v1.',
+    },
+    servers: {
+      local: { host: '127.0.0.1:9092', protocol: 'kafka', description: 'single-node broker from scripts/kafka.sh' },
+    },
+    channels,
+    operations,
+    components: { messages },
+  };
+}

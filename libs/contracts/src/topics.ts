@@ -1,0 +1,79 @@
+import { z } from 'zod';
+import { CaseEvent } from './case-events';
+import { ChargeEvent } from './charge-events';
+import { DeadLetter } from './dead-letter';
+import { QcEvent } from './qc-events';
+import { ScanEvent, ScannerMiddlewareEvent } from './scan-events';
+
+/**
+ * Every Kafka topic slidecharge uses, with its key and payload schema: the single definition that
+ * producers, consumers, the AsyncAPI document and the tests all read. The compiler checks topic names
+ * and payload types at every publish and subscribe.
+ */
+export const TOPICS = {
+  'lis.case-events.v1': {
+    description: 'Case created, updated or cancelled in the LIS; each event carries the whole case (latest version wins).',
+    key: 'accessionNumber',
+    producer: 'accession',
+    consumers: ['billing'],
+    schema: CaseEvent,
+  },
+  'scanner.ingress.v1': {
+    description: 'Raw scanner-middleware events, produced directly by middleware that speaks Kafka. Validated and de-duplicated by scanner-events.',
+    key: 'slideBarcode',
+    producer: 'scanner middleware (external)',
+    consumers: ['scanner-events'],
+    schema: ScannerMiddlewareEvent,
+  },
+  'scan.events.v1': {
+    description: 'Normalized scan started / completed / failed events, one per middleware event after de-duplication.',
+    key: 'slideBarcode',
+    producer: 'scanner-events',
+    consumers: ['qc', 'billing'],
+    schema: ScanEvent,
+  },
+  'qc.results.v1': {
+    description: 'Image-quality verdict for each completed scan, with the checks and reasons.',
+    key: 'slideBarcode',
+    producer: 'qc',
+    consumers: ['billing'],
+    schema: QcEvent,
+  },
+  'billing.charges.v1': {
+    description: 'Digitization charges (0753T and siblings) for billing systems. chargeId is stable: drop repeats by it.',
+    key: 'accessionNumber',
+    producer: 'billing',
+    consumers: ['billing systems (external)'],
+    schema: ChargeEvent,
+  },
+  'slidecharge.dead-letter.v1': {
+    description: 'Messages a consumer could not take, with the reason and the original bytes.',
+    key: 'source topic/partition/offset',
+    producer: 'any consumer',
+    consumers: ['operators'],
+    schema: DeadLetter,
+  },
+} as const satisfies Record<string, TopicDefinition>;
+
+export interface TopicDefinition {
+  description: string;
+  key: string;
+  producer: string;
+  consumers: readonly string[];
+  schema: z.ZodType;
+}
+
+export type TopicName = keyof typeof TOPICS;
+/** The payload type of a topic, as producers write it (input) and consumers read it (output). */
+export type TopicMessage<T extends TopicName> = z.output<(typeof TOPICS)[T]['schema']>;
+export type TopicMessageInput<T extends TopicName> = z.input<(typeof TOPICS)[T]['schema']>;
+
+export const TOPIC_NAMES = Object.keys(TOPICS) as TopicName[];
+export const DEAD_LETTER_TOPIC = 'slidecharge.dead-letter.v1' satisfies TopicName;
+
+/** Headers set on every message slidecharge produces. */
+export const HEADERS = {
+  correlationId: 'x-correlation-id',
+  eventType: 'x-event-type',
+  producer: 'x-producer',
+} as const;
