@@ -1,0 +1,141 @@
+import { randomUUID } from 'node:crypto';
+import { Kafka, logLevel } from 'kafkajs';
+import { Pool } from 'pg';
+import { DEAD_LETTER_TOPIC, DeadLetter } from '@slidecharge/contracts';
+import { TopicReader, testEnv } from '@slidecharge/testing';
+import { buildEvent, createLogger, KafkaBus, markConsumed, OutboxRelay, RunInTransaction, SqlExecutor, writeOutbox } from '../src';
+
+/**
+ * The messaging lib against the real broker and database: outbox relay, inbox de-duplication and the
+ * dead-letter path. Uses a scratch schema so it owns its tables.
+ */
+const schema = 'messaging_test';
+const { databaseUrl, kafkaBrokers } = testEnv();
+const pool = new Pool({ connectionString: databaseUrl });
+const logger = createLogger('messaging-test', 'warn');
+
+/** A SqlExecutor over one pg client, as a Prisma transaction client would be. */
+const executor = (client: { query: Pool['query'] }): SqlExecutor => ({
+  $queryRawUnsafe: async <T>(q: string, ...v: unknown[]) => (await client.query(q, v)).rows as T,
+  $executeRawUnsafe: async (q: string, ...v: unknown[]) => (await client.query(q, v)).rowCount ?? 0,
+});
+const transaction: RunInTransaction = async (fn) => {
+  const client = await pool.connect();
+  try {
+    await client.query('BEGIN');
+    const result = await fn(executor(client));
+    await client.query('COMMIT');
+    return result;
+  } catch (e) {
+    await client.query('ROLLBACK');
+    throw e;
+  } finally {
+    client.release();
+  }
+};
+
+let bus: KafkaBus;
+let reader: TopicReader;
+
+beforeAll(async () => {
+  await pool.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE; CREATE SCHEMA ${schema};
+    CREATE TABLE ${schema}.outbox (id uuid PRIMARY KEY, seq bigserial UNIQUE, topic text NOT NULL, key text NOT NULL,
+      payload jsonb NOT NULL, headers jsonb NOT NULL, created_at timestamptz NOT NULL DEFAULT now(), published_at timestamptz,
+      attempts int NOT NULL DEFAULT 0, last_error text);
+    CREATE TABLE ${schema}.consumed_event (consumer text, event_id text, topic text NOT NULL, consumed_at timestamptz NOT NULL DEFAULT now(),
+      PRIMARY KEY (consumer, event_id));`);
+  bus = new KafkaBus({ brokers: kafkaBrokers.split(','), clientId: 'messaging-test', service: 'messaging-test', logger });
+  await bus.connect();
+  reader = await new TopicReader(kafkaBrokers, ['qc.results.v1', DEAD_LETTER_TOPIC]).start();
+});
+
+afterAll(async () => {
+  await reader.stop();
+  await bus.disconnect();
+  await pool.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+  await pool.end();
+});
+
+const verdict = (scanId: string) =>
+  buildEvent('qc.results.v1', 'qc.passed', `BC-${scanId}`, {
+    scanId,
+    slideBarcode: `BC-${scanId}`,
+    scanEventId: randomUUID(),
+    rulesVersion: 'test',
+    checks: [],
+    reasons: [],
+  }, { producer: 'messaging-test' });
+
+it('relays committed outbox records to Kafka once, in order, and marks them published', async () => {
+  const scanIds = [randomUUID(), randomUUID(), randomUUID()];
+  await transaction((tx) => writeOutbox(tx, schema, scanIds.map(verdict)));
+  const relay = new OutboxRelay({ schema, bus, transaction, logger, pollIntervalMs: 50 });
+  relay.start();
+  const got = await reader.waitFor(
+    (m) => scanIds.includes((m.value as { data: { scanId: string } }).data?.scanId),
+    (list) => list.length >= 3,
+  );
+  await relay.stop();
+  expect(got.map((m) => (m.value as { data: { scanId: string } }).data.scanId).sort()).toEqual([...scanIds].sort());
+  const { rows } = await pool.query(`SELECT count(*)::int AS n FROM ${schema}.outbox WHERE published_at IS NULL`);
+  expect(rows[0].n).toBe(0);
+  expect(await relay.relayOnce()).toBe(0);
+});
+
+it('does not publish what a rolled-back transaction wrote', async () => {
+  const scanId = randomUUID();
+  await expect(
+    transaction(async (tx) => {
+      await writeOutbox(tx, schema, [verdict(scanId)]);
+      throw new Error('state change failed');
+    }),
+  ).rejects.toThrow('state change failed');
+  const { rows } = await pool.query(`SELECT count(*)::int AS n FROM ${schema}.outbox WHERE payload->'data'->>'scanId' = $1`, [scanId]);
+  expect(rows[0].n).toBe(0);
+});
+
+it('records a consumed event id once', async () => {
+  const id = randomUUID();
+  expect(await transaction((tx) => markConsumed(tx, schema, 'c1', id, 't'))).toBe(true);
+  expect(await transaction((tx) => markConsumed(tx, schema, 'c1', id, 't'))).toBe(false);
+  expect(await transaction((tx) => markConsumed(tx, schema, 'c2', id, 't'))).toBe(true);
+});
+
+it('dead-letters invalid JSON and contract violations with the reason and original bytes, then keeps consuming', async () => {
+  const handled: string[] = [];
+  const groupId = `messaging-test-${randomUUID()}`;
+  const raw = new Kafka({ clientId: 'raw', brokers: kafkaBrokers.split(','), logLevel: logLevel.NOTHING }).producer();
+  await raw.connect();
+  const marker = randomUUID();
+  const good = { eventId: `good-${marker}`, eventType: 'scan.started', occurredAt: new Date().toISOString(), slideBarcode: `S-${marker}`, scannerId: 'GT450-1' };
+  await raw.send({
+    topic: 'scanner.ingress.v1',
+    messages: [
+      { key: `S-${marker}`, value: `{not json ${marker}` },
+      { key: `S-${marker}`, value: JSON.stringify({ ...good, eventId: `bad-${marker}`, eventType: 'scan.exploded' }) },
+      { key: `S-${marker}`, value: JSON.stringify(good) },
+    ],
+  });
+  await raw.disconnect();
+  const consumer = await bus.subscribe({
+    groupId,
+    topics: ['scanner.ingress.v1'],
+    handler: async (m) => {
+      if (m.value.slideBarcode === `S-${marker}`) handled.push(m.value.eventId);
+    },
+  });
+  const letters = await reader.waitFor(
+    (m) => m.topic === DEAD_LETTER_TOPIC && JSON.stringify(m.value).includes(marker),
+    (list) => list.length >= 2,
+  );
+  const deadLetters = letters.map((m) => m.value as DeadLetter);
+  expect(deadLetters.map((d) => d.reason).sort()).toEqual(['invalid-json', 'schema-violation']);
+  const violation = deadLetters.find((d) => d.reason === 'schema-violation');
+  expect(violation?.errors[0]?.path).toBe('eventType');
+  expect(violation?.consumerGroup).toBe(groupId);
+  expect(deadLetters.find((d) => d.reason === 'invalid-json')?.originalValue).toBe(`{not json ${marker}`);
+  const deadline = Date.now() + 20_000;
+  while (handled.length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+  await consumer.stop();
+  expect(handled).toEqual([`good-${marker}`]);
+});

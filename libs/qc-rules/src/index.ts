@@ -1,0 +1,14 @@
+export {
+  DEFAULT_QC_RULES,
+  evaluateScanQuality,
+  formatScore,
+  validateQcRuleSet,
+} from './qc-rules';
+export type {
+  QcCheckResult,
+  QcEvaluation,
+  QcRuleName,
+  QcRuleSet,
+  QcRuleSetValidation,
+  ScanImageMetrics,
+} from './qc-rules';

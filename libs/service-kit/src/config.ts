@@ -1,0 +1,31 @@
+import { z } from 'zod';
+
+/** Variables every service reads. Each service extends this with its own. */
+export const baseConfigSchema = z.object({
+  DATABASE_URL: z
+    .string({ error: 'is required (e.g. postgresql://postgres@127.0.0.1:5432/slidecharge)' })
+    .regex(/^postgres(ql)?:\/\//, 'must be a postgresql:// URL'),
+  KAFKA_BROKERS: z
+    .string({ error: 'is required (e.g. 127.0.0.1:9092)' })
+    .transform((s) => s.split(',').map((b) => b.trim()).filter(Boolean))
+    .pipe(z.array(z.string().regex(/^[A-Za-z0-9.\-_]+:\d{2,5}$/, 'each broker must be host:port')).min(1, 'needs at least one host:port')),
+  HOST: z.string().default('127.0.0.1'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace']).default('info'),
+  /** Milliseconds to finish in-flight work on SIGTERM before exiting anyway. */
+  SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(1000).default(15_000),
+});
+
+export const portVariable = (defaultPort: number) => z.coerce.number().int().min(0).max(65535).default(defaultPort);
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+  }
+}
+
+/** Validates the environment at start; a missing or bad variable stops the service with its name. */
+export function loadConfig<S extends z.ZodType>(schema: S, env: NodeJS.ProcessEnv = process.env): z.output<S> {
+  const result = schema.safeParse(env);
+  if (result.success) return result.data;
+  throw new ConfigError(result.error.issues.map((i) => `${i.path.join('.') || '(environment)'} ${i.message}`));
+}

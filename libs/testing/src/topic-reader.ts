@@ -1,0 +1,91 @@
+import { randomUUID } from 'node:crypto';
+import { Consumer, Kafka, logLevel } from 'kafkajs';
+
+export interface ReadMessage {
+  topic: string;
+  partition: number;
+  offset: string;
+  key: string | null;
+  value: unknown;
+  headers: Record<string, string>;
+}
+
+/**
+ * Reads topics from the beginning with a throw-away consumer group and keeps every message, so a test
+ * can wait for the ones it expects (filtering by its own ids, since topics are shared between tests).
+ */
+export class TopicReader {
+  readonly messages: ReadMessage[] = [];
+  private consumer: Consumer | undefined;
+
+  constructor(
+    private readonly brokers: string,
+    private readonly topics: string[],
+  ) {}
+
+  async start(): Promise<this> {
+    const kafka = new Kafka({ clientId: 'test-reader', brokers: this.brokers.split(','), logLevel: logLevel.NOTHING });
+    this.consumer = kafka.consumer({ groupId: `test-reader-${randomUUID()}` });
+    await this.consumer.connect();
+    await this.consumer.subscribe({ topics: this.topics, fromBeginning: true });
+    let joined!: () => void;
+    const ready = new Promise<void>((resolve) => (joined = resolve));
+    this.consumer.on(this.consumer.events.GROUP_JOIN, () => joined());
+    await this.consumer.run({
+      eachMessage: async ({ topic, partition, message }) => {
+        const text = message.value?.toString('utf8') ?? '';
+        let value: unknown = text;
+        try {
+          value = JSON.parse(text);
+        } catch {
+          /* kept as text */
+        }
+        const headers: Record<string, string> = {};
+        for (const [k, v] of Object.entries(message.headers ?? {})) if (v !== undefined) headers[k] = String(Array.isArray(v) ? v[0] : v);
+        this.messages.push({ topic, partition, offset: message.offset, key: message.key?.toString() ?? null, value, headers });
+      },
+    });
+    await ready;
+    return this;
+  }
+
+  /** Waits until `predicate` holds over the messages read so far; returns the matching ones. */
+  async waitFor(filter: (m: ReadMessage) => boolean, done: (matching: ReadMessage[]) => boolean, timeoutMs = 30_000): Promise<ReadMessage[]> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const matching = this.messages.filter(filter);
+      if (done(matching)) return matching;
+      if (Date.now() > deadline) {
+        throw new Error(`timed out after ${timeoutMs} ms; ${matching.length} matching messages: ${JSON.stringify(matching.map((m) => m.value)).slice(0, 2000)}`);
+      }
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+
+  async stop(): Promise<void> {
+    await this.consumer?.disconnect();
+  }
+}
+
+/** Polls `probe` until it returns a value that is not undefined, or fails after the timeout. */
+export async function eventually<T>(probe: () => Promise<T | undefined>, timeoutMs = 30_000, what = 'condition'): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      const value = await probe();
+      if (value !== undefined) return value;
+    } catch (e) {
+      last = e;
+    }
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+export function testEnv(): { databaseUrl: string; kafkaBrokers: string } {
+  const databaseUrl = process.env['DATABASE_URL'];
+  const kafkaBrokers = process.env['KAFKA_BROKERS'];
+  if (!databaseUrl || !kafkaBrokers) throw new Error('DATABASE_URL and KAFKA_BROKERS must be set (globalSetup sets them)');
+  return { databaseUrl, kafkaBrokers };
+}
