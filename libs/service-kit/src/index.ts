@@ -3,3 +3,4 @@ export * from './http';
 export * from './health';
 export * from './prisma';
 export * from './bootstrap';
+export * from './runtime';
