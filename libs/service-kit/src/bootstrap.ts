@@ -1,4 +1,4 @@
-import { INestApplication, Type } from '@nestjs/common';
+import { DynamicModule, INestApplication, Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { DocumentBuilder, OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
 import { Logger as PinoNestLogger, LoggerModule } from 'nestjs-pino';
@@ -43,7 +43,7 @@ export function loggerModule(logger: Logger) {
  * consumers after their message in flight, commit, and disconnect), with a deadline.
  */
 export async function startService(
-  module: Type<unknown>,
+  module: Type<unknown> | DynamicModule,
   service: ServiceDescription,
   listen: { host: string; port: number; shutdownTimeoutMs: number },
 ): Promise<INestApplication> {
