@@ -1,2 +1,3 @@
 export * from './infra';
 export * from './topic-reader';
+export * from './service-process';

@@ -1,0 +1,233 @@
+import { randomUUID } from 'node:crypto';
+import { Kafka, logLevel, Producer } from 'kafkajs';
+import { Charge, DEAD_LETTER_TOPIC, DeadLetter, EventEnvelope, ScannerMiddlewareEvent } from '@slidecharge/contracts';
+import { freePort, ReadMessage, ServiceName, ServiceProcess, testEnv, TopicReader } from '@slidecharge/testing';
+
+/**
+ * From LIS case to 0753T charge through the four services, each its own process built from dist/,
+ * on the real Kafka and Postgres. Scenarios are the ones the pipeline issue names.
+ */
+const { databaseUrl, kafkaBrokers } = testEnv();
+const services = {} as Record<ServiceName, ServiceProcess>;
+let reader: TopicReader;
+let producer: Producer;
+
+type ChargeMessage = EventEnvelope<'charge.posted', Charge>;
+
+beforeAll(async () => {
+  const env = { DATABASE_URL: databaseUrl, KAFKA_BROKERS: kafkaBrokers, LOG_LEVEL: 'info' };
+  reader = await new TopicReader(kafkaBrokers, ['billing.charges.v1', DEAD_LETTER_TOPIC]).start();
+  const names: ServiceName[] = ['accession', 'scanner-events', 'qc', 'billing'];
+  const ports = await Promise.all(names.map(() => freePort()));
+  await Promise.all(names.map(async (name, i) => (services[name] = await new ServiceProcess(name, ports[i] as number, env).start())));
+  producer = new Kafka({ clientId: 'e2e-middleware', brokers: kafkaBrokers.split(','), logLevel: logLevel.NOTHING }).producer();
+  await producer.connect();
+}, 120_000);
+
+afterAll(async () => {
+  await producer?.disconnect();
+  await reader?.stop();
+});
+
+// ---- helpers: what the LIS and the scanner middleware do ----
+
+const run = randomUUID().slice(0, 8).toUpperCase();
+let counter = 0;
+const newAccession = () => `E2E${run}-${++counter}`;
+
+async function http(method: string, url: string, body?: unknown): Promise<{ status: number; body: any }> {
+  const res = await fetch(url, {
+    method,
+    headers: { 'content-type': 'application/json', 'x-correlation-id': `e2e-${run}` },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
+  const text = await res.text();
+  return { status: res.status, body: text ? JSON.parse(text) : undefined };
+}
+
+interface SpecimenSpec {
+  id: string;
+  cpt: string;
+  units?: number;
+  slides: number;
+}
+
+async function postCase(accessionNumber: string, specimens: SpecimenSpec[]) {
+  const res = await http('POST', `${services.accession.url}/cases`, {
+    accessionNumber,
+    patientId: `MRN-${accessionNumber}`,
+    payer: { payerId: 'MEDICARE', name: 'Medicare Part B' },
+    collectionDate: '2026-11-20',
+    diagnoses: ['C50.911'],
+    specimens: specimens.map((s) => ({ specimenId: s.id, primaryCpt: s.cpt, units: s.units ?? 1 })),
+    slides: specimens.flatMap((s) => Array.from({ length: s.slides }, (_, i) => ({ barcode: barcode(accessionNumber, s.id, i + 1), specimenId: s.id }))),
+  });
+  expect(res.status).toBe(201);
+  return res.body;
+}
+
+const barcode = (accession: string, specimen: string, slide: number) => `${accession}-${specimen}1-${slide}`;
+
+const GOOD_IMAGE = { focusScore: 0.93, tissueCoverage: 0.41, fileSizeBytes: 1_800_000_000, barcodeRead: true, stitchingErrors: 0 };
+const BLURRY_IMAGE = { ...GOOD_IMAGE, focusScore: 0.31 };
+
+function scanCompleted(slideBarcode: string, image = GOOD_IMAGE, scanId = randomUUID()): ScannerMiddlewareEvent {
+  return {
+    eventId: randomUUID(),
+    eventType: 'scan.completed',
+    occurredAt: new Date().toISOString(),
+    slideBarcode,
+    scannerId: 'GT450-01',
+    scanId,
+    purpose: 'diagnostic',
+    image: { ...image, imageId: scanId, imageUri: `wsi://store/${scanId}.svs` },
+  };
+}
+
+async function sendScanOverHttp(event: ScannerMiddlewareEvent) {
+  const res = await http('POST', `${services['scanner-events'].url}/scan-events`, event);
+  expect(res.status).toBe(202);
+  return res.body;
+}
+
+async function sendScanOverKafka(event: ScannerMiddlewareEvent) {
+  await producer.send({ topic: 'scanner.ingress.v1', messages: [{ key: event.slideBarcode, value: JSON.stringify(event) }] });
+}
+
+const chargesFor = (accession: string) => (m: ReadMessage) =>
+  m.topic === 'billing.charges.v1' && (m.value as ChargeMessage).data?.accessionNumber === accession;
+
+/** Waits for `expected` distinct charges of the accession, then a quiet spell, and returns them. */
+async function settledCharges(accession: string, expected: number): Promise<Charge[]> {
+  await reader.waitFor(chargesFor(accession), (list) => new Set(list.map((m) => (m.value as ChargeMessage).data.chargeId)).size >= expected, 60_000);
+  await new Promise((r) => setTimeout(r, 2500));
+  const byId = new Map<string, Charge>();
+  for (const m of reader.messages.filter(chargesFor(accession))) byId.set((m.value as ChargeMessage).data.chargeId, (m.value as ChargeMessage).data);
+  return [...byId.values()].sort((a, b) => a.specimenId.localeCompare(b.specimenId));
+}
+
+/** What billing's own API says it charged: must agree with the topic. */
+async function billingCharges(accession: string): Promise<Charge[]> {
+  const res = await http('GET', `${services.billing.url}/charges?accession=${encodeURIComponent(accession)}`);
+  expect(res.status).toBe(200);
+  const items = (Array.isArray(res.body) ? res.body : res.body.items) as Charge[];
+  return items;
+}
+
+/** Sends a sentinel case through the whole pipe; once its charge is out, earlier events have been handled. */
+async function drainPipeline() {
+  const sentinel = newAccession();
+  await postCase(sentinel, [{ id: 'A', cpt: '88305', slides: 1 }]);
+  await sendScanOverHttp(scanCompleted(barcode(sentinel, 'A', 1)));
+  await settledCharges(sentinel, 1);
+}
+
+// ---- scenarios ----
+
+it('two 88305 specimens -> two 0753T charges, units and date of service from the case', async () => {
+  const accession = newAccession();
+  await postCase(accession, [
+    { id: 'A', cpt: '88305', slides: 2 },
+    { id: 'B', cpt: '88305', units: 2, slides: 3 },
+  ]);
+  for (const slide of [barcode(accession, 'A', 1), barcode(accession, 'A', 2), barcode(accession, 'B', 1), barcode(accession, 'B', 2), barcode(accession, 'B', 3)]) {
+    await sendScanOverHttp(scanCompleted(slide));
+  }
+  const charges = await settledCharges(accession, 2);
+  expect(charges.map((c) => [c.specimenId, c.code, c.primaryCode, c.units, c.dateOfService])).toEqual([
+    ['A', '0753T', '88305', 1, '2026-11-20'],
+    ['B', '0753T', '88305', 2, '2026-11-20'],
+  ]);
+  expect(charges.every((c) => c.patientId === `MRN-${accession}` && c.payerId === 'MEDICARE')).toBe(true);
+  expect((await billingCharges(accession)).map((c) => c.chargeId).sort()).toEqual(charges.map((c) => c.chargeId).sort());
+});
+
+it('an 88307 specimen gets no 0753T (its own add-on, 0754T, instead)', async () => {
+  const accession = newAccession();
+  await postCase(accession, [{ id: 'A', cpt: '88307', slides: 1 }]);
+  await sendScanOverHttp(scanCompleted(barcode(accession, 'A', 1)));
+  const charges = await settledCharges(accession, 1);
+  expect(charges.map((c) => c.code)).toEqual(['0754T']);
+  expect(charges.some((c) => c.code === '0753T')).toBe(false);
+});
+
+it('a scan that arrives before its case is charged when the case arrives', async () => {
+  const accession = newAccession();
+  await sendScanOverHttp(scanCompleted(barcode(accession, 'A', 1)));
+  await drainPipeline();
+  expect(reader.messages.filter(chargesFor(accession))).toHaveLength(0);
+  await postCase(accession, [{ id: 'A', cpt: '88305', slides: 1 }]);
+  const charges = await settledCharges(accession, 1);
+  expect(charges.map((c) => [c.specimenId, c.code])).toEqual([['A', '0753T']]);
+});
+
+it('the same scan event sent twice makes one charge', async () => {
+  const accession = newAccession();
+  await postCase(accession, [{ id: 'A', cpt: '88305', slides: 1 }]);
+  const event = scanCompleted(barcode(accession, 'A', 1));
+  expect((await sendScanOverHttp(event)).status).toBe('accepted');
+  expect((await sendScanOverHttp(event)).status).toBe('duplicate');
+  await sendScanOverKafka(event);
+  const charges = await settledCharges(accession, 1);
+  expect(charges).toHaveLength(1);
+  await drainPipeline();
+  expect(new Set(reader.messages.filter(chargesFor(accession)).map((m) => (m.value as ChargeMessage).data.chargeId)).size).toBe(1);
+  expect(await billingCharges(accession)).toHaveLength(1);
+});
+
+it('QC failed, then a passing rescan -> one charge', async () => {
+  const accession = newAccession();
+  await postCase(accession, [{ id: 'A', cpt: '88305', slides: 1 }]);
+  const slide = barcode(accession, 'A', 1);
+  await sendScanOverHttp(scanCompleted(slide, BLURRY_IMAGE));
+  await drainPipeline();
+  expect(reader.messages.filter(chargesFor(accession))).toHaveLength(0);
+  const explained = await http('GET', `${services.billing.url}/cases/${accession}/billing`);
+  expect(explained.status).toBe(200);
+  expect(JSON.stringify(explained.body)).toContain('qc-failed');
+  await sendScanOverHttp(scanCompleted(slide, GOOD_IMAGE));
+  const charges = await settledCharges(accession, 1);
+  expect(charges).toHaveLength(1);
+  expect(charges[0]?.scanIds).toHaveLength(1);
+  // A third, also passing, rescan adds nothing.
+  await sendScanOverHttp(scanCompleted(slide, GOOD_IMAGE));
+  await drainPipeline();
+  expect(await billingCharges(accession)).toHaveLength(1);
+});
+
+it('scans arriving over HTTP and on the ingress topic are both charged', async () => {
+  const accession = newAccession();
+  await postCase(accession, [
+    { id: 'A', cpt: '88305', slides: 1 },
+    { id: 'B', cpt: '88305', slides: 1 },
+  ]);
+  await sendScanOverHttp(scanCompleted(barcode(accession, 'A', 1)));
+  await sendScanOverKafka(scanCompleted(barcode(accession, 'B', 1)));
+  const charges = await settledCharges(accession, 2);
+  expect(charges.map((c) => c.specimenId)).toEqual(['A', 'B']);
+});
+
+it('an invalid event gets a clear answer: HTTP 400 naming the field, and a dead-letter record from the topic', async () => {
+  const accession = newAccession();
+  const bad = { ...scanCompleted(barcode(accession, 'A', 1)), occurredAt: 'last tuesday' };
+  const res = await http('POST', `${services['scanner-events'].url}/scan-events`, bad);
+  expect(res.status).toBe(400);
+  expect(JSON.stringify(res.body)).toContain('occurredAt');
+  await producer.send({ topic: 'scanner.ingress.v1', messages: [{ key: bad.slideBarcode, value: JSON.stringify(bad) }] });
+  const [letter] = await reader.waitFor(
+    (m) => m.topic === DEAD_LETTER_TOPIC && (m.value as DeadLetter).originalValue?.includes(bad.eventId) === true,
+    (list) => list.length >= 1,
+  );
+  const record = letter?.value as DeadLetter;
+  expect(record.reason).toBe('schema-violation');
+  expect(record.service).toBe('scanner-events');
+  expect(record.errors.map((e) => e.path)).toContain('occurredAt');
+  expect(JSON.parse(record.originalValue ?? '{}')).toEqual(bad);
+  // The partition is not blocked: a good event behind it is still charged.
+  await drainPipeline();
+});
+
+it('every service shuts down cleanly on SIGTERM', async () => {
+  const codes = await Promise.all(Object.values(services).map((s) => s.stop('SIGTERM')));
+  expect(codes).toEqual([0, 0, 0, 0]);
+});

@@ -1,0 +1,88 @@
+import { ChildProcess, spawn } from 'node:child_process';
+import { createWriteStream, mkdirSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { WORKSPACE_ROOT } from './infra';
+
+export type ServiceName = 'accession' | 'scanner-events' | 'qc' | 'billing';
+
+/** A free TCP port on 127.0.0.1. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.unref();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+export function builtEntryPoint(service: ServiceName): string {
+  return join(WORKSPACE_ROOT, 'dist/services', service, 'services', service, 'src/main.js');
+}
+
+/**
+ * One service running as its own OS process from its build output, as in production. Its JSON log
+ * goes to tmp/<logDir>/<service>.log.
+ */
+export class ServiceProcess {
+  private child: ChildProcess | undefined;
+  private exited: Promise<number | null> | undefined;
+  readonly url: string;
+
+  constructor(
+    readonly service: ServiceName,
+    readonly port: number,
+    private readonly env: Record<string, string>,
+    private readonly logDir = 'e2e-logs',
+  ) {
+    this.url = `http://127.0.0.1:${port}`;
+  }
+
+  async start(readyTimeoutMs = 60_000): Promise<this> {
+    const dir = join(WORKSPACE_ROOT, 'tmp', this.logDir);
+    mkdirSync(dir, { recursive: true });
+    const log = createWriteStream(join(dir, `${this.service}.log`), { flags: 'a' });
+    const child = spawn(process.execPath, [builtEntryPoint(this.service)], {
+      cwd: WORKSPACE_ROOT,
+      env: { ...process.env, ...this.env, PORT: String(this.port), HOST: '127.0.0.1' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    child.stdout?.pipe(log);
+    child.stderr?.pipe(log);
+    this.child = child;
+    this.exited = new Promise((resolve) => child.once('exit', (code) => resolve(code)));
+    await this.waitReady(readyTimeoutMs);
+    return this;
+  }
+
+  async waitReady(timeoutMs: number): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    let last = '';
+    while (Date.now() < deadline) {
+      if (this.child?.exitCode !== null && this.child?.exitCode !== undefined) {
+        throw new Error(`${this.service} exited with ${this.child.exitCode} before it was ready (see tmp/${this.logDir}/${this.service}.log)`);
+      }
+      try {
+        const res = await fetch(`${this.url}/health/ready`);
+        if (res.ok) return;
+        last = await res.text();
+      } catch (e) {
+        last = (e as Error).message;
+      }
+      await new Promise((r) => setTimeout(r, 250));
+    }
+    throw new Error(`${this.service} not ready after ${timeoutMs} ms: ${last}`);
+  }
+
+  /** Sends a signal and waits for the process to end; returns its exit code (null when killed). */
+  async stop(signal: NodeJS.Signals = 'SIGTERM', timeoutMs = 30_000): Promise<number | null> {
+    if (!this.child || this.child.exitCode !== null) return this.child?.exitCode ?? null;
+    this.child.kill(signal);
+    const timer = new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`${this.service} did not stop within ${timeoutMs} ms`)), timeoutMs).unref());
+    return Promise.race([this.exited as Promise<number | null>, timer]);
+  }
+}

@@ -1,0 +1,81 @@
+#!/usr/bin/env node
+// Watch slidecharge work: posts one case to accession, its slides' scans to scanner-events (one slide
+// fails QC and is rescanned), then prints the charges billing emitted. Needs the stack running
+// (npm run stack). Base URLs: ACCESSION_URL, SCANNER_URL, BILLING_URL (defaults: ports 3001, 3002, 3004).
+import { randomUUID } from 'node:crypto';
+
+const accessionUrl = process.env.ACCESSION_URL ?? 'http://127.0.0.1:3001';
+const scannerUrl = process.env.SCANNER_URL ?? 'http://127.0.0.1:3002';
+const billingUrl = process.env.BILLING_URL ?? 'http://127.0.0.1:3004';
+const correlationId = `demo-${randomUUID().slice(0, 8)}`;
+
+async function call(method, url, body) {
+  const res = await fetch(url, {
+    method,
+    headers: { 'content-type': 'application/json', 'x-correlation-id': correlationId },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await res.text();
+  const json = text ? JSON.parse(text) : undefined;
+  if (!res.ok) throw new Error(`${method} ${url} -> ${res.status}: ${text}`);
+  return json;
+}
+
+const year = String(new Date().getFullYear()).slice(2);
+const accession = `S${year}-${String(Date.now()).slice(-6)}`;
+const slide = (specimen, n) => `${accession}-${specimen}1-${n}`;
+const good = { focusScore: 0.94, tissueCoverage: 0.38, fileSizeBytes: 1_650_000_000, barcodeRead: true, stitchingErrors: 0 };
+const scan = (barcode, image = good) => {
+  const scanId = randomUUID();
+  return {
+    eventId: randomUUID(), eventType: 'scan.completed', occurredAt: new Date().toISOString(), slideBarcode: barcode,
+    scannerId: 'GT450-DEMO', scanId, purpose: 'diagnostic', image: { ...image, imageId: scanId },
+  };
+};
+
+console.log(`\n== 1. LIS sends case ${accession} (correlation id ${correlationId})`);
+const created = await call('POST', `${accessionUrl}/cases`, {
+  accessionNumber: accession,
+  patientId: 'MRN-0042',
+  payer: { payerId: 'MEDICARE', name: 'Medicare Part B' },
+  collectionDate: new Date(Date.now() - 3 * 86400_000).toISOString().slice(0, 10),
+  diagnoses: ['C50.911'],
+  specimens: [
+    { specimenId: 'A', description: 'Left breast, core biopsy', primaryCpt: '88305', units: 1 },
+    { specimenId: 'B', description: 'Left axillary lymph node', primaryCpt: '88305', units: 1 },
+    { specimenId: 'C', description: 'Left breast, lumpectomy', primaryCpt: '88307', units: 1 },
+  ],
+  slides: [
+    { barcode: slide('A', 1), specimenId: 'A' }, { barcode: slide('A', 2), specimenId: 'A' },
+    { barcode: slide('B', 1), specimenId: 'B' }, { barcode: slide('C', 1), specimenId: 'C' },
+  ],
+});
+console.log(`   stored, version ${created.version}: specimens A 88305, B 88305, C 88307; 4 slides`);
+
+console.log('== 2. scanner middleware reports scans');
+for (const barcode of [slide('A', 1), slide('A', 2), slide('C', 1)]) {
+  const r = await call('POST', `${scannerUrl}/scan-events`, scan(barcode));
+  console.log(`   ${barcode}: ${r.status}`);
+}
+const blurry = await call('POST', `${scannerUrl}/scan-events`, scan(slide('B', 1), { ...good, focusScore: 0.35 }));
+console.log(`   ${slide('B', 1)}: ${blurry.status} (out of focus: QC will fail it)`);
+await new Promise((r) => setTimeout(r, 1500));
+const rescan = await call('POST', `${scannerUrl}/scan-events`, scan(slide('B', 1)));
+console.log(`   ${slide('B', 1)}: ${rescan.status} (rescan)`);
+
+console.log('== 3. billing emits charges');
+const deadline = Date.now() + 30_000;
+let charges = [];
+while (Date.now() < deadline) {
+  const page = await call('GET', `${billingUrl}/charges?accession=${accession}`);
+  charges = Array.isArray(page) ? page : page.items;
+  if (charges.length >= 3) break;
+  await new Promise((r) => setTimeout(r, 300));
+}
+console.table(charges.map((c) => ({ specimen: c.specimenId, code: c.code, primary: c.primaryCode, units: c.units, dateOfService: c.dateOfService, chargeId: c.chargeId })));
+if (charges.length !== 3) {
+  console.error(`expected 3 charges, got ${charges.length}; see ${billingUrl}/cases/${accession}/billing and tmp/stack/*.log`);
+  process.exit(1);
+}
+console.log(`   why each specimen was (not) charged: ${billingUrl}/cases/${accession}/billing`);
+console.log('   the same charges are on Kafka topic billing.charges.v1\n');

@@ -1,0 +1,28 @@
+# Shared defaults for the project's scripts (sourced, not run).
+: "${DATABASE_URL:=postgresql://postgres@127.0.0.1:5432/slidecharge}"
+: "${KAFKA_BROKERS:=127.0.0.1:9092}"
+export DATABASE_URL KAFKA_BROKERS
+export NX_TUI=false NX_DAEMON=false NX_NO_CLOUD=true NX_SKIP_NX_CACHE=${NX_SKIP_NX_CACHE:-false}
+export KAFKAJS_NO_PARTITIONER_WARNING=1
+
+# Installs dependencies when node_modules is missing or older than the lock file.
+ensure_install() {
+  if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+    echo "== npm ci"
+    npm ci --no-audit --no-fund
+  fi
+}
+
+# Starts the bundled Kafka when KAFKA_BROKERS is the local default and nothing answers there.
+ensure_kafka() {
+  if [ "$KAFKA_BROKERS" = "127.0.0.1:9092" ] && ! bash scripts/kafka.sh status; then
+    echo "== starting Kafka (scripts/kafka.sh)"
+    bash scripts/kafka.sh start
+  fi
+}
+
+ensure_database() {
+  node scripts/ensure-database.mjs
+  echo "== applying migrations"
+  node scripts/prisma.mjs migrate
+}

@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# Runs every test: lint, typecheck and unit tests of all projects, then integration tests of the libs
+# and services against the real Postgres and Kafka, then the end-to-end test of the four services as
+# separate processes. Needs Postgres (DATABASE_URL; default a local slidecharge_test database) and
+# starts the bundled Kafka when KAFKA_BROKERS is not given. Ends with one line: "N passed, N failed".
+set -uo pipefail
+cd "$(dirname "$0")/.."
+: "${DATABASE_URL:=postgresql://postgres@127.0.0.1:5432/slidecharge_test}"
+source scripts/env.sh
+set -e
+ensure_install
+ensure_kafka
+node scripts/ensure-database.mjs
+set +e
+
+mkdir -p tmp
+log=tmp/test-output.log
+: >"$log"
+status=0
+step() {
+  echo "== $*" | tee -a "$log"
+  "$@" 2>&1 | tee -a "$log"
+  local rc=${PIPESTATUS[0]}
+  [ "$rc" -eq 0 ] || status=$rc
+}
+
+step npx nx run-many -t lint typecheck test --parallel=2 --outputStyle=stream
+step npx nx run-many -t integration --parallel=1 --outputStyle=stream
+step npx nx run e2e:e2e --outputStyle=stream
+
+# Sum jest's "Tests:" lines (each project prints one) into the closing line CI reads.
+read -r passed failed < <(sed 's/\x1b\[[0-9;]*m//g' "$log" | awk '
+  /^[^ ]*[ ]*Tests:/ {
+    for (i = 1; i <= NF; i++) {
+      if ($(i) ~ /^passed,?$/) p += $(i-1);
+      if ($(i) ~ /^failed,?$/) f += $(i-1);
+    }
+  }
+  END { print p + 0, f + 0 }')
+if [ "$status" -ne 0 ] && [ "$failed" -eq 0 ]; then failed=1; echo "a step failed outside jest's counts (see $log)"; fi
+echo "${passed} passed, ${failed} failed"
+exit "$status"
