@@ -1,0 +1,28 @@
+import { NestFactory } from '@nestjs/core';
+import type { OpenAPIObject } from '@nestjs/swagger';
+import { buildOpenApiDocument, ServiceDescription } from '@slidecharge/service-kit';
+import { AppModule } from './app.module';
+import { SERVICE_NAME, ServiceConfig } from './config';
+
+export const SERVICE_DESCRIPTION: ServiceDescription = {
+  name: SERVICE_NAME,
+  title: 'slidecharge scanner-events',
+  description:
+    'Receives scanner-middleware events (POST /scan-events, POST /scan-events/batch, or the scanner.ingress.v1 topic), ' +
+    'de-duplicates them by the middleware eventId and publishes normalized scan.started / scan.completed / scan.failed ' +
+    'events on scan.events.v1 through a transactional outbox.',
+  version: '0.1.0',
+};
+
+/**
+ * Builds the OpenAPI document of scanner-events without starting it: no listening, no consumers, no
+ * connection to Postgres or Kafka.
+ */
+export async function createOpenApiDocument(config: ServiceConfig): Promise<OpenAPIObject> {
+  const app = await NestFactory.create(AppModule.forRoot({ ...config, LOG_LEVEL: 'error' }), { logger: false });
+  try {
+    return buildOpenApiDocument(app, SERVICE_DESCRIPTION);
+  } finally {
+    await app.close();
+  }
+}

@@ -1,0 +1,271 @@
+import { INestApplication } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { randomUUID } from 'node:crypto';
+import { Kafka, logLevel, Producer } from 'kafkajs';
+import request from 'supertest';
+import { DEAD_LETTER_TOPIC, DeadLetter, ScanEvent } from '@slidecharge/contracts';
+import { eventually, ReadMessage, TopicReader, testEnv } from '@slidecharge/testing';
+import { AppModule } from '../src/app.module';
+import { loadServiceConfig } from '../src/config';
+import { PrismaService } from '../src/prisma.service';
+import { scanEventIdOf } from '../src/scan-events/scan-normalizer';
+
+/**
+ * scanner-events against the real Postgres and Kafka: both doors (HTTP and scanner.ingress.v1), the
+ * de-duplication by middleware eventId across them, the outbox to scan.events.v1, dead letters and
+ * readiness. Topics are shared with other suites, so every id is unique and every wait filters by it.
+ */
+const { databaseUrl, kafkaBrokers } = testEnv();
+const config = loadServiceConfig({ DATABASE_URL: databaseUrl, KAFKA_BROKERS: kafkaBrokers, LOG_LEVEL: 'warn', PORT: '0' });
+
+let app: INestApplication;
+let reader: TopicReader;
+let producer: Producer;
+
+const middlewareEvent = (over: Record<string, unknown> = {}) => {
+  const id = randomUUID();
+  return {
+    eventId: `mw-${id}`,
+    eventType: 'scan.completed',
+    occurredAt: new Date().toISOString(),
+    slideBarcode: `S26-${id.slice(0, 8)}-A1-1`,
+    scannerId: 'GT450-1',
+    image: { imageId: `img-${id}`, focusScore: 0.93, tissueCoverage: 0.41, barcodeRead: true, stitchingErrors: 0, magnification: 40 },
+    ...over,
+  };
+};
+
+const scanEvents = (m: ReadMessage) => m.topic === 'scan.events.v1';
+const fromSource = (sourceEventId: string) => (m: ReadMessage) =>
+  scanEvents(m) && (m.value as ScanEvent).data?.sourceEventId === sourceEventId;
+/** Waits for the scan event made from a middleware event id; returns every copy seen. */
+const waitForScanEvent = (sourceEventId: string, timeoutMs = 30_000) =>
+  reader.waitFor(fromSource(sourceEventId), (list) => list.length >= 1, timeoutMs);
+
+const produceRaw = (key: string, value: string) => producer.send({ topic: 'scanner.ingress.v1', acks: -1, messages: [{ key, value }] });
+
+beforeAll(async () => {
+  reader = await new TopicReader(kafkaBrokers, ['scan.events.v1', DEAD_LETTER_TOPIC]).start();
+  producer = new Kafka({ clientId: 'scanner-events-test', brokers: kafkaBrokers.split(','), logLevel: logLevel.NOTHING }).producer();
+  await producer.connect();
+  app = await NestFactory.create(AppModule.forRoot(config), { logger: false });
+  await app.listen(0, '127.0.0.1');
+}, 90_000);
+
+afterAll(async () => {
+  await app?.close();
+  await producer?.disconnect();
+  await reader?.stop();
+});
+
+describe('readiness', () => {
+  it('answers 200 when Postgres, Kafka, the ingress consumer and the outbox relay are up', async () => {
+    const body = await eventually(async () => {
+      const res = await request(app.getHttpServer()).get('/health/ready');
+      return res.status === 200 ? res.body : undefined;
+    }, 45_000, 'readiness');
+    expect(body.status).toBe('up');
+    expect(body.checks.map((c: { name: string }) => c.name).sort()).toEqual(['consumers', 'kafka', 'outbox-relay', 'postgres']);
+    expect(body.checks.find((c: { name: string }) => c.name === 'consumers').groups).toEqual(['scanner-events']);
+  });
+});
+
+describe('POST /scan-events', () => {
+  it('publishes scan.completed on scan.events.v1 with receivedVia http, keyed by slide barcode', async () => {
+    const event = { ...middlewareEvent(), scanId: `scan-${randomUUID()}` };
+    const res = await request(app.getHttpServer()).post('/scan-events').set('x-correlation-id', `corr-${event.eventId}`).send(event).expect(202);
+    expect(res.body).toEqual({ eventId: event.eventId, status: 'accepted', scanId: event.scanId });
+
+    const [message] = await waitForScanEvent(event.eventId);
+    const published = ScanEvent.parse(message?.value);
+    expect(message?.key).toBe(event.slideBarcode);
+    expect(message?.headers['x-event-type']).toBe('scan.completed');
+    expect(published).toMatchObject({
+      eventId: scanEventIdOf(event.eventId),
+      type: 'scan.completed',
+      producer: 'scanner-events',
+      correlationId: `corr-${event.eventId}`,
+      occurredAt: event.occurredAt,
+      data: {
+        scanId: event.scanId,
+        slideBarcode: event.slideBarcode,
+        scannerId: 'GT450-1',
+        scannedAt: event.occurredAt,
+        purpose: 'diagnostic',
+        receivedVia: 'http',
+        sourceEventId: event.eventId,
+        image: event.image,
+      },
+    });
+
+    const receipt = await request(app.getHttpServer()).get(`/scan-events/${encodeURIComponent(event.eventId)}`).expect(200);
+    expect(receipt.body).toMatchObject({ eventId: event.eventId, scanId: event.scanId, receivedVia: 'http', eventType: 'scan.completed', scanEventId: published.eventId });
+  });
+
+  it('answers a repeat of the same event "duplicate" and publishes one scan event', async () => {
+    const event = middlewareEvent();
+    const first = await request(app.getHttpServer()).post('/scan-events').send(event).expect(202);
+    const second = await request(app.getHttpServer()).post('/scan-events').send(event).expect(202);
+    expect(first.body).toEqual({ eventId: event.eventId, status: 'accepted', scanId: event.image.imageId });
+    expect(second.body).toEqual({ eventId: event.eventId, status: 'duplicate', scanId: event.image.imageId });
+
+    // A later event of the same slide goes to the same partition after anything the repeat could have produced.
+    const sentinel = middlewareEvent({ slideBarcode: event.slideBarcode, eventType: 'scan.started' });
+    await request(app.getHttpServer()).post('/scan-events').send(sentinel).expect(202);
+    await waitForScanEvent(sentinel.eventId);
+    expect(reader.messages.filter(fromSource(event.eventId))).toHaveLength(1);
+  });
+
+  it('accepts exactly one of several copies sent at the same time', async () => {
+    const event = middlewareEvent({ eventType: 'scan.failed', failureReason: 'tray jam', image: undefined });
+    const answers = await Promise.all(Array.from({ length: 6 }, () => request(app.getHttpServer()).post('/scan-events').send(event)));
+    expect(answers.map((a) => a.status)).toEqual(Array(6).fill(202));
+    expect(answers.map((a) => a.body.status).sort()).toEqual(['accepted', 'duplicate', 'duplicate', 'duplicate', 'duplicate', 'duplicate']);
+    const [message] = await waitForScanEvent(event.eventId);
+    expect(message?.value).toMatchObject({ type: 'scan.failed', data: { failureReason: 'tray jam', scanId: event.eventId } });
+    const prisma = app.get(PrismaService);
+    expect(await prisma.outboxMessage.count({ where: { id: scanEventIdOf(event.eventId) } })).toBe(1);
+  });
+
+  it('answers 400 naming each bad field, and stores nothing', async () => {
+    const event = middlewareEvent({ occurredAt: 'yesterday', eventType: 'scan.exploded' });
+    const res = await request(app.getHttpServer()).post('/scan-events').send(event).expect(400);
+    expect(res.body.error).toBe('validation_failed');
+    expect(res.body.issues.map((i: { path: string }) => i.path).sort()).toEqual(['eventType', 'occurredAt']);
+    expect(res.body.message).toContain('occurredAt');
+    await request(app.getHttpServer()).get(`/scan-events/${event.eventId}`).expect(404);
+  });
+
+  it('requires a failureReason on scan.failed', async () => {
+    const res = await request(app.getHttpServer()).post('/scan-events').send(middlewareEvent({ eventType: 'scan.failed' })).expect(400);
+    expect(res.body.issues).toEqual([{ path: 'failureReason', message: 'a scan.failed event needs a failureReason' }]);
+  });
+});
+
+describe('POST /scan-events/batch', () => {
+  it('accepts the valid events, rejects the invalid one with the field named, and answers in order', async () => {
+    const a = middlewareEvent({ eventType: 'scan.started' });
+    const b = { ...middlewareEvent(), slideBarcode: 'has space' };
+    const c = middlewareEvent();
+    const res = await request(app.getHttpServer()).post('/scan-events/batch').send({ events: [a, b, c, a] }).expect(200);
+    expect(res.body).toEqual({
+      results: [
+        { index: 0, eventId: a.eventId, status: 'accepted', scanId: a.image.imageId },
+        { index: 1, eventId: b.eventId, status: 'rejected', issues: [{ path: 'slideBarcode', message: expect.any(String) }] },
+        { index: 2, eventId: c.eventId, status: 'accepted', scanId: c.image.imageId },
+        { index: 3, eventId: a.eventId, status: 'duplicate', scanId: a.image.imageId },
+      ],
+      accepted: 2,
+      duplicates: 1,
+      rejected: 1,
+    });
+    const [started] = await waitForScanEvent(a.eventId);
+    const [completed] = await waitForScanEvent(c.eventId);
+    expect(started?.value).toMatchObject({ type: 'scan.started', data: { receivedVia: 'http' } });
+    expect(completed?.value).toMatchObject({ type: 'scan.completed', data: { receivedVia: 'http' } });
+    await request(app.getHttpServer()).get(`/scan-events/${b.eventId}`).expect(404);
+  });
+
+  it('takes a full-size batch larger than Express’s default 100 kB body limit', async () => {
+    const slideBarcode = `S26-${randomUUID().slice(0, 8)}-B1-1`;
+    const events = Array.from({ length: 250 }, () =>
+      middlewareEvent({ slideBarcode, image: { imageId: `img-${randomUUID()}`, imageUri: `s3://wsi-archive/2026/11/27/${randomUUID()}/${'x'.repeat(200)}.svs` } }),
+    );
+    const body = { events };
+    expect(Buffer.byteLength(JSON.stringify(body))).toBeGreaterThan(100 * 1024);
+    const res = await request(app.getHttpServer()).post('/scan-events/batch').send(body).expect(200);
+    expect(res.body.accepted).toBe(250);
+    const last = events[events.length - 1]?.eventId as string;
+    await waitForScanEvent(last);
+    const scans = await request(app.getHttpServer()).get(`/slides/${slideBarcode}/scans`).expect(200);
+    expect(scans.body.receipts).toHaveLength(250);
+  });
+
+  it('answers 400 for a body that is not { events: [...] } or has more events than SCAN_BATCH_MAX', async () => {
+    const notArray = await request(app.getHttpServer()).post('/scan-events/batch').send({ events: 'nope' }).expect(400);
+    expect(notArray.body.issues[0].path).toBe('events');
+    const tooMany = await request(app.getHttpServer())
+      .post('/scan-events/batch')
+      .send({ events: Array.from({ length: config.SCAN_BATCH_MAX + 1 }, () => ({})) })
+      .expect(400);
+    expect(tooMany.body.message).toContain(`at most ${config.SCAN_BATCH_MAX} events`);
+  });
+});
+
+describe('scanner.ingress.v1', () => {
+  it('turns an event produced to the ingress topic into a scan event with receivedVia kafka', async () => {
+    const event = middlewareEvent({ purpose: 'consult' });
+    await produceRaw(event.slideBarcode, JSON.stringify(event));
+    const [message] = await waitForScanEvent(event.eventId, 60_000);
+    expect(message?.value).toMatchObject({
+      eventId: scanEventIdOf(event.eventId),
+      type: 'scan.completed',
+      data: { receivedVia: 'kafka', purpose: 'consult', scanId: event.image.imageId, slideBarcode: event.slideBarcode },
+    });
+    const receipt = await request(app.getHttpServer()).get(`/scan-events/${event.eventId}`).expect(200);
+    expect(receipt.body.receivedVia).toBe('kafka');
+  });
+
+  it('keeps one scan event when the same eventId comes first by HTTP and then by Kafka', async () => {
+    const event = middlewareEvent();
+    await request(app.getHttpServer()).post('/scan-events').send(event).expect(202);
+    await produceRaw(event.slideBarcode, JSON.stringify(event));
+    // Same key, same partition: once the sentinel is through, the Kafka copy has been handled.
+    const sentinel = middlewareEvent({ slideBarcode: event.slideBarcode, eventType: 'scan.started' });
+    await produceRaw(sentinel.slideBarcode, JSON.stringify(sentinel));
+    await waitForScanEvent(sentinel.eventId, 60_000);
+    const copies = reader.messages.filter(fromSource(event.eventId));
+    expect(copies).toHaveLength(1);
+    expect(copies[0]?.value).toMatchObject({ data: { receivedVia: 'http' } });
+    const receipt = await request(app.getHttpServer()).get(`/scan-events/${event.eventId}`).expect(200);
+    expect(receipt.body.receivedVia).toBe('http');
+  });
+
+  it('dead-letters invalid JSON and schema-violating messages with the reason and the original value', async () => {
+    const marker = randomUUID();
+    const notJson = `{"eventId": "broken-${marker}"`;
+    const violating = JSON.stringify(middlewareEvent({ eventId: `bad-${marker}`, occurredAt: 'not a time' }));
+    await produceRaw(`S-${marker}`, notJson);
+    await produceRaw(`S-${marker}`, violating);
+    const letters = await reader.waitFor(
+      (m) => m.topic === DEAD_LETTER_TOPIC && (m.value as DeadLetter).originalValue?.includes(marker) === true,
+      (list) => list.length >= 2,
+      60_000,
+    );
+    const byReason = Object.fromEntries(letters.map((m) => [(m.value as DeadLetter).reason, m.value as DeadLetter]));
+    expect(byReason['invalid-json']).toMatchObject({
+      service: 'scanner-events',
+      consumerGroup: 'scanner-events',
+      originalValue: notJson,
+      source: { topic: 'scanner.ingress.v1', key: `S-${marker}` },
+    });
+    expect(byReason['schema-violation']).toMatchObject({
+      consumerGroup: 'scanner-events',
+      originalValue: violating,
+      errors: [{ path: 'occurredAt', message: expect.any(String) }],
+    });
+    await request(app.getHttpServer()).get(`/scan-events/bad-${marker}`).expect(404);
+  });
+});
+
+describe('receipt lookups', () => {
+  it('answers 404 for an unknown event id', async () => {
+    const res = await request(app.getHttpServer()).get(`/scan-events/unknown-${randomUUID()}`).expect(404);
+    expect(res.body.message).toContain('unknown-');
+  });
+
+  it('lists every receipt of a slide, newest first, and an empty list for a slide with none', async () => {
+    const base = middlewareEvent();
+    const t = Date.parse('2026-11-27T10:00:00Z');
+    const started = { ...middlewareEvent({ slideBarcode: base.slideBarcode, eventType: 'scan.started' }), occurredAt: new Date(t).toISOString() };
+    const failed = { ...middlewareEvent({ slideBarcode: base.slideBarcode, eventType: 'scan.failed', failureReason: 'focus' }), occurredAt: new Date(t + 60_000).toISOString() };
+    const completed = { ...middlewareEvent({ slideBarcode: base.slideBarcode }), occurredAt: new Date(t + 120_000).toISOString() };
+    await request(app.getHttpServer()).post('/scan-events/batch').send({ events: [failed, completed, started] }).expect(200);
+    const res = await request(app.getHttpServer()).get(`/slides/${base.slideBarcode}/scans`).expect(200);
+    expect(res.body.slideBarcode).toBe(base.slideBarcode);
+    expect(res.body.receipts.map((r: { eventId: string }) => r.eventId)).toEqual([completed.eventId, failed.eventId, started.eventId]);
+    const none = await request(app.getHttpServer()).get(`/slides/NONE-${randomUUID().slice(0, 8)}/scans`).expect(200);
+    expect(none.body.receipts).toEqual([]);
+    await request(app.getHttpServer()).get('/slides/a%20b/scans').expect(400);
+  });
+});
