@@ -1,0 +1,178 @@
+import { Injectable } from '@nestjs/common';
+import { explainNoCharge } from '@slidecharge/billing-rules';
+import { BillingRepository, isoDateOf } from '../charging/billing.repository';
+import { ChargingService } from '../charging/charging.service';
+import { Charge as ChargeRow, Prisma, Scan as ScanRow } from '../generated/prisma/client';
+import { PrismaService } from '../prisma.service';
+import { CaseBillingView, ChargePage, ChargeSummary, ChargeView, ListChargesQuery, ScanView, UnmatchedScansQuery, UnmatchedScansView } from './charges.dto';
+import { encodeCursor } from './cursor';
+
+type ChargeSummaryRow = Omit<ChargeRow, 'trace'>;
+
+function toSummary(row: ChargeSummaryRow): ChargeSummary {
+  return {
+    chargeId: row.chargeId,
+    chargeKey: row.chargeKey,
+    transactionType: 'CG',
+    accessionNumber: row.accessionNumber,
+    specimenId: row.specimenId,
+    code: row.code,
+    primaryCode: row.primaryCode,
+    units: row.units,
+    dateOfService: isoDateOf(row.dateOfService),
+    patientId: row.patientId,
+    payerId: row.payerId,
+    diagnoses: row.diagnoses,
+    slideBarcodes: row.slideBarcodes,
+    scanIds: row.scanIds,
+    causedBy: row.causedBy,
+    postedAt: row.createdAt.toISOString(),
+    status: 'posted',
+  };
+}
+
+function toScanView(row: ScanRow): ScanView {
+  return {
+    scanId: row.scanId,
+    slideBarcode: row.slideBarcode,
+    status: row.status as ScanView['status'],
+    purpose: row.purpose as ScanView['purpose'],
+    scannerId: row.scannerId,
+    scannedAt: row.scannedAt.toISOString(),
+    sourceEventId: row.sourceEventId,
+    receivedAt: row.receivedAt.toISOString(),
+  };
+}
+
+/** What billing staff read: charges, a case's billing picture with reasons, and unmatched scans. */
+@Injectable()
+export class BillingQueryService {
+  constructor(
+    private readonly prisma: PrismaService,
+    private readonly repository: BillingRepository,
+    private readonly charging: ChargingService,
+  ) {}
+
+  async listCharges(query: ListChargesQuery): Promise<ChargePage> {
+    const where: Prisma.ChargeWhereInput[] = [];
+    if (query.accession) where.push({ accessionNumber: query.accession });
+    if (query.since) where.push({ createdAt: { gte: query.since } });
+    if (query.cursor) {
+      const after = new Date(query.cursor.createdAt);
+      where.push({ OR: [{ createdAt: { gt: after } }, { createdAt: after, chargeId: { gt: query.cursor.chargeId } }] });
+    }
+    const rows = await this.prisma.charge.findMany({
+      where: { AND: where },
+      orderBy: [{ createdAt: 'asc' }, { chargeId: 'asc' }],
+      take: query.limit + 1,
+      omit: { trace: true },
+    });
+    const page = rows.slice(0, query.limit);
+    const last = page[page.length - 1];
+    return {
+      items: page.map(toSummary),
+      nextCursor: rows.length > query.limit && last ? encodeCursor({ createdAt: last.createdAt.toISOString(), chargeId: last.chargeId }) : null,
+    };
+  }
+
+  async charge(chargeId: string): Promise<ChargeView | undefined> {
+    const row = await this.prisma.charge.findUnique({ where: { chargeId } });
+    if (!row) return undefined;
+    return { ...toSummary(row), trace: row.trace as ChargeView['trace'] };
+  }
+
+  /**
+   * The case as billing holds it, every scan of its slides with QC verdicts, its charges, and why each
+   * specimen earns no (new) charge, from the same rules and facts the event handlers use.
+   */
+  async caseBilling(accessionNumber: string): Promise<CaseBillingView | undefined> {
+    const billingCase = await this.prisma.billingCase.findUnique({
+      where: { accessionNumber },
+      include: { specimens: { orderBy: { specimenId: 'asc' }, include: { slides: { orderBy: { barcode: 'asc' } } } } },
+    });
+    if (!billingCase) return undefined;
+    const [loaded] = await this.repository.loadCases(this.prisma, [accessionNumber]);
+    const slides = billingCase.specimens.flatMap((s) => s.slides);
+    const scans = await this.prisma.scan.findMany({
+      where: { slideBarcode: { in: slides.map((s) => s.barcode) } },
+      orderBy: [{ scannedAt: 'asc' }, { scanId: 'asc' }],
+    });
+    const qc = await this.prisma.qcOutcome.findMany({
+      where: { scanId: { in: scans.map((s) => s.scanId) } },
+      orderBy: [{ recordedAt: 'asc' }, { sourceEventId: 'asc' }],
+    });
+    const charges = await this.prisma.charge.findMany({
+      where: { accessionNumber },
+      orderBy: [{ specimenId: 'asc' }, { code: 'asc' }],
+      omit: { trace: true },
+    });
+    const policy = this.charging.policy;
+    const explanations = loaded
+      ? explainNoCharge({
+          case: loaded.facts,
+          scans: loaded.scans,
+          qcResults: loaded.qcResults,
+          existingChargeKeys: loaded.charges.map((c) => c.chargeKey),
+          policy,
+        })
+      : [];
+    return {
+      case: {
+        accessionNumber: billingCase.accessionNumber,
+        version: billingCase.version,
+        status: billingCase.status === 'cancelled' ? 'cancelled' : 'active',
+        patientId: billingCase.patientId,
+        payerId: billingCase.payerId,
+        collectionDate: isoDateOf(billingCase.collectionDate),
+        diagnoses: billingCase.diagnoses,
+        updatedAt: billingCase.updatedAt.toISOString(),
+        specimens: billingCase.specimens.map((s) => ({ specimenId: s.specimenId, primaryCpt: s.primaryCpt, units: s.units })),
+        slides: slides.map((s) => ({ barcode: s.barcode, specimenId: s.specimenId })),
+      },
+      scans: scans.map((s) => ({
+        ...toScanView(s),
+        qc: qc
+          .filter((q) => q.scanId === s.scanId)
+          .map((q) => ({
+            sourceEventId: q.sourceEventId,
+            passed: q.passed,
+            reasons: q.reasons,
+            rulesVersion: q.rulesVersion,
+            recordedAt: q.recordedAt.toISOString(),
+          })),
+      })),
+      charges: charges.map(toSummary),
+      explanations: explanations.map((e) => ({ ...e, trace: [...e.trace] })),
+      policy: { requireQcPass: policy.requireQcPass, billablePurposes: [...policy.billablePurposes] },
+    };
+  }
+
+  /** Completed scans whose slide is on no known case, oldest scan first: the work list to chase. */
+  async unmatchedScans(query: UnmatchedScansQuery): Promise<UnmatchedScansView> {
+    const rows = await this.prisma.$queryRawUnsafe<
+      { scan_id: string; slide_barcode: string; status: string; purpose: string; scanner_id: string; scanned_at: Date; source_event_id: string; received_at: Date }[]
+    >(
+      `SELECT s.scan_id, s.slide_barcode, s.status, s.purpose, s.scanner_id, s.scanned_at, s.source_event_id, s.received_at
+         FROM billing.scan s
+        WHERE s.status = 'completed'
+          AND NOT EXISTS (SELECT 1 FROM billing.billing_slide sl WHERE sl.barcode = s.slide_barcode)
+        ORDER BY s.scanned_at, s.scan_id
+        LIMIT $1`,
+      query.limit,
+    );
+    return {
+      items: rows.map((r) =>
+        toScanView({
+          scanId: r.scan_id,
+          slideBarcode: r.slide_barcode,
+          status: r.status,
+          purpose: r.purpose,
+          scannerId: r.scanner_id,
+          scannedAt: new Date(r.scanned_at),
+          sourceEventId: r.source_event_id,
+          receivedAt: new Date(r.received_at),
+        }),
+      ),
+    };
+  }
+}

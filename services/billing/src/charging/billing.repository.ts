@@ -1,0 +1,228 @@
+import { Injectable } from '@nestjs/common';
+import type { Charge, CaseSnapshot } from '@slidecharge/contracts';
+import { Prisma } from '../generated/prisma/client';
+import { LoadedCase, LoadedCaseRow, loadedCaseFromRow } from './facts';
+
+/** A Prisma interactive-transaction client, or the Prisma client itself for reads outside one. */
+export type Db = Prisma.TransactionClient;
+
+export const BILLING_SCHEMA = 'billing';
+
+/** A date column value (`@db.Date`) for a YYYY-MM-DD string: midnight UTC of that day. */
+export const dateColumn = (isoDate: string) => new Date(`${isoDate}T00:00:00.000Z`);
+/** The YYYY-MM-DD string of a date column value. */
+export const isoDateOf = (value: Date) => value.toISOString().slice(0, 10);
+
+export interface ScanRow {
+  scanId: string;
+  slideBarcode: string;
+  status: string;
+  purpose: string;
+  scannerId: string;
+  scannedAt: string;
+  sourceEventId: string;
+}
+
+export interface QcRow {
+  scanId: string;
+  sourceEventId: string;
+  slideBarcode: string;
+  passed: boolean;
+  reasons: string[];
+  rulesVersion: string;
+}
+
+/**
+ * Billing's SQL. Every write runs inside the caller's transaction; the hot path (one Kafka event)
+ * costs a fixed number of statements whatever the number of slides, scans or charges involved.
+ */
+@Injectable()
+export class BillingRepository {
+  /**
+   * Takes transaction-scoped advisory locks on the keys (e.g. slide:<barcode>, case:<accession>) in
+   * one statement, in ascending hash order, so two transactions never wait on each other in a cycle.
+   * They are released at commit or rollback.
+   */
+  async lock(tx: Db, keys: readonly string[]): Promise<void> {
+    if (keys.length === 0) return;
+    await tx.$queryRawUnsafe(
+      `SELECT h, pg_advisory_xact_lock(h)::text AS locked
+         FROM (SELECT DISTINCT hashtext(k) AS h FROM unnest($1::text[]) AS k ORDER BY h) AS ordered`,
+      [...keys],
+    );
+  }
+
+  /** The stored version of a case and the barcodes of its slides, or undefined for an unknown case. */
+  async storedCase(tx: Db, accessionNumber: string): Promise<{ version: number; barcodes: string[] } | undefined> {
+    const rows = await tx.$queryRawUnsafe<{ version: number; barcodes: string[] | null }[]>(
+      `SELECT c.version, ARRAY(SELECT sl.barcode FROM billing.billing_slide sl WHERE sl.accession_number = c.accession_number) AS barcodes
+         FROM billing.billing_case c WHERE c.accession_number = $1`,
+      accessionNumber,
+    );
+    const row = rows[0];
+    return row ? { version: row.version, barcodes: row.barcodes ?? [] } : undefined;
+  }
+
+  /**
+   * Stores a case snapshot in place of the previous version: the case row, and its specimens and slides
+   * replaced by the snapshot's. A barcode that another case held moves to this one; those moves are
+   * returned so the caller can say so.
+   */
+  async replaceCase(tx: Db, snapshot: CaseSnapshot, now: Date): Promise<{ barcode: string; fromAccession: string }[]> {
+    const accessionNumber = snapshot.accessionNumber;
+    const caseData = {
+      version: snapshot.version,
+      status: snapshot.status,
+      patientId: snapshot.patientId,
+      payerId: snapshot.payer.payerId,
+      collectionDate: dateColumn(snapshot.collectionDate),
+      diagnoses: snapshot.diagnoses,
+      updatedAt: now,
+    };
+    await tx.billingCase.upsert({ where: { accessionNumber }, create: { accessionNumber, ...caseData }, update: caseData });
+    // Deleting the specimens deletes their slides too (foreign key ON DELETE CASCADE).
+    await tx.billingSpecimen.deleteMany({ where: { accessionNumber } });
+    await tx.billingSpecimen.createMany({
+      data: snapshot.specimens.map((s) => ({ accessionNumber, specimenId: s.specimenId, primaryCpt: s.primaryCpt, units: s.units })),
+    });
+    if (snapshot.slides.length === 0) return [];
+    const barcodes = snapshot.slides.map((s) => s.barcode);
+    const moved = await tx.billingSlide.findMany({
+      where: { barcode: { in: barcodes }, accessionNumber: { not: accessionNumber } },
+      select: { barcode: true, accessionNumber: true },
+    });
+    if (moved.length > 0) await tx.billingSlide.deleteMany({ where: { barcode: { in: moved.map((m) => m.barcode) } } });
+    await tx.billingSlide.createMany({
+      data: snapshot.slides.map((s) => ({ barcode: s.barcode, accessionNumber, specimenId: s.specimenId })),
+    });
+    return moved.map((m) => ({ barcode: m.barcode, fromAccession: m.accessionNumber }));
+  }
+
+  /**
+   * Inserts a scan report, or applies it over the stored one of the same scanId when it is a later
+   * state (completed/failed over started; same rank: later scannedAt). Returns whether anything changed
+   * and the accession of the scan's slide, when a known case has that slide.
+   */
+  async upsertScan(tx: Db, scan: ScanRow, now: Date): Promise<{ changed: boolean; accessionNumber: string | undefined }> {
+    const rows = await tx.$queryRawUnsafe<{ changed: boolean; accession_number: string | null }[]>(
+      `WITH upserted AS (
+         INSERT INTO billing.scan AS s (scan_id, slide_barcode, status, purpose, scanner_id, scanned_at, source_event_id, received_at)
+         VALUES ($1, $2, $3, $4, $5, $6::timestamptz, $7, $8::timestamptz)
+         ON CONFLICT (scan_id) DO UPDATE SET
+           slide_barcode = excluded.slide_barcode, status = excluded.status, purpose = excluded.purpose,
+           scanner_id = excluded.scanner_id, scanned_at = excluded.scanned_at, source_event_id = excluded.source_event_id
+         WHERE (CASE excluded.status WHEN 'started' THEN 0 ELSE 1 END, excluded.scanned_at)
+             > (CASE s.status WHEN 'started' THEN 0 ELSE 1 END, s.scanned_at)
+         RETURNING scan_id)
+       SELECT EXISTS (SELECT 1 FROM upserted) AS changed,
+              (SELECT sl.accession_number FROM billing.billing_slide sl WHERE sl.barcode = $2) AS accession_number`,
+      scan.scanId,
+      scan.slideBarcode,
+      scan.status,
+      scan.purpose,
+      scan.scannerId,
+      scan.scannedAt,
+      scan.sourceEventId,
+      now.toISOString(),
+    );
+    const row = rows[0];
+    return { changed: row?.changed === true, accessionNumber: row?.accession_number ?? undefined };
+  }
+
+  /** Records a QC verdict (once per event) and returns the accession of its slide, when known. */
+  async recordQc(tx: Db, qc: QcRow, now: Date): Promise<{ recorded: boolean; accessionNumber: string | undefined }> {
+    const rows = await tx.$queryRawUnsafe<{ recorded: boolean; accession_number: string | null }[]>(
+      `WITH inserted AS (
+         INSERT INTO billing.qc_outcome (scan_id, source_event_id, slide_barcode, passed, reasons, rules_version, recorded_at)
+         VALUES ($1, $2, $3, $4, $5::text[], $6, $7::timestamptz)
+         ON CONFLICT DO NOTHING
+         RETURNING scan_id)
+       SELECT EXISTS (SELECT 1 FROM inserted) AS recorded,
+              (SELECT sl.accession_number FROM billing.billing_slide sl WHERE sl.barcode = $3) AS accession_number`,
+      qc.scanId,
+      qc.sourceEventId,
+      qc.slideBarcode,
+      qc.passed,
+      qc.reasons,
+      qc.rulesVersion,
+      now.toISOString(),
+    );
+    const row = rows[0];
+    return { recorded: row?.recorded === true, accessionNumber: row?.accession_number ?? undefined };
+  }
+
+  /**
+   * Everything the rules need about the given cases, in ONE statement whatever their size: the case,
+   * its specimens and slides, every scan of those slides, the QC verdicts of those scans and the
+   * charges already posted.
+   */
+  async loadCases(db: Db, accessionNumbers: readonly string[]): Promise<LoadedCase[]> {
+    if (accessionNumbers.length === 0) return [];
+    const rows = await db.$queryRawUnsafe<LoadedCaseRow[]>(
+      `WITH cases AS (
+         SELECT * FROM billing.billing_case WHERE accession_number = ANY($1::text[])
+       ), case_scans AS (
+         SELECT sl.accession_number, s.*
+           FROM billing.billing_slide sl JOIN billing.scan s ON s.slide_barcode = sl.barcode
+          WHERE sl.accession_number IN (SELECT accession_number FROM cases)
+       )
+       SELECT c.accession_number AS "accessionNumber", c.version, c.status, c.patient_id AS "patientId", c.payer_id AS "payerId",
+              to_char(c.collection_date, 'YYYY-MM-DD') AS "collectionDate", c.diagnoses,
+              COALESCE((SELECT json_agg(json_build_object('specimenId', sp.specimen_id, 'primaryCpt', sp.primary_cpt, 'units', sp.units)
+                                        ORDER BY sp.specimen_id)
+                          FROM billing.billing_specimen sp WHERE sp.accession_number = c.accession_number), '[]'::json) AS specimens,
+              COALESCE((SELECT json_agg(json_build_object('barcode', sl.barcode, 'specimenId', sl.specimen_id) ORDER BY sl.barcode)
+                          FROM billing.billing_slide sl WHERE sl.accession_number = c.accession_number), '[]'::json) AS slides,
+              COALESCE((SELECT json_agg(json_build_object('scanId', cs.scan_id, 'slideBarcode', cs.slide_barcode, 'status', cs.status,
+                                        'purpose', cs.purpose, 'scannedAt', cs.scanned_at, 'sourceEventId', cs.source_event_id)
+                                        ORDER BY cs.scan_id)
+                          FROM case_scans cs WHERE cs.accession_number = c.accession_number), '[]'::json) AS scans,
+              COALESCE((SELECT json_agg(json_build_object('scanId', q.scan_id, 'passed', q.passed, 'reasons', q.reasons,
+                                        'sourceEventId', q.source_event_id) ORDER BY q.scan_id, q.source_event_id)
+                          FROM billing.qc_outcome q
+                         WHERE q.scan_id IN (SELECT cs.scan_id FROM case_scans cs WHERE cs.accession_number = c.accession_number)), '[]'::json) AS qc,
+              COALESCE((SELECT json_agg(json_build_object('chargeId', ch.charge_id, 'chargeKey', ch.charge_key, 'specimenId', ch.specimen_id,
+                                        'code', ch.code, 'primaryCode', ch.primary_code, 'units', ch.units,
+                                        'dateOfService', to_char(ch.date_of_service, 'YYYY-MM-DD'), 'patientId', ch.patient_id,
+                                        'payerId', ch.payer_id, 'diagnoses', ch.diagnoses, 'slideBarcodes', ch.slide_barcodes)
+                                        ORDER BY ch.charge_key)
+                          FROM billing.charge ch WHERE ch.accession_number = c.accession_number), '[]'::json) AS charges
+         FROM cases c
+        ORDER BY c.accession_number`,
+      [...accessionNumbers],
+    );
+    return rows.map(loadedCaseFromRow);
+  }
+
+  /**
+   * Inserts charges that do not exist yet (ON CONFLICT DO NOTHING on charge_key and charge_id) and
+   * returns the ids of those this transaction inserted: only they get a charge.posted event.
+   */
+  async insertCharges(tx: Db, charges: readonly Charge[]): Promise<Set<string>> {
+    if (charges.length === 0) return new Set();
+    const inserted = await tx.charge.createManyAndReturn({
+      data: charges.map((c) => ({
+        chargeId: c.chargeId,
+        chargeKey: c.chargeKey,
+        accessionNumber: c.accessionNumber,
+        specimenId: c.specimenId,
+        code: c.code,
+        primaryCode: c.primaryCode,
+        units: c.units,
+        dateOfService: dateColumn(c.dateOfService),
+        patientId: c.patientId,
+        payerId: c.payerId,
+        diagnoses: c.diagnoses,
+        slideBarcodes: c.slideBarcodes,
+        scanIds: c.scanIds,
+        causedBy: c.causedBy,
+        trace: c.trace,
+        status: 'posted',
+        createdAt: new Date(c.postedAt),
+      })),
+      skipDuplicates: true,
+      select: { chargeId: true },
+    });
+    return new Set(inserted.map((r) => r.chargeId));
+  }
+}

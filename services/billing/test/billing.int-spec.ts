@@ -1,0 +1,410 @@
+import { randomUUID } from 'node:crypto';
+import { INestApplication } from '@nestjs/common';
+import { Test } from '@nestjs/testing';
+import { Kafka, logLevel } from 'kafkajs';
+import { Pool } from 'pg';
+import request from 'supertest';
+import { DEAD_LETTER_TOPIC, DeadLetter } from '@slidecharge/contracts';
+import { createLogger, IncomingMessage, KafkaBus, OutgoingMessage } from '@slidecharge/messaging';
+import { eventually, testEnv, TopicReader } from '@slidecharge/testing';
+import { AppModule } from '../src/app.module';
+import { chargeIdFor, chargePostedEventIdFor } from '../src/charging/charge-id';
+import { BillingTopic, ChargingService } from '../src/charging/charging.service';
+import { loadServiceConfig } from '../src/config';
+import {
+  barcodeOf,
+  caseEvent,
+  ChargeMessage,
+  deleteGroup,
+  isChargeOf,
+  newAccession,
+  passingScans,
+  qcEvent,
+  scanEvent,
+  snapshot,
+  startGroupAtEnd,
+} from './support';
+
+/**
+ * The billing service in-process (AppModule) against the real Postgres and Kafka: events in on the
+ * three input topics, charges out on billing.charges.v1, and the HTTP API billing staff use.
+ */
+const { databaseUrl, kafkaBrokers } = testEnv();
+const groupId = `billing-it-${randomUUID()}`;
+const pool = new Pool({ connectionString: databaseUrl });
+let app: INestApplication;
+let bus: KafkaBus;
+let reader: TopicReader;
+
+beforeAll(async () => {
+  await startGroupAtEnd(kafkaBrokers, groupId);
+  const config = loadServiceConfig({ ...process.env, DATABASE_URL: databaseUrl, KAFKA_BROKERS: kafkaBrokers, BILLING_CONSUMER_GROUP: groupId, LOG_LEVEL: 'warn' });
+  const moduleRef = await Test.createTestingModule({ imports: [AppModule.forRoot(config)] }).compile();
+  app = moduleRef.createNestApplication({ logger: false });
+  await app.init();
+  bus = new KafkaBus({ brokers: kafkaBrokers.split(','), clientId: 'billing-it', service: 'billing-it', logger: createLogger('billing-it', 'warn') });
+  await bus.connect();
+  reader = await new TopicReader(kafkaBrokers, ['billing.charges.v1', DEAD_LETTER_TOPIC]).start();
+}, 60_000);
+
+afterAll(async () => {
+  await reader?.stop();
+  await bus?.disconnect();
+  await app?.close();
+  await deleteGroup(kafkaBrokers, groupId);
+  await pool.end();
+});
+
+const http = () => request(app.getHttpServer());
+
+async function publish(...messages: OutgoingMessage[]): Promise<void> {
+  await bus.publish(messages);
+}
+
+/** Waits until billing has handled (committed) every given event. */
+async function handled(messages: OutgoingMessage[]): Promise<void> {
+  const ids = [...new Set(messages.map((m) => (m.value as { eventId: string }).eventId))];
+  await eventually(async () => {
+    const { rows } = await pool.query(`SELECT count(*)::int AS n FROM billing.consumed_event WHERE consumer = 'billing' AND event_id = ANY($1)`, [ids]);
+    return rows[0].n === ids.length ? true : undefined;
+  }, 30_000, `billing to handle ${ids.length} events`);
+}
+
+/** Publishes and waits until billing has handled them, in order (each batch handled before the next). */
+async function send(...batches: OutgoingMessage[][]): Promise<void> {
+  for (const batch of batches) {
+    await publish(...batch);
+    await handled(batch);
+  }
+}
+
+async function storedChargeKeys(accession: string): Promise<string[]> {
+  const { rows } = await pool.query(`SELECT charge_key FROM billing.charge WHERE accession_number = $1 ORDER BY charge_key`, [accession]);
+  return rows.map((r) => r.charge_key as string);
+}
+
+/** Waits for the accession's outbox to be relayed, then returns the distinct charges read from the topic. */
+async function chargesOnTopic(accession: string, expected: number): Promise<ChargeMessage[]> {
+  await reader.waitFor(isChargeOf(accession), (list) => new Set(list.map((m) => (m.value as ChargeMessage).data.chargeId)).size >= expected);
+  await eventually(async () => {
+    const { rows } = await pool.query(`SELECT count(*)::int AS n FROM billing.outbox WHERE key = $1 AND published_at IS NULL`, [accession]);
+    return rows[0].n === 0 ? true : undefined;
+  });
+  await new Promise((r) => setTimeout(r, 300));
+  const byId = new Map<string, ChargeMessage>();
+  for (const m of reader.messages.filter(isChargeOf(accession))) byId.set((m.value as ChargeMessage).data.chargeId, m.value as ChargeMessage);
+  return [...byId.values()].sort((a, b) => a.data.chargeKey.localeCompare(b.data.chargeKey));
+}
+
+describe('charge capture from events', () => {
+  it('two 88305 specimens -> two 0753T charges, units from the primary and date of service = collection date', async () => {
+    const acc = newAccession();
+    const data = snapshot(acc, [
+      { id: 'A', cpt: '88305', slides: 2 },
+      { id: 'B', cpt: '88305', units: 2, slides: 3 },
+    ]);
+    await send([caseEvent(data)], passingScans(data.slides.map((s) => s.barcode)));
+    const charges = await chargesOnTopic(acc, 2);
+    expect(charges.map((m) => [m.data.specimenId, m.data.code, m.data.primaryCode, m.data.units, m.data.dateOfService])).toEqual([
+      ['A', '0753T', '88305', 1, '2026-03-02'],
+      ['B', '0753T', '88305', 2, '2026-03-02'],
+    ]);
+    for (const m of charges) {
+      expect(m.type).toBe('charge.posted');
+      expect(m.producer).toBe('billing');
+      expect(m.data.transactionType).toBe('CG');
+      expect(m.data.patientId).toBe(`MRN-${acc}`);
+      expect(m.data.payerId).toBe('MEDICARE');
+      expect(m.data.diagnoses).toEqual(['C50.911', 'D37.9']);
+    }
+    // Posted as soon as one slide of the specimen qualifies: the slides it names are B's, never A's.
+    const bSlides = charges.find((m) => m.data.specimenId === 'B')?.data.slideBarcodes ?? [];
+    expect(bSlides.length).toBeGreaterThanOrEqual(1);
+    expect([1, 2, 3].map((n) => barcodeOf(acc, 'B', n))).toEqual(expect.arrayContaining(bSlides));
+    expect(await storedChargeKeys(acc)).toEqual([`${acc}/A/0753T`, `${acc}/B/0753T`]);
+  });
+
+  it('an 88307 specimen gets no 0753T but its own add-on, 0754T', async () => {
+    const acc = newAccession();
+    const data = snapshot(acc, [{ id: 'A', cpt: '88307', slides: 1 }]);
+    await send([caseEvent(data)], passingScans([barcodeOf(acc, 'A', 1)]));
+    const charges = await chargesOnTopic(acc, 1);
+    expect(charges.map((m) => m.data.code)).toEqual(['0754T']);
+    expect(await storedChargeKeys(acc)).toEqual([`${acc}/A/0754T`]);
+  });
+
+  it('a scan that arrives before its case waits on the unmatched work list and is charged when the case arrives', async () => {
+    const acc = newAccession();
+    const slide = barcodeOf(acc, 'A', 1);
+    const scan = scanEvent(slide);
+    const qc = qcEvent(scan);
+    await send([scan, qc]);
+    expect(await storedChargeKeys(acc)).toEqual([]);
+    const unmatched = await http().get('/unmatched-scans?limit=1000').expect(200);
+    expect(unmatched.body.items.map((s: { scanId: string }) => s.scanId)).toContain(scan.value.data.scanId);
+    const scannedAt = unmatched.body.items.map((s: { scannedAt: string }) => s.scannedAt);
+    expect([...scannedAt].sort()).toEqual(scannedAt);
+
+    await send([caseEvent(snapshot(acc, [{ id: 'A', cpt: '88305', slides: 1 }]))]);
+    const charges = await chargesOnTopic(acc, 1);
+    expect(charges.map((m) => [m.data.chargeKey, m.data.scanIds])).toEqual([[`${acc}/A/0753T`, [scan.value.data.scanId]]]);
+    expect(charges[0]?.data.causedBy).toEqual([scan.value.eventId, qc.value.eventId].sort());
+    const after = await http().get('/unmatched-scans?limit=1000').expect(200);
+    expect(after.body.items.map((s: { scanId: string }) => s.scanId)).not.toContain(scan.value.data.scanId);
+  });
+
+  it('the same scan event twice, and the same scan reported again under a new event id, make one charge', async () => {
+    const acc = newAccession();
+    const slide = barcodeOf(acc, 'A', 1);
+    const scan = scanEvent(slide);
+    const again = scanEvent(slide, { scanId: scan.value.data.scanId, scannedAt: scan.value.data.scannedAt });
+    const qc = qcEvent(scan);
+    await send([caseEvent(snapshot(acc, [{ id: 'A', cpt: '88305', slides: 1 }]))], [scan, qc], [scan], [again, qc]);
+    await chargesOnTopic(acc, 1);
+    expect(await storedChargeKeys(acc)).toEqual([`${acc}/A/0753T`]);
+    expect(reader.messages.filter(isChargeOf(acc))).toHaveLength(1);
+  });
+
+  it('a late scan.started does not undo a completed scan', async () => {
+    const acc = newAccession();
+    const slide = barcodeOf(acc, 'A', 1);
+    const completed = scanEvent(slide, { scannedAt: '2026-03-20T10:05:00Z' });
+    const started = scanEvent(slide, { scanId: completed.value.data.scanId, type: 'scan.started', scannedAt: '2026-03-20T10:00:00Z' });
+    await send([caseEvent(snapshot(acc, [{ id: 'A', cpt: '88305', slides: 1 }]))], [completed], [started], [qcEvent(completed)]);
+    expect(await storedChargeKeys(acc)).toEqual([`${acc}/A/0753T`]);
+    const { rows } = await pool.query(`SELECT status FROM billing.scan WHERE scan_id = $1`, [completed.value.data.scanId]);
+    expect(rows[0].status).toBe('completed');
+  });
+
+  it('QC failed, then a passing rescan -> one charge, for the rescan only', async () => {
+    const acc = newAccession();
+    const slide = barcodeOf(acc, 'A', 1);
+    const first = scanEvent(slide);
+    await send([caseEvent(snapshot(acc, [{ id: 'A', cpt: '88305', slides: 1 }]))], [first], [qcEvent(first, false)]);
+    expect(await storedChargeKeys(acc)).toEqual([]);
+    const explained = await http().get(`/cases/${acc}/billing`).expect(200);
+    expect(explained.body.explanations.map((e: { specimenId: string; reason: string }) => [e.specimenId, e.reason])).toEqual([['A', 'qc-failed']]);
+    expect(explained.body.scans[0].qc[0]).toMatchObject({ passed: false, reasons: ['out of focus'] });
+
+    const rescan = scanEvent(slide);
+    const third = scanEvent(slide);
+    await send([rescan, qcEvent(rescan, true)], [third, qcEvent(third, true)]);
+    const charges = await chargesOnTopic(acc, 1);
+    expect(charges).toHaveLength(1);
+    expect(charges[0]?.data.scanIds).toEqual([rescan.value.data.scanId]);
+    expect(await storedChargeKeys(acc)).toEqual([`${acc}/A/0753T`]);
+  });
+
+  it('an archive-only scan is not billable, and a cancelled case is never charged', async () => {
+    const archiveAcc = newAccession();
+    const archive = scanEvent(barcodeOf(archiveAcc, 'A', 1), { purpose: 'archive' });
+    await send([caseEvent(snapshot(archiveAcc, [{ id: 'A', cpt: '88305', slides: 1 }]))], [archive, qcEvent(archive)]);
+    const cancelledAcc = newAccession();
+    const cancelled = snapshot(cancelledAcc, [{ id: 'A', cpt: '88305', slides: 1 }], { status: 'cancelled', version: 2, cancelReason: 'duplicate order' });
+    await send([caseEvent(cancelled, 'case.cancelled')], passingScans([barcodeOf(cancelledAcc, 'A', 1)]));
+    expect(await storedChargeKeys(archiveAcc)).toEqual([]);
+    expect(await storedChargeKeys(cancelledAcc)).toEqual([]);
+    const a = await http().get(`/cases/${archiveAcc}/billing`).expect(200);
+    expect(a.body.explanations[0].reason).toBe('purpose-not-billable');
+    const c = await http().get(`/cases/${cancelledAcc}/billing`).expect(200);
+    expect(c.body.explanations[0].reason).toBe('case-cancelled');
+    expect(c.body.case).toMatchObject({ status: 'cancelled', version: 2 });
+  });
+
+  it('an older case version is ignored (still consumed); a newer one replaces specimens and slides', async () => {
+    const acc = newAccession();
+    const v2 = snapshot(acc, [{ id: 'A', cpt: '88307', slides: 1 }], { version: 2 });
+    const v1 = snapshot(acc, [{ id: 'A', cpt: '88305', slides: 2 }], { version: 1 });
+    const v1Event = caseEvent(v1);
+    await send([caseEvent(v2, 'case.updated')], [v1Event], passingScans([barcodeOf(acc, 'A', 1), barcodeOf(acc, 'A', 2)]));
+    const { rows } = await pool.query(`SELECT event_id FROM billing.consumed_event WHERE event_id = $1`, [v1Event.value.eventId]);
+    expect(rows).toHaveLength(1);
+    const view = await http().get(`/cases/${acc}/billing`).expect(200);
+    expect(view.body.case.version).toBe(2);
+    expect(view.body.case.specimens).toEqual([{ specimenId: 'A', primaryCpt: '88307', units: 1 }]);
+    expect(view.body.case.slides).toEqual([{ barcode: barcodeOf(acc, 'A', 1), specimenId: 'A' }]);
+    expect(await storedChargeKeys(acc)).toEqual([`${acc}/A/0754T`]);
+  });
+
+  it('a primary code change after posting adds the new add-on and leaves the posted charge untouched', async () => {
+    const acc = newAccession();
+    const v1 = snapshot(acc, [{ id: 'A', cpt: '88305', slides: 1 }]);
+    await send([caseEvent(v1)], passingScans([barcodeOf(acc, 'A', 1)]));
+    const [posted] = await chargesOnTopic(acc, 1);
+    const before = await http().get(`/charges/${posted?.data.chargeId}`).expect(200);
+    await send([caseEvent({ ...v1, version: 2, specimens: [{ specimenId: 'A', primaryCpt: '88307', units: 1 }] }, 'case.updated')]);
+    expect(await storedChargeKeys(acc)).toEqual([`${acc}/A/0753T`, `${acc}/A/0754T`]);
+    const after = await http().get(`/charges/${posted?.data.chargeId}`).expect(200);
+    expect(after.body).toEqual(before.body);
+  });
+
+  it('a case and a scan of the same slide handled at the same moment serialize: the later one sees the earlier', async () => {
+    const charging = app.get(ChargingService);
+    const asIncoming = <T extends BillingTopic>(m: OutgoingMessage<T>): IncomingMessage<T> => ({
+      topic: m.topic,
+      partition: 0,
+      offset: '0',
+      key: m.key,
+      value: m.value,
+      headers: m.headers,
+      correlationId: 'concurrency-test',
+    });
+    const accessions = Array.from({ length: 12 }, () => newAccession('BCC'));
+    await Promise.all(
+      accessions.map(async (acc) => {
+        const scan = scanEvent(barcodeOf(acc, 'A', 1));
+        await charging.handle(asIncoming(qcEvent(scan)));
+        const results = await Promise.all([
+          charging.handle(asIncoming(caseEvent(snapshot(acc, [{ id: 'A', cpt: '88305', slides: 1 }])))),
+          charging.handle(asIncoming(scan)),
+        ]);
+        expect(results.flatMap((r) => r.posted)).toEqual([`${acc}/A/0753T`]);
+      }),
+    );
+    const { rows } = await pool.query(`SELECT count(*)::int AS n FROM billing.charge WHERE accession_number = ANY($1)`, [accessions]);
+    expect(rows[0].n).toBe(accessions.length);
+  });
+});
+
+describe('stable charge ids', () => {
+  it('a charge id is the deterministic UUID of its key, and so is its event id', async () => {
+    const acc = newAccession();
+    await send([caseEvent(snapshot(acc, [{ id: 'A', cpt: '88305', slides: 1 }]))], passingScans([barcodeOf(acc, 'A', 1)]));
+    const [m] = await chargesOnTopic(acc, 1);
+    expect(m?.data.chargeId).toBe(chargeIdFor(`${acc}/A/0753T`));
+    expect(m?.eventId).toBe(chargePostedEventIdFor(chargeIdFor(`${acc}/A/0753T`)));
+    const { rows } = await pool.query(`SELECT charge_id::text AS id FROM billing.charge WHERE charge_key = $1`, [`${acc}/A/0753T`]);
+    expect(rows[0].id).toBe(m?.data.chargeId);
+  });
+});
+
+describe('HTTP API', () => {
+  let acc: string;
+  let chargeIds: string[];
+
+  beforeAll(async () => {
+    acc = newAccession();
+    const data = snapshot(acc, [
+      { id: 'A', cpt: '88305', slides: 1 },
+      { id: 'B', cpt: '88305', slides: 1 },
+      { id: 'C', cpt: '88342', slides: 1 },
+      { id: 'D', cpt: '88305', slides: 1 },
+    ]);
+    const pendingScan = scanEvent(barcodeOf(acc, 'D', 1));
+    await send([caseEvent(data)], [...passingScans([barcodeOf(acc, 'A', 1), barcodeOf(acc, 'B', 1), barcodeOf(acc, 'C', 1)]), pendingScan]);
+    chargeIds = (await chargesOnTopic(acc, 3)).map((m) => m.data.chargeId);
+  });
+
+  it('GET /charges?accession= lists the accession charges without trace, pages with a cursor', async () => {
+    const all = await http().get(`/charges?accession=${acc}`).expect(200);
+    expect(all.body.items.map((c: { chargeId: string }) => c.chargeId).sort()).toEqual([...chargeIds].sort());
+    expect(all.body.items.map((c: { code: string }) => c.code).sort()).toEqual(['0753T', '0753T', '0760T']);
+    expect(all.body.items[0]).not.toHaveProperty('trace');
+    expect(all.body.items[0]).toMatchObject({ status: 'posted', transactionType: 'CG', accessionNumber: acc });
+    expect(all.body.nextCursor).toBeNull();
+
+    const seen: string[] = [];
+    let cursor: string | null = null;
+    do {
+      const page: request.Response = await http()
+        .get('/charges')
+        .query({ accession: acc, limit: 2, ...(cursor ? { cursor } : {}) })
+        .expect(200);
+      seen.push(...page.body.items.map((c: { chargeId: string }) => c.chargeId));
+      cursor = page.body.nextCursor;
+    } while (cursor);
+    expect(seen).toEqual(all.body.items.map((c: { chargeId: string }) => c.chargeId));
+  });
+
+  it('GET /charges?since= filters by posting time', async () => {
+    const future = new Date(Date.now() + 3_600_000).toISOString();
+    const res = await http().get('/charges').query({ accession: acc, since: future }).expect(200);
+    expect(res.body.items).toEqual([]);
+    const past = await http().get('/charges').query({ accession: acc, since: '2020-01-01' }).expect(200);
+    expect(past.body.items).toHaveLength(3);
+  });
+
+  it('GET /charges answers 400 naming the bad parameter', async () => {
+    const res = await http().get('/charges?limit=lots').expect(400);
+    expect(res.body.error).toBe('validation_failed');
+    expect(res.body.issues.map((i: { path: string }) => i.path)).toEqual(['limit']);
+    const bad = await http().get('/charges?cursor=not-a-cursor').expect(400);
+    expect(bad.body.issues[0].path).toBe('cursor');
+  });
+
+  it('GET /charges/:chargeId returns the charge with its decision trace; 404 unknown; 400 not a UUID', async () => {
+    const id = chargeIdFor(`${acc}/C/0760T`);
+    const res = await http().get(`/charges/${id}`).expect(200);
+    expect(res.body).toMatchObject({ chargeId: id, chargeKey: `${acc}/C/0760T`, code: '0760T', primaryCode: '88342', status: 'posted' });
+    expect(res.body.trace.map((t: { rule: string }) => t.rule)).toEqual(expect.arrayContaining(['case-status', 'add-on-pairing', 'units', 'decision']));
+    await http().get(`/charges/${randomUUID()}`).expect(404);
+    const bad = await http().get('/charges/12345').expect(400);
+    expect(bad.body.message).toContain('chargeId');
+  });
+
+  it('GET /cases/:accessionNumber/billing shows facts, scans, charges and why a specimen is not charged yet', async () => {
+    const res = await http().get(`/cases/${acc}/billing`).expect(200);
+    expect(res.body.case).toMatchObject({ accessionNumber: acc, version: 1, status: 'active', collectionDate: '2026-03-02', payerId: 'MEDICARE' });
+    expect(res.body.case.specimens).toHaveLength(4);
+    expect(res.body.scans).toHaveLength(4);
+    expect(res.body.charges).toHaveLength(3);
+    expect(res.body.explanations.map((e: { specimenId: string; reason: string }) => [e.specimenId, e.reason])).toEqual([
+      ['A', 'already-charged'],
+      ['B', 'already-charged'],
+      ['C', 'already-charged'],
+      ['D', 'qc-pending'],
+    ]);
+    expect(res.body.policy).toEqual({ requireQcPass: true, billablePurposes: ['diagnostic', 'consult'] });
+  });
+
+  it('GET /cases/:accessionNumber/billing: 404 for a case billing does not know, 400 for a malformed accession', async () => {
+    const missing = await http().get(`/cases/${newAccession()}/billing`).expect(404);
+    expect(missing.body.message).toContain('billing has no case');
+    const bad = await http().get('/cases/%20bad%20acc/billing').expect(400);
+    expect(bad.body.message).toContain('accessionNumber');
+  });
+
+  it('GET /unmatched-scans validates its limit', async () => {
+    const res = await http().get('/unmatched-scans?limit=0').expect(400);
+    expect(res.body.issues[0].path).toBe('limit');
+  });
+
+  it('answers with the caller correlation id', async () => {
+    const res = await http().get('/unmatched-scans?limit=1').set('x-correlation-id', 'billing-it-corr').expect(200);
+    expect(res.headers['x-correlation-id']).toBe('billing-it-corr');
+  });
+});
+
+describe('operations', () => {
+  it('readiness reports Postgres, Kafka, the consumer group and the outbox relay up', async () => {
+    const res = await eventually(async () => {
+      const r = await http().get('/health/ready');
+      return r.status === 200 ? r : undefined;
+    }, 30_000, 'readiness');
+    expect(res.body.status).toBe('up');
+    expect(res.body.checks.map((c: { name: string }) => c.name)).toEqual(['postgres', 'kafka', 'consumers', 'outbox-relay']);
+    expect(res.body.checks.find((c: { name: string }) => c.name === 'consumers').groups).toEqual([groupId]);
+    await http().get('/health/live').expect(200);
+  });
+
+  it('an invalid message on an input topic goes to the dead-letter topic with the reason, and the partition moves on', async () => {
+    const acc = newAccession();
+    const raw = new Kafka({ clientId: 'billing-it-raw', brokers: kafkaBrokers.split(','), logLevel: logLevel.NOTHING }).producer();
+    await raw.connect();
+    const bad = { ...caseEvent(snapshot(acc, [{ id: 'A', cpt: '88305', slides: 1 }])).value, data: { accessionNumber: acc, version: 0 } };
+    await raw.send({ topic: 'lis.case-events.v1', messages: [{ key: acc, value: JSON.stringify(bad) }] });
+    await raw.disconnect();
+    const [letter] = await reader.waitFor(
+      (m) => m.topic === DEAD_LETTER_TOPIC && (m.value as DeadLetter).consumerGroup === groupId && (m.value as DeadLetter).originalValue?.includes(acc) === true,
+      (list) => list.length >= 1,
+    );
+    const record = letter?.value as DeadLetter;
+    expect(record.reason).toBe('schema-violation');
+    expect(record.service).toBe('billing');
+    expect(record.source.topic).toBe('lis.case-events.v1');
+    expect(record.errors.map((e) => e.path)).toEqual(expect.arrayContaining(['data.version', 'data.specimens']));
+    // A good case on the same key behind it is still taken.
+    await send([caseEvent(snapshot(acc, [{ id: 'A', cpt: '88305', slides: 1 }]))]);
+    await http().get(`/cases/${acc}/billing`).expect(200);
+  });
+});

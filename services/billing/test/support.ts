@@ -1,0 +1,127 @@
+import { randomUUID } from 'node:crypto';
+import { Kafka, logLevel } from 'kafkajs';
+import { CaseSnapshot, Charge, EventEnvelope, TopicName } from '@slidecharge/contracts';
+import { buildEvent, OutgoingMessage } from '@slidecharge/messaging';
+import { ReadMessage } from '@slidecharge/testing';
+
+/** What billing-side integration tests share: event builders and consumer-group set-up. */
+
+export const INPUT_TOPICS = ['lis.case-events.v1', 'scan.events.v1', 'qc.results.v1'] as const satisfies readonly TopicName[];
+
+export type ChargeMessage = EventEnvelope<'charge.posted', Charge>;
+
+/**
+ * Commits the current end of the input topics as the group's offsets, so a fresh consumer group reads
+ * only what is published afterwards (the topics are shared with every other test).
+ */
+export async function startGroupAtEnd(brokers: string, groupId: string, topics: readonly string[] = INPUT_TOPICS): Promise<void> {
+  const kafka = new Kafka({ clientId: 'billing-test-setup', brokers: brokers.split(','), logLevel: logLevel.NOTHING });
+  const admin = kafka.admin();
+  const consumer = kafka.consumer({ groupId });
+  await admin.connect();
+  try {
+    await consumer.connect();
+    await consumer.subscribe({ topics: [...topics], fromBeginning: false });
+    const joined = new Promise<void>((resolve) => consumer.on(consumer.events.GROUP_JOIN, () => resolve()));
+    await consumer.run({ autoCommit: false, eachMessage: async () => undefined });
+    await joined;
+    const offsets: { topic: string; partition: number; offset: string }[] = [];
+    for (const topic of topics) {
+      for (const p of await admin.fetchTopicOffsets(topic)) offsets.push({ topic, partition: p.partition, offset: p.high });
+    }
+    await consumer.commitOffsets(offsets);
+  } finally {
+    await consumer.disconnect();
+    await admin.disconnect();
+  }
+}
+
+export async function deleteGroup(brokers: string, groupId: string): Promise<void> {
+  const admin = new Kafka({ clientId: 'billing-test-setup', brokers: brokers.split(','), logLevel: logLevel.NOTHING }).admin();
+  await admin.connect();
+  await admin.deleteGroups([groupId]).catch(() => undefined);
+  await admin.disconnect();
+}
+
+/** A unique accession number for one test. */
+export const newAccession = (prefix = 'BIT') => `${prefix}${randomUUID().slice(0, 8).toUpperCase()}-${randomUUID().slice(0, 4).toUpperCase()}`;
+
+export interface SpecimenSpec {
+  id: string;
+  cpt: string;
+  units?: number;
+  slides: number;
+}
+
+export const barcodeOf = (accession: string, specimen: string, slide: number) => `${accession}-${specimen}1-${slide}`;
+
+export function snapshot(accessionNumber: string, specimens: SpecimenSpec[], over: Partial<CaseSnapshot> = {}): CaseSnapshot {
+  return {
+    accessionNumber,
+    status: 'active',
+    version: 1,
+    patientId: `MRN-${accessionNumber}`,
+    payer: { payerId: 'MEDICARE', name: 'Medicare Part B' },
+    collectionDate: '2026-03-02',
+    diagnoses: ['C50.911', 'D37.9'],
+    specimens: specimens.map((s) => ({ specimenId: s.id, primaryCpt: s.cpt, units: s.units ?? 1 })),
+    slides: specimens.flatMap((s) => Array.from({ length: s.slides }, (_, i) => ({ barcode: barcodeOf(accessionNumber, s.id, i + 1), specimenId: s.id }))),
+    ...over,
+  };
+}
+
+export function caseEvent(data: CaseSnapshot, type: 'case.created' | 'case.updated' | 'case.cancelled' = 'case.created'): OutgoingMessage<'lis.case-events.v1'> {
+  return buildEvent('lis.case-events.v1', type, data.accessionNumber, data, { producer: 'accession' });
+}
+
+export function scanEvent(
+  slideBarcode: string,
+  over: { scanId?: string; type?: 'scan.started' | 'scan.completed' | 'scan.failed'; purpose?: 'diagnostic' | 'archive'; scannedAt?: string } = {},
+): OutgoingMessage<'scan.events.v1'> {
+  const type = over.type ?? 'scan.completed';
+  return buildEvent(
+    'scan.events.v1',
+    type,
+    slideBarcode,
+    {
+      scanId: over.scanId ?? randomUUID(),
+      slideBarcode,
+      scannerId: 'GT450-01',
+      scannedAt: over.scannedAt ?? new Date().toISOString(),
+      purpose: over.purpose ?? 'diagnostic',
+      receivedVia: 'kafka',
+      sourceEventId: randomUUID(),
+      ...(type === 'scan.failed' ? { failureReason: 'tray jam' } : {}),
+    },
+    { producer: 'scanner-events' },
+  );
+}
+
+export function qcEvent(scan: OutgoingMessage<'scan.events.v1'>, passed = true): OutgoingMessage<'qc.results.v1'> {
+  const data = scan.value.data;
+  return buildEvent(
+    'qc.results.v1',
+    passed ? 'qc.passed' : 'qc.failed',
+    data.slideBarcode,
+    {
+      scanId: data.scanId,
+      slideBarcode: data.slideBarcode,
+      scanEventId: scan.value.eventId,
+      rulesVersion: 'test-1',
+      checks: [{ rule: 'focus', passed, value: passed ? 0.9 : 0.3, threshold: '>= 0.6', ...(passed ? {} : { reason: 'out of focus' }) }],
+      reasons: passed ? [] : ['out of focus'],
+    },
+    { producer: 'qc' },
+  );
+}
+
+/** A completed scan and its QC pass, for each slide barcode. */
+export function passingScans(barcodes: string[]): OutgoingMessage[] {
+  return barcodes.flatMap((b) => {
+    const scan = scanEvent(b);
+    return [scan, qcEvent(scan, true)];
+  });
+}
+
+export const isChargeOf = (accession: string) => (m: ReadMessage) =>
+  m.topic === 'billing.charges.v1' && (m.value as ChargeMessage).data?.accessionNumber === accession;
