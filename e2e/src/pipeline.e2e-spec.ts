@@ -1,4 +1,6 @@
 import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { Kafka, logLevel, Producer } from 'kafkajs';
 import { Charge, DEAD_LETTER_TOPIC, DeadLetter, EventEnvelope, ScannerMiddlewareEvent } from '@slidecharge/contracts';
 import { freePort, ReadMessage, ServiceName, ServiceProcess, testEnv, TopicReader } from '@slidecharge/testing';
@@ -225,6 +227,15 @@ it('an invalid event gets a clear answer: HTTP 400 naming the field, and a dead-
   expect(JSON.parse(record.originalValue ?? '{}')).toEqual(bad);
   // The partition is not blocked: a good event behind it is still charged.
   await drainPipeline();
+});
+
+it('the committed OpenAPI documents (docs/openapi/) match what the running services serve', async () => {
+  for (const name of Object.keys(services) as ServiceName[]) {
+    const served = await http('GET', `${services[name].url}/openapi.json`);
+    expect(served.status).toBe(200);
+    const committed = JSON.parse(readFileSync(join(__dirname, '../../docs/openapi', `${name}.json`), 'utf8'));
+    expect({ service: name, doc: served.body }).toEqual({ service: name, doc: committed });
+  }
 });
 
 it('every service shuts down cleanly on SIGTERM', async () => {

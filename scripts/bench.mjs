@@ -1,0 +1,131 @@
+#!/usr/bin/env node
+// Benchmark (not a test): drives N cases and their scan events through the RUNNING stack
+// (npm run stack) and prints end-to-end throughput and latency from scan-completed to charge.
+//
+//   node scripts/bench.mjs [--cases 200] [--specimens 2] [--slides 2] [--via http|kafka] [--batch 100] [--concurrency 8]
+//
+// Each case has --specimens 88305 specimens with --slides slides each; every slide gets one passing
+// scan-completed event, so each specimen yields exactly one 0753T charge. Latency of a charge =
+// time it is read from billing.charges.v1 minus the time the first scan of its specimen was sent.
+import { randomUUID } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
+import os from 'node:os';
+import kafkajs from 'kafkajs';
+
+const { Kafka, logLevel } = kafkajs;
+const args = Object.fromEntries(
+  process.argv.slice(2).reduce((acc, a, i, all) => (a.startsWith('--') ? [...acc, [a.slice(2), all[i + 1]]] : acc), []),
+);
+const settings = {
+  cases: Number(args.cases ?? 200),
+  specimensPerCase: Number(args.specimens ?? 2),
+  slidesPerSpecimen: Number(args.slides ?? 2),
+  via: args.via ?? 'http',
+  batch: Number(args.batch ?? 100),
+  concurrency: Number(args.concurrency ?? 8),
+  accessionUrl: process.env.ACCESSION_URL ?? 'http://127.0.0.1:3001',
+  scannerUrl: process.env.SCANNER_URL ?? 'http://127.0.0.1:3002',
+  billingUrl: process.env.BILLING_URL ?? 'http://127.0.0.1:3004',
+  kafkaBrokers: process.env.KAFKA_BROKERS ?? '127.0.0.1:9092',
+};
+
+const run = randomUUID().slice(0, 6).toUpperCase();
+const call = async (method, url, body) => {
+  const res = await fetch(url, { method, headers: { 'content-type': 'application/json' }, body: body && JSON.stringify(body) });
+  if (!res.ok) throw new Error(`${method} ${url} -> ${res.status} ${await res.text()}`);
+  return res.json();
+};
+async function pool(items, size, fn) {
+  let next = 0;
+  await Promise.all(Array.from({ length: size }, async () => {
+    while (next < items.length) await fn(items[next++]);
+  }));
+}
+const pct = (sorted, p) => sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
+
+const kafka = new Kafka({ clientId: 'bench', brokers: settings.kafkaBrokers.split(','), logLevel: logLevel.NOTHING });
+const received = new Map(); // chargeKey -> ms
+const consumer = kafka.consumer({ groupId: `bench-${run}` });
+await consumer.connect();
+await consumer.subscribe({ topic: 'billing.charges.v1', fromBeginning: false });
+const joined = new Promise((resolve) => consumer.on(consumer.events.GROUP_JOIN, resolve));
+await consumer.run({
+  eachMessage: async ({ message }) => {
+    const value = JSON.parse(message.value.toString());
+    if (value.data?.accessionNumber?.startsWith(`B${run}`) && !received.has(value.data.chargeKey)) received.set(value.data.chargeKey, performance.now());
+  },
+});
+await joined;
+const producer = kafka.producer();
+await producer.connect();
+
+// 1. Cases (not timed as part of the scan->charge latency).
+const cases = Array.from({ length: settings.cases }, (_, i) => `B${run}-${i + 1}`);
+const specimenIds = 'ABCDEFGHIJ'.slice(0, settings.specimensPerCase).split('');
+const barcode = (acc, sp, n) => `${acc}-${sp}1-${n}`;
+const t0 = performance.now();
+await pool(cases, settings.concurrency, (acc) =>
+  call('POST', `${settings.accessionUrl}/cases`, {
+    accessionNumber: acc, patientId: `MRN-${acc}`, payer: { payerId: 'MEDICARE' }, collectionDate: '2026-11-20', diagnoses: ['C61'],
+    specimens: specimenIds.map((s) => ({ specimenId: s, primaryCpt: '88305', units: 1 })),
+    slides: specimenIds.flatMap((s) => Array.from({ length: settings.slidesPerSpecimen }, (_, n) => ({ barcode: barcode(acc, s, n + 1), specimenId: s }))),
+  }),
+);
+const casesSeconds = (performance.now() - t0) / 1000;
+// Wait until billing knows the last case, so scan latency is not case-ingest latency.
+for (const acc of [cases[cases.length - 1]]) {
+  for (;;) {
+    const res = await fetch(`${settings.billingUrl}/cases/${acc}/billing`);
+    if (res.ok) break;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+// 2. Scans, timed.
+const events = [];
+for (const acc of cases) for (const s of specimenIds) for (let n = 1; n <= settings.slidesPerSpecimen; n++) {
+  const scanId = randomUUID();
+  events.push({
+    chargeKey: `${acc}/${s}/0753T`,
+    event: {
+      eventId: randomUUID(), eventType: 'scan.completed', occurredAt: new Date().toISOString(), slideBarcode: barcode(acc, s, n),
+      scannerId: 'BENCH-1', scanId, purpose: 'diagnostic',
+      image: { imageId: scanId, focusScore: 0.9, tissueCoverage: 0.4, fileSizeBytes: 1_500_000_000, barcodeRead: true, stitchingErrors: 0 },
+    },
+  });
+}
+const firstSent = new Map();
+const batches = [];
+for (let i = 0; i < events.length; i += settings.batch) batches.push(events.slice(i, i + settings.batch));
+const start = performance.now();
+await pool(batches, settings.concurrency, async (batch) => {
+  const sentAt = performance.now();
+  for (const e of batch) if (!firstSent.has(e.chargeKey)) firstSent.set(e.chargeKey, sentAt);
+  if (settings.via === 'kafka') {
+    await producer.send({ topic: 'scanner.ingress.v1', messages: batch.map((e) => ({ key: e.event.slideBarcode, value: JSON.stringify(e.event) })) });
+  } else {
+    await call('POST', `${settings.scannerUrl}/scan-events/batch`, { events: batch.map((e) => e.event) });
+  }
+});
+const sendSeconds = (performance.now() - start) / 1000;
+const expected = cases.length * specimenIds.length;
+const deadline = Date.now() + 600_000;
+while (received.size < expected && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+const end = Math.max(...received.values());
+const latencies = [...received.entries()].map(([k, t]) => t - firstSent.get(k)).sort((a, b) => a - b);
+await consumer.disconnect();
+await producer.disconnect();
+
+const seconds = (end - start) / 1000;
+const result = {
+  settings: { ...settings, machine: `${os.cpus().length} cores, ${Math.round(os.totalmem() / 2 ** 30)} GiB, node ${process.version}` },
+  cases: cases.length, caseIngestSeconds: +casesSeconds.toFixed(2),
+  scanEvents: events.length, scanSendSeconds: +sendSeconds.toFixed(2),
+  chargesExpected: expected, chargesReceived: received.size,
+  endToEndSeconds: +seconds.toFixed(2),
+  scanEventsPerSecond: +(events.length / seconds).toFixed(1),
+  chargesPerSecond: +(received.size / seconds).toFixed(1),
+  latencyMs: { p50: Math.round(pct(latencies, 50)), p90: Math.round(pct(latencies, 90)), p99: Math.round(pct(latencies, 99)), max: Math.round(latencies[latencies.length - 1]) },
+};
+console.log(JSON.stringify(result, null, 2));
+if (received.size !== expected) { console.error(`missing ${expected - received.size} charges`); process.exit(1); }
