@@ -1,0 +1,52 @@
+import { CaseDetails } from '@slidecharge/contracts';
+import { decideCancel, decideCreate, decideReplace } from './case.decisions';
+import { CaseCancelledError, CaseExistsError, CaseNotFoundError } from './case.errors';
+import { buildSnapshot } from './case.model';
+
+const details = CaseDetails.parse({
+  patientId: 'MRN-1',
+  payer: { payerId: 'MEDICARE' },
+  collectionDate: '2026-11-20',
+  specimens: [{ specimenId: 'A', primaryCpt: '88305', units: 1 }],
+  slides: [{ barcode: 'S-A1-1', specimenId: 'A' }],
+});
+const active = (version: number) => buildSnapshot('S26-1', 'active', version, details);
+
+describe('case decisions', () => {
+  it('creates at version 1 and refuses a second create, pointing to PUT', () => {
+    const created = decideCreate(undefined, 'S26-1', details);
+    expect(created).toMatchObject({ outcome: 'created', event: 'case.created', snapshot: { version: 1, status: 'active' } });
+    const again = decideCreate(active(4), 'S26-1', details);
+    expect(again.outcome).toBe('refused');
+    if (again.outcome === 'refused') {
+      expect(again.error).toBeInstanceOf(CaseExistsError);
+      expect(again.error.message).toContain('PUT /cases/S26-1');
+    }
+  });
+
+  it('replaces with the next version, and does nothing for identical details', () => {
+    const changed = { ...details, specimens: [{ specimenId: 'A', primaryCpt: '88307', units: 1 }] };
+    expect(decideReplace(active(2), 'S26-1', changed)).toMatchObject({ outcome: 'updated', event: 'case.updated', snapshot: { version: 3 } });
+    const same = decideReplace(active(2), 'S26-1', details);
+    expect(same).toMatchObject({ outcome: 'unchanged', snapshot: { version: 2 } });
+    expect(same.outcome !== 'refused' && same.event).toBeFalsy();
+    expect(decideReplace(undefined, 'S26-1', details)).toMatchObject({ outcome: 'created', snapshot: { version: 1 } });
+  });
+
+  it('refuses to change a cancelled case', () => {
+    const cancelled = buildSnapshot('S26-1', 'cancelled', 3, details, 'wrong patient');
+    const result = decideReplace(cancelled, 'S26-1', details);
+    expect(result.outcome === 'refused' && result.error).toBeInstanceOf(CaseCancelledError);
+  });
+
+  it('cancels once, keeping the details, and treats a repeat as done', () => {
+    const result = decideCancel(active(2), 'S26-1', 'wrong patient');
+    expect(result).toMatchObject({ outcome: 'cancelled', event: 'case.cancelled', snapshot: { version: 3, status: 'cancelled', cancelReason: 'wrong patient' } });
+    if (result.outcome === 'cancelled') {
+      expect(result.snapshot.slides).toEqual(details.slides);
+      expect(decideCancel(result.snapshot, 'S26-1', 'again')).toMatchObject({ outcome: 'already-cancelled', snapshot: { version: 3, cancelReason: 'wrong patient' } });
+    }
+    const missing = decideCancel(undefined, 'S26-404', 'x');
+    expect(missing.outcome === 'refused' && missing.error).toBeInstanceOf(CaseNotFoundError);
+  });
+});

@@ -1,0 +1,138 @@
+import { CaseDetails } from '@slidecharge/contracts';
+import {
+  buildSnapshot,
+  canonicalDetails,
+  dateFromDb,
+  dateToDb,
+  decodeCursor,
+  encodeCursor,
+  ListCasesQuery,
+  NewCaseRequest,
+  sameDetails,
+  snapshotFromRows,
+} from './case.model';
+
+const details = (over: Partial<CaseDetails> = {}): CaseDetails =>
+  CaseDetails.parse({
+    patientId: 'MRN-1',
+    payer: { payerId: 'MEDICARE', name: 'Medicare Part B' },
+    collectionDate: '2026-11-20',
+    diagnoses: ['C50.911', 'C61'],
+    specimens: [
+      { specimenId: 'B', primaryCpt: '88307', units: 1 },
+      { specimenId: 'A', primaryCpt: '88305', units: 2, description: 'left breast' },
+    ],
+    slides: [
+      { barcode: 'S-B1-1', specimenId: 'B' },
+      { barcode: 'S-A1-2', specimenId: 'A', stain: 'H&E' },
+      { barcode: 'S-A1-1', specimenId: 'A', block: 'A1' },
+    ],
+    ...over,
+  });
+
+describe('canonical case details', () => {
+  it('orders specimens by id and slides by specimen then barcode, keeping the diagnosis order', () => {
+    const c = canonicalDetails(details());
+    expect(c.specimens.map((s) => s.specimenId)).toEqual(['A', 'B']);
+    expect(c.slides.map((s) => s.barcode)).toEqual(['S-A1-1', 'S-A1-2', 'S-B1-1']);
+    expect(c.diagnoses).toEqual(['C50.911', 'C61']);
+  });
+
+  it('orders numeric specimen ids numerically', () => {
+    const c = canonicalDetails(
+      details({
+        specimens: [
+          { specimenId: '10', primaryCpt: '88305', units: 1 },
+          { specimenId: '2', primaryCpt: '88305', units: 1 },
+        ],
+        slides: [],
+      }),
+    );
+    expect(c.specimens.map((s) => s.specimenId)).toEqual(['2', '10']);
+  });
+
+  it('treats empty optional text as absent', () => {
+    const c = canonicalDetails(details({ orderingProvider: '', payer: { payerId: 'AETNA', name: '', plan: undefined } }));
+    expect(c).not.toHaveProperty('orderingProvider');
+    expect(c.payer).toEqual({ payerId: 'AETNA' });
+  });
+
+  it('finds a reordered but otherwise equal case the same, and any real difference different', () => {
+    const base = details();
+    const reordered = details({ specimens: [...base.specimens].reverse(), slides: [...base.slides].reverse() });
+    expect(sameDetails(base, reordered)).toBe(true);
+    expect(sameDetails(base, details({ collectionDate: '2026-11-21' }))).toBe(false);
+    expect(sameDetails(base, details({ diagnoses: ['C61', 'C50.911'] }))).toBe(false);
+    expect(sameDetails(base, details({ specimens: base.specimens.map((s) => ({ ...s, primaryCpt: s.specimenId === 'A' ? '88307' : s.primaryCpt })) }))).toBe(false);
+    expect(sameDetails(base, details({ slides: base.slides.slice(1) }))).toBe(false);
+    expect(sameDetails(base, details({ payer: { payerId: 'MEDICARE', name: 'Medicare Part B', plan: 'B' } }))).toBe(false);
+  });
+});
+
+describe('snapshots', () => {
+  it('builds a snapshot that the contract accepts, without undefined keys', () => {
+    const s = buildSnapshot('S26-1', 'cancelled', 3, details(), 'duplicate order');
+    expect(s).toMatchObject({ accessionNumber: 'S26-1', status: 'cancelled', version: 3, cancelReason: 'duplicate order' });
+    expect(Object.values(s).some((v) => v === undefined)).toBe(false);
+    expect(buildSnapshot('S26-1', 'active', 1, details())).not.toHaveProperty('cancelReason');
+  });
+
+  it('reads stored rows back into the snapshot that was written', () => {
+    const written = buildSnapshot('S26-2', 'active', 2, details({ orderingProvider: 'Dr. Who' }));
+    const read = snapshotFromRows({
+      accessionNumber: 'S26-2',
+      status: 'active',
+      version: 2,
+      patientId: 'MRN-1',
+      payerId: 'MEDICARE',
+      payerName: 'Medicare Part B',
+      payerPlan: null,
+      collectionDate: dateToDb('2026-11-20'),
+      orderingProvider: 'Dr. Who',
+      diagnoses: ['C50.911', 'C61'],
+      cancelReason: null,
+      specimens: [
+        { specimenId: 'B', description: null, primaryCpt: '88307', units: 1, slides: [{ barcode: 'S-B1-1', specimenId: 'B', block: null, stain: null }] },
+        {
+          specimenId: 'A',
+          description: 'left breast',
+          primaryCpt: '88305',
+          units: 2,
+          slides: [
+            { barcode: 'S-A1-2', specimenId: 'A', block: null, stain: 'H&E' },
+            { barcode: 'S-A1-1', specimenId: 'A', block: 'A1', stain: null },
+          ],
+        },
+      ],
+    });
+    expect(read).toEqual(written);
+  });
+
+  it('keeps the collection date a calendar day', () => {
+    expect(dateToDb('2026-02-28').toISOString()).toBe('2026-02-28T00:00:00.000Z');
+    expect(dateFromDb(dateToDb('2024-02-29'))).toBe('2024-02-29');
+  });
+});
+
+describe('requests', () => {
+  it('names the field when a specimen has a malformed CPT code or a slide names an unknown specimen', () => {
+    const body = { accessionNumber: 'S26-9', ...details() };
+    const badCpt = NewCaseRequest.safeParse({ ...body, specimens: [{ specimenId: 'A', primaryCpt: '8830', units: 1 }], slides: [] });
+    expect(badCpt.error?.issues.map((i) => i.path.join('.'))).toEqual(['specimens.0.primaryCpt']);
+    const unknown = NewCaseRequest.safeParse({ ...body, slides: [{ barcode: 'S-C1-1', specimenId: 'C' }] });
+    expect(unknown.error?.issues.map((i) => i.path.join('.'))).toEqual(['slides.0.specimenId']);
+    const noAccession = NewCaseRequest.safeParse(details());
+    expect(noAccession.error?.issues.map((i) => i.path.join('.'))).toEqual(['accessionNumber']);
+  });
+
+  it('round-trips a page cursor and refuses one it did not make', () => {
+    const cursor = { createdAt: new Date('2026-11-27T10:00:00.123Z'), accessionNumber: 'S26-000123' };
+    expect(decodeCursor(encodeCursor(cursor))).toEqual(cursor);
+    expect(decodeCursor('not-a-cursor')).toBeUndefined();
+    expect(decodeCursor(Buffer.from('["yesterday","S26-1"]').toString('base64url'))).toBeUndefined();
+    const query = ListCasesQuery.safeParse({ cursor: 'garbage', limit: '10' });
+    expect(query.error?.issues.map((i) => i.path.join('.'))).toEqual(['cursor']);
+    expect(ListCasesQuery.parse({ limit: '10', status: 'active' })).toEqual({ limit: 10, status: 'active', cursor: undefined });
+    expect(ListCasesQuery.safeParse({ limit: '0' }).success).toBe(false);
+  });
+});

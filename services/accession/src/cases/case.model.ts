@@ -1,0 +1,194 @@
+import { z } from 'zod';
+import { AccessionNumber, CaseDetails, CaseSnapshot } from '@slidecharge/contracts';
+
+/**
+ * Request and response shapes of the case API, and the pure functions that put a case in its one
+ * canonical form (so "did anything change?" has a single answer, whatever order the LIS sends).
+ */
+
+export const CaseStatus = z.enum(['active', 'cancelled']);
+export type CaseStatus = z.infer<typeof CaseStatus>;
+
+/** POST /cases: the case details plus the accession number that names the case. */
+export const NewCaseRequest = CaseDetails.safeExtend({ accessionNumber: AccessionNumber });
+export type NewCaseRequest = z.output<typeof NewCaseRequest>;
+
+/** PUT /cases/:accessionNumber: the case details; an accessionNumber in the body, if any, must match the path. */
+export const ReplaceCaseRequest = CaseDetails.safeExtend({ accessionNumber: AccessionNumber.optional() });
+export type ReplaceCaseRequest = z.output<typeof ReplaceCaseRequest>;
+
+export const CancelCaseRequest = z.object({
+  reason: z.string().trim().min(1, 'a cancel reason is required').max(500),
+});
+export type CancelCaseRequest = z.output<typeof CancelCaseRequest>;
+
+export const CasePathParams = z.object({ accessionNumber: AccessionNumber });
+
+/** Where a page of the case list ends: the last case's creation time and accession number. */
+export interface PageCursor {
+  createdAt: Date;
+  accessionNumber: string;
+}
+
+export function encodeCursor(cursor: PageCursor): string {
+  return Buffer.from(JSON.stringify([cursor.createdAt.toISOString(), cursor.accessionNumber]), 'utf8').toString('base64url');
+}
+
+/** Reads a cursor made by encodeCursor; undefined when it is not one. */
+export function decodeCursor(text: string): PageCursor | undefined {
+  try {
+    const value: unknown = JSON.parse(Buffer.from(text, 'base64url').toString('utf8'));
+    if (!Array.isArray(value) || value.length !== 2) return undefined;
+    const [at, accessionNumber] = value as unknown[];
+    if (typeof at !== 'string' || typeof accessionNumber !== 'string') return undefined;
+    const createdAt = new Date(at);
+    if (Number.isNaN(createdAt.getTime()) || !AccessionNumber.safeParse(accessionNumber).success) return undefined;
+    return { createdAt, accessionNumber };
+  } catch {
+    return undefined;
+  }
+}
+
+/** GET /cases query: ?status=active|cancelled&limit=1..200&cursor=<nextCursor of the previous page>. */
+export const ListCasesQuery = z.object({
+  status: CaseStatus.optional(),
+  limit: z.coerce.number().int().min(1).max(200).default(50),
+  cursor: z
+    .string()
+    .max(200)
+    .optional()
+    .transform((text, ctx) => {
+      if (text === undefined || text === '') return undefined;
+      const cursor = decodeCursor(text);
+      if (!cursor) ctx.addIssue({ code: 'custom', message: 'not a cursor this API returned (use nextCursor of the previous page)' });
+      return cursor;
+    }),
+});
+export type ListCasesQuery = z.output<typeof ListCasesQuery>;
+
+export const CasePage = z.object({
+  items: z.array(CaseSnapshot),
+  nextCursor: z.string().optional().describe('Pass as ?cursor= to read the next (older) page; absent on the last page.'),
+});
+export type CasePage = z.infer<typeof CasePage>;
+
+export const ErrorBody = z.object({
+  error: z.string(),
+  message: z.string(),
+  issues: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
+  conflicts: z.array(z.object({ barcode: z.string(), accessionNumber: z.string() })).optional(),
+});
+
+const collator = new Intl.Collator('en', { numeric: true });
+const byText = (a: string, b: string) => collator.compare(a, b) || (a < b ? -1 : a > b ? 1 : 0);
+
+/** Optional free text: absent, null and "" all mean "not given". */
+const optionalText = (value: string | null | undefined): string | undefined => (value === undefined || value === null || value === '' ? undefined : value);
+
+/** Copies `value` keeping only the keys whose value is defined (so two equal cases serialize equally). */
+function defined<T extends object>(value: T): T {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;
+}
+
+/**
+ * The one form a case's details are stored, compared and published in: specimens ordered by specimen
+ * id (A, B, ... 2, 10), slides by specimen then barcode, empty optional text dropped. Diagnoses keep
+ * the LIS's order, because the first is the primary diagnosis on a charge.
+ */
+export function canonicalDetails(details: CaseDetails): CaseDetails {
+  return {
+    patientId: details.patientId,
+    payer: defined({ payerId: details.payer.payerId, name: optionalText(details.payer.name), plan: optionalText(details.payer.plan) }),
+    collectionDate: details.collectionDate,
+    ...defined({ orderingProvider: optionalText(details.orderingProvider) }),
+    diagnoses: [...details.diagnoses],
+    specimens: [...details.specimens]
+      .sort((a, b) => byText(a.specimenId, b.specimenId))
+      .map((s) => defined({ specimenId: s.specimenId, description: optionalText(s.description), primaryCpt: s.primaryCpt, units: s.units })),
+    slides: [...details.slides]
+      .sort((a, b) => byText(a.specimenId, b.specimenId) || byText(a.barcode, b.barcode))
+      .map((s) => defined({ barcode: s.barcode, specimenId: s.specimenId, block: optionalText(s.block), stain: optionalText(s.stain) })),
+  };
+}
+
+/** True when two descriptions of a case say the same thing (order of specimens and slides aside). */
+export function sameDetails(a: CaseDetails, b: CaseDetails): boolean {
+  return JSON.stringify(canonicalDetails(a)) === JSON.stringify(canonicalDetails(b));
+}
+
+/** The details part of a snapshot. */
+export function detailsOf(snapshot: CaseSnapshot): CaseDetails {
+  const { patientId, payer, collectionDate, orderingProvider, diagnoses, specimens, slides } = snapshot;
+  return { patientId, payer, collectionDate, orderingProvider, diagnoses, specimens, slides };
+}
+
+/** A full case snapshot in canonical form (what GET returns and every case event carries). */
+export function buildSnapshot(
+  accessionNumber: string,
+  status: CaseStatus,
+  version: number,
+  details: CaseDetails,
+  cancelReason?: string | null,
+): CaseSnapshot {
+  const d = canonicalDetails(details);
+  return defined({
+    accessionNumber,
+    status,
+    version,
+    patientId: d.patientId,
+    payer: d.payer,
+    collectionDate: d.collectionDate,
+    orderingProvider: d.orderingProvider,
+    diagnoses: d.diagnoses,
+    specimens: d.specimens,
+    slides: d.slides,
+    cancelReason: optionalText(cancelReason),
+  });
+}
+
+/** Postgres DATE <-> the contract's YYYY-MM-DD: the date is a calendar day, kept at UTC midnight. */
+export const dateToDb = (isoDate: string): Date => new Date(`${isoDate}T00:00:00.000Z`);
+export const dateFromDb = (date: Date): string => date.toISOString().slice(0, 10);
+
+/** The stored rows of one case, as the repository reads them. */
+export interface CaseRows {
+  accessionNumber: string;
+  status: string;
+  version: number;
+  patientId: string;
+  payerId: string;
+  payerName: string | null;
+  payerPlan: string | null;
+  collectionDate: Date;
+  orderingProvider: string | null;
+  diagnoses: string[];
+  cancelReason: string | null;
+  specimens: {
+    specimenId: string;
+    description: string | null;
+    primaryCpt: string;
+    units: number;
+    slides: { barcode: string; specimenId: string; block: string | null; stain: string | null }[];
+  }[];
+}
+
+export function snapshotFromRows(row: CaseRows): CaseSnapshot {
+  const status = CaseStatus.parse(row.status);
+  return buildSnapshot(
+    row.accessionNumber,
+    status,
+    row.version,
+    {
+      patientId: row.patientId,
+      payer: { payerId: row.payerId, name: optionalText(row.payerName), plan: optionalText(row.payerPlan) },
+      collectionDate: dateFromDb(row.collectionDate),
+      orderingProvider: optionalText(row.orderingProvider),
+      diagnoses: row.diagnoses,
+      specimens: row.specimens.map((s) => ({ specimenId: s.specimenId, description: optionalText(s.description), primaryCpt: s.primaryCpt, units: s.units })),
+      slides: row.specimens.flatMap((s) =>
+        s.slides.map((sl) => ({ barcode: sl.barcode, specimenId: sl.specimenId, block: optionalText(sl.block), stain: optionalText(sl.stain) })),
+      ),
+    },
+    row.cancelReason,
+  );
+}

@@ -1,0 +1,133 @@
+import { BadRequestException, Body, Controller, Get, HttpCode, HttpStatus, Param, Post, Put, Query, Res } from '@nestjs/common';
+import {
+  ApiBadRequestResponse,
+  ApiBody,
+  ApiConflictResponse,
+  ApiCreatedResponse,
+  ApiNotFoundResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiParam,
+  ApiQuery,
+  ApiTags,
+} from '@nestjs/swagger';
+import { CaseSnapshot } from '@slidecharge/contracts';
+import { openApiSchema, ZodValidationPipe } from '@slidecharge/service-kit';
+import { z } from 'zod';
+import { asHttpError } from './case-http';
+import {
+  CancelCaseRequest,
+  CasePage,
+  CasePathParams,
+  ErrorBody,
+  ListCasesQuery,
+  NewCaseRequest,
+  ReplaceCaseRequest,
+} from './case.model';
+import { CasesService } from './cases.service';
+
+const snapshotSchema = openApiSchema(CaseSnapshot, 'output');
+const errorSchema = openApiSchema(ErrorBody, 'output');
+
+/** The part of the HTTP response the PUT route needs (201 when it created the case). */
+interface StatusResponse {
+  status(code: number): unknown;
+}
+
+const accessionParam = { name: 'accessionNumber', description: 'LIS accession number, e.g. S26-000123', example: 'S26-000123' };
+
+@ApiTags('cases')
+@Controller('cases')
+export class CasesController {
+  constructor(private readonly cases: CasesService) {}
+
+  @Post()
+  @HttpCode(HttpStatus.CREATED)
+  @ApiOperation({
+    summary: 'Accession a new case',
+    description: 'Stores the case at version 1 and publishes case.created (the full case) on lis.case-events.v1.',
+  })
+  @ApiBody({ schema: openApiSchema(NewCaseRequest) })
+  @ApiCreatedResponse({ description: 'The stored case.', schema: snapshotSchema })
+  @ApiBadRequestResponse({ description: 'The body is invalid; `issues` names each field (e.g. specimens.0.primaryCpt).', schema: errorSchema })
+  @ApiConflictResponse({
+    description: 'The accession number exists already (use PUT), or a slide barcode belongs to another active case (`conflicts`).',
+    schema: errorSchema,
+  })
+  async create(@Body(new ZodValidationPipe(NewCaseRequest)) body: NewCaseRequest): Promise<CaseSnapshot> {
+    const { accessionNumber, ...details } = body;
+    return this.cases.create(accessionNumber, details).catch(rethrow);
+  }
+
+  @Put(':accessionNumber')
+  @ApiOperation({
+    summary: 'Create or replace a case',
+    description:
+      'Replaces the case details (specimens, slides, payer, diagnoses, collection date...) and publishes case.updated with ' +
+      'the next version, or creates the case (201, case.created). Details identical to the stored ones change nothing: 200 ' +
+      'with the same version and no event, so an LIS may retry freely. A cancelled case cannot be changed (409).',
+  })
+  @ApiParam(accessionParam)
+  @ApiBody({ schema: openApiSchema(ReplaceCaseRequest) })
+  @ApiOkResponse({ description: 'The case after the request (same version when nothing changed).', schema: snapshotSchema })
+  @ApiCreatedResponse({ description: 'The case did not exist and was created at version 1.', schema: snapshotSchema })
+  @ApiBadRequestResponse({ description: 'The body or path is invalid; `issues` names each field.', schema: errorSchema })
+  @ApiConflictResponse({ description: 'The case is cancelled, or a slide barcode belongs to another active case.', schema: errorSchema })
+  async replace(
+    @Param(new ZodValidationPipe(CasePathParams, 'path')) params: z.output<typeof CasePathParams>,
+    @Body(new ZodValidationPipe(ReplaceCaseRequest)) body: ReplaceCaseRequest,
+    @Res({ passthrough: true }) res: StatusResponse,
+  ): Promise<CaseSnapshot> {
+    const { accessionNumber: inBody, ...details } = body;
+    if (inBody !== undefined && inBody !== params.accessionNumber) {
+      const message = `body accessionNumber ${inBody} differs from the path's ${params.accessionNumber}; omit it or make them equal`;
+      throw new BadRequestException({ error: 'validation_failed', message, issues: [{ path: 'accessionNumber', message }] });
+    }
+    const change = await this.cases.replace(params.accessionNumber, details).catch(rethrow);
+    res.status(change.outcome === 'created' ? HttpStatus.CREATED : HttpStatus.OK);
+    return change.snapshot;
+  }
+
+  @Post(':accessionNumber/cancel')
+  @HttpCode(HttpStatus.OK)
+  @ApiOperation({
+    summary: 'Cancel a case',
+    description: 'Cancels the case (final), version + 1, and publishes case.cancelled. Cancelling a cancelled case changes nothing (200, no event).',
+  })
+  @ApiParam(accessionParam)
+  @ApiBody({ schema: openApiSchema(CancelCaseRequest) })
+  @ApiOkResponse({ description: 'The cancelled case.', schema: snapshotSchema })
+  @ApiBadRequestResponse({ description: 'No reason given.', schema: errorSchema })
+  @ApiNotFoundResponse({ description: 'No case has this accession number.', schema: errorSchema })
+  async cancel(
+    @Param(new ZodValidationPipe(CasePathParams, 'path')) params: z.output<typeof CasePathParams>,
+    @Body(new ZodValidationPipe(CancelCaseRequest)) body: CancelCaseRequest,
+  ): Promise<CaseSnapshot> {
+    const change = await this.cases.cancel(params.accessionNumber, body.reason).catch(rethrow);
+    return change.snapshot;
+  }
+
+  @Get(':accessionNumber')
+  @ApiOperation({ summary: 'Read a case', description: 'The current case, as the last case event carried it.' })
+  @ApiParam(accessionParam)
+  @ApiOkResponse({ description: 'The case.', schema: snapshotSchema })
+  @ApiNotFoundResponse({ description: 'No case has this accession number.', schema: errorSchema })
+  async get(@Param(new ZodValidationPipe(CasePathParams, 'path')) params: z.output<typeof CasePathParams>): Promise<CaseSnapshot> {
+    return this.cases.get(params.accessionNumber).catch(rethrow);
+  }
+
+  @Get()
+  @ApiOperation({ summary: 'List cases (operations)', description: 'Newest first, one page at a time; follow nextCursor for older cases.' })
+  @ApiQuery({ name: 'status', required: false, enum: ['active', 'cancelled'] })
+  @ApiQuery({ name: 'limit', required: false, schema: { type: 'integer', minimum: 1, maximum: 200, default: 50 } })
+  @ApiQuery({ name: 'cursor', required: false, description: 'nextCursor from the previous page' })
+  @ApiOkResponse({ description: 'A page of cases.', schema: openApiSchema(CasePage, 'output') })
+  @ApiBadRequestResponse({ description: 'A query parameter is invalid; `issues` names it.', schema: errorSchema })
+  list(@Query(new ZodValidationPipe(ListCasesQuery, 'query')) query: ListCasesQuery): Promise<CasePage> {
+    return this.cases.list(query);
+  }
+}
+
+function rethrow(error: unknown): never {
+  throw asHttpError(error);
+}
