@@ -1,9 +1,11 @@
 import { DynamicModule, INestApplication, Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
+import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
 import { Logger as PinoNestLogger, LoggerModule } from 'nestjs-pino';
 import { createLogger, Logger } from '@slidecharge/messaging';
 import { ConfigError } from './config';
+import { CORRELATION_HEADER, correlationIdFrom } from './http';
 
 export interface ServiceDescription {
   /** Service name as it appears in logs, metrics and dead-letter records. */
@@ -29,8 +31,9 @@ export function loggerModule(logger: Logger) {
   return LoggerModule.forRoot({
     pinoHttp: {
       logger,
-      genReqId: (req, res) => (res.getHeader('x-correlation-id') as string | undefined) ?? String(req.headers['x-correlation-id'] ?? ''),
-      customProps: (req) => ({ correlationId: req.id }),
+      // The request id is the correlation id: the caller's x-correlation-id when it is sane, else a new
+      // one. CorrelationMiddleware (which runs after this) adopts it, echoes it and scopes the request.
+      genReqId: (req) => correlationIdFrom(req.headers[CORRELATION_HEADER]),
       autoLogging: { ignore: (req) => req.url?.startsWith('/health') ?? false },
       quietReqLogger: true,
     },
@@ -45,23 +48,40 @@ export function loggerModule(logger: Logger) {
 export async function startService(
   module: Type<unknown> | DynamicModule,
   service: ServiceDescription,
-  listen: { host: string; port: number; shutdownTimeoutMs: number },
+  listen: { host: string; port: number; shutdownTimeoutMs: number; /** JSON body limit, default 2mb. */ jsonBodyLimit?: string },
 ): Promise<INestApplication> {
-  const app = await NestFactory.create(module, { bufferLogs: true });
+  const app = await NestFactory.create<NestExpressApplication>(module, { bufferLogs: true, bodyParser: false });
+  app.useBodyParser('json', { limit: listen.jsonBodyLimit ?? '2mb' });
   app.useLogger(app.get(PinoNestLogger));
-  app.enableShutdownHooks();
   const document = buildOpenApiDocument(app, service);
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'openapi.json' });
   await app.listen(listen.port, listen.host);
   const logger = createLogger(service.name);
   logger.info({ host: listen.host, port: listen.port }, `${service.name} listening`);
+  // Our own signal handling rather than Nest's enableShutdownHooks (which re-raises the signal after
+  // closing, so a clean stop would end with 128+signal): close runs the providers' shutdown hooks in
+  // order (consumers finish their message and commit, relay finishes its batch, connections close),
+  // then exit 0; past the deadline, exit 1.
+  let stopping = false;
   for (const signal of ['SIGTERM', 'SIGINT'] as const) {
-    process.once(signal, () => {
+    process.on(signal, () => {
+      if (stopping) return;
+      stopping = true;
       logger.info({ signal }, 'shutting down');
       setTimeout(() => {
         logger.error({ timeoutMs: listen.shutdownTimeoutMs }, 'shutdown took too long; exiting');
         process.exit(1);
       }, listen.shutdownTimeoutMs).unref();
+      app.close().then(
+        () => {
+          logger.info('shut down cleanly');
+          process.exit(0);
+        },
+        (err: unknown) => {
+          logger.error({ err }, 'shutdown failed');
+          process.exit(1);
+        },
+      );
     });
   }
   return app;

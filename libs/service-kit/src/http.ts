@@ -36,13 +36,17 @@ interface MinimalResponse {
   setHeader(name: string, value: string): void;
 }
 
+/** The caller's correlation id when it is printable ASCII of at most 128 characters, else a new one. */
+export function correlationIdFrom(header: string | string[] | undefined): string {
+  const given = Array.isArray(header) ? header[0] : header;
+  return given && /^[\x21-\x7e]{1,128}$/.test(given) ? given : randomUUID();
+}
+
 /** Takes the caller's x-correlation-id (or makes one), echoes it, and runs the request inside it. */
 @Injectable()
 export class CorrelationMiddleware implements NestMiddleware {
   use(req: MinimalRequest, res: MinimalResponse, next: () => void): void {
-    const header = req.headers[CORRELATION_HEADER];
-    const given = Array.isArray(header) ? header[0] : header;
-    const correlationId = given && /^[\x21-\x7e]{1,128}$/.test(given) ? given : randomUUID();
+    const correlationId = typeof req.id === 'string' && req.id ? req.id : correlationIdFrom(req.headers[CORRELATION_HEADER]);
     res.setHeader(CORRELATION_HEADER, correlationId);
     runWithCorrelation(correlationId, next);
   }

@@ -9,11 +9,14 @@ export function createPgAdapter(databaseUrl: string, poolSize = 10): PrismaPg {
   return new PrismaPg({ connectionString: databaseUrl, max: poolSize });
 }
 
-interface TransactionalClient extends SqlExecutor {
-  $transaction<R>(fn: (tx: never) => Promise<R>, options?: { timeout?: number; maxWait?: number }): Promise<R>;
-}
+type InteractiveTransaction = <R>(fn: (tx: SqlExecutor) => Promise<R>, options?: { timeout?: number; maxWait?: number }) => Promise<R>;
 
-/** Adapts a Prisma client's interactive transactions for the outbox relay. */
-export function transactionRunner(client: TransactionalClient, timeoutMs = 30_000): RunInTransaction {
-  return (fn) => client.$transaction((tx) => fn(tx as unknown as SqlExecutor), { timeout: timeoutMs, maxWait: timeoutMs });
+/**
+ * Adapts a Prisma client's interactive transactions for the outbox relay. Typed loosely on purpose:
+ * a generated client's `$transaction` is overloaded (array form first), which TypeScript will not
+ * match against the interactive form alone.
+ */
+export function transactionRunner(client: { $transaction: (...args: never[]) => unknown }, timeoutMs = 30_000): RunInTransaction {
+  const interactive = client.$transaction.bind(client) as unknown as InteractiveTransaction;
+  return (fn) => interactive(fn, { timeout: timeoutMs, maxWait: timeoutMs });
 }
