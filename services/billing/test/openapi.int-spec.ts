@@ -1,0 +1,21 @@
+import { createOpenApiDocument } from '../src/openapi';
+import { loadServiceConfig } from '../src/config';
+
+/** The OpenAPI document is built from the controllers without listening or connecting. */
+it('documents every billing route with its parameters and answers', async () => {
+  const config = loadServiceConfig({ DATABASE_URL: 'postgresql://postgres@127.0.0.1:5432/slidecharge', KAFKA_BROKERS: '127.0.0.1:9092', LOG_LEVEL: 'error' });
+  const doc = await createOpenApiDocument(config);
+  expect(doc.info.title).toBe('slidecharge billing');
+  expect(Object.keys(doc.paths).sort()).toEqual(
+    ['/cases/{accessionNumber}/billing', '/charges', '/charges/{chargeId}', '/health/live', '/health/ready', '/metrics', '/unmatched-scans'].sort(),
+  );
+  const list = doc.paths['/charges']?.get;
+  expect(list?.parameters?.map((p) => ('name' in p ? p.name : '')).sort()).toEqual(['accession', 'cursor', 'limit', 'since']);
+  expect(Object.keys(list?.responses ?? {}).sort()).toEqual(['200', '400']);
+  const one = doc.paths['/charges/{chargeId}']?.get;
+  expect(Object.keys(one?.responses ?? {}).sort()).toEqual(['200', '400', '404']);
+  const okSchema = JSON.stringify(one?.responses['200']);
+  expect(okSchema).toContain('trace');
+  expect(okSchema).toContain('chargeKey');
+  expect(JSON.stringify(doc.paths['/cases/{accessionNumber}/billing']?.get?.responses['200'])).toContain('explanations');
+});
