@@ -40,21 +40,44 @@ export function loggerModule(logger: Logger) {
   });
 }
 
+export interface HttpOptions {
+  /** Largest JSON request body (bytes or a size such as '2mb'); default 2mb. */
+  jsonBodyLimit?: string | number;
+  /** false silences Nest's own logger (tests); default: the service's JSON logger. */
+  logger?: false;
+}
+
 /**
- * Starts a service: validated config (the caller loads it before building its module), JSON logs,
- * OpenAPI at /docs and /openapi.json, graceful shutdown on SIGTERM/SIGINT (Nest's shutdown hooks stop
- * consumers after their message in flight, commit, and disconnect), with a deadline.
+ * Builds the service's Nest application as it runs in production (JSON body limit, JSON logs,
+ * OpenAPI at /docs and /openapi.json), without listening: startService and the tests share it.
+ */
+export async function createServiceApp(
+  module: Type<unknown> | DynamicModule,
+  service: ServiceDescription,
+  http: HttpOptions = {},
+): Promise<NestExpressApplication> {
+  const app = await NestFactory.create<NestExpressApplication>(module, {
+    bufferLogs: http.logger !== false,
+    bodyParser: false,
+    ...(http.logger === false ? { logger: false } : {}),
+  });
+  app.useBodyParser('json', { limit: http.jsonBodyLimit ?? '2mb' });
+  if (http.logger !== false) app.useLogger(app.get(PinoNestLogger));
+  const document = buildOpenApiDocument(app, service);
+  SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'openapi.json' });
+  return app;
+}
+
+/**
+ * Starts a service (its config already validated by the caller): createServiceApp, listen, and
+ * graceful shutdown on SIGTERM/SIGINT with a deadline.
  */
 export async function startService(
   module: Type<unknown> | DynamicModule,
   service: ServiceDescription,
-  listen: { host: string; port: number; shutdownTimeoutMs: number; /** JSON body limit, default 2mb. */ jsonBodyLimit?: string },
+  listen: { host: string; port: number; shutdownTimeoutMs: number } & HttpOptions,
 ): Promise<INestApplication> {
-  const app = await NestFactory.create<NestExpressApplication>(module, { bufferLogs: true, bodyParser: false });
-  app.useBodyParser('json', { limit: listen.jsonBodyLimit ?? '2mb' });
-  app.useLogger(app.get(PinoNestLogger));
-  const document = buildOpenApiDocument(app, service);
-  SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'openapi.json' });
+  const app = await createServiceApp(module, service, listen);
   await app.listen(listen.port, listen.host);
   const logger = createLogger(service.name);
   logger.info({ host: listen.host, port: listen.port }, `${service.name} listening`);

@@ -6,6 +6,7 @@ import {
   loggerModule,
   READINESS_CHECKS,
   ServiceRuntime,
+  transactionRunner,
 } from '@slidecharge/service-kit';
 import { CasesController } from './cases/cases.controller';
 import { ACCESSION_SCHEMA, CaseRepository } from './cases/case.repository';
@@ -33,7 +34,7 @@ export class AppModule implements NestModule {
               brokers: config.KAFKA_BROKERS,
               logger,
               database: prisma,
-              outbox: { schema: ACCESSION_SCHEMA, transaction: prisma.transactionRunner() },
+              outbox: { schema: ACCESSION_SCHEMA, transaction: transactionRunner(prisma) },
             }),
         },
         { provide: READINESS_CHECKS, inject: [ServiceRuntime], useFactory: (runtime: ServiceRuntime) => runtime.readinessChecks() },

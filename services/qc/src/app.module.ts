@@ -6,6 +6,7 @@ import {
   loggerModule,
   READINESS_CHECKS,
   ServiceRuntime,
+  transactionRunner,
 } from '@slidecharge/service-kit';
 import { QC_CONFIG, QcConfig } from './config';
 import { PrismaService } from './prisma.service';
@@ -33,7 +34,7 @@ export class AppModule implements NestModule {
               brokers: config.KAFKA_BROKERS,
               logger,
               database: prisma,
-              outbox: { schema: QC_SCHEMA, transaction: prisma.transactionRunner() },
+              outbox: { schema: QC_SCHEMA, transaction: transactionRunner(prisma) },
             }),
         },
         { provide: READINESS_CHECKS, inject: [ServiceRuntime], useFactory: (runtime: ServiceRuntime) => runtime.readinessChecks() },

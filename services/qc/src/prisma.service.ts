@@ -1,5 +1,4 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { RunInTransaction } from '@slidecharge/messaging';
 import { createPgAdapter } from '@slidecharge/service-kit';
 import { QC_CONFIG, QcConfig } from './config';
 import { PrismaClient } from './generated/prisma/client';
@@ -11,12 +10,4 @@ export class PrismaService extends PrismaClient {
     super({ adapter: createPgAdapter(config.DATABASE_URL) });
   }
 
-  /**
-   * Interactive transactions for the outbox relay. Same as service-kit's transactionRunner, which the
-   * compiler refuses for a generated client: TypeScript matches its `$transaction` against the first
-   * (array) overload of PrismaClient.$transaction.
-   */
-  transactionRunner(timeoutMs = 30_000): RunInTransaction {
-    return (fn) => this.$transaction((tx) => fn(tx), { timeout: timeoutMs, maxWait: timeoutMs });
-  }
 }

@@ -1,6 +1,5 @@
 import { ConfigError } from '@slidecharge/service-kit';
-import { loadServiceConfig } from './config';
-import { jsonBodyLimitBytes } from './http-body-limit';
+import { jsonBodyLimitBytes, loadServiceConfig } from './config';
 
 const env = { DATABASE_URL: 'postgresql://postgres@127.0.0.1:5432/slidecharge', KAFKA_BROKERS: '127.0.0.1:9092' };
 

@@ -22,3 +22,11 @@ export const LOGGER = Symbol('LOGGER');
 export function loadServiceConfig(env: NodeJS.ProcessEnv = process.env): ServiceConfig {
   return loadConfig(configSchema, env);
 }
+
+/** Room for one event at its largest (long image URI and failure reason) with margin. */
+const BYTES_PER_EVENT = 4 * 1024;
+
+/** The JSON body limit a batch of `batchMax` events needs (Express's default of 100 kB fits ~200). */
+export function jsonBodyLimitBytes(batchMax: number): number {
+  return Math.max(100 * 1024, batchMax * BYTES_PER_EVENT);
+}

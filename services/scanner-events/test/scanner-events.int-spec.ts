@@ -1,12 +1,13 @@
 import { INestApplication } from '@nestjs/common';
-import { NestFactory } from '@nestjs/core';
 import { randomUUID } from 'node:crypto';
 import { Kafka, logLevel, Producer } from 'kafkajs';
 import request from 'supertest';
 import { DEAD_LETTER_TOPIC, DeadLetter, ScanEvent } from '@slidecharge/contracts';
+import { createServiceApp } from '@slidecharge/service-kit';
 import { eventually, ReadMessage, TopicReader, testEnv } from '@slidecharge/testing';
 import { AppModule } from '../src/app.module';
-import { loadServiceConfig } from '../src/config';
+import { jsonBodyLimitBytes, loadServiceConfig } from '../src/config';
+import { SERVICE_DESCRIPTION } from '../src/openapi';
 import { PrismaService } from '../src/prisma.service';
 import { scanEventIdOf } from '../src/scan-events/scan-normalizer';
 
@@ -48,7 +49,7 @@ beforeAll(async () => {
   reader = await new TopicReader(kafkaBrokers, ['scan.events.v1', DEAD_LETTER_TOPIC]).start();
   producer = new Kafka({ clientId: 'scanner-events-test', brokers: kafkaBrokers.split(','), logLevel: logLevel.NOTHING }).producer();
   await producer.connect();
-  app = await NestFactory.create(AppModule.forRoot(config), { logger: false });
+  app = await createServiceApp(AppModule.forRoot(config), SERVICE_DESCRIPTION, { logger: false, jsonBodyLimit: jsonBodyLimitBytes(config.SCAN_BATCH_MAX) });
   await app.listen(0, '127.0.0.1');
 }, 90_000);
 
