@@ -20,6 +20,7 @@ describe('billing configuration', () => {
     expect(config.BILLING_REQUIRE_QC_PASS).toBe(true);
     expect(config.BILLING_BILLABLE_PURPOSES).toEqual(['diagnostic', 'consult']);
     expect(config.BILLING_CONSUMER_GROUP).toBe('billing');
+    expect(config.BILLING_CONSUMERS).toBe(3);
   });
 
   it.each([
@@ -35,17 +36,19 @@ describe('billing configuration', () => {
   });
 
   it('reads billable purposes and a consumer group override', () => {
-    const config = loadServiceConfig({ ...base, BILLING_BILLABLE_PURPOSES: ' diagnostic , consult,education ', BILLING_CONSUMER_GROUP: 'billing-test-1' });
+    const config = loadServiceConfig({ ...base, BILLING_BILLABLE_PURPOSES: ' diagnostic , consult,education ', BILLING_CONSUMER_GROUP: 'billing-test-1', BILLING_CONSUMERS: '1' });
+    expect(config.BILLING_CONSUMERS).toBe(1);
     expect(config.BILLING_BILLABLE_PURPOSES).toEqual(['diagnostic', 'consult', 'education']);
     expect(config.BILLING_CONSUMER_GROUP).toBe('billing-test-1');
   });
 
   it('names every bad variable', () => {
-    const text = problems({ KAFKA_BROKERS: base.KAFKA_BROKERS, BILLING_REQUIRE_QC_PASS: 'maybe', BILLING_BILLABLE_PURPOSES: 'diagnostic,teaching', BILLING_CONSUMER_GROUP: 'a b' });
+    const text = problems({ KAFKA_BROKERS: base.KAFKA_BROKERS, BILLING_REQUIRE_QC_PASS: 'maybe', BILLING_BILLABLE_PURPOSES: 'diagnostic,teaching', BILLING_CONSUMER_GROUP: 'a b', BILLING_CONSUMERS: '0' });
     expect(text).toContain('DATABASE_URL is required');
     expect(text).toContain('BILLING_REQUIRE_QC_PASS must be true or false, not "maybe"');
     expect(text).toMatch(/BILLING_BILLABLE_PURPOSES\.1 /);
     expect(text).toMatch(/BILLING_CONSUMER_GROUP /);
+    expect(text).toMatch(/BILLING_CONSUMERS /);
   });
 
   it('builds the digitization policy with the add-on code table', () => {

@@ -47,6 +47,11 @@ export const billingConfigSchema = baseConfigSchema.extend({
     .optional()
     .transform((v) => (v === undefined || v.trim() === '' ? 'billing' : v.trim()))
     .pipe(z.string().max(200).regex(/^[A-Za-z0-9._-]+$/, 'letters, digits, ".", "_" or "-"')),
+  /**
+   * Members of the consumer group this process runs (default 3, the partitions per topic): partitions
+   * are handled in parallel. Handlers serialize on advisory locks per slide and case, so any number is safe.
+   */
+  BILLING_CONSUMERS: z.coerce.number({ error: 'must be a number' }).int('must be a whole number').min(1).max(32).default(3),
 });
 
 export type BillingConfig = z.output<typeof billingConfigSchema>;

@@ -383,7 +383,7 @@ describe('operations', () => {
     }, 30_000, 'readiness');
     expect(res.body.status).toBe('up');
     expect(res.body.checks.map((c: { name: string }) => c.name)).toEqual(['postgres', 'kafka', 'consumers', 'outbox-relay']);
-    expect(res.body.checks.find((c: { name: string }) => c.name === 'consumers').groups).toEqual([groupId]);
+    expect(res.body.checks.find((c: { name: string }) => c.name === 'consumers').groups).toEqual([groupId, groupId, groupId]); // BILLING_CONSUMERS=3 members of one group
     await http().get('/health/live').expect(200);
   });
 

@@ -66,16 +66,25 @@ export class ChargingService implements OnApplicationBootstrap {
 
   async onApplicationBootstrap(): Promise<void> {
     this.runtime.logger.info(
-      { requireQcPass: this.policy.requireQcPass, billablePurposes: this.policy.billablePurposes, groupId: this.config.BILLING_CONSUMER_GROUP },
+      {
+        requireQcPass: this.policy.requireQcPass,
+        billablePurposes: this.policy.billablePurposes,
+        groupId: this.config.BILLING_CONSUMER_GROUP,
+        consumers: this.config.BILLING_CONSUMERS,
+      },
       'digitization policy in force',
     );
-    await this.runtime.subscribe({
-      groupId: this.config.BILLING_CONSUMER_GROUP,
-      topics: BILLING_TOPICS,
-      handler: async (message) => {
-        await this.handle(message);
-      },
-    });
+    // Several members of the one group: partitions are handled in parallel. Safe, because handlers
+    // serialize on advisory locks per slide and case, and charges are unique by chargeKey.
+    for (let member = 0; member < this.config.BILLING_CONSUMERS; member++) {
+      await this.runtime.subscribe({
+        groupId: this.config.BILLING_CONSUMER_GROUP,
+        topics: BILLING_TOPICS,
+        handler: async (message) => {
+          await this.handle(message);
+        },
+      });
+    }
   }
 
   async handle(message: IncomingMessage<BillingTopic>): Promise<HandlingResult> {
