@@ -1,6 +1,13 @@
 import { DynamicModule, MiddlewareConsumer, Module, NestModule, RequestMethod } from '@nestjs/common';
 import { createLogger } from '@slidecharge/messaging';
-import { CorrelationMiddleware, HealthController, loggerModule, READINESS_CHECKS, ServiceRuntime } from '@slidecharge/service-kit';
+import {
+  CorrelationMiddleware,
+  HealthController,
+  loggerModule,
+  READINESS_CHECKS,
+  ServiceRuntime,
+  transactionRunner,
+} from '@slidecharge/service-kit';
 import { BillingQueryService } from './charges/billing-query.service';
 import { ChargesController } from './charges/charges.controller';
 import { BILLING_SCHEMA, BillingRepository } from './charging/billing.repository';
@@ -28,7 +35,7 @@ export class AppModule implements NestModule {
               brokers: config.KAFKA_BROKERS,
               logger,
               database: prisma,
-              outbox: { schema: BILLING_SCHEMA, transaction: prisma.transactionRunner() },
+              outbox: { schema: BILLING_SCHEMA, transaction: transactionRunner(prisma) },
             }),
         },
         { provide: READINESS_CHECKS, inject: [ServiceRuntime], useFactory: (runtime: ServiceRuntime) => runtime.readinessChecks() },

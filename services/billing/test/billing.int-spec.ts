@@ -1,16 +1,17 @@
 import { randomUUID } from 'node:crypto';
 import { INestApplication } from '@nestjs/common';
-import { Test } from '@nestjs/testing';
 import { Kafka, logLevel } from 'kafkajs';
 import { Pool } from 'pg';
 import request from 'supertest';
 import { DEAD_LETTER_TOPIC, DeadLetter } from '@slidecharge/contracts';
 import { createLogger, IncomingMessage, KafkaBus, OutgoingMessage } from '@slidecharge/messaging';
+import { createServiceApp } from '@slidecharge/service-kit';
 import { eventually, testEnv, TopicReader } from '@slidecharge/testing';
 import { AppModule } from '../src/app.module';
 import { chargeIdFor, chargePostedEventIdFor } from '../src/charging/charge-id';
 import { BillingTopic, ChargingService } from '../src/charging/charging.service';
 import { loadServiceConfig } from '../src/config';
+import { BILLING_SERVICE } from '../src/openapi';
 import {
   barcodeOf,
   caseEvent,
@@ -39,8 +40,7 @@ let reader: TopicReader;
 beforeAll(async () => {
   await startGroupAtEnd(kafkaBrokers, groupId);
   const config = loadServiceConfig({ ...process.env, DATABASE_URL: databaseUrl, KAFKA_BROKERS: kafkaBrokers, BILLING_CONSUMER_GROUP: groupId, LOG_LEVEL: 'warn' });
-  const moduleRef = await Test.createTestingModule({ imports: [AppModule.forRoot(config)] }).compile();
-  app = moduleRef.createNestApplication({ logger: false });
+  app = await createServiceApp(AppModule.forRoot(config), BILLING_SERVICE, { logger: false });
   await app.init();
   bus = new KafkaBus({ brokers: kafkaBrokers.split(','), clientId: 'billing-it', service: 'billing-it', logger: createLogger('billing-it', 'warn') });
   await bus.connect();
@@ -385,6 +385,11 @@ describe('operations', () => {
     expect(res.body.checks.map((c: { name: string }) => c.name)).toEqual(['postgres', 'kafka', 'consumers', 'outbox-relay']);
     expect(res.body.checks.find((c: { name: string }) => c.name === 'consumers').groups).toEqual([groupId, groupId, groupId]); // BILLING_CONSUMERS=3 members of one group
     await http().get('/health/live').expect(200);
+  });
+
+  it('serves its OpenAPI document', async () => {
+    const res = await http().get('/openapi.json').expect(200);
+    expect(Object.keys(res.body.paths)).toEqual(expect.arrayContaining(['/charges', '/charges/{chargeId}', '/cases/{accessionNumber}/billing', '/unmatched-scans']));
   });
 
   it('an invalid message on an input topic goes to the dead-letter topic with the reason, and the partition moves on', async () => {
