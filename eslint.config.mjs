@@ -1,5 +1,20 @@
 import nx from '@nx/eslint-plugin';
 
+// Services talk only over Kafka: a service may import libs, never another service.
+// Libs are layered: domain (pure) <- contracts <- messaging/service-kit; the testing lib is for tests only.
+const depConstraints = [
+  { sourceTag: 'type:service', onlyDependOnLibsWithTags: ['type:lib'] },
+  { sourceTag: 'type:e2e', onlyDependOnLibsWithTags: ['type:lib'] },
+  { sourceTag: 'type:lib', onlyDependOnLibsWithTags: ['type:lib'] },
+  { sourceTag: 'layer:domain', onlyDependOnLibsWithTags: ['layer:domain'] },
+  { sourceTag: 'layer:contracts', onlyDependOnLibsWithTags: ['layer:domain', 'layer:contracts'] },
+  { sourceTag: 'layer:infra', onlyDependOnLibsWithTags: ['layer:domain', 'layer:contracts', 'layer:infra'] },
+  { sourceTag: 'layer:testing', onlyDependOnLibsWithTags: ['layer:domain', 'layer:contracts', 'layer:infra'] },
+];
+// Production code never imports the testing lib.
+const productionOnly = [{ sourceTag: 'type:service', notDependOnLibsWithTags: ['layer:testing'] }];
+const testFiles = ['**/*.spec.ts', '**/*.int-spec.ts', '**/*.e2e-spec.ts', '**/test/**/*.ts'];
+
 export default [
   ...nx.configs['flat/base'],
   ...nx.configs['flat/typescript'],
@@ -7,26 +22,25 @@ export default [
   {
     files: ['**/*.ts'],
     rules: {
-      // Services talk only over Kafka: a service may import libs, never another service.
-      // Libs are layered: domain (pure) <- contracts <- messaging <- service-kit.
+      '@nx/enforce-module-boundaries': ['error', { enforceBuildableLibDependency: false, allow: [], depConstraints: [...depConstraints, ...productionOnly] }],
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      '@typescript-eslint/no-explicit-any': 'error',
+    },
+  },
+  {
+    // Tests of any lib or service may use the testing lib (real Postgres/Kafka helpers).
+    files: testFiles,
+    rules: {
       '@nx/enforce-module-boundaries': [
         'error',
         {
           enforceBuildableLibDependency: false,
           allow: [],
-          depConstraints: [
-            { sourceTag: 'type:service', onlyDependOnLibsWithTags: ['type:lib'] },
-            { sourceTag: 'type:e2e', onlyDependOnLibsWithTags: ['type:lib'] },
-            { sourceTag: 'type:lib', onlyDependOnLibsWithTags: ['type:lib'] },
-            { sourceTag: 'layer:domain', onlyDependOnLibsWithTags: ['layer:domain'] },
-            { sourceTag: 'layer:contracts', onlyDependOnLibsWithTags: ['layer:domain', 'layer:contracts'] },
-            { sourceTag: 'layer:infra', onlyDependOnLibsWithTags: ['layer:domain', 'layer:contracts', 'layer:infra'] },
-            { sourceTag: 'layer:testing', onlyDependOnLibsWithTags: ['layer:domain', 'layer:contracts', 'layer:infra'] },
-          ],
+          depConstraints: depConstraints.map((c) =>
+            c.sourceTag.startsWith('layer:') ? { ...c, onlyDependOnLibsWithTags: [...c.onlyDependOnLibsWithTags, 'layer:testing'] } : c,
+          ),
         },
       ],
-      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
-      '@typescript-eslint/no-explicit-any': 'error',
     },
   },
 ];

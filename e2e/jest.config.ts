@@ -1,5 +1,8 @@
 import { pathsToModuleNameMapper } from 'ts-jest';
-import { compilerOptions } from '../tsconfig.base.json';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+const { compilerOptions } = JSON.parse(readFileSync(join(__dirname, '../tsconfig.base.json'), 'utf8'));
 
 /* End-to-end: the four services as separate processes (built into dist/), real Kafka and Postgres. */
 export default {

@@ -37,7 +37,10 @@ const run = randomUUID().slice(0, 8).toUpperCase();
 let counter = 0;
 const newAccession = () => `E2E${run}-${++counter}`;
 
-async function http(method: string, url: string, body?: unknown): Promise<{ status: number; body: any }> {
+/** A JSON answer; tests read the fields they assert on. */
+type Json = { [key: string]: unknown } & { status?: string; items?: unknown[] };
+
+async function http(method: string, url: string, body?: unknown): Promise<{ status: number; body: Json }> {
   const res = await fetch(url, {
     method,
     headers: { 'content-type': 'application/json', 'x-correlation-id': `e2e-${run}` },
@@ -112,8 +115,7 @@ async function settledCharges(accession: string, expected: number): Promise<Char
 async function billingCharges(accession: string): Promise<Charge[]> {
   const res = await http('GET', `${services.billing.url}/charges?accession=${encodeURIComponent(accession)}`);
   expect(res.status).toBe(200);
-  const items = (Array.isArray(res.body) ? res.body : res.body.items) as Charge[];
-  return items;
+  return (Array.isArray(res.body) ? res.body : res.body.items) as Charge[];
 }
 
 /** Sends a sentinel case through the whole pipe; once its charge is out, earlier events have been handled. */

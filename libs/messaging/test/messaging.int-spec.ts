@@ -67,7 +67,7 @@ const verdict = (scanId: string) =>
   }, { producer: 'messaging-test' });
 
 it('relays committed outbox records to Kafka once, in order, and marks them published', async () => {
-  const scanIds = [randomUUID(), randomUUID(), randomUUID()];
+  const scanIds: string[] = [randomUUID(), randomUUID(), randomUUID()];
   await transaction((tx) => writeOutbox(tx, schema, scanIds.map(verdict)));
   const relay = new OutboxRelay({ schema, bus, transaction, logger, pollIntervalMs: 50 });
   relay.start();
