@@ -45,7 +45,7 @@ function ensureBuilt(): void {
 
 async function startBilling(): Promise<ServiceProcess> {
   const env = { DATABASE_URL: databaseUrl, KAFKA_BROKERS: kafkaBrokers, BILLING_CONSUMER_GROUP: groupId, LOG_LEVEL: 'info' };
-  billing = await new ServiceProcess('billing', await freePort(), env, 'billing-crash-recovery').start(60_000);
+  billing = await new ServiceProcess('billing', await freePort(), env, 'billing-crash-recovery').start(120_000);
   return billing;
 }
 

@@ -75,16 +75,20 @@ export class ChargingService implements OnApplicationBootstrap {
       'digitization policy in force',
     );
     // Several members of the one group: partitions are handled in parallel. Safe, because handlers
-    // serialize on advisory locks per slide and case, and charges are unique by chargeKey.
-    for (let member = 0; member < this.config.BILLING_CONSUMERS; member++) {
-      await this.runtime.subscribe({
-        groupId: this.config.BILLING_CONSUMER_GROUP,
-        topics: BILLING_TOPICS,
-        handler: async (message) => {
-          await this.handle(message);
-        },
-      });
-    }
+    // serialize on advisory locks per slide and case, and charges are unique by chargeKey. They
+    // subscribe together so that they join the group in one rebalance.
+    await this.runtime.start();
+    await Promise.all(
+      Array.from({ length: this.config.BILLING_CONSUMERS }, () =>
+        this.runtime.subscribe({
+          groupId: this.config.BILLING_CONSUMER_GROUP,
+          topics: BILLING_TOPICS,
+          handler: async (message) => {
+            await this.handle(message);
+          },
+        }),
+      ),
+    );
   }
 
   async handle(message: IncomingMessage<BillingTopic>): Promise<HandlingResult> {
