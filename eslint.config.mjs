@@ -11,8 +11,6 @@ const depConstraints = [
   { sourceTag: 'layer:infra', onlyDependOnLibsWithTags: ['layer:domain', 'layer:contracts', 'layer:infra'] },
   { sourceTag: 'layer:testing', onlyDependOnLibsWithTags: ['layer:domain', 'layer:contracts', 'layer:infra'] },
 ];
-// Production code never imports the testing lib.
-const productionOnly = [{ sourceTag: 'type:service', notDependOnLibsWithTags: ['layer:testing'] }];
 const testFiles = ['**/*.spec.ts', '**/*.int-spec.ts', '**/*.e2e-spec.ts', '**/test/**/*.ts'];
 
 export default [
@@ -22,7 +20,10 @@ export default [
   {
     files: ['**/*.ts'],
     rules: {
-      '@nx/enforce-module-boundaries': ['error', { enforceBuildableLibDependency: false, allow: [], depConstraints: [...depConstraints, ...productionOnly] }],
+      '@nx/enforce-module-boundaries': ['error', { enforceBuildableLibDependency: false, allow: [], depConstraints }],
+      // Production code never imports the testing lib (Nx's notDependOnLibsWithTags would also follow
+      // the libs' own test imports, so this is a plain import ban, lifted for test files below).
+      'no-restricted-imports': ['error', { paths: [{ name: '@slidecharge/testing', message: 'test helpers are for tests only' }] }],
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
       '@typescript-eslint/no-explicit-any': 'error',
     },
@@ -41,6 +42,9 @@ export default [
           ),
         },
       ],
+      'no-restricted-imports': 'off',
     },
   },
+  // The testing lib itself.
+  { files: ['libs/testing/**/*.ts'], rules: { 'no-restricted-imports': 'off' } },
 ];
