@@ -2,7 +2,10 @@
 // Benchmark (not a test): drives N cases and their scan events through the RUNNING stack
 // (npm run stack) and prints end-to-end throughput and latency from scan-completed to charge.
 //
-//   node scripts/bench.mjs [--cases 200] [--specimens 2] [--slides 2] [--via http|kafka] [--batch 100] [--concurrency 8]
+//   node scripts/bench.mjs [--cases 200] [--specimens 2] [--slides 2] [--via http|kafka] [--batch 100] [--concurrency 8] [--rate 0]
+//
+// --rate N paces scan events at about N per second (0 = as fast as they can be sent: a burst, whose
+// latency is mostly queueing); a paced run below the throughput shows the latency of one event.
 //
 // Each case has --specimens 88305 specimens with --slides slides each; every slide gets one passing
 // scan-completed event, so each specimen yields exactly one 0753T charge. Latency of a charge =
@@ -23,6 +26,7 @@ const settings = {
   via: args.via ?? 'http',
   batch: Number(args.batch ?? 100),
   concurrency: Number(args.concurrency ?? 8),
+  rate: Number(args.rate ?? 0),
   accessionUrl: process.env.ACCESSION_URL ?? 'http://127.0.0.1:3001',
   scannerUrl: process.env.SCANNER_URL ?? 'http://127.0.0.1:3002',
   billingUrl: process.env.BILLING_URL ?? 'http://127.0.0.1:3004',
@@ -98,7 +102,14 @@ const firstSent = new Map();
 const batches = [];
 for (let i = 0; i < events.length; i += settings.batch) batches.push(events.slice(i, i + settings.batch));
 const start = performance.now();
-await pool(batches, settings.concurrency, async (batch) => {
+let sentEvents = 0;
+await pool(batches, settings.rate > 0 ? 1 : settings.concurrency, async (batch) => {
+  if (settings.rate > 0) {
+    const due = start + (sentEvents / settings.rate) * 1000;
+    sentEvents += batch.length;
+    const wait = due - performance.now();
+    if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+  }
   const sentAt = performance.now();
   for (const e of batch) if (!firstSent.has(e.chargeKey)) firstSent.set(e.chargeKey, sentAt);
   if (settings.via === 'kafka') {
