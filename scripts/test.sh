@@ -7,13 +7,15 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 : "${DATABASE_URL:=postgresql://postgres@127.0.0.1:5432/slidecharge_test}"
 source scripts/env.sh
+mkdir -p tmp
 set -e
 ensure_install
 ensure_kafka
 node scripts/ensure-database.mjs
+node scripts/prisma.mjs migrate >tmp/migrate.log 2>&1 || { cat tmp/migrate.log; exit 1; }
+export SLIDECHARGE_MIGRATED="$DATABASE_URL"
 set +e
 
-mkdir -p tmp
 log=tmp/test-output.log
 : >"$log"
 status=0

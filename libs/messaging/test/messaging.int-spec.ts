@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Kafka, logLevel } from 'kafkajs';
 import { Pool } from 'pg';
 import { DEAD_LETTER_TOPIC, DeadLetter } from '@slidecharge/contracts';
-import { TopicReader, testEnv } from '@slidecharge/testing';
+import { startGroupAtEnd, TopicReader, testEnv } from '@slidecharge/testing';
 import { buildEvent, createLogger, KafkaBus, markConsumed, OutboxRelay, RunInTransaction, SqlExecutor, writeOutbox } from '../src';
 
 /**
@@ -104,6 +104,8 @@ it('records a consumed event id once', async () => {
 it('dead-letters invalid JSON and contract violations with the reason and original bytes, then keeps consuming', async () => {
   const handled: string[] = [];
   const groupId = `messaging-test-${randomUUID()}`;
+  // The ingress topic is shared with other tests: this group starts at its current end.
+  await startGroupAtEnd(kafkaBrokers, groupId, ['scanner.ingress.v1']);
   const raw = new Kafka({ clientId: 'raw', brokers: kafkaBrokers.split(','), logLevel: logLevel.NOTHING }).producer();
   await raw.connect();
   const marker = randomUUID();

@@ -121,3 +121,13 @@ export function runMain(name: string, main: () => Promise<unknown>): void {
     process.exit(1);
   });
 }
+
+/** The OpenAPI document of a service, built as in production but without listening or starting consumers. */
+export async function openApiDocumentOf(module: Type<unknown> | DynamicModule, service: ServiceDescription): Promise<OpenAPIObject> {
+  const app = await createServiceApp(module, service, { logger: false });
+  try {
+    return buildOpenApiDocument(app, service);
+  } finally {
+    await app.close();
+  }
+}

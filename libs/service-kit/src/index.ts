@@ -4,3 +4,4 @@ export * from './health';
 export * from './prisma';
 export * from './bootstrap';
 export * from './runtime';
+export * from './service-module';

@@ -57,11 +57,23 @@ export async function stopTestInfra(): Promise<void> {
   await stopContainers?.();
 }
 
-/** Applies every service's committed migrations (the same command operators run). */
+/**
+ * Applies every service's committed migrations (the same command operators run), quietly unless it
+ * fails. Skipped when the caller already did it for this database (scripts/test.sh sets
+ * SLIDECHARGE_MIGRATED to the DATABASE_URL it migrated).
+ */
 export function applyMigrations(databaseUrl: string): void {
-  execFileSync('node', [join(WORKSPACE_ROOT, 'scripts/prisma.mjs'), 'migrate'], {
-    cwd: WORKSPACE_ROOT,
-    env: { ...process.env, DATABASE_URL: databaseUrl },
-    stdio: 'inherit',
-  });
+  if (process.env['SLIDECHARGE_MIGRATED'] === databaseUrl) return;
+  try {
+    execFileSync('node', [join(WORKSPACE_ROOT, 'scripts/prisma.mjs'), 'migrate'], {
+      cwd: WORKSPACE_ROOT,
+      env: { ...process.env, DATABASE_URL: databaseUrl },
+      stdio: 'pipe',
+    });
+  } catch (e) {
+    const failed = e as { stdout?: Buffer; stderr?: Buffer };
+    process.stderr.write(`${failed.stdout?.toString() ?? ''}${failed.stderr?.toString() ?? ''}`);
+    throw new Error('[test-infra] migrations failed (output above)');
+  }
+  console.log('[test-infra] migrations applied');
 }

@@ -1,6 +1,5 @@
-import { NestFactory } from '@nestjs/core';
 import { OpenAPIObject } from '@nestjs/swagger';
-import { buildOpenApiDocument, ServiceDescription } from '@slidecharge/service-kit';
+import { openApiDocumentOf, ServiceDescription } from '@slidecharge/service-kit';
 import { AppModule } from './app.module';
 import { AccessionConfig } from './config';
 
@@ -15,11 +14,6 @@ export const ACCESSION_SERVICE: ServiceDescription = {
 };
 
 /** Builds the service's OpenAPI document without listening, connecting to Kafka or starting the outbox relay. */
-export async function createOpenApiDocument(config: AccessionConfig): Promise<OpenAPIObject> {
-  const app = await NestFactory.create(AppModule.forRoot(config), { logger: false });
-  try {
-    return buildOpenApiDocument(app, ACCESSION_SERVICE);
-  } finally {
-    await app.close();
-  }
+export function createOpenApiDocument(config: AccessionConfig): Promise<OpenAPIObject> {
+  return openApiDocumentOf(AppModule.forRoot(config), ACCESSION_SERVICE);
 }

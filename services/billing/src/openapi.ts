@@ -1,6 +1,5 @@
-import { NestFactory } from '@nestjs/core';
 import { OpenAPIObject } from '@nestjs/swagger';
-import { buildOpenApiDocument, ServiceDescription } from '@slidecharge/service-kit';
+import { openApiDocumentOf, ServiceDescription } from '@slidecharge/service-kit';
 import { AppModule } from './app.module';
 import { BillingConfig } from './config';
 
@@ -17,11 +16,6 @@ export const BILLING_SERVICE: ServiceDescription = {
 };
 
 /** Builds the service's OpenAPI document without listening or starting consumers. */
-export async function createOpenApiDocument(config: BillingConfig): Promise<OpenAPIObject> {
-  const app = await NestFactory.create(AppModule.forRoot(config), { logger: false });
-  try {
-    return buildOpenApiDocument(app, BILLING_SERVICE);
-  } finally {
-    await app.close();
-  }
+export function createOpenApiDocument(config: BillingConfig): Promise<OpenAPIObject> {
+  return openApiDocumentOf(AppModule.forRoot(config), BILLING_SERVICE);
 }

@@ -24,6 +24,7 @@ import {
   scanEvent,
   snapshot,
   startGroupAtEnd,
+  INPUT_TOPICS,
 } from './support';
 
 /**
@@ -38,7 +39,7 @@ let bus: KafkaBus;
 let reader: TopicReader;
 
 beforeAll(async () => {
-  await startGroupAtEnd(kafkaBrokers, groupId);
+  await startGroupAtEnd(kafkaBrokers, groupId, INPUT_TOPICS);
   const config = loadServiceConfig({ ...process.env, DATABASE_URL: databaseUrl, KAFKA_BROKERS: kafkaBrokers, BILLING_CONSUMER_GROUP: groupId, LOG_LEVEL: 'warn' });
   app = await createServiceApp(AppModule.forRoot(config), BILLING_SERVICE, { logger: false });
   await app.init();

@@ -6,7 +6,7 @@ import { Pool } from 'pg';
 import { createLogger, KafkaBus, OutgoingMessage } from '@slidecharge/messaging';
 import { builtEntryPoint, eventually, freePort, ServiceProcess, testEnv, TopicReader, WORKSPACE_ROOT } from '@slidecharge/testing';
 import { chargeIdFor, chargePostedEventIdFor } from '../src/charging/charge-id';
-import { barcodeOf, caseEvent, ChargeMessage, deleteGroup, newAccession, passingScans, snapshot, SpecimenSpec, startGroupAtEnd } from './support';
+import { barcodeOf, caseEvent, ChargeMessage, deleteGroup, newAccession, passingScans, snapshot, SpecimenSpec, startGroupAtEnd, INPUT_TOPICS } from './support';
 
 /**
  * Exactly-once under crash: billing runs as its own OS process (the build output, as in production)
@@ -51,7 +51,7 @@ async function startBilling(): Promise<ServiceProcess> {
 
 beforeAll(async () => {
   ensureBuilt();
-  await startGroupAtEnd(kafkaBrokers, groupId);
+  await startGroupAtEnd(kafkaBrokers, groupId, INPUT_TOPICS);
   bus = new KafkaBus({ brokers: kafkaBrokers.split(','), clientId: 'billing-crash', service: 'billing-crash', logger: createLogger('billing-crash', 'warn') });
   await bus.connect();
   reader = await new TopicReader(kafkaBrokers, ['billing.charges.v1']).start();

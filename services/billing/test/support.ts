@@ -1,47 +1,15 @@
 import { randomUUID } from 'node:crypto';
-import { Kafka, logLevel } from 'kafkajs';
 import { CaseSnapshot, Charge, EventEnvelope, TopicName } from '@slidecharge/contracts';
 import { buildEvent, OutgoingMessage } from '@slidecharge/messaging';
 import { ReadMessage } from '@slidecharge/testing';
+
+export { deleteGroup, startGroupAtEnd } from '@slidecharge/testing';
 
 /** What billing-side integration tests share: event builders and consumer-group set-up. */
 
 export const INPUT_TOPICS = ['lis.case-events.v1', 'scan.events.v1', 'qc.results.v1'] as const satisfies readonly TopicName[];
 
 export type ChargeMessage = EventEnvelope<'charge.posted', Charge>;
-
-/**
- * Commits the current end of the input topics as the group's offsets, so a fresh consumer group reads
- * only what is published afterwards (the topics are shared with every other test).
- */
-export async function startGroupAtEnd(brokers: string, groupId: string, topics: readonly string[] = INPUT_TOPICS): Promise<void> {
-  const kafka = new Kafka({ clientId: 'billing-test-setup', brokers: brokers.split(','), logLevel: logLevel.NOTHING });
-  const admin = kafka.admin();
-  const consumer = kafka.consumer({ groupId });
-  await admin.connect();
-  try {
-    await consumer.connect();
-    await consumer.subscribe({ topics: [...topics], fromBeginning: false });
-    const joined = new Promise<void>((resolve) => consumer.on(consumer.events.GROUP_JOIN, () => resolve()));
-    await consumer.run({ autoCommit: false, eachMessage: async () => undefined });
-    await joined;
-    const offsets: { topic: string; partition: number; offset: string }[] = [];
-    for (const topic of topics) {
-      for (const p of await admin.fetchTopicOffsets(topic)) offsets.push({ topic, partition: p.partition, offset: p.high });
-    }
-    await consumer.commitOffsets(offsets);
-  } finally {
-    await consumer.disconnect();
-    await admin.disconnect();
-  }
-}
-
-export async function deleteGroup(brokers: string, groupId: string): Promise<void> {
-  const admin = new Kafka({ clientId: 'billing-test-setup', brokers: brokers.split(','), logLevel: logLevel.NOTHING }).admin();
-  await admin.connect();
-  await admin.deleteGroups([groupId]).catch(() => undefined);
-  await admin.disconnect();
-}
 
 /** A unique accession number for one test. */
 export const newAccession = (prefix = 'BIT') => `${prefix}${randomUUID().slice(0, 8).toUpperCase()}-${randomUUID().slice(0, 4).toUpperCase()}`;

@@ -1,6 +1,5 @@
-import { NestFactory } from '@nestjs/core';
 import { OpenAPIObject } from '@nestjs/swagger';
-import { buildOpenApiDocument, ServiceDescription } from '@slidecharge/service-kit';
+import { openApiDocumentOf, ServiceDescription } from '@slidecharge/service-kit';
 import { AppModule } from './app.module';
 import { QcConfig } from './config';
 
@@ -15,11 +14,6 @@ export const QC_SERVICE: ServiceDescription = {
 };
 
 /** Builds the service's OpenAPI document without listening or starting consumers. */
-export async function createOpenApiDocument(config: QcConfig): Promise<OpenAPIObject> {
-  const app = await NestFactory.create(AppModule.forRoot(config), { logger: false });
-  try {
-    return buildOpenApiDocument(app, QC_SERVICE);
-  } finally {
-    await app.close();
-  }
+export function createOpenApiDocument(config: QcConfig): Promise<OpenAPIObject> {
+  return openApiDocumentOf(AppModule.forRoot(config), QC_SERVICE);
 }

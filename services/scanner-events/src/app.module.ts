@@ -1,13 +1,5 @@
-import { DynamicModule, MiddlewareConsumer, Module, NestModule } from '@nestjs/common';
-import { createLogger } from '@slidecharge/messaging';
-import {
-  CorrelationMiddleware,
-  HealthController,
-  loggerModule,
-  READINESS_CHECKS,
-  ServiceRuntime,
-  transactionRunner,
-} from '@slidecharge/service-kit';
+import { DynamicModule, Module } from '@nestjs/common';
+import { serviceModule, ServiceAppModule, ServiceRuntime } from '@slidecharge/service-kit';
 import { CONFIG, LOGGER, PG_SCHEMA, SERVICE_NAME, ServiceConfig } from './config';
 import { PrismaService } from './prisma.service';
 import { ReceiptRepository } from './scan-events/receipt.repository';
@@ -15,37 +7,17 @@ import { ScanEventsController, SlideScansController } from './scan-events/scan-e
 import { ScanIngestService } from './scan-events/scan-ingest.service';
 
 @Module({})
-export class AppModule implements NestModule {
+export class AppModule extends ServiceAppModule {
   static forRoot(config: ServiceConfig): DynamicModule {
-    const logger = createLogger(SERVICE_NAME, config.LOG_LEVEL);
-    return {
+    return serviceModule({
       module: AppModule,
-      imports: [loggerModule(logger)],
-      controllers: [HealthController, ScanEventsController, SlideScansController],
-      providers: [
-        { provide: CONFIG, useValue: config },
-        { provide: LOGGER, useValue: logger },
-        PrismaService,
-        {
-          provide: ServiceRuntime,
-          inject: [PrismaService],
-          useFactory: (prisma: PrismaService) =>
-            new ServiceRuntime({
-              service: SERVICE_NAME,
-              brokers: config.KAFKA_BROKERS,
-              logger,
-              database: prisma,
-              outbox: { schema: PG_SCHEMA, transaction: transactionRunner(prisma) },
-            }),
-        },
-        { provide: READINESS_CHECKS, inject: [ServiceRuntime], useFactory: (runtime: ServiceRuntime) => runtime.readinessChecks() },
-        ReceiptRepository,
-        ScanIngestService,
-      ],
-    };
-  }
-
-  configure(consumer: MiddlewareConsumer): void {
-    consumer.apply(CorrelationMiddleware).forRoutes('*');
+      service: SERVICE_NAME,
+      config,
+      configToken: CONFIG,
+      database: PrismaService,
+      outboxSchema: PG_SCHEMA,
+      controllers: [ScanEventsController, SlideScansController],
+      providers: [ReceiptRepository, ScanIngestService, { provide: LOGGER, inject: [ServiceRuntime], useFactory: (runtime: ServiceRuntime) => runtime.logger }],
+    });
   }
 }

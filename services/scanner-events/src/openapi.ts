@@ -1,6 +1,5 @@
-import { NestFactory } from '@nestjs/core';
 import type { OpenAPIObject } from '@nestjs/swagger';
-import { buildOpenApiDocument, ServiceDescription } from '@slidecharge/service-kit';
+import { openApiDocumentOf, ServiceDescription } from '@slidecharge/service-kit';
 import { AppModule } from './app.module';
 import { SERVICE_NAME, ServiceConfig } from './config';
 
@@ -18,11 +17,6 @@ export const SERVICE_DESCRIPTION: ServiceDescription = {
  * Builds the OpenAPI document of scanner-events without starting it: no listening, no consumers, no
  * connection to Postgres or Kafka.
  */
-export async function createOpenApiDocument(config: ServiceConfig): Promise<OpenAPIObject> {
-  const app = await NestFactory.create(AppModule.forRoot({ ...config, LOG_LEVEL: 'error' }), { logger: false });
-  try {
-    return buildOpenApiDocument(app, SERVICE_DESCRIPTION);
-  } finally {
-    await app.close();
-  }
+export function createOpenApiDocument(config: ServiceConfig): Promise<OpenAPIObject> {
+  return openApiDocumentOf(AppModule.forRoot({ ...config, LOG_LEVEL: 'error' }), SERVICE_DESCRIPTION);
 }

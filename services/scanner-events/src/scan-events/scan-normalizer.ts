@@ -1,7 +1,7 @@
 import { ScanFacts, ScannerMiddlewareEvent, describeIssues, ContractIssue } from '@slidecharge/contracts';
 import { buildEvent, OutgoingMessage } from '@slidecharge/messaging';
 import { SERVICE_NAME } from '../config';
-import { deterministicUuid, SCAN_EVENT_ID_NAMESPACE } from './deterministic-uuid';
+import { scanEventIdFor } from './deterministic-uuid';
 
 export type ReceivedVia = ScanFacts['receivedVia'];
 
@@ -12,7 +12,7 @@ export function scanIdOf(event: ScannerMiddlewareEvent): string {
 
 /** The envelope id of the scan event made from a middleware event: the same for every replay. */
 export function scanEventIdOf(middlewareEventId: string): string {
-  return deterministicUuid(SCAN_EVENT_ID_NAMESPACE, middlewareEventId);
+  return scanEventIdFor(middlewareEventId);
 }
 
 /** The normalized facts published on scan.events.v1. */
