@@ -24,6 +24,9 @@ export function kafkaLogCreator(logger: Logger) {
   return () =>
     ({ level, log }: LogEntry) => {
       const { message, ...extra } = log;
+      // Sends are retried a bounded number of times on purpose (the outbox relay retries the whole
+      // batch and consumers drop repeats), so kafkajs's warning about it is noise for operators.
+      if (message.startsWith('Limiting retries for the idempotent producer')) return child.debug(extra, message);
       if (level === logLevel.ERROR || level === logLevel.NOTHING) child.error(extra, message);
       else if (level === logLevel.WARN) child.warn(extra, message);
       else if (level === logLevel.INFO) child.info(extra, message);
