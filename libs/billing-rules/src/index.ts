@@ -28,3 +28,42 @@ export type {
   TraceLine,
 } from './digitization-charge';
 export { isIsoDate } from './dates';
+export {
+  DEFAULT_POLICY_SET,
+  PAYER_MODIFIERS,
+  decidePayerOutcome,
+  findPayerPolicy,
+  requiresDigitalSignOut,
+  validatePolicySet,
+} from './payer-policy';
+export type {
+  PayerCodeRule,
+  PayerDecision,
+  PayerModifier,
+  PayerOutcome,
+  PayerOutcomeKind,
+  PayerPolicy,
+  PayerResolution,
+  PerformerTaxonomy,
+  PolicySet,
+  UnitLimit,
+} from './payer-policy';
+export { MODIFIERS, checkModifier, findModifier } from './modifiers';
+export type { ModifierCheck, ModifierContext, ModifierDefinition } from './modifiers';
+export { evaluateCharges } from './rules-engine';
+export type {
+  CaseFlags,
+  ChargeCredit,
+  ChargeHold,
+  ChargeStatus,
+  ChargeVoid,
+  EngineCase,
+  EngineCharge,
+  EngineSpecimen,
+  EvaluateChargesInput,
+  EvaluateChargesResult,
+  ExistingCharge,
+  ExistingChargeState,
+  HoldReason,
+  ReversalReason,
+} from './rules-engine';
