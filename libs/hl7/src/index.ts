@@ -1,0 +1,6 @@
+export * from './errors';
+export * from './encoding';
+export * from './order';
+export * from './ack';
+export * from './dft';
+export * from './mllp';
