@@ -72,7 +72,7 @@ while (Date.now() < deadline) {
   if (charges.length >= 3) break;
   await new Promise((r) => setTimeout(r, 300));
 }
-console.table(charges.map((c) => ({ specimen: c.specimenId, code: c.code, primary: c.primaryCode, units: c.units, dateOfService: c.dateOfService, chargeId: c.chargeId })));
+console.table([...charges].sort((a, b) => a.specimenId.localeCompare(b.specimenId)).map((c) => ({ specimen: c.specimenId, code: c.code, primary: c.primaryCode, units: c.units, dateOfService: c.dateOfService, chargeId: c.chargeId })));
 if (charges.length !== 3) {
   console.error(`expected 3 charges, got ${charges.length}; see ${billingUrl}/cases/${accession}/billing and tmp/stack/*.log`);
   process.exit(1);

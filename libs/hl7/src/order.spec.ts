@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { readFileSync } from 'fs';
 import { join } from 'path';
 import { CaseDetails } from '@slidecharge/contracts';
@@ -142,5 +143,29 @@ describe('parseOrder: rejections and errors', () => {
     expect(failed(parseOrder(text)).errors[0]).toMatchObject({ segment: 'OBR', field: 44, code: '101' });
     const mapping = { ...DEFAULT_ORDER_MAPPING, procedureCode: [{ segment: 'OBR', field: 45, component: 1 }] };
     expect(ok(parseOrder(text, mapping)).case.specimens[0]?.primaryCpt).toBe('88305');
+  });
+});
+
+describe('parseOrder: never crashes', () => {
+  const names = ['orm-o01-v2.3-obr-specimens.hl7', 'oml-o21-v2.5.1-spm.hl7', 'orm-o01-v2.4-zsegments.hl7', 'orm-o01-missing-accession.hl7'];
+  it('property: fixtures with random edits give ok or AE/AR with HL7 locations, never a throw', () => {
+    const edit = fc.record({ pos: fc.nat(), len: fc.nat({ max: 12 }), insert: fc.string({ maxLength: 12 }) });
+    fc.assert(
+      fc.property(fc.constantFrom(...names), fc.array(edit, { minLength: 1, maxLength: 5 }), (name, edits) => {
+        let text = fixture(name);
+        for (const e of edits) {
+          const p = e.pos % (text.length + 1);
+          text = text.slice(0, p) + e.insert + text.slice(p + e.len);
+        }
+        const r = parseOrder(text);
+        if (r.ok) expect(CaseDetails.safeParse(r.order.case).success).toBe(true);
+        else {
+          expect(['AE', 'AR']).toContain(r.ackCode);
+          expect(r.errors.length).toBeGreaterThan(0);
+          for (const e of r.errors) expect(e.segment).toMatch(/^[A-Z0-9]{0,3}$/);
+        }
+      }),
+      { numRuns: 500 },
+    );
   });
 });
