@@ -1,0 +1,68 @@
+import { readFileSync } from 'fs';
+import { join } from 'path';
+import { buildAck } from './ack';
+import { parseMessage, readValue } from './encoding';
+import { parseOrder } from './order';
+
+const fixture = (name: string) => readFileSync(join(__dirname, '..', 'fixtures', name), 'utf8').split('\n').filter(Boolean).join('\r');
+const at = new Date('2026-06-01T12:00:00Z');
+
+function segs(ack: string) {
+  const p = parseMessage(ack);
+  if (!p.ok) throw new Error(p.reason);
+  return p.message;
+}
+
+describe('buildAck', () => {
+  it('AA: swaps sender and receiver, echoes MSH-10 in MSA-2, mirrors the trigger and version', () => {
+    const req = fixture('oml-o21-v2.5.1-spm.hl7');
+    const ack = buildAck(req, { code: 'AA', timestamp: at });
+    expect(ack.split('\r')).toEqual([
+      'MSH|^~\\&|SLIDECHARGE|PATHDEPT|BEAKER|UNIV_HOSP|20260601120000+0000||ACK^O21^ACK|ACK-BK-88213|P|2.5.1',
+      'MSA|AA|BK-88213|Message accepted',
+    ]);
+  });
+
+  it('AE for a missing accession: one ERR per location, ERR-2 segment^sequence^field, ERR-3 table 0357, ERR-4 E', () => {
+    const req = fixture('orm-o01-missing-accession.hl7');
+    const r = parseOrder(req);
+    if (r.ok) throw new Error('expected errors');
+    const ack = segs(buildAck(req, { code: r.ackCode, errors: r.errors, timestamp: at }));
+    const msa = ack.getSegment('MSA');
+    expect([readValue(msa, 1), readValue(msa, 2)]).toEqual(['AE', 'M-2']);
+    const errs = ack.getAllSegments('ERR');
+    expect(errs.map((e) => e.getField(2).toString())).toEqual(['ORC^1^3', 'OBR^1^3']);
+    expect(errs.map((e) => e.getField(3).toString())).toEqual(['101^Required field missing^HL70357', '101^Required field missing^HL70357']);
+    expect(errs.map((e) => readValue(e, 4))).toEqual(['E', 'E']);
+    expect(readValue(errs[0], 8)).toMatch(/ORC-3 or OBR-3/);
+    // v2.3.1 request: ERR-1 (ELD) is filled for older receivers too.
+    expect(errs[0]?.getField(1).toString()).toBe('ORC^1^3^101&Required field missing&HL70357');
+  });
+
+  it('AR for a wrong message type; v2.5.1 requests get no ERR-1', () => {
+    const req = fixture('adt-a01-wrong-type.hl7');
+    const r = parseOrder(req);
+    if (r.ok) throw new Error('expected errors');
+    const text = buildAck(req, { code: r.ackCode, errors: r.errors, timestamp: at });
+    const ack = segs(text);
+    expect(readValue(ack.getSegment('MSA'), 1)).toBe('AR');
+    expect(ack.getSegment('MSH')?.getField(9).toString()).toBe('ACK^A01^ACK');
+    const err = ack.getSegment('ERR');
+    expect(err?.getField(1).toString()).toBe('');
+    expect(err?.getField(2).toString()).toBe('MSH^1^9^^1');
+    expect(readValue(err, 3)).toBe('200');
+  });
+
+  it('escapes delimiters in error text and still answers garbage', () => {
+    const ack = buildAck('not hl7', {
+      code: 'AR',
+      errors: [{ segment: 'MSH', sequence: 1, field: 0, code: '100', message: 'bad | field ^ and & stuff ~ \\' }],
+      controlId: 'X1',
+      timestamp: at,
+    });
+    const m = segs(ack);
+    expect(readValue(m.getSegment('MSA'), 2)).toBe('');
+    expect(readValue(m.getSegment('ERR'), 8)).toBe('bad | field ^ and & stuff ~ \\');
+    expect(readValue(m.getSegment('MSH'), 10)).toBe('X1');
+  });
+});
