@@ -206,7 +206,7 @@ export class ChargingService implements OnApplicationBootstrap {
           this.runtime.logger.info(
             { accessionNumber: loaded.facts.accessionNumber, chargeId: charge.chargeId, chargeKey: charge.chargeKey, version: loaded.version, changes },
             `posted charge ${charge.chargeKey} no longer matches case ${loaded.facts.accessionNumber} version ${loaded.version} ` +
-              `(${changes.join('; ')}); left as posted: credits are not implemented yet`,
+              `(${changes.join('; ')}); left as posted. Billing does not credit automatically yet (issue #3): review it by hand`,
           );
         }
       }
