@@ -40,5 +40,11 @@ read -r passed failed < <(sed 's/\x1b\[[0-9;]*m//g' "$log" | awk '
   }
   END { print p + 0, f + 0 }')
 if [ "$status" -ne 0 ] && [ "$failed" -eq 0 ]; then failed=1; echo "a step failed outside jest's counts (see $log)"; fi
+if [ "$failed" -ne 0 ]; then
+  # Repeat the names of the failing tests (and jest's first lines about each) where CI's tail shows them.
+  echo "== failing tests"
+  sed 's/\x1b\[[0-9;]*m//g' "$log" | grep -E '✕|^- [a-z-]+:[a-z0-9-]+$' | head -20
+  sed 's/\x1b\[[0-9;]*m//g' "$log" | grep -v '"level"' | grep -E -A12 '● ' | grep -v '● Console' | head -60
+fi
 echo "${passed} passed, ${failed} failed"
 exit "$status"
