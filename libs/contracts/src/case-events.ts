@@ -2,12 +2,33 @@ import { z } from 'zod';
 import { envelope } from './envelope';
 import { AccessionNumber, CptCode, Icd10Code, IsoDate, SlideBarcode, SpecimenId } from './primitives';
 
+/** A CPT/HCPCS modifier as the LIS requests it for the specimen's charges (2 characters, e.g. 59, Q1). */
+export const ModifierCode = z.string().regex(/^[A-Z0-9]{2}$/, 'a modifier is 2 capital letters or digits, e.g. 59 or Q1');
+
 export const Specimen = z.object({
   specimenId: SpecimenId,
   description: z.string().max(200).optional(),
   primaryCpt: CptCode,
   units: z.int().min(1).max(99),
+  /** Modifiers the LIS asks for on this specimen's digitization charge; billing checks each against its meaning. */
+  modifiers: z.array(ModifierCode).max(4).optional(),
+  /** 1-based pointers into the case's diagnoses for this specimen's charge (default: the first four). */
+  diagnosisPointers: z.array(z.int().min(1).max(12)).max(12).optional(),
 });
+
+/**
+ * Facts about the case that change how it is billed. All optional; absent means "no".
+ * researchStudy -> Q1 allowed; digitalSignOut -> releases sign-out holds; abnOnFile -> GA allowed;
+ * physicianOffice -> SU allowed; reducedService -> 52 allowed.
+ */
+export const CaseFlags = z.object({
+  researchStudy: z.boolean().optional(),
+  digitalSignOut: z.boolean().optional(),
+  abnOnFile: z.boolean().optional(),
+  physicianOffice: z.boolean().optional(),
+  reducedService: z.boolean().optional(),
+});
+export type CaseFlags = z.infer<typeof CaseFlags>;
 
 export const Slide = z.object({
   barcode: SlideBarcode,
@@ -30,6 +51,7 @@ export const CaseDetails = z
     collectionDate: IsoDate,
     orderingProvider: z.string().max(128).optional(),
     diagnoses: z.array(Icd10Code).max(12).default([]),
+    flags: CaseFlags.optional(),
     specimens: z.array(Specimen).min(1).max(52),
     slides: z.array(Slide).max(2000).default([]),
   })
@@ -40,6 +62,15 @@ export const CaseDetails = z
         ctx.addIssue({ code: 'custom', path: ['specimens', i, 'specimenId'], message: `specimen ${s.specimenId} appears twice` });
       }
       ids.add(s.specimenId);
+      s.diagnosisPointers?.forEach((pointer, j) => {
+        if (pointer > c.diagnoses.length) {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['specimens', i, 'diagnosisPointers', j],
+            message: `diagnosis pointer ${pointer} points past the case's ${c.diagnoses.length} diagnoses`,
+          });
+        }
+      });
     });
     const barcodes = new Set<string>();
     c.slides.forEach((s, i) => {
@@ -64,6 +95,7 @@ export const CaseSnapshot = z.object({
   collectionDate: IsoDate,
   orderingProvider: z.string().optional(),
   diagnoses: z.array(Icd10Code),
+  flags: CaseFlags.optional(),
   specimens: z.array(Specimen).min(1),
   slides: z.array(Slide),
   cancelReason: z.string().optional(),
