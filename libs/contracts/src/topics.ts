@@ -40,7 +40,7 @@ export const TOPICS = {
     schema: QcEvent,
   },
   'billing.charges.v1': {
-    description: 'Digitization charges (0753T and siblings) for billing systems. chargeId is stable: drop repeats by it.',
+    description: 'Digitization charges (0753T and siblings) for billing systems: charge.posted (FT1-6 = CG) and charge.credited (FT1-6 = CD, creditFor = the reversed chargeId). chargeId and creditId are stable: drop repeats by them. Held charges appear only once released from the review queue.',
     key: 'accessionNumber',
     producer: 'billing',
     consumers: ['billing systems (external)'],

@@ -1,43 +1,17 @@
 import { z } from 'zod';
-import { DEFAULT_DIGITIZATION_POLICY, DigitizationPolicy } from '@slidecharge/billing-rules';
-import { ScanPurpose } from '@slidecharge/contracts';
 import { baseConfigSchema, loadConfig, portVariable } from '@slidecharge/service-kit';
 
 export const BILLING_CONFIG = Symbol('BILLING_CONFIG');
 
-const TRUE_WORDS = ['true', '1', 'yes', 'on'];
-const FALSE_WORDS = ['false', '0', 'no', 'off'];
-
-/** A yes/no variable: true|false (also 1|0, yes|no, on|off, any case); unset or empty means the default. */
-function booleanVariable(defaultValue: boolean) {
-  return z
-    .string()
-    .optional()
-    .transform((v, ctx) => {
-      const word = (v ?? '').trim().toLowerCase();
-      if (word === '') return defaultValue;
-      if (TRUE_WORDS.includes(word)) return true;
-      if (FALSE_WORDS.includes(word)) return false;
-      ctx.addIssue({ code: 'custom', message: `must be true or false, not "${v}"` });
-      return z.NEVER;
-    });
+/** A variable billing no longer reads: refused, so that nobody believes it still applies. */
+function retired(replacement: string) {
+  return z.undefined({ error: `is no longer read: ${replacement}` }).optional();
 }
 
 export const billingConfigSchema = baseConfigSchema.extend({
   PORT: portVariable(3004),
-  /** Charge a scan only after QC passed it (default true). */
-  BILLING_REQUIRE_QC_PASS: booleanVariable(true),
-  /** Comma-separated scan purposes that are billable (default diagnostic,consult). */
-  BILLING_BILLABLE_PURPOSES: z
-    .string()
-    .optional()
-    .transform((v) =>
-      (v === undefined || v.trim() === '' ? 'diagnostic,consult' : v)
-        .split(',')
-        .map((p) => p.trim())
-        .filter(Boolean),
-    )
-    .pipe(z.array(ScanPurpose).min(1, 'needs at least one purpose (diagnostic, consult, archive, education, conference)')),
+  BILLING_REQUIRE_QC_PASS: retired('requireQcPass is part of the payer policy set (GET/POST /policy-sets); unset it'),
+  BILLING_BILLABLE_PURPOSES: retired('billablePurposes is part of the payer policy set (GET/POST /policy-sets); unset it'),
   /**
    * Kafka consumer group of the billing consumer. Always `billing` in production; a test that runs
    * billing as a separate process gives it its own group so that only its own events reach it.
@@ -59,13 +33,4 @@ export type BillingConfig = z.output<typeof billingConfigSchema>;
 /** Validates the environment; throws ConfigError naming every missing or bad variable. */
 export function loadServiceConfig(env: NodeJS.ProcessEnv = process.env): BillingConfig {
   return loadConfig(billingConfigSchema, env);
-}
-
-/** The digitization policy the configuration asks for, with the billing-rules add-on code table. */
-export function digitizationPolicy(config: Pick<BillingConfig, 'BILLING_REQUIRE_QC_PASS' | 'BILLING_BILLABLE_PURPOSES'>): DigitizationPolicy {
-  return {
-    requireQcPass: config.BILLING_REQUIRE_QC_PASS,
-    billablePurposes: [...new Set(config.BILLING_BILLABLE_PURPOSES)],
-    addOnCodes: DEFAULT_DIGITIZATION_POLICY.addOnCodes,
-  };
 }

@@ -1,33 +1,52 @@
 import { Injectable } from '@nestjs/common';
-import { explainNoCharge } from '@slidecharge/billing-rules';
+import { DIGITIZATION_ADD_ON_CODES, explainNoCharge } from '@slidecharge/billing-rules';
 import { BillingRepository, isoDateOf } from '../charging/billing.repository';
-import { ChargingService } from '../charging/charging.service';
-import { Charge as ChargeRow, Prisma, Scan as ScanRow } from '../generated/prisma/client';
+import { chargeFromRow, storedStatus } from '../charging/charge-row';
+import { LIVE_STATUSES } from '../charging/facts';
+import { Charge as ChargeRow, ChargeAudit, Credit as CreditRow, Prisma, Scan as ScanRow } from '../generated/prisma/client';
+import { PolicySetStore } from '../policies/policy-set.store';
 import { PrismaService } from '../prisma.service';
-import { CaseBillingView, ChargePage, ChargeSummary, ChargeView, ListChargesQuery, ScanView, UnmatchedScansQuery, UnmatchedScansView } from './charges.dto';
+import {
+  AuditEntryView,
+  CaseBillingView,
+  ChargePage,
+  ChargeSummary,
+  ChargeView,
+  ListChargesQuery,
+  ReviewQueueQuery,
+  ReviewQueueView,
+  ScanView,
+  UnmatchedScansQuery,
+  UnmatchedScansView,
+} from './charges.dto';
 import { encodeCursor } from './cursor';
 
-type ChargeSummaryRow = Omit<ChargeRow, 'trace'>;
+type ChargeSummaryRow = Omit<ChargeRow, 'trace'> & { credit?: CreditRow | null };
 
-function toSummary(row: ChargeSummaryRow): ChargeSummary {
+export function toSummary(row: ChargeSummaryRow): ChargeSummary {
+  const { trace: _trace, ...payload } = chargeFromRow(row);
   return {
-    chargeId: row.chargeId,
-    chargeKey: row.chargeKey,
-    transactionType: 'CG',
-    accessionNumber: row.accessionNumber,
-    specimenId: row.specimenId,
-    code: row.code,
-    primaryCode: row.primaryCode,
-    units: row.units,
-    dateOfService: isoDateOf(row.dateOfService),
-    patientId: row.patientId,
-    payerId: row.payerId,
-    diagnoses: row.diagnoses,
-    slideBarcodes: row.slideBarcodes,
-    scanIds: row.scanIds,
-    causedBy: row.causedBy,
-    postedAt: row.createdAt.toISOString(),
-    status: 'posted',
+    ...payload,
+    status: storedStatus(row),
+    generation: row.generation,
+    statusChangedAt: row.statusChangedAt.toISOString(),
+    holdReasons: row.holdReasons as ChargeSummary['holdReasons'],
+    refusedModifiers: row.refusedModifiers as ChargeSummary['refusedModifiers'],
+    ...(row.credit
+      ? { credit: { creditId: row.credit.creditId, reason: row.credit.reason, detail: row.credit.detail, creditedAt: row.credit.createdAt.toISOString() } }
+      : {}),
+  };
+}
+
+export function toAuditView(row: ChargeAudit): AuditEntryView {
+  return {
+    at: row.at.toISOString(),
+    actor: row.actor,
+    action: row.action as AuditEntryView['action'],
+    fromStatus: row.fromStatus as AuditEntryView['fromStatus'],
+    toStatus: row.toStatus as AuditEntryView['toStatus'],
+    reason: row.reason,
+    eventId: row.eventId,
   };
 }
 
@@ -50,12 +69,13 @@ export class BillingQueryService {
   constructor(
     private readonly prisma: PrismaService,
     private readonly repository: BillingRepository,
-    private readonly charging: ChargingService,
+    private readonly policies: PolicySetStore,
   ) {}
 
   async listCharges(query: ListChargesQuery): Promise<ChargePage> {
     const where: Prisma.ChargeWhereInput[] = [];
     if (query.accession) where.push({ accessionNumber: query.accession });
+    if (query.status) where.push({ status: query.status });
     if (query.since) where.push({ createdAt: { gte: query.since } });
     if (query.cursor) {
       const after = new Date(query.cursor.createdAt);
@@ -66,6 +86,7 @@ export class BillingQueryService {
       orderBy: [{ createdAt: 'asc' }, { chargeId: 'asc' }],
       take: query.limit + 1,
       omit: { trace: true },
+      include: { credit: true },
     });
     const page = rows.slice(0, query.limit);
     const last = page[page.length - 1];
@@ -76,9 +97,20 @@ export class BillingQueryService {
   }
 
   async charge(chargeId: string): Promise<ChargeView | undefined> {
-    const row = await this.prisma.charge.findUnique({ where: { chargeId } });
+    const row = await this.prisma.charge.findUnique({ where: { chargeId }, include: { credit: true } });
     if (!row) return undefined;
-    return { ...toSummary(row), trace: row.trace as ChargeView['trace'] };
+    const audit = await this.prisma.chargeAudit.findMany({ where: { chargeId }, orderBy: { id: 'asc' } });
+    return { ...toSummary(row), trace: row.trace as ChargeView['trace'], audit: audit.map(toAuditView) };
+  }
+
+  /** Held charges, oldest first: the billing staff's work list. */
+  async reviewQueue(query: ReviewQueueQuery): Promise<ReviewQueueView> {
+    const where: Prisma.ChargeWhereInput = { status: 'held', ...(query.payer ? { payerId: { equals: query.payer, mode: 'insensitive' } } : {}) };
+    const [rows, total] = await Promise.all([
+      this.prisma.charge.findMany({ where, orderBy: [{ createdAt: 'asc' }, { chargeId: 'asc' }], take: query.limit, omit: { trace: true } }),
+      this.prisma.charge.count({ where }),
+    ]);
+    return { items: rows.map(toSummary), total };
   }
 
   /**
@@ -103,17 +135,18 @@ export class BillingQueryService {
     });
     const charges = await this.prisma.charge.findMany({
       where: { accessionNumber },
-      orderBy: [{ specimenId: 'asc' }, { code: 'asc' }],
+      orderBy: [{ specimenId: 'asc' }, { code: 'asc' }, { generation: 'asc' }],
       omit: { trace: true },
+      include: { credit: true },
     });
-    const policy = this.charging.policy;
+    const policy = await this.policies.active();
     const explanations = loaded
       ? explainNoCharge({
           case: loaded.facts,
           scans: loaded.scans,
           qcResults: loaded.qcResults,
-          existingChargeKeys: loaded.charges.map((c) => c.chargeKey),
-          policy,
+          existingChargeKeys: loaded.charges.filter((c) => LIVE_STATUSES.includes(c.status)).map((c) => c.chargeKey),
+          policy: { requireQcPass: policy.requireQcPass, billablePurposes: policy.billablePurposes, addOnCodes: DIGITIZATION_ADD_ON_CODES },
         })
       : [];
     return {
@@ -125,8 +158,15 @@ export class BillingQueryService {
         payerId: billingCase.payerId,
         collectionDate: isoDateOf(billingCase.collectionDate),
         diagnoses: billingCase.diagnoses,
+        flags: billingCase.flags as Record<string, boolean>,
         updatedAt: billingCase.updatedAt.toISOString(),
-        specimens: billingCase.specimens.map((s) => ({ specimenId: s.specimenId, primaryCpt: s.primaryCpt, units: s.units })),
+        specimens: billingCase.specimens.map((s) => ({
+          specimenId: s.specimenId,
+          primaryCpt: s.primaryCpt,
+          units: s.units,
+          modifiers: s.modifiers,
+          diagnosisPointers: s.diagnosisPointers,
+        })),
         slides: slides.map((s) => ({ barcode: s.barcode, specimenId: s.specimenId })),
       },
       scans: scans.map((s) => ({
@@ -143,7 +183,12 @@ export class BillingQueryService {
       })),
       charges: charges.map(toSummary),
       explanations: explanations.map((e) => ({ ...e, trace: [...e.trace] })),
-      policy: { requireQcPass: policy.requireQcPass, billablePurposes: [...policy.billablePurposes] },
+      policy: {
+        policyVersion: policy.policyVersion,
+        requireQcPass: policy.requireQcPass,
+        billablePurposes: [...policy.billablePurposes],
+        requireDigitalSignOut: policy.requireDigitalSignOut,
+      },
     };
   }
 

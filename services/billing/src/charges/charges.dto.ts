@@ -5,6 +5,8 @@ import { decodeCursor } from './cursor';
 // ---- requests ----
 
 export const ListChargesQuery = z.object({
+  /** Only charges in this state. */
+  status: z.enum(['held', 'posted', 'do-not-send', 'voided', 'credited']).optional(),
   /** Only the charges of this accession. */
   accession: AccessionNumber.optional(),
   /** Only charges posted at or after this instant (ISO date-time with offset, or a YYYY-MM-DD day, UTC). */
@@ -36,16 +38,75 @@ export const UnmatchedScansQuery = z.object({
 });
 export type UnmatchedScansQuery = z.output<typeof UnmatchedScansQuery>;
 
+/** Releasing a held charge: who and why (both go into the audit trail and onto the charge). */
+export const ReleaseChargeRequest = z.object({
+  actor: z.string().trim().min(2, 'name who releases the charge (it goes into the audit trail)').max(120),
+  justification: z
+    .string()
+    .trim()
+    .min(10, 'say why the charge may go out (at least 10 characters), e.g. the medical necessity or the payer confirmation')
+    .max(1000),
+});
+export type ReleaseChargeRequest = z.output<typeof ReleaseChargeRequest>;
+
+/** Voiding a held (or unsent) charge: who and why. */
+export const VoidChargeRequest = z.object({
+  actor: z.string().trim().min(2, 'name who voids the charge (it goes into the audit trail)').max(120),
+  reason: z.string().trim().min(5, 'say why the charge is withdrawn').max(1000),
+});
+export type VoidChargeRequest = z.output<typeof VoidChargeRequest>;
+
+export const ReviewQueueQuery = z.object({
+  limit: z.coerce.number({ error: 'must be a number' }).int('must be a whole number').min(1).max(500).default(100),
+  /** Only held charges for this payer id. */
+  payer: z.string().trim().min(1).max(64).optional(),
+});
+export type ReviewQueueQuery = z.output<typeof ReviewQueueQuery>;
+
 // ---- responses ----
 
-/** A charge as billing holds it: the posted payload plus its status. */
+export const ChargeStatus = z
+  .enum(['held', 'posted', 'do-not-send', 'voided', 'credited'])
+  .describe(
+    'held: waits in the review queue; posted: on billing.charges.v1; do-not-send: kept, never sent (payer policy); ' +
+      'voided: withdrawn before it was sent; credited: reversed by a charge.credited after it was sent',
+  );
+
+export const HoldReasonView = z.object({ rule: z.string(), detail: z.string() });
+
+export const AuditEntryView = z.object({
+  at: IsoDateTime,
+  actor: z.string().describe('billing-rules for automatic decisions, else the person who acted'),
+  action: z.enum(['created', 'released', 'voided', 'credited']),
+  fromStatus: ChargeStatus.nullable(),
+  toStatus: ChargeStatus,
+  reason: z.string(),
+  eventId: z.string().nullable().describe('the event that caused an automatic change'),
+});
+export type AuditEntryView = z.infer<typeof AuditEntryView>;
+
+export const CreditView = z.object({
+  creditId: z.uuid(),
+  reason: z.string(),
+  detail: z.string(),
+  creditedAt: IsoDateTime,
+});
+
+/** A charge as billing holds it: the payload (as posted, or as it would be) plus its state. */
 export const ChargeView = Charge.extend({
-  status: z.literal('posted').describe('posted (credits are a later feature)'),
+  status: ChargeStatus,
+  generation: z.int().describe('1 for the first charge of its key; more after a reversal and re-charge'),
+  postedAt: IsoDateTime.describe('when it went onto the charges topic; for a charge never posted, when it was decided'),
+  statusChangedAt: IsoDateTime,
+  holdReasons: z.array(HoldReasonView).describe('why it is (or was) held for review'),
+  refusedModifiers: z.array(z.object({ modifier: z.string(), reason: z.string() })).describe('requested modifiers the rules refused'),
+  credit: CreditView.optional().describe('the credit that reversed it'),
+  audit: z.array(AuditEntryView).describe('every state change, oldest first'),
 });
 export type ChargeView = z.infer<typeof ChargeView>;
 
-/** A charge in a list: without the decision trace (GET /charges/{chargeId} has it). */
-export const ChargeSummary = ChargeView.omit({ trace: true });
+/** A charge in a list: without the decision trace and audit trail (GET /charges/{chargeId} has them). */
+export const ChargeSummary = ChargeView.omit({ trace: true, audit: true });
 export type ChargeSummary = z.infer<typeof ChargeSummary>;
 
 export const ChargePage = z.object({
@@ -106,7 +167,10 @@ export const CaseBillingView = z.object({
     collectionDate: IsoDate,
     diagnoses: z.array(z.string()),
     updatedAt: IsoDateTime,
-    specimens: z.array(z.object({ specimenId: z.string(), primaryCpt: z.string(), units: z.int() })),
+    flags: z.record(z.string(), z.boolean()).describe('case flags from the LIS (researchStudy, digitalSignOut, abnOnFile...)'),
+    specimens: z.array(
+      z.object({ specimenId: z.string(), primaryCpt: z.string(), units: z.int(), modifiers: z.array(z.string()), diagnosisPointers: z.array(z.int()) }),
+    ),
     slides: z.array(z.object({ barcode: SlideBarcode, specimenId: z.string() })),
   }),
   scans: z.array(ScanView.extend({ qc: z.array(QcOutcomeView) })).describe('every scan of the case slides, with its QC verdicts'),
@@ -114,7 +178,7 @@ export const CaseBillingView = z.object({
   explanations: z
     .array(NoChargeExplanationView)
     .describe('one per specimen that earns no new charge now, with the reason (already-charged, qc-pending, qc-failed...)'),
-  policy: z.object({ requireQcPass: z.boolean(), billablePurposes: z.array(ScanPurpose) }),
+  policy: z.object({ policyVersion: z.string(), requireQcPass: z.boolean(), billablePurposes: z.array(ScanPurpose), requireDigitalSignOut: z.boolean() }),
 });
 export type CaseBillingView = z.infer<typeof CaseBillingView>;
 
@@ -122,6 +186,12 @@ export const UnmatchedScansView = z.object({
   items: z.array(ScanView),
 });
 export type UnmatchedScansView = z.infer<typeof UnmatchedScansView>;
+
+export const ReviewQueueView = z.object({
+  items: z.array(ChargeSummary).describe('held charges, oldest first, with their hold reasons'),
+  total: z.int().describe('held charges in all (the page may show fewer)'),
+});
+export type ReviewQueueView = z.infer<typeof ReviewQueueView>;
 
 export const ErrorBody = z.object({
   error: z.string(),

@@ -1,7 +1,8 @@
 import { Injectable } from '@nestjs/common';
-import type { Charge, CaseSnapshot } from '@slidecharge/contracts';
+import type { HoldReason } from '@slidecharge/billing-rules';
+import type { Charge, CaseSnapshot, Credit } from '@slidecharge/contracts';
 import { Prisma } from '../generated/prisma/client';
-import { LoadedCase, LoadedCaseRow, loadedCaseFromRow } from './facts';
+import { LIVE_STATUSES, LoadedCase, LoadedCaseRow, loadedCaseFromRow, StoredChargeStatus } from './facts';
 
 /** A Prisma interactive-transaction client, or the Prisma client itself for reads outside one. */
 export type Db = Prisma.TransactionClient;
@@ -21,6 +22,40 @@ export interface ScanRow {
   scannerId: string;
   scannedAt: string;
   sourceEventId: string;
+}
+
+/** A charge to insert: its payload (also the charge.posted data) and how billing keeps it. */
+export interface NewChargeRow {
+  charge: Charge;
+  generation: number;
+  status: 'posted' | 'held' | 'do-not-send';
+  holdReasons: HoldReason[];
+  refusedModifiers: { modifier: string; reason: string }[];
+}
+
+/** One line of the append-only charge audit trail. */
+export interface AuditEntry {
+  chargeId: string;
+  at: Date;
+  actor: string;
+  action: 'created' | 'released' | 'voided' | 'credited';
+  fromStatus: StoredChargeStatus | null;
+  toStatus: StoredChargeStatus;
+  reason: string;
+  eventId?: string;
+}
+
+/** A live charge of the patient on another accession (for per-patient unit limits). */
+export interface PatientChargeRow {
+  chargeId: string;
+  accessionNumber: string;
+  specimenId: string;
+  code: string;
+  primaryCode: string;
+  units: number;
+  payerId: string;
+  dateOfService: string;
+  status: StoredChargeStatus;
 }
 
 export interface QcRow {
@@ -77,13 +112,21 @@ export class BillingRepository {
       payerId: snapshot.payer.payerId,
       collectionDate: dateColumn(snapshot.collectionDate),
       diagnoses: snapshot.diagnoses,
+      flags: snapshot.flags ?? {},
       updatedAt: now,
     };
     await tx.billingCase.upsert({ where: { accessionNumber }, create: { accessionNumber, ...caseData }, update: caseData });
     // Deleting the specimens deletes their slides too (foreign key ON DELETE CASCADE).
     await tx.billingSpecimen.deleteMany({ where: { accessionNumber } });
     await tx.billingSpecimen.createMany({
-      data: snapshot.specimens.map((s) => ({ accessionNumber, specimenId: s.specimenId, primaryCpt: s.primaryCpt, units: s.units })),
+      data: snapshot.specimens.map((s) => ({
+        accessionNumber,
+        specimenId: s.specimenId,
+        primaryCpt: s.primaryCpt,
+        units: s.units,
+        modifiers: s.modifiers ?? [],
+        diagnosisPointers: s.diagnosisPointers ?? [],
+      })),
     });
     if (snapshot.slides.length === 0) return [];
     const barcodes = snapshot.slides.map((s) => s.barcode);
@@ -167,8 +210,9 @@ export class BillingRepository {
           WHERE sl.accession_number IN (SELECT accession_number FROM cases)
        )
        SELECT c.accession_number AS "accessionNumber", c.version, c.status, c.patient_id AS "patientId", c.payer_id AS "payerId",
-              to_char(c.collection_date, 'YYYY-MM-DD') AS "collectionDate", c.diagnoses,
-              COALESCE((SELECT json_agg(json_build_object('specimenId', sp.specimen_id, 'primaryCpt', sp.primary_cpt, 'units', sp.units)
+              to_char(c.collection_date, 'YYYY-MM-DD') AS "collectionDate", c.diagnoses, c.flags,
+              COALESCE((SELECT json_agg(json_build_object('specimenId', sp.specimen_id, 'primaryCpt', sp.primary_cpt, 'units', sp.units,
+                                        'modifiers', sp.modifiers, 'diagnosisPointers', sp.diagnosis_pointers)
                                         ORDER BY sp.specimen_id)
                           FROM billing.billing_specimen sp WHERE sp.accession_number = c.accession_number), '[]'::json) AS specimens,
               COALESCE((SELECT json_agg(json_build_object('barcode', sl.barcode, 'specimenId', sl.specimen_id) ORDER BY sl.barcode)
@@ -181,11 +225,13 @@ export class BillingRepository {
                                         'sourceEventId', q.source_event_id) ORDER BY q.scan_id, q.source_event_id)
                           FROM billing.qc_outcome q
                          WHERE q.scan_id IN (SELECT cs.scan_id FROM case_scans cs WHERE cs.accession_number = c.accession_number)), '[]'::json) AS qc,
-              COALESCE((SELECT json_agg(json_build_object('chargeId', ch.charge_id, 'chargeKey', ch.charge_key, 'specimenId', ch.specimen_id,
+              COALESCE((SELECT json_agg(json_build_object('chargeId', ch.charge_id, 'chargeKey', ch.charge_key, 'generation', ch.generation,
+                                        'status', ch.status, 'specimenId', ch.specimen_id,
                                         'code', ch.code, 'primaryCode', ch.primary_code, 'units', ch.units,
                                         'dateOfService', to_char(ch.date_of_service, 'YYYY-MM-DD'), 'patientId', ch.patient_id,
-                                        'payerId', ch.payer_id, 'diagnoses', ch.diagnoses, 'slideBarcodes', ch.slide_barcodes)
-                                        ORDER BY ch.charge_key)
+                                        'payerId', ch.payer_id, 'diagnoses', ch.diagnoses, 'modifiers', ch.modifiers,
+                                        'slideBarcodes', ch.slide_barcodes)
+                                        ORDER BY ch.charge_key, ch.generation)
                           FROM billing.charge ch WHERE ch.accession_number = c.accession_number), '[]'::json) AS charges
          FROM cases c
         ORDER BY c.accession_number`,
@@ -195,15 +241,36 @@ export class BillingRepository {
   }
 
   /**
-   * Inserts charges that do not exist yet (ON CONFLICT DO NOTHING on charge_key and charge_id) and
-   * returns the ids of those this transaction inserted: only they get a charge.posted event.
+   * The patient's live charges on other accessions for the given dates of service: what the per-patient
+   * unit limits count besides the case's own charges.
    */
-  async insertCharges(tx: Db, charges: readonly Charge[]): Promise<Set<string>> {
-    if (charges.length === 0) return new Set();
+  async patientCharges(db: Db, patientId: string, exceptAccession: string, datesOfService: readonly string[]): Promise<PatientChargeRow[]> {
+    if (datesOfService.length === 0) return [];
+    return db.$queryRawUnsafe<PatientChargeRow[]>(
+      `SELECT charge_id::text AS "chargeId", accession_number AS "accessionNumber", specimen_id AS "specimenId", code,
+              primary_code AS "primaryCode", units, payer_id AS "payerId", to_char(date_of_service, 'YYYY-MM-DD') AS "dateOfService", status
+         FROM billing.charge
+        WHERE patient_id = $1 AND accession_number <> $2 AND date_of_service = ANY($3::date[]) AND status = ANY($4::text[])
+        ORDER BY charge_id`,
+      patientId,
+      exceptAccession,
+      [...datesOfService],
+      [...LIVE_STATUSES],
+    );
+  }
+
+  /**
+   * Inserts charges that do not exist yet (ON CONFLICT DO NOTHING: on the charge id, on key and
+   * generation, and on the one-live-charge-per-key index) and returns the ids this transaction inserted:
+   * only they are audited and, when posted, published.
+   */
+  async insertCharges(tx: Db, rows: readonly NewChargeRow[], now: Date): Promise<Set<string>> {
+    if (rows.length === 0) return new Set();
     const inserted = await tx.charge.createManyAndReturn({
-      data: charges.map((c) => ({
+      data: rows.map(({ charge: c, generation, status, holdReasons, refusedModifiers }) => ({
         chargeId: c.chargeId,
         chargeKey: c.chargeKey,
+        generation,
         accessionNumber: c.accessionNumber,
         specimenId: c.specimenId,
         code: c.code,
@@ -213,16 +280,83 @@ export class BillingRepository {
         patientId: c.patientId,
         payerId: c.payerId,
         diagnoses: c.diagnoses,
+        diagnosisPointers: c.diagnosisPointers,
+        modifiers: c.modifiers,
+        refusedModifiers,
+        performerTaxonomy: c.performer.taxonomy,
+        performerName: c.performer.description,
+        policyVersion: c.policyVersion,
+        payerPolicyId: c.payerPolicyId,
+        holdReasons: holdReasons.map((h) => ({ rule: h.rule, detail: h.detail })),
+        flags: c.flags,
+        replacesChargeId: c.replacesChargeId ?? null,
         slideBarcodes: c.slideBarcodes,
         scanIds: c.scanIds,
         causedBy: c.causedBy,
         trace: c.trace,
-        status: 'posted',
-        createdAt: new Date(c.postedAt),
+        status,
+        postedAt: status === 'posted' ? new Date(c.postedAt) : null,
+        statusChangedAt: now,
+        createdAt: now,
       })),
       skipDuplicates: true,
       select: { chargeId: true },
     });
     return new Set(inserted.map((r) => r.chargeId));
+  }
+
+  /**
+   * Moves a charge from one of `from` to `to` (with the extra columns given); false when it was not in
+   * one of those states (someone else got there first), in which case nothing changed.
+   */
+  async changeStatus(
+    tx: Db,
+    chargeId: string,
+    from: readonly StoredChargeStatus[],
+    to: StoredChargeStatus,
+    now: Date,
+    extra: { postedAt?: Date; release?: { by: string; justification: string; at: string } } = {},
+  ): Promise<boolean> {
+    const { count } = await tx.charge.updateMany({
+      where: { chargeId, status: { in: [...from] } },
+      data: {
+        status: to,
+        statusChangedAt: now,
+        ...(extra.postedAt ? { postedAt: extra.postedAt } : {}),
+        ...(extra.release ? { release: extra.release } : {}),
+      },
+    });
+    return count === 1;
+  }
+
+  async insertCredit(tx: Db, credit: Credit): Promise<void> {
+    await tx.credit.create({
+      data: {
+        creditId: credit.creditId,
+        creditFor: credit.creditFor,
+        reason: credit.reason,
+        detail: credit.detail,
+        causedBy: credit.causedBy,
+        trace: credit.trace,
+        createdAt: new Date(credit.creditedAt),
+      },
+    });
+  }
+
+  /** Appends to the audit trail (never updated or deleted). */
+  async audit(tx: Db, entries: readonly AuditEntry[]): Promise<void> {
+    if (entries.length === 0) return;
+    await tx.chargeAudit.createMany({
+      data: entries.map((e) => ({
+        chargeId: e.chargeId,
+        at: e.at,
+        actor: e.actor,
+        action: e.action,
+        fromStatus: e.fromStatus,
+        toStatus: e.toStatus,
+        reason: e.reason,
+        eventId: e.eventId ?? null,
+      })),
+    });
   }
 }

@@ -15,3 +15,21 @@ export function chargeIdFor(chargeKey: string): string {
 export function chargePostedEventIdFor(chargeId: string): string {
   return uuidV5(`slidecharge:charge.posted:${chargeId}`, URL_NAMESPACE);
 }
+
+/**
+ * The charge id of a key's n-th charge. Generation 1 is the key's own id (chargeIdFor), so ids posted
+ * before reversals existed stay valid; a re-charge after a reversal (generation 2, 3...) gets its own id.
+ */
+export function chargeIdForGeneration(chargeKey: string, generation: number): string {
+  return generation <= 1 ? chargeIdFor(chargeKey) : uuidV5(`slidecharge:charge:${chargeKey}#${generation}`, URL_NAMESPACE);
+}
+
+/** The credit id of a charge: a charge is credited at most once. */
+export function creditIdFor(chargeId: string): string {
+  return uuidV5(`slidecharge:credit:${chargeId}`, URL_NAMESPACE);
+}
+
+/** The envelope eventId of the charge.credited event of a credit. */
+export function chargeCreditedEventIdFor(creditId: string): string {
+  return uuidV5(`slidecharge:charge.credited:${creditId}`, URL_NAMESPACE);
+}

@@ -1,6 +1,6 @@
 import { Inject, Injectable, OnApplicationBootstrap } from '@nestjs/common';
-import { decideDigitizationCharges, DigitizationPolicy } from '@slidecharge/billing-rules';
-import { TopicName } from '@slidecharge/contracts';
+import { evaluateCharges, ExistingCharge } from '@slidecharge/billing-rules';
+import { Charge, Credit, TopicName } from '@slidecharge/contracts';
 import {
   buildEvent,
   ContractViolationError,
@@ -11,11 +11,28 @@ import {
   writeOutbox,
 } from '@slidecharge/messaging';
 import { ServiceRuntime } from '@slidecharge/service-kit';
-import { BILLING_CONFIG, BillingConfig, digitizationPolicy } from '../config';
+import { BILLING_CONFIG, BillingConfig } from '../config';
+import { PolicySetStore } from '../policies/policy-set.store';
 import { PrismaService } from '../prisma.service';
-import { BILLING_SCHEMA, BillingRepository, Db } from './billing.repository';
-import { chargePostedEventIdFor } from './charge-id';
-import { caseLockKey, postedChargeChanges, scanStatusOf, slideLockKey, toCharge } from './facts';
+import { AuditEntry, BILLING_SCHEMA, BillingRepository, Db, NewChargeRow } from './billing.repository';
+import { chargeCreditedEventIdFor, chargeIdForGeneration, chargePostedEventIdFor, creditIdFor } from './charge-id';
+import {
+  caseLockKey,
+  engineStateOf,
+  LIVE_STATUSES,
+  nextGeneration,
+  postedChargeChanges,
+  scanStatusOf,
+  slideLockKey,
+  StoredCharge,
+  storedStatusOf,
+  toCharge,
+  toCredit,
+  toExistingCharge,
+} from './facts';
+
+/** The audit trail's actor for decisions the rules take on an event. */
+export const RULES_ACTOR = 'billing-rules';
 
 /** The name billing records consumed events under (the same whatever the consumer group). */
 export const BILLING_CONSUMER = 'billing';
@@ -33,11 +50,26 @@ export type HandlingOutcome =
   | 'qc-unmatched'
   | 'qc-applied';
 
-export interface HandlingResult {
-  outcome: HandlingOutcome;
-  /** Charges this event posted (their chargeKeys). */
+/** What one event changed, by chargeKey. */
+export interface ChargeChanges {
+  /** Charges that went onto the charges topic. */
   posted: string[];
+  /** Charges held for review. */
+  held: string[];
+  /** Charges kept but not sent (payer policy: do not send). */
+  notSent: string[];
+  /** Posted charges reversed by a credit. */
+  credited: string[];
+  /** Held or unsent charges withdrawn. */
+  voided: string[];
 }
+
+export interface HandlingResult extends ChargeChanges {
+  outcome: HandlingOutcome;
+}
+
+const noChanges = (): ChargeChanges => ({ posted: [], held: [], notSent: [], credited: [], voided: [] });
+const changeCount = (c: ChargeChanges) => c.posted.length + c.held.length + c.notSent.length + c.credited.length + c.voided.length;
 
 /** Interactive transactions run at most this long (a case may carry up to 2000 slides). */
 const TRANSACTION_OPTIONS = { timeout: 30_000, maxWait: 10_000 };
@@ -53,26 +85,28 @@ const TRANSACTION_OPTIONS = { timeout: 30_000, maxWait: 10_000 };
  */
 @Injectable()
 export class ChargingService implements OnApplicationBootstrap {
-  readonly policy: DigitizationPolicy;
-
   constructor(
     @Inject(BILLING_CONFIG) private readonly config: BillingConfig,
     private readonly prisma: PrismaService,
     private readonly repository: BillingRepository,
+    private readonly policies: PolicySetStore,
     private readonly runtime: ServiceRuntime,
-  ) {
-    this.policy = digitizationPolicy(config);
-  }
+  ) {}
 
   async onApplicationBootstrap(): Promise<void> {
+    const seeded = await this.policies.ensureOne();
+    const policy = await this.policies.active();
     this.runtime.logger.info(
       {
-        requireQcPass: this.policy.requireQcPass,
-        billablePurposes: this.policy.billablePurposes,
+        policyVersion: policy.policyVersion,
+        seeded: seeded.seeded,
+        requireQcPass: policy.requireQcPass,
+        billablePurposes: policy.billablePurposes,
+        requireDigitalSignOut: policy.requireDigitalSignOut,
         groupId: this.config.BILLING_CONSUMER_GROUP,
         consumers: this.config.BILLING_CONSUMERS,
       },
-      'digitization policy in force',
+      `payer policy set ${policy.policyVersion} in force${seeded.seeded ? ' (the built-in set, stored at this first start)' : ''}`,
     );
     // Several members of the one group: partitions are handled in parallel. Safe, because handlers
     // serialize on advisory locks per slide and case, and charges are unique by chargeKey. They
@@ -95,7 +129,7 @@ export class ChargingService implements OnApplicationBootstrap {
     const started = Date.now();
     const result = await this.prisma.$transaction(async (tx) => {
       if (!(await markConsumed(tx, BILLING_SCHEMA, BILLING_CONSUMER, message.value.eventId, message.topic))) {
-        return { outcome: 'duplicate-event' as const, posted: [] };
+        return { outcome: 'duplicate-event' as const, ...noChanges() };
       }
       switch (message.topic) {
         case 'lis.case-events.v1':
@@ -106,7 +140,10 @@ export class ChargingService implements OnApplicationBootstrap {
           return this.applyQcEvent(tx, message as IncomingMessage<'qc.results.v1'>);
       }
     }, TRANSACTION_OPTIONS);
-    if (result.posted.length > 0) this.runtime.wakeRelay();
+    if (result.posted.length + result.credited.length > 0) this.runtime.wakeRelay();
+    const said = (['posted', 'held', 'notSent', 'credited', 'voided'] as const)
+      .filter((k) => result[k].length > 0)
+      .map((k) => `${k === 'notSent' ? 'kept unsent' : k} ${result[k].join(', ')}`);
     this.runtime.logger.info(
       {
         topic: message.topic,
@@ -114,10 +151,12 @@ export class ChargingService implements OnApplicationBootstrap {
         type: message.value.type,
         key: message.key,
         outcome: result.outcome,
-        posted: result.posted,
+        ...(changeCount(result) > 0
+          ? { posted: result.posted, held: result.held, notSent: result.notSent, credited: result.credited, voided: result.voided }
+          : {}),
         ms: Date.now() - started,
       },
-      `${message.value.type} ${result.outcome}${result.posted.length ? `; posted ${result.posted.join(', ')}` : ''}`,
+      `${message.value.type} ${result.outcome}${said.length ? `; ${said.join('; ')}` : ''}`,
     );
     return result;
   }
@@ -133,7 +172,7 @@ export class ChargingService implements OnApplicationBootstrap {
         { accessionNumber: accession, version: snapshot.version, storedVersion: stored.version },
         `case ${accession} version ${snapshot.version} ignored: version ${stored.version} is already applied`,
       );
-      return { outcome: 'stale-case-version', posted: [] };
+      return { outcome: 'stale-case-version', ...noChanges() };
     }
     const barcodes = new Set([...(stored?.barcodes ?? []), ...snapshot.slides.map((s) => s.barcode)]);
     await this.repository.lock(tx, [...barcodes].map(slideLockKey));
@@ -144,8 +183,11 @@ export class ChargingService implements OnApplicationBootstrap {
         `slide ${m.barcode} moved from case ${m.fromAccession} to case ${accession}`,
       );
     }
-    const posted = await this.evaluate(tx, [accession], { reportDrift: stored !== undefined });
-    return { outcome: 'case-applied', posted };
+    // A case that lost a slide to this one is decided again too: its charge may rest on that slide.
+    const losers = [...new Set(moved.map((m) => m.fromAccession))].sort();
+    await this.repository.lock(tx, losers.map(caseLockKey));
+    const changes = await this.evaluate(tx, [accession, ...losers], message.value.eventId, { reportDrift: stored !== undefined });
+    return { outcome: 'case-applied', ...changes };
   }
 
   private async applyScanEvent(tx: Db, message: IncomingMessage<'scan.events.v1'>): Promise<HandlingResult> {
@@ -165,9 +207,9 @@ export class ChargingService implements OnApplicationBootstrap {
       },
       new Date(),
     );
-    if (!changed) return { outcome: 'scan-unchanged', posted: [] };
-    if (!accessionNumber) return { outcome: 'scan-unmatched', posted: [] };
-    return { outcome: 'scan-applied', posted: await this.evaluate(tx, [accessionNumber]) };
+    if (!changed) return { outcome: 'scan-unchanged', ...noChanges() };
+    if (!accessionNumber) return { outcome: 'scan-unmatched', ...noChanges() };
+    return { outcome: 'scan-applied', ...(await this.evaluate(tx, [accessionNumber], event.eventId)) };
   }
 
   private async applyQcEvent(tx: Db, message: IncomingMessage<'qc.results.v1'>): Promise<HandlingResult> {
@@ -186,60 +228,126 @@ export class ChargingService implements OnApplicationBootstrap {
       },
       new Date(),
     );
-    if (!recorded) return { outcome: 'qc-repeat', posted: [] };
-    if (!accessionNumber) return { outcome: 'qc-unmatched', posted: [] };
-    return { outcome: 'qc-applied', posted: await this.evaluate(tx, [accessionNumber]) };
+    if (!recorded) return { outcome: 'qc-repeat', ...noChanges() };
+    if (!accessionNumber) return { outcome: 'qc-unmatched', ...noChanges() };
+    return { outcome: 'qc-applied', ...(await this.evaluate(tx, [accessionNumber], event.eventId)) };
   }
 
   /**
-   * Decides the cases again from everything stored and posts the charges they newly earn. Returns
-   * the chargeKeys posted. With reportDrift, posted charges that no longer match the case are logged
-   * (they stay as posted: credits are a later feature).
+   * Decides the cases again from everything stored, under the policy set in force, and applies what
+   * the rules say: reversals first (a posted charge is credited, a held or unsent one voided), then the
+   * new charges (posted, held for review, or kept unsent), each with its audit line. Posted charges and
+   * credits go to the outbox in the same transaction.
    */
-  private async evaluate(tx: Db, accessionNumbers: string[], options: { reportDrift?: boolean } = {}): Promise<string[]> {
-    const posted: string[] = [];
+  private async evaluate(tx: Db, accessionNumbers: string[], eventId: string, options: { reportDrift?: boolean } = {}): Promise<ChargeChanges> {
+    const changes = noChanges();
+    const policySet = await this.policies.active(tx);
     for (const loaded of await this.repository.loadCases(tx, accessionNumbers)) {
+      const accession = loaded.facts.accessionNumber;
+      const others = await this.repository.patientCharges(tx, loaded.facts.patientId, accession, [loaded.facts.collectionDate]);
+      const existingCharges: ExistingCharge[] = [
+        ...loaded.charges.map((c) => toExistingCharge(c, accession)),
+        ...others.map((o) => ({ ...o, state: engineStateOf(o.status) })),
+      ];
+      const result = evaluateCharges({ case: loaded.facts, scans: loaded.scans, qcResults: loaded.qcResults, policySet, existingCharges });
+      const now = new Date();
+      const byId = new Map(loaded.charges.map((c) => [c.chargeId, c]));
+      const audits: AuditEntry[] = [];
+      const outgoing: OutgoingMessage[] = [];
+
+      for (const v of result.voids) {
+        const original = byId.get(v.chargeId) as StoredCharge;
+        if (!(await this.repository.changeStatus(tx, v.chargeId, ['held', 'do-not-send'], 'voided', now))) continue;
+        audits.push({ chargeId: v.chargeId, at: now, actor: RULES_ACTOR, action: 'voided', fromStatus: original.status, toStatus: 'voided', reason: `${v.reason}: ${v.detail}`, eventId });
+        changes.voided.push(original.chargeKey);
+      }
+      for (const cr of result.credits) {
+        const original = byId.get(cr.creditFor) as StoredCharge;
+        if (!(await this.repository.changeStatus(tx, cr.creditFor, ['posted'], 'credited', now))) continue;
+        const trace = result.trace.filter((t) => t.rule === 'reversal' && t.detail.includes(cr.creditFor));
+        const credit = toCredit(cr, original, { creditId: creditIdFor(cr.creditFor) }, now, [eventId], trace);
+        outgoing.push(this.creditEvent(credit, now));
+        await this.repository.insertCredit(tx, credit);
+        audits.push({ chargeId: cr.creditFor, at: now, actor: RULES_ACTOR, action: 'credited', fromStatus: 'posted', toStatus: 'credited', reason: `${cr.reason}: ${cr.detail}`, eventId });
+        changes.credited.push(original.chargeKey);
+      }
+
+      const rows: NewChargeRow[] = result.charges.map((decided) => {
+        const generation = nextGeneration(loaded.charges, decided.chargeKey);
+        const ids = { chargeId: chargeIdForGeneration(decided.chargeKey, generation), ...(decided.replacesChargeId ? { replacesChargeId: decided.replacesChargeId } : {}) };
+        return {
+          charge: toCharge(decided, ids, now),
+          generation,
+          status: storedStatusOf(decided.status),
+          holdReasons: decided.holdReasons,
+          refusedModifiers: decided.refusedModifiers,
+        };
+      });
+      // Built (and so validated against the contract) before anything is written.
+      const postedEvents = new Map(rows.filter((r) => r.status === 'posted').map((r) => [r.charge.chargeId, this.chargePostedEvent(r.charge, now)]));
+      const inserted = await this.repository.insertCharges(tx, rows, now);
+      for (const row of rows.filter((r) => inserted.has(r.charge.chargeId))) {
+        const c = row.charge;
+        const reason =
+          row.status === 'posted'
+            ? `billable under policy ${c.payerPolicyId} v${c.policyVersion}${c.modifiers.length ? ` with ${c.modifiers.join(', ')}` : ''}`
+            : row.status === 'held'
+              ? `held for review: ${row.holdReasons.map((h) => `${h.rule}: ${h.detail}`).join('; ')}`
+              : `not sent: ${c.trace.find((t) => t.outcome === 'do-not-send')?.detail ?? `payer policy ${c.payerPolicyId}`}`;
+        audits.push({ chargeId: c.chargeId, at: now, actor: RULES_ACTOR, action: 'created', fromStatus: null, toStatus: row.status, reason, eventId });
+        if (row.status === 'posted') {
+          outgoing.push(postedEvents.get(c.chargeId) as OutgoingMessage);
+          changes.posted.push(c.chargeKey);
+        } else if (row.status === 'held') changes.held.push(c.chargeKey);
+        else changes.notSent.push(c.chargeKey);
+      }
+      await writeOutbox(tx, BILLING_SCHEMA, outgoing);
+      await this.repository.audit(tx, audits);
+
       if (options.reportDrift) {
+        const reversed = new Set([...result.voids.map((v) => v.chargeId), ...result.credits.map((c) => c.creditFor)]);
         for (const charge of loaded.charges) {
-          const changes = postedChargeChanges(charge, loaded.facts);
-          if (changes.length === 0) continue;
-          this.runtime.logger.info(
-            { accessionNumber: loaded.facts.accessionNumber, chargeId: charge.chargeId, chargeKey: charge.chargeKey, version: loaded.version, changes },
-            `posted charge ${charge.chargeKey} no longer matches case ${loaded.facts.accessionNumber} version ${loaded.version} ` +
-              `(${changes.join('; ')}); left as posted. Billing does not credit automatically yet (issue #3): review it by hand`,
+          if (!LIVE_STATUSES.includes(charge.status) || reversed.has(charge.chargeId)) continue;
+          const drift = postedChargeChanges(charge, loaded.facts);
+          if (drift.length === 0) continue;
+          this.runtime.logger.warn(
+            { accessionNumber: accession, chargeId: charge.chargeId, chargeKey: charge.chargeKey, version: loaded.version, changes: drift },
+            `${charge.status} charge ${charge.chargeKey} no longer matches case ${accession} version ${loaded.version} ` +
+              `(${drift.join('; ')}); the rules do not reverse a charge for this, so it stands: review it by hand`,
           );
         }
       }
-      const decisions = decideDigitizationCharges({
-        case: loaded.facts,
-        scans: loaded.scans,
-        qcResults: loaded.qcResults,
-        existingChargeKeys: loaded.charges.map((c) => c.chargeKey),
-        policy: this.policy,
-      });
-      if (decisions.length === 0) continue;
-      const postedAt = new Date();
-      const charges = decisions.map((d) => toCharge(d, postedAt));
-      // Built (and so validated against the contract) before anything is written.
-      const events = new Map(charges.map((c) => [c.chargeId, this.chargePostedEvent(c, postedAt)]));
-      const inserted = await this.repository.insertCharges(tx, charges);
-      const outgoing = charges.filter((c) => inserted.has(c.chargeId)).map((c) => events.get(c.chargeId) as OutgoingMessage);
-      await writeOutbox(tx, BILLING_SCHEMA, outgoing);
-      posted.push(...charges.filter((c) => inserted.has(c.chargeId)).map((c) => c.chargeKey));
     }
-    return posted;
+    return changes;
   }
 
-  private chargePostedEvent(charge: ReturnType<typeof toCharge>, postedAt: Date): OutgoingMessage<'billing.charges.v1'> {
-    try {
-      return buildEvent('billing.charges.v1', 'charge.posted', charge.accessionNumber, charge, {
+  /** The charge.posted event of a charge (also used when a held charge is released). */
+  chargePostedEvent(charge: Charge, postedAt: Date): OutgoingMessage<'billing.charges.v1'> {
+    return this.contractChecked(`charge ${charge.chargeKey}`, () =>
+      buildEvent('billing.charges.v1', 'charge.posted', charge.accessionNumber, charge, {
         producer: 'billing',
         eventId: chargePostedEventIdFor(charge.chargeId),
         occurredAt: postedAt,
-      });
+      }),
+    );
+  }
+
+  private creditEvent(credit: Credit, creditedAt: Date): OutgoingMessage<'billing.charges.v1'> {
+    return this.contractChecked(`credit of ${credit.chargeKey}`, () =>
+      buildEvent('billing.charges.v1', 'charge.credited', credit.accessionNumber, credit, {
+        producer: 'billing',
+        eventId: chargeCreditedEventIdFor(credit.creditId),
+        occurredAt: creditedAt,
+      }),
+    );
+  }
+
+  private contractChecked<T>(what: string, build: () => T): T {
+    try {
+      return build();
     } catch (e) {
       // Deterministic: retrying cannot help, so the event goes to the dead-letter topic at once.
-      if (e instanceof ContractViolationError) throw new RejectedMessageError(`charge ${charge.chargeKey} would break the contract: ${e.message}`);
+      if (e instanceof ContractViolationError) throw new RejectedMessageError(`${what} would break the contract: ${e.message}`);
       throw e;
     }
   }

@@ -1,7 +1,20 @@
-import { BillingCaseFacts, DEFAULT_DIGITIZATION_POLICY, decideDigitizationCharges } from '@slidecharge/billing-rules';
-import { Charge } from '@slidecharge/contracts';
-import { chargeIdFor } from './charge-id';
-import { LoadedCaseRow, loadedCaseFromRow, PostedChargeFacts, postedChargeChanges, scanStatusOf, supersedes, toCharge } from './facts';
+import { BillingCaseFacts, DEFAULT_DIGITIZATION_POLICY, DEFAULT_POLICY_SET, decideDigitizationCharges, evaluateCharges } from '@slidecharge/billing-rules';
+import { Charge, Credit } from '@slidecharge/contracts';
+import { chargeIdFor, chargeIdForGeneration, creditIdFor } from './charge-id';
+import {
+  engineStateOf,
+  LoadedCaseRow,
+  loadedCaseFromRow,
+  nextGeneration,
+  postedChargeChanges,
+  scanStatusOf,
+  StoredCharge,
+  storedStatusOf,
+  supersedes,
+  toCharge,
+  toCredit,
+  toExistingCharge,
+} from './facts';
 
 const facts = (over: Partial<BillingCaseFacts> = {}): BillingCaseFacts => ({
   accessionNumber: 'S26-1',
@@ -15,9 +28,12 @@ const facts = (over: Partial<BillingCaseFacts> = {}): BillingCaseFacts => ({
   ...over,
 });
 
-const posted = (over: Partial<PostedChargeFacts> = {}): PostedChargeFacts => ({
+const posted = (over: Partial<StoredCharge> = {}): StoredCharge => ({
   chargeId: chargeIdFor('S26-1/A/0753T'),
   chargeKey: 'S26-1/A/0753T',
+  generation: 1,
+  status: 'posted',
+  modifiers: [],
   specimenId: 'A',
   code: '0753T',
   primaryCode: '88305',
@@ -63,7 +79,8 @@ describe('loadedCaseFromRow', () => {
     payerId: 'MEDICARE',
     collectionDate: '2026-03-02',
     diagnoses: null,
-    specimens: [{ specimenId: 'A', primaryCpt: '88305', units: 2 }],
+    flags: { researchStudy: true },
+    specimens: [{ specimenId: 'A', primaryCpt: '88305', units: 2, modifiers: ['Q1'], diagnosisPointers: null }],
     slides: [{ barcode: 'SL-A1', specimenId: 'A' }],
     scans: [
       { scanId: 's1', slideBarcode: 'SL-A1', status: 'completed', purpose: 'diagnostic', scannedAt: '2026-03-20T10:00:00.5+00:00', sourceEventId: 'e1' },
@@ -82,6 +99,12 @@ describe('loadedCaseFromRow', () => {
     expect(loaded.qcResults).toEqual([{ scanId: 's1', passed: true, reasons: [], sourceEventId: 'q1' }]);
   });
 
+  it('carries case flags and the requested modifiers; no pointers stored means the default pointers', () => {
+    const loaded = loadedCaseFromRow(row);
+    expect(loaded.facts.flags).toEqual({ researchStudy: true });
+    expect(loaded.facts.specimens[0]).toEqual({ specimenId: 'A', primaryCpt: '88305', units: 2, requestedModifiers: ['Q1'] });
+  });
+
   it('gives the rules what they need to charge', () => {
     const loaded = loadedCaseFromRow(row);
     const decisions = decideDigitizationCharges({ case: loaded.facts, scans: loaded.scans, qcResults: loaded.qcResults, existingChargeKeys: [], policy: DEFAULT_DIGITIZATION_POLICY });
@@ -90,27 +113,89 @@ describe('loadedCaseFromRow', () => {
 });
 
 describe('toCharge', () => {
-  it('makes a CG charge whose id derives from its key and that satisfies the contract', () => {
-    const [decision] = decideDigitizationCharges({
-      case: facts({ specimens: [{ specimenId: 'A', primaryCpt: '88307', units: 1 }] }),
+  it('makes a CG charge with the id it is given, the policy, performer and pointers, that satisfies the contract', () => {
+    const result = evaluateCharges({
+      case: facts({ payerId: 'AETNA', specimens: [{ specimenId: 'A', primaryCpt: '88307', units: 1 }] }),
       scans: [{ scanId: 's1', slideBarcode: 'SL-A1', status: 'completed', purpose: 'diagnostic', sourceEventId: 'e1' }],
       qcResults: [{ scanId: 's1', passed: true, reasons: [], sourceEventId: 'q1' }],
-      existingChargeKeys: [],
-      policy: DEFAULT_DIGITIZATION_POLICY,
+      policySet: DEFAULT_POLICY_SET,
+      existingCharges: [],
     });
-    if (!decision) throw new Error('expected a decision');
-    const charge = toCharge(decision, new Date('2026-03-21T08:00:00Z'));
+    const [decided] = result.charges;
+    if (!decided) throw new Error('expected a charge');
+    const charge = toCharge(decided, { chargeId: chargeIdForGeneration(decided.chargeKey, 2) }, new Date('2026-03-21T08:00:00Z'));
     expect(charge).toMatchObject({
-      chargeId: chargeIdFor('S26-1/A/0754T'),
+      chargeId: chargeIdForGeneration('S26-1/A/0754T', 2),
       chargeKey: 'S26-1/A/0754T',
       transactionType: 'CG',
       code: '0754T',
       primaryCode: '88307',
       dateOfService: '2026-03-02',
       postedAt: '2026-03-21T08:00:00.000Z',
+      diagnosisPointers: [1],
+      diagnoses: ['C50.911'],
+      policyVersion: DEFAULT_POLICY_SET.policyVersion,
+      payerPolicyId: 'aetna',
+      performer: { step: 'scanning', taxonomy: DEFAULT_POLICY_SET.performer.taxonomy },
     });
+    expect(charge).not.toHaveProperty('release');
     expect(Charge.safeParse(charge).success).toBe(true);
     expect(charge.trace.length).toBeGreaterThan(0);
+  });
+});
+
+describe('stored states as the rules see them', () => {
+  it.each([
+    ['posted', 'sent'],
+    ['do-not-send', 'posted'],
+    ['held', 'held'],
+    ['voided', 'voided'],
+    ['credited', 'credited'],
+  ] as const)('%s -> %s', (stored, engine) => {
+    expect(engineStateOf(stored)).toBe(engine);
+    expect(toExistingCharge(posted({ status: stored }), 'S26-1').state).toBe(engine);
+  });
+
+  it.each([
+    ['billable', 'posted'],
+    ['hold', 'held'],
+    ['do-not-send', 'do-not-send'],
+  ] as const)('a decided %s charge is stored %s', (decided, stored) => {
+    expect(storedStatusOf(decided)).toBe(stored);
+  });
+
+  it('numbers the generations of a key: 1 when new, one past the latest otherwise', () => {
+    expect(nextGeneration([], 'S26-1/A/0753T')).toBe(1);
+    expect(nextGeneration([posted({ status: 'credited' }), posted({ generation: 2, status: 'voided' }), posted({ chargeKey: 'S26-1/B/0753T', generation: 7 })], 'S26-1/A/0753T')).toBe(3);
+  });
+});
+
+describe('toCredit', () => {
+  it('reverses the stored charge: CD, same code, units and date, with the reason, satisfying the contract', () => {
+    const original = posted({ modifiers: ['GY'] });
+    const result = evaluateCharges({
+      case: facts({ status: 'cancelled' }),
+      scans: [],
+      qcResults: [],
+      policySet: DEFAULT_POLICY_SET,
+      existingCharges: [toExistingCharge(original, 'S26-1')],
+    });
+    const [credit] = result.credits;
+    if (!credit) throw new Error('expected a credit');
+    const payload = toCredit(credit, original, { creditId: creditIdFor(original.chargeId) }, new Date('2026-04-01T09:00:00Z'), ['ev-cancel'], result.trace);
+    expect(payload).toMatchObject({
+      creditId: creditIdFor(original.chargeId),
+      transactionType: 'CD',
+      creditFor: original.chargeId,
+      chargeKey: 'S26-1/A/0753T',
+      code: '0753T',
+      units: 1,
+      dateOfService: '2026-03-02',
+      modifiers: ['GY'],
+      reason: 'case-cancelled',
+      causedBy: ['ev-cancel'],
+    });
+    expect(Credit.safeParse(payload).success).toBe(true);
   });
 });
 

@@ -1,13 +1,19 @@
 import type {
   BillingCaseFacts,
-  ChargeDecision,
+  CaseFlags,
+  ChargeCredit,
+  ChargeStatus,
+  EngineCase,
+  EngineCharge,
+  ExistingCharge,
+  ExistingChargeState,
   QcFacts,
   ScanFacts,
   ScanPurpose,
   ScanStatus,
+  TraceLine,
 } from '@slidecharge/billing-rules';
-import type { Charge, ScanEvent } from '@slidecharge/contracts';
-import { chargeIdFor } from './charge-id';
+import type { Charge, Credit, ScanEvent } from '@slidecharge/contracts';
 
 /**
  * Pure mapping between what billing stores and what the billing rules read, and the small decisions
@@ -46,10 +52,17 @@ export const slideLockKey = (barcode: string) => `slide:${barcode}`;
 /** Advisory-lock key of a case: two versions of one case serialize on it. */
 export const caseLockKey = (accessionNumber: string) => `case:${accessionNumber}`;
 
-/** One posted charge as the drift check compares it with newer case facts. */
-export interface PostedChargeFacts {
+/** A charge's state in billing.charge (every change is audited in billing.charge_audit). */
+export type StoredChargeStatus = 'held' | 'posted' | 'do-not-send' | 'voided' | 'credited';
+/** The states in which a charge still stands (at most one per chargeKey). */
+export const LIVE_STATUSES: readonly StoredChargeStatus[] = ['held', 'posted', 'do-not-send'];
+
+/** A charge as stored, as the rules and the drift check compare it with newer case facts. */
+export interface StoredCharge {
   chargeId: string;
   chargeKey: string;
+  generation: number;
+  status: StoredChargeStatus;
   specimenId: string;
   code: string;
   primaryCode: string;
@@ -58,16 +71,18 @@ export interface PostedChargeFacts {
   patientId: string;
   payerId: string;
   diagnoses: string[];
+  modifiers: string[];
   slideBarcodes: string[];
 }
 
 /** Everything billing holds about one case, loaded in one query (see BillingRepository.loadCases). */
 export interface LoadedCase {
   version: number;
-  facts: BillingCaseFacts;
+  facts: EngineCase;
   scans: ScanFacts[];
   qcResults: QcFacts[];
-  charges: PostedChargeFacts[];
+  /** Every charge of the case, every generation and state. */
+  charges: StoredCharge[];
 }
 
 /** The row shape of BillingRepository.loadCases (json columns arrive parsed). */
@@ -79,11 +94,16 @@ export interface LoadedCaseRow {
   payerId: string;
   collectionDate: string;
   diagnoses: string[] | null;
-  specimens: { specimenId: string; primaryCpt: string; units: number }[];
+  flags: CaseFlags | null;
+  specimens: { specimenId: string; primaryCpt: string; units: number; modifiers: string[] | null; diagnosisPointers: number[] | null }[];
   slides: { barcode: string; specimenId: string }[];
   scans: { scanId: string; slideBarcode: string; status: string; purpose: string; scannedAt: string; sourceEventId: string }[];
   qc: { scanId: string; passed: boolean; reasons: string[] | null; sourceEventId: string }[];
-  charges: (Omit<PostedChargeFacts, 'diagnoses' | 'slideBarcodes'> & { diagnoses: string[] | null; slideBarcodes: string[] | null })[];
+  charges: (Omit<StoredCharge, 'diagnoses' | 'slideBarcodes' | 'modifiers'> & {
+    diagnoses: string[] | null;
+    slideBarcodes: string[] | null;
+    modifiers: string[] | null;
+  })[];
 }
 
 const iso = (timestamp: string) => new Date(timestamp).toISOString();
@@ -98,7 +118,14 @@ export function loadedCaseFromRow(row: LoadedCaseRow): LoadedCase {
       payerId: row.payerId,
       collectionDate: row.collectionDate,
       diagnoses: row.diagnoses ?? [],
-      specimens: row.specimens.map((s) => ({ specimenId: s.specimenId, primaryCpt: s.primaryCpt, units: s.units })),
+      flags: row.flags ?? {},
+      specimens: row.specimens.map((s) => ({
+        specimenId: s.specimenId,
+        primaryCpt: s.primaryCpt,
+        units: s.units,
+        ...(s.modifiers && s.modifiers.length > 0 ? { requestedModifiers: s.modifiers } : {}),
+        ...(s.diagnosisPointers && s.diagnosisPointers.length > 0 ? { diagnosisPointers: s.diagnosisPointers } : {}),
+      })),
       slides: row.slides.map((s) => ({ barcode: s.barcode, specimenId: s.specimenId })),
     },
     scans: row.scans.map((s) => ({
@@ -110,41 +137,130 @@ export function loadedCaseFromRow(row: LoadedCaseRow): LoadedCase {
       sourceEventId: s.sourceEventId,
     })),
     qcResults: row.qc.map((q) => ({ scanId: q.scanId, passed: q.passed, reasons: q.reasons ?? [], sourceEventId: q.sourceEventId })),
-    charges: row.charges.map((c) => ({ ...c, diagnoses: c.diagnoses ?? [], slideBarcodes: c.slideBarcodes ?? [] })),
+    charges: row.charges.map((c) => ({ ...c, diagnoses: c.diagnoses ?? [], slideBarcodes: c.slideBarcodes ?? [], modifiers: c.modifiers ?? [] })),
   };
 }
 
-/** The charge.posted payload of a decision: a CG transaction whose chargeId derives from its key. */
-export function toCharge(decision: ChargeDecision, postedAt: Date): Charge {
+/**
+ * How the rules see a stored charge. A posted charge is on billing.charges.v1, so it has left
+ * slidecharge ("sent": only a credit reverses it); a do-not-send charge never left ("posted" in the
+ * rules' words: a reversal voids it); held, voided and credited mean the same on both sides.
+ */
+export function engineStateOf(status: StoredChargeStatus): ExistingChargeState {
+  switch (status) {
+    case 'posted':
+      return 'sent';
+    case 'do-not-send':
+      return 'posted';
+    case 'held':
+    case 'voided':
+    case 'credited':
+      return status;
+  }
+}
+
+export function toExistingCharge(charge: StoredCharge, accessionNumber: string): ExistingCharge {
   return {
-    chargeId: chargeIdFor(decision.chargeKey),
-    chargeKey: decision.chargeKey,
+    chargeId: charge.chargeId,
+    accessionNumber,
+    specimenId: charge.specimenId,
+    code: charge.code,
+    primaryCode: charge.primaryCode,
+    units: charge.units,
+    payerId: charge.payerId,
+    dateOfService: charge.dateOfService,
+    state: engineStateOf(charge.status),
+    slideBarcodes: charge.slideBarcodes,
+  };
+}
+
+/** The stored state of a newly decided charge: billable ones go out at once (posted). */
+export function storedStatusOf(status: ChargeStatus): 'posted' | 'held' | 'do-not-send' {
+  return status === 'billable' ? 'posted' : status === 'hold' ? 'held' : 'do-not-send';
+}
+
+/** The next generation of a charge key: 1 for a new key, one more than the latest reversed charge otherwise. */
+export function nextGeneration(charges: readonly StoredCharge[], chargeKey: string): number {
+  return charges.filter((c) => c.chargeKey === chargeKey).reduce((max, c) => Math.max(max, c.generation), 0) + 1;
+}
+
+/** The charge.posted payload of a charge the rules decided. */
+export function toCharge(
+  decided: EngineCharge,
+  ids: { chargeId: string; replacesChargeId?: string },
+  postedAt: Date,
+  release?: { by: string; justification: string; at: string },
+): Charge {
+  return {
+    chargeId: ids.chargeId,
+    chargeKey: decided.chargeKey,
     transactionType: 'CG',
-    accessionNumber: decision.accessionNumber,
-    specimenId: decision.specimenId,
-    code: decision.code,
-    primaryCode: decision.primaryCode,
-    units: decision.units,
-    dateOfService: decision.dateOfService,
-    patientId: decision.patientId,
-    payerId: decision.payerId,
-    diagnoses: [...decision.diagnoses],
-    slideBarcodes: [...decision.slideBarcodes],
-    scanIds: [...decision.scanIds],
-    causedBy: [...decision.causedBy],
+    accessionNumber: decided.accessionNumber,
+    specimenId: decided.specimenId,
+    code: decided.code,
+    primaryCode: decided.primaryCode,
+    units: decided.units,
+    dateOfService: decided.dateOfService,
+    patientId: decided.patientId,
+    payerId: decided.payerId,
+    diagnoses: [...decided.diagnoses],
+    slideBarcodes: [...decided.slideBarcodes],
+    scanIds: [...decided.scanIds],
+    causedBy: [...decided.causedBy],
     postedAt: postedAt.toISOString(),
-    trace: decision.trace.map((t) => ({ rule: t.rule, outcome: t.outcome, detail: t.detail })),
+    modifiers: [...decided.modifiers],
+    diagnosisPointers: [...decided.diagnosisPointers],
+    performer: { step: 'scanning', taxonomy: decided.performer.taxonomy, description: decided.performer.description },
+    policyVersion: decided.policyVersion,
+    payerPolicyId: decided.payerPolicyId,
+    flags: [...decided.flags],
+    ...(ids.replacesChargeId ? { replacesChargeId: ids.replacesChargeId } : {}),
+    ...(release ? { release } : {}),
+    trace: decided.trace.map((t) => ({ rule: t.rule, outcome: t.outcome, detail: t.detail })),
+  };
+}
+
+/** The charge.credited payload that reverses a posted charge. */
+export function toCredit(
+  credit: ChargeCredit,
+  original: StoredCharge,
+  ids: { creditId: string },
+  creditedAt: Date,
+  causedBy: readonly string[],
+  trace: readonly TraceLine[],
+): Credit {
+  return {
+    creditId: ids.creditId,
+    transactionType: 'CD',
+    creditFor: credit.creditFor,
+    chargeKey: original.chargeKey,
+    accessionNumber: credit.accessionNumber,
+    specimenId: credit.specimenId,
+    code: credit.code,
+    primaryCode: original.primaryCode,
+    units: credit.units,
+    dateOfService: credit.dateOfService,
+    patientId: original.patientId,
+    payerId: credit.payerId,
+    modifiers: [...original.modifiers],
+    diagnoses: [...original.diagnoses],
+    reason: credit.reason,
+    detail: credit.detail,
+    causedBy: [...causedBy],
+    creditedAt: creditedAt.toISOString(),
+    trace: trace.map((t) => ({ rule: t.rule, outcome: t.outcome, detail: t.detail })),
   };
 }
 
 const sameList = (a: readonly string[], b: readonly string[]) => a.length === b.length && a.every((v, i) => v === b[i]);
 
 /**
- * What changed in the case since a charge was posted, in words (empty when the charge still
- * matches the case). Posted charges are never edited: crediting them is a later feature, so for now
- * the caller logs these changes for the billing staff.
+ * What changed in the case since a charge was decided, in words (empty when the charge still matches
+ * the case). The rules reverse a charge for the changes that alter what is billed (cancel, specimen,
+ * code, units, date, payer, slides); the caller logs what remains (a new patient id or diagnoses) for
+ * the billing staff, since a sent charge is never edited.
  */
-export function postedChargeChanges(charge: PostedChargeFacts, facts: BillingCaseFacts): string[] {
+export function postedChargeChanges(charge: StoredCharge, facts: BillingCaseFacts): string[] {
   const changes: string[] = [];
   if (facts.status !== 'active') changes.push(`case is now ${facts.status}`);
   const specimen = facts.specimens.find((s) => s.specimenId === charge.specimenId);

@@ -1,0 +1,80 @@
+import { Injectable } from '@nestjs/common';
+import { writeOutbox } from '@slidecharge/messaging';
+import { ServiceRuntime } from '@slidecharge/service-kit';
+import { BILLING_SCHEMA, BillingRepository } from '../charging/billing.repository';
+import { chargeFromRow, storedStatus } from '../charging/charge-row';
+import { ChargingService } from '../charging/charging.service';
+import { caseLockKey, StoredChargeStatus } from '../charging/facts';
+import { PrismaService } from '../prisma.service';
+
+export class ChargeNotFoundError extends Error {
+  constructor(readonly chargeId: string) {
+    super(`no charge ${chargeId}`);
+  }
+}
+
+/** The charge is not in a state the action applies to (someone else acted first, or it was never held). */
+export class ChargeStateError extends Error {
+  constructor(
+    readonly chargeId: string,
+    readonly status: StoredChargeStatus,
+    action: string,
+    allowed: readonly StoredChargeStatus[],
+  ) {
+    super(`charge ${chargeId} is ${status}; only a ${allowed.join(' or ')} charge can be ${action}`);
+  }
+}
+
+const TX = { timeout: 30_000, maxWait: 10_000 };
+
+/**
+ * The billing staff's actions on the review queue. Each runs in one transaction under the case's lock
+ * (so it serializes with the events of that case): state change, audit line and, for a release, the
+ * charge.posted event in the outbox.
+ */
+@Injectable()
+export class ReviewService {
+  constructor(
+    private readonly prisma: PrismaService,
+    private readonly repository: BillingRepository,
+    private readonly charging: ChargingService,
+    private readonly runtime: ServiceRuntime,
+  ) {}
+
+  /** held -> posted: the charge goes onto the charges topic, with who released it and why. */
+  async release(chargeId: string, actor: string, justification: string): Promise<void> {
+    await this.prisma.$transaction(async (tx) => {
+      const accession = await tx.charge.findUnique({ where: { chargeId }, select: { accessionNumber: true } });
+      if (!accession) throw new ChargeNotFoundError(chargeId);
+      await this.repository.lock(tx, [caseLockKey(accession.accessionNumber)]);
+      const row = await tx.charge.findUniqueOrThrow({ where: { chargeId } });
+      if (row.status !== 'held') throw new ChargeStateError(chargeId, storedStatus(row), 'released', ['held']);
+      const now = new Date();
+      const release = { by: actor, justification, at: now.toISOString() };
+      const charge = { ...chargeFromRow({ ...row, postedAt: now, release }), release };
+      const event = this.charging.chargePostedEvent(charge, now);
+      await this.repository.changeStatus(tx, chargeId, ['held'], 'posted', now, { postedAt: now, release });
+      await writeOutbox(tx, BILLING_SCHEMA, [event]);
+      await this.repository.audit(tx, [{ chargeId, at: now, actor, action: 'released', fromStatus: 'held', toStatus: 'posted', reason: justification }]);
+    }, TX);
+    this.runtime.wakeRelay();
+    this.runtime.logger.info({ chargeId, actor }, `charge ${chargeId} released from review by ${actor}`);
+  }
+
+  /** held or do-not-send -> voided: withdrawn before it was ever sent. */
+  async void(chargeId: string, actor: string, reason: string): Promise<void> {
+    const allowed: StoredChargeStatus[] = ['held', 'do-not-send'];
+    await this.prisma.$transaction(async (tx) => {
+      const accession = await tx.charge.findUnique({ where: { chargeId }, select: { accessionNumber: true } });
+      if (!accession) throw new ChargeNotFoundError(chargeId);
+      await this.repository.lock(tx, [caseLockKey(accession.accessionNumber)]);
+      const row = await tx.charge.findUniqueOrThrow({ where: { chargeId }, select: { status: true } });
+      const from = storedStatus(row);
+      if (!allowed.includes(from)) throw new ChargeStateError(chargeId, from, 'voided', allowed);
+      const now = new Date();
+      await this.repository.changeStatus(tx, chargeId, allowed, 'voided', now);
+      await this.repository.audit(tx, [{ chargeId, at: now, actor, action: 'voided', fromStatus: from, toStatus: 'voided', reason }]);
+    }, TX);
+    this.runtime.logger.info({ chargeId, actor }, `charge ${chargeId} voided by ${actor}`);
+  }
+}
