@@ -33,6 +33,28 @@ describe('case decisions', () => {
     expect(decideReplace(undefined, 'S26-1', details)).toMatchObject({ outcome: 'created', snapshot: { version: 1 } });
   });
 
+  it('treats a change of flags, modifiers or pointers as an update and the same ones again as no change', () => {
+    const flagged = { ...details, flags: { digitalSignOut: true } };
+    const first = decideReplace(active(2), 'S26-1', flagged);
+    expect(first).toMatchObject({ outcome: 'updated', event: 'case.updated', snapshot: { version: 3, flags: { digitalSignOut: true } } });
+    if (first.outcome !== 'updated') throw new Error('expected an update');
+    expect(decideReplace(first.snapshot, 'S26-1', { ...flagged, flags: { digitalSignOut: true, abnOnFile: false } })).toMatchObject({ outcome: 'unchanged', snapshot: { version: 3 } });
+    // Clearing the flag is a change too; the case then carries no flags at all.
+    const cleared = decideReplace(first.snapshot, 'S26-1', { ...details, flags: { digitalSignOut: false } });
+    expect(cleared).toMatchObject({ outcome: 'updated', snapshot: { version: 4 } });
+    expect(cleared.outcome === 'updated' && cleared.snapshot).not.toHaveProperty('flags');
+    // Flags that say nothing, on a case that has none, change nothing.
+    expect(decideReplace(active(2), 'S26-1', { ...details, flags: {} })).toMatchObject({ outcome: 'unchanged', snapshot: { version: 2 } });
+
+    const withDx = { ...details, diagnoses: ['C50.911', 'C61'] };
+    const coded = (over: object) => ({ ...withDx, specimens: [{ specimenId: 'A', primaryCpt: '88305', units: 1, ...over }] });
+    const stored = buildSnapshot('S26-1', 'active', 5, coded({ modifiers: ['59'], diagnosisPointers: [1] }));
+    expect(decideReplace(stored, 'S26-1', coded({ modifiers: ['59'], diagnosisPointers: [1] })).outcome).toBe('unchanged');
+    expect(decideReplace(stored, 'S26-1', coded({ modifiers: ['59', 'Q1'], diagnosisPointers: [1] }))).toMatchObject({ outcome: 'updated', snapshot: { version: 6 } });
+    expect(decideReplace(stored, 'S26-1', coded({ modifiers: ['59'], diagnosisPointers: [2, 1] }))).toMatchObject({ outcome: 'updated', snapshot: { version: 6 } });
+    expect(decideReplace(stored, 'S26-1', coded({ modifiers: ['59'] }))).toMatchObject({ outcome: 'updated', snapshot: { version: 6 } });
+  });
+
   it('refuses to change a cancelled case', () => {
     const cancelled = buildSnapshot('S26-1', 'cancelled', 3, details, 'wrong patient');
     const result = decideReplace(cancelled, 'S26-1', details);
@@ -44,8 +66,11 @@ describe('case decisions', () => {
     expect(result).toMatchObject({ outcome: 'cancelled', event: 'case.cancelled', snapshot: { version: 3, status: 'cancelled', cancelReason: 'wrong patient' } });
     if (result.outcome === 'cancelled') {
       expect(result.snapshot.slides).toEqual(details.slides);
+      expect(result.snapshot).not.toHaveProperty('flags');
       expect(decideCancel(result.snapshot, 'S26-1', 'again')).toMatchObject({ outcome: 'already-cancelled', snapshot: { version: 3, cancelReason: 'wrong patient' } });
     }
+    const flagged = buildSnapshot('S26-2', 'active', 1, { ...details, flags: { researchStudy: true } });
+    expect(decideCancel(flagged, 'S26-2', 'duplicate')).toMatchObject({ outcome: 'cancelled', snapshot: { version: 2, flags: { researchStudy: true } } });
     const missing = decideCancel(undefined, 'S26-404', 'x');
     expect(missing.outcome === 'refused' && missing.error).toBeInstanceOf(CaseNotFoundError);
   });

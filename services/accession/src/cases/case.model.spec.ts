@@ -2,10 +2,12 @@ import { CaseDetails } from '@slidecharge/contracts';
 import {
   buildSnapshot,
   canonicalDetails,
+  canonicalFlags,
   dateFromDb,
   dateToDb,
   decodeCursor,
   encodeCursor,
+  flagColumns,
   ListCasesQuery,
   NewCaseRequest,
   sameDetails,
@@ -29,6 +31,8 @@ const details = (over: Partial<CaseDetails> = {}): CaseDetails =>
     ],
     ...over,
   });
+
+const noFlags = { researchStudy: false, digitalSignOut: false, abnOnFile: false, physicianOffice: false, reducedService: false };
 
 describe('canonical case details', () => {
   it('orders specimens by id and slides by specimen then barcode, keeping the diagnosis order', () => {
@@ -69,6 +73,56 @@ describe('canonical case details', () => {
   });
 });
 
+describe('case flags, modifiers and diagnosis pointers', () => {
+  const withSpecimenA = (over: Record<string, unknown>) =>
+    details({
+      specimens: [
+        { specimenId: 'B', primaryCpt: '88307', units: 1 },
+        { specimenId: 'A', primaryCpt: '88305', units: 2, description: 'left breast', ...over },
+      ],
+    });
+
+  it('keeps only the flags that are set, in the contract order, and drops flags that say nothing', () => {
+    expect(canonicalFlags({ reducedService: true, researchStudy: true, abnOnFile: false })).toEqual({ researchStudy: true, reducedService: true });
+    expect(Object.keys(canonicalFlags({ reducedService: true, researchStudy: true }) ?? {})).toEqual(['researchStudy', 'reducedService']);
+    expect(canonicalFlags({ digitalSignOut: false })).toBeUndefined();
+    expect(canonicalFlags({})).toBeUndefined();
+    expect(canonicalFlags(undefined)).toBeUndefined();
+    expect(canonicalDetails(details({ flags: {} }))).not.toHaveProperty('flags');
+    expect(canonicalDetails(details({ flags: { abnOnFile: true } })).flags).toEqual({ abnOnFile: true });
+  });
+
+  it('keeps modifiers and pointers in the LIS order and drops empty lists', () => {
+    const a = (d: CaseDetails) => d.specimens.find((s) => s.specimenId === 'A');
+    expect(a(canonicalDetails(withSpecimenA({ modifiers: ['Q1', '59'], diagnosisPointers: [2, 1] })))).toEqual({
+      specimenId: 'A',
+      description: 'left breast',
+      primaryCpt: '88305',
+      units: 2,
+      modifiers: ['Q1', '59'],
+      diagnosisPointers: [2, 1],
+    });
+    expect(a(canonicalDetails(withSpecimenA({ modifiers: [] })))).not.toHaveProperty('modifiers');
+    expect(a(canonicalDetails(withSpecimenA({ diagnosisPointers: [] })))).not.toHaveProperty('diagnosisPointers');
+    const plain = canonicalDetails(details());
+    expect(plain).not.toHaveProperty('flags');
+    expect(plain.specimens.every((s) => !('modifiers' in s) && !('diagnosisPointers' in s))).toBe(true);
+  });
+
+  it('finds a change of flags, modifiers or pointers a change, and flags that say nothing no change', () => {
+    const base = details();
+    expect(sameDetails(base, details({ flags: {} }))).toBe(true);
+    expect(sameDetails(base, details({ flags: { researchStudy: false, abnOnFile: false } }))).toBe(true);
+    expect(sameDetails(base, withSpecimenA({ modifiers: [], diagnosisPointers: [] }))).toBe(true);
+    expect(sameDetails(base, details({ flags: { digitalSignOut: true } }))).toBe(false);
+    expect(sameDetails(details({ flags: { digitalSignOut: true } }), details({ flags: { digitalSignOut: true, abnOnFile: true } }))).toBe(false);
+    expect(sameDetails(base, withSpecimenA({ modifiers: ['59'] }))).toBe(false);
+    expect(sameDetails(withSpecimenA({ modifiers: ['59', 'Q1'] }), withSpecimenA({ modifiers: ['Q1', '59'] }))).toBe(false);
+    expect(sameDetails(base, withSpecimenA({ diagnosisPointers: [1] }))).toBe(false);
+    expect(sameDetails(withSpecimenA({ diagnosisPointers: [1, 2] }), withSpecimenA({ diagnosisPointers: [2, 1] }))).toBe(false);
+  });
+});
+
 describe('snapshots', () => {
   it('builds a snapshot that the contract accepts, without undefined keys', () => {
     const s = buildSnapshot('S26-1', 'cancelled', 3, details(), 'duplicate order');
@@ -90,14 +144,25 @@ describe('snapshots', () => {
       collectionDate: dateToDb('2026-11-20'),
       orderingProvider: 'Dr. Who',
       diagnoses: ['C50.911', 'C61'],
+      ...noFlags,
       cancelReason: null,
       specimens: [
-        { specimenId: 'B', description: null, primaryCpt: '88307', units: 1, slides: [{ barcode: 'S-B1-1', specimenId: 'B', block: null, stain: null }] },
+        {
+          specimenId: 'B',
+          description: null,
+          primaryCpt: '88307',
+          units: 1,
+          modifiers: [],
+          diagnosisPointers: [],
+          slides: [{ barcode: 'S-B1-1', specimenId: 'B', block: null, stain: null }],
+        },
         {
           specimenId: 'A',
           description: 'left breast',
           primaryCpt: '88305',
           units: 2,
+          modifiers: [],
+          diagnosisPointers: [],
           slides: [
             { barcode: 'S-A1-2', specimenId: 'A', block: null, stain: 'H&E' },
             { barcode: 'S-A1-1', specimenId: 'A', block: 'A1', stain: null },
@@ -106,6 +171,48 @@ describe('snapshots', () => {
       ],
     });
     expect(read).toEqual(written);
+    expect(read).not.toHaveProperty('flags');
+  });
+
+  it('reads flag columns, modifiers and pointers back as they were sent; no flag set and empty lists stay absent', () => {
+    const sent = details({
+      flags: { researchStudy: true, abnOnFile: false },
+      specimens: [
+        { specimenId: 'A', primaryCpt: '88305', units: 1, modifiers: ['Q1', '59'], diagnosisPointers: [2, 1] },
+        { specimenId: 'B', primaryCpt: '88307', units: 1, modifiers: [], diagnosisPointers: [] },
+        { specimenId: 'C', primaryCpt: '88305', units: 1 },
+      ],
+      slides: [],
+    });
+    const written = buildSnapshot('S26-3', 'active', 1, sent);
+    const read = snapshotFromRows({
+      accessionNumber: 'S26-3',
+      status: 'active',
+      version: 1,
+      patientId: 'MRN-1',
+      payerId: 'MEDICARE',
+      payerName: 'Medicare Part B',
+      payerPlan: null,
+      collectionDate: dateToDb('2026-11-20'),
+      orderingProvider: null,
+      diagnoses: ['C50.911', 'C61'],
+      ...flagColumns(sent.flags),
+      cancelReason: null,
+      specimens: [
+        { specimenId: 'A', description: null, primaryCpt: '88305', units: 1, modifiers: ['Q1', '59'], diagnosisPointers: [2, 1], slides: [] },
+        { specimenId: 'B', description: null, primaryCpt: '88307', units: 1, modifiers: [], diagnosisPointers: [], slides: [] },
+        { specimenId: 'C', description: null, primaryCpt: '88305', units: 1, modifiers: [], diagnosisPointers: [], slides: [] },
+      ],
+    });
+    expect(read).toEqual(written);
+    expect(read.flags).toEqual({ researchStudy: true });
+    expect(read.specimens).toEqual([
+      { specimenId: 'A', primaryCpt: '88305', units: 1, modifiers: ['Q1', '59'], diagnosisPointers: [2, 1] },
+      { specimenId: 'B', primaryCpt: '88307', units: 1 },
+      { specimenId: 'C', primaryCpt: '88305', units: 1 },
+    ]);
+    expect(flagColumns(undefined)).toEqual(noFlags);
+    expect(flagColumns({ digitalSignOut: true, reducedService: false })).toEqual({ ...noFlags, digitalSignOut: true });
   });
 
   it('keeps the collection date a calendar day', () => {
@@ -123,6 +230,20 @@ describe('requests', () => {
     expect(unknown.error?.issues.map((i) => i.path.join('.'))).toEqual(['slides.0.specimenId']);
     const noAccession = NewCaseRequest.safeParse(details());
     expect(noAccession.error?.issues.map((i) => i.path.join('.'))).toEqual(['accessionNumber']);
+  });
+
+  it('names a diagnosis pointer past the case diagnoses and a malformed modifier', () => {
+    const body = { accessionNumber: 'S26-9', ...details(), slides: [] };
+    const specimens = (over: Record<string, unknown>) => [{ specimenId: 'A', primaryCpt: '88305', units: 1, ...over }];
+    const pastEnd = NewCaseRequest.safeParse({ ...body, specimens: specimens({ diagnosisPointers: [1, 3] }) });
+    expect(pastEnd.error?.issues.map((i) => [i.path.join('.'), i.message])).toEqual([
+      ['specimens.0.diagnosisPointers.1', "diagnosis pointer 3 points past the case's 2 diagnoses"],
+    ]);
+    const badModifier = NewCaseRequest.safeParse({ ...body, specimens: specimens({ modifiers: ['59', 'q1x'] }) });
+    expect(badModifier.error?.issues.map((i) => i.path.join('.'))).toEqual(['specimens.0.modifiers.1']);
+    const ok = NewCaseRequest.parse({ ...body, flags: { researchStudy: true }, specimens: specimens({ modifiers: ['Q1'], diagnosisPointers: [2] }) });
+    expect(ok.flags).toEqual({ researchStudy: true });
+    expect(ok.specimens[0]).toMatchObject({ modifiers: ['Q1'], diagnosisPointers: [2] });
   });
 
   it('round-trips a page cursor and refuses one it did not make', () => {

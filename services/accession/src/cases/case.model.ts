@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { AccessionNumber, CaseDetails, CaseSnapshot } from '@slidecharge/contracts';
+import { AccessionNumber, CaseDetails, CaseFlags, CaseSnapshot } from '@slidecharge/contracts';
 
 /**
  * Request and response shapes of the case API, and the pure functions that put a case in its one
@@ -90,10 +90,26 @@ function defined<T extends object>(value: T): T {
   return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;
 }
 
+/** The case flags in the contract's order; each is stored as a boolean column (false = not set). */
+export const CASE_FLAG_NAMES = ['researchStudy', 'digitalSignOut', 'abnOnFile', 'physicianOffice', 'reducedService'] as const satisfies readonly (keyof CaseFlags)[];
+
+/**
+ * Case flags in canonical form: only the flags that are set (true), in the contract's order; undefined
+ * when none is. An absent flag means "no" (contract CaseFlags), so `false` and `{}` say the same as
+ * nothing at all and are not published.
+ */
+export function canonicalFlags(flags: CaseFlags | undefined): CaseFlags | undefined {
+  const set = CASE_FLAG_NAMES.filter((name) => flags?.[name] === true);
+  return set.length ? (Object.fromEntries(set.map((name) => [name, true])) as CaseFlags) : undefined;
+}
+
 /**
  * The one form a case's details are stored, compared and published in: specimens ordered by specimen
- * id (A, B, ... 2, 10), slides by specimen then barcode, empty optional text dropped. Diagnoses keep
- * the LIS's order, because the first is the primary diagnosis on a charge.
+ * id (A, B, ... 2, 10), slides by specimen then barcode, empty optional text dropped, only the flags
+ * that are set, no empty modifier or diagnosis-pointer list (an empty list says what an absent one
+ * says: no modifiers; the first four diagnoses). Diagnoses, modifiers and diagnosis pointers keep the
+ * LIS's order (the first diagnosis is the primary one; modifier and pointer order is what goes on the
+ * claim).
  */
 export function canonicalDetails(details: CaseDetails): CaseDetails {
   return {
@@ -102,9 +118,19 @@ export function canonicalDetails(details: CaseDetails): CaseDetails {
     collectionDate: details.collectionDate,
     ...defined({ orderingProvider: optionalText(details.orderingProvider) }),
     diagnoses: [...details.diagnoses],
+    ...defined({ flags: canonicalFlags(details.flags) }),
     specimens: [...details.specimens]
       .sort((a, b) => byText(a.specimenId, b.specimenId))
-      .map((s) => defined({ specimenId: s.specimenId, description: optionalText(s.description), primaryCpt: s.primaryCpt, units: s.units })),
+      .map((s) =>
+        defined({
+          specimenId: s.specimenId,
+          description: optionalText(s.description),
+          primaryCpt: s.primaryCpt,
+          units: s.units,
+          modifiers: s.modifiers?.length ? [...s.modifiers] : undefined,
+          diagnosisPointers: s.diagnosisPointers?.length ? [...s.diagnosisPointers] : undefined,
+        }),
+      ),
     slides: [...details.slides]
       .sort((a, b) => byText(a.specimenId, b.specimenId) || byText(a.barcode, b.barcode))
       .map((s) => defined({ barcode: s.barcode, specimenId: s.specimenId, block: optionalText(s.block), stain: optionalText(s.stain) })),
@@ -118,8 +144,8 @@ export function sameDetails(a: CaseDetails, b: CaseDetails): boolean {
 
 /** The details part of a snapshot. */
 export function detailsOf(snapshot: CaseSnapshot): CaseDetails {
-  const { patientId, payer, collectionDate, orderingProvider, diagnoses, specimens, slides } = snapshot;
-  return { patientId, payer, collectionDate, orderingProvider, diagnoses, specimens, slides };
+  const { patientId, payer, collectionDate, orderingProvider, diagnoses, flags, specimens, slides } = snapshot;
+  return { patientId, payer, collectionDate, orderingProvider, diagnoses, flags, specimens, slides };
 }
 
 /** A full case snapshot in canonical form (what GET returns and every case event carries). */
@@ -140,10 +166,16 @@ export function buildSnapshot(
     collectionDate: d.collectionDate,
     orderingProvider: d.orderingProvider,
     diagnoses: d.diagnoses,
+    flags: d.flags,
     specimens: d.specimens,
     slides: d.slides,
     cancelReason: optionalText(cancelReason),
   });
+}
+
+/** The flag columns of a case: each flag true or false (not set). */
+export function flagColumns(flags: CaseFlags | undefined): Record<(typeof CASE_FLAG_NAMES)[number], boolean> {
+  return Object.fromEntries(CASE_FLAG_NAMES.map((name) => [name, flags?.[name] === true])) as Record<(typeof CASE_FLAG_NAMES)[number], boolean>;
 }
 
 /** Postgres DATE <-> the contract's YYYY-MM-DD: the date is a calendar day, kept at UTC midnight. */
@@ -162,12 +194,20 @@ export interface CaseRows {
   collectionDate: Date;
   orderingProvider: string | null;
   diagnoses: string[];
+  researchStudy: boolean;
+  digitalSignOut: boolean;
+  abnOnFile: boolean;
+  physicianOffice: boolean;
+  reducedService: boolean;
   cancelReason: string | null;
   specimens: {
     specimenId: string;
     description: string | null;
     primaryCpt: string;
     units: number;
+    /** Empty = none sent (columns NOT NULL DEFAULT '{}'). */
+    modifiers: string[];
+    diagnosisPointers: number[];
     slides: { barcode: string; specimenId: string; block: string | null; stain: string | null }[];
   }[];
 }
@@ -184,7 +224,15 @@ export function snapshotFromRows(row: CaseRows): CaseSnapshot {
       collectionDate: dateFromDb(row.collectionDate),
       orderingProvider: optionalText(row.orderingProvider),
       diagnoses: row.diagnoses,
-      specimens: row.specimens.map((s) => ({ specimenId: s.specimenId, description: optionalText(s.description), primaryCpt: s.primaryCpt, units: s.units })),
+      flags: Object.fromEntries(CASE_FLAG_NAMES.map((name) => [name, row[name]])),
+      specimens: row.specimens.map((s) => ({
+        specimenId: s.specimenId,
+        description: optionalText(s.description),
+        primaryCpt: s.primaryCpt,
+        units: s.units,
+        modifiers: s.modifiers,
+        diagnosisPointers: s.diagnosisPointers,
+      })),
       slides: row.specimens.flatMap((s) =>
         s.slides.map((sl) => ({ barcode: sl.barcode, specimenId: sl.specimenId, block: optionalText(sl.block), stain: optionalText(sl.stain) })),
       ),

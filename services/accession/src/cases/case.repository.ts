@@ -3,7 +3,7 @@ import { CaseSnapshot } from '@slidecharge/contracts';
 import { Prisma } from '../generated/prisma/client';
 import { PrismaService } from '../prisma.service';
 import { BarcodeOwner } from './case.errors';
-import { CaseStatus, dateToDb, PageCursor, snapshotFromRows } from './case.model';
+import { CaseStatus, dateToDb, flagColumns, PageCursor, snapshotFromRows } from './case.model';
 
 /** The Postgres schema the accession service owns (tables case, specimen, slide, outbox). */
 export const ACCESSION_SCHEMA = 'accession';
@@ -113,6 +113,8 @@ export class CaseRepository {
         description: s.description ?? null,
         primaryCpt: s.primaryCpt,
         units: s.units,
+        modifiers: s.modifiers ?? [],
+        diagnosisPointers: s.diagnosisPointers ?? [],
       })),
     });
     if (snapshot.slides.length) {
@@ -141,6 +143,7 @@ function caseColumns(snapshot: CaseSnapshot) {
     collectionDate: dateToDb(snapshot.collectionDate),
     orderingProvider: snapshot.orderingProvider ?? null,
     diagnoses: snapshot.diagnoses,
+    ...flagColumns(snapshot.flags),
     cancelReason: snapshot.cancelReason ?? null,
   };
 }
