@@ -1,7 +1,9 @@
 import { INestApplication } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { AddressInfo } from 'node:net';
+import { join } from 'node:path';
 import { Pool } from 'pg';
 import request from 'supertest';
 import { CaseEvent, CaseSnapshot, validateTopicMessage } from '@slidecharge/contracts';
@@ -128,6 +130,131 @@ describe('creating, updating and cancelling a case', () => {
     ]);
     expect(events[2]?.data).toEqual(res.body);
     expect(await outboxCount(accession)).toBe(3);
+  });
+});
+
+describe('case flags, specimen modifiers and diagnosis pointers', () => {
+  const accession = newAccession();
+  const flagged = (over: Record<string, unknown> = {}) =>
+    caseBody(accession, {
+      diagnoses: ['C50.911', 'C61', 'Z12.31'],
+      flags: { researchStudy: true, digitalSignOut: true, abnOnFile: false },
+      specimens: [
+        { specimenId: 'A', primaryCpt: '88305', units: 1, description: 'left breast core', modifiers: ['Q1', '59'], diagnosisPointers: [2, 1] },
+        { specimenId: 'B', primaryCpt: '88307', units: 1 },
+      ],
+      ...over,
+    });
+
+  it('stores them, returns them and publishes them in case.created; a flag set to false and absent fields stay absent', async () => {
+    const res = await http().post('/cases').send({ accessionNumber: accession, ...flagged() }).expect(201);
+    expect(res.body.flags).toEqual({ researchStudy: true, digitalSignOut: true });
+    expect(res.body.specimens).toEqual([
+      { specimenId: 'A', description: 'left breast core', primaryCpt: '88305', units: 1, modifiers: ['Q1', '59'], diagnosisPointers: [2, 1] },
+      { specimenId: 'B', primaryCpt: '88307', units: 1 },
+    ]);
+    expect((await http().get(`/cases/${accession}`).expect(200)).body).toEqual(res.body);
+    const [event] = await waitForEvents(accession, 1);
+    expect(event?.type).toBe('case.created');
+    expect(event?.data).toEqual(res.body);
+    expect(validateTopicMessage(TOPIC, event).ok).toBe(true);
+    const { rows } = await pool.query(
+      'SELECT research_study, digital_sign_out, abn_on_file, physician_office, reduced_service FROM accession."case" WHERE accession_number = $1',
+      [accession],
+    );
+    expect(rows).toEqual([{ research_study: true, digital_sign_out: true, abn_on_file: false, physician_office: false, reduced_service: false }]);
+  });
+
+  it('answers the same PUT (reordered, false flags dropped, empty lists) with the same version and publishes nothing', async () => {
+    const body = flagged({
+      flags: { digitalSignOut: true, researchStudy: true, reducedService: false },
+      specimens: [
+        { specimenId: 'B', primaryCpt: '88307', units: 1, modifiers: [], diagnosisPointers: [] },
+        { specimenId: 'A', primaryCpt: '88305', units: 1, description: 'left breast core', modifiers: ['Q1', '59'], diagnosisPointers: [2, 1] },
+      ],
+    });
+    const res = await http().put(`/cases/${accession}`).send(body).expect(200);
+    expect(res.body.version).toBe(1);
+    expect(await outboxCount(accession)).toBe(1);
+  });
+
+  it('treats a change of flags as an update (version 2, case.updated with the new flags)', async () => {
+    const res = await http()
+      .put(`/cases/${accession}`)
+      .send(flagged({ flags: { researchStudy: true, abnOnFile: true } }))
+      .expect(200);
+    expect(res.body).toMatchObject({ version: 2, flags: { researchStudy: true, abnOnFile: true } });
+    expect(res.body.flags).not.toHaveProperty('digitalSignOut');
+    const events = await waitForEvents(accession, 2);
+    expect(events[1]?.type).toBe('case.updated');
+    expect(events[1]?.data).toEqual(res.body);
+  });
+
+  it('treats a change of modifiers or pointers as an update, and clearing every flag publishes a case without flags', async () => {
+    const res = await http()
+      .put(`/cases/${accession}`)
+      .send(
+        flagged({
+          flags: { researchStudy: false },
+          specimens: [
+            { specimenId: 'A', primaryCpt: '88305', units: 1, description: 'left breast core', modifiers: ['59'], diagnosisPointers: [1, 3] },
+            { specimenId: 'B', primaryCpt: '88307', units: 1, diagnosisPointers: [2] },
+          ],
+        }),
+      )
+      .expect(200);
+    expect(res.body.version).toBe(3);
+    expect(res.body).not.toHaveProperty('flags');
+    expect(res.body.specimens).toEqual([
+      { specimenId: 'A', description: 'left breast core', primaryCpt: '88305', units: 1, modifiers: ['59'], diagnosisPointers: [1, 3] },
+      { specimenId: 'B', primaryCpt: '88307', units: 1, diagnosisPointers: [2] },
+    ]);
+    const events = await waitForEvents(accession, 3);
+    expect(events.map((e) => [e.type, e.data.version])).toEqual([
+      ['case.created', 1],
+      ['case.updated', 2],
+      ['case.updated', 3],
+    ]);
+    expect(events[2]?.data).toEqual(res.body);
+    expect(events[2]?.data).not.toHaveProperty('flags');
+  });
+
+  it('publishes a case sent without the new fields without them', async () => {
+    const plain = newAccession();
+    const res = await http().post('/cases').send({ accessionNumber: plain, ...caseBody(plain) }).expect(201);
+    const [event] = await waitForEvents(plain, 1);
+    for (const c of [res.body as CaseSnapshot, event?.data]) {
+      expect(c).not.toHaveProperty('flags');
+      expect(c?.specimens.some((s) => 'modifiers' in s || 'diagnosisPointers' in s)).toBe(false);
+    }
+  });
+
+  it('refuses a diagnosis pointer past the case diagnoses with 400 naming the field, and stores nothing', async () => {
+    const other = newAccession();
+    const body = caseBody(other, {
+      diagnoses: ['C50.911', 'C61'],
+      specimens: [
+        { specimenId: 'A', primaryCpt: '88305', units: 1, diagnosisPointers: [1] },
+        { specimenId: 'B', primaryCpt: '88307', units: 1, diagnosisPointers: [2, 3] },
+      ],
+    });
+    const res = await http().post('/cases').send({ accessionNumber: other, ...body }).expect(400);
+    expect(res.body).toMatchObject({ error: 'validation_failed' });
+    expect(res.body.issues).toEqual([{ path: 'specimens.1.diagnosisPointers.1', message: "diagnosis pointer 3 points past the case's 2 diagnoses" }]);
+    expect(res.body.message).toContain('specimens.1.diagnosisPointers.1');
+    const put = await http().put(`/cases/${other}`).send(body).expect(400);
+    expect(put.body.issues.map((i: { path: string }) => i.path)).toEqual(['specimens.1.diagnosisPointers.1']);
+    await http().get(`/cases/${other}`).expect(404);
+    expect(await outboxCount(other)).toBe(0);
+  });
+
+  it('names a malformed modifier and a fifth modifier', async () => {
+    const other = newAccession();
+    const specimens = (modifiers: string[]) => [{ specimenId: 'A', primaryCpt: '88305', units: 1, modifiers }];
+    const bad = await http().post('/cases').send({ accessionNumber: other, ...caseBody(other, { specimens: specimens(['59', 'xyz']), slides: [] }) }).expect(400);
+    expect(bad.body.issues.map((i: { path: string }) => i.path)).toEqual(['specimens.0.modifiers.1']);
+    const many = await http().post('/cases').send({ accessionNumber: other, ...caseBody(other, { specimens: specimens(['59', 'Q1', 'GA', 'SU', '52']), slides: [] }) }).expect(400);
+    expect(many.body.issues.map((i: { path: string }) => i.path)).toEqual(['specimens.0.modifiers']);
   });
 });
 
@@ -317,6 +444,17 @@ describe('operations', () => {
     expect(Object.keys(document.paths['/cases/{accessionNumber}'] ?? {}).sort()).toEqual(['get', 'put']);
     const post = document.paths['/cases']?.post;
     expect(JSON.stringify(post?.requestBody)).toContain('primaryCpt');
+    for (const field of ['flags', 'researchStudy', 'reducedService', 'modifiers', 'diagnosisPointers']) {
+      expect(JSON.stringify(post?.requestBody)).toContain(field);
+      expect(JSON.stringify(document.paths['/cases/{accessionNumber}']?.put?.requestBody)).toContain(field);
+      expect(JSON.stringify(document.paths['/cases/{accessionNumber}']?.get?.responses['200'])).toContain(field);
+    }
     expect(Object.keys(post?.responses ?? {}).sort()).toEqual(['201', '400', '409']);
+  });
+
+  it('matches the committed docs/openapi/accession.json (regenerate it with npm run docs:api when the API changes)', async () => {
+    const document = await createOpenApiDocument(config);
+    const committed: unknown = JSON.parse(readFileSync(join(__dirname, '../../../docs/openapi/accession.json'), 'utf8'));
+    expect(JSON.parse(JSON.stringify(document))).toEqual(committed);
   });
 });

@@ -34,6 +34,14 @@ interface StatusResponse {
   status(code: number): unknown;
 }
 
+/** What the optional billing fields of a case body mean (the schema carries only their shapes). */
+const BILLING_FIELDS =
+  'Optional billing facts: case `flags` (researchStudy, digitalSignOut, abnOnFile, physicianOffice, reducedService; ' +
+  'only flags set to true are kept and published, an absent flag means no); per specimen `modifiers` for its digitization ' +
+  'charge (up to 4, such as 59 or Q1, kept in the order sent) and `diagnosisPointers` (1-based positions in `diagnoses`, ' +
+  'default the first four; a pointer past the diagnoses is refused with 400 naming specimens.N.diagnosisPointers.M). ' +
+  'An empty list is the same as none.';
+
 const accessionParam = { name: 'accessionNumber', description: 'LIS accession number, e.g. S26-000123', example: 'S26-000123' };
 
 @ApiTags('cases')
@@ -45,7 +53,7 @@ export class CasesController {
   @HttpCode(HttpStatus.CREATED)
   @ApiOperation({
     summary: 'Accession a new case',
-    description: 'Stores the case at version 1 and publishes case.created (the full case) on lis.case-events.v1.',
+    description: `Stores the case at version 1 and publishes case.created (the full case) on lis.case-events.v1. ${BILLING_FIELDS}`,
   })
   @ApiBody({ schema: openApiSchema(NewCaseRequest) })
   @ApiCreatedResponse({ description: 'The stored case.', schema: snapshotSchema })
@@ -63,9 +71,10 @@ export class CasesController {
   @ApiOperation({
     summary: 'Create or replace a case',
     description:
-      'Replaces the case details (specimens, slides, payer, diagnoses, collection date...) and publishes case.updated with ' +
-      'the next version, or creates the case (201, case.created). Details identical to the stored ones change nothing: 200 ' +
-      'with the same version and no event, so an LIS may retry freely. A cancelled case cannot be changed (409).',
+      'Replaces the case details (specimens, slides, payer, diagnoses, flags, modifiers, collection date...) and publishes ' +
+      'case.updated with the next version, or creates the case (201, case.created). Details identical to the stored ones ' +
+      'change nothing: 200 with the same version and no event, so an LIS may retry freely. A cancelled case cannot be ' +
+      `changed (409). ${BILLING_FIELDS}`,
   })
   @ApiParam(accessionParam)
   @ApiBody({ schema: openApiSchema(ReplaceCaseRequest) })
