@@ -1,6 +1,7 @@
 #!/usr/bin/env node
-// Watch slidecharge work: posts one case to accession, its slides' scans to scanner-events (one slide
-// fails QC and is rescanned), then prints the charges billing emitted. Needs the stack running
+// Watch slidecharge work: posts one Medicare case to accession, its slides' scans to scanner-events (one
+// slide fails QC and is rescanned), prints the charges billing decided (Medicare: held for review),
+// releases them as a biller would, then cancels the case and prints the credits. Needs the stack running
 // (npm run stack). Base URLs: ACCESSION_URL, SCANNER_URL, BILLING_URL (defaults: ports 3001, 3002, 3004).
 import { randomUUID } from 'node:crypto';
 
@@ -63,19 +64,42 @@ await new Promise((r) => setTimeout(r, 1500));
 const rescan = await call('POST', `${scannerUrl}/scan-events`, scan(slide('B', 1)));
 console.log(`   ${slide('B', 1)}: ${rescan.status} (rescan)`);
 
-console.log('== 3. billing emits charges');
-const deadline = Date.now() + 30_000;
-let charges = [];
-while (Date.now() < deadline) {
-  const page = await call('GET', `${billingUrl}/charges?accession=${accession}`);
-  charges = Array.isArray(page) ? page : page.items;
-  if (charges.length >= 3) break;
-  await new Promise((r) => setTimeout(r, 300));
-}
-console.table([...charges].sort((a, b) => a.specimenId.localeCompare(b.specimenId)).map((c) => ({ specimen: c.specimenId, code: c.code, primary: c.primaryCode, units: c.units, dateOfService: c.dateOfService, chargeId: c.chargeId })));
-if (charges.length !== 3) {
-  console.error(`expected 3 charges, got ${charges.length}; see ${billingUrl}/cases/${accession}/billing and tmp/stack/*.log`);
+const table = (list) =>
+  console.table(
+    [...list]
+      .sort((a, b) => a.specimenId.localeCompare(b.specimenId))
+      .map((c) => ({ specimen: c.specimenId, code: c.code, primary: c.primaryCode, units: c.units, dateOfService: c.dateOfService, status: c.status, chargeId: c.chargeId })),
+  );
+async function chargesWhen(ready, what) {
+  const deadline = Date.now() + 30_000;
+  let charges = [];
+  while (Date.now() < deadline) {
+    charges = (await call('GET', `${billingUrl}/charges?accession=${accession}`)).items;
+    if (ready(charges)) return charges;
+    await new Promise((r) => setTimeout(r, 300));
+  }
+  table(charges);
+  console.error(`expected ${what}; see ${billingUrl}/cases/${accession}/billing and tmp/stack/*.log`);
   process.exit(1);
 }
+
+console.log('== 3. billing decides the charges: Medicare ones wait in the review queue');
+let charges = await chargesWhen((list) => list.length === 3, '3 charges');
+table(charges);
+const held = charges.filter((c) => c.status === 'held');
+if (held[0]) console.log(`   held because: ${held[0].holdReasons.map((h) => h.detail).join('; ')}`);
+
+console.log('== 4. a biller releases them with a justification: they go onto billing.charges.v1');
+for (const c of held) {
+  await call('POST', `${billingUrl}/charges/${c.chargeId}/release`, { actor: 'demo biller', justification: 'medical necessity documented in the sign-out note' });
+}
+charges = await chargesWhen((list) => list.length === 3 && list.every((c) => c.status === 'posted'), '3 posted charges');
+table(charges);
+
+console.log('== 5. the LIS cancels the case: every posted charge is credited (charge.credited), none is edited');
+await call('POST', `${accessionUrl}/cases/${accession}/cancel`, { reason: 'demo: wrong patient' });
+charges = await chargesWhen((list) => list.length === 3 && list.every((c) => c.status === 'credited'), '3 credited charges');
+table(charges);
+console.log(`   each charge's audit trail: ${billingUrl}/charges/<chargeId>`);
 console.log(`   why each specimen was (not) charged: ${billingUrl}/cases/${accession}/billing`);
-console.log('   the same charges are on Kafka topic billing.charges.v1\n');
+console.log('   charges and credits are on Kafka topic billing.charges.v1\n');

@@ -8,7 +8,7 @@ import { createLogger, IncomingMessage, KafkaBus, OutgoingMessage } from '@slide
 import { createServiceApp } from '@slidecharge/service-kit';
 import { eventually, testEnv, TopicReader } from '@slidecharge/testing';
 import { AppModule } from '../src/app.module';
-import { chargeIdFor, chargePostedEventIdFor } from '../src/charging/charge-id';
+import { chargeCreditedEventIdFor, chargeIdFor, chargeIdForGeneration, chargePostedEventIdFor, creditIdFor } from '../src/charging/charge-id';
 import { BillingTopic, ChargingService } from '../src/charging/charging.service';
 import { loadServiceConfig } from '../src/config';
 import { BILLING_SERVICE } from '../src/openapi';
@@ -16,8 +16,10 @@ import {
   barcodeOf,
   caseEvent,
   ChargeMessage,
+  CreditMessage,
   deleteGroup,
   isChargeOf,
+  isCreditOf,
   newAccession,
   passingScans,
   qcEvent,
@@ -79,9 +81,30 @@ async function send(...batches: OutgoingMessage[][]): Promise<void> {
   }
 }
 
+/** The keys of the accession's live charges (held, posted or do-not-send). */
 async function storedChargeKeys(accession: string): Promise<string[]> {
-  const { rows } = await pool.query(`SELECT charge_key FROM billing.charge WHERE accession_number = $1 ORDER BY charge_key`, [accession]);
+  const { rows } = await pool.query(
+    `SELECT charge_key FROM billing.charge WHERE accession_number = $1 AND status IN ('held', 'posted', 'do-not-send') ORDER BY charge_key`,
+    [accession],
+  );
   return rows.map((r) => r.charge_key as string);
+}
+
+/** Every charge of the accession, every generation: key, generation and status. */
+async function storedCharges(accession: string): Promise<[string, number, string][]> {
+  const { rows } = await pool.query(
+    `SELECT charge_key, generation, status FROM billing.charge WHERE accession_number = $1 ORDER BY charge_key, generation`,
+    [accession],
+  );
+  return rows.map((r) => [r.charge_key as string, r.generation as number, r.status as string]);
+}
+
+/** Waits for the accession's credits on the topic (distinct creditIds). */
+async function creditsOnTopic(accession: string, expected: number): Promise<CreditMessage[]> {
+  await reader.waitFor(isCreditOf(accession), (list) => new Set(list.map((m) => (m.value as CreditMessage).data.creditId)).size >= expected);
+  const byId = new Map<string, CreditMessage>();
+  for (const m of reader.messages.filter(isCreditOf(accession))) byId.set((m.value as CreditMessage).data.creditId, m.value as CreditMessage);
+  return [...byId.values()].sort((a, b) => a.data.chargeKey.localeCompare(b.data.chargeKey));
 }
 
 /** Waits for the accession's outbox to be relayed, then returns the distinct charges read from the topic. */
@@ -115,7 +138,8 @@ describe('charge capture from events', () => {
       expect(m.producer).toBe('billing');
       expect(m.data.transactionType).toBe('CG');
       expect(m.data.patientId).toBe(`MRN-${acc}`);
-      expect(m.data.payerId).toBe('MEDICARE');
+      expect(m.data.payerId).toBe('AETNA');
+      expect(m.data).toMatchObject({ modifiers: [], diagnosisPointers: [1, 2], payerPolicyId: 'aetna', flags: [] });
       expect(m.data.diagnoses).toEqual(['C50.911', 'D37.9']);
     }
     // Posted as soon as one slide of the specimen qualifies: the slides it names are B's, never A's.
@@ -222,21 +246,124 @@ describe('charge capture from events', () => {
     expect(rows).toHaveLength(1);
     const view = await http().get(`/cases/${acc}/billing`).expect(200);
     expect(view.body.case.version).toBe(2);
-    expect(view.body.case.specimens).toEqual([{ specimenId: 'A', primaryCpt: '88307', units: 1 }]);
+    expect(view.body.case.specimens).toEqual([{ specimenId: 'A', primaryCpt: '88307', units: 1, modifiers: [], diagnosisPointers: [] }]);
     expect(view.body.case.slides).toEqual([{ barcode: barcodeOf(acc, 'A', 1), specimenId: 'A' }]);
     expect(await storedChargeKeys(acc)).toEqual([`${acc}/A/0754T`]);
   });
 
-  it('a primary code change after posting adds the new add-on and leaves the posted charge untouched', async () => {
+  it('a primary code change 88305 -> 88307 credits 0753T and posts 0754T; back to 88305 re-charges 0753T under a new id', async () => {
     const acc = newAccession();
     const v1 = snapshot(acc, [{ id: 'A', cpt: '88305', slides: 1 }]);
     await send([caseEvent(v1)], passingScans([barcodeOf(acc, 'A', 1)]));
     const [posted] = await chargesOnTopic(acc, 1);
     const before = await http().get(`/charges/${posted?.data.chargeId}`).expect(200);
     await send([caseEvent({ ...v1, version: 2, specimens: [{ specimenId: 'A', primaryCpt: '88307', units: 1 }] }, 'case.updated')]);
-    expect(await storedChargeKeys(acc)).toEqual([`${acc}/A/0753T`, `${acc}/A/0754T`]);
+    const [credit] = await creditsOnTopic(acc, 1);
+    expect(credit?.data).toMatchObject({
+      transactionType: 'CD',
+      creditFor: posted?.data.chargeId,
+      creditId: creditIdFor(posted?.data.chargeId as string),
+      code: '0753T',
+      units: 1,
+      reason: 'primary-code-changed',
+    });
+    expect(credit?.eventId).toBe(chargeCreditedEventIdFor(credit?.data.creditId as string));
+    const charges = await chargesOnTopic(acc, 2);
+    const replacement = charges.find((m) => m.data.code === '0754T');
+    expect(replacement?.data.replacesChargeId).toBe(posted?.data.chargeId);
+    // The sent charge is never edited: only its state and the credit that reversed it are new.
     const after = await http().get(`/charges/${posted?.data.chargeId}`).expect(200);
-    expect(after.body).toEqual(before.body);
+    const { status: _s1, statusChangedAt: _c1, credit: creditView, audit, ...unchanged } = after.body;
+    const { status: _s0, statusChangedAt: _c0, audit: _a0, ...original } = before.body;
+    expect(unchanged).toEqual(original);
+    expect(after.body.status).toBe('credited');
+    expect(creditView).toMatchObject({ creditId: credit?.data.creditId, reason: 'primary-code-changed' });
+    expect(audit.map((a: { action: string; fromStatus: string | null; toStatus: string; actor: string }) => [a.action, a.fromStatus, a.toStatus, a.actor])).toEqual([
+      ['created', null, 'posted', 'billing-rules'],
+      ['credited', 'posted', 'credited', 'billing-rules'],
+    ]);
+
+    await send([caseEvent({ ...v1, version: 3 }, 'case.updated')]);
+    await creditsOnTopic(acc, 2);
+    const third = await chargesOnTopic(acc, 3);
+    expect(third.map((m) => m.data.chargeId)).toContain(chargeIdForGeneration(`${acc}/A/0753T`, 2));
+    expect(await storedCharges(acc)).toEqual([
+      [`${acc}/A/0753T`, 1, 'credited'],
+      [`${acc}/A/0753T`, 2, 'posted'],
+      [`${acc}/A/0754T`, 1, 'credited'],
+    ]);
+  });
+
+  it('a cancelled case credits its posted charges, once however often the cancel arrives', async () => {
+    const acc = newAccession();
+    const v1 = snapshot(acc, [
+      { id: 'A', cpt: '88305', slides: 1 },
+      { id: 'B', cpt: '88307', slides: 1 },
+    ]);
+    await send([caseEvent(v1)], passingScans([barcodeOf(acc, 'A', 1), barcodeOf(acc, 'B', 1)]));
+    const posted = await chargesOnTopic(acc, 2);
+    const cancel = caseEvent({ ...v1, version: 2, status: 'cancelled', cancelReason: 'wrong patient' }, 'case.cancelled');
+    await send([cancel], [cancel]);
+    const credits = await creditsOnTopic(acc, 2);
+    expect(credits.map((c) => [c.data.creditFor, c.data.reason])).toEqual(posted.map((p) => [p.data.chargeId, 'case-cancelled']));
+    expect(await storedChargeKeys(acc)).toEqual([]);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(reader.messages.filter(isCreditOf(acc))).toHaveLength(2);
+  });
+
+  it('a removed specimen and a payer change: one credited, the other credited and charged again under the new payer', async () => {
+    const acc = newAccession();
+    const v1 = snapshot(acc, [
+      { id: 'A', cpt: '88305', slides: 1 },
+      { id: 'B', cpt: '88305', slides: 1 },
+    ]);
+    await send([caseEvent(v1)], passingScans([barcodeOf(acc, 'A', 1), barcodeOf(acc, 'B', 1)]));
+    await chargesOnTopic(acc, 2);
+    await send([
+      caseEvent(
+        { ...v1, version: 2, payer: { payerId: 'CIGNA' }, specimens: [{ specimenId: 'A', primaryCpt: '88305', units: 1 }], slides: [{ barcode: barcodeOf(acc, 'A', 1), specimenId: 'A' }] },
+        'case.updated',
+      ),
+    ]);
+    const credits = await creditsOnTopic(acc, 2);
+    expect(credits.map((c) => [c.data.specimenId, c.data.reason, c.data.payerId])).toEqual([
+      ['A', 'payer-changed', 'AETNA'],
+      ['B', 'specimen-removed', 'AETNA'],
+    ]);
+    const charges = await chargesOnTopic(acc, 3);
+    const recharged = charges.find((m) => m.data.payerId === 'CIGNA');
+    expect(recharged?.data).toMatchObject({ specimenId: 'A', code: '0753T', modifiers: ['GY'], payerPolicyId: 'cigna' });
+    expect(await storedCharges(acc)).toEqual([
+      [`${acc}/A/0753T`, 1, 'credited'],
+      [`${acc}/A/0753T`, 2, 'posted'],
+      [`${acc}/B/0753T`, 1, 'credited'],
+    ]);
+  });
+
+  it('a slide reassigned to another case credits the charge it carried and charges the new case', async () => {
+    const from = newAccession();
+    const to = newAccession();
+    const slide = barcodeOf(from, 'A', 1);
+    await send([caseEvent(snapshot(from, [{ id: 'A', cpt: '88305', slides: 1 }]))], passingScans([slide]));
+    const [posted] = await chargesOnTopic(from, 1);
+    const target = snapshot(to, [{ id: 'A', cpt: '88305', slides: 0 }]);
+    await send([caseEvent({ ...target, slides: [{ barcode: slide, specimenId: 'A' }] })]);
+    const [credit] = await creditsOnTopic(from, 1);
+    expect(credit?.data).toMatchObject({ creditFor: posted?.data.chargeId, reason: 'slide-reassigned' });
+    const [charged] = await chargesOnTopic(to, 1);
+    expect(charged?.data.slideBarcodes).toEqual([slide]);
+  });
+
+  it('requested modifiers are checked: Q1 kept on a research-study case, 51 refused on an add-on with the reason', async () => {
+    const acc = newAccession();
+    const data = snapshot(acc, [{ id: 'A', cpt: '88305', slides: 1 }], { flags: { researchStudy: true } });
+    data.specimens = [{ specimenId: 'A', primaryCpt: '88305', units: 1, modifiers: ['Q1', '51'], diagnosisPointers: [2] }];
+    await send([caseEvent(data)], passingScans([barcodeOf(acc, 'A', 1)]));
+    const [m] = await chargesOnTopic(acc, 1);
+    expect(m?.data).toMatchObject({ modifiers: ['Q1'], diagnosisPointers: [2], diagnoses: ['D37.9'] });
+    const view = await http().get(`/charges/${m?.data.chargeId}`).expect(200);
+    expect(view.body.refusedModifiers).toEqual([{ modifier: '51', reason: expect.stringContaining('add-on') }]);
+    expect(view.body.trace).toEqual(expect.arrayContaining([expect.objectContaining({ rule: 'modifier', outcome: 'refused:51' })]));
   });
 
   it('a case and a scan of the same slide handled at the same moment serialize: the later one sees the earlier', async () => {
@@ -264,6 +391,124 @@ describe('charge capture from events', () => {
     );
     const { rows } = await pool.query(`SELECT count(*)::int AS n FROM billing.charge WHERE accession_number = ANY($1)`, [accessions]);
     expect(rows[0].n).toBe(accessions.length);
+  });
+});
+
+describe('review queue', () => {
+  const medicare = { payerId: 'MEDICARE', name: 'Medicare Part B' };
+
+  it('a Medicare charge is held with its reason, not sent; released with a justification it goes out, audited', async () => {
+    const acc = newAccession();
+    await send([caseEvent(snapshot(acc, [{ id: 'A', cpt: '88305', slides: 1 }], { payer: medicare }))], passingScans([barcodeOf(acc, 'A', 1)]));
+    expect(await storedCharges(acc)).toEqual([[`${acc}/A/0753T`, 1, 'held']]);
+    const chargeId = chargeIdFor(`${acc}/A/0753T`);
+    const queue = await http().get('/review-queue?payer=medicare&limit=500').expect(200);
+    const held = queue.body.items.find((c: { chargeId: string }) => c.chargeId === chargeId);
+    expect(held).toMatchObject({ status: 'held', payerPolicyId: 'medicare', holdReasons: [{ rule: 'payer-policy', detail: expect.stringContaining('Medicare') }] });
+    expect(queue.body.total).toBeGreaterThanOrEqual(1);
+
+    await http().post(`/charges/${chargeId}/release`).send({ actor: 'j.doe' }).expect(400);
+    const released = await http()
+      .post(`/charges/${chargeId}/release`)
+      .send({ actor: 'j.doe (billing)', justification: 'Novitas: medical necessity documented in the sign-out note' })
+      .expect(200);
+    expect(released.body).toMatchObject({ status: 'posted', release: { by: 'j.doe (billing)', justification: expect.stringContaining('Novitas') } });
+    expect(released.body.audit.map((a: { action: string; toStatus: string; actor: string }) => [a.action, a.toStatus, a.actor])).toEqual([
+      ['created', 'held', 'billing-rules'],
+      ['released', 'posted', 'j.doe (billing)'],
+    ]);
+    const [m] = await chargesOnTopic(acc, 1);
+    expect(m?.data).toMatchObject({ chargeId, release: { by: 'j.doe (billing)' } });
+    const again = await http().post(`/charges/${chargeId}/release`).send({ actor: 'j.doe', justification: 'second click on the button' }).expect(409);
+    expect(again.body.message).toContain('is posted');
+  });
+
+  it('a held charge can be voided (never sent); a held charge of a cancelled case is voided, not credited', async () => {
+    const acc = newAccession();
+    const v1 = snapshot(acc, [
+      { id: 'A', cpt: '88305', slides: 1 },
+      { id: 'B', cpt: '88305', slides: 1 },
+    ], { payer: { payerId: 'BCBS' } });
+    await send([caseEvent(v1)], passingScans([barcodeOf(acc, 'A', 1), barcodeOf(acc, 'B', 1)]));
+    const a = chargeIdFor(`${acc}/A/0753T`);
+    await http().post(`/charges/${a}/void`).send({ actor: 'j.doe', reason: 'plan excludes digitization' }).expect(200);
+    await http().post(`/charges/${a}/release`).send({ actor: 'j.doe', justification: 'changed my mind about it' }).expect(409);
+    await http().post(`/charges/${randomUUID()}/void`).send({ actor: 'j.doe', reason: 'no such charge' }).expect(404);
+    await send([caseEvent({ ...v1, version: 2, status: 'cancelled', cancelReason: 'duplicate' }, 'case.cancelled')]);
+    expect(await storedCharges(acc)).toEqual([
+      [`${acc}/A/0753T`, 1, 'voided'],
+      [`${acc}/B/0753T`, 1, 'voided'],
+    ]);
+    const b = await http().get(`/charges/${chargeIdFor(`${acc}/B/0753T`)}`).expect(200);
+    expect(b.body.audit.at(-1)).toMatchObject({ action: 'voided', fromStatus: 'held', actor: 'billing-rules', reason: expect.stringContaining('case-cancelled') });
+    await new Promise((r) => setTimeout(r, 300));
+    expect(reader.messages.filter((m) => isChargeOf(acc)(m) || isCreditOf(acc)(m))).toEqual([]);
+  });
+});
+
+describe('payer policy sets', () => {
+  const by = 'policy-admin (integration test)';
+  let activeBefore: string;
+
+  beforeAll(async () => {
+    const list = await http().get('/policy-sets').expect(200);
+    activeBefore = list.body.items.find((i: { active: boolean }) => i.active).policyVersion;
+  });
+
+  afterAll(async () => {
+    await http().post(`/policy-sets/${activeBefore}/activate`).send({ activatedBy: by, comment: 'restore after the test' });
+  });
+
+  it('serves the set in force with its document', async () => {
+    const res = await http().get(`/policy-sets/${activeBefore}`).expect(200);
+    expect(res.body).toMatchObject({ policyVersion: activeBefore, active: true });
+    expect(res.body.policySet.payers.map((p: { policyId: string }) => p.policyId)).toEqual(expect.arrayContaining(['default', 'medicare', 'cigna']));
+    await http().get('/policy-sets/no-such-version').expect(404);
+  });
+
+  it('refuses an invalid set with every problem in words', async () => {
+    const res = await http()
+      .post('/policy-sets')
+      .send({ createdBy: by, comment: 'broken on purpose', policySet: { policyVersion: 'bad-1', requireQcPass: 'yes', billablePurposes: ['teaching'], payers: [] } })
+      .expect(400);
+    const messages = res.body.issues.map((i: { message: string }) => i.message).join('\n');
+    expect(messages).toContain('requireQcPass must be true or false');
+    expect(messages).toContain('"teaching" is not a scan purpose');
+    expect(messages).toContain('exactly one payer policy with policyId "default"');
+  });
+
+  it('a new version applies to the next event without a restart; charges record the version; a version is never edited', async () => {
+    const current = (await http().get(`/policy-sets/${activeBefore}`).expect(200)).body.policySet;
+    const version = `it-${randomUUID().slice(0, 8)}`;
+    // Aetna now limited to 1 unit of any digitization code per date of service.
+    const next = {
+      ...current,
+      policyVersion: version,
+      payers: current.payers.map((p: { policyId: string }) =>
+        p.policyId === 'aetna' ? { ...p, unitLimits: [{ code: '*', maxUnitsPerDateOfService: 1, effectiveFrom: '2023-01-01', source: 'integration test' }] } : p,
+      ),
+    };
+    const created = await http().post('/policy-sets').send({ policySet: next, createdBy: by, comment: 'Aetna unit limit', activate: true }).expect(201);
+    expect(created.body).toMatchObject({ policyVersion: version, active: true, createdBy: by });
+    await http().post('/policy-sets').send({ policySet: next, createdBy: by, comment: 'retry', activate: true }).expect(200);
+    await http()
+      .post('/policy-sets')
+      .send({ policySet: { ...next, requireQcPass: !next.requireQcPass }, createdBy: by, comment: 'edit in place' })
+      .expect(409);
+
+    const acc = newAccession();
+    await send([caseEvent(snapshot(acc, [{ id: 'A', cpt: '88305', units: 2, slides: 1 }]))], passingScans([barcodeOf(acc, 'A', 1)]));
+    const held = await http().get(`/charges/${chargeIdFor(`${acc}/A/0753T`)}`).expect(200);
+    expect(held.body).toMatchObject({ status: 'held', units: 2, policyVersion: version, holdReasons: [{ rule: 'unit-limit' }] });
+
+    await http().post(`/policy-sets/${activeBefore}/activate`).send({ activatedBy: by, comment: 'roll back' }).expect(200);
+    const acc2 = newAccession();
+    await send([caseEvent(snapshot(acc2, [{ id: 'A', cpt: '88305', units: 2, slides: 1 }]))], passingScans([barcodeOf(acc2, 'A', 1)]));
+    const [m] = await chargesOnTopic(acc2, 1);
+    expect(m?.data).toMatchObject({ units: 2, policyVersion: activeBefore });
+    const list = await http().get('/policy-sets').expect(200);
+    const mine = list.body.items.find((i: { policyVersion: string }) => i.policyVersion === version);
+    expect(mine).toMatchObject({ active: false, activations: [{ activatedBy: by, comment: 'Aetna unit limit' }] });
   });
 });
 
@@ -345,7 +590,7 @@ describe('HTTP API', () => {
 
   it('GET /cases/:accessionNumber/billing shows facts, scans, charges and why a specimen is not charged yet', async () => {
     const res = await http().get(`/cases/${acc}/billing`).expect(200);
-    expect(res.body.case).toMatchObject({ accessionNumber: acc, version: 1, status: 'active', collectionDate: '2026-03-02', payerId: 'MEDICARE' });
+    expect(res.body.case).toMatchObject({ accessionNumber: acc, version: 1, status: 'active', collectionDate: '2026-03-02', payerId: 'AETNA' });
     expect(res.body.case.specimens).toHaveLength(4);
     expect(res.body.scans).toHaveLength(4);
     expect(res.body.charges).toHaveLength(3);
@@ -355,7 +600,8 @@ describe('HTTP API', () => {
       ['C', 'already-charged'],
       ['D', 'qc-pending'],
     ]);
-    expect(res.body.policy).toEqual({ requireQcPass: true, billablePurposes: ['diagnostic', 'consult'] });
+    expect(res.body.policy).toMatchObject({ requireQcPass: true, billablePurposes: ['diagnostic', 'consult'], requireDigitalSignOut: false });
+    expect(typeof res.body.policy.policyVersion).toBe('string');
   });
 
   it('GET /cases/:accessionNumber/billing: 404 for a case billing does not know, 400 for a malformed accession', async () => {

@@ -7,10 +7,24 @@ it('documents every billing route with its parameters and answers', async () => 
   const doc = await createOpenApiDocument(config);
   expect(doc.info.title).toBe('slidecharge billing');
   expect(Object.keys(doc.paths).sort()).toEqual(
-    ['/cases/{accessionNumber}/billing', '/charges', '/charges/{chargeId}', '/health/live', '/health/ready', '/metrics', '/unmatched-scans'].sort(),
+    [
+      '/cases/{accessionNumber}/billing',
+      '/charges',
+      '/charges/{chargeId}',
+      '/charges/{chargeId}/release',
+      '/charges/{chargeId}/void',
+      '/review-queue',
+      '/policy-sets',
+      '/policy-sets/{policyVersion}',
+      '/policy-sets/{policyVersion}/activate',
+      '/health/live',
+      '/health/ready',
+      '/metrics',
+      '/unmatched-scans',
+    ].sort(),
   );
   const list = doc.paths['/charges']?.get;
-  expect(list?.parameters?.map((p) => ('name' in p ? p.name : '')).sort()).toEqual(['accession', 'cursor', 'limit', 'since']);
+  expect(list?.parameters?.map((p) => ('name' in p ? p.name : '')).sort()).toEqual(['accession', 'cursor', 'limit', 'since', 'status']);
   expect(Object.keys(list?.responses ?? {}).sort()).toEqual(['200', '400']);
   const one = doc.paths['/charges/{chargeId}']?.get;
   expect(Object.keys(one?.responses ?? {}).sort()).toEqual(['200', '400', '404']);
@@ -18,4 +32,9 @@ it('documents every billing route with its parameters and answers', async () => 
   expect(okSchema).toContain('trace');
   expect(okSchema).toContain('chargeKey');
   expect(JSON.stringify(doc.paths['/cases/{accessionNumber}/billing']?.get?.responses['200'])).toContain('explanations');
+  expect(okSchema).toContain('audit');
+  const release = doc.paths['/charges/{chargeId}/release']?.post;
+  expect(Object.keys(release?.responses ?? {}).sort()).toEqual(['200', '400', '404', '409']);
+  expect(JSON.stringify(release?.requestBody)).toContain('justification');
+  expect(Object.keys(doc.paths['/policy-sets']?.post?.responses ?? {}).sort()).toEqual(['200', '201', '400', '409']);
 });

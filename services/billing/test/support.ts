@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { CaseSnapshot, Charge, EventEnvelope, TopicName } from '@slidecharge/contracts';
+import { CaseSnapshot, Charge, Credit, EventEnvelope, TopicName } from '@slidecharge/contracts';
 import { buildEvent, OutgoingMessage } from '@slidecharge/messaging';
 import { ReadMessage } from '@slidecharge/testing';
 
@@ -10,6 +10,7 @@ export { deleteGroup, startGroupAtEnd } from '@slidecharge/testing';
 export const INPUT_TOPICS = ['lis.case-events.v1', 'scan.events.v1', 'qc.results.v1'] as const satisfies readonly TopicName[];
 
 export type ChargeMessage = EventEnvelope<'charge.posted', Charge>;
+export type CreditMessage = EventEnvelope<'charge.credited', Credit>;
 
 /** A unique accession number for one test. */
 export const newAccession = (prefix = 'BIT') => `${prefix}${randomUUID().slice(0, 8).toUpperCase()}-${randomUUID().slice(0, 4).toUpperCase()}`;
@@ -29,7 +30,8 @@ export function snapshot(accessionNumber: string, specimens: SpecimenSpec[], ove
     status: 'active',
     version: 1,
     patientId: `MRN-${accessionNumber}`,
-    payer: { payerId: 'MEDICARE', name: 'Medicare Part B' },
+    // Aetna: billed as decided (no payer rule of its own). Medicare and BCBS charges are held for review.
+    payer: { payerId: 'AETNA', name: 'Aetna' },
     collectionDate: '2026-03-02',
     diagnoses: ['C50.911', 'D37.9'],
     specimens: specimens.map((s) => ({ specimenId: s.id, primaryCpt: s.cpt, units: s.units ?? 1 })),
@@ -91,5 +93,10 @@ export function passingScans(barcodes: string[]): OutgoingMessage[] {
   });
 }
 
+/** A charge.posted of the accession on the charges topic. */
 export const isChargeOf = (accession: string) => (m: ReadMessage) =>
-  m.topic === 'billing.charges.v1' && (m.value as ChargeMessage).data?.accessionNumber === accession;
+  m.topic === 'billing.charges.v1' && (m.value as ChargeMessage).type === 'charge.posted' && (m.value as ChargeMessage).data?.accessionNumber === accession;
+
+/** A charge.credited of the accession on the charges topic. */
+export const isCreditOf = (accession: string) => (m: ReadMessage) =>
+  m.topic === 'billing.charges.v1' && (m.value as CreditMessage).type === 'charge.credited' && (m.value as CreditMessage).data?.accessionNumber === accession;
