@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Kafka, logLevel, Producer } from 'kafkajs';
-import { Charge, DEAD_LETTER_TOPIC, DeadLetter, EventEnvelope, ScannerMiddlewareEvent } from '@slidecharge/contracts';
+import { Charge, Credit, DEAD_LETTER_TOPIC, DeadLetter, EventEnvelope, ScannerMiddlewareEvent } from '@slidecharge/contracts';
 import { freePort, ReadMessage, ServiceName, ServiceProcess, testEnv, TopicReader } from '@slidecharge/testing';
 
 /**
@@ -15,6 +15,7 @@ let reader: TopicReader;
 let producer: Producer;
 
 type ChargeMessage = EventEnvelope<'charge.posted', Charge>;
+type CreditMessage = EventEnvelope<'charge.credited', Credit>;
 
 beforeAll(async () => {
   const env = { DATABASE_URL: databaseUrl, KAFKA_BROKERS: kafkaBrokers, LOG_LEVEL: 'info' };
@@ -57,16 +58,21 @@ interface SpecimenSpec {
   slides: number;
 }
 
-async function postCase(accessionNumber: string, specimens: SpecimenSpec[]) {
-  const res = await http('POST', `${services.accession.url}/cases`, {
+/** The case as the LIS sends it. Aetna by default: its charges go out as decided (Medicare ones are held for review). */
+function caseDetails(accessionNumber: string, specimens: SpecimenSpec[], payer = { payerId: 'AETNA', name: 'Aetna' }) {
+  return {
     accessionNumber,
     patientId: `MRN-${accessionNumber}`,
-    payer: { payerId: 'MEDICARE', name: 'Medicare Part B' },
+    payer,
     collectionDate: '2026-11-20',
     diagnoses: ['C50.911'],
     specimens: specimens.map((s) => ({ specimenId: s.id, primaryCpt: s.cpt, units: s.units ?? 1 })),
     slides: specimens.flatMap((s) => Array.from({ length: s.slides }, (_, i) => ({ barcode: barcode(accessionNumber, s.id, i + 1), specimenId: s.id }))),
-  });
+  };
+}
+
+async function postCase(accessionNumber: string, specimens: SpecimenSpec[], payer?: { payerId: string; name: string }) {
+  const res = await http('POST', `${services.accession.url}/cases`, caseDetails(accessionNumber, specimens, payer));
   expect(res.status).toBe(201);
   return res.body;
 }
@@ -100,7 +106,17 @@ async function sendScanOverKafka(event: ScannerMiddlewareEvent) {
 }
 
 const chargesFor = (accession: string) => (m: ReadMessage) =>
-  m.topic === 'billing.charges.v1' && (m.value as ChargeMessage).data?.accessionNumber === accession;
+  m.topic === 'billing.charges.v1' && (m.value as ChargeMessage).type === 'charge.posted' && (m.value as ChargeMessage).data?.accessionNumber === accession;
+const creditsFor = (accession: string) => (m: ReadMessage) =>
+  m.topic === 'billing.charges.v1' && (m.value as CreditMessage).type === 'charge.credited' && (m.value as CreditMessage).data?.accessionNumber === accession;
+
+/** Waits for `expected` distinct credits of the accession and returns them. */
+async function creditsOf(accession: string, expected: number): Promise<Credit[]> {
+  await reader.waitFor(creditsFor(accession), (list) => new Set(list.map((m) => (m.value as CreditMessage).data.creditId)).size >= expected, 60_000);
+  const byId = new Map<string, Credit>();
+  for (const m of reader.messages.filter(creditsFor(accession))) byId.set((m.value as CreditMessage).data.creditId, (m.value as CreditMessage).data);
+  return [...byId.values()].sort((a, b) => a.chargeKey.localeCompare(b.chargeKey));
+}
 
 /** Waits for `expected` distinct charges of the accession, then a quiet spell, and returns them. */
 async function settledCharges(accession: string, expected: number): Promise<Charge[]> {
@@ -142,7 +158,7 @@ it('two 88305 specimens -> two 0753T charges, units and date of service from the
     ['A', '0753T', '88305', 1, '2026-11-20'],
     ['B', '0753T', '88305', 2, '2026-11-20'],
   ]);
-  expect(charges.every((c) => c.patientId === `MRN-${accession}` && c.payerId === 'MEDICARE')).toBe(true);
+  expect(charges.every((c) => c.patientId === `MRN-${accession}` && c.payerId === 'AETNA')).toBe(true);
   expect((await billingCharges(accession)).map((c) => c.chargeId).sort()).toEqual(charges.map((c) => c.chargeId).sort());
 });
 
@@ -229,6 +245,67 @@ it('an invalid event gets a clear answer: HTTP 400 naming the field, and a dead-
   expect(JSON.parse(record.originalValue ?? '{}')).toEqual(bad);
   // The partition is not blocked: a good event behind it is still charged.
   await drainPipeline();
+});
+
+it('a reversal: the LIS recodes 88305 -> 88307 (0753T credited, 0754T charged), then cancels (0754T credited)', async () => {
+  const accession = newAccession();
+  await postCase(accession, [{ id: 'A', cpt: '88305', slides: 1 }]);
+  await sendScanOverHttp(scanCompleted(barcode(accession, 'A', 1)));
+  const [first] = await settledCharges(accession, 1);
+  expect(first?.code).toBe('0753T');
+
+  const recoded = await http('PUT', `${services.accession.url}/cases/${accession}`, caseDetails(accession, [{ id: 'A', cpt: '88307', slides: 1 }]));
+  expect(recoded.status).toBe(200);
+  const [credit] = await creditsOf(accession, 1);
+  expect(credit).toMatchObject({ transactionType: 'CD', creditFor: first?.chargeId, code: '0753T', units: 1, reason: 'primary-code-changed' });
+  const charges = await settledCharges(accession, 2);
+  const replacement = charges.find((c) => c.code === '0754T');
+  expect(replacement?.replacesChargeId).toBe(first?.chargeId);
+
+  const cancelled = await http('POST', `${services.accession.url}/cases/${accession}/cancel`, { reason: 'e2e: wrong patient' });
+  expect(cancelled.status).toBe(200);
+  const credits = await creditsOf(accession, 2);
+  expect(credits.map((c) => [c.code, c.creditFor, c.reason])).toEqual([
+    ['0753T', first?.chargeId, 'primary-code-changed'],
+    ['0754T', replacement?.chargeId, 'case-cancelled'],
+  ]);
+  const stored = await billingCharges(accession);
+  expect(stored.map((c) => [c.code, (c as Charge & { status: string }).status]).sort()).toEqual([
+    ['0753T', 'credited'],
+    ['0754T', 'credited'],
+  ]);
+});
+
+it('a hold that is released: a Medicare charge waits in the review queue, then goes out with who released it and why', async () => {
+  const accession = newAccession();
+  await postCase(accession, [{ id: 'A', cpt: '88305', slides: 1 }], { payerId: 'MEDICARE', name: 'Medicare Part B' });
+  await sendScanOverHttp(scanCompleted(barcode(accession, 'A', 1)));
+  let held: Json | undefined;
+  const deadline = Date.now() + 60_000;
+  while (!held && Date.now() < deadline) {
+    const queue = await http('GET', `${services.billing.url}/review-queue?payer=MEDICARE&limit=500`);
+    expect(queue.status).toBe(200);
+    held = (queue.body.items as Json[]).find((c) => c['accessionNumber'] === accession);
+    if (!held) await new Promise((r) => setTimeout(r, 200));
+  }
+  expect(held).toMatchObject({ code: '0753T', status: 'held', holdReasons: [expect.objectContaining({ rule: 'payer-policy' })] });
+  await drainPipeline();
+  expect(reader.messages.filter(chargesFor(accession))).toHaveLength(0);
+
+  const refused = await http('POST', `${services.billing.url}/charges/${held?.['chargeId']}/release`, { actor: 'e2e biller', justification: '' });
+  expect(refused.status).toBe(400);
+  const released = await http('POST', `${services.billing.url}/charges/${held?.['chargeId']}/release`, {
+    actor: 'e2e biller',
+    justification: 'MAC requires justification: documented in the sign-out note',
+  });
+  expect(released.status).toBe(200);
+  const [charge] = await settledCharges(accession, 1);
+  expect(charge).toMatchObject({ chargeId: held?.['chargeId'], code: '0753T', payerId: 'MEDICARE', release: { by: 'e2e biller' } });
+  const audit = (await http('GET', `${services.billing.url}/charges/${held?.['chargeId']}`)).body['audit'] as Json[];
+  expect(audit.map((a) => [a['action'], a['toStatus'], a['actor']])).toEqual([
+    ['created', 'held', 'billing-rules'],
+    ['released', 'posted', 'e2e biller'],
+  ]);
 });
 
 it('the committed OpenAPI documents (docs/openapi/) match what the running services serve', async () => {
