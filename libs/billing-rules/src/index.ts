@@ -31,12 +31,15 @@ export { isIsoDate } from './dates';
 export {
   DEFAULT_POLICY_SET,
   PAYER_MODIFIERS,
+  addOnCodeTableFor,
   decidePayerOutcome,
   findPayerPolicy,
   requiresDigitalSignOut,
   validatePolicySet,
 } from './payer-policy';
 export type {
+  AddOnCodeChanges,
+  AddOnCodeRetirement,
   PayerCodeRule,
   PayerDecision,
   PayerModifier,

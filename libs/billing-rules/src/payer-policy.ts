@@ -1,3 +1,4 @@
+import { AddOnCodeRow, DIGITIZATION_ADD_ON_CODES, validateAddOnCodeTable } from './add-on-codes';
 import { compareStrings, isIsoDate } from './dates';
 import type { ScanPurpose } from './digitization-charge';
 
@@ -61,8 +62,26 @@ export interface PerformerTaxonomy {
   note?: string;
 }
 
+/** A sunset of a built-in add-on code: the last date of service it may be reported for. */
+export interface AddOnCodeRetirement {
+  addOnCode: string;
+  effectiveTo: string;
+  source: string;
+}
+
+/**
+ * Changes to the built-in add-on code table (0751T-0763T): new pairings (such as the 0827T-0856T
+ * family) and sunsets, so that either is a data change made through a new policy set version.
+ */
+export interface AddOnCodeChanges {
+  add?: readonly AddOnCodeRow[];
+  retire?: readonly AddOnCodeRetirement[];
+}
+
 export interface PolicySet {
   policyVersion: string;
+  /** Applied to the built-in add-on code table (see addOnCodeTableFor). */
+  addOnCodeChanges?: AddOnCodeChanges;
   requireQcPass: boolean;
   billablePurposes: readonly ScanPurpose[];
   /** Hold every charge until the LIS reports digital sign-out of the case. */
@@ -352,6 +371,33 @@ function checkRows(where: string, kind: 'rule' | 'unit limit', rows: unknown, pr
   }
 }
 
+/** Problems of add-on code changes that are not about the resulting table (unknown code to retire). */
+function retirementProblems(changes: AddOnCodeChanges): string[] {
+  const problems: string[] = [];
+  for (const r of changes.retire ?? []) {
+    if (!DIGITIZATION_ADD_ON_CODES.some((row) => row.addOnCode === r.addOnCode)) {
+      problems.push(`addOnCodeChanges.retire: ${r.addOnCode} is not a built-in add-on code (add it with addOnCodeChanges.add, with its effectiveTo)`);
+    }
+    if (!isIsoDate(r.effectiveTo)) problems.push(`addOnCodeChanges.retire: effectiveTo ${JSON.stringify(r.effectiveTo)} of ${r.addOnCode} is not a YYYY-MM-DD date`);
+    if (!nonEmptyString(r.source)) problems.push(`addOnCodeChanges.retire: no source named for the sunset of ${r.addOnCode}`);
+  }
+  return problems;
+}
+
+/**
+ * The add-on code table a policy set decides with: the built-in 0751T-0763T rows, each retired code
+ * given its `effectiveTo`, then the added rows. Without changes, the built-in table itself.
+ */
+export function addOnCodeTableFor(set: Pick<PolicySet, 'addOnCodeChanges'>): readonly AddOnCodeRow[] {
+  const changes = set.addOnCodeChanges;
+  if (!changes || ((changes.add ?? []).length === 0 && (changes.retire ?? []).length === 0)) return DIGITIZATION_ADD_ON_CODES;
+  const rows = DIGITIZATION_ADD_ON_CODES.map((row) => {
+    const retired = (changes.retire ?? []).find((r) => r.addOnCode === row.addOnCode);
+    return retired ? { ...row, effectiveTo: retired.effectiveTo, source: `${row.source}; sunset: ${retired.source}` } : row;
+  });
+  return [...rows, ...(changes.add ?? [])];
+}
+
 /**
  * Checks a policy set before it is used; returns its problems in words (empty = usable).
  * `raw` is anything (parsed JSON from an administrator), so every field is checked.
@@ -415,5 +461,26 @@ export function validatePolicySet(raw: unknown): string[] {
     checkRows(where, 'unit limit', p['unitLimits'], problems);
   });
   if (defaults !== 1) problems.push(`there must be exactly one payer policy with policyId "default" (found ${defaults}): unknown payers fall back to it`);
+  const changes = raw['addOnCodeChanges'];
+  if (changes !== undefined) {
+    if (!isRecord(changes) || (changes['add'] !== undefined && !Array.isArray(changes['add'])) || (changes['retire'] !== undefined && !Array.isArray(changes['retire']))) {
+      problems.push('addOnCodeChanges must be an object with lists add (code table rows) and retire ({addOnCode, effectiveTo, source})');
+    } else {
+      const typed = changes as AddOnCodeChanges;
+      const shapeProblems = retirementProblems(typed);
+      problems.push(...shapeProblems);
+      if (shapeProblems.length === 0) {
+        const builtIn = DIGITIZATION_ADD_ON_CODES.length;
+        for (const p of validateAddOnCodeTable(addOnCodeTableFor({ addOnCodeChanges: typed }))) {
+          // Rows past the built-in ones are the added rows: name them as such.
+          const label = (n: string) => (Number(n) >= builtIn ? `added row ${Number(n) - builtIn}` : `built-in row ${n}`);
+          const named = p.message.replace(/\brows (\d+) and (\d+)|\brow (\d+)/g, (_m, a?: string, b?: string, one?: string) =>
+            one !== undefined ? label(one) : `${label(a as string)} and ${label(b as string)}`,
+          );
+          problems.push(`addOnCodeChanges: ${named}`);
+        }
+      }
+    }
+  }
   return problems;
 }

@@ -1,4 +1,4 @@
-import { AddOnCodeRow, DIGITIZATION_ADD_ON_CODES, findAddOnCode } from './add-on-codes';
+import { AddOnCodeRow, findAddOnCode } from './add-on-codes';
 import { compareStrings, sortedUnique } from './dates';
 import {
   BillingCaseFacts,
@@ -13,7 +13,7 @@ import {
   explainNoCharge,
 } from './digitization-charge';
 import { checkModifier, ModifierContext } from './modifiers';
-import { decidePayerOutcome, findPayerPolicy, PolicySet, requiresDigitalSignOut } from './payer-policy';
+import { addOnCodeTableFor, decidePayerOutcome, findPayerPolicy, PolicySet, requiresDigitalSignOut } from './payer-policy';
 
 /** Facts about the case that change how it is billed (from the LIS). */
 export interface CaseFlags {
@@ -62,7 +62,7 @@ export interface EvaluateChargesInput {
   scans: readonly ScanFacts[];
   qcResults: readonly QcFacts[];
   policySet: PolicySet;
-  /** The add-on code table; default the 0751T-0763T table. */
+  /** The add-on code table; default the policy set's (the 0751T-0763T table with its addOnCodeChanges). */
   addOnCodes?: readonly AddOnCodeRow[];
   /** Every charge already stored for this case, and for the unit limit, the patient's other charges. */
   existingCharges: readonly ExistingCharge[];
@@ -167,7 +167,7 @@ function same(a: string, b: string): boolean {
 export function evaluateCharges(input: EvaluateChargesInput): EvaluateChargesResult {
   const c = input.case;
   const set = input.policySet;
-  const table = input.addOnCodes ?? DIGITIZATION_ADD_ON_CODES;
+  const table = input.addOnCodes ?? addOnCodeTableFor(set);
   const trace: TraceLine[] = [];
   const caseFlags: string[] = [];
 

@@ -484,6 +484,8 @@ describe('payer policy sets', () => {
     const next = {
       ...current,
       policyVersion: version,
+      // A pairing of the 2024 family added as data: frozen section 88331 -> 0841T.
+      addOnCodeChanges: { add: [{ addOnCode: '0841T', primaryCode: '88331', effectiveFrom: '2024-01-01', confirmed: true, source: 'integration test' }] },
       payers: current.payers.map((p: { policyId: string }) =>
         p.policyId === 'aetna' ? { ...p, unitLimits: [{ code: '*', maxUnitsPerDateOfService: 1, effectiveFrom: '2023-01-01', source: 'integration test' }] } : p,
       ),
@@ -500,6 +502,10 @@ describe('payer policy sets', () => {
     await send([caseEvent(snapshot(acc, [{ id: 'A', cpt: '88305', units: 2, slides: 1 }]))], passingScans([barcodeOf(acc, 'A', 1)]));
     const held = await http().get(`/charges/${chargeIdFor(`${acc}/A/0753T`)}`).expect(200);
     expect(held.body).toMatchObject({ status: 'held', units: 2, policyVersion: version, holdReasons: [{ rule: 'unit-limit' }] });
+    const frozen = newAccession();
+    await send([caseEvent(snapshot(frozen, [{ id: 'A', cpt: '88331', slides: 1 }]))], passingScans([barcodeOf(frozen, 'A', 1)]));
+    const [added] = await chargesOnTopic(frozen, 1);
+    expect(added?.data).toMatchObject({ code: '0841T', primaryCode: '88331', policyVersion: version });
 
     await http().post(`/policy-sets/${activeBefore}/activate`).send({ activatedBy: by, comment: 'roll back' }).expect(200);
     const acc2 = newAccession();

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { DIGITIZATION_ADD_ON_CODES, explainNoCharge } from '@slidecharge/billing-rules';
+import { addOnCodeTableFor, explainNoCharge } from '@slidecharge/billing-rules';
 import { BillingRepository, isoDateOf } from '../charging/billing.repository';
 import { chargeFromRow, storedStatus } from '../charging/charge-row';
 import { LIVE_STATUSES } from '../charging/facts';
@@ -146,7 +146,7 @@ export class BillingQueryService {
           scans: loaded.scans,
           qcResults: loaded.qcResults,
           existingChargeKeys: loaded.charges.filter((c) => LIVE_STATUSES.includes(c.status)).map((c) => c.chargeKey),
-          policy: { requireQcPass: policy.requireQcPass, billablePurposes: policy.billablePurposes, addOnCodes: DIGITIZATION_ADD_ON_CODES },
+          policy: { requireQcPass: policy.requireQcPass, billablePurposes: policy.billablePurposes, addOnCodes: addOnCodeTableFor(policy) },
         })
       : [];
     return {

@@ -23,13 +23,19 @@ export class ChargesController {
 
   @Get('charges')
   @ApiOperation({
-    summary: 'Posted charges, oldest first',
+    summary: 'Charges, oldest first, in every state',
     description:
-      'Digitization charges (0753T and siblings) in the order they were posted, without their decision trace. ' +
-      'Filter by accession and by posting time; page with limit and the nextCursor of the previous page.',
+      'Digitization charges (0753T and siblings) in the order they were decided, without their decision trace and audit trail. ' +
+      'Filter by accession, state and decision time; page with limit and the nextCursor of the previous page.',
   })
   @ApiQuery({ name: 'accession', required: false, description: 'only the charges of this accession number' })
-  @ApiQuery({ name: 'since', required: false, description: 'only charges posted at or after this ISO date-time (or YYYY-MM-DD, UTC)' })
+  @ApiQuery({
+    name: 'status',
+    required: false,
+    enum: ['held', 'posted', 'do-not-send', 'voided', 'credited'],
+    description: 'only charges in this state (held = in the review queue)',
+  })
+  @ApiQuery({ name: 'since', required: false, description: 'only charges decided at or after this ISO date-time (or YYYY-MM-DD, UTC)' })
   @ApiQuery({ name: 'limit', required: false, schema: { type: 'integer', minimum: 1, maximum: 500, default: 100 } })
   @ApiQuery({ name: 'cursor', required: false, description: 'nextCursor from the previous page' })
   @ApiOkResponse({ schema: openApiSchema(ChargePage, 'output') })
@@ -40,8 +46,10 @@ export class ChargesController {
 
   @Get('charges/:chargeId')
   @ApiOperation({
-    summary: 'One charge with its decision trace',
-    description: 'The charge as posted on billing.charges.v1, with every rule step that led to it (the audit trail).',
+    summary: 'One charge with its decision trace and audit trail',
+    description:
+      'The charge as posted on billing.charges.v1 (or as it would be, while held), its state, the credit that reversed it if any, ' +
+      'every rule step that decided it (trace) and every state change with who, when and why (audit).',
   })
   @ApiParam({ name: 'chargeId', description: 'chargeId (a UUID derived from the chargeKey)' })
   @ApiOkResponse({ schema: openApiSchema(ChargeView, 'output') })

@@ -9,7 +9,7 @@ export const ListChargesQuery = z.object({
   status: z.enum(['held', 'posted', 'do-not-send', 'voided', 'credited']).optional(),
   /** Only the charges of this accession. */
   accession: AccessionNumber.optional(),
-  /** Only charges posted at or after this instant (ISO date-time with offset, or a YYYY-MM-DD day, UTC). */
+  /** Only charges decided at or after this instant (ISO date-time with offset, or a YYYY-MM-DD day, UTC). */
   since: z
     .union([IsoDateTime, IsoDate], { error: 'must be an ISO date-time with offset (2026-03-02T10:00:00Z) or a date (2026-03-02)' })
     .transform((v) => new Date(v.length === 10 ? `${v}T00:00:00.000Z` : v))
