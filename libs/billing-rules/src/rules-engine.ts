@@ -75,22 +75,13 @@ export interface HoldReason {
   detail: string;
 }
 
-export interface EngineCharge {
-  chargeKey: string;
-  accessionNumber: string;
-  specimenId: string;
-  code: string;
-  primaryCode: string;
-  units: number;
-  dateOfService: string;
-  patientId: string;
-  payerId: string;
+/** A decided charge: the digitization decision, plus what the payer, modifier and pointer rules add. */
+export interface EngineCharge extends ChargeDecision {
   status: ChargeStatus;
   modifiers: string[];
   refusedModifiers: { modifier: string; reason: string }[];
-  /** 1-based pointers into `diagnoses` of the case (max 4) and the codes they point to. */
+  /** 1-based pointers into `diagnoses` of the case (max 4); `diagnoses` holds the codes they point to. */
   diagnosisPointers: number[];
-  diagnoses: string[];
   performer: { step: 'scanning'; taxonomy: string; description: string };
   policyVersion: string;
   payerPolicyId: string;
@@ -99,10 +90,6 @@ export interface EngineCharge {
   flags: string[];
   /** The reversed charge of the same specimen that this one replaces (payer, units or primary code changed). */
   replacesChargeId?: string;
-  slideBarcodes: string[];
-  scanIds: string[];
-  causedBy: string[];
-  trace: TraceLine[];
 }
 
 export interface ChargeHold {
@@ -395,28 +382,18 @@ function buildCharge(d: ChargeDecision, input: EvaluateChargesInput, unknownPaye
 
   const status: ChargeStatus = doNotSend !== undefined ? 'do-not-send' : holdReasons.length > 0 ? 'hold' : 'billable';
   const charge: EngineCharge = {
-    chargeKey: d.chargeKey,
-    accessionNumber: d.accessionNumber,
-    specimenId: d.specimenId,
-    code: d.code,
-    primaryCode: d.primaryCode,
-    units: d.units,
-    dateOfService: d.dateOfService,
-    patientId: d.patientId,
-    payerId: d.payerId,
+    ...d,
+    // The pointed-to codes, not every diagnosis of the case.
+    diagnoses,
     status,
     modifiers,
     refusedModifiers,
     diagnosisPointers: pointerOk ? pointers : [],
-    diagnoses,
     performer: { step: 'scanning', taxonomy: set.performer.taxonomy, description: set.performer.description },
     policyVersion: pd.policyVersion,
     payerPolicyId: pd.policyId,
     holdReasons,
     flags: chargeFlags,
-    slideBarcodes: d.slideBarcodes,
-    scanIds: d.scanIds,
-    causedBy: d.causedBy,
     trace,
   };
   if (replacesChargeId !== undefined) charge.replacesChargeId = replacesChargeId;

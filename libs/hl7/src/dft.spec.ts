@@ -20,6 +20,12 @@ const charge: Charge = {
   scanIds: ['scan-1'],
   causedBy: ['evt-1'],
   postedAt: '2026-04-02T15:30:00Z',
+  modifiers: [],
+  diagnosisPointers: [1, 2],
+  performer: { step: 'scanning', taxonomy: '246QH0600X', description: 'Specialist/Technologist, Pathology - Histology' },
+  policyVersion: '2025.1',
+  payerPolicyId: 'aetna',
+  flags: [],
   trace: [],
 };
 const at = new Date('2026-04-02T15:31:00Z');

@@ -34,7 +34,7 @@ export interface DftOptions {
   performedBy?: Hl7Person;
   /** FT1-21 ordered by. */
   orderedBy?: Hl7Person;
-  /** FT1-26 procedure code modifiers (e.g. 26, TC, 59). */
+  /** FT1-26 procedure code modifiers (e.g. 26, TC, 59); default: the charge's own modifiers. */
   modifiers?: string[];
   /** PID-3 assigning authority. */
   assigningAuthority?: string;
@@ -96,7 +96,7 @@ export function buildDftP03(charge: Charge, options: DftOptions): string {
       [charge.accessionNumber], // 23 filler order number
       undefined, // 24
       [charge.code, undefined, 'C4'], // 25 procedure code
-      { repeat: (options.modifiers ?? []).map((mod) => [mod, undefined, 'C4']) }, // 26 modifiers
+      { repeat: (options.modifiers ?? charge.modifiers ?? []).map((mod) => [mod, undefined, 'C4']) }, // 26 modifiers
     ]),
     ...charge.diagnoses.map((d, i) => encodeSegment('DG1', [i + 1, 'I10', [d, undefined, 'I10'], undefined, undefined, 'F'])),
     encodeSegment('IN1', ['1', undefined, [charge.payerId], options.payerName ? [options.payerName] : undefined]),
