@@ -406,6 +406,9 @@ export function validatePolicySet(raw: unknown): string[] {
   const problems: string[] = [];
   if (!isRecord(raw)) return ['the policy set is not an object'];
   if (!nonEmptyString(raw['policyVersion'])) problems.push('policyVersion is missing: every charge must record the version it was decided under');
+  else if (!/^[A-Za-z0-9._-]{1,64}$/.test(raw['policyVersion'])) {
+    problems.push(`policyVersion ${JSON.stringify(raw['policyVersion'])} may hold only letters, digits, ".", "_" and "-" (at most 64): it is used in URLs`);
+  }
   if (typeof raw['requireQcPass'] !== 'boolean') problems.push('requireQcPass must be true or false');
   if (typeof raw['requireDigitalSignOut'] !== 'boolean') problems.push('requireDigitalSignOut must be true or false');
   const purposes = raw['billablePurposes'];
@@ -420,6 +423,7 @@ export function validatePolicySet(raw: unknown): string[] {
   else if (typeof performer['taxonomy'] !== 'string' || !TAXONOMY.test(performer['taxonomy'])) {
     problems.push(`performer taxonomy ${JSON.stringify(performer['taxonomy'])} is not a 10-character NUCC code ending in X`);
   }
+  if (isRecord(performer) && !nonEmptyString(performer['description'])) problems.push('performer description (what the taxonomy code means) is missing: charges carry it');
   const payers = raw['payers'];
   if (!Array.isArray(payers)) {
     problems.push('payers must be a list');

@@ -44,6 +44,14 @@ export interface EngineCase extends Omit<BillingCaseFacts, 'specimens'> {
 /** posted = stored and billable, not yet sent out; sent = transmitted to the billing system. */
 export type ExistingChargeState = 'posted' | 'sent' | 'held' | 'voided' | 'credited';
 
+/** How a held charge was decided: what a re-decision is compared with. */
+export interface HeldDecision {
+  modifiers: readonly string[];
+  diagnosisPointers: readonly number[];
+  /** The rules of its hold reasons (payer-policy, unit-limit, digital-sign-out...). */
+  holdRules: readonly string[];
+}
+
 export interface ExistingCharge {
   chargeId: string;
   accessionNumber: string;
@@ -55,6 +63,14 @@ export interface ExistingCharge {
   dateOfService: string;
   state: ExistingChargeState;
   slideBarcodes?: readonly string[];
+  /**
+   * For a held charge: how it was decided. Given, the charge is decided again on every evaluation and
+   * replaced (voided, reason `redecided`) when the outcome changed, e.g. the digital sign-out arrived.
+   * Absent, a held charge stands until a reversal.
+   */
+  heldDecision?: HeldDecision;
+  /** A voided charge that a person voided (review queue): its key is not charged again while nothing billed changed. */
+  voidedByReviewer?: boolean;
 }
 
 export interface EvaluateChargesInput {
@@ -107,7 +123,8 @@ export type ReversalReason =
   | 'units-changed'
   | 'date-of-service-changed'
   | 'slide-reassigned'
-  | 'payer-changed';
+  | 'payer-changed'
+  | 'redecided';
 
 /** Reverses a sent charge (HL7 FT1-6 = CD referencing the original transaction). */
 export interface ChargeCredit {
@@ -142,6 +159,10 @@ export interface EvaluateChargesResult {
 }
 
 const ACTIVE_STATES: readonly ExistingChargeState[] = ['posted', 'sent', 'held'];
+
+function sameList(a: readonly string[], b: readonly string[]): boolean {
+  return a.length === b.length && a.every((v, i) => v === b[i]);
+}
 
 function same(a: string, b: string): boolean {
   return a.trim().toUpperCase() === b.trim().toUpperCase();
@@ -214,17 +235,54 @@ export function evaluateCharges(input: EvaluateChargesInput): EvaluateChargesRes
     }
   }
 
-  // 2. New charges, with the existing rule functions.
-  const standingKeys = standing.map((e) => chargeKeyFor(e.accessionNumber, e.specimenId, e.code));
+  // 2. New charges, with the existing rule functions. A held charge that says how it was decided is
+  // decided again (below); a key a reviewer voided is not charged again while nothing billed changed.
+  const keyOf = (e: ExistingCharge) => chargeKeyFor(e.accessionNumber, e.specimenId, e.code);
+  const redecide = standing.filter((e) => e.state === 'held' && e.heldDecision !== undefined);
+  const kept = standing.filter((e) => !redecide.includes(e));
+  const settledByReviewer = ownCharges.filter((e) => {
+    if (e.state !== 'voided' || e.voidedByReviewer !== true) return false;
+    const newest = ownCharges.filter((o) => keyOf(o) === keyOf(e)).at(-1);
+    if (newest !== e) return false;
+    const earned = earnedNow.get(keyOf(e));
+    return earned !== undefined && earned.units === e.units && earned.dateOfService === e.dateOfService && same(earned.payerId, e.payerId) && earned.primaryCode === e.primaryCode;
+  });
+  for (const e of settledByReviewer) {
+    trace.push({ rule: 'no-charge', outcome: 'voided-by-reviewer', detail: `${keyOf(e)}: charge ${e.chargeId} was voided in review and nothing billed has changed since; not charged again` });
+  }
+  const standingKeys = [...kept, ...settledByReviewer].map(keyOf);
   const decisionInput: DigitizationChargeInput = { ...ruleInput, existingChargeKeys: standingKeys };
   for (const n of explainNoCharge(decisionInput)) {
     trace.push({ rule: 'no-charge', outcome: n.reason, detail: `specimen ${n.specimenId} (${n.primaryCode}): ${n.detail}` });
   }
   const decisions = decideDigitizationCharges(decisionInput);
-  const charges = decisions.map((d) => buildCharge(d, input, payer.unknownPayer, reversedBySpecimen.get(d.specimenId)));
+  const decided = decisions.map((d) => buildCharge(d, input, payer.unknownPayer, reversedBySpecimen.get(d.specimenId) ?? redecide.find((e) => keyOf(e) === d.chargeKey)?.chargeId));
 
   // 3. Unit limits (MUE-like) per payer, code and date of service: an excess is held, never cut.
-  applyUnitLimits(charges, input, standing);
+  applyUnitLimits(decided, input, kept);
+
+  // 4. A held charge decided again: unchanged -> it stays (no new charge); changed -> voided and replaced.
+  const charges: EngineCharge[] = [];
+  for (const ch of decided) {
+    const held = redecide.find((e) => keyOf(e) === ch.chargeKey);
+    if (held === undefined) {
+      charges.push(ch);
+      continue;
+    }
+    const before = held.heldDecision as HeldDecision;
+    const unchanged =
+      ch.status === 'hold' &&
+      sameList(before.modifiers, ch.modifiers) &&
+      sameList(before.diagnosisPointers.map(String), ch.diagnosisPointers.map(String)) &&
+      sameList(sortedUnique([...before.holdRules]), sortedUnique(ch.holdReasons.map((h) => h.rule)));
+    if (unchanged) continue;
+    const detail = `held charge ${held.chargeId} decided again: now ${ch.status}${ch.holdReasons.length ? ` (${ch.holdReasons.map((h) => h.rule).join(', ')})` : ''}, was held (${before.holdRules.join(', ')})`;
+    voids.push({ chargeId: held.chargeId, code: held.code, specimenId: held.specimenId, reason: 'redecided', detail });
+    trace.push({ rule: 'reversal', outcome: 'void:redecided', detail });
+    charges.push(ch);
+  }
+  // A held charge whose key the facts no longer earn at all was reversed in step 1 (or stands, e.g. a
+  // pending QC verdict on a new scan does not take it away).
 
   for (const ch of charges) {
     trace.push({ rule: 'decision', outcome: ch.status, detail: `${ch.chargeKey} x ${ch.units}${ch.modifiers.length ? `-${ch.modifiers.join('-')}` : ''}` });

@@ -434,6 +434,9 @@ describe('review queue', () => {
     await http().post(`/charges/${a}/void`).send({ actor: 'j.doe', reason: 'plan excludes digitization' }).expect(200);
     await http().post(`/charges/${a}/release`).send({ actor: 'j.doe', justification: 'changed my mind about it' }).expect(409);
     await http().post(`/charges/${randomUUID()}/void`).send({ actor: 'j.doe', reason: 'no such charge' }).expect(404);
+    // A reviewer's void sticks: another qualifying scan of the specimen does not bring the charge back.
+    await send(passingScans([barcodeOf(acc, 'A', 1)]));
+    expect((await storedCharges(acc)).filter(([key]) => key === `${acc}/A/0753T`)).toEqual([[`${acc}/A/0753T`, 1, 'voided']]);
     await send([caseEvent({ ...v1, version: 2, status: 'cancelled', cancelReason: 'duplicate' }, 'case.cancelled')]);
     expect(await storedCharges(acc)).toEqual([
       [`${acc}/A/0753T`, 1, 'voided'],
@@ -475,6 +478,33 @@ describe('payer policy sets', () => {
     expect(messages).toContain('requireQcPass must be true or false');
     expect(messages).toContain('"teaching" is not a scan purpose');
     expect(messages).toContain('exactly one payer policy with policyId "default"');
+  });
+
+  it('a charge held for digital sign-out is decided again when the LIS reports the sign-out: voided and replaced by a posted one', async () => {
+    const current = (await http().get(`/policy-sets/${activeBefore}`).expect(200)).body.policySet;
+    const version = `it-signout-${randomUUID().slice(0, 8)}`;
+    await http()
+      .post('/policy-sets')
+      .send({ policySet: { ...current, policyVersion: version, requireDigitalSignOut: true }, createdBy: by, comment: 'sign-out required', activate: true })
+      .expect(201);
+    try {
+      const acc = newAccession();
+      const v1 = snapshot(acc, [{ id: 'A', cpt: '88305', slides: 1 }]);
+      await send([caseEvent(v1)], passingScans([barcodeOf(acc, 'A', 1)]));
+      const held = await http().get(`/charges/${chargeIdFor(`${acc}/A/0753T`)}`).expect(200);
+      expect(held.body).toMatchObject({ status: 'held', holdReasons: [{ rule: 'digital-sign-out' }] });
+      await send([caseEvent({ ...v1, version: 2, flags: { digitalSignOut: true } }, 'case.updated')]);
+      const [m] = await chargesOnTopic(acc, 1);
+      expect(m?.data).toMatchObject({ chargeId: chargeIdForGeneration(`${acc}/A/0753T`, 2), replacesChargeId: held.body.chargeId });
+      expect(await storedCharges(acc)).toEqual([
+        [`${acc}/A/0753T`, 1, 'voided'],
+        [`${acc}/A/0753T`, 2, 'posted'],
+      ]);
+      const voided = await http().get(`/charges/${held.body.chargeId}`).expect(200);
+      expect(voided.body.audit.at(-1)).toMatchObject({ action: 'voided', actor: 'billing-rules', reason: expect.stringContaining('redecided') });
+    } finally {
+      await http().post(`/policy-sets/${activeBefore}/activate`).send({ activatedBy: by, comment: 'restore' }).expect(200);
+    }
   });
 
   it('a new version applies to the next event without a restart; charges record the version; a version is never edited', async () => {

@@ -230,7 +230,10 @@ export class BillingRepository {
                                         'code', ch.code, 'primaryCode', ch.primary_code, 'units', ch.units,
                                         'dateOfService', to_char(ch.date_of_service, 'YYYY-MM-DD'), 'patientId', ch.patient_id,
                                         'payerId', ch.payer_id, 'diagnoses', ch.diagnoses, 'modifiers', ch.modifiers,
-                                        'slideBarcodes', ch.slide_barcodes)
+                                        'slideBarcodes', ch.slide_barcodes, 'diagnosisPointers', ch.diagnosis_pointers,
+                                        'holdRules', (SELECT COALESCE(json_agg(h->>'rule'), '[]'::json) FROM jsonb_array_elements(ch.hold_reasons) h),
+                                        'voidedByReviewer', EXISTS (SELECT 1 FROM billing.charge_audit a
+                                                                     WHERE a.charge_id = ch.charge_id AND a.action = 'voided' AND a.actor <> 'billing-rules'))
                                         ORDER BY ch.charge_key, ch.generation)
                           FROM billing.charge ch WHERE ch.accession_number = c.accession_number), '[]'::json) AS charges
          FROM cases c

@@ -73,6 +73,11 @@ export interface StoredCharge {
   diagnoses: string[];
   modifiers: string[];
   slideBarcodes: string[];
+  diagnosisPointers: number[];
+  /** The rules of its hold reasons (empty unless held). */
+  holdRules: string[];
+  /** Voided by a person in the review queue (not by the rules). */
+  voidedByReviewer: boolean;
 }
 
 /** Everything billing holds about one case, loaded in one query (see BillingRepository.loadCases). */
@@ -99,10 +104,12 @@ export interface LoadedCaseRow {
   slides: { barcode: string; specimenId: string }[];
   scans: { scanId: string; slideBarcode: string; status: string; purpose: string; scannedAt: string; sourceEventId: string }[];
   qc: { scanId: string; passed: boolean; reasons: string[] | null; sourceEventId: string }[];
-  charges: (Omit<StoredCharge, 'diagnoses' | 'slideBarcodes' | 'modifiers'> & {
+  charges: (Omit<StoredCharge, 'diagnoses' | 'slideBarcodes' | 'modifiers' | 'diagnosisPointers' | 'holdRules'> & {
     diagnoses: string[] | null;
     slideBarcodes: string[] | null;
     modifiers: string[] | null;
+    diagnosisPointers: number[] | null;
+    holdRules: string[] | null;
   })[];
 }
 
@@ -137,7 +144,14 @@ export function loadedCaseFromRow(row: LoadedCaseRow): LoadedCase {
       sourceEventId: s.sourceEventId,
     })),
     qcResults: row.qc.map((q) => ({ scanId: q.scanId, passed: q.passed, reasons: q.reasons ?? [], sourceEventId: q.sourceEventId })),
-    charges: row.charges.map((c) => ({ ...c, diagnoses: c.diagnoses ?? [], slideBarcodes: c.slideBarcodes ?? [], modifiers: c.modifiers ?? [] })),
+    charges: row.charges.map((c) => ({
+      ...c,
+      diagnoses: c.diagnoses ?? [],
+      slideBarcodes: c.slideBarcodes ?? [],
+      modifiers: c.modifiers ?? [],
+      diagnosisPointers: c.diagnosisPointers ?? [],
+      holdRules: c.holdRules ?? [],
+    })),
   };
 }
 
@@ -171,6 +185,11 @@ export function toExistingCharge(charge: StoredCharge, accessionNumber: string):
     dateOfService: charge.dateOfService,
     state: engineStateOf(charge.status),
     slideBarcodes: charge.slideBarcodes,
+    // Held charges are decided again on every evaluation (and replaced when the outcome changed).
+    ...(charge.status === 'held'
+      ? { heldDecision: { modifiers: charge.modifiers, diagnosisPointers: charge.diagnosisPointers, holdRules: charge.holdRules } }
+      : {}),
+    ...(charge.status === 'voided' && charge.voidedByReviewer ? { voidedByReviewer: true } : {}),
   };
 }
 
@@ -277,7 +296,7 @@ export function postedChargeChanges(charge: StoredCharge, facts: BillingCaseFact
   }
   if (facts.collectionDate !== charge.dateOfService) changes.push(`collection date ${charge.dateOfService} -> ${facts.collectionDate}`);
   if (facts.patientId !== charge.patientId) changes.push(`patient ${charge.patientId} -> ${facts.patientId}`);
-  if (facts.payerId !== charge.payerId) changes.push(`payer ${charge.payerId} -> ${facts.payerId}`);
+  if (facts.payerId.trim().toUpperCase() !== charge.payerId.trim().toUpperCase()) changes.push(`payer ${charge.payerId} -> ${facts.payerId}`);
   if (!sameList(facts.diagnoses, charge.diagnoses)) {
     changes.push(`diagnoses ${charge.diagnoses.join(',') || '(none)'} -> ${facts.diagnoses.join(',') || '(none)'}`);
   }

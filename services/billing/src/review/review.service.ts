@@ -53,7 +53,10 @@ export class ReviewService {
       const release = { by: actor, justification, at: now.toISOString() };
       const charge = { ...chargeFromRow({ ...row, postedAt: now, release }), release };
       const event = this.charging.chargePostedEvent(charge, now);
-      await this.repository.changeStatus(tx, chargeId, ['held'], 'posted', now, { postedAt: now, release });
+      // Guarded by state: a reversal committed meanwhile (an event of the case) makes this a conflict.
+      if (!(await this.repository.changeStatus(tx, chargeId, ['held'], 'posted', now, { postedAt: now, release }))) {
+        throw new ChargeStateError(chargeId, storedStatus(await tx.charge.findUniqueOrThrow({ where: { chargeId }, select: { status: true } })), 'released', ['held']);
+      }
       await writeOutbox(tx, BILLING_SCHEMA, [event]);
       await this.repository.audit(tx, [{ chargeId, at: now, actor, action: 'released', fromStatus: 'held', toStatus: 'posted', reason: justification }]);
     }, TX);
@@ -72,7 +75,9 @@ export class ReviewService {
       const from = storedStatus(row);
       if (!allowed.includes(from)) throw new ChargeStateError(chargeId, from, 'voided', allowed);
       const now = new Date();
-      await this.repository.changeStatus(tx, chargeId, allowed, 'voided', now);
+      if (!(await this.repository.changeStatus(tx, chargeId, allowed, 'voided', now))) {
+        throw new ChargeStateError(chargeId, storedStatus(await tx.charge.findUniqueOrThrow({ where: { chargeId }, select: { status: true } })), 'voided', allowed);
+      }
       await this.repository.audit(tx, [{ chargeId, at: now, actor, action: 'voided', fromStatus: from, toStatus: 'voided', reason }]);
     }, TX);
     this.runtime.logger.info({ chargeId, actor }, `charge ${chargeId} voided by ${actor}`);
