@@ -5,6 +5,13 @@ import { ChargesController } from './charges/charges.controller';
 import { BILLING_SCHEMA, BillingRepository } from './charging/billing.repository';
 import { ChargingService } from './charging/charging.service';
 import { BILLING_CONFIG, BillingConfig } from './config';
+import { DeliveriesController } from './delivery/deliveries.controller';
+import { DeliveriesService } from './delivery/deliveries.service';
+import { DeliveryQueue } from './delivery/delivery.queue';
+import { DeliveryRepository } from './delivery/delivery.repository';
+import { DeliveryWorker } from './delivery/delivery.worker';
+import { FhirController } from './fhir/fhir.controller';
+import { FhirChargeItemService } from './fhir/fhir.service';
 import { PolicySetStore } from './policies/policy-set.store';
 import { PolicySetsController } from './policies/policy-sets.controller';
 import { PrismaService } from './prisma.service';
@@ -21,8 +28,8 @@ export class AppModule extends ServiceAppModule {
       configToken: BILLING_CONFIG,
       database: PrismaService,
       outboxSchema: BILLING_SCHEMA,
-      controllers: [ChargesController, ReviewController, PolicySetsController],
-      providers: [BillingRepository, PolicySetStore, ChargingService, BillingQueryService, ReviewService],
+      controllers: [ChargesController, ReviewController, PolicySetsController, FhirController, DeliveriesController],
+      providers: [BillingRepository, PolicySetStore, ChargingService, BillingQueryService, ReviewService, FhirChargeItemService, DeliveryRepository, DeliveryQueue, DeliveryWorker, DeliveriesService],
     });
   }
 }

@@ -1,0 +1,276 @@
+import type { StoredChargeStatus } from '../charging/facts';
+import type { Charge as ChargeRow, Credit as CreditRow } from '../generated/prisma/client';
+import { isoDateOf } from '../charging/billing.repository';
+import type { Annotation, ChargeItem, ChargeItemStatus, CodeableConcept, Extension, Reference } from './r4';
+
+/**
+ * A stored charge as a FHIR R4 ChargeItem: pure mapping, no I/O. The charge row carries the case facts
+ * as they were charged (patient, diagnoses by pointer, date of service, performer), which is what a
+ * ChargeItem must say even after the case changed: a charge is never edited, so the current case is not
+ * read. Choices are explained in services/billing/README.md ("FHIR").
+ */
+
+/** Code systems and identifier systems of the ChargeItem. */
+export const FHIR_SYSTEMS = {
+  cpt: 'http://www.ama-assn.org/go/cpt',
+  /** HCPCS Level II (alphanumeric modifiers such as TC, GA, Q1). */
+  hcpcs: 'http://www.cms.gov/Medicare/Coding/HCPCSReleaseCodeSets',
+  icd10cm: 'http://hl7.org/fhir/sid/icd-10-cm',
+  nucc: 'http://nucc.org/provider-taxonomy',
+  identifierType: 'http://terminology.hl7.org/CodeSystem/v2-0203',
+  chargeItemStatus: 'http://hl7.org/fhir/chargeitem-status',
+  chargeId: 'urn:slidecharge:charge-id',
+  chargeKey: 'urn:slidecharge:charge-key',
+  /** The primary procedure's charge: accession/specimen/primary code, the same shape as a chargeKey. */
+  primaryProcedure: 'urn:slidecharge:primary-procedure',
+  /** The patient id the LIS sent (the MRN). */
+  mrn: 'urn:slidecharge:mrn',
+  accession: 'urn:slidecharge:accession',
+  specimen: 'urn:slidecharge:specimen',
+  scan: 'urn:slidecharge:scan-id',
+} as const;
+
+/** Extension on the CPT Coding of ChargeItem.code: one CPT or HCPCS modifier, in claim order. */
+export const PROCEDURE_MODIFIER_EXTENSION = 'urn:slidecharge:extension:procedure-modifier';
+
+/**
+ * Charge state -> R4 ChargeItemStatus (planned | billable | not-billable | aborted | billed |
+ * entered-in-error | unknown). Never `billed` (slidecharge does not know when a claim is made) nor
+ * `unknown`.
+ */
+export const FHIR_STATUS_OF: Readonly<Record<StoredChargeStatus, ChargeItemStatus>> = Object.freeze({
+  held: 'planned',
+  posted: 'billable',
+  'do-not-send': 'not-billable',
+  voided: 'aborted',
+  credited: 'entered-in-error',
+});
+
+/** The charge states a ChargeItem status search matches (none for billed and unknown). */
+export function storedStatusesOf(status: ChargeItemStatus): StoredChargeStatus[] {
+  return (Object.keys(FHIR_STATUS_OF) as StoredChargeStatus[]).filter((s) => FHIR_STATUS_OF[s] === status);
+}
+
+/** Plain-language names of the primary codes (not the AMA descriptors), for Coding.display. */
+const PRIMARY_PROCEDURE_NAMES: Readonly<Record<string, string>> = Object.freeze({
+  '88302': 'Level II surgical pathology, gross and microscopic examination',
+  '88304': 'Level III surgical pathology, gross and microscopic examination',
+  '88305': 'Level IV surgical pathology, gross and microscopic examination',
+  '88307': 'Level V surgical pathology, gross and microscopic examination',
+  '88309': 'Level VI surgical pathology, gross and microscopic examination',
+  '88312': 'Special stain, group I',
+  '88313': 'Special stain, group II',
+  '88314': 'Histochemical stain on frozen tissue',
+  '88319': 'Stain for enzyme constituents',
+  '88341': 'Immunohistochemistry, each additional single antibody',
+  '88342': 'Immunohistochemistry, first single antibody',
+  '88344': 'Immunohistochemistry, each multiplex antibody stain',
+  '88360': 'Morphometric analysis of tumor immunohistochemistry, manual',
+});
+
+export const primaryProcedureName = (code: string): string | undefined => PRIMARY_PROCEDURE_NAMES[code];
+
+/** Display of a digitization add-on code: what it is and the primary it is reported with. */
+export function addOnDisplay(code: string, primaryCode: string): string {
+  const primary = primaryProcedureName(primaryCode);
+  return `Digitization of glass microscope slides (add-on ${code} to CPT ${primaryCode}${primary ? `, ${primary}` : ''})`;
+}
+
+/** Everything the ChargeItem says, read from billing.charge, billing.credit and the void's audit line. */
+export interface ChargeItemSource {
+  chargeId: string;
+  chargeKey: string;
+  generation: number;
+  status: StoredChargeStatus;
+  accessionNumber: string;
+  specimenId: string;
+  code: string;
+  primaryCode: string;
+  units: number;
+  /** YYYY-MM-DD */
+  dateOfService: string;
+  patientId: string;
+  /** ICD-10-CM codes in diagnosis-pointer order. */
+  diagnoses: string[];
+  modifiers: string[];
+  refusedModifiers: { modifier: string; reason: string }[];
+  /** Absent for charges decided before the performer was recorded. */
+  performer?: { taxonomy: string; description?: string };
+  scanIds: string[];
+  holdReasons: { rule: string; detail: string }[];
+  release?: { by: string; justification: string; at: string };
+  credit?: { creditId: string; reason: string; detail: string; creditedAt: string };
+  void?: { by: string; reason: string; at: string };
+  replacesChargeId?: string;
+  /** When the rules decided the charge (ISO instant). */
+  decidedAt: string;
+  statusChangedAt: string;
+}
+
+type SourceRow = Omit<ChargeRow, 'trace'> & { credit?: CreditRow | null };
+
+/** The ChargeItem facts of a stored charge (and of the audit line that voided it, for a voided one). */
+export function chargeItemSourceFromRow(row: SourceRow, voided?: { actor: string; reason: string; at: Date }): ChargeItemSource {
+  const release = row.release as ChargeItemSource['release'] | null;
+  return {
+    chargeId: row.chargeId,
+    chargeKey: row.chargeKey,
+    generation: row.generation,
+    status: row.status as StoredChargeStatus,
+    accessionNumber: row.accessionNumber,
+    specimenId: row.specimenId,
+    code: row.code,
+    primaryCode: row.primaryCode,
+    units: row.units,
+    dateOfService: isoDateOf(row.dateOfService),
+    patientId: row.patientId,
+    diagnoses: row.diagnoses,
+    modifiers: row.modifiers,
+    refusedModifiers: (row.refusedModifiers ?? []) as ChargeItemSource['refusedModifiers'],
+    ...(row.performerTaxonomy
+      ? { performer: { taxonomy: row.performerTaxonomy, ...(row.performerName ? { description: row.performerName } : {}) } }
+      : {}),
+    scanIds: row.scanIds,
+    holdReasons: (row.holdReasons ?? []) as ChargeItemSource['holdReasons'],
+    ...(release ? { release } : {}),
+    ...(row.credit
+      ? {
+          credit: {
+            creditId: row.credit.creditId,
+            reason: row.credit.reason,
+            detail: row.credit.detail,
+            creditedAt: row.credit.createdAt.toISOString(),
+          },
+        }
+      : {}),
+    ...(voided && row.status === 'voided' ? { void: { by: voided.actor, reason: voided.reason, at: voided.at.toISOString() } } : {}),
+    ...(row.replacesChargeId ? { replacesChargeId: row.replacesChargeId } : {}),
+    decidedAt: row.createdAt.toISOString(),
+    statusChangedAt: row.statusChangedAt.toISOString(),
+  };
+}
+
+/** A CPT modifier is two digits (26, 52, 59, 91); TC, GA, GY, GZ, Q1, SU, X{EPSU}... are HCPCS Level II. */
+export const modifierSystem = (modifier: string) => (/^\d{2}$/.test(modifier) ? FHIR_SYSTEMS.cpt : FHIR_SYSTEMS.hcpcs);
+
+function modifierExtensions(modifiers: readonly string[]): Extension[] {
+  return modifiers.map((m) => ({ url: PROCEDURE_MODIFIER_EXTENSION, valueCoding: { system: modifierSystem(m), code: m } }));
+}
+
+const nonEmpty = <T>(items: T[]): T[] | undefined => (items.length > 0 ? items : undefined);
+
+function escapeXhtml(text: string): string {
+  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+}
+
+function notesOf(source: ChargeItemSource): Annotation[] {
+  const notes: Annotation[] = [];
+  const wasHeld = source.status === 'held' ? 'Held for review' : 'Was held for review';
+  if (source.status === 'held' || source.release) {
+    for (const hold of source.holdReasons) notes.push({ authorString: 'slidecharge billing rules', time: source.decidedAt, text: `${wasHeld} (${hold.rule}): ${hold.detail}` });
+  }
+  if (source.release) {
+    notes.push({ authorString: source.release.by, time: source.release.at, text: `Released from review: ${source.release.justification}` });
+  }
+  for (const refused of source.refusedModifiers) {
+    notes.push({ authorString: 'slidecharge billing rules', time: source.decidedAt, text: `Modifier ${refused.modifier} refused: ${refused.reason}` });
+  }
+  if (source.replacesChargeId) {
+    notes.push({
+      authorString: 'slidecharge billing rules',
+      time: source.decidedAt,
+      text: `Re-charge (generation ${source.generation}) replacing the reversed charge ${source.replacesChargeId}`,
+    });
+  }
+  if (source.credit) {
+    notes.push({
+      authorString: 'slidecharge billing rules',
+      time: source.credit.creditedAt,
+      text: `Credited (${source.credit.reason}), credit ${source.credit.creditId}: ${source.credit.detail}`,
+    });
+  }
+  if (source.void) notes.push({ authorString: source.void.by, time: source.void.at, text: `Voided before it was sent: ${source.void.reason}` });
+  return notes;
+}
+
+/** The stored charge as an R4 ChargeItem. */
+export function toChargeItem(source: ChargeItemSource): ChargeItem {
+  const status = FHIR_STATUS_OF[source.status];
+  const display = addOnDisplay(source.code, source.primaryCode);
+  const modifiers = nonEmpty(modifierExtensions(source.modifiers));
+  const code: CodeableConcept = {
+    coding: [{ system: FHIR_SYSTEMS.cpt, code: source.code, display, ...(modifiers ? { extension: modifiers } : {}) }],
+    text: source.modifiers.length > 0 ? `${source.code}-${source.modifiers.join('-')} ${display}` : `${source.code} ${display}`,
+  };
+  const primaryName = primaryProcedureName(source.primaryCode);
+  const partOf: Reference = {
+    type: 'ChargeItem',
+    identifier: { system: FHIR_SYSTEMS.primaryProcedure, value: `${source.accessionNumber}/${source.specimenId}/${source.primaryCode}` },
+    display: `CPT ${source.primaryCode}${primaryName ? ` (${primaryName})` : ''}, specimen ${source.specimenId} of ${source.accessionNumber}`,
+  };
+  const scans = nonEmpty(
+    source.scanIds.map((scanId): Reference => ({ type: 'ImagingStudy', identifier: { system: FHIR_SYSTEMS.scan, value: scanId }, display: `Whole-slide scan ${scanId}` })),
+  );
+  const reasons = nonEmpty(source.diagnoses.map((dx): CodeableConcept => ({ coding: [{ system: FHIR_SYSTEMS.icd10cm, code: dx }] })));
+  const notes = nonEmpty(notesOf(source));
+  const summary =
+    `${source.code} x ${source.units} (add-on to ${source.primaryCode}), specimen ${source.specimenId} of ${source.accessionNumber}, ` +
+    `date of service ${source.dateOfService}: ${status} (charge ${source.status}).`;
+  return {
+    resourceType: 'ChargeItem',
+    id: source.chargeId,
+    meta: { lastUpdated: source.statusChangedAt },
+    text: { status: 'generated', div: `<div xmlns="http://www.w3.org/1999/xhtml"><p>${escapeXhtml(summary)}</p></div>` },
+    identifier: [
+      { use: 'official', system: FHIR_SYSTEMS.chargeId, value: source.chargeId },
+      { use: 'secondary', system: FHIR_SYSTEMS.chargeKey, value: source.chargeKey },
+    ],
+    status,
+    partOf: [partOf],
+    code,
+    subject: {
+      type: 'Patient',
+      identifier: {
+        type: { coding: [{ system: FHIR_SYSTEMS.identifierType, code: 'MR', display: 'Medical record number' }] },
+        system: FHIR_SYSTEMS.mrn,
+        value: source.patientId,
+      },
+    },
+    occurrenceDateTime: source.dateOfService,
+    ...(source.performer
+      ? {
+          performer: [
+            {
+              function: {
+                coding: [{ system: FHIR_SYSTEMS.nucc, code: source.performer.taxonomy, ...(source.performer.description ? { display: source.performer.description } : {}) }],
+                text: 'Slide scanning (digitization)',
+              },
+              actor: { type: 'Practitioner', display: `Scanning staff${source.performer.description ? ` (${source.performer.description})` : ''}` },
+            },
+          ],
+        }
+      : {}),
+    quantity: { value: source.units },
+    enterer: { type: 'Device', display: 'slidecharge billing rules' },
+    enteredDate: source.decidedAt,
+    ...(reasons ? { reason: reasons } : {}),
+    ...(scans ? { service: scans } : {}),
+    ...(notes ? { note: notes } : {}),
+    supportingInformation: [
+      {
+        type: 'ServiceRequest',
+        identifier: {
+          type: { coding: [{ system: FHIR_SYSTEMS.identifierType, code: 'FILL', display: 'Filler Identifier' }] },
+          system: FHIR_SYSTEMS.accession,
+          value: source.accessionNumber,
+        },
+        display: `Accession ${source.accessionNumber}`,
+      },
+      {
+        type: 'Specimen',
+        identifier: { system: FHIR_SYSTEMS.specimen, value: `${source.accessionNumber}/${source.specimenId}` },
+        display: `Specimen ${source.specimenId} of ${source.accessionNumber}`,
+      },
+    ],
+  };
+}

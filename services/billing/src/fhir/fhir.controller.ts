@@ -1,0 +1,97 @@
+import { Controller, Get, Header, Param, Req, UseFilters } from '@nestjs/common';
+import {
+  ApiBadRequestResponse,
+  ApiHeader,
+  ApiNotFoundResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiParam,
+  ApiProduces,
+  ApiQuery,
+  ApiTags,
+} from '@nestjs/swagger';
+import { openApiSchema } from '@slidecharge/service-kit';
+import { CAPABILITY_STATEMENT } from './capability';
+import { FhirChargeItemService } from './fhir.service';
+import { FHIR_JSON, FhirError, FhirExceptionFilter, notFoundOutcome, operationOutcome, searchProblemsOutcome } from './operation-outcome';
+import { Bundle, ChargeItem, fhirId, OperationOutcome } from './r4';
+import { DEFAULT_COUNT, MAX_COUNT, parseChargeItemSearch } from './search';
+
+interface FhirRequest {
+  protocol: string;
+  get(name: string): string | undefined;
+  query: Record<string, unknown>;
+}
+
+const outcomeSchema = openApiSchema(OperationOutcome, 'output');
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+/** The FHIR base URL of this request (http://host:port/fhir), for Bundle links and fullUrls. */
+const fhirBase = (req: FhirRequest) => `${req.protocol}://${req.get('host') ?? 'localhost'}/fhir`;
+
+/** Prefer: handling=lenient asks to ignore unknown search parameters (the default here is strict). */
+const isLenient = (req: FhirRequest) => /(^|[,;\s])handling\s*=\s*lenient\b/i.test(req.get('prefer') ?? '');
+
+@ApiTags('fhir')
+@ApiProduces('application/fhir+json')
+@UseFilters(FhirExceptionFilter)
+@Controller('fhir')
+export class FhirController {
+  constructor(private readonly chargeItems: FhirChargeItemService) {}
+
+  @Get('metadata')
+  @Header('Content-Type', FHIR_JSON)
+  @ApiOperation({ summary: 'R4 CapabilityStatement: what the FHIR API serves and its search parameters' })
+  @ApiOkResponse({ description: 'CapabilityStatement (FHIR R4)', schema: { type: 'object' } })
+  metadata(): typeof CAPABILITY_STATEMENT {
+    return CAPABILITY_STATEMENT;
+  }
+
+  @Get('ChargeItem')
+  @Header('Content-Type', FHIR_JSON)
+  @ApiOperation({
+    summary: 'Search digitization charges as FHIR R4 ChargeItems',
+    description:
+      'A searchset Bundle (oldest decision first) with total and a next link while more follow. Comma = OR within a parameter, a ' +
+      'repeated parameter = AND. Status is mapped from the charge state: held -> planned, posted -> billable, do-not-send -> ' +
+      'not-billable, voided -> aborted, credited -> entered-in-error. Unknown parameters are refused unless Prefer: handling=lenient.',
+  })
+  @ApiQuery({ name: 'accession', required: false, description: 'accession number (custom token): S26-000123 or urn:slidecharge:accession|S26-000123' })
+  @ApiQuery({ name: 'patient', required: false, description: 'the MRN, or Patient/<MRN> (no Patient resources are served)' })
+  @ApiQuery({ name: 'patient:identifier', required: false, description: 'the MRN: urn:slidecharge:mrn|MRN-0042 or MRN-0042' })
+  @ApiQuery({
+    name: 'date',
+    required: false,
+    isArray: true,
+    description: 'date of service with optional prefix eq ne gt lt ge le sa eb: date=ge2026-01-01&date=le2026-12-31 (custom, same as occurrence)',
+  })
+  @ApiQuery({ name: 'occurrence', required: false, isArray: true, description: 'as date (the R4 ChargeItem-occurrence parameter)' })
+  @ApiQuery({ name: 'status', required: false, description: 'planned | billable | not-billable | aborted | billed | entered-in-error | unknown; comma = OR' })
+  @ApiQuery({ name: '_count', required: false, schema: { type: 'integer', minimum: 0, maximum: MAX_COUNT, default: DEFAULT_COUNT } })
+  @ApiQuery({ name: '_cursor', required: false, description: 'set by the Bundle next link' })
+  @ApiQuery({ name: '_format', required: false, description: 'json or application/fhir+json (JSON only)' })
+  @ApiHeader({ name: 'Prefer', required: false, description: 'handling=lenient ignores unknown search parameters instead of refusing them' })
+  @ApiOkResponse({ description: 'Bundle (type searchset)', schema: openApiSchema(Bundle, 'output') })
+  @ApiBadRequestResponse({ description: 'OperationOutcome: one issue per bad parameter, location http.<parameter>', schema: outcomeSchema })
+  async search(@Req() req: FhirRequest): Promise<Bundle> {
+    const parsed = parseChargeItemSearch(req.query, { lenient: isLenient(req) });
+    if (!parsed.ok) throw new FhirError(400, searchProblemsOutcome(parsed.problems));
+    return this.chargeItems.search(parsed.search, fhirBase(req));
+  }
+
+  @Get('ChargeItem/:id')
+  @Header('Content-Type', FHIR_JSON)
+  @ApiOperation({ summary: 'One charge as a FHIR R4 ChargeItem', description: 'The id is the chargeId.' })
+  @ApiParam({ name: 'id', description: 'the chargeId (a UUID)' })
+  @ApiOkResponse({ description: 'ChargeItem (FHIR R4)', schema: openApiSchema(ChargeItem, 'output') })
+  @ApiBadRequestResponse({ description: 'OperationOutcome: the id is not a FHIR id', schema: outcomeSchema })
+  @ApiNotFoundResponse({ description: 'OperationOutcome: no charge has this id', schema: outcomeSchema })
+  async read(@Param('id') id: string): Promise<ChargeItem> {
+    if (!fhirId.safeParse(id).success) {
+      throw new FhirError(400, operationOutcome('invalid', `"${id}" is not a FHIR id (1-64 letters, digits, "-" or ".")`, ['http.id']));
+    }
+    const item = UUID.test(id) ? await this.chargeItems.read(id) : undefined;
+    if (!item) throw new FhirError(404, notFoundOutcome(id));
+    return item;
+  }
+}

@@ -1,0 +1,58 @@
+import { Injectable } from '@nestjs/common';
+import { Charge as ChargeRow, Credit as CreditRow } from '../generated/prisma/client';
+import { PrismaService } from '../prisma.service';
+import { chargeItemSourceFromRow, toChargeItem } from './charge-item';
+import type { Bundle, ChargeItem } from './r4';
+import { ChargeItemSearch, chargeWhere, pageWhere, searchBundle } from './search';
+
+type Row = Omit<ChargeRow, 'trace'> & { credit: CreditRow | null };
+
+/** Reads charges for the FHIR API: the mapping and the search rules are pure (charge-item.ts, search.ts). */
+@Injectable()
+export class FhirChargeItemService {
+  constructor(private readonly prisma: PrismaService) {}
+
+  /** The ChargeItem of a charge id, or undefined. */
+  async read(chargeId: string): Promise<ChargeItem | undefined> {
+    const row = await this.prisma.charge.findUnique({ where: { chargeId }, omit: { trace: true }, include: { credit: true } });
+    if (!row) return undefined;
+    const [item] = await this.toChargeItems([row]);
+    return item;
+  }
+
+  /** One page of a search, oldest decision first, with the total of every match. */
+  async search(search: ChargeItemSearch, base: string): Promise<Bundle> {
+    const [total, rows] = await Promise.all([
+      this.prisma.charge.count({ where: chargeWhere(search) }),
+      search.count === 0
+        ? Promise.resolve([] as Row[])
+        : this.prisma.charge.findMany({
+            where: pageWhere(search),
+            orderBy: [{ createdAt: 'asc' }, { chargeId: 'asc' }],
+            take: search.count + 1,
+            omit: { trace: true },
+            include: { credit: true },
+          }),
+    ]);
+    const page = rows.slice(0, search.count);
+    const last = page[page.length - 1];
+    return searchBundle({
+      base,
+      search,
+      total,
+      resources: await this.toChargeItems(page),
+      ...(rows.length > search.count && last ? { next: { createdAt: last.createdAt.toISOString(), chargeId: last.chargeId } } : {}),
+    });
+  }
+
+  /** Maps rows, with the audit line of each voided one (who voided it and why) read in one query. */
+  private async toChargeItems(rows: Row[]): Promise<ChargeItem[]> {
+    const voidedIds = rows.filter((r) => r.status === 'voided').map((r) => r.chargeId);
+    const voids =
+      voidedIds.length === 0
+        ? []
+        : await this.prisma.chargeAudit.findMany({ where: { chargeId: { in: voidedIds }, toStatus: 'voided' }, orderBy: { id: 'asc' } });
+    const voidOf = new Map(voids.map((v) => [v.chargeId, { actor: v.actor, reason: v.reason, at: v.at }]));
+    return rows.map((row) => toChargeItem(chargeItemSourceFromRow(row, voidOf.get(row.chargeId))));
+  }
+}
