@@ -1,6 +1,6 @@
 import { readFileSync } from 'fs';
 import { join } from 'path';
-import { buildAck } from './ack';
+import { buildAck, parseAck } from './ack';
 import { parseMessage, readValue } from './encoding';
 import { parseOrder } from './order';
 
@@ -64,5 +64,37 @@ describe('buildAck', () => {
     expect(readValue(m.getSegment('MSA'), 2)).toBe('');
     expect(readValue(m.getSegment('ERR'), 8)).toBe('bad | field ^ and & stuff ~ \\');
     expect(readValue(m.getSegment('MSH'), 10)).toBe('X1');
+  });
+});
+
+describe('parseAck', () => {
+  it('reads back what buildAck wrote: code, MSA-2, MSA-3 and each ERR (v2.5.1 ERR-2, v2.3 ERR-1)', () => {
+    for (const name of ['orm-o01-missing-accession.hl7', 'adt-a01-wrong-type.hl7']) {
+      const req = fixture(name);
+      const r = parseOrder(req);
+      if (r.ok) throw new Error('expected errors');
+      const ack = parseAck(buildAck(req, { code: r.ackCode, errors: r.errors, timestamp: at }));
+      expect(ack).toEqual({
+        code: r.ackCode,
+        controlId: r.messageControlId,
+        text: r.errors[0]?.message,
+        errors: r.errors.map((e) => ({
+          location: [e.segment, e.sequence, e.field, e.repetition ?? '', e.component ?? ''].join('^').replace(/\^+$/, ''),
+          code: e.code,
+          severity: 'E',
+          message: e.message,
+        })),
+      });
+    }
+  });
+
+  it('an ERR with only ERR-1 (v2.3 receivers) still gives location and code', () => {
+    const ack = parseAck('MSH|^~\\&|A|B|C|D|20260101||ACK|9|P|2.3\rMSA|AE|M-9|bad\rERR|PID^1^3^101&Required field missing&HL70357');
+    expect(ack?.errors).toEqual([{ location: 'PID^1^3', code: '101', severity: '', message: '' }]);
+  });
+
+  it('undefined for text that is not an ACK', () => {
+    expect(parseAck('garbage')).toBeUndefined();
+    expect(parseAck(fixture('adt-a01-wrong-type.hl7'))).toBeUndefined();
   });
 });

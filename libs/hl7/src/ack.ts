@@ -57,3 +57,44 @@ export function buildAck(request: string, options: AckOptions): string {
   ];
   return segments.join('\r');
 }
+
+/** One ERR segment of an ACK, read back. */
+export interface AckError {
+  /** ERR-2 as sent, e.g. ORC^1^3 (ERR-1 for v2.3/v2.4 ACKs that have no ERR-2). */
+  location: string;
+  /** ERR-3.1 (HL7 table 0357), or ERR-1.4.1 for older ACKs. */
+  code: string;
+  /** ERR-4 severity (E, W, I); '' when absent. */
+  severity: string;
+  /** ERR-8 user message ('' when absent). */
+  message: string;
+}
+
+export interface ParsedAck {
+  /** MSA-1: AA, AE, AR (or CA, CE, CR in enhanced mode). */
+  code: string;
+  /** MSA-2: the control id of the message acknowledged. */
+  controlId: string;
+  /** MSA-3 text message. */
+  text: string;
+  errors: AckError[];
+}
+
+/** Reads an ACK (ours or anyone's); undefined when the text has no MSH and MSA segment. Never throws. */
+export function parseAck(text: string): ParsedAck | undefined {
+  const parsed = parseMessage(text);
+  if (!parsed.ok) return undefined;
+  const msa = parsed.message.getSegment('MSA');
+  if (!msa) return undefined;
+  const errors = parsed.message.getAllSegments('ERR').map((e) => {
+    const eld = e.getField(1)?.toString() ?? '';
+    const erl = e.getField(2)?.toString() ?? '';
+    return {
+      location: erl || eld.split(e.context.componentSeparator).slice(0, 3).join(e.context.componentSeparator),
+      code: readValue(e, 3, 1) || readValue(e, 1, 4, 1),
+      severity: readValue(e, 4),
+      message: readValue(e, 8),
+    };
+  });
+  return { code: readValue(msa, 1).toUpperCase(), controlId: readValue(msa, 2), text: readValue(msa, 3), errors };
+}

@@ -37,3 +37,6 @@ export interface Hl7Error {
 }
 
 export type AckCode = 'AA' | 'AE' | 'AR';
+
+/** Where a value sits in a message: the ERR-2 part of an error. */
+export type Hl7Location = Pick<Hl7Error, 'segment' | 'sequence' | 'field' | 'component' | 'repetition'>;

@@ -4,3 +4,4 @@ export * from './order';
 export * from './ack';
 export * from './dft';
 export * from './mllp';
+export * from './order-builder';

@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { frame, MllpDecoder } from './mllp';
+import { frame, MllpDecoder, type MllpItem } from './mllp';
 
 const msg = 'MSH|^~\\&|A|B|C|D|20260101||ACK|1|P|2.5.1\rMSA|AA|1';
 
@@ -77,6 +77,44 @@ describe('MLLP framing', () => {
         expect(got).toEqual(messages);
         expect(d.pendingBytes).toBe(0);
         expect(d.discardedBytes).toBe(0);
+      }),
+      { numRuns: 300 },
+    );
+  });
+});
+
+describe('MllpDecoder.read: what was thrown away, in stream order', () => {
+  const kinds = (items: MllpItem[]) =>
+    items.map((i) => (i.kind === 'message' ? `message:${i.text}` : i.kind === 'discarded' ? `${i.reason}:${i.byteCount}:${i.bytes.toString('latin1')}` : `oversized:${i.limit}`));
+
+  it('bytes outside frames, an unterminated frame and an oversized frame are reported between the messages', () => {
+    const d = new MllpDecoder({ maxMessageBytes: 8 });
+    const stream = Buffer.concat([Buffer.from('GET / HTTP/1.1'), frame('one'), Buffer.from([0x0b]), Buffer.from('half'), frame('0123456789'), frame('two')]);
+    expect(kinds(d.read(stream))).toEqual(['outside-frame:14:GET / HTTP/1.1', 'message:one', 'unterminated-frame:4:half', 'oversized:8', 'message:two']);
+  });
+
+  it('garbage split over chunks is reported per chunk; abandon() returns an open frame', () => {
+    const d = new MllpDecoder();
+    expect(kinds(d.read(Buffer.from('ab')))).toEqual(['outside-frame:2:ab']);
+    expect(kinds(d.read(Buffer.concat([Buffer.from('c'), Buffer.from([0x0b]), Buffer.from('MSH|partial'), Buffer.from([0x1c])])))).toEqual(['outside-frame:1:c']);
+    expect(d.inFrame).toBe(true);
+    expect(d.abandon()?.toString('latin1')).toBe('MSH|partial\x1c');
+    expect(d.inFrame).toBe(false);
+    expect(d.abandon()).toBeUndefined();
+    expect(d.push(frame('next'))).toEqual(['next']);
+  });
+
+  it('property: garbage without start blocks between frames never costs a message, and is counted exactly', () => {
+    const payload = fc.string({ maxLength: 60 }).map((s) => s.split(String.fromCharCode(0x0b)).join('').split(String.fromCharCode(0x1c)).join(''));
+    const junk = fc.uint8Array({ maxLength: 20 }).map((a) => Buffer.from(a.filter((b) => b !== 0x0b)));
+    fc.assert(
+      fc.property(fc.array(fc.tuple(junk, payload), { maxLength: 6 }), fc.array(fc.nat(), { maxLength: 20 }), (parts, points) => {
+        const stream = Buffer.concat(parts.flatMap(([j, m]) => [j, frame(m)]));
+        const d = new MllpDecoder();
+        const items = cut(stream, points).flatMap((c) => d.read(c));
+        expect(items.flatMap((i) => (i.kind === 'message' ? [i.text] : []))).toEqual(parts.map(([, m]) => m));
+        const discarded = items.reduce((n, i) => n + (i.kind === 'discarded' ? i.byteCount : 0), 0);
+        expect(discarded).toBe(parts.reduce((n, [j]) => n + j.length, 0));
       }),
       { numRuns: 300 },
     );

@@ -10,6 +10,19 @@ export function frame(message: string | Uint8Array, encoding: BufferEncoding = '
   return Buffer.concat([Buffer.from([MLLP_START]), body, Buffer.from([MLLP_END, MLLP_CR])]);
 }
 
+/** Thrown-away bytes kept for the report (the count covers all of them). */
+const DISCARD_KEEP = 64 * 1024;
+
+export type MllpDiscardReason = 'outside-frame' | 'unterminated-frame';
+
+/** What the decoder found in the stream, in order. */
+export type MllpItem =
+  | { kind: 'message'; text: string }
+  /** Bytes that are not part of a complete frame: `bytes` holds the first 64 KiB of `byteCount`. */
+  | { kind: 'discarded'; reason: MllpDiscardReason; bytes: Buffer; byteCount: number }
+  /** A frame longer than maxMessageBytes, dropped. */
+  | { kind: 'oversized'; limit: number };
+
 export interface MllpDecoderOptions {
   encoding?: BufferEncoding;
   /** A frame longer than this is dropped (and counted in `oversized`); default 10 MiB. */
@@ -19,13 +32,13 @@ export interface MllpDecoderOptions {
 /**
  * Streaming MLLP decoder: feed it whatever the socket delivers (frames split across chunks, several
  * frames in one chunk) and it returns the complete messages. Bytes outside a frame are skipped and
- * counted in `discardedBytes`. Decoding to text happens per whole frame, so multi-byte characters
- * split across chunks are safe.
+ * counted in `discardedBytes` (`read` reports them too, so a receiver can answer them). Decoding to
+ * text happens per whole frame, so multi-byte characters split across chunks are safe.
  */
 export class MllpDecoder {
   private parts: Buffer[] = [];
   private size = 0;
-  private inFrame = false;
+  private framing = false;
   private sawEnd = false;
   private readonly encoding: BufferEncoding;
   private readonly max: number;
@@ -39,17 +52,24 @@ export class MllpDecoder {
 
   /** Feeds a chunk; returns the messages completed by it, in order. */
   push(chunk: Uint8Array): string[] {
-    const out: string[] = [];
+    return this.read(chunk).flatMap((item) => (item.kind === 'message' ? [item.text] : []));
+  }
+
+  /**
+   * Feeds a chunk; returns, in stream order, the messages it completed and what was thrown away:
+   * bytes outside any frame, a frame abandoned because a new start block came before its end, and
+   * frames over the size limit. A receiver can answer or log each of them.
+   */
+  read(chunk: Uint8Array): MllpItem[] {
+    const out: MllpItem[] = [];
     const buf = Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
     let i = 0;
     while (i < buf.length) {
       if (!this.inFrame) {
         const j = buf.indexOf(MLLP_START, i);
-        if (j < 0) {
-          this.discardedBytes += buf.length - i;
-          break;
-        }
-        this.discardedBytes += j - i;
+        const end = j < 0 ? buf.length : j;
+        if (end > i) this.discard(out, 'outside-frame', buf.subarray(i, end), end - i);
+        if (j < 0) break;
         this.begin();
         i = j + 1;
         continue;
@@ -70,7 +90,8 @@ export class MllpDecoder {
       if (k >= buf.length) break;
       if (buf[k] === MLLP_START) {
         // A new frame starts before the old one ended: drop the incomplete one.
-        this.discardedBytes += Math.min(this.size, this.max);
+        if (this.size > this.max) this.oversize(out);
+        else this.discard(out, 'unterminated-frame', Buffer.concat(this.parts), this.size);
         this.begin();
         i = k + 1;
         continue;
@@ -91,6 +112,25 @@ export class MllpDecoder {
     return out;
   }
 
+  /** True while a frame has started (0x0B seen) and not ended. */
+  get inFrame(): boolean {
+    return this.framing;
+  }
+
+  /**
+   * Ends an unfinished frame (the peer stopped sending, or is leaving): returns its bytes so far
+   * (none when no frame is open) and starts afresh.
+   */
+  abandon(): Buffer | undefined {
+    if (!this.framing) return undefined;
+    const bytes = Buffer.concat(this.sawEnd ? [...this.parts, Buffer.from([MLLP_END])] : this.parts);
+    this.parts = [];
+    this.size = 0;
+    this.framing = false;
+    this.sawEnd = false;
+    return bytes;
+  }
+
   /** Bytes of an unfinished frame held back. */
   get pendingBytes(): number {
     return this.size;
@@ -99,7 +139,7 @@ export class MllpDecoder {
   private begin(): void {
     this.parts = [];
     this.size = 0;
-    this.inFrame = true;
+    this.framing = true;
     this.sawEnd = false;
   }
 
@@ -114,10 +154,27 @@ export class MllpDecoder {
     this.size += b.length;
   }
 
-  private finish(out: string[]): void {
-    if (this.size <= this.max) out.push(Buffer.concat(this.parts).toString(this.encoding));
+  private finish(out: MllpItem[]): void {
+    if (this.size <= this.max) out.push({ kind: 'message', text: Buffer.concat(this.parts).toString(this.encoding) });
+    else this.oversize(out);
     this.parts = [];
     this.size = 0;
-    this.inFrame = false;
+    this.framing = false;
+  }
+
+  private oversize(out: MllpItem[]): void {
+    out.push({ kind: 'oversized', limit: this.max });
+  }
+
+  /** Counts thrown-away bytes and reports them, merged with the report just before when it is of the same kind. */
+  private discard(out: MllpItem[], reason: MllpDiscardReason, bytes: Buffer, count: number): void {
+    this.discardedBytes += count;
+    const last = out[out.length - 1];
+    if (last?.kind === 'discarded' && last.reason === reason) {
+      last.byteCount += count;
+      if (last.bytes.length < DISCARD_KEEP) last.bytes = Buffer.concat([last.bytes, bytes]).subarray(0, DISCARD_KEEP);
+      return;
+    }
+    out.push({ kind: 'discarded', reason, bytes: Buffer.from(bytes.subarray(0, DISCARD_KEEP)), byteCount: count });
   }
 }
