@@ -1,0 +1,238 @@
+import { randomUUID } from 'node:crypto';
+import { INestApplication } from '@nestjs/common';
+import { Pool } from 'pg';
+import request from 'supertest';
+import { createLogger, KafkaBus, OutgoingMessage } from '@slidecharge/messaging';
+import { createServiceApp } from '@slidecharge/service-kit';
+import { eventually, testEnv } from '@slidecharge/testing';
+import { AppModule } from '../src/app.module';
+import { chargeIdFor } from '../src/charging/charge-id';
+import { loadServiceConfig } from '../src/config';
+import { Bundle, ChargeItem, OperationOutcome } from '../src/fhir/r4';
+import { BILLING_SERVICE } from '../src/openapi';
+import { barcodeOf, caseEvent, deleteGroup, INPUT_TOPICS, newAccession, passingScans, snapshot, startGroupAtEnd } from './support';
+
+/**
+ * GET /fhir/ChargeItem and /fhir/ChargeItem/{id} of the billing service in-process, against the real
+ * Postgres and Kafka: charges made from case, scan and QC events (posted, held for Medicare, credited
+ * after a cancel) read back as R4 ChargeItems.
+ */
+const { databaseUrl, kafkaBrokers } = testEnv();
+const groupId = `billing-fhir-it-${randomUUID()}`;
+const pool = new Pool({ connectionString: databaseUrl });
+let app: INestApplication;
+let bus: KafkaBus;
+
+/** One patient with three cases on three dates of service: posted (Aetna), held (Medicare), credited (Aetna, cancelled). */
+const mrn = `MRN-FHIR-${randomUUID().slice(0, 8)}`;
+const posted = { acc: newAccession('FHP'), date: '2026-01-15' };
+const held = { acc: newAccession('FHH'), date: '2026-02-15' };
+const credited = { acc: newAccession('FHC'), date: '2026-03-15' };
+const idOf = (acc: string) => chargeIdFor(`${acc}/A/0753T`);
+
+async function send(...batches: OutgoingMessage[][]): Promise<void> {
+  for (const batch of batches) {
+    await bus.publish(batch);
+    const ids = [...new Set(batch.map((m) => (m.value as { eventId: string }).eventId))];
+    await eventually(async () => {
+      const { rows } = await pool.query(`SELECT count(*)::int AS n FROM billing.consumed_event WHERE consumer = 'billing' AND event_id = ANY($1)`, [ids]);
+      return rows[0].n === ids.length ? true : undefined;
+    }, 30_000, `billing to handle ${ids.length} events`);
+  }
+}
+
+async function statusOf(acc: string): Promise<string | undefined> {
+  const { rows } = await pool.query(`SELECT status FROM billing.charge WHERE charge_id = $1`, [idOf(acc)]);
+  return rows[0]?.status;
+}
+
+beforeAll(async () => {
+  await startGroupAtEnd(kafkaBrokers, groupId, INPUT_TOPICS);
+  const config = loadServiceConfig({ ...process.env, DATABASE_URL: databaseUrl, KAFKA_BROKERS: kafkaBrokers, BILLING_CONSUMER_GROUP: groupId, LOG_LEVEL: 'warn' });
+  app = await createServiceApp(AppModule.forRoot(config), BILLING_SERVICE, { logger: false });
+  await app.init();
+  bus = new KafkaBus({ brokers: kafkaBrokers.split(','), clientId: 'billing-fhir-it', service: 'billing-fhir-it', logger: createLogger('billing-fhir-it', 'warn') });
+  await bus.connect();
+
+  const specimens = [{ id: 'A', cpt: '88305', slides: 1 }];
+  const postedCase = snapshot(posted.acc, specimens, { patientId: mrn, collectionDate: posted.date, diagnoses: ['C50.911', 'D37.9'] });
+  const heldCase = snapshot(held.acc, specimens, { patientId: mrn, collectionDate: held.date, payer: { payerId: 'MEDICARE', name: 'Medicare Part B' } });
+  const creditedCase = snapshot(credited.acc, specimens, { patientId: mrn, collectionDate: credited.date });
+  await send([caseEvent(postedCase), caseEvent(heldCase), caseEvent(creditedCase)]);
+  await send(passingScans([posted.acc, held.acc, credited.acc].map((acc) => barcodeOf(acc, 'A', 1))));
+  await send([caseEvent({ ...creditedCase, version: 2, status: 'cancelled', cancelReason: 'wrong patient' }, 'case.cancelled')]);
+  expect([await statusOf(posted.acc), await statusOf(held.acc), await statusOf(credited.acc)]).toEqual(['posted', 'held', 'credited']);
+}, 90_000);
+
+afterAll(async () => {
+  await bus?.disconnect();
+  await app?.close();
+  await deleteGroup(kafkaBrokers, groupId);
+  await pool.end();
+});
+
+const http = () => request(app.getHttpServer());
+
+/** GET a FHIR URL: 200, application/fhir+json, a valid R4 searchset Bundle. */
+async function searchBundle(path: string): Promise<Bundle> {
+  const res = await http().get(path).expect(200);
+  expect(res.headers['content-type']).toBe('application/fhir+json; charset=utf-8');
+  const bundle = Bundle.safeParse(res.body);
+  expect(bundle.error?.issues).toBeUndefined();
+  return res.body as Bundle;
+}
+
+const entryIds = (bundle: Bundle) => (bundle.entry ?? []).map((e) => e.resource?.id);
+const patientQuery = `patient:identifier=${encodeURIComponent(`urn:slidecharge:mrn|${mrn}`)}`;
+
+describe('GET /fhir/ChargeItem/{id}', () => {
+  it('a posted charge: billable, with code, patient, date of service, units, performer, diagnoses and its 88305', async () => {
+    const res = await http().get(`/fhir/ChargeItem/${idOf(posted.acc)}`).expect(200);
+    expect(res.headers['content-type']).toBe('application/fhir+json; charset=utf-8');
+    expect(ChargeItem.safeParse(res.body).error?.issues).toBeUndefined();
+    expect(res.body).toMatchObject({
+      resourceType: 'ChargeItem',
+      id: idOf(posted.acc),
+      identifier: [
+        { system: 'urn:slidecharge:charge-id', value: idOf(posted.acc) },
+        { system: 'urn:slidecharge:charge-key', value: `${posted.acc}/A/0753T` },
+      ],
+      status: 'billable',
+      code: { coding: [{ system: 'http://www.ama-assn.org/go/cpt', code: '0753T', display: expect.stringContaining('88305') }] },
+      subject: { type: 'Patient', identifier: { system: 'urn:slidecharge:mrn', value: mrn } },
+      occurrenceDateTime: posted.date,
+      quantity: { value: 1 },
+      performer: [{ function: { coding: [{ system: 'http://nucc.org/provider-taxonomy', code: '246QH0600X' }] }, actor: { display: expect.any(String) } }],
+      partOf: [{ type: 'ChargeItem', identifier: { system: 'urn:slidecharge:primary-procedure', value: `${posted.acc}/A/88305` } }],
+      reason: [
+        { coding: [{ system: 'http://hl7.org/fhir/sid/icd-10-cm', code: 'C50.911' }] },
+        { coding: [{ system: 'http://hl7.org/fhir/sid/icd-10-cm', code: 'D37.9' }] },
+      ],
+      supportingInformation: [{ type: 'ServiceRequest', identifier: { system: 'urn:slidecharge:accession', value: posted.acc } }, { type: 'Specimen' }],
+    });
+    expect(Date.parse(res.body.enteredDate)).not.toBeNaN();
+    expect(res.body.note).toBeUndefined();
+  });
+
+  it('a held Medicare charge: planned, with the hold reason in a note', async () => {
+    const res = await http().get(`/fhir/ChargeItem/${idOf(held.acc)}`).expect(200);
+    expect(ChargeItem.safeParse(res.body).success).toBe(true);
+    expect(res.body.status).toBe('planned');
+    expect(res.body.note).toEqual([expect.objectContaining({ text: expect.stringMatching(/^Held for review \(payer-policy\): .*Medicare/) })]);
+  });
+
+  it('a credited charge: entered-in-error, with the credit reason in a note', async () => {
+    const res = await http().get(`/fhir/ChargeItem/${idOf(credited.acc)}`).expect(200);
+    expect(ChargeItem.safeParse(res.body).success).toBe(true);
+    expect(res.body.status).toBe('entered-in-error');
+    expect(res.body.note).toEqual([expect.objectContaining({ text: expect.stringMatching(/^Credited \(case-cancelled\), credit [0-9a-f-]{36}: /) })]);
+  });
+
+  it('a held charge voided by a reviewer: aborted, with who voided it and why', async () => {
+    const acc = newAccession('FHV');
+    await send([caseEvent(snapshot(acc, [{ id: 'A', cpt: '88305', slides: 1 }], { payer: { payerId: 'BCBS' } }))], passingScans([barcodeOf(acc, 'A', 1)]));
+    expect(await statusOf(acc)).toBe('held');
+    await http().post(`/charges/${idOf(acc)}/void`).send({ actor: 'j.doe', reason: 'plan excludes digitization' }).expect(200);
+    const res = await http().get(`/fhir/ChargeItem/${idOf(acc)}`).expect(200);
+    expect(ChargeItem.safeParse(res.body).success).toBe(true);
+    expect(res.body.status).toBe('aborted');
+    expect(res.body.note).toEqual([expect.objectContaining({ authorString: 'j.doe', text: 'Voided before it was sent: plan excludes digitization' })]);
+    expect(entryIds(await searchBundle(`/fhir/ChargeItem?accession=${acc}&status=aborted`))).toEqual([idOf(acc)]);
+  });
+
+  it('an unknown id: 404 OperationOutcome; a malformed id: 400', async () => {
+    const unknown = randomUUID();
+    const res = await http().get(`/fhir/ChargeItem/${unknown}`).expect(404);
+    expect(res.headers['content-type']).toBe('application/fhir+json; charset=utf-8');
+    expect(OperationOutcome.safeParse(res.body).success).toBe(true);
+    expect(res.body.issue).toEqual([{ severity: 'error', code: 'not-found', diagnostics: `ChargeItem/${unknown} is not known: no charge has this id` }]);
+    await http().get('/fhir/ChargeItem/not-a-charge').expect(404);
+    const bad = await http().get('/fhir/ChargeItem/no_such*id').expect(400);
+    expect(bad.body).toMatchObject({ resourceType: 'OperationOutcome', issue: [{ code: 'invalid', location: ['http.id'] }] });
+  });
+});
+
+describe('GET /fhir/ChargeItem (search)', () => {
+  it('by accession: the one charge of the case, with total and a self link', async () => {
+    const bundle = await searchBundle(`/fhir/ChargeItem?accession=${held.acc}`);
+    expect(bundle).toMatchObject({ type: 'searchset', total: 1 });
+    expect(bundle.entry?.map((e) => [e.resource?.id, (e.resource as ChargeItem).status, e.search?.mode])).toEqual([[idOf(held.acc), 'planned', 'match']]);
+    expect(bundle.entry?.[0]?.fullUrl).toMatch(new RegExp(`^http://127\\.0\\.0\\.1:\\d+/fhir/ChargeItem/${idOf(held.acc)}$`));
+    expect(bundle.link).toEqual([{ relation: 'self', url: expect.stringMatching(new RegExp(`/fhir/ChargeItem\\?accession=${held.acc}$`)) }]);
+    const two = await searchBundle(`/fhir/ChargeItem?accession=${posted.acc},urn:slidecharge:accession|${credited.acc}`);
+    expect(entryIds(two).sort()).toEqual([idOf(posted.acc), idOf(credited.acc)].sort());
+  });
+
+  it('by patient (MRN identifier, or the MRN as the id): the three charges', async () => {
+    const byIdentifier = await searchBundle(`/fhir/ChargeItem?${patientQuery}`);
+    expect(byIdentifier.total).toBe(3);
+    expect(entryIds(byIdentifier).sort()).toEqual([idOf(posted.acc), idOf(held.acc), idOf(credited.acc)].sort());
+    const byId = await searchBundle(`/fhir/ChargeItem?patient=Patient/${mrn}`);
+    expect(entryIds(byId)).toEqual(entryIds(byIdentifier));
+    const otherSystem = await searchBundle(`/fhir/ChargeItem?patient:identifier=${encodeURIComponent(`http://hospital.example/mrn|${mrn}`)}`);
+    expect(otherSystem).toMatchObject({ total: 0 });
+    expect(otherSystem.entry).toBeUndefined();
+  });
+
+  it('by date of service: a range (ge and le), a month, a prefix', async () => {
+    expect(entryIds(await searchBundle(`/fhir/ChargeItem?${patientQuery}&date=ge2026-02-01&date=le2026-02-28`))).toEqual([idOf(held.acc)]);
+    expect(entryIds(await searchBundle(`/fhir/ChargeItem?${patientQuery}&date=2026-03`))).toEqual([idOf(credited.acc)]);
+    expect(entryIds(await searchBundle(`/fhir/ChargeItem?${patientQuery}&occurrence=eq${posted.date}`))).toEqual([idOf(posted.acc)]);
+    const after = await searchBundle(`/fhir/ChargeItem?${patientQuery}&date=gt2026-01-15`);
+    expect(entryIds(after).sort()).toEqual([idOf(held.acc), idOf(credited.acc)].sort());
+    expect((await searchBundle(`/fhir/ChargeItem?${patientQuery}&date=lt2026-01-01`)).total).toBe(0);
+  });
+
+  it('by status (R4 codes): billable, planned, entered-in-error; billed matches nothing', async () => {
+    expect(entryIds(await searchBundle(`/fhir/ChargeItem?${patientQuery}&status=planned`))).toEqual([idOf(held.acc)]);
+    const either = await searchBundle(`/fhir/ChargeItem?${patientQuery}&status=billable,entered-in-error`);
+    expect(entryIds(either).sort()).toEqual([idOf(posted.acc), idOf(credited.acc)].sort());
+    expect(either.entry?.map((e) => (e.resource as ChargeItem).status).sort()).toEqual(['billable', 'entered-in-error']);
+    expect((await searchBundle(`/fhir/ChargeItem?${patientQuery}&status=billed`)).total).toBe(0);
+  });
+
+  it('_count pages with next links until every match was served once', async () => {
+    let path: string | undefined = `/fhir/ChargeItem?${patientQuery}&_count=1`;
+    const seen: (string | undefined)[] = [];
+    let pages = 0;
+    while (path) {
+      const bundle = await searchBundle(path);
+      expect(bundle.total).toBe(3);
+      expect(bundle.entry).toHaveLength(1);
+      seen.push(...entryIds(bundle));
+      const next = bundle.link?.find((l) => l.relation === 'next')?.url;
+      path = next ? new URL(next).pathname + new URL(next).search : undefined;
+      pages++;
+      expect(pages).toBeLessThanOrEqual(3);
+    }
+    expect(seen).toEqual(entryIds(await searchBundle(`/fhir/ChargeItem?${patientQuery}`)));
+    const countOnly = await searchBundle(`/fhir/ChargeItem?${patientQuery}&_count=0`);
+    expect(countOnly).toMatchObject({ total: 3 });
+    expect(countOnly.entry).toBeUndefined();
+  });
+
+  it('a bad parameter: 400 OperationOutcome naming it; unknown parameters too, unless Prefer: handling=lenient', async () => {
+    const res = await http().get(`/fhir/ChargeItem?${patientQuery}&date=2026-02-30&status=on-hold`).expect(400);
+    expect(res.headers['content-type']).toBe('application/fhir+json; charset=utf-8');
+    expect(OperationOutcome.safeParse(res.body).success).toBe(true);
+    expect(res.body.issue).toEqual([
+      { severity: 'error', code: 'value', diagnostics: 'date: "2026-02-30": 2026-02 has no day 30', location: ['http.date'] },
+      { severity: 'error', code: 'code-invalid', diagnostics: expect.stringContaining('"on-hold" is not an R4 ChargeItem status'), location: ['http.status'] },
+    ]);
+    const typo = await http().get(`/fhir/ChargeItem?acession=${held.acc}`).expect(400);
+    expect(typo.body.issue).toEqual([expect.objectContaining({ code: 'not-supported', location: ['http.acession'] })]);
+    const lenient = await http().get(`/fhir/ChargeItem?acession=x&accession=${held.acc}`).set('Prefer', 'handling=lenient').expect(200);
+    expect(entryIds(lenient.body as Bundle)).toEqual([idOf(held.acc)]);
+  });
+});
+
+describe('GET /fhir/metadata', () => {
+  it('an R4 CapabilityStatement listing ChargeItem read and search with the custom parameters', async () => {
+    const res = await http().get('/fhir/metadata').expect(200);
+    expect(res.headers['content-type']).toBe('application/fhir+json; charset=utf-8');
+    expect(res.body).toMatchObject({ resourceType: 'CapabilityStatement', fhirVersion: '4.0.1', kind: 'instance', status: 'active' });
+    const chargeItem = res.body.rest[0].resource[0];
+    expect(chargeItem.interaction).toEqual([{ code: 'read' }, { code: 'search-type' }]);
+    expect(chargeItem.searchParam.map((p: { name: string }) => p.name)).toEqual(['accession', 'patient', 'date', 'occurrence', 'status', '_count']);
+  });
+});
