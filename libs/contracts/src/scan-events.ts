@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { envelope } from './envelope';
-import { IsoDateTime, ScanPurpose, SlideBarcode } from './primitives';
+import { AccessionNumber, IsoDateTime, ScanPurpose, SlideBarcode } from './primitives';
 
 export const ScanEventType = z.enum(['scan.started', 'scan.completed', 'scan.failed']);
 export type ScanEventType = z.infer<typeof ScanEventType>;
@@ -35,6 +35,11 @@ export const ScannerMiddlewareEvent = z
     purpose: ScanPurpose.default('diagnostic'),
     image: ScanImage.optional(),
     failureReason: z.string().max(500).optional(),
+    /**
+     * The case the sender says the slide belongs to (DICOM Accession Number (0008,0050)). Optional and
+     * informative: billing matches scans to cases by slide barcode.
+     */
+    accessionNumber: AccessionNumber.optional(),
   })
   .superRefine((e, ctx) => {
     if (e.eventType === 'scan.failed' && !e.failureReason) {
@@ -54,6 +59,8 @@ export const ScanFacts = z.object({
   sourceEventId: z.string().min(1),
   image: ScanImage.optional(),
   failureReason: z.string().optional(),
+  /** The accession number the sender gave (DICOM Accession Number), when it gave one. */
+  accessionNumber: AccessionNumber.optional(),
 });
 export type ScanFacts = z.infer<typeof ScanFacts>;
 
