@@ -34,4 +34,35 @@ describe('scanner-events configuration', () => {
     expect(jsonBodyLimitBytes(500)).toBe(500 * 4096);
     expect(jsonBodyLimitBytes(1)).toBe(100 * 1024);
   });
+
+  it('defaults the auth, idempotency and DICOM settings', () => {
+    const config = loadServiceConfig(env);
+    expect(config.SCANNER_ADMIN_TOKEN).toBeUndefined();
+    expect(config.SCANNER_DEV_API_KEY).toBeUndefined();
+    expect(config.SCANNER_IDEMPOTENCY_TTL_HOURS).toBe(24);
+    expect(config.DICOM_MAX_BYTES).toBe(8 * 1024 * 1024);
+    expect(config.DICOM_DEFAULT_UTC_OFFSET).toBe('+0000');
+  });
+
+  it('treats empty auth variables as unset and reads good ones', () => {
+    expect(loadServiceConfig({ ...env, SCANNER_ADMIN_TOKEN: '', SCANNER_DEV_API_KEY: ' ' }).SCANNER_DEV_API_KEY).toBeUndefined();
+    const key = 'sck_devstack_local-stack-key-not-a-secret-0000';
+    const config = loadServiceConfig({ ...env, SCANNER_ADMIN_TOKEN: 'a'.repeat(32), SCANNER_DEV_API_KEY: key, DICOM_DEFAULT_UTC_OFFSET: '-0500' });
+    expect(config.SCANNER_DEV_API_KEY).toBe(key);
+    expect(config.SCANNER_ADMIN_TOKEN).toBe('a'.repeat(32));
+    expect(config.DICOM_DEFAULT_UTC_OFFSET).toBe('-0500');
+  });
+
+  it('refuses a short admin token, a malformed development key and a bad UTC offset, by name', () => {
+    let error: unknown;
+    try {
+      loadServiceConfig({ ...env, SCANNER_ADMIN_TOKEN: 'short', SCANNER_DEV_API_KEY: 'devkey', DICOM_DEFAULT_UTC_OFFSET: 'CET' });
+    } catch (e) {
+      error = e;
+    }
+    const problems = (error as ConfigError).problems.join('\n');
+    expect(problems).toContain('SCANNER_ADMIN_TOKEN must be at least 32 characters');
+    expect(problems).toContain('SCANNER_DEV_API_KEY must look like sck_<id>_<secret>');
+    expect(problems).toContain('DICOM_DEFAULT_UTC_OFFSET must be +HHMM');
+  });
 });

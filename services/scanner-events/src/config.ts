@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { baseConfigSchema, loadConfig, portVariable } from '@slidecharge/service-kit';
+import { parseApiKey } from './auth/api-key';
 
 export const SERVICE_NAME = 'scanner-events';
 /** Postgres schema this service owns (prisma/scanner-events/schema.prisma). */
@@ -9,7 +10,38 @@ export const configSchema = baseConfigSchema.extend({
   PORT: portVariable(3002),
   /** Most events one POST /scan-events/batch may carry. */
   SCAN_BATCH_MAX: z.coerce.number().int().min(1).max(10_000).default(500),
+  /**
+   * Bootstrap admin token: accepted (as "Authorization: Bearer" or "X-API-Key") on the /api-keys
+   * endpoints only, to make the first keys. Unset: only keys with scope keys:admin manage keys.
+   */
+  SCANNER_ADMIN_TOKEN: unsetWhenEmpty(z.string().trim().min(32, 'must be at least 32 characters (e.g. openssl rand -base64 32)').optional()),
+  /**
+   * Development only: an API key (sck_<id>_<secret>) that is made or refreshed at start with scopes
+   * scan-events:write, scan-events:read and dicom:write, so the demo and local tools need no admin step.
+   * Logged as a warning. Never set it in production.
+   */
+  SCANNER_DEV_API_KEY: unsetWhenEmpty(
+    z
+      .string()
+      .trim()
+      .refine((v) => parseApiKey(v) !== undefined, 'must look like sck_<id>_<secret> (id: 6-32 of a-z 0-9; secret: 32+ of A-Z a-z 0-9 _ -)')
+      .optional(),
+  ),
+  /** How long an Idempotency-Key and its stored answer are kept, in hours (default 24). */
+  SCANNER_IDEMPOTENCY_TTL_HOURS: z.coerce.number().int().min(1).max(24 * 30).default(24),
+  /**
+   * Bytes of a DICOM upload that are read (POST /dicom/instances). A Part 10 upload longer than this is
+   * read up to here and the rest discarded; a DICOM JSON upload longer than this is refused (413).
+   */
+  DICOM_MAX_BYTES: z.coerce.number().int().min(4096).max(256 * 1024 * 1024).default(8 * 1024 * 1024),
+  /** UTC offset (+HHMM) for DICOM dates and times that carry none (no offset in the DT, no (0008,0201)). */
+  DICOM_DEFAULT_UTC_OFFSET: z.string().regex(/^[+-](0\d|1[0-4])[0-5]\d$/, 'must be +HHMM or -HHMM, e.g. +0100').default('+0000'),
 });
+
+/** An empty variable (VAR= in a shell or compose file) means unset. */
+function unsetWhenEmpty<T extends z.ZodType>(schema: T) {
+  return z.preprocess((v) => (typeof v === 'string' && v.trim() === '' ? undefined : v), schema);
+}
 
 export type ServiceConfig = z.output<typeof configSchema>;
 

@@ -58,7 +58,9 @@ export const ReceiptView = z.object({
   receivedVia: z.enum(['http', 'kafka']).describe('How the first copy arrived.'),
   receivedAt: z.string(),
   scanEventId: z.uuid().describe('eventId of the scan.events.v1 envelope made from this event.'),
-  event: z.record(z.string(), z.unknown()).describe('The middleware event as received (after validation and defaults).'),
+  event: z.record(z.string(), z.unknown()).describe('The middleware event as received (after validation and defaults); for DICOM, the event made from the instance.'),
+  apiClientId: z.string().optional().describe('Id of the API key that sent the first copy over HTTP.'),
+  dicom: z.record(z.string(), z.unknown()).optional().describe('For an event made from a DICOM instance: the DICOM attributes it was made from and the warnings of the mapping.'),
 });
 export type ReceiptView = z.infer<typeof ReceiptView>;
 

@@ -13,6 +13,8 @@ export interface ReceiptRecord {
   receivedVia: string;
   receivedAt: Date;
   payload: unknown;
+  apiClientId?: string | null;
+  dicom?: unknown;
 }
 
 /** A receipt as support staff see it, with the id of the scan event it produced. */
@@ -28,5 +30,7 @@ export function toReceiptView(row: ReceiptRecord): ReceiptView {
     receivedAt: row.receivedAt.toISOString(),
     scanEventId: scanEventIdOf(row.eventId),
     event: (row.payload ?? {}) as Record<string, unknown>,
+    ...(row.apiClientId ? { apiClientId: row.apiClientId } : {}),
+    ...(row.dicom && typeof row.dicom === 'object' ? { dicom: row.dicom as Record<string, unknown> } : {}),
   };
 }

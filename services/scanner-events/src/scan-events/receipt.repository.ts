@@ -17,7 +17,12 @@ export class ReceiptRepository {
    * Returns false for a repeat. Two copies arriving at once are serialized by the primary key: the
    * second waits for the first transaction and then finds the row.
    */
-  async insertIfNew(tx: Db, event: ScannerMiddlewareEvent, receivedVia: ReceivedVia): Promise<boolean> {
+  async insertIfNew(
+    tx: Db,
+    event: ScannerMiddlewareEvent,
+    receivedVia: ReceivedVia,
+    origin: { apiClientId?: string | undefined; dicom?: Record<string, unknown> | undefined } = {},
+  ): Promise<boolean> {
     const { count } = await tx.scanEventReceipt.createMany({
       data: [
         {
@@ -29,6 +34,8 @@ export class ReceiptRepository {
           occurredAt: new Date(event.occurredAt),
           receivedVia,
           payload: event as unknown as Prisma.InputJsonObject,
+          apiClientId: origin.apiClientId ?? null,
+          ...(origin.dicom ? { dicom: origin.dicom as Prisma.InputJsonObject } : {}),
         },
       ],
       skipDuplicates: true,

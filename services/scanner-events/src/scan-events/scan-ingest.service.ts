@@ -9,6 +9,14 @@ import { BatchAnswer, BatchItemAnswer, IngestAnswer } from './api';
 import { ReceiptRepository } from './receipt.repository';
 import { ReceivedVia, scanEventMessage, scanIdOf, validateBatchElements } from './scan-normalizer';
 
+/** Where an HTTP event came from, kept on its receipt. */
+export interface IngestOrigin {
+  /** The API client whose key sent it. */
+  apiClientId?: string | undefined;
+  /** For an event made from a DICOM instance: the DICOM attributes it was made from. */
+  dicom?: Record<string, unknown> | undefined;
+}
+
 /** Kafka consumer group of the ingress topic. */
 export const INGRESS_GROUP_ID = SERVICE_NAME;
 
@@ -40,8 +48,8 @@ export class ScanIngestService implements OnApplicationBootstrap {
   }
 
   /** Processes one validated middleware event and wakes the outbox relay when it wrote a scan event. */
-  async ingest(event: ScannerMiddlewareEvent, receivedVia: ReceivedVia): Promise<IngestAnswer> {
-    const answer = await this.record(event, receivedVia);
+  async ingest(event: ScannerMiddlewareEvent, receivedVia: ReceivedVia, origin: IngestOrigin = {}): Promise<IngestAnswer> {
+    const answer = await this.record(event, receivedVia, origin);
     if (answer.status === 'accepted') this.runtime.wakeRelay();
     return answer;
   }
@@ -52,7 +60,7 @@ export class ScanIngestService implements OnApplicationBootstrap {
    * stops the batch with an error; what was committed before stays, and a retry of the whole batch
    * answers those elements `duplicate`.
    */
-  async ingestBatch(elements: readonly unknown[], receivedVia: ReceivedVia): Promise<BatchAnswer> {
+  async ingestBatch(elements: readonly unknown[], receivedVia: ReceivedVia, origin: IngestOrigin = {}): Promise<BatchAnswer> {
     const results: BatchItemAnswer[] = [];
     let wrote = false;
     try {
@@ -61,7 +69,7 @@ export class ScanIngestService implements OnApplicationBootstrap {
           results.push({ index: element.index, eventId: element.eventId, status: 'rejected', issues: element.issues });
           continue;
         }
-        const answer = await this.record(element.event, receivedVia);
+        const answer = await this.record(element.event, receivedVia, origin);
         wrote ||= answer.status === 'accepted';
         results.push({ index: element.index, ...answer });
       }
@@ -72,10 +80,10 @@ export class ScanIngestService implements OnApplicationBootstrap {
     return { results, accepted: count('accepted'), duplicates: count('duplicate'), rejected: count('rejected') };
   }
 
-  private async record(event: ScannerMiddlewareEvent, receivedVia: ReceivedVia): Promise<IngestAnswer> {
+  private async record(event: ScannerMiddlewareEvent, receivedVia: ReceivedVia, origin: IngestOrigin): Promise<IngestAnswer> {
     const message = scanEventMessage(event, receivedVia);
     const outcome = await this.prisma.$transaction(async (tx) => {
-      if (await this.receipts.insertIfNew(tx, event, receivedVia)) {
+      if (await this.receipts.insertIfNew(tx, event, receivedVia, origin)) {
         await writeOutbox(tx, PG_SCHEMA, [message]);
         return { status: 'accepted' as const };
       }
@@ -83,7 +91,16 @@ export class ScanIngestService implements OnApplicationBootstrap {
     });
     if (outcome.status === 'accepted') {
       this.log.info(
-        { eventId: event.eventId, scanId: message.value.data.scanId, slideBarcode: event.slideBarcode, type: event.eventType, receivedVia, scanEventId: message.value.eventId },
+        {
+          eventId: event.eventId,
+          scanId: message.value.data.scanId,
+          slideBarcode: event.slideBarcode,
+          type: event.eventType,
+          receivedVia,
+          scanEventId: message.value.eventId,
+          ...(origin.apiClientId ? { apiClientId: origin.apiClientId } : {}),
+          ...(origin.dicom ? { source: 'dicom' } : {}),
+        },
         'scan event accepted',
       );
       return { eventId: event.eventId, status: 'accepted', scanId: message.value.data.scanId };

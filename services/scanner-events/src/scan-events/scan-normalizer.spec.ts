@@ -36,6 +36,11 @@ describe('toScanFacts', () => {
     });
   });
 
+  it('carries the accession number the sender gave (DICOM), and none when it gave none', () => {
+    expect(toScanFacts(event({ accessionNumber: 'S26-000123' }), 'http').accessionNumber).toBe('S26-000123');
+    expect(toScanFacts(event(), 'http')).not.toHaveProperty('accessionNumber');
+  });
+
   it('carries the failure reason of a failed scan and defaults the purpose to diagnostic', () => {
     const facts = toScanFacts(event({ eventType: 'scan.failed', failureReason: 'tray jam' }), 'http');
     expect(facts.failureReason).toBe('tray jam');

@@ -28,6 +28,7 @@ export function toScanFacts(event: ScannerMiddlewareEvent, receivedVia: Received
   };
   if (event.image) facts.image = event.image;
   if (event.failureReason !== undefined) facts.failureReason = event.failureReason;
+  if (event.accessionNumber !== undefined) facts.accessionNumber = event.accessionNumber;
   return facts;
 }
 
