@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { baseConfigSchema, loadConfig, portVariable } from '@slidecharge/service-kit';
+import { checkDeliveryConfig, deliveryConfigShape } from './delivery/delivery.config';
 
 export const BILLING_CONFIG = Symbol('BILLING_CONFIG');
 
@@ -26,7 +27,10 @@ export const billingConfigSchema = baseConfigSchema.extend({
    * are handled in parallel. Handlers serialize on advisory locks per slide and case, so any number is safe.
    */
   BILLING_CONSUMERS: z.coerce.number({ error: 'must be a number' }).int('must be a whole number').min(1).max(32).default(3),
-});
+  /** DFT^P03 delivery to the billing system over MLLP (issue #4): BILLING_DFT_*, see src/delivery/delivery.config.ts. */
+  ...deliveryConfigShape,
+})
+  .superRefine(checkDeliveryConfig);
 
 export type BillingConfig = z.output<typeof billingConfigSchema>;
 

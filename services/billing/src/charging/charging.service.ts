@@ -12,6 +12,7 @@ import {
 } from '@slidecharge/messaging';
 import { ServiceRuntime } from '@slidecharge/service-kit';
 import { BILLING_CONFIG, BillingConfig } from '../config';
+import { DeliveryQueue } from '../delivery/delivery.queue'; // issue #4: DFT^P03 delivery
 import { PolicySetStore } from '../policies/policy-set.store';
 import { PrismaService } from '../prisma.service';
 import { AuditEntry, BILLING_SCHEMA, BillingRepository, Db, NewChargeRow } from './billing.repository';
@@ -91,6 +92,7 @@ export class ChargingService implements OnApplicationBootstrap {
     private readonly repository: BillingRepository,
     private readonly policies: PolicySetStore,
     private readonly runtime: ServiceRuntime,
+    private readonly deliveries: DeliveryQueue, // issue #4: queues the DFT^P03 in the posting transaction
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
@@ -268,6 +270,7 @@ export class ChargingService implements OnApplicationBootstrap {
         const credit = toCredit(cr, original, { creditId: creditIdFor(cr.creditFor) }, now, [eventId], trace);
         outgoing.push(this.creditEvent(credit, now));
         await this.repository.insertCredit(tx, credit);
+        await this.deliveries.chargeCredited(tx, credit.creditId, cr.creditFor); // issue #4: DFT^P03 (CD) delivery
         audits.push({ chargeId: cr.creditFor, at: now, actor: RULES_ACTOR, action: 'credited', fromStatus: 'posted', toStatus: 'credited', reason: `${cr.reason}: ${cr.detail}`, eventId });
         changes.credited.push(original.chargeKey);
       }
@@ -301,6 +304,7 @@ export class ChargingService implements OnApplicationBootstrap {
         } else if (row.status === 'held') changes.held.push(c.chargeKey);
         else changes.notSent.push(c.chargeKey);
       }
+      await this.deliveries.chargesPosted(tx, rows.filter((r) => r.status === 'posted' && inserted.has(r.charge.chargeId)).map((r) => r.charge.chargeId)); // issue #4: DFT^P03 delivery
       await writeOutbox(tx, BILLING_SCHEMA, outgoing);
       await this.repository.audit(tx, audits);
 

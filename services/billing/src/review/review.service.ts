@@ -5,6 +5,7 @@ import { BILLING_SCHEMA, BillingRepository } from '../charging/billing.repositor
 import { chargeFromRow, storedStatus } from '../charging/charge-row';
 import { ChargingService } from '../charging/charging.service';
 import { caseLockKey, StoredChargeStatus } from '../charging/facts';
+import { DeliveryQueue } from '../delivery/delivery.queue'; // issue #4: DFT^P03 delivery
 import { PrismaService } from '../prisma.service';
 
 export class ChargeNotFoundError extends Error {
@@ -39,6 +40,7 @@ export class ReviewService {
     private readonly repository: BillingRepository,
     private readonly charging: ChargingService,
     private readonly runtime: ServiceRuntime,
+    private readonly deliveries: DeliveryQueue, // issue #4: queues the DFT^P03 in the releasing transaction
   ) {}
 
   /** held -> posted: the charge goes onto the charges topic, with who released it and why. */
@@ -58,6 +60,7 @@ export class ReviewService {
         throw new ChargeStateError(chargeId, storedStatus(await tx.charge.findUniqueOrThrow({ where: { chargeId }, select: { status: true } })), 'released', ['held']);
       }
       await writeOutbox(tx, BILLING_SCHEMA, [event]);
+      await this.deliveries.chargesPosted(tx, [chargeId]); // issue #4: DFT^P03 delivery
       await this.repository.audit(tx, [{ chargeId, at: now, actor, action: 'released', fromStatus: 'held', toStatus: 'posted', reason: justification }]);
     }, TX);
     this.runtime.wakeRelay();

@@ -1,0 +1,127 @@
+import { z } from 'zod';
+import type { RetryPolicy } from './delivery-policy';
+
+/** Unset, or set to an empty string: both mean "not configured". */
+const optionalText = () =>
+  z
+    .string()
+    .optional()
+    .transform((v) => (v === undefined || v.trim() === '' ? undefined : v.trim()));
+
+/** An HL7 HD namespace id (MSH-4/5/6): no HL7 delimiter and no line break. */
+const hl7Name = () =>
+  optionalText().pipe(
+    z
+      .string()
+      .max(180)
+      .regex(/^[^|^~\\&\r\n]+$/, 'may not contain the HL7 delimiters | ^ ~ \\ & or a line break')
+      .optional(),
+  );
+
+const milliseconds = (defaultMs: number, min: number, max: number) =>
+  z.coerce.number({ error: 'must be a number of milliseconds' }).int('must be a whole number').min(min).max(max).default(defaultMs);
+
+/**
+ * The DFT^P03 delivery variables of billing (merged into billingConfigSchema in ../config.ts).
+ * Delivery is on when BILLING_DFT_HOST and BILLING_DFT_PORT are both set, off when neither is.
+ */
+export const deliveryConfigShape = {
+  /** Host name or IP address of the billing system's MLLP listener. */
+  BILLING_DFT_HOST: optionalText().pipe(
+    z
+      .string()
+      .max(253)
+      .regex(/^[A-Za-z0-9.:_-]+$/, 'must be a host name or an IP address')
+      .optional(),
+  ),
+  BILLING_DFT_PORT: optionalText().pipe(z.coerce.number<string | undefined>({ error: 'must be a port number' }).int('must be a whole number').min(1).max(65535).optional()),
+  /** MSH-3 is SLIDECHARGE; MSH-4 sending facility, MSH-5 receiving application, MSH-6 receiving facility. */
+  BILLING_DFT_SENDING_FACILITY: hl7Name(),
+  BILLING_DFT_RECEIVING_APPLICATION: hl7Name(),
+  BILLING_DFT_RECEIVING_FACILITY: hl7Name(),
+  /** How long to wait for the ACK of one message (also the connect timeout). */
+  BILLING_DFT_ACK_TIMEOUT_MS: milliseconds(10_000, 100, 300_000),
+  /** Attempts before a delivery fails and waits for a person (POST /deliveries/{id}/retry). */
+  BILLING_DFT_MAX_ATTEMPTS: z.coerce.number({ error: 'must be a number' }).int('must be a whole number').min(1).max(1000).default(12),
+  /** Backoff: first delay, doubled after each failed attempt, capped at the max. */
+  BILLING_DFT_BACKOFF_BASE_MS: milliseconds(2_000, 10, 3_600_000),
+  BILLING_DFT_BACKOFF_MAX_MS: milliseconds(300_000, 10, 86_400_000),
+  /** How often an idle sender looks for due deliveries. */
+  BILLING_DFT_POLL_MS: milliseconds(1_000, 20, 60_000),
+};
+
+interface DeliveryVariables {
+  BILLING_DFT_HOST?: string | undefined;
+  BILLING_DFT_PORT?: number | undefined;
+  BILLING_DFT_SENDING_FACILITY?: string | undefined;
+  BILLING_DFT_RECEIVING_APPLICATION?: string | undefined;
+  BILLING_DFT_RECEIVING_FACILITY?: string | undefined;
+  BILLING_DFT_ACK_TIMEOUT_MS: number;
+  BILLING_DFT_MAX_ATTEMPTS: number;
+  BILLING_DFT_BACKOFF_BASE_MS: number;
+  BILLING_DFT_BACKOFF_MAX_MS: number;
+  BILLING_DFT_POLL_MS: number;
+  SHUTDOWN_TIMEOUT_MS: number;
+}
+
+/**
+ * The checks across variables (added to billingConfigSchema with superRefine): host and port come
+ * together, the backoff cap is not below its base, and one ACK wait fits in the shutdown deadline
+ * (graceful shutdown finishes the message in flight).
+ */
+export function checkDeliveryConfig(config: DeliveryVariables, ctx: z.RefinementCtx): void {
+  const hasHost = config.BILLING_DFT_HOST !== undefined;
+  const hasPort = config.BILLING_DFT_PORT !== undefined;
+  if (hasHost !== hasPort) {
+    ctx.addIssue({
+      code: 'custom',
+      path: [hasHost ? 'BILLING_DFT_PORT' : 'BILLING_DFT_HOST'],
+      message: `is required when ${hasHost ? 'BILLING_DFT_HOST' : 'BILLING_DFT_PORT'} is set (set both to deliver charges as DFT^P03, neither to turn delivery off)`,
+    });
+  }
+  if (config.BILLING_DFT_BACKOFF_MAX_MS < config.BILLING_DFT_BACKOFF_BASE_MS) {
+    ctx.addIssue({ code: 'custom', path: ['BILLING_DFT_BACKOFF_MAX_MS'], message: `must be at least BILLING_DFT_BACKOFF_BASE_MS (${config.BILLING_DFT_BACKOFF_BASE_MS})` });
+  }
+  if (config.BILLING_DFT_ACK_TIMEOUT_MS >= config.SHUTDOWN_TIMEOUT_MS) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['BILLING_DFT_ACK_TIMEOUT_MS'],
+      message: `must be below SHUTDOWN_TIMEOUT_MS (${config.SHUTDOWN_TIMEOUT_MS}), so that a shutdown can wait for the ACK of the message in flight`,
+    });
+  }
+}
+
+/** Where and how billing delivers DFT^P03 messages; `enabled: false` when no billing system is configured. */
+export type DeliverySettings =
+  | { enabled: false }
+  | {
+      enabled: true;
+      host: string;
+      port: number;
+      sendingFacility?: string;
+      receivingApplication?: string;
+      receivingFacility?: string;
+      ackTimeoutMs: number;
+      pollMs: number;
+      retry: RetryPolicy;
+    };
+
+export type EnabledDeliverySettings = Extract<DeliverySettings, { enabled: true }>;
+
+export function deliverySettingsOf(config: DeliveryVariables): DeliverySettings {
+  if (config.BILLING_DFT_HOST === undefined || config.BILLING_DFT_PORT === undefined) return { enabled: false };
+  return {
+    enabled: true,
+    host: config.BILLING_DFT_HOST,
+    port: config.BILLING_DFT_PORT,
+    ...(config.BILLING_DFT_SENDING_FACILITY ? { sendingFacility: config.BILLING_DFT_SENDING_FACILITY } : {}),
+    ...(config.BILLING_DFT_RECEIVING_APPLICATION ? { receivingApplication: config.BILLING_DFT_RECEIVING_APPLICATION } : {}),
+    ...(config.BILLING_DFT_RECEIVING_FACILITY ? { receivingFacility: config.BILLING_DFT_RECEIVING_FACILITY } : {}),
+    ackTimeoutMs: config.BILLING_DFT_ACK_TIMEOUT_MS,
+    pollMs: config.BILLING_DFT_POLL_MS,
+    retry: { maxAttempts: config.BILLING_DFT_MAX_ATTEMPTS, baseMs: config.BILLING_DFT_BACKOFF_BASE_MS, maxMs: config.BILLING_DFT_BACKOFF_MAX_MS },
+  };
+}
+
+/** The variables to set, said when delivery is off (start log line and readiness details). */
+export const DELIVERY_OFF_REASON = 'BILLING_DFT_HOST and BILLING_DFT_PORT are not set: charges are not delivered as DFT^P03 (billing.charges.v1 only)';

@@ -1,0 +1,43 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { ServiceRuntime } from '@slidecharge/service-kit';
+import type { Db } from '../charging/billing.repository';
+import { BILLING_CONFIG, BillingConfig } from '../config';
+import { deliverySettingsOf } from './delivery.config';
+import { DeliveryRepository } from './delivery.repository';
+
+/**
+ * What the charging and review code calls, inside the transaction that posts a charge or credits one:
+ * it queues the DFT^P03 in that same transaction, so a charge is queued exactly when it is posted
+ * (a rollback takes both back, a redelivered event queues nothing new). Nothing is queued while
+ * delivery is off (no BILLING_DFT_HOST/PORT): the billing system then reads billing.charges.v1.
+ */
+@Injectable()
+export class DeliveryQueue {
+  private readonly enabled: boolean;
+
+  constructor(
+    @Inject(BILLING_CONFIG) config: BillingConfig,
+    private readonly repository: DeliveryRepository,
+    private readonly runtime: ServiceRuntime,
+  ) {
+    this.enabled = deliverySettingsOf(config).enabled;
+  }
+
+  /** Charges that have just become posted (created billable, or released from review). */
+  async chargesPosted(tx: Db, chargeIds: readonly string[]): Promise<void> {
+    if (!this.enabled || chargeIds.length === 0) return;
+    await this.repository.enqueueCharges(tx, chargeIds, new Date());
+  }
+
+  /** A credit that has just reversed a posted charge: sent after the charge's own DFT^P03 is acknowledged. */
+  async chargeCredited(tx: Db, creditId: string, chargeId: string): Promise<void> {
+    if (!this.enabled) return;
+    const queued = await this.repository.enqueueCredits(tx, [creditId], new Date());
+    if (queued.length === 0) {
+      this.runtime.logger.info(
+        { creditId, chargeId },
+        `credit ${creditId} is not queued for DFT^P03: its charge ${chargeId} was never queued (posted while delivery was off), so the billing system never had it`,
+      );
+    }
+  }
+}

@@ -1,0 +1,209 @@
+import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
+import { BeforeApplicationShutdown, Inject, Injectable, OnApplicationBootstrap } from '@nestjs/common';
+import { READINESS_CHECKS, ReadinessCheck, ServiceRuntime } from '@slidecharge/service-kit';
+import { BILLING_CONFIG, BillingConfig } from '../config';
+import { AttemptOutcome, backoffDelayMs, interpretAck, nextStepAfter } from './delivery-policy';
+import { DELIVERY_OFF_REASON, DeliverySettings, deliverySettingsOf, EnabledDeliverySettings } from './delivery.config';
+import { dftMessageOf } from './delivery-message';
+import { deliveryMetrics, setDeliveryQueueSource } from './delivery.metrics';
+import { AttemptRecord, ClaimedDelivery, DeliveryRepository } from './delivery.repository';
+import { MllpSender } from './mllp-sender';
+
+/**
+ * Sends the queued DFT^P03 messages to the billing system over MLLP, one at a time per process, and
+ * waits for each ACK: AA (or CA) -> acked, never sent again; AE/AR, no answer or a connection error ->
+ * sent again after an exponential backoff, until the maximum attempts (then failed, for a person to
+ * retry). Several billing instances share the queue safely (claims use FOR UPDATE SKIP LOCKED).
+ * At shutdown it finishes the message in flight (ACK or timeout), records it, then closes the connection.
+ */
+@Injectable()
+export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplicationShutdown {
+  /** This process in the attempt history and in claims: host, pid and a random tag. */
+  readonly instance = `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
+  private readonly settings: DeliverySettings;
+  private sender: MllpSender | undefined;
+  private loop: Promise<void> | undefined;
+  private stopping = false;
+  private wakeUp: (() => void) | undefined;
+  private consecutiveConnectionErrors = 0;
+  private last: { outcome: AttemptOutcome; at: string; messageControlId: string } | undefined;
+  private loopError: string | undefined;
+  private unsetQueueSource: (() => void) | undefined;
+
+  constructor(
+    @Inject(BILLING_CONFIG) config: BillingConfig,
+    private readonly repository: DeliveryRepository,
+    private readonly runtime: ServiceRuntime,
+    @Inject(READINESS_CHECKS) readinessChecks: ReadinessCheck[],
+  ) {
+    this.settings = deliverySettingsOf(config);
+    // service-kit builds the readiness list once per module; billing adds its delivery check to it.
+    readinessChecks.push({ name: 'billing-system-delivery', check: () => this.readiness() });
+  }
+
+  get enabled(): boolean {
+    return this.settings.enabled;
+  }
+
+  /** "host:port" of the billing system, or null when delivery is off. */
+  get target(): string | null {
+    return this.settings.enabled ? `${this.settings.host}:${this.settings.port}` : null;
+  }
+
+  onApplicationBootstrap(): void {
+    const settings = this.settings;
+    if (!settings.enabled) {
+      this.runtime.logger.warn({ delivery: 'off' }, `DFT^P03 delivery is OFF: ${DELIVERY_OFF_REASON}`);
+      return;
+    }
+    this.runtime.logger.info(
+      {
+        delivery: 'on',
+        target: this.target,
+        receivingApplication: settings.receivingApplication,
+        receivingFacility: settings.receivingFacility,
+        ackTimeoutMs: settings.ackTimeoutMs,
+        retry: settings.retry,
+        instance: this.instance,
+      },
+      `DFT^P03 delivery is ON: charges and credits go to ${this.target} over MLLP`,
+    );
+    this.sender = new MllpSender({ host: settings.host, port: settings.port }, settings.ackTimeoutMs, this.runtime.logger);
+    this.unsetQueueSource = setDeliveryQueueSource(async () => (await this.repository.depth(new Date())).counts);
+    this.loop = this.run(settings);
+  }
+
+  /** Looks for due deliveries now instead of at the next poll (after a manual retry). */
+  wake(): void {
+    this.wakeUp?.();
+  }
+
+  async beforeApplicationShutdown(): Promise<void> {
+    this.stopping = true;
+    this.wake();
+    await this.loop;
+    await this.sender?.close();
+    this.unsetQueueSource?.();
+  }
+
+  private async run(settings: EnabledDeliverySettings): Promise<void> {
+    while (!this.stopping) {
+      let pauseMs = settings.pollMs;
+      try {
+        const sent = await this.deliverOne(settings);
+        if (sent === 'connection-error') {
+          // The billing system is unreachable: wait before the next delivery too, growing like a backoff.
+          this.consecutiveConnectionErrors += 1;
+          pauseMs = backoffDelayMs(this.consecutiveConnectionErrors, settings.retry);
+        } else if (sent !== undefined) {
+          this.consecutiveConnectionErrors = 0;
+          pauseMs = 0;
+        }
+        this.loopError = undefined;
+      } catch (e) {
+        // The database (claim or record) failed: the delivery stays claimed until its lease runs out.
+        this.loopError = (e as Error).message;
+        this.runtime.logger.error({ err: e }, 'DFT^P03 delivery: could not claim or record a delivery; trying again');
+      }
+      if (pauseMs > 0 && !this.stopping) await this.sleep(pauseMs);
+    }
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise<void>((resolve) => {
+      const timer = setTimeout(done, ms);
+      function done() {
+        clearTimeout(timer);
+        resolve();
+      }
+      this.wakeUp = done;
+    }).finally(() => {
+      this.wakeUp = undefined;
+    });
+  }
+
+  /** Sends the oldest due delivery, if any; returns its outcome, or undefined when nothing was due. */
+  private async deliverOne(settings: EnabledDeliverySettings): Promise<AttemptOutcome | undefined> {
+    if (this.stopping || !this.sender) return undefined;
+    const startedAt = new Date();
+    // Connect timeout and ACK wait each take at most ackTimeoutMs; past the lease another sender may take it.
+    const leaseUntil = new Date(startedAt.getTime() + 2 * settings.ackTimeoutMs + 5_000);
+    const delivery = await this.repository.claim(this.instance, startedAt, leaseUntil);
+    if (!delivery) return undefined;
+    if (delivery.interrupted) await this.repository.recordInterrupted(delivery, startedAt);
+
+    let record: AttemptRecord;
+    let message: string | null = null;
+    try {
+      message = dftMessageOf(delivery, await this.repository.subject(delivery), settings);
+      const result = await this.sender.send(message);
+      const finishedAt = new Date();
+      if (result.kind === 'answer') {
+        const reading = interpretAck(result.text, delivery.messageControlId);
+        record = { outcome: reading.outcome, detail: reading.detail || null, ack: result.text, message, startedAt, finishedAt };
+        deliveryMetrics.ackSeconds.observe({ outcome: reading.outcome }, (finishedAt.getTime() - startedAt.getTime()) / 1000);
+      } else {
+        record = { outcome: result.kind, detail: result.detail, ack: null, message, startedAt, finishedAt };
+      }
+    } catch (e) {
+      record = { outcome: 'internal-error', detail: (e as Error).message, ack: null, message, startedAt, finishedAt: new Date() };
+      this.runtime.logger.error({ err: e, deliveryId: delivery.id }, `DFT^P03 ${delivery.messageControlId}: could not build or send it`);
+    }
+
+    const step = nextStepAfter(record.outcome, delivery.attempt, settings.retry, record.finishedAt);
+    const applied = await this.repository.recordAttempt(delivery, this.instance, record, step);
+    deliveryMetrics.attempts.inc({ kind: delivery.kind, outcome: record.outcome });
+    if (applied && step.state === 'failed') deliveryMetrics.failed.inc({ kind: delivery.kind });
+    this.last = { outcome: record.outcome, at: record.finishedAt.toISOString(), messageControlId: delivery.messageControlId };
+    this.log(delivery, record, step, applied);
+    return record.outcome;
+  }
+
+  private log(delivery: ClaimedDelivery, record: AttemptRecord, step: ReturnType<typeof nextStepAfter>, applied: boolean): void {
+    const what = `DFT^P03 ${delivery.messageControlId} (${delivery.kind} ${delivery.creditId ?? delivery.chargeId}, ${delivery.accessionNumber})`;
+    const fields = {
+      deliveryId: delivery.id,
+      kind: delivery.kind,
+      chargeId: delivery.chargeId,
+      creditId: delivery.creditId ?? undefined,
+      accessionNumber: delivery.accessionNumber,
+      messageControlId: delivery.messageControlId,
+      attempt: delivery.attempt,
+      outcome: record.outcome,
+      detail: record.detail ?? undefined,
+      ms: record.finishedAt.getTime() - record.startedAt.getTime(),
+    };
+    if (!applied && step.state !== 'acked') {
+      this.runtime.logger.warn(fields, `${what}: attempt ${delivery.attempt} ${record.outcome}, but another sender took it over meanwhile`);
+    } else if (step.state === 'acked') {
+      this.runtime.logger.info(fields, `${what} acknowledged (${record.outcome}) at attempt ${delivery.attempt}`);
+    } else if (step.state === 'pending') {
+      this.runtime.logger.warn(
+        { ...fields, nextAttemptAt: step.nextAttemptAt.toISOString() },
+        `${what}: attempt ${delivery.attempt} ${record.outcome}${record.detail ? ` (${record.detail})` : ''}; next attempt in ${step.delayMs} ms`,
+      );
+    } else {
+      this.runtime.logger.error(
+        fields,
+        `${what} FAILED after ${delivery.attempt} attempts (last: ${record.outcome}${record.detail ? `, ${record.detail}` : ''}); ` +
+          `it waits for POST /deliveries/${delivery.id}/retry`,
+      );
+    }
+  }
+
+  private async readiness(): Promise<Record<string, unknown>> {
+    if (!this.settings.enabled) return { enabled: false, note: DELIVERY_OFF_REASON };
+    if (this.loopError) throw new Error(`DFT^P03 delivery cannot use the database: ${this.loopError}`);
+    const { counts, oldestDueSeconds } = await this.repository.depth(new Date());
+    return {
+      enabled: true,
+      target: this.target,
+      pending: counts.pending,
+      inFlight: counts['in-flight'],
+      failed: counts.failed,
+      oldestDueSeconds,
+      ...(this.last ? { lastAttempt: this.last } : {}),
+    };
+  }
+}

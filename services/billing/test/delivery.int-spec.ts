@@ -1,0 +1,442 @@
+import { randomUUID } from 'node:crypto';
+import { once } from 'node:events';
+import type { AddressInfo } from 'node:net';
+import { Hl7Message } from '@medplum/core';
+import { Hl7Connection, Hl7MessageEvent, Hl7Server } from '@medplum/hl7';
+import { INestApplication } from '@nestjs/common';
+import { Pool } from 'pg';
+import request from 'supertest';
+import type { CaseSnapshot } from '@slidecharge/contracts';
+import { buildAck, parseMessage, readValue } from '@slidecharge/hl7';
+import { IncomingMessage, OutgoingMessage } from '@slidecharge/messaging';
+import { createServiceApp, ServiceRuntime } from '@slidecharge/service-kit';
+import { eventually, testEnv } from '@slidecharge/testing';
+import { AppModule } from '../src/app.module';
+import { chargeIdFor, creditIdFor } from '../src/charging/charge-id';
+import { BillingTopic, ChargingService } from '../src/charging/charging.service';
+import { BILLING_CONFIG, BillingConfig, loadServiceConfig } from '../src/config';
+import { deliveryIdFor, messageControlIdFor } from '../src/delivery/delivery-policy';
+import { DeliveryRepository } from '../src/delivery/delivery.repository';
+import { DeliveryWorker } from '../src/delivery/delivery.worker';
+import { BILLING_SERVICE } from '../src/openapi';
+import { barcodeOf, caseEvent, deleteGroup, INPUT_TOPICS, newAccession, passingScans, snapshot, startGroupAtEnd } from './support';
+
+/**
+ * DFT^P03 delivery over REAL MLLP on loopback: the billing service in-process (real Postgres and
+ * Kafka) sends to a test billing system (@medplum/hl7's Hl7Server) that answers as each test scripts.
+ *
+ * Events are handed to ChargingService.handle (the consumer's own handler) rather than published:
+ * billing records consumed events under one name whatever the consumer group, so another billing
+ * instance running at the same time (another test file, with delivery off) could take a published
+ * event first and post the charge without queuing its delivery. Handled here, every charge of these
+ * tests is posted by this app.
+ */
+
+type Answer = 'AA' | 'AE' | 'AR' | 'none';
+
+interface Received {
+  controlId: string;
+  /** FT1-6: CG or CD */
+  type: string;
+  /** FT1-2 */
+  transactionId: string;
+  accession: string;
+  code: string;
+  units: string;
+  dateOfService: string;
+  patientId: string;
+  modifiers: string[];
+  receivingApplication: string;
+  receivingFacility: string;
+  text: string;
+  answered: Answer;
+}
+
+/** A billing system for the tests: records every DFT^P03 and answers as scripted per accession and FT1-6 (default AA). */
+class TestBillingSystem {
+  readonly received: Received[] = [];
+  private readonly scripts = new Map<string, Answer[]>();
+  private server: Hl7Server | undefined;
+  port = 0;
+  /** Wait this long before answering (an ACK in flight). */
+  delayMs = 0;
+
+  async start(port = 0): Promise<void> {
+    this.server = new Hl7Server((connection) => {
+      connection.addEventListener('message', (event: Hl7MessageEvent) => void this.answer(connection, event.message));
+    });
+    this.server.start(port);
+    const net = this.server.server;
+    if (!net) throw new Error('Hl7Server did not create a server');
+    if (!net.listening) await once(net, 'listening');
+    this.port = (net.address() as AddressInfo).port;
+  }
+
+  async stop(): Promise<void> {
+    await this.server?.stop({ forceDrainTimeoutMs: 0 });
+    this.server = undefined;
+  }
+
+  /** The next answers to the accession's charge (CG) or credit (CD) messages, in order; then AA. */
+  script(accession: string, type: 'CG' | 'CD', answers: Answer[]): void {
+    this.scripts.set(`${accession}/${type}`, [...answers]);
+  }
+
+  of(accession: string): Received[] {
+    return this.received.filter((r) => r.accession === accession);
+  }
+
+  private async answer(connection: Hl7Connection, message: Hl7Message): Promise<void> {
+    const text = message.toString();
+    const parsed = parseMessage(text);
+    if (!parsed.ok) throw new Error(parsed.reason);
+    const msh = parsed.message.getSegment('MSH');
+    const ft1 = parsed.message.getSegment('FT1');
+    const accession = readValue(ft1, 23);
+    const type = readValue(ft1, 6);
+    const answered = this.scripts.get(`${accession}/${type}`)?.shift() ?? 'AA';
+    const modifiers: string[] = [];
+    for (let i = 0; readValue(ft1, 26, 1, 1, i); i++) modifiers.push(readValue(ft1, 26, 1, 1, i));
+    this.received.push({
+      controlId: readValue(msh, 10),
+      type,
+      transactionId: readValue(ft1, 2),
+      accession,
+      code: readValue(ft1, 7),
+      units: readValue(ft1, 10),
+      dateOfService: readValue(ft1, 4),
+      patientId: readValue(parsed.message.getSegment('PID'), 3),
+      modifiers,
+      receivingApplication: readValue(msh, 5),
+      receivingFacility: readValue(msh, 6),
+      text,
+      answered,
+    });
+    if (answered === 'none') return;
+    if (this.delayMs > 0) await new Promise((r) => setTimeout(r, this.delayMs));
+    const ack = buildAck(text, { code: answered, ...(answered === 'AA' ? {} : { text: `test billing system answers ${answered}` }) });
+    connection.send(Hl7Message.parse(ack));
+  }
+}
+
+const { databaseUrl, kafkaBrokers } = testEnv();
+const groupId = `billing-dft-it-${randomUUID()}`;
+const pool = new Pool({ connectionString: databaseUrl });
+const billingSystem = new TestBillingSystem();
+let app: INestApplication;
+
+function configFor(port: number): BillingConfig {
+  return loadServiceConfig({
+    ...process.env,
+    DATABASE_URL: databaseUrl,
+    KAFKA_BROKERS: kafkaBrokers,
+    BILLING_CONSUMER_GROUP: groupId,
+    BILLING_CONSUMERS: '1',
+    LOG_LEVEL: 'warn',
+    BILLING_DFT_HOST: '127.0.0.1',
+    BILLING_DFT_PORT: String(port),
+    BILLING_DFT_RECEIVING_APPLICATION: 'TESTBILL',
+    BILLING_DFT_RECEIVING_FACILITY: 'TESTHOSP',
+    BILLING_DFT_ACK_TIMEOUT_MS: '1000',
+    BILLING_DFT_MAX_ATTEMPTS: '4',
+    BILLING_DFT_BACKOFF_BASE_MS: '100',
+    BILLING_DFT_BACKOFF_MAX_MS: '400',
+    BILLING_DFT_POLL_MS: '100',
+  });
+}
+
+async function startApp(): Promise<INestApplication> {
+  const created = await createServiceApp(AppModule.forRoot(configFor(billingSystem.port)), BILLING_SERVICE, { logger: false });
+  await created.init();
+  return created;
+}
+
+beforeAll(async () => {
+  await billingSystem.start();
+  await startGroupAtEnd(kafkaBrokers, groupId, INPUT_TOPICS);
+  app = await startApp();
+}, 60_000);
+
+afterAll(async () => {
+  await app?.close();
+  await billingSystem.stop();
+  await deleteGroup(kafkaBrokers, groupId);
+  await pool.end();
+});
+
+const http = () => request(app.getHttpServer());
+
+const asIncoming = <T extends BillingTopic>(m: OutgoingMessage<T>): IncomingMessage<T> => ({
+  topic: m.topic,
+  partition: 0,
+  offset: '0',
+  key: m.key,
+  value: m.value,
+  headers: m.headers,
+  correlationId: 'delivery-test',
+});
+
+/** Hands the events to billing's handler, in order. */
+async function feed(...messages: OutgoingMessage[]): Promise<void> {
+  const charging = app.get(ChargingService);
+  for (const m of messages) await charging.handle(asIncoming(m as OutgoingMessage<BillingTopic>));
+}
+
+/** A case with one 88305 specimen (AETNA: posted as decided) and a passing scan: returns the case and its 0753T chargeId. */
+async function postCharge(accession: string, over: Partial<CaseSnapshot> = {}): Promise<{ data: CaseSnapshot; chargeId: string }> {
+  const data = snapshot(accession, [{ id: 'A', cpt: '88305', slides: 1 }], over);
+  await feed(caseEvent(data), ...passingScans([barcodeOf(accession, 'A', 1)]));
+  return { data, chargeId: chargeIdFor(`${accession}/A/0753T`) };
+}
+
+interface DeliveryRow {
+  id: string;
+  state: string;
+  attempts: number;
+  depends_on: string | null;
+  message_control_id: string;
+}
+
+async function deliveryRow(kind: 'charge' | 'credit', chargeId: string): Promise<DeliveryRow | undefined> {
+  const { rows } = await pool.query<DeliveryRow>(
+    `SELECT id::text, state, attempts, depends_on::text, message_control_id FROM billing.delivery WHERE kind = $1 AND charge_id = $2`,
+    [kind, chargeId],
+  );
+  return rows[0];
+}
+
+async function waitForState(kind: 'charge' | 'credit', chargeId: string, state: string, timeoutMs = 15_000): Promise<DeliveryRow> {
+  return eventually(async () => {
+    const row = await deliveryRow(kind, chargeId);
+    return row?.state === state ? row : undefined;
+  }, timeoutMs, `the ${kind} delivery of ${chargeId} to be ${state}`);
+}
+
+async function outcomes(deliveryId: string): Promise<string[]> {
+  const { rows } = await pool.query(`SELECT outcome FROM billing.delivery_attempt WHERE delivery_id = $1 ORDER BY id`, [deliveryId]);
+  return rows.map((r) => r.outcome as string);
+}
+
+/** Every accession this file delivered: none of them may be sent again after a restart. */
+const delivered: string[] = [];
+
+describe('DFT^P03 delivery over MLLP', () => {
+  it('a posted charge goes out as DFT^P03 with the charge in FT1; AA -> acked, with its history', async () => {
+    const acc = newAccession('DFT');
+    const data = snapshot(acc, [{ id: 'A', cpt: '88305', units: 2, slides: 1 }], { flags: { researchStudy: true } });
+    data.specimens = data.specimens.map((s) => ({ ...s, modifiers: ['Q1'] }));
+    await feed(caseEvent(data), ...passingScans([barcodeOf(acc, 'A', 1)]));
+    const chargeId = chargeIdFor(`${acc}/A/0753T`);
+    delivered.push(acc);
+
+    const row = await waitForState('charge', chargeId, 'acked');
+    expect(row).toMatchObject({ attempts: 1, depends_on: null, id: deliveryIdFor('charge', chargeId), message_control_id: messageControlIdFor('charge', chargeId) });
+    const charge = (await http().get(`/charges/${chargeId}`).expect(200)).body;
+    expect(billingSystem.of(acc)).toEqual([
+      expect.objectContaining({
+        controlId: messageControlIdFor('charge', chargeId),
+        type: 'CG',
+        transactionId: chargeId,
+        code: '0753T',
+        units: '2',
+        dateOfService: '20260302',
+        patientId: `MRN-${acc}`,
+        modifiers: charge.modifiers,
+        receivingApplication: 'TESTBILL',
+        receivingFacility: 'TESTHOSP',
+        answered: 'AA',
+      }),
+    ]);
+    expect(charge.modifiers).toContain('Q1');
+
+    const view = (await http().get(`/charges/${chargeId}/deliveries`).expect(200)).body;
+    expect(view.delivery).toEqual({ enabled: true, target: `127.0.0.1:${billingSystem.port}` });
+    expect(view.deliveries).toHaveLength(1);
+    const [d] = view.deliveries;
+    expect(d).toMatchObject({ kind: 'charge', chargeId, creditId: null, accessionNumber: acc, state: 'acked', attempts: 1, maxAttempts: 4, lastOutcome: 'AA', lastError: null, waitingFor: null });
+    expect(d.message).toBe(billingSystem.of(acc)[0]?.text);
+    expect(d.history).toEqual([
+      expect.objectContaining({ attempt: 1, outcome: 'AA', detail: 'Message accepted', ack: expect.stringContaining(`MSA|AA|${d.messageControlId}`) }),
+    ]);
+    expect((await http().get(`/deliveries/${d.deliveryId}`).expect(200)).body).toEqual(d);
+  });
+
+  it('AE, then AA: sent again after the backoff with the same MSH-10 and bytes, acked once', async () => {
+    const acc = newAccession('DFT');
+    billingSystem.script(acc, 'CG', ['AE']);
+    const { chargeId } = await postCharge(acc);
+    delivered.push(acc);
+    const row = await waitForState('charge', chargeId, 'acked');
+    expect(row.attempts).toBe(2);
+    expect(await outcomes(row.id)).toEqual(['AE', 'AA']);
+    const got = billingSystem.of(acc);
+    expect(got.map((r) => [r.controlId, r.answered])).toEqual([
+      [row.message_control_id, 'AE'],
+      [row.message_control_id, 'AA'],
+    ]);
+    expect(got[1]?.text).toBe(got[0]?.text);
+    const history = (await http().get(`/deliveries/${row.id}`).expect(200)).body.history;
+    expect(history[0]).toMatchObject({ attempt: 1, outcome: 'AE', detail: 'test billing system answers AE' });
+  });
+
+  it('no answer: timeout, then sent again and acked', async () => {
+    const acc = newAccession('DFT');
+    billingSystem.script(acc, 'CG', ['none']);
+    const { chargeId } = await postCharge(acc);
+    delivered.push(acc);
+    const row = await waitForState('charge', chargeId, 'acked');
+    expect(await outcomes(row.id)).toEqual(['timeout', 'AA']);
+    expect(billingSystem.of(acc).map((r) => r.controlId)).toEqual([row.message_control_id, row.message_control_id]);
+    const [timeout] = (await http().get(`/deliveries/${row.id}`).expect(200)).body.history;
+    expect(timeout).toMatchObject({ outcome: 'timeout', detail: expect.stringContaining('no ACK from 127.0.0.1'), ack: null });
+  });
+
+  it('a credit goes out after its charge is acked: FT1-6 CD, FT1-2 the original chargeId', async () => {
+    const acc = newAccession('DFT');
+    billingSystem.script(acc, 'CG', ['AE', 'AE', 'AE']);
+    const { data, chargeId } = await postCharge(acc);
+    delivered.push(acc);
+    await feed(caseEvent({ ...data, version: 2, status: 'cancelled', cancelReason: 'ordered in error' }, 'case.cancelled'));
+    const creditId = creditIdFor(chargeId);
+    const charge = await deliveryRow('charge', chargeId);
+    const queued = await deliveryRow('credit', chargeId);
+    expect(queued).toMatchObject({ depends_on: charge?.id, message_control_id: messageControlIdFor('credit', creditId) });
+    if (charge?.state !== 'acked') {
+      const waiting = (await http().get(`/deliveries/${queued?.id}`).expect(200)).body;
+      expect(waiting).toMatchObject({ kind: 'credit', creditId, state: 'pending', waitingFor: charge?.id });
+    }
+
+    const credit = await waitForState('credit', chargeId, 'acked');
+    expect(await outcomes(credit.id)).toEqual(['AA']);
+    const got = billingSystem.of(acc);
+    expect(got.map((r) => [r.type, r.answered])).toEqual([
+      ['CG', 'AE'],
+      ['CG', 'AE'],
+      ['CG', 'AE'],
+      ['CG', 'AA'],
+      ['CD', 'AA'],
+    ]);
+    expect(got[4]).toMatchObject({ controlId: messageControlIdFor('credit', creditId), transactionId: chargeId, code: '0753T', units: '1', patientId: `MRN-${acc}` });
+
+    const view = (await http().get(`/charges/${chargeId}/deliveries`).expect(200)).body;
+    expect(view.deliveries.map((d: { kind: string; state: string; attempts: number }) => [d.kind, d.state, d.attempts])).toEqual([
+      ['charge', 'acked', 4],
+      ['credit', 'acked', 1],
+    ]);
+  });
+
+  it('refused at every attempt: failed, listed for ops, retried by hand, then acked', async () => {
+    const acc = newAccession('DFT');
+    billingSystem.script(acc, 'CG', ['AE', 'AE', 'AE', 'AR']);
+    const { chargeId } = await postCharge(acc);
+    delivered.push(acc);
+    const row = await waitForState('charge', chargeId, 'failed');
+    expect(await outcomes(row.id)).toEqual(['AE', 'AE', 'AE', 'AR']);
+
+    const failed = (await http().get(`/deliveries?state=failed&accession=${acc}`).expect(200)).body;
+    expect(failed.items).toEqual([
+      expect.objectContaining({ deliveryId: row.id, state: 'failed', attempts: 4, lastOutcome: 'AR', lastError: 'test billing system answers AR', nextAttemptAt: null }),
+    ]);
+    expect(failed.counts.failed).toBeGreaterThanOrEqual(1);
+    expect((await http().get('/deliveries?state=failed&limit=500').expect(200)).body.items.map((i: { deliveryId: string }) => i.deliveryId)).toContain(row.id);
+    await http().get('/deliveries?state=lost').expect(400);
+
+    await http().post(`/deliveries/${row.id}/retry`).send({}).expect(400);
+    await http().post(`/deliveries/${randomUUID()}/retry`).send({ actor: 'on-call' }).expect(404);
+    const retried = (await http().post(`/deliveries/${row.id}/retry`).send({ actor: 'on-call (j.doe)', comment: 'charge code loaded in the CDM' }).expect(200)).body;
+    expect(retried).toMatchObject({ manualRetries: 1, lastRetry: { by: 'on-call (j.doe)' } });
+
+    const acked = await waitForState('charge', chargeId, 'acked');
+    expect(acked.attempts).toBe(1);
+    expect(await outcomes(row.id)).toEqual(['AE', 'AE', 'AE', 'AR', 'AA']);
+    const again = await http().post(`/deliveries/${row.id}/retry`).send({ actor: 'on-call' }).expect(409);
+    expect(again.body.message).toContain('is acked');
+  });
+
+  it('a charge released from the review queue is delivered; a held one is not', async () => {
+    const acc = newAccession('DFT');
+    const { chargeId } = await postCharge(acc, { payer: { payerId: 'MEDICARE', name: 'Medicare Part B' } });
+    delivered.push(acc);
+    expect((await http().get(`/charges/${chargeId}`).expect(200)).body.status).toBe('held');
+    expect((await http().get(`/charges/${chargeId}/deliveries`).expect(200)).body.deliveries).toEqual([]);
+    await http()
+      .post(`/charges/${chargeId}/release`)
+      .send({ actor: 'j.doe (billing)', justification: 'medical necessity documented in the sign-out note' })
+      .expect(200);
+    await waitForState('charge', chargeId, 'acked');
+    expect(billingSystem.of(acc).map((r) => [r.type, r.transactionId])).toEqual([['CG', chargeId]]);
+    await http().get(`/charges/${randomUUID()}/deliveries`).expect(404);
+  });
+
+  it('two senders on one queue never send the same delivery (FOR UPDATE SKIP LOCKED)', async () => {
+    const second = new DeliveryWorker(app.get<BillingConfig>(BILLING_CONFIG), app.get(DeliveryRepository), app.get(ServiceRuntime), []);
+    second.onApplicationBootstrap();
+    billingSystem.delayMs = 150;
+    try {
+      const accessions = Array.from({ length: 6 }, () => newAccession('DFT'));
+      delivered.push(...accessions);
+      const charges = await Promise.all(accessions.map((acc) => postCharge(acc)));
+      await Promise.all(charges.map((c) => waitForState('charge', c.chargeId, 'acked')));
+      for (const acc of accessions) expect(billingSystem.of(acc).map((r) => r.answered)).toEqual(['AA']);
+    } finally {
+      billingSystem.delayMs = 0;
+      await second.beforeApplicationShutdown();
+    }
+  });
+
+  it('billing system down: connection errors, then delivered once it is back', async () => {
+    const port = billingSystem.port;
+    await billingSystem.stop();
+    const acc = newAccession('DFT');
+    const { chargeId } = await postCharge(acc);
+    delivered.push(acc);
+    const id = deliveryIdFor('charge', chargeId);
+    await eventually(async () => ((await outcomes(id)).includes('connection-error') ? true : undefined), 10_000, 'a connection error');
+    await billingSystem.start(port);
+    await waitForState('charge', chargeId, 'acked');
+    const seen = await outcomes(id);
+    expect(seen.at(-1)).toBe('AA');
+    expect(seen.slice(0, -1).every((o) => o === 'connection-error')).toBe(true);
+    expect(billingSystem.of(acc).map((r) => r.answered)).toEqual(['AA']);
+  });
+
+  it('readiness says where charges go; metrics count the outcomes', async () => {
+    const ready = (await http().get('/health/ready').expect(200)).body;
+    expect(ready.checks).toContainEqual(
+      expect.objectContaining({ name: 'billing-system-delivery', status: 'up', enabled: true, target: `127.0.0.1:${billingSystem.port}` }),
+    );
+    const metrics = (await http().get('/metrics').expect(200)).text;
+    expect(metrics).toMatch(/slidecharge_billing_dft_attempts_total\{kind="charge",outcome="AA"\} [1-9]/);
+    expect(metrics).toMatch(/slidecharge_billing_dft_attempts_total\{kind="charge",outcome="timeout"\} [1-9]/);
+    expect(metrics).toMatch(/slidecharge_billing_dft_failed_total\{kind="charge"\} [1-9]/);
+    expect(metrics).toMatch(/slidecharge_billing_dft_queue\{state="acked"\} [1-9]/);
+  });
+
+  it('shutdown waits for the ACK in flight; after a restart nothing acked is sent again', async () => {
+    const acc = newAccession('DFT');
+    billingSystem.delayMs = 600;
+    const { chargeId } = await postCharge(acc);
+    delivered.push(acc);
+    await waitForState('charge', chargeId, 'in-flight', 5_000);
+    await app.close();
+    billingSystem.delayMs = 0;
+    expect(await deliveryRow('charge', chargeId)).toMatchObject({ state: 'acked', attempts: 1 });
+
+    const before = billingSystem.received.length;
+    const { rows: snapshotBefore } = await pool.query(
+      `SELECT id::text, state, attempts FROM billing.delivery WHERE accession_number = ANY($1) ORDER BY id`,
+      [delivered],
+    );
+    app = await startApp();
+    // Many polls (100 ms) and longer than the largest backoff (400 ms).
+    await new Promise((r) => setTimeout(r, 2_000));
+    const resent = billingSystem.received.slice(before).filter((r) => delivered.includes(r.accession));
+    expect(resent).toEqual([]);
+    const { rows: snapshotAfter } = await pool.query(
+      `SELECT id::text, state, attempts FROM billing.delivery WHERE accession_number = ANY($1) ORDER BY id`,
+      [delivered],
+    );
+    expect(snapshotAfter).toEqual(snapshotBefore);
+    expect(snapshotAfter.every((r) => r.state === 'acked')).toBe(true);
+  });
+});
