@@ -10,9 +10,9 @@ import {
   ApiQuery,
   ApiTags,
 } from '@nestjs/swagger';
-import { openApiSchema } from '@slidecharge/service-kit';
 import { CAPABILITY_STATEMENT } from './capability';
 import { FhirChargeItemService } from './fhir.service';
+import { fhirOpenApiSchema } from './openapi-outline';
 import { FHIR_JSON, FhirError, FhirExceptionFilter, notFoundOutcome, operationOutcome, searchProblemsOutcome } from './operation-outcome';
 import { Bundle, ChargeItem, fhirId, OperationOutcome } from './r4';
 import { DEFAULT_COUNT, MAX_COUNT, parseChargeItemSearch } from './search';
@@ -23,7 +23,7 @@ interface FhirRequest {
   query: Record<string, unknown>;
 }
 
-const outcomeSchema = openApiSchema(OperationOutcome, 'output');
+const outcomeSchema = fhirOpenApiSchema(OperationOutcome, 2, 'operationoutcome.html');
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 /** The FHIR base URL of this request (http://host:port/fhir), for Bundle links and fullUrls. */
@@ -33,7 +33,6 @@ const fhirBase = (req: FhirRequest) => `${req.protocol}://${req.get('host') ?? '
 const isLenient = (req: FhirRequest) => /(^|[,;\s])handling\s*=\s*lenient\b/i.test(req.get('prefer') ?? '');
 
 @ApiTags('fhir')
-@ApiProduces('application/fhir+json')
 @UseFilters(FhirExceptionFilter)
 @Controller('fhir')
 export class FhirController {
@@ -41,6 +40,7 @@ export class FhirController {
 
   @Get('metadata')
   @Header('Content-Type', FHIR_JSON)
+  @ApiProduces('application/fhir+json')
   @ApiOperation({ summary: 'R4 CapabilityStatement: what the FHIR API serves and its search parameters' })
   @ApiOkResponse({ description: 'CapabilityStatement (FHIR R4)', schema: { type: 'object' } })
   metadata(): typeof CAPABILITY_STATEMENT {
@@ -49,6 +49,7 @@ export class FhirController {
 
   @Get('ChargeItem')
   @Header('Content-Type', FHIR_JSON)
+  @ApiProduces('application/fhir+json')
   @ApiOperation({
     summary: 'Search digitization charges as FHIR R4 ChargeItems',
     description:
@@ -71,7 +72,7 @@ export class FhirController {
   @ApiQuery({ name: '_cursor', required: false, description: 'set by the Bundle next link' })
   @ApiQuery({ name: '_format', required: false, description: 'json or application/fhir+json (JSON only)' })
   @ApiHeader({ name: 'Prefer', required: false, description: 'handling=lenient ignores unknown search parameters instead of refusing them' })
-  @ApiOkResponse({ description: 'Bundle (type searchset)', schema: openApiSchema(Bundle, 'output') })
+  @ApiOkResponse({ description: 'Bundle (type searchset)', schema: fhirOpenApiSchema(Bundle, 3, 'bundle.html') })
   @ApiBadRequestResponse({ description: 'OperationOutcome: one issue per bad parameter, location http.<parameter>', schema: outcomeSchema })
   async search(@Req() req: FhirRequest): Promise<Bundle> {
     const parsed = parseChargeItemSearch(req.query, { lenient: isLenient(req) });
@@ -81,9 +82,10 @@ export class FhirController {
 
   @Get('ChargeItem/:id')
   @Header('Content-Type', FHIR_JSON)
+  @ApiProduces('application/fhir+json')
   @ApiOperation({ summary: 'One charge as a FHIR R4 ChargeItem', description: 'The id is the chargeId.' })
   @ApiParam({ name: 'id', description: 'the chargeId (a UUID)' })
-  @ApiOkResponse({ description: 'ChargeItem (FHIR R4)', schema: openApiSchema(ChargeItem, 'output') })
+  @ApiOkResponse({ description: 'ChargeItem (FHIR R4)', schema: fhirOpenApiSchema(ChargeItem, 2, 'chargeitem.html') })
   @ApiBadRequestResponse({ description: 'OperationOutcome: the id is not a FHIR id', schema: outcomeSchema })
   @ApiNotFoundResponse({ description: 'OperationOutcome: no charge has this id', schema: outcomeSchema })
   async read(@Param('id') id: string): Promise<ChargeItem> {

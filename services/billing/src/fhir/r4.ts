@@ -307,3 +307,4 @@ export const Bundle = z
   .refine((b) => b.total === undefined || b.type === 'searchset' || b.type === 'history', { message: 'bdl-1: total only when a search or history' })
   .refine((b) => (b.entry ?? []).every((e) => e.search === undefined || b.type === 'searchset'), { message: 'bdl-2: entry.search only when a search' });
 export type Bundle = z.infer<typeof Bundle>;
+
