@@ -8,11 +8,33 @@ describe('OpenAPI document', () => {
     const document = await createOpenApiDocument(loadServiceConfig({ DATABASE_URL: databaseUrl, KAFKA_BROKERS: kafkaBrokers }));
     expect(document.info.title).toBe('slidecharge scanner-events');
     expect(Object.keys(document.paths).sort()).toEqual(
-      ['/health/live', '/health/ready', '/metrics', '/scan-events', '/scan-events/batch', '/scan-events/{eventId}', '/slides/{barcode}/scans'].sort(),
+      [
+        '/health/live',
+        '/health/ready',
+        '/metrics',
+        '/scan-events',
+        '/scan-events/batch',
+        '/scan-events/{eventId}',
+        '/slides/{barcode}/scans',
+        '/dicom/instances',
+        '/api-keys',
+        '/api-keys/{id}',
+        '/api-keys/{id}/revoke',
+      ].sort(),
     );
     const post = document.paths['/scan-events']?.post;
     expect(post?.responses['202']).toBeDefined();
     expect(JSON.stringify(post?.requestBody)).toContain('slideBarcode');
     expect(JSON.stringify(document.paths['/scan-events/batch']?.post?.responses['200'])).toContain('rejected');
+    // Authentication and idempotency are documented on the routes that have them, and only there.
+    const headers = (op: unknown) => ((op as { parameters?: { in: string; name: string }[] })?.parameters ?? []).filter((p) => p.in === 'header').map((p) => p.name);
+    expect(headers(post)).toEqual(expect.arrayContaining(['X-API-Key', 'Idempotency-Key']));
+    expect(post?.responses['401']).toBeDefined();
+    expect(post?.responses['403']).toBeDefined();
+    expect(headers(document.paths['/health/ready']?.get)).toEqual([]);
+    const dicom = document.paths['/dicom/instances']?.post;
+    expect(Object.keys((dicom?.requestBody as { content: object }).content).sort()).toEqual(['application/dicom', 'application/dicom+json']);
+    expect(dicom?.responses['415']).toBeDefined();
+    expect(dicom?.responses['422']).toBeDefined();
   });
 });

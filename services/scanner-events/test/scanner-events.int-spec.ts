@@ -3,23 +3,24 @@ import { randomUUID } from 'node:crypto';
 import { Kafka, logLevel, Producer } from 'kafkajs';
 import request from 'supertest';
 import { DEAD_LETTER_TOPIC, DeadLetter, ScanEvent } from '@slidecharge/contracts';
-import { createServiceApp } from '@slidecharge/service-kit';
 import { eventually, ReadMessage, TopicReader, testEnv } from '@slidecharge/testing';
-import { AppModule } from '../src/app.module';
-import { jsonBodyLimitBytes, loadServiceConfig } from '../src/config';
-import { SERVICE_DESCRIPTION } from '../src/openapi';
+import { ServiceConfig } from '../src/config';
 import { PrismaService } from '../src/prisma.service';
 import { scanEventIdOf } from '../src/scan-events/scan-normalizer';
+import { ScannerApp, startScannerApp } from './scanner-app';
 
 /**
  * scanner-events against the real Postgres and Kafka: both doors (HTTP and scanner.ingress.v1), the
  * de-duplication by middleware eventId across them, the outbox to scan.events.v1, dead letters and
  * readiness. Topics are shared with other suites, so every id is unique and every wait filters by it.
+ * HTTP calls carry the app's development key (SCANNER_DEV_API_KEY); auth itself is tested in
+ * api-keys-idempotency.int-spec.ts.
  */
-const { databaseUrl, kafkaBrokers } = testEnv();
-const config = loadServiceConfig({ DATABASE_URL: databaseUrl, KAFKA_BROKERS: kafkaBrokers, LOG_LEVEL: 'warn', PORT: '0' });
+const { kafkaBrokers } = testEnv();
 
+let scanner: ScannerApp;
 let app: INestApplication;
+let config: ServiceConfig;
 let reader: TopicReader;
 let producer: Producer;
 
@@ -49,8 +50,9 @@ beforeAll(async () => {
   reader = await new TopicReader(kafkaBrokers, ['scan.events.v1', DEAD_LETTER_TOPIC]).start();
   producer = new Kafka({ clientId: 'scanner-events-test', brokers: kafkaBrokers.split(','), logLevel: logLevel.NOTHING }).producer();
   await producer.connect();
-  app = await createServiceApp(AppModule.forRoot(config), SERVICE_DESCRIPTION, { logger: false, jsonBodyLimit: jsonBodyLimitBytes(config.SCAN_BATCH_MAX) });
-  await app.listen(0, '127.0.0.1');
+  scanner = await startScannerApp();
+  app = scanner.app;
+  config = scanner.config;
 }, 90_000);
 
 afterAll(async () => {
@@ -74,7 +76,7 @@ describe('readiness', () => {
 describe('POST /scan-events', () => {
   it('publishes scan.completed on scan.events.v1 with receivedVia http, keyed by slide barcode', async () => {
     const event = { ...middlewareEvent(), scanId: `scan-${randomUUID()}` };
-    const res = await request(app.getHttpServer()).post('/scan-events').set('x-correlation-id', `corr-${event.eventId}`).send(event).expect(202);
+    const res = await scanner.post('/scan-events').set('x-correlation-id', `corr-${event.eventId}`).send(event).expect(202);
     expect(res.body).toEqual({ eventId: event.eventId, status: 'accepted', scanId: event.scanId });
 
     const [message] = await waitForScanEvent(event.eventId);
@@ -99,27 +101,27 @@ describe('POST /scan-events', () => {
       },
     });
 
-    const receipt = await request(app.getHttpServer()).get(`/scan-events/${encodeURIComponent(event.eventId)}`).expect(200);
+    const receipt = await scanner.get(`/scan-events/${encodeURIComponent(event.eventId)}`).expect(200);
     expect(receipt.body).toMatchObject({ eventId: event.eventId, scanId: event.scanId, receivedVia: 'http', eventType: 'scan.completed', scanEventId: published.eventId });
   });
 
   it('answers a repeat of the same event "duplicate" and publishes one scan event', async () => {
     const event = middlewareEvent();
-    const first = await request(app.getHttpServer()).post('/scan-events').send(event).expect(202);
-    const second = await request(app.getHttpServer()).post('/scan-events').send(event).expect(202);
+    const first = await scanner.post('/scan-events').send(event).expect(202);
+    const second = await scanner.post('/scan-events').send(event).expect(202);
     expect(first.body).toEqual({ eventId: event.eventId, status: 'accepted', scanId: event.image.imageId });
     expect(second.body).toEqual({ eventId: event.eventId, status: 'duplicate', scanId: event.image.imageId });
 
     // A later event of the same slide goes to the same partition after anything the repeat could have produced.
     const sentinel = middlewareEvent({ slideBarcode: event.slideBarcode, eventType: 'scan.started' });
-    await request(app.getHttpServer()).post('/scan-events').send(sentinel).expect(202);
+    await scanner.post('/scan-events').send(sentinel).expect(202);
     await waitForScanEvent(sentinel.eventId);
     expect(reader.messages.filter(fromSource(event.eventId))).toHaveLength(1);
   });
 
   it('accepts exactly one of several copies sent at the same time', async () => {
     const event = middlewareEvent({ eventType: 'scan.failed', failureReason: 'tray jam', image: undefined });
-    const answers = await Promise.all(Array.from({ length: 6 }, () => request(app.getHttpServer()).post('/scan-events').send(event)));
+    const answers = await Promise.all(Array.from({ length: 6 }, () => scanner.post('/scan-events').send(event)));
     expect(answers.map((a) => a.status)).toEqual(Array(6).fill(202));
     expect(answers.map((a) => a.body.status).sort()).toEqual(['accepted', 'duplicate', 'duplicate', 'duplicate', 'duplicate', 'duplicate']);
     const [message] = await waitForScanEvent(event.eventId);
@@ -130,15 +132,15 @@ describe('POST /scan-events', () => {
 
   it('answers 400 naming each bad field, and stores nothing', async () => {
     const event = middlewareEvent({ occurredAt: 'yesterday', eventType: 'scan.exploded' });
-    const res = await request(app.getHttpServer()).post('/scan-events').send(event).expect(400);
+    const res = await scanner.post('/scan-events').send(event).expect(400);
     expect(res.body.error).toBe('validation_failed');
     expect(res.body.issues.map((i: { path: string }) => i.path).sort()).toEqual(['eventType', 'occurredAt']);
     expect(res.body.message).toContain('occurredAt');
-    await request(app.getHttpServer()).get(`/scan-events/${event.eventId}`).expect(404);
+    await scanner.get(`/scan-events/${event.eventId}`).expect(404);
   });
 
   it('requires a failureReason on scan.failed', async () => {
-    const res = await request(app.getHttpServer()).post('/scan-events').send(middlewareEvent({ eventType: 'scan.failed' })).expect(400);
+    const res = await scanner.post('/scan-events').send(middlewareEvent({ eventType: 'scan.failed' })).expect(400);
     expect(res.body.issues).toEqual([{ path: 'failureReason', message: 'a scan.failed event needs a failureReason' }]);
   });
 });
@@ -148,7 +150,7 @@ describe('POST /scan-events/batch', () => {
     const a = middlewareEvent({ eventType: 'scan.started' });
     const b = { ...middlewareEvent(), slideBarcode: 'has space' };
     const c = middlewareEvent();
-    const res = await request(app.getHttpServer()).post('/scan-events/batch').send({ events: [a, b, c, a] }).expect(200);
+    const res = await scanner.post('/scan-events/batch').send({ events: [a, b, c, a] }).expect(200);
     expect(res.body).toEqual({
       results: [
         { index: 0, eventId: a.eventId, status: 'accepted', scanId: a.image.imageId },
@@ -164,7 +166,7 @@ describe('POST /scan-events/batch', () => {
     const [completed] = await waitForScanEvent(c.eventId);
     expect(started?.value).toMatchObject({ type: 'scan.started', data: { receivedVia: 'http' } });
     expect(completed?.value).toMatchObject({ type: 'scan.completed', data: { receivedVia: 'http' } });
-    await request(app.getHttpServer()).get(`/scan-events/${b.eventId}`).expect(404);
+    await scanner.get(`/scan-events/${b.eventId}`).expect(404);
   });
 
   it('takes a full-size batch larger than Express’s default 100 kB body limit', async () => {
@@ -174,18 +176,18 @@ describe('POST /scan-events/batch', () => {
     );
     const body = { events };
     expect(Buffer.byteLength(JSON.stringify(body))).toBeGreaterThan(100 * 1024);
-    const res = await request(app.getHttpServer()).post('/scan-events/batch').send(body).expect(200);
+    const res = await scanner.post('/scan-events/batch').send(body).expect(200);
     expect(res.body.accepted).toBe(250);
     const last = events[events.length - 1]?.eventId as string;
     await waitForScanEvent(last);
-    const scans = await request(app.getHttpServer()).get(`/slides/${slideBarcode}/scans`).expect(200);
+    const scans = await scanner.get(`/slides/${slideBarcode}/scans`).expect(200);
     expect(scans.body.receipts).toHaveLength(250);
   });
 
   it('answers 400 for a body that is not { events: [...] } or has more events than SCAN_BATCH_MAX', async () => {
-    const notArray = await request(app.getHttpServer()).post('/scan-events/batch').send({ events: 'nope' }).expect(400);
+    const notArray = await scanner.post('/scan-events/batch').send({ events: 'nope' }).expect(400);
     expect(notArray.body.issues[0].path).toBe('events');
-    const tooMany = await request(app.getHttpServer())
+    const tooMany = await scanner
       .post('/scan-events/batch')
       .send({ events: Array.from({ length: config.SCAN_BATCH_MAX + 1 }, () => ({})) })
       .expect(400);
@@ -203,13 +205,13 @@ describe('scanner.ingress.v1', () => {
       type: 'scan.completed',
       data: { receivedVia: 'kafka', purpose: 'consult', scanId: event.image.imageId, slideBarcode: event.slideBarcode },
     });
-    const receipt = await request(app.getHttpServer()).get(`/scan-events/${event.eventId}`).expect(200);
+    const receipt = await scanner.get(`/scan-events/${event.eventId}`).expect(200);
     expect(receipt.body.receivedVia).toBe('kafka');
   });
 
   it('keeps one scan event when the same eventId comes first by HTTP and then by Kafka', async () => {
     const event = middlewareEvent();
-    await request(app.getHttpServer()).post('/scan-events').send(event).expect(202);
+    await scanner.post('/scan-events').send(event).expect(202);
     await produceRaw(event.slideBarcode, JSON.stringify(event));
     // Same key, same partition: once the sentinel is through, the Kafka copy has been handled.
     const sentinel = middlewareEvent({ slideBarcode: event.slideBarcode, eventType: 'scan.started' });
@@ -218,7 +220,7 @@ describe('scanner.ingress.v1', () => {
     const copies = reader.messages.filter(fromSource(event.eventId));
     expect(copies).toHaveLength(1);
     expect(copies[0]?.value).toMatchObject({ data: { receivedVia: 'http' } });
-    const receipt = await request(app.getHttpServer()).get(`/scan-events/${event.eventId}`).expect(200);
+    const receipt = await scanner.get(`/scan-events/${event.eventId}`).expect(200);
     expect(receipt.body.receivedVia).toBe('http');
   });
 
@@ -245,13 +247,13 @@ describe('scanner.ingress.v1', () => {
       originalValue: violating,
       errors: [{ path: 'occurredAt', message: expect.any(String) }],
     });
-    await request(app.getHttpServer()).get(`/scan-events/bad-${marker}`).expect(404);
+    await scanner.get(`/scan-events/bad-${marker}`).expect(404);
   });
 });
 
 describe('receipt lookups', () => {
   it('answers 404 for an unknown event id', async () => {
-    const res = await request(app.getHttpServer()).get(`/scan-events/unknown-${randomUUID()}`).expect(404);
+    const res = await scanner.get(`/scan-events/unknown-${randomUUID()}`).expect(404);
     expect(res.body.message).toContain('unknown-');
   });
 
@@ -261,12 +263,12 @@ describe('receipt lookups', () => {
     const started = { ...middlewareEvent({ slideBarcode: base.slideBarcode, eventType: 'scan.started' }), occurredAt: new Date(t).toISOString() };
     const failed = { ...middlewareEvent({ slideBarcode: base.slideBarcode, eventType: 'scan.failed', failureReason: 'focus' }), occurredAt: new Date(t + 60_000).toISOString() };
     const completed = { ...middlewareEvent({ slideBarcode: base.slideBarcode }), occurredAt: new Date(t + 120_000).toISOString() };
-    await request(app.getHttpServer()).post('/scan-events/batch').send({ events: [failed, completed, started] }).expect(200);
-    const res = await request(app.getHttpServer()).get(`/slides/${base.slideBarcode}/scans`).expect(200);
+    await scanner.post('/scan-events/batch').send({ events: [failed, completed, started] }).expect(200);
+    const res = await scanner.get(`/slides/${base.slideBarcode}/scans`).expect(200);
     expect(res.body.slideBarcode).toBe(base.slideBarcode);
     expect(res.body.receipts.map((r: { eventId: string }) => r.eventId)).toEqual([completed.eventId, failed.eventId, started.eventId]);
-    const none = await request(app.getHttpServer()).get(`/slides/NONE-${randomUUID().slice(0, 8)}/scans`).expect(200);
+    const none = await scanner.get(`/slides/NONE-${randomUUID().slice(0, 8)}/scans`).expect(200);
     expect(none.body.receipts).toEqual([]);
-    await request(app.getHttpServer()).get('/slides/a%20b/scans').expect(400);
+    await scanner.get('/slides/a%20b/scans').expect(400);
   });
 });
