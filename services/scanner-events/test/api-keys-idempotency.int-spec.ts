@@ -194,7 +194,7 @@ describe('Idempotency-Key', () => {
     // The same body with its keys in another order is the same request.
     const reordered = Object.fromEntries(Object.entries(event).reverse());
     const second = await scanner.post('/scan-events').set('idempotency-key', key).send(reordered).expect(202);
-    expect(second.body).toEqual(first.body);
+    expect(second.text).toBe(first.text);
     expect(second.headers['idempotent-replayed']).toBe('true');
     // Without the key, the eventId de-duplication still answers: duplicate.
     const plain = await scanner.post('/scan-events').send(event).expect(202);
@@ -225,7 +225,7 @@ describe('Idempotency-Key', () => {
     const first = await scanner.post('/scan-events/batch').set('idempotency-key', key).send(body).expect(200);
     expect([first.body.accepted, first.body.rejected]).toEqual([2, 1]);
     const replay = await scanner.post('/scan-events/batch').set('idempotency-key', key).send(body).expect(200);
-    expect(replay.body).toEqual(first.body);
+    expect(replay.text).toBe(first.text);
     expect(replay.headers['idempotent-replayed']).toBe('true');
   });
 
