@@ -33,9 +33,11 @@ const settings = {
   kafkaBrokers: process.env.KAFKA_BROKERS ?? '127.0.0.1:9092',
 };
 
+// scanner-events wants an API key (X-API-Key): SCANNER_API_KEY, else the stack's development key.
+const scannerApiKey = process.env.SCANNER_API_KEY ?? process.env.SCANNER_DEV_API_KEY ?? 'sck_devstack_local-stack-key-not-a-secret-0000';
 const run = randomUUID().slice(0, 6).toUpperCase();
-const call = async (method, url, body) => {
-  const res = await fetch(url, { method, headers: { 'content-type': 'application/json' }, body: body && JSON.stringify(body) });
+const call = async (method, url, body, headers = {}) => {
+  const res = await fetch(url, { method, headers: { 'content-type': 'application/json', ...headers }, body: body && JSON.stringify(body) });
   if (!res.ok) throw new Error(`${method} ${url} -> ${res.status} ${await res.text()}`);
   return res.json();
 };
@@ -115,7 +117,7 @@ await pool(batches, settings.rate > 0 ? 1 : settings.concurrency, async (batch) 
   if (settings.via === 'kafka') {
     await producer.send({ topic: 'scanner.ingress.v1', messages: batch.map((e) => ({ key: e.event.slideBarcode, value: JSON.stringify(e.event) })) });
   } else {
-    await call('POST', `${settings.scannerUrl}/scan-events/batch`, { events: batch.map((e) => e.event) });
+    await call('POST', `${settings.scannerUrl}/scan-events/batch`, { events: batch.map((e) => e.event) }, { 'x-api-key': scannerApiKey });
   }
 });
 const sendSeconds = (performance.now() - start) / 1000;

@@ -3,17 +3,24 @@
 // slide fails QC and is rescanned), prints the charges billing decided (Medicare: held for review),
 // releases them as a biller would, then cancels the case and prints the credits. Needs the stack running
 // (npm run stack). Base URLs: ACCESSION_URL, SCANNER_URL, BILLING_URL (defaults: ports 3001, 3002, 3004).
+// scanner-events wants an API key (X-API-Key): SCANNER_API_KEY, else SCANNER_DEV_API_KEY, else the
+// development key scripts/stack.sh starts scanner-events with.
 import { randomUUID } from 'node:crypto';
 
 const accessionUrl = process.env.ACCESSION_URL ?? 'http://127.0.0.1:3001';
 const scannerUrl = process.env.SCANNER_URL ?? 'http://127.0.0.1:3002';
 const billingUrl = process.env.BILLING_URL ?? 'http://127.0.0.1:3004';
+const scannerApiKey = process.env.SCANNER_API_KEY ?? process.env.SCANNER_DEV_API_KEY ?? 'sck_devstack_local-stack-key-not-a-secret-0000';
 const correlationId = `demo-${randomUUID().slice(0, 8)}`;
 
 async function call(method, url, body) {
   const res = await fetch(url, {
     method,
-    headers: { 'content-type': 'application/json', 'x-correlation-id': correlationId },
+    headers: {
+      'content-type': 'application/json',
+      'x-correlation-id': correlationId,
+      ...(url.startsWith(scannerUrl) ? { 'x-api-key': scannerApiKey } : {}),
+    },
     body: body === undefined ? undefined : JSON.stringify(body),
   });
   const text = await res.text();

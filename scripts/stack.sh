@@ -9,6 +9,12 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/env.sh
 
+# scanner-events wants an API key on its HTTP API. The stack starts it with this development key
+# (logged as a warning; scripts/demo.mjs and scripts/bench.mjs send it). Never use it in production:
+# there, make keys with POST /api-keys (services/scanner-events/README.md).
+: "${SCANNER_DEV_API_KEY:=sck_devstack_local-stack-key-not-a-secret-0000}"
+export SCANNER_DEV_API_KEY
+
 SERVICES=(accession scanner-events qc billing)
 declare -A PORTS=([accession]=3001 [scanner-events]=3002 [qc]=3003 [billing]=3004)
 dir=tmp/stack
