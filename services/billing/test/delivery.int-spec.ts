@@ -371,13 +371,19 @@ describe('DFT^P03 delivery over MLLP', () => {
   it('two senders on one queue never send the same delivery (FOR UPDATE SKIP LOCKED)', async () => {
     const second = new DeliveryWorker(app.get<BillingConfig>(BILLING_CONFIG), app.get(DeliveryRepository), app.get(ServiceRuntime), []);
     second.onApplicationBootstrap();
-    billingSystem.delayMs = 150;
+    billingSystem.delayMs = 200;
     try {
       const accessions = Array.from({ length: 6 }, () => newAccession('DFT'));
       delivered.push(...accessions);
       const charges = await Promise.all(accessions.map((acc) => postCharge(acc)));
       await Promise.all(charges.map((c) => waitForState('charge', c.chargeId, 'acked')));
       for (const acc of accessions) expect(billingSystem.of(acc).map((r) => r.answered)).toEqual(['AA']);
+      // Both took part: while one waited for an ACK, the other took the next row.
+      const { rows } = await pool.query(
+        `SELECT DISTINCT a.sent_by FROM billing.delivery_attempt a JOIN billing.delivery d ON d.id = a.delivery_id WHERE d.accession_number = ANY($1)`,
+        [accessions],
+      );
+      expect(rows.map((r) => r.sent_by).sort()).toEqual([app.get(DeliveryWorker).instance, second.instance].sort());
     } finally {
       billingSystem.delayMs = 0;
       await second.beforeApplicationShutdown();
