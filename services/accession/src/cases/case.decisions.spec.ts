@@ -1,6 +1,6 @@
 import { CaseDetails } from '@slidecharge/contracts';
-import { decideCancel, decideCreate, decideReplace } from './case.decisions';
-import { CaseCancelledError, CaseExistsError, CaseNotFoundError } from './case.errors';
+import { decideCancel, decideCreate, decideReplace, withStoredSlides } from './case.decisions';
+import { CaseCancelledError, CaseExistsError, CaseNotFoundError, PatientMismatchError } from './case.errors';
 import { buildSnapshot } from './case.model';
 
 const details = CaseDetails.parse({
@@ -73,5 +73,36 @@ describe('case decisions', () => {
     expect(decideCancel(flagged, 'S26-2', 'duplicate')).toMatchObject({ outcome: 'cancelled', snapshot: { version: 2, flags: { researchStudy: true } } });
     const missing = decideCancel(undefined, 'S26-404', 'x');
     expect(missing.outcome === 'refused' && missing.error).toBeInstanceOf(CaseNotFoundError);
+  });
+});
+
+describe('HL7 additions', () => {
+  it('a cancel naming the case patient cancels; naming another patient is refused and cancels nothing', () => {
+    expect(decideCancel(active(2), 'S26-1', 'LIS cancel', 'MRN-1')).toMatchObject({ outcome: 'cancelled', snapshot: { version: 3 } });
+    const other = decideCancel(active(2), 'S26-1', 'LIS cancel', 'MRN-9');
+    expect(other.outcome).toBe('refused');
+    if (other.outcome === 'refused') {
+      expect(other.error).toBeInstanceOf(PatientMismatchError);
+      expect(other.error.message).toBe('case S26-1 belongs to patient MRN-1, not MRN-9; check the accession number (nothing was cancelled)');
+    }
+  });
+
+  it('withStoredSlides: details without slides keep the stored slides of the specimens still there', () => {
+    const two = CaseDetails.parse({
+      ...details,
+      specimens: [...details.specimens, { specimenId: 'B', primaryCpt: '88307', units: 1 }],
+      slides: [{ barcode: 'S-A1-1', specimenId: 'A' }, { barcode: 'S-B1-1', specimenId: 'B', block: 'B1' }],
+    });
+    const stored = buildSnapshot('S26-1', 'active', 2, two);
+    const onlyA = { ...details, slides: [] };
+    expect(withStoredSlides(onlyA, stored).slides).toEqual([{ barcode: 'S-A1-1', specimenId: 'A' }]);
+    expect(withStoredSlides({ ...two, slides: [] }, stored).slides).toEqual(stored.slides);
+    // Slides sent replace the stored ones; nothing stored, nothing kept.
+    const sent = { ...details, slides: [{ barcode: 'NEW-1', specimenId: 'A' }] };
+    expect(withStoredSlides(sent, stored)).toBe(sent);
+    expect(withStoredSlides(onlyA, undefined)).toBe(onlyA);
+    // A stored slide of a specimen the order no longer has goes.
+    const onlyC = { ...details, specimens: [{ specimenId: 'C', primaryCpt: '88305', units: 1 }], slides: [] };
+    expect(withStoredSlides(onlyC, stored).slides).toEqual([]);
   });
 });

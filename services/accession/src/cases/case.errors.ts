@@ -55,3 +55,15 @@ export class BarcodeConflictError extends CaseError {
     );
   }
 }
+
+/** An HL7 cancel names a patient (PID-3) other than the case's: nothing is cancelled. */
+export class PatientMismatchError extends CaseError {
+  readonly code = 'patient_mismatch';
+  constructor(
+    readonly accessionNumber: string,
+    readonly patientId: string,
+    readonly casePatientId: string,
+  ) {
+    super(`case ${accessionNumber} belongs to patient ${casePatientId}, not ${patientId}; check the accession number (nothing was cancelled)`);
+  }
+}

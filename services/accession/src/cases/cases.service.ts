@@ -3,7 +3,7 @@ import { CaseDetails, CaseSnapshot } from '@slidecharge/contracts';
 import { buildEvent, Logger, writeOutbox } from '@slidecharge/messaging';
 import { ServiceRuntime } from '@slidecharge/service-kit';
 import { Prisma } from '../generated/prisma/client';
-import { CaseDecision, decideCancel, decideCreate, decideReplace } from './case.decisions';
+import { CaseDecision, decideCancel, decideCreate, decideReplace, withStoredSlides } from './case.decisions';
 import { BarcodeConflictError, CaseNotFoundError } from './case.errors';
 import { CasePage, encodeCursor, ListCasesQuery } from './case.model';
 import { ACCESSION_SCHEMA, CaseRepository, Db } from './case.repository';
@@ -13,6 +13,30 @@ export type CaseOutcome = Exclude<CaseDecision['outcome'], 'refused'>;
 export interface CaseChange {
   outcome: CaseOutcome;
   snapshot: CaseSnapshot;
+}
+
+/** Options every write takes. */
+export interface WriteOptions {
+  /**
+   * Runs inside the case's transaction once the decision is written (also when nothing changed),
+   * before the commit: what it writes commits or rolls back together with the case change and its
+   * outbox record. Throwing rolls everything back and reaches the caller. After a lost race (see
+   * isRetryable) the whole transaction, this included, runs again.
+   */
+  inTransaction?: (tx: Db, change: CaseChange) => Promise<void>;
+}
+
+export interface ReplaceOptions extends WriteOptions {
+  /**
+   * When the new details carry no slides, keep the stored slides of the specimens still in the case
+   * (an HL7 order usually comes before the slides are cut, and a later order may not list them).
+   */
+  keepSlidesWhenNone?: boolean;
+}
+
+export interface CancelOptions extends WriteOptions {
+  /** Refuse (PatientMismatchError) when the stored case belongs to another patient. */
+  patientId?: string;
 }
 
 /** Errors after which the whole transaction is run again: a unique index lost a race, or a deadlock. */
@@ -45,19 +69,21 @@ export class CasesService implements OnApplicationBootstrap {
   }
 
   /** A new case (version 1). Throws CaseExistsError when the accession number is taken. */
-  async create(accessionNumber: string, details: CaseDetails): Promise<CaseSnapshot> {
-    const change = await this.apply(accessionNumber, details.slides.map((s) => s.barcode), (current) => decideCreate(current, accessionNumber, details));
+  async create(accessionNumber: string, details: CaseDetails, options: WriteOptions = {}): Promise<CaseSnapshot> {
+    const change = await this.apply(accessionNumber, details.slides.map((s) => s.barcode), (current) => decideCreate(current, accessionNumber, details), options);
     return change.snapshot;
   }
 
   /** Creates the case or replaces its details; identical details change nothing and publish nothing. */
-  replace(accessionNumber: string, details: CaseDetails): Promise<CaseChange> {
-    return this.apply(accessionNumber, details.slides.map((s) => s.barcode), (current) => decideReplace(current, accessionNumber, details));
+  replace(accessionNumber: string, details: CaseDetails, options: ReplaceOptions = {}): Promise<CaseChange> {
+    const decide = (current: CaseSnapshot | undefined) =>
+      decideReplace(current, accessionNumber, options.keepSlidesWhenNone ? withStoredSlides(details, current) : details);
+    return this.apply(accessionNumber, details.slides.map((s) => s.barcode), decide, options);
   }
 
   /** Cancels the case (final); cancelling a cancelled case changes nothing. */
-  cancel(accessionNumber: string, reason: string): Promise<CaseChange> {
-    return this.apply(accessionNumber, [], (current) => decideCancel(current, accessionNumber, reason));
+  cancel(accessionNumber: string, reason: string, options: CancelOptions = {}): Promise<CaseChange> {
+    return this.apply(accessionNumber, [], (current) => decideCancel(current, accessionNumber, reason, options.patientId), options);
   }
 
   async get(accessionNumber: string): Promise<CaseSnapshot> {
@@ -85,10 +111,19 @@ export class CasesService implements OnApplicationBootstrap {
    * state and its event to the outbox, commits, wakes the relay. A race lost on a unique index (two
    * creates of one accession number, or of one barcode) is retried and then decided on what won.
    */
-  private async apply(accessionNumber: string, barcodes: string[], decide: (current: CaseSnapshot | undefined) => CaseDecision): Promise<CaseChange> {
+  private async apply(
+    accessionNumber: string,
+    barcodes: string[],
+    decide: (current: CaseSnapshot | undefined) => CaseDecision,
+    options: WriteOptions,
+  ): Promise<CaseChange> {
     for (let attempt = 1; ; attempt++) {
       try {
-        const change = await this.cases.transaction((tx) => this.applyInTransaction(tx, accessionNumber, barcodes, decide));
+        const change = await this.cases.transaction(async (tx) => {
+          const change = await this.applyInTransaction(tx, accessionNumber, barcodes, decide);
+          await options.inTransaction?.(tx, change);
+          return change;
+        });
         if (change.outcome === 'created' || change.outcome === 'updated' || change.outcome === 'cancelled') {
           this.runtime.wakeRelay();
           this.log.info({ accessionNumber, version: change.snapshot.version, outcome: change.outcome }, `case ${change.outcome}`);
