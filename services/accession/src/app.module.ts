@@ -1,9 +1,13 @@
 import { DynamicModule, Module } from '@nestjs/common';
-import { serviceModule, ServiceAppModule } from '@slidecharge/service-kit';
+import { READINESS_CHECKS, serviceModule, ServiceAppModule, ServiceRuntime } from '@slidecharge/service-kit';
 import { CasesController } from './cases/cases.controller';
 import { ACCESSION_SCHEMA, CaseRepository } from './cases/case.repository';
 import { CasesService } from './cases/cases.service';
 import { ACCESSION_CONFIG, AccessionConfig } from './config';
+import { Hl7IntakeService } from './hl7/hl7-intake.service';
+import { Hl7MessageRepository } from './hl7/hl7-message.repository';
+import { Hl7MessagesController } from './hl7/hl7-messages.controller';
+import { MllpListener } from './hl7/mllp-listener';
 import { PrismaService } from './prisma.service';
 
 @Module({})
@@ -16,8 +20,21 @@ export class AppModule extends ServiceAppModule {
       configToken: ACCESSION_CONFIG,
       database: PrismaService,
       outboxSchema: ACCESSION_SCHEMA,
-      controllers: [CasesController],
-      providers: [CaseRepository, CasesService],
+      controllers: [CasesController, Hl7MessagesController],
+      providers: [
+        CaseRepository,
+        CasesService,
+        Hl7MessageRepository,
+        Hl7IntakeService,
+        MllpListener,
+        // Readiness: the runtime's checks (Postgres, Kafka, consumers, outbox relay) and the MLLP listener.
+        // Listed after serviceModule's own READINESS_CHECKS provider, so this one is used.
+        {
+          provide: READINESS_CHECKS,
+          inject: [ServiceRuntime, MllpListener],
+          useFactory: (runtime: ServiceRuntime, mllp: MllpListener) => [...runtime.readinessChecks(), mllp.readinessCheck()],
+        },
+      ],
     });
   }
 }

@@ -17,7 +17,8 @@ import { createOpenApiDocument } from '../src/openapi';
  * outbox. Topics are shared with other suites, so every test uses its own accession numbers.
  */
 const { databaseUrl, kafkaBrokers } = testEnv();
-const config = loadServiceConfig({ DATABASE_URL: databaseUrl, KAFKA_BROKERS: kafkaBrokers, LOG_LEVEL: 'warn' });
+// MLLP on a free port (0): the default 2575 may be taken by a running stack or another test process.
+const config = loadServiceConfig({ DATABASE_URL: databaseUrl, KAFKA_BROKERS: kafkaBrokers, LOG_LEVEL: 'warn', ACCESSION_MLLP_PORT: '0' });
 const TOPIC = 'lis.case-events.v1';
 
 let app: INestApplication;

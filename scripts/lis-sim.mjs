@@ -1,0 +1,197 @@
+#!/usr/bin/env node
+// LIS simulator: sends one HL7 v2 order for an accession over MLLP to the accession service (or any
+// MLLP receiver) and prints the ACK in readable form. Plain Node, no build step: it builds the message
+// itself in the profile services/accession reads (libs/hl7/README.md) and sends it with
+// @medplum/hl7's Hl7Client.
+//
+// Usage:
+//   node scripts/lis-sim.mjs --accession S26-000123 [options]
+//
+// What to send (a new order by default, ORC-1 NW):
+//   --specimens 88305,88307   primary CPT code per specimen; specimens are A, B, C... (default 88305)
+//   --slides 2                slides per specimen, as SAC segments: barcode <accession>-<specimen>1-<n>,
+//                             block <specimen>1 (default 1; 0 = none)
+//   --payer AETNA             IN1-3 payer id (default MEDICARE)
+//   --patient MRN-1           PID-3 patient id (default MRN-<accession>)
+//   --collection-date 2026-11-20   OBR-7 / SPM-17 (default today, UTC)
+//   --diagnoses C50.911,Z80.3      DG1-3, one DG1 each (default C50.911)
+//   --modifiers A=59,B=Q1     OBR-45 modifier for a specimen (repeat the flag or comma-separate)
+//   --recode A=88307          send the whole case again as a change (ORC-1 XO) with these specimens'
+//                             codes replaced; give the same --specimens/--slides as the original order
+//   --cancel                  cancel the case (ORC-1 CA): MSH, PID and ORC only
+//   --reason "text"           ORC-16 reason of a cancel
+//   --type ORM|OML            ORM^O01 (ORC+OBR per specimen, default) or OML^O21 (SPM per specimen)
+//   --hl7-version 2.5.1       MSH-12 (default 2.5.1; the listener takes 2.3 to 2.5.1)
+//   --control-id X            MSH-10 (default a new one; send the same one twice to see idempotency)
+//   --sending-app LIS_SIM     MSH-3 (default LIS_SIM); --sending-facility LAB (MSH-4)
+// Where:
+//   --host 127.0.0.1 --port 2575   the MLLP listener (defaults; env LIS_SIM_HOST / LIS_SIM_PORT)
+//   --timeout 10000           ms to wait for the ACK
+//   --print                   also print the message sent and the raw ACK
+//
+// Exit code: 0 on AA (CA), 1 on AE/AR (CE/CR), 2 on a usage error, 3 when no ACK came (no connection,
+// timeout, connection closed).
+import { Hl7Message } from '@medplum/core';
+import { Hl7Client } from '@medplum/hl7';
+
+const USAGE = 'usage: node scripts/lis-sim.mjs --accession <accession> [--specimens 88305,88307] [--slides 2] [--payer AETNA] [--cancel | --recode A=88307] [--host h] [--port p] (see the header of this file)';
+
+const TABLE_0357 = {
+  0: 'Message accepted',
+  100: 'Segment sequence error',
+  101: 'Required field missing',
+  102: 'Data type error',
+  103: 'Table value not found',
+  200: 'Unsupported message type',
+  201: 'Unsupported event code',
+  202: 'Unsupported processing id',
+  203: 'Unsupported version id',
+  204: 'Unknown key identifier',
+  205: 'Duplicate key identifier',
+  206: 'Application record locked',
+  207: 'Application internal error',
+};
+
+function fail(message) {
+  process.stderr.write(`lis-sim: ${message}\n${USAGE}\n`);
+  process.exit(2);
+}
+
+function parseArgs(argv) {
+  const flags = new Set(['cancel', 'print', 'help']);
+  const multi = new Set(['recode', 'modifiers']);
+  const out = { recode: [], modifiers: [] };
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    if (!arg.startsWith('--')) fail(`unexpected argument ${arg}`);
+    const [name, inline] = arg.slice(2).split(/=(.*)/s, 2);
+    if (flags.has(name)) {
+      out[name] = true;
+      continue;
+    }
+    const value = inline ?? argv[++i];
+    if (value === undefined) fail(`--${name} needs a value`);
+    if (multi.has(name)) out[name].push(...value.split(',').filter(Boolean));
+    else out[name] = value;
+  }
+  return out;
+}
+
+const args = parseArgs(process.argv.slice(2));
+if (args.help) {
+  process.stdout.write(`${USAGE}\n`);
+  process.exit(0);
+}
+const accession = args.accession;
+if (!accession || !/^[A-Za-z0-9][A-Za-z0-9._-]{2,31}$/.test(accession)) fail('--accession is required: 3-32 letters, digits, ".", "_" or "-"');
+const host = args.host ?? process.env.LIS_SIM_HOST ?? '127.0.0.1';
+const port = Number(args.port ?? process.env.LIS_SIM_PORT ?? 2575);
+if (!Number.isInteger(port) || port < 1 || port > 65535) fail('--port must be 1-65535');
+const timeoutMs = Number(args.timeout ?? 10_000);
+if (!Number.isInteger(timeoutMs) || timeoutMs < 1) fail('--timeout must be a number of ms');
+const slidesPerSpecimen = Number(args.slides ?? 1);
+if (!Number.isInteger(slidesPerSpecimen) || slidesPerSpecimen < 0 || slidesPerSpecimen > 50) fail('--slides must be 0-50');
+const type = (args.type ?? 'ORM').toUpperCase();
+if (type !== 'ORM' && type !== 'OML') fail('--type must be ORM or OML');
+if (args.cancel && args.recode.length) fail('--cancel and --recode do not go together');
+
+const codes = (args.specimens ?? '88305').split(',').map((c) => c.trim()).filter(Boolean);
+if (!codes.length || codes.length > 26) fail('--specimens needs 1-26 codes');
+const letter = (i) => String.fromCharCode(65 + i);
+const pairs = (list, what) =>
+  new Map(
+    list.map((p) => {
+      const [id, value] = p.split('=');
+      if (!id || !value) fail(`--${what} takes SPECIMEN=VALUE, e.g. A=88307`);
+      return [id.toUpperCase(), value.toUpperCase()];
+    }),
+  );
+const recode = pairs(args.recode, 'recode');
+const modifiers = new Map();
+for (const [id, m] of pairs(args.modifiers, 'modifiers')) modifiers.set(id, [...(modifiers.get(id) ?? []), m]);
+for (const id of [...recode.keys(), ...modifiers.keys()]) {
+  if (!codes.some((_, i) => letter(i) === id)) fail(`specimen ${id} is not one of ${codes.map((_, i) => letter(i)).join(', ')}`);
+}
+
+const specimens = codes.map((code, i) => ({ id: letter(i), code: recode.get(letter(i)) ?? code, modifiers: modifiers.get(letter(i)) ?? [] }));
+const orderControl = args.cancel ? 'CA' : recode.size ? 'XO' : 'NW';
+const controlId = args['control-id'] ?? `SIM${Date.now().toString(36).toUpperCase()}${Math.floor(Math.random() * 36 ** 4).toString(36).toUpperCase().padStart(4, '0')}`;
+const patient = args.patient ?? `MRN-${accession}`;
+const payer = args.payer ?? 'MEDICARE';
+const collected = (args['collection-date'] ?? new Date().toISOString().slice(0, 10)).replace(/-/g, '');
+if (!/^\d{8}$/.test(collected)) fail('--collection-date must be YYYY-MM-DD');
+const diagnoses = (args.diagnoses ?? 'C50.911').split(',').map((d) => d.trim()).filter(Boolean);
+const version = args['hl7-version'] ?? '2.5.1';
+
+/** HL7 escaping of one value (default delimiters |^~\&). */
+const esc = (v) => String(v ?? '').replace(/\\/g, '\\E\\').replace(/\|/g, '\\F\\').replace(/\^/g, '\\S\\').replace(/&/g, '\\T\\').replace(/~/g, '\\R\\');
+/** A segment from its fields (field 1 first); a field may be an array of components. */
+const seg = (name, fields) => [name, ...fields.map((f) => (Array.isArray(f) ? f.map(esc).join('^') : esc(f)))].join('|').replace(/\|+$/, '');
+const at = (n, value) => Object.assign(Array(n - 1).fill(''), { [n - 1]: value });
+
+function buildMessage() {
+  const stamp = new Date().toISOString().replace(/[-:T]/g, '').slice(0, 14);
+  const structure = type === 'ORM' ? ['ORM', 'O01', 'ORM_O01'] : ['OML', 'O21', 'OML_O21'];
+  const msh = `MSH|^~\\&|${esc(args['sending-app'] ?? 'LIS_SIM')}|${esc(args['sending-facility'] ?? 'LAB')}|SLIDECHARGE|PATH|${stamp}||${structure.join('^')}|${esc(controlId)}|P|${esc(version)}`;
+  const segments = [msh, seg('PID', ['1', '', [patient, '', '', '', 'MR']])];
+  const placer = `PL-${accession}`;
+  const orc = (extra = []) => seg('ORC', [orderControl, placer, accession, ...extra]);
+  if (orderControl === 'CA') {
+    segments.push(orc(args.reason ? [...at(13, ['', args.reason])] : []));
+    return segments.join('\r');
+  }
+  segments.push(seg('PV1', ['1', 'O']), seg('IN1', ['1', '', payer, payer]));
+  specimens.forEach((s, i) => {
+    const obr = Array(45).fill('');
+    obr[0] = String(i + 1);
+    obr[1] = placer;
+    obr[2] = accession;
+    obr[3] = [s.code, '', 'C4'];
+    obr[6] = collected;
+    obr[43] = [s.code, '', 'C4'];
+    segments.push(orc());
+    // OBR-45 repeats: written by hand, the repetition separator must not be escaped.
+    segments.push(`${seg('OBR', obr)}${s.modifiers.length ? `|${s.modifiers.map(esc).join('~')}` : ''}`);
+    if (type === 'OML') segments.push(seg('SPM', [String(i + 1), s.id, '', ['TISS', '', 'HL70487'], ...Array(12).fill(''), collected]));
+    for (let n = 1; n <= slidesPerSpecimen; n++) segments.push(seg('SAC', ['', '', `${accession}-${s.id}1-${n}`, `${s.id}1`]));
+  });
+  diagnoses.forEach((d, i) => segments.push(seg('DG1', [String(i + 1), '', [d, '', 'I10']])));
+  return segments.join('\r');
+}
+
+const unescape = (v) =>
+  v.replace(/\\(F|S|T|R|E|\.br)\\/g, (_, c) => ({ F: '|', S: '^', T: '&', R: '~', E: '\\', '.br': '\n' })[c]);
+
+function describe(ack) {
+  const msa = ack.getSegment('MSA');
+  const code = msa?.getField(1)?.toString() ?? '';
+  const lines = [`ACK  MSA-1 ${code}  MSA-2 ${msa?.getField(2)?.toString() ?? ''}  ${unescape(msa?.getField(3)?.toString() ?? '')}`];
+  for (const err of ack.getAllSegments('ERR')) {
+    const location = err.getField(2)?.toString() || (err.getField(1)?.toString() ?? '').split('^').slice(0, 3).join('^');
+    const errCode = err.getField(3)?.getComponent(1) || '';
+    const severity = err.getField(4)?.toString() || 'E';
+    lines.push(`     ERR ${location.padEnd(14)} ${errCode} (${TABLE_0357[errCode] ?? '?'}) ${severity}: ${unescape(err.getField(8)?.toString() ?? '')}`);
+  }
+  return { code, text: lines.join('\n') };
+}
+
+const text = buildMessage();
+const what = orderControl === 'CA' ? 'cancel' : `${specimens.length} specimen(s) ${specimens.map((s) => `${s.id}=${s.code}`).join(' ')}, ${specimens.length * slidesPerSpecimen} slide(s)`;
+process.stdout.write(`sent ${type === 'ORM' ? 'ORM^O01' : 'OML^O21'} ORC-1 ${orderControl} for ${accession} (MSH-10 ${controlId}) to ${host}:${port}: ${what}\n`);
+if (args.print) process.stdout.write(`${text.replace(/\r/g, '\n')}\n\n`);
+
+const client = new Hl7Client({ host, port, connectTimeout: timeoutMs });
+client.addEventListener('error', () => undefined);
+let exitCode = 3;
+try {
+  const ack = await client.sendAndWait(Hl7Message.parse(text), { timeoutMs });
+  const { code, text: readable } = describe(ack);
+  process.stdout.write(`${readable}\n`);
+  if (args.print) process.stdout.write(`\n${ack.toString().replace(/\r/g, '\n')}\n`);
+  exitCode = code === 'AA' || code === 'CA' ? 0 : 1;
+} catch (e) {
+  process.stderr.write(`lis-sim: no ACK from ${host}:${port}: ${e?.message ?? e}\n`);
+} finally {
+  await client.close().catch(() => undefined);
+}
+process.exit(exitCode);

@@ -1,0 +1,237 @@
+import { Injectable } from '@nestjs/common';
+import { buildAck, parseOrder, readMessageHeader, type AckCode, type Hl7Error, type MessageHeader, type ParsedOrder } from '@slidecharge/hl7';
+import { Logger, metricsRegistry } from '@slidecharge/messaging';
+import { ServiceRuntime } from '@slidecharge/service-kit';
+import { Counter } from 'prom-client';
+import { CaseError } from '../cases/case.errors';
+import { CaseChange, CasesService } from '../cases/cases.service';
+import type { Db } from '../cases/case.repository';
+import {
+  acceptedText,
+  caseErrorToHl7,
+  framingError,
+  framingRaw,
+  refusedOutcome,
+  storableText,
+  type FramingProblem,
+  type Hl7Outcome,
+  type IntakeResult,
+} from './hl7-intake';
+import { Hl7MessageRepository, MessageKey, NewHl7Message, StoredHl7Message } from './hl7-message.repository';
+
+const received = new Counter({
+  name: 'slidecharge_hl7_messages_total',
+  help: 'HL7 messages received over MLLP, by ACK code and outcome',
+  labelNames: ['ack_code', 'outcome'],
+  registers: [metricsRegistry],
+});
+
+/** Thrown inside a case transaction when another copy of the message was decided first: roll back, answer as a repeat. */
+class DecidedElsewhere extends Error {
+  constructor() {
+    super('another copy of this message (same sender and MSH-10) was decided first');
+  }
+}
+
+/**
+ * Takes HL7 v2 orders in (the text of one MLLP frame each) and applies them through CasesService, the
+ * same create/replace/cancel path as REST, so case events go out through the outbox as ever.
+ *
+ * Every message is stored in hl7_message with the ACK sent. A message that changes a case is stored
+ * in the case's own transaction (case change, outbox record and message commit together); a
+ * repeat of a decided (sending application, sending facility, MSH-10) gets the stored ACK again and
+ * changes nothing. The unique index on that key decides races between copies arriving at once.
+ */
+@Injectable()
+export class Hl7IntakeService {
+  private readonly log: Logger;
+
+  constructor(
+    private readonly cases: CasesService,
+    private readonly messages: Hl7MessageRepository,
+    runtime: ServiceRuntime,
+  ) {
+    this.log = runtime.logger.child({ component: 'hl7-intake' });
+  }
+
+  /** One message in, its ACK out. Never throws: our own failure is AR 207 (send again later). */
+  async receive(rawText: string, peer?: string): Promise<IntakeResult> {
+    const raw = storableText(rawText);
+    const header = readMessageHeader(raw);
+    const base = baseRecord(raw, header, peer);
+    let result: IntakeResult;
+    try {
+      result = await this.decide(raw, header, base);
+    } catch (error) {
+      result = await this.failed(raw, base, error);
+    }
+    received.inc({ ack_code: result.ackCode, outcome: result.outcome });
+    const line = {
+      peer,
+      messageId: result.messageId,
+      controlId: header?.controlId,
+      sendingApplication: header?.sendingApplication,
+      messageType: header?.messageType,
+      accessionNumber: result.accessionNumber ?? header?.accessionNumber,
+      caseVersion: result.caseVersion,
+      ackCode: result.ackCode,
+      outcome: result.outcome,
+    };
+    if (result.ackCode === 'AA') this.log.info(line, 'HL7 message accepted');
+    else this.log.warn(line, `HL7 message answered ${result.ackCode}`);
+    return result;
+  }
+
+  /** Bytes that were not a complete MLLP frame: stored as a framing error, answered AR. */
+  async framing(problem: FramingProblem, peer?: string): Promise<IntakeResult> {
+    const partial = problem.kind === 'oversized' ? '' : storableText(problem.bytes.toString('utf8'));
+    const header = readMessageHeader(partial);
+    const error = framingError(problem);
+    const ack = buildAck(partial, { code: 'AR', errors: [error] });
+    const record: NewHl7Message = {
+      ...baseRecord(framingRaw(problem), header, peer),
+      ackCode: 'AR',
+      outcome: 'framing-error',
+      reason: error.message,
+      errors: [error],
+      ack,
+    };
+    const messageId = await this.messages.insert(record).catch((err: unknown) => {
+      this.log.error({ err, peer, raw: record.raw.slice(0, 2000) }, 'could not store an MLLP framing error');
+      return undefined;
+    });
+    received.inc({ ack_code: 'AR', outcome: 'framing-error' });
+    this.log.warn({ peer, messageId, problem: problem.kind, reason: error.message }, 'MLLP framing error answered AR');
+    return { ack, ackCode: 'AR', outcome: 'framing-error', ...(messageId !== undefined ? { messageId } : {}) };
+  }
+
+  private async decide(raw: string, header: MessageHeader | undefined, base: BaseRecord): Promise<IntakeResult> {
+    const key: MessageKey | undefined = header?.controlId
+      ? { sendingApplication: header.sendingApplication, sendingFacility: header.sendingFacility, controlId: header.controlId }
+      : undefined;
+    if (key) {
+      const original = await this.messages.findOriginal(key);
+      if (original) return this.repeat(original, base);
+    }
+
+    const parsed = parseOrder(raw);
+    if (!parsed.ok) {
+      return this.answer(raw, base, key, { ackCode: parsed.ackCode, outcome: refusedOutcome(parsed.ackCode), errors: parsed.errors });
+    }
+    const order = parsed.order;
+    const orderBase = { ...base, accessionNumber: order.accessionNumber, orderControl: order.orderControl };
+    let accepted: IntakeResult | undefined;
+    const record = async (tx: Db, change: CaseChange): Promise<void> => {
+      const text = acceptedText(order.accessionNumber, change.outcome, change.snapshot.version);
+      const ack = buildAck(raw, { code: 'AA', text, errors: order.warnings });
+      const row: NewHl7Message = { ...orderBase, ackCode: 'AA', outcome: change.outcome, caseVersion: change.snapshot.version, reason: text, errors: order.warnings, ack };
+      const messageId = await this.messages.insert(row, tx);
+      if (messageId === undefined) throw new DecidedElsewhere();
+      accepted = { ack, ackCode: 'AA', outcome: change.outcome, messageId, accessionNumber: order.accessionNumber, caseVersion: change.snapshot.version };
+    };
+
+    try {
+      await this.apply(order, record);
+    } catch (error) {
+      if (error instanceof DecidedElsewhere && key) return this.repeatOf(key, base);
+      if (error instanceof CaseError) {
+        return this.answer(raw, orderBase, key, { ackCode: 'AE', outcome: 'refused', errors: caseErrorToHl7(error, order) });
+      }
+      throw error;
+    }
+    if (!accepted) throw new Error('the case transaction committed without recording the message');
+    return accepted;
+  }
+
+  private apply(order: ParsedOrder, record: (tx: Db, change: CaseChange) => Promise<void>): Promise<CaseChange> {
+    if (order.action === 'cancel') {
+      return this.cases.cancel(order.accessionNumber, order.cancelReason, {
+        inTransaction: record,
+        ...(order.patientId !== undefined ? { patientId: order.patientId } : {}),
+      });
+    }
+    return this.cases.replace(order.accessionNumber, order.case, { keepSlidesWhenNone: true, inTransaction: record });
+  }
+
+  /** Stores a message answered AE/AR; a copy decided concurrently wins and this one becomes its repeat. */
+  private async answer(
+    raw: string,
+    base: BaseRecord,
+    key: MessageKey | undefined,
+    decision: { ackCode: Exclude<AckCode, 'AA'>; outcome: Hl7Outcome; errors: Hl7Error[] },
+  ): Promise<IntakeResult> {
+    const ack = buildAck(raw, { code: decision.ackCode, errors: decision.errors });
+    const reason = decision.errors[0]?.message;
+    const messageId = await this.messages.insert({ ...base, ...decision, reason, ack });
+    if (messageId === undefined && key) return this.repeatOf(key, base);
+    return { ack, ackCode: decision.ackCode, outcome: decision.outcome, ...(messageId !== undefined ? { messageId } : {}) };
+  }
+
+  private async repeatOf(key: MessageKey, base: BaseRecord): Promise<IntakeResult> {
+    const original = await this.messages.findOriginal(key);
+    if (!original) throw new Error(`message ${key.controlId} from ${key.sendingApplication} was decided elsewhere but is not stored`);
+    return this.repeat(original, base);
+  }
+
+  /** A repeat of a decided message: the same ACK, nothing applied, stored as a duplicate of the original. */
+  private async repeat(original: StoredHl7Message, base: BaseRecord): Promise<IntakeResult> {
+    const reason = `repeat of message ${original.id} (MSH-10 ${original.controlId ?? ''}, ${original.outcome}): answered with its ACK, nothing applied`;
+    const messageId = await this.messages.insert({
+      ...base,
+      accessionNumber: base.accessionNumber ?? original.accessionNumber,
+      ackCode: original.ackCode,
+      outcome: 'duplicate',
+      caseVersion: original.caseVersion,
+      reason,
+      errors: [],
+      ack: original.ack,
+      duplicateOf: original.id,
+    });
+    return {
+      ack: original.ack,
+      ackCode: original.ackCode,
+      outcome: 'duplicate',
+      ...(messageId !== undefined ? { messageId } : {}),
+      ...(original.accessionNumber ? { accessionNumber: original.accessionNumber } : {}),
+      ...(original.caseVersion !== undefined ? { caseVersion: original.caseVersion } : {}),
+    };
+  }
+
+  /** Our own failure (database down, a bug): AR 207 so the sender sends again; stored when the database lets us. */
+  private async failed(raw: string, base: BaseRecord, error: unknown): Promise<IntakeResult> {
+    const err: Hl7Error = {
+      segment: 'MSH',
+      sequence: 1,
+      field: 0,
+      code: '207',
+      message: 'the message could not be processed now (receiver error); send it again later',
+    };
+    const ack = buildAck(raw, { code: 'AR', errors: [err] });
+    this.log.error({ err: error, controlId: base.controlId, sendingApplication: base.sendingApplication }, 'HL7 message could not be processed; answered AR 207');
+    const messageId = await this.messages
+      .insert({ ...base, ackCode: 'AR', outcome: 'error', reason: `${err.message}: ${error instanceof Error ? error.message : String(error)}`.slice(0, 2000), errors: [err], ack })
+      .catch((storeError: unknown) => {
+        // Not even the record could be written: the log keeps the message.
+        this.log.error({ err: storeError, raw }, 'could not store the HL7 message either; its text is in this log line');
+        return undefined;
+      });
+    return { ack, ackCode: 'AR', outcome: 'error', ...(messageId !== undefined ? { messageId } : {}) };
+  }
+}
+
+type BaseRecord = Omit<NewHl7Message, 'ackCode' | 'outcome' | 'errors' | 'ack'>;
+
+function baseRecord(raw: string, header: MessageHeader | undefined, peer: string | undefined): BaseRecord {
+  const orEmpty = (v: string | undefined) => (v ? v : undefined);
+  return {
+    peer,
+    raw,
+    sendingApplication: header?.sendingApplication ?? '',
+    sendingFacility: header?.sendingFacility ?? '',
+    controlId: orEmpty(header?.controlId),
+    messageType: orEmpty(header?.messageType),
+    version: orEmpty(header?.version),
+    orderControl: orEmpty(header?.orderControl),
+    accessionNumber: orEmpty(header?.accessionNumber),
+  };
+}
