@@ -9,7 +9,10 @@ export const SERVICE_DESCRIPTION: ServiceDescription = {
   description:
     'Receives scanner-middleware events (POST /scan-events, POST /scan-events/batch, or the scanner.ingress.v1 topic), ' +
     'de-duplicates them by the middleware eventId and publishes normalized scan.started / scan.completed / scan.failed ' +
-    'events on scan.events.v1 through a transactional outbox.',
+    'events on scan.events.v1 through a transactional outbox. POST /dicom/instances takes a stored whole-slide image ' +
+    '(DICOM Part 10 header or DICOM JSON) from an image manager and makes the scan.completed event from it. ' +
+    'Every endpoint except health, metrics and the API documents needs an API key (X-API-Key or Authorization: Bearer) ' +
+    'with the scope it names; POSTs take an optional Idempotency-Key.',
   version: '0.1.0',
 };
 
