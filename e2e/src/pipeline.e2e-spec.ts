@@ -17,8 +17,11 @@ let producer: Producer;
 type ChargeMessage = EventEnvelope<'charge.posted', Charge>;
 type CreditMessage = EventEnvelope<'charge.credited', Credit>;
 
+/** The scanner middleware's API key: scanner-events seeds it at start (SCANNER_DEV_API_KEY). */
+const SCANNER_API_KEY = 'sck_e2etest01_e2e-development-key-not-a-secret-000';
+
 beforeAll(async () => {
-  const env = { DATABASE_URL: databaseUrl, KAFKA_BROKERS: kafkaBrokers, LOG_LEVEL: 'info' };
+  const env = { DATABASE_URL: databaseUrl, KAFKA_BROKERS: kafkaBrokers, LOG_LEVEL: 'info', SCANNER_DEV_API_KEY: SCANNER_API_KEY };
   reader = await new TopicReader(kafkaBrokers, ['billing.charges.v1', DEAD_LETTER_TOPIC]).start();
   const names: ServiceName[] = ['accession', 'scanner-events', 'qc', 'billing'];
   const ports = await Promise.all(names.map(() => freePort()));
@@ -44,7 +47,7 @@ type Json = { [key: string]: unknown } & { status?: string; items?: unknown[] };
 async function http(method: string, url: string, body?: unknown): Promise<{ status: number; body: Json }> {
   const res = await fetch(url, {
     method,
-    headers: { 'content-type': 'application/json', 'x-correlation-id': `e2e-${run}` },
+    headers: { 'content-type': 'application/json', 'x-correlation-id': `e2e-${run}`, 'x-api-key': SCANNER_API_KEY },
     ...(body === undefined ? {} : { body: JSON.stringify(body) }),
   });
   const text = await res.text();
