@@ -13,6 +13,10 @@ it('documents every billing route with its parameters and answers', async () => 
       '/charges/{chargeId}',
       '/charges/{chargeId}/release',
       '/charges/{chargeId}/void',
+      '/charges/{chargeId}/deliveries',
+      '/deliveries',
+      '/deliveries/{deliveryId}',
+      '/deliveries/{deliveryId}/retry',
       '/review-queue',
       '/policy-sets',
       '/policy-sets/{policyVersion}',
@@ -37,4 +41,6 @@ it('documents every billing route with its parameters and answers', async () => 
   expect(Object.keys(release?.responses ?? {}).sort()).toEqual(['200', '400', '404', '409']);
   expect(JSON.stringify(release?.requestBody)).toContain('justification');
   expect(Object.keys(doc.paths['/policy-sets']?.post?.responses ?? {}).sort()).toEqual(['200', '201', '400', '409']);
+  expect(Object.keys(doc.paths['/deliveries/{deliveryId}/retry']?.post?.responses ?? {}).sort()).toEqual(['200', '400', '404', '409']);
+  expect(JSON.stringify(doc.paths['/charges/{chargeId}/deliveries']?.get?.responses['200'])).toContain('messageControlId');
 });
