@@ -425,10 +425,10 @@ describe('listing cases', () => {
 });
 
 describe('operations', () => {
-  it('is ready when Postgres, Kafka and the outbox relay are up', async () => {
+  it('is ready when Postgres, Kafka, the outbox relay and the MLLP listener are up', async () => {
     const res = await http().get('/health/ready').expect(200);
     expect(res.body.status).toBe('up');
-    expect(res.body.checks.map((c: { name: string }) => c.name).sort()).toEqual(['consumers', 'kafka', 'outbox-relay', 'postgres']);
+    expect(res.body.checks.map((c: { name: string }) => c.name).sort()).toEqual(['consumers', 'kafka', 'mllp', 'outbox-relay', 'postgres']);
   });
 
   it('echoes the caller correlation id', async () => {
@@ -439,7 +439,7 @@ describe('operations', () => {
   it('documents every route in its OpenAPI document', async () => {
     const document = await createOpenApiDocument(config);
     expect(Object.keys(document.paths).sort()).toEqual(
-      ['/cases', '/cases/{accessionNumber}', '/cases/{accessionNumber}/cancel', '/health/live', '/health/ready', '/metrics'].sort(),
+      ['/cases', '/cases/{accessionNumber}', '/cases/{accessionNumber}/cancel', '/health/live', '/health/ready', '/metrics', '/hl7/messages', '/hl7/messages/{id}'].sort(),
     );
     expect(Object.keys(document.paths['/cases'] ?? {}).sort()).toEqual(['get', 'post']);
     expect(Object.keys(document.paths['/cases/{accessionNumber}'] ?? {}).sort()).toEqual(['get', 'put']);
