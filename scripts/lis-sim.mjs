@@ -184,7 +184,9 @@ const client = new Hl7Client({ host, port, connectTimeout: timeoutMs });
 client.addEventListener('error', () => undefined);
 let exitCode = 3;
 try {
-  const ack = await client.sendAndWait(Hl7Message.parse(text), { timeoutMs });
+  // Hl7Client leaves sendAndWait pending when the receiver closes the connection: that is no ACK, now.
+  const closed = new Promise((_, reject) => client.addEventListener('close', () => reject(new Error('the receiver closed the connection without an ACK'))));
+  const ack = await Promise.race([client.sendAndWait(Hl7Message.parse(text), { timeoutMs }), closed]);
   const { code, text: readable } = describe(ack);
   process.stdout.write(`${readable}\n`);
   if (args.print) process.stdout.write(`\n${ack.toString().replace(/\r/g, '\n')}\n`);
