@@ -12,7 +12,7 @@ import { IncomingMessage, OutgoingMessage } from '@slidecharge/messaging';
 import { createServiceApp, ServiceRuntime } from '@slidecharge/service-kit';
 import { eventually, testEnv } from '@slidecharge/testing';
 import { AppModule } from '../src/app.module';
-import { chargeIdFor, creditIdFor } from '../src/charging/charge-id';
+import { chargeIdFor, chargeIdForGeneration, creditIdFor } from '../src/charging/charge-id';
 import { BillingTopic, ChargingService } from '../src/charging/charging.service';
 import { BILLING_CONFIG, BillingConfig, loadServiceConfig } from '../src/config';
 import { deliveryIdFor, messageControlIdFor } from '../src/delivery/delivery-policy';
@@ -325,6 +325,24 @@ describe('DFT^P03 delivery over MLLP', () => {
     ]);
   });
 
+  it('a re-charge after a change of units goes out after the credit of the charge it replaces', async () => {
+    const acc = newAccession('DFT');
+    billingSystem.script(acc, 'CG', ['AE']);
+    const { data, chargeId } = await postCharge(acc);
+    delivered.push(acc);
+    await feed(caseEvent({ ...data, version: 2, specimens: data.specimens.map((s) => ({ ...s, units: 2 })) }, 'case.updated'));
+    const recharge = chargeIdForGeneration(`${acc}/A/0753T`, 2);
+    const credit = await deliveryRow('credit', chargeId);
+    expect(await deliveryRow('charge', recharge)).toMatchObject({ depends_on: credit?.id });
+    await waitForState('charge', recharge, 'acked');
+    expect(billingSystem.of(acc).map((r) => [r.type, r.transactionId, r.units, r.answered])).toEqual([
+      ['CG', chargeId, '1', 'AE'],
+      ['CG', chargeId, '1', 'AA'],
+      ['CD', chargeId, '1', 'AA'],
+      ['CG', recharge, '2', 'AA'],
+    ]);
+  });
+
   it('refused at every attempt: failed, listed for ops, retried by hand, then acked', async () => {
     const acc = newAccession('DFT');
     billingSystem.script(acc, 'CG', ['AE', 'AE', 'AE', 'AR']);
@@ -415,7 +433,8 @@ describe('DFT^P03 delivery over MLLP', () => {
     expect(metrics).toMatch(/slidecharge_billing_dft_attempts_total\{kind="charge",outcome="AA"\} [1-9]/);
     expect(metrics).toMatch(/slidecharge_billing_dft_attempts_total\{kind="charge",outcome="timeout"\} [1-9]/);
     expect(metrics).toMatch(/slidecharge_billing_dft_failed_total\{kind="charge"\} [1-9]/);
-    expect(metrics).toMatch(/slidecharge_billing_dft_queue\{state="acked"\} [1-9]/);
+    expect(metrics).toMatch(/slidecharge_billing_dft_queue\{state="pending"\} \d+/);
+    expect(metrics).toMatch(/slidecharge_billing_dft_queue\{state="failed"\} \d+/);
   });
 
   it('shutdown waits for the ACK in flight; after a restart nothing acked is sent again', async () => {

@@ -94,6 +94,6 @@ export type ChargeDeliveriesView = z.infer<typeof ChargeDeliveriesView>;
 export const DeliveryPage = z.object({
   delivery: DeliveryTarget,
   items: z.array(DeliverySummary).describe('oldest first'),
-  counts: z.record(z.string(), z.int()).describe('deliveries per state, over all accessions'),
+  counts: z.record(z.string(), z.int()).describe('open deliveries per state (pending, in-flight, failed), over all accessions'),
 });
 export type DeliveryPage = z.infer<typeof DeliveryPage>;

@@ -2,7 +2,7 @@ import { metricsRegistry } from '@slidecharge/messaging';
 import { Counter, Gauge, Histogram } from 'prom-client';
 import type { DeliveryState } from './delivery-policy';
 
-type QueueSource = () => Promise<Record<DeliveryState, number>>;
+type QueueSource = () => Promise<Partial<Record<DeliveryState, number>>>;
 
 /** Where the queue gauge reads from: the running senders (any one will do: they share the queue); none when delivery is off. */
 const queueSources = new Set<QueueSource>();
@@ -38,7 +38,7 @@ export const deliveryMetrics = {
   }),
   queue: new Gauge({
     name: 'slidecharge_billing_dft_queue',
-    help: 'DFT^P03 deliveries by state (pending, in-flight, acked, failed)',
+    help: 'DFT^P03 deliveries still open, by state (pending, in-flight, failed)',
     labelNames: ['state'],
     registers: [metricsRegistry],
     async collect() {
