@@ -25,6 +25,9 @@ it('documents every billing route with its parameters and answers', async () => 
       '/health/ready',
       '/metrics',
       '/unmatched-scans',
+      '/fhir/metadata',
+      '/fhir/ChargeItem',
+      '/fhir/ChargeItem/{id}',
     ].sort(),
   );
   const list = doc.paths['/charges']?.get;
