@@ -15,6 +15,7 @@ import { buildOrderMessage, frame, MllpDecoder, parseAck, type OrderMessageOptio
 import { eventually, ReadMessage, testEnv, TopicReader } from '@slidecharge/testing';
 import { AppModule } from '../src/app.module';
 import { AccessionConfig, loadServiceConfig } from '../src/config';
+import { Hl7IntakeService } from '../src/hl7/hl7-intake.service';
 import { MllpListener } from '../src/hl7/mllp-listener';
 
 /**
@@ -430,6 +431,21 @@ describe('concurrency', () => {
     // Give a second event (there must be none) the time to arrive.
     await new Promise((r) => setTimeout(r, 1000));
     expect(reader.messages.filter(eventsOf(accession))).toHaveLength(1);
+  });
+
+  it('two copies processed at the same instant (both past the repeat check): one applies, the other rolls back and gets its ACK', async () => {
+    const intake = app.get(Hl7IntakeService);
+    const accession = newAccession();
+    const message = order(accession);
+    const results = await Promise.all([intake.receive(message, 'race-1'), intake.receive(message, 'race-2'), intake.receive(message, 'race-3')]);
+    expect(results.map((r) => r.outcome).sort()).toEqual(['created', 'duplicate', 'duplicate']);
+    expect(new Set(results.map((r) => r.ack)).size).toBe(1);
+    expect(await outboxCount(accession)).toBe(1);
+    // The same for a message that is refused (nothing applied): one AE holds the key, the others repeat it.
+    const bad = order(newAccession()).replace(/\|88305\^\^C4/g, '|XX305^^C4');
+    const refused = await Promise.all([intake.receive(bad), intake.receive(bad)]);
+    expect(refused.map((r) => r.outcome).sort()).toEqual(['duplicate', 'invalid']);
+    expect(refused[0]?.ack).toBe(refused[1]?.ack);
   });
 
   it('different orders for one case at once are serialized: every one applied, versions 1..n without gaps', async () => {

@@ -130,7 +130,15 @@ class MllpConnection {
     socket.setNoDelay(true);
     socket.setKeepAlive(true, 60_000);
     socket.setTimeout(options.frameTimeoutMs);
-    socket.on('data', (chunk: Buffer) => this.read(chunk));
+    socket.on('data', (chunk: Buffer) => {
+      try {
+        this.read(chunk);
+      } catch (err) {
+        // Cannot happen (the decoder does not throw); if it does, this connection ends, not the service.
+        this.log.error({ err }, 'MLLP connection failed; closing it');
+        socket.destroy();
+      }
+    });
     socket.on('timeout', () => this.idle());
     socket.on('error', (err) => this.log.warn({ err }, 'MLLP connection error'));
     socket.on('close', () => this.log.debug('MLLP connection closed'));
