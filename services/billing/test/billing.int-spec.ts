@@ -659,13 +659,13 @@ describe('HTTP API', () => {
 });
 
 describe('operations', () => {
-  it('readiness reports Postgres, Kafka, the consumer group and the outbox relay up', async () => {
+  it('readiness reports Postgres, Kafka, the consumer group, the outbox relay and the DFT delivery (disabled here) up', async () => {
     const res = await eventually(async () => {
       const r = await http().get('/health/ready');
       return r.status === 200 ? r : undefined;
     }, 30_000, 'readiness');
     expect(res.body.status).toBe('up');
-    expect(res.body.checks.map((c: { name: string }) => c.name)).toEqual(['postgres', 'kafka', 'consumers', 'outbox-relay']);
+    expect(res.body.checks.map((c: { name: string }) => c.name)).toEqual(['postgres', 'kafka', 'consumers', 'outbox-relay', 'billing-system-delivery']);
     expect(res.body.checks.find((c: { name: string }) => c.name === 'consumers').groups).toEqual([groupId, groupId, groupId]); // BILLING_CONSUMERS=3 members of one group
     await http().get('/health/live').expect(200);
   });
