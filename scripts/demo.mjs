@@ -78,11 +78,17 @@ const table = (list) =>
       .map((c) => ({ specimen: c.specimenId, code: c.code, primary: c.primaryCode, units: c.units, dateOfService: c.dateOfService, status: c.status, chargeId: c.chargeId })),
   );
 async function chargesWhen(ready, what) {
-  const deadline = Date.now() + 30_000;
+  // Generous: on a broker that tests also use, billing may first catch up on their events.
+  const started = Date.now();
+  let hinted = false;
   let charges = [];
-  while (Date.now() < deadline) {
+  while (Date.now() < started + 180_000) {
     charges = (await call('GET', `${billingUrl}/charges?accession=${accession}`)).items;
     if (ready(charges)) return charges;
+    if (!hinted && Date.now() > started + 10_000) {
+      hinted = true;
+      console.log('   (still waiting: billing may be catching up on earlier events on this Kafka broker, e.g. from test runs)');
+    }
     await new Promise((r) => setTimeout(r, 300));
   }
   table(charges);
