@@ -4,10 +4,10 @@
 // billing service deliver charges and credits over MLLP, and to demo its retries.
 //
 // Usage:
-//   node scripts/billing-system-sim.mjs [--port 2575] [--host 127.0.0.1]
+//   node scripts/billing-system-sim.mjs [--port 2576] [--host 127.0.0.1]
 //        [--ae-every N] [--ar-every N] [--silent-every N] [--lose-ack-every N] [--no-answer] [--delay-ms MS] [--quiet]
 //
-//   --port N          MLLP port to listen on (default 2575; 0 = any free port, printed at start)
+//   --port N          MLLP port to listen on (default 2576, next to accession's 2575; 0 = any free port, printed at start)
 //   --host H          address to listen on (default 127.0.0.1; 0.0.0.0 for every interface)
 //   --ae-every N      answer AE (application error) to every Nth message received (counting repeats)
 //   --ar-every N      answer AR (application reject) to every Nth message received
@@ -19,7 +19,7 @@
 //   --quiet           one line per message instead of the full charge
 //
 // Then point billing at it:
-//   BILLING_DFT_HOST=127.0.0.1 BILLING_DFT_PORT=2575 npm run stack        (or the billing service alone)
+//   BILLING_DFT_HOST=127.0.0.1 BILLING_DFT_PORT=2576 (npm run stack does this and starts this simulator itself)
 //
 // Repeats: a message whose MSH-10 was accepted before (AA) is a repeat (billing resends with the same
 // MSH-10 when an ACK is lost): it is answered AA again, logged as a repeat and not counted as a new
@@ -34,7 +34,7 @@ import { Hl7Message, Hl7Segment } from '@medplum/core';
 import { Hl7Connection } from '@medplum/hl7';
 
 const USAGE =
-  'usage: node scripts/billing-system-sim.mjs [--port 2575] [--host 127.0.0.1] [--ae-every N] [--ar-every N] [--silent-every N] ' +
+  'usage: node scripts/billing-system-sim.mjs [--port 2576] [--host 127.0.0.1] [--ae-every N] [--ar-every N] [--silent-every N] ' +
   '[--lose-ack-every N] [--no-answer] [--delay-ms MS] [--quiet]';
 
 function options() {
@@ -42,7 +42,7 @@ function options() {
   try {
     parsed = parseArgs({
       options: {
-        port: { type: 'string', default: '2575' },
+        port: { type: 'string', default: '2576' },
         host: { type: 'string', default: '127.0.0.1' },
         'ae-every': { type: 'string' },
         'ar-every': { type: 'string' },

@@ -25,7 +25,7 @@ export const accessionConfigSchema = baseConfigSchema.extend({
   ACCESSION_MLLP_HOST: unsetWhenEmpty(z.string().trim().min(1).optional()),
   /** A frame the sender started and did not end within this many ms is answered AR and the connection closed. */
   ACCESSION_MLLP_FRAME_TIMEOUT_MS: unsetWhenEmpty(z.coerce.number({ error: 'must be a number' }).int().min(100).max(600_000).default(30_000)),
-  /** Largest HL7 message accepted, in bytes; a longer frame is answered AR and the connection closed. */
+  /** Largest HL7 message accepted, in bytes; a longer frame is not read and is answered AR 100 (the connection closes after 3 framing errors). */
   ACCESSION_MLLP_MAX_MESSAGE_BYTES: unsetWhenEmpty(
     z.coerce.number({ error: 'must be a number' }).int().min(1024).max(16 * 1024 * 1024).default(1024 * 1024),
   ),
