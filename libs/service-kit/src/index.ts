@@ -5,3 +5,4 @@ export * from './prisma';
 export * from './bootstrap';
 export * from './runtime';
 export * from './service-module';
+export * from './canonical-json';

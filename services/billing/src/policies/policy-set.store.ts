@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DEFAULT_POLICY_SET, PolicySet, validatePolicySet } from '@slidecharge/billing-rules';
+import { canonicalJson } from '@slidecharge/service-kit';
 import type { Db } from '../charging/billing.repository';
 import { PrismaService } from '../prisma.service';
 
@@ -29,17 +30,6 @@ export class PolicyVersionUnknownError extends Error {
   constructor(readonly policyVersion: string) {
     super(`no policy set with version ${policyVersion}`);
   }
-}
-
-/** A stable JSON text of a value (object keys sorted), to compare two policy documents. */
-function canonical(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
-  if (value !== null && typeof value === 'object') {
-    const entries = Object.entries(value as Record<string, unknown>).filter(([, v]) => v !== undefined);
-    entries.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonical(v)}`).join(',')}}`;
-  }
-  return JSON.stringify(value);
 }
 
 /**
@@ -133,7 +123,7 @@ export class PolicySetStore {
     const created = await this.prisma.$transaction(async (tx) => {
       await tx.$executeRawUnsafe(`SELECT pg_advisory_xact_lock(hashtext('billing:policy-seed'))`);
       const existing = await tx.policySet.findUnique({ where: { policyVersion: version } });
-      if (existing && canonical(existing.document) !== canonical(set)) throw new PolicyVersionExistsError(version);
+      if (existing && canonicalJson(existing.document) !== canonicalJson(set)) throw new PolicyVersionExistsError(version);
       const now = new Date();
       if (!existing) {
         await tx.policySet.create({

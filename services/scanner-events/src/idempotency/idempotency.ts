@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { canonicalJson } from '@slidecharge/service-kit';
 
 /**
  * Idempotency-Key on the ingestion POSTs (IETF draft "The Idempotency-Key HTTP Header Field"): a client
@@ -26,19 +27,6 @@ export function idempotencyKeyFrom(headers: Record<string, string | string[] | u
     return { kind: 'invalid', reason: 'Idempotency-Key must be 1-255 printable ASCII characters without spaces (a UUID is a good choice)' };
   }
   return { kind: 'key', key };
-}
-
-/**
- * JSON with object keys sorted at every level, so two bodies that differ only in key order or
- * whitespace are the same request. Arrays keep their order (it is meaningful: batch answers follow it).
- */
-export function canonicalJson(value: unknown): string {
-  if (value === null || typeof value !== 'object') return JSON.stringify(value) ?? 'null';
-  if (Array.isArray(value)) return `[${value.map((v) => (v === undefined ? 'null' : canonicalJson(v))).join(',')}]`;
-  const entries = Object.entries(value as Record<string, unknown>)
-    .filter(([, v]) => v !== undefined && typeof v !== 'function')
-    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-  return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
 }
 
 /**
