@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import type { HoldReason } from '@slidecharge/billing-rules';
+import type { ExistingCharge, HoldReason } from '@slidecharge/billing-rules';
 import type { Charge, CaseSnapshot, Credit } from '@slidecharge/contracts';
 import { Prisma } from '../generated/prisma/client';
 import { LIVE_STATUSES, LoadedCase, LoadedCaseRow, loadedCaseFromRow, StoredChargeStatus } from './facts';
@@ -45,18 +45,8 @@ export interface AuditEntry {
   eventId?: string;
 }
 
-/** A live charge of the patient on another accession (for per-patient unit limits). */
-export interface PatientChargeRow {
-  chargeId: string;
-  accessionNumber: string;
-  specimenId: string;
-  code: string;
-  primaryCode: string;
-  units: number;
-  payerId: string;
-  dateOfService: string;
-  status: StoredChargeStatus;
-}
+/** A live charge of the patient on another accession (for per-patient unit limits): what the rules read of it, with its stored state. */
+export type PatientChargeRow = Omit<ExistingCharge, 'state' | 'slideBarcodes' | 'heldDecision' | 'voidedByReviewer'> & { status: StoredChargeStatus };
 
 export interface QcRow {
   scanId: string;
