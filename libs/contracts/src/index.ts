@@ -8,3 +8,4 @@ export * from './dead-letter';
 export * from './topics';
 export * from './asyncapi';
 export * from './validation';
+export * from './safe-text';

@@ -10,6 +10,12 @@ export const baseConfigSchema = z.object({
     .transform((s) => s.split(',').map((b) => b.trim()).filter(Boolean))
     .pipe(z.array(z.string().regex(/^[A-Za-z0-9.\-_]+:\d{2,5}$/, 'each broker must be host:port')).min(1, 'needs at least one host:port')),
   HOST: z.string().default('127.0.0.1'),
+  /**
+   * production (the default) locks everything: no development keys, Kafka only over SASL + TLS, API
+   * docs and metrics behind a token unless configured off. development is for the local stack and
+   * the tests, and is said in the log at start.
+   */
+  SLIDECHARGE_ENV: z.enum(['development', 'production'], { error: 'must be development or production' }).default('production'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace']).default('info'),
   /** Milliseconds to finish in-flight work on SIGTERM before exiting anyway. */
   SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(1000).default(15_000),
