@@ -13,6 +13,19 @@ ensure_install() {
   fi
 }
 
+# The development identity provider (scripts/idp.sh): its issuer and where its secrets are.
+: "${OIDC_ISSUER:=http://127.0.0.1:${IDP_PORT:-8180}/realms/slidecharge}"
+: "${OIDC_AUDIENCE:=slidecharge-api}"
+export OIDC_ISSUER OIDC_AUDIENCE
+
+# Starts the development identity provider when OIDC_ISSUER is the local default and it does not answer.
+ensure_idp() {
+  if [ "$OIDC_ISSUER" = "http://127.0.0.1:${IDP_PORT:-8180}/realms/slidecharge" ] && ! bash scripts/idp.sh status; then
+    echo "== starting the identity provider (scripts/idp.sh)"
+    bash scripts/idp.sh start
+  fi
+}
+
 # Starts the bundled Kafka when KAFKA_BROKERS is the local default and nothing answers there.
 ensure_kafka() {
   if [ "$KAFKA_BROKERS" = "127.0.0.1:9092" ] && ! bash scripts/kafka.sh status; then

@@ -4,12 +4,16 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
 import { Logger as PinoNestLogger, LoggerModule } from 'nestjs-pino';
 import { createLogger, Logger } from '@slidecharge/messaging';
+import type { ServiceName } from './auth/access-matrix';
+import { Authentication } from './auth/authentication';
+import { HTTP_EXPOSURE, HttpExposure } from './auth/auth.providers';
+import { applyAccessToOpenApi } from './auth/openapi-security';
 import { ConfigError } from './config';
 import { CORRELATION_HEADER, correlationIdFrom } from './http';
 
 export interface ServiceDescription {
-  /** Service name as it appears in logs, metrics and dead-letter records. */
-  name: string;
+  /** Service name as it appears in logs, metrics, dead-letter records and the access matrix. */
+  name: ServiceName;
   title: string;
   description: string;
   version: string;
@@ -23,7 +27,7 @@ export function buildOpenApiDocument(app: INestApplication, service: ServiceDesc
     .setVersion(service.version)
     .addServer('/')
     .build();
-  return SwaggerModule.createDocument(app, config);
+  return applyAccessToOpenApi(SwaggerModule.createDocument(app, config), service.name);
 }
 
 /** nestjs-pino module wired to the service's pino logger: request logs carry the correlation id. */
@@ -61,10 +65,15 @@ export async function createServiceApp(
     bodyParser: false,
     ...(http.logger === false ? { logger: false } : {}),
   });
+  // Authentication before the body parser: a request without a valid credential is answered before
+  // anything of its body is read.
+  app.use(app.get(Authentication).middleware());
   app.useBodyParser('json', { limit: http.jsonBodyLimit ?? '2mb' });
   if (http.logger !== false) app.useLogger(app.get(PinoNestLogger));
-  const document = buildOpenApiDocument(app, service);
-  SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'openapi.json' });
+  if (app.get<HttpExposure>(HTTP_EXPOSURE).docs !== 'off') {
+    const document = buildOpenApiDocument(app, service);
+    SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'openapi.json', raw: ['json'] });
+  }
   return app;
 }
 

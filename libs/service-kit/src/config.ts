@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { AuthConfig, authConfigProblems, authConfigShape } from './auth/auth.config';
 
 /** Variables every service reads. Each service extends this with its own. */
 export const baseConfigSchema = z.object({
@@ -19,6 +20,7 @@ export const baseConfigSchema = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace']).default('info'),
   /** Milliseconds to finish in-flight work on SIGTERM before exiting anyway. */
   SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(1000).default(15_000),
+  ...authConfigShape,
 });
 
 export const portVariable = (defaultPort: number) => z.coerce.number().int().min(0).max(65535).default(defaultPort);
@@ -32,6 +34,12 @@ export class ConfigError extends Error {
 /** Validates the environment at start; a missing or bad variable stops the service with its name. */
 export function loadConfig<S extends z.ZodType>(schema: S, env: NodeJS.ProcessEnv = process.env): z.output<S> {
   const result = schema.safeParse(env);
-  if (result.success) return result.data;
-  throw new ConfigError(result.error.issues.map((i) => `${i.path.join('.') || '(environment)'} ${i.message}`));
+  if (!result.success) throw new ConfigError(result.error.issues.map((i) => `${i.path.join('.') || '(environment)'} ${i.message}`));
+  const problems = isAuthConfig(result.data) ? authConfigProblems(result.data) : [];
+  if (problems.length > 0) throw new ConfigError(problems);
+  return result.data;
+}
+
+function isAuthConfig(value: unknown): value is AuthConfig {
+  return typeof value === 'object' && value !== null && 'OIDC_ISSUER' in value && 'SLIDECHARGE_ENV' in value;
 }

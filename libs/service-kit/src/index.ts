@@ -6,3 +6,4 @@ export * from './bootstrap';
 export * from './runtime';
 export * from './service-module';
 export * from './canonical-json';
+export * from './auth';

@@ -9,7 +9,11 @@ import {
   Type,
 } from '@nestjs/common';
 import { createLogger, SqlExecutor } from '@slidecharge/messaging';
-import { HealthController, READINESS_CHECKS } from './health';
+import type { ServiceName } from './auth/access-matrix';
+import type { AuthConfig } from './auth/auth.config';
+import { authProviders, identityProviderCheck } from './auth/auth.providers';
+import { OidcTokenVerifier } from './auth/token-verifier';
+import { HealthController, READINESS_CHECKS, ReadinessCheck } from './health';
 import { CorrelationMiddleware } from './http';
 import { loggerModule } from './bootstrap';
 import { transactionRunner } from './prisma';
@@ -18,15 +22,23 @@ import { ServiceRuntime } from './runtime';
 /** A service's Prisma client class: raw SQL, transactions, disconnect (see each service's prisma.service.ts). */
 type DatabaseClient = SqlExecutor & { $disconnect(): Promise<void>; $transaction: (...args: never[]) => unknown };
 
-export interface ServiceModuleOptions<TConfig extends { KAFKA_BROKERS: string[]; LOG_LEVEL: string }> {
+type BaseConfig = AuthConfig & { KAFKA_BROKERS: string[]; LOG_LEVEL: string };
+
+export interface ServiceModuleOptions<TConfig extends BaseConfig> {
   /** The service's root module class (extends ServiceAppModule). */
   module: Type<unknown>;
-  service: string;
+  service: ServiceName;
   config: TConfig;
   configToken: InjectionToken;
   database: Type<DatabaseClient>;
   /** The service's Postgres schema, when it publishes through an outbox. */
   outboxSchema?: string;
+  /** The Postgres schema with its access_audit table, when routes of the service serve patient data. */
+  accessAuditSchema?: string;
+  /** The service provides API_KEY_AUTHENTICATOR (scanner-events' API keys). */
+  apiKeys?: boolean;
+  /** Readiness checks of the service's own, besides Postgres, Kafka, consumers, outbox relay and identity provider. */
+  readiness?: { inject: InjectionToken[]; checks: (...dependencies: never[]) => ReadinessCheck[] };
   controllers: NonNullable<ModuleMetadata['controllers']>;
   providers: Provider[];
 }
@@ -36,10 +48,9 @@ export interface ServiceModuleOptions<TConfig extends { KAFKA_BROKERS: string[];
  * ServiceRuntime (Kafka bus, consumers, outbox relay, ordered shutdown), readiness checks, and the
  * health/metrics controller. A service adds only its own controllers and providers.
  */
-export function serviceModule<TConfig extends { KAFKA_BROKERS: string[]; LOG_LEVEL: string }>(
-  options: ServiceModuleOptions<TConfig>,
-): DynamicModule {
+export function serviceModule<TConfig extends BaseConfig>(options: ServiceModuleOptions<TConfig>): DynamicModule {
   const logger = createLogger(options.service, options.config.LOG_LEVEL);
+  const readiness = options.readiness ?? { inject: [], checks: () => [] };
   return {
     module: options.module,
     imports: [loggerModule(logger)],
@@ -59,7 +70,23 @@ export function serviceModule<TConfig extends { KAFKA_BROKERS: string[]; LOG_LEV
             ...(options.outboxSchema ? { outbox: { schema: options.outboxSchema, transaction: transactionRunner(database) } } : {}),
           }),
       },
-      { provide: READINESS_CHECKS, inject: [ServiceRuntime], useFactory: (runtime: ServiceRuntime) => runtime.readinessChecks() },
+      {
+        provide: READINESS_CHECKS,
+        inject: [ServiceRuntime, OidcTokenVerifier, ...readiness.inject],
+        useFactory: (runtime: ServiceRuntime, verifier: OidcTokenVerifier, ...dependencies: never[]) => [
+          ...runtime.readinessChecks(),
+          identityProviderCheck(verifier),
+          ...readiness.checks(...dependencies),
+        ],
+      },
+      ...authProviders({
+        service: options.service,
+        config: options.config,
+        logger,
+        database: options.database,
+        apiKeys: options.apiKeys ?? false,
+        ...(options.accessAuditSchema ? { accessAuditSchema: options.accessAuditSchema } : {}),
+      }),
       ...options.providers,
     ],
   };

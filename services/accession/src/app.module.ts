@@ -1,5 +1,5 @@
 import { DynamicModule, Module } from '@nestjs/common';
-import { READINESS_CHECKS, serviceModule, ServiceAppModule, ServiceRuntime } from '@slidecharge/service-kit';
+import { serviceModule, ServiceAppModule } from '@slidecharge/service-kit';
 import { CasesController } from './cases/cases.controller';
 import { ACCESSION_SCHEMA, CaseRepository } from './cases/case.repository';
 import { CasesService } from './cases/cases.service';
@@ -20,6 +20,8 @@ export class AppModule extends ServiceAppModule {
       configToken: ACCESSION_CONFIG,
       database: PrismaService,
       outboxSchema: ACCESSION_SCHEMA,
+      accessAuditSchema: ACCESSION_SCHEMA,
+      readiness: { inject: [MllpListener], checks: (mllp: MllpListener) => [mllp.readinessCheck()] },
       controllers: [CasesController, Hl7MessagesController],
       providers: [
         CaseRepository,
@@ -27,13 +29,6 @@ export class AppModule extends ServiceAppModule {
         Hl7MessageRepository,
         Hl7IntakeService,
         MllpListener,
-        // Readiness: the runtime's checks (Postgres, Kafka, consumers, outbox relay) and the MLLP listener.
-        // Listed after serviceModule's own READINESS_CHECKS provider, so this one is used.
-        {
-          provide: READINESS_CHECKS,
-          inject: [ServiceRuntime, MllpListener],
-          useFactory: (runtime: ServiceRuntime, mllp: MllpListener) => [...runtime.readinessChecks(), mllp.readinessCheck()],
-        },
       ],
     });
   }

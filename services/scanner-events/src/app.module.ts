@@ -1,7 +1,7 @@
 import { DynamicModule, Module } from '@nestjs/common';
-import { serviceModule, ServiceAppModule, ServiceRuntime } from '@slidecharge/service-kit';
+import { API_KEY_AUTHENTICATOR, serviceModule, ServiceAppModule, ServiceRuntime } from '@slidecharge/service-kit';
 import { ApiClientRepository } from './auth/api-client.repository';
-import { ApiKeyGuard } from './auth/api-key.guard';
+import { ApiKeyAuthentication } from './auth/api-key.authenticator';
 import { ApiKeysController } from './auth/api-keys.controller';
 import { ApiKeysService } from './auth/api-keys.service';
 import { CONFIG, LOGGER, PG_SCHEMA, SERVICE_NAME, ServiceConfig } from './config';
@@ -24,13 +24,15 @@ export class AppModule extends ServiceAppModule {
       configToken: CONFIG,
       database: PrismaService,
       outboxSchema: PG_SCHEMA,
+      apiKeys: true,
       controllers: [ScanEventsController, SlideScansController, DicomController, ApiKeysController],
       providers: [
         ReceiptRepository,
         ScanIngestService,
         ApiClientRepository,
         ApiKeysService,
-        ApiKeyGuard,
+        ApiKeyAuthentication,
+        { provide: API_KEY_AUTHENTICATOR, useExisting: ApiKeyAuthentication },
         IdempotencyService,
         IdempotencyInterceptor,
         DicomBodyInterceptor,

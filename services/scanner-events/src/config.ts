@@ -10,15 +10,15 @@ export const configSchema = baseConfigSchema.extend({
   PORT: portVariable(3002),
   /** Most events one POST /scan-events/batch may carry. */
   SCAN_BATCH_MAX: z.coerce.number().int().min(1).max(10_000).default(500),
+  /** Retired: key administration is done by people signed in with role integration-admin. */
+  SCANNER_ADMIN_TOKEN: unsetWhenEmpty(
+    z.undefined({ error: 'is no longer read: API keys are managed by people signed in with role integration-admin (see services/scanner-events/README.md); unset it' }).optional(),
+  ),
   /**
-   * Bootstrap admin token: accepted (as "Authorization: Bearer" or "X-API-Key") on the /api-keys
-   * endpoints only, to make the first keys. Unset: only keys with scope keys:admin manage keys.
-   */
-  SCANNER_ADMIN_TOKEN: unsetWhenEmpty(z.string().trim().min(32, 'must be at least 32 characters (e.g. openssl rand -base64 32)').optional()),
-  /**
-   * Development only: an API key (sck_<id>_<secret>) that is made or refreshed at start with scopes
-   * scan-events:write, scan-events:read and dicom:write, so the demo and local tools need no admin step.
-   * Logged as a warning. Never set it in production.
+   * Development only (SLIDECHARGE_ENV=development): an API key (sck_<id>_<secret>) that is made or
+   * refreshed at start with scopes scan-events:write, scan-events:read and dicom:write, so the demo and
+   * local tools need no admin step. Logged as a warning. Removed from the database at the next start
+   * without it.
    */
   SCANNER_DEV_API_KEY: unsetWhenEmpty(
     z
@@ -36,6 +36,10 @@ export const configSchema = baseConfigSchema.extend({
   DICOM_MAX_BYTES: z.coerce.number().int().min(4096).max(256 * 1024 * 1024).default(8 * 1024 * 1024),
   /** UTC offset (+HHMM) for DICOM dates and times that carry none (no offset in the DT, no (0008,0201)). */
   DICOM_DEFAULT_UTC_OFFSET: z.string().regex(/^[+-](0\d|1[0-4])[0-5]\d$/, 'must be +HHMM or -HHMM, e.g. +0100').default('+0000'),
+}).superRefine((config, ctx) => {
+  if (config.SCANNER_DEV_API_KEY && config.SLIDECHARGE_ENV !== 'development') {
+    ctx.addIssue({ code: 'custom', path: ['SCANNER_DEV_API_KEY'], message: 'is a development key: it is refused unless SLIDECHARGE_ENV=development; make keys with POST /api-keys instead' });
+  }
 });
 
 /** An empty variable (VAR= in a shell or compose file) means unset. */

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { AccessionNumber, Charge, IsoDate, IsoDateTime, ScanPurpose, SlideBarcode, TraceLine } from '@slidecharge/contracts';
+import { actionRequest } from '@slidecharge/service-kit';
 import { decodeCursor } from './cursor';
 
 // ---- requests ----
@@ -38,9 +39,8 @@ export const UnmatchedScansQuery = z.object({
 });
 export type UnmatchedScansQuery = z.output<typeof UnmatchedScansQuery>;
 
-/** Releasing a held charge: who and why (both go into the audit trail and onto the charge). */
-export const ReleaseChargeRequest = z.object({
-  actor: z.string().trim().min(2, 'name who releases the charge (it goes into the audit trail)').max(120),
+/** Releasing a held charge: why (goes into the audit trail and onto the charge, with the signed-in reviewer). */
+export const ReleaseChargeRequest = actionRequest({
   justification: z
     .string()
     .trim()
@@ -49,9 +49,8 @@ export const ReleaseChargeRequest = z.object({
 });
 export type ReleaseChargeRequest = z.output<typeof ReleaseChargeRequest>;
 
-/** Voiding a held (or unsent) charge: who and why. */
-export const VoidChargeRequest = z.object({
-  actor: z.string().trim().min(2, 'name who voids the charge (it goes into the audit trail)').max(120),
+/** Voiding a held (or unsent) charge: why (the signed-in reviewer is recorded with it). */
+export const VoidChargeRequest = actionRequest({
   reason: z.string().trim().min(5, 'say why the charge is withdrawn').max(1000),
 });
 export type VoidChargeRequest = z.output<typeof VoidChargeRequest>;
@@ -76,7 +75,7 @@ export const HoldReasonView = z.object({ rule: z.string(), detail: z.string() })
 
 export const AuditEntryView = z.object({
   at: IsoDateTime,
-  actor: z.string().describe('billing-rules for automatic decisions, else the person who acted'),
+  actor: z.string().describe('billing-rules for automatic decisions, else the signed-in person: user name and token subject'),
   action: z.enum(['created', 'released', 'voided', 'credited']),
   fromStatus: ChargeStatus.nullable(),
   toStatus: ChargeStatus,

@@ -10,7 +10,7 @@ import {
   ApiQuery,
   ApiTags,
 } from '@nestjs/swagger';
-import { openApiSchema, ZodValidationPipe } from '@slidecharge/service-kit';
+import { actorLabel, CurrentPrincipal, openApiSchema, Principal, ZodValidationPipe } from '@slidecharge/service-kit';
 import { ChargeIdParam, ErrorBody } from '../charges/charges.dto';
 import { DeliveriesService } from './deliveries.service';
 import {
@@ -93,9 +93,10 @@ export class DeliveriesController {
   async retry(
     @Param('deliveryId', new ZodValidationPipe(DeliveryIdParam, 'deliveryId')) deliveryId: string,
     @Body(new ZodValidationPipe(RetryDeliveryRequest)) body: RetryDeliveryRequest,
+    @CurrentPrincipal() principal: Principal,
   ): Promise<DeliveryView> {
     try {
-      return await this.deliveries.retry(deliveryId.toLowerCase(), body.actor, body.comment);
+      return await this.deliveries.retry(deliveryId.toLowerCase(), actorLabel(principal), body.comment);
     } catch (e) {
       if (e instanceof DeliveryNotFoundError) throw new NotFoundException({ error: 'not_found', message: e.message });
       if (e instanceof DeliveryStateError) throw new ConflictException({ error: 'wrong_state', message: e.message });

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { AccessionNumber, IsoDateTime } from '@slidecharge/contracts';
+import { actionRequest } from '@slidecharge/service-kit';
 
 // ---- requests ----
 
@@ -14,9 +15,8 @@ export const ListDeliveriesQuery = z.object({
 });
 export type ListDeliveriesQuery = z.output<typeof ListDeliveriesQuery>;
 
-/** Sending a failed delivery again: who asks (kept on the delivery and in the log). */
-export const RetryDeliveryRequest = z.object({
-  actor: z.string().trim().min(2, 'name who retries the delivery').max(120),
+/** Sending a failed delivery again (the signed-in caller is kept on the delivery and in the log). */
+export const RetryDeliveryRequest = actionRequest({
   comment: z.string().trim().max(1000).optional(),
 });
 export type RetryDeliveryRequest = z.output<typeof RetryDeliveryRequest>;

@@ -10,7 +10,7 @@ import {
   ApiParam,
   ApiTags,
 } from '@nestjs/swagger';
-import { openApiSchema, ZodValidationPipe } from '@slidecharge/service-kit';
+import { actorLabel, CurrentPrincipal, openApiSchema, Principal, ZodValidationPipe } from '@slidecharge/service-kit';
 import { ErrorBody } from '../charges/charges.dto';
 import { PolicySetInvalidError, PolicySetStore, PolicyVersionExistsError, PolicyVersionUnknownError } from './policy-set.store';
 import {
@@ -76,10 +76,11 @@ export class PolicySetsController {
   @ApiConflictResponse({ description: 'The version exists with other content.', schema: errorSchema })
   async create(
     @Body(new ZodValidationPipe(CreatePolicySetRequest)) body: CreatePolicySetRequest,
+    @CurrentPrincipal() principal: Principal,
     @Res({ passthrough: true }) res: { status(code: number): unknown },
   ): Promise<PolicySetInfoView> {
     try {
-      const { created, info } = await this.store.create(body);
+      const { created, info } = await this.store.create({ ...body, createdBy: actorLabel(principal) });
       res.status(created ? HttpStatus.CREATED : HttpStatus.OK);
       return info;
     } catch (e) {
@@ -89,7 +90,7 @@ export class PolicySetsController {
 
   @Post(':policyVersion/activate')
   @HttpCode(HttpStatus.OK)
-  @ApiOperation({ summary: 'Put a stored version in force (an older one: a rollback)', description: 'Recorded with who and why.' })
+  @ApiOperation({ summary: 'Put a stored version in force (an older one: a rollback)', description: 'Recorded with the signed-in administrator and why.' })
   @ApiParam({ name: 'policyVersion', description: 'e.g. 2025.1' })
   @ApiBody({ schema: openApiSchema(ActivatePolicySetRequest) })
   @ApiOkResponse({ schema: openApiSchema(PolicySetInfoView, 'output') })
@@ -98,9 +99,10 @@ export class PolicySetsController {
   async activate(
     @Param('policyVersion', new ZodValidationPipe(PolicyVersionParam, 'policyVersion')) version: string,
     @Body(new ZodValidationPipe(ActivatePolicySetRequest)) body: ActivatePolicySetRequest,
+    @CurrentPrincipal() principal: Principal,
   ): Promise<PolicySetInfoView> {
     try {
-      return await this.store.activate(version, body.activatedBy, body.comment);
+      return await this.store.activate(version, actorLabel(principal), body.comment);
     } catch (e) {
       throw httpError(e);
     }

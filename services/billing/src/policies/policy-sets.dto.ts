@@ -1,22 +1,18 @@
 import { z } from 'zod';
-
-/** A person's name or login as it should appear in the audit trail. */
-export const Actor = z.string().trim().min(2, 'name who does this (it goes into the audit trail)').max(120);
+import { actionRequest } from '@slidecharge/service-kit';
 
 export const PolicyVersionParam = z.string().trim().min(1).max(64).regex(/^[A-Za-z0-9._-]+$/, 'letters, digits, ".", "_" or "-"');
 
-export const CreatePolicySetRequest = z.object({
+export const CreatePolicySetRequest = actionRequest({
   /** The whole policy set (libs/billing-rules PolicySet): validated before it is stored. */
   policySet: z.record(z.string(), z.unknown()).describe('the whole policy set: policyVersion, requireQcPass, billablePurposes, requireDigitalSignOut, performer, payers'),
-  createdBy: Actor,
   comment: z.string().trim().min(3, 'say why the policy changes').max(500),
   /** Put it in force at once (default false: store it, activate later). */
   activate: z.boolean().default(false),
 });
 export type CreatePolicySetRequest = z.output<typeof CreatePolicySetRequest>;
 
-export const ActivatePolicySetRequest = z.object({
-  activatedBy: Actor,
+export const ActivatePolicySetRequest = actionRequest({
   comment: z.string().trim().min(3, 'say why this version goes into force').max(500),
 });
 export type ActivatePolicySetRequest = z.output<typeof ActivatePolicySetRequest>;

@@ -10,7 +10,7 @@ import {
   ApiQuery,
   ApiTags,
 } from '@nestjs/swagger';
-import { openApiSchema, ZodValidationPipe } from '@slidecharge/service-kit';
+import { actorLabel, CurrentPrincipal, openApiSchema, Principal, ZodValidationPipe } from '@slidecharge/service-kit';
 import { BillingQueryService } from '../charges/billing-query.service';
 import {
   ChargeIdParam,
@@ -58,7 +58,7 @@ export class ReviewController {
   @HttpCode(HttpStatus.OK)
   @ApiOperation({
     summary: 'Release a held charge: it goes onto the charges topic',
-    description: 'Needs the name of who releases it and a justification; both are kept on the charge and in its audit trail.',
+    description: 'Needs a justification; it is kept on the charge and in its audit trail with the signed-in reviewer (user name and token subject).',
   })
   @ApiParam({ name: 'chargeId', description: 'chargeId of a held charge' })
   @ApiBody({ schema: openApiSchema(ReleaseChargeRequest) })
@@ -69,10 +69,11 @@ export class ReviewController {
   async release(
     @Param('chargeId', new ZodValidationPipe(ChargeIdParam, 'chargeId')) chargeId: string,
     @Body(new ZodValidationPipe(ReleaseChargeRequest)) body: ReleaseChargeRequest,
+    @CurrentPrincipal() principal: Principal,
   ): Promise<ChargeView> {
     const id = chargeId.toLowerCase();
     try {
-      await this.review.release(id, body.actor, body.justification);
+      await this.review.release(id, actorLabel(principal), body.justification);
     } catch (e) {
       throw httpError(e);
     }
@@ -94,10 +95,11 @@ export class ReviewController {
   async void(
     @Param('chargeId', new ZodValidationPipe(ChargeIdParam, 'chargeId')) chargeId: string,
     @Body(new ZodValidationPipe(VoidChargeRequest)) body: VoidChargeRequest,
+    @CurrentPrincipal() principal: Principal,
   ): Promise<ChargeView> {
     const id = chargeId.toLowerCase();
     try {
-      await this.review.void(id, body.actor, body.reason);
+      await this.review.void(id, actorLabel(principal), body.reason);
     } catch (e) {
       throw httpError(e);
     }

@@ -7,6 +7,9 @@ export type ApiClientRow = Prisma.ApiClientGetPayload<object>;
 /** How often last_used_at is written at most: one UPDATE per key per minute, not one per request. */
 export const LAST_USED_RESOLUTION_MS = 60_000;
 
+/** created_by of a key made from configuration (SCANNER_DEV_API_KEY) rather than by a person. */
+export const CONFIGURED_BY = 'config';
+
 /** Reads and writes scanner.api_client. */
 @Injectable()
 export class ApiClientRepository {
@@ -34,9 +37,14 @@ export class ApiClientRepository {
   upsertConfigured(row: { id: string; name: string; secretHash: string; scopes: string[] }): Promise<ApiClientRow> {
     return this.prisma.apiClient.upsert({
       where: { id: row.id },
-      create: { ...row, createdBy: 'config' },
+      create: { ...row, createdBy: CONFIGURED_BY },
       update: { name: row.name, secretHash: row.secretHash, scopes: row.scopes },
     });
+  }
+
+  /** Deletes the keys made from configuration (the development key): its variable is gone. */
+  async deleteConfigured(): Promise<number> {
+    return (await this.prisma.apiClient.deleteMany({ where: { createdBy: CONFIGURED_BY } })).count;
   }
 
   /** Sets revoked_at once; a second revoke leaves the first time and actor. */

@@ -16,7 +16,8 @@ import { z } from 'zod';
 
 export const API_KEY_PREFIX = 'sck';
 
-export const SCOPES = ['scan-events:write', 'scan-events:read', 'dicom:write', 'keys:admin'] as const;
+/** What a key may do. Key administration is not a key scope: people with role integration-admin do it. */
+export const SCOPES = ['scan-events:write', 'scan-events:read', 'dicom:write'] as const;
 export const Scope = z.enum(SCOPES);
 export type Scope = z.infer<typeof Scope>;
 
@@ -25,7 +26,6 @@ export const SCOPE_MEANINGS: Readonly<Record<Scope, string>> = {
   'scan-events:write': 'POST /scan-events and POST /scan-events/batch',
   'scan-events:read': 'GET /scan-events/{eventId} and GET /slides/{barcode}/scans',
   'dicom:write': 'POST /dicom/instances',
-  'keys:admin': 'create, list and revoke API keys (/api-keys)',
 };
 
 /** The public id: what the api_client primary key holds. */
@@ -71,8 +71,8 @@ export function generateApiKey(random: (size: number) => Buffer = randomBytes): 
  * is nothing to guess and no dictionary or rainbow table to precompute, so one SHA-256 is as strong
  * as scrypt here while costing microseconds instead of tens of milliseconds of CPU on every request
  * (which would also hand an unauthenticated caller a cheap way to burn our CPU). The same reasoning
- * is behind GitHub's and Stripe's token storage. The one key that is not random, SCANNER_DEV_API_KEY,
- * is a development convenience and documented as such.
+ * is behind GitHub's and Stripe's token storage. The one key that is not made here, SCANNER_DEV_API_KEY,
+ * is accepted only with SLIDECHARGE_ENV=development.
  */
 export function hashSecret(secret: string): string {
   return createHash('sha256').update(secret, 'utf8').digest('hex');
@@ -88,45 +88,6 @@ export function secretMatches(secret: string, storedHashHex: string): boolean {
   return stored.length === presented.length && timingSafeEqual(stored, presented);
 }
 
-/**
- * Constant-time comparison of two tokens of any length (the bootstrap admin token): hashing both
- * first gives equal-length buffers, so neither the content nor the length leaks through timing.
- */
-export function tokensMatch(presented: string, expected: string): boolean {
-  const a = createHash('sha256').update(presented, 'utf8').digest();
-  const b = createHash('sha256').update(expected, 'utf8').digest();
-  return timingSafeEqual(a, b);
-}
-
-export type Credential = { kind: 'none' } | { kind: 'token'; token: string } | { kind: 'bad-header'; reason: string };
-
-type Headers = Record<string, string | string[] | undefined>;
-
-const single = (value: string | string[] | undefined): string | undefined => (Array.isArray(value) ? value[0] : value);
-
-/**
- * The credential a request presents: `Authorization: Bearer <key>` or `X-API-Key: <key>`. Both may be
- * sent only when they carry the same key; another Authorization scheme (Basic...) is refused by name.
- */
-export function credentialFrom(headers: Headers): Credential {
-  const authorization = single(headers['authorization'])?.trim();
-  const apiKeyHeader = single(headers['x-api-key'])?.trim();
-  let bearer: string | undefined;
-  if (authorization) {
-    const match = /^Bearer\s+(\S+)$/i.exec(authorization);
-    if (!match) {
-      const scheme = authorization.split(/\s+/)[0] ?? '';
-      return { kind: 'bad-header', reason: `the Authorization header must be "Bearer <API key>", not the ${JSON.stringify(scheme)} scheme` };
-    }
-    bearer = match[1];
-  }
-  if (bearer && apiKeyHeader && bearer !== apiKeyHeader) {
-    return { kind: 'bad-header', reason: 'the Authorization and X-API-Key headers carry different keys; send one of them' };
-  }
-  const token = bearer ?? apiKeyHeader;
-  return token ? { kind: 'token', token } : { kind: 'none' };
-}
-
 /** A stored API client, as the check needs it. */
 export interface StoredApiClient {
   id: string;
@@ -136,66 +97,25 @@ export interface StoredApiClient {
   revokedAt: Date | null;
 }
 
-/** Who a request is, once authenticated. */
-export interface Principal {
-  kind: 'api-key' | 'admin-token';
-  /** api_client.id, or "bootstrap-admin" for the SCANNER_ADMIN_TOKEN. Idempotency keys are scoped by it. */
+/** An accepted key: the client and the scopes it holds (unknown or retired scopes dropped). */
+export interface AcceptedApiKey {
   clientId: string;
   name: string;
-  scopes: readonly Scope[];
+  scopes: Scope[];
 }
 
-export const BOOTSTRAP_ADMIN_ID = 'bootstrap-admin';
-
-export type AuthFailure = {
-  status: 401 | 403;
-  error: 'missing_api_key' | 'invalid_api_key' | 'api_key_revoked' | 'insufficient_scope';
-  message: string;
-};
-
-export type AuthOutcome = { ok: true; principal: Principal } | { ok: false; failure: AuthFailure };
-
-const HOW_TO_SEND = 'send it as "X-API-Key: sck_<id>_<secret>" or "Authorization: Bearer sck_<id>_<secret>"';
+export type ApiKeyCheck = { ok: true; key: AcceptedApiKey } | { ok: false; reason: 'malformed' | 'unknown-or-wrong' | 'revoked' };
 
 /**
- * Decides a request from the presented credential, the stored client its key names (looked up by the
- * caller) and the scope the route needs. Unknown id and wrong secret get the same answer, so the API
- * does not tell which ids exist; a revoked key is named as revoked only after its secret matched.
+ * Checks a presented key against the stored client its id names (looked up by the caller). Unknown id
+ * and wrong secret are the same failure, so nothing tells which ids exist; revoked is told apart only
+ * after the secret matched (for the log; the caller answers all three alike).
  */
-export function authenticate(input: {
-  credential: Credential;
-  required: Scope;
-  client: StoredApiClient | null | undefined;
-  adminToken?: string | undefined;
-}): AuthOutcome {
-  const { credential, required, client, adminToken } = input;
-  const fail = (status: 401 | 403, error: AuthFailure['error'], message: string): AuthOutcome => ({ ok: false, failure: { status, error, message } });
-  if (credential.kind === 'none') return fail(401, 'missing_api_key', `this endpoint needs an API key with scope ${required}: ${HOW_TO_SEND}`);
-  if (credential.kind === 'bad-header') return fail(401, 'invalid_api_key', credential.reason);
-
-  const parsed = parseApiKey(credential.token);
-  if (!parsed) {
-    if (adminToken !== undefined && tokensMatch(credential.token, adminToken)) {
-      if (required !== 'keys:admin') {
-        return fail(403, 'insufficient_scope', `the admin token (SCANNER_ADMIN_TOKEN) only manages API keys; make an API key with scope ${required} for this`);
-      }
-      return { ok: true, principal: { kind: 'admin-token', clientId: BOOTSTRAP_ADMIN_ID, name: 'bootstrap admin token', scopes: ['keys:admin'] } };
-    }
-    return fail(401, 'invalid_api_key', `the API key is not valid: keys look like sck_<id>_<secret>; ${HOW_TO_SEND}`);
-  }
-  if (!client || client.id !== parsed.id || !secretMatches(parsed.secret, client.secretHash)) {
-    return fail(401, 'invalid_api_key', 'the API key is not valid (unknown key or wrong secret)');
-  }
-  if (client.revokedAt) {
-    return fail(401, 'api_key_revoked', `API key ${client.id} (${client.name}) was revoked at ${client.revokedAt.toISOString()}; ask the administrator for a new key`);
-  }
+export function checkApiKey(presented: string, client: StoredApiClient | null | undefined): ApiKeyCheck {
+  const parsed = parseApiKey(presented);
+  if (!parsed) return { ok: false, reason: 'malformed' };
+  if (!client || client.id !== parsed.id || !secretMatches(parsed.secret, client.secretHash)) return { ok: false, reason: 'unknown-or-wrong' };
+  if (client.revokedAt) return { ok: false, reason: 'revoked' };
   const scopes = client.scopes.filter((s): s is Scope => (SCOPES as readonly string[]).includes(s));
-  if (!scopes.includes(required)) {
-    return fail(
-      403,
-      'insufficient_scope',
-      `API key ${client.id} (${client.name}) does not have scope ${required} (needed for ${SCOPE_MEANINGS[required]}); it has: ${scopes.join(', ') || 'none'}`,
-    );
-  }
-  return { ok: true, principal: { kind: 'api-key', clientId: client.id, name: client.name, scopes } };
+  return { ok: true, key: { clientId: client.id, name: client.name, scopes } };
 }

@@ -1,21 +1,13 @@
-import { Body, Controller, Get, HttpCode, NotFoundException, Param, Post, Req } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, NotFoundException, Param, Post } from '@nestjs/common';
 import { ApiBadRequestResponse, ApiBody, ApiNotFoundResponse, ApiOperation, ApiParam, ApiResponse, ApiTags } from '@nestjs/swagger';
-import { openApiSchema, ZodValidationPipe } from '@slidecharge/service-kit';
+import { actorLabel, CurrentPrincipal, openApiSchema, Principal, ZodValidationPipe } from '@slidecharge/service-kit';
 import { ErrorAnswer } from '../scan-events/api';
-import { Principal } from './api-key';
-import { AuthenticatedRequest, RequireScope } from './api-key.guard';
 import { ApiKeyIdParam, ApiKeyList, ApiKeyView, CreateApiKeyRequest, CreatedApiKey } from './api-keys.api';
 import { ApiKeysService } from './api-keys.service';
 
-const actorOf = (request: AuthenticatedRequest): string => (request.principal as Principal).clientId;
-
-/**
- * Key administration. Allowed with the bootstrap admin token (SCANNER_ADMIN_TOKEN) or an API key with
- * scope keys:admin.
- */
+/** Key administration, by people signed in with role integration-admin (ACCESS_MATRIX). */
 @ApiTags('api keys')
 @Controller('api-keys')
-@RequireScope('keys:admin')
 export class ApiKeysController {
   constructor(private readonly keys: ApiKeysService) {}
 
@@ -23,13 +15,13 @@ export class ApiKeysController {
   @HttpCode(201)
   @ApiOperation({
     summary: 'Make an API key for a client',
-    description: 'The answer holds the key (sck_<id>_<secret>) once; only a hash of its secret is kept, so store it now. Needs the admin token or a keys:admin key.',
+    description: 'The answer holds the key (sck_<id>_<secret>) once; only a hash of its secret is kept, so store it now. Needs role integration-admin.',
   })
   @ApiBody({ schema: openApiSchema(CreateApiKeyRequest) })
   @ApiResponse({ status: 201, description: 'The key, shown once.', schema: openApiSchema(CreatedApiKey, 'output') })
   @ApiBadRequestResponse({ description: 'Missing name or unknown scope.', schema: openApiSchema(ErrorAnswer, 'output') })
-  create(@Body(new ZodValidationPipe(CreateApiKeyRequest, 'API key request')) body: CreateApiKeyRequest, @Req() request: AuthenticatedRequest): Promise<CreatedApiKey> {
-    return this.keys.create(body.name, body.scopes, actorOf(request));
+  create(@Body(new ZodValidationPipe(CreateApiKeyRequest, 'API key request')) body: CreateApiKeyRequest, @CurrentPrincipal() principal: Principal): Promise<CreatedApiKey> {
+    return this.keys.create(body.name, body.scopes, actorLabel(principal));
   }
 
   @Get()
@@ -59,8 +51,8 @@ export class ApiKeysController {
   @ApiParam({ name: 'id', description: 'Key id.' })
   @ApiResponse({ status: 200, description: 'The revoked key.', schema: openApiSchema(ApiKeyView, 'output') })
   @ApiNotFoundResponse({ description: 'No key with this id.', schema: openApiSchema(ErrorAnswer, 'output') })
-  async revoke(@Param('id', new ZodValidationPipe(ApiKeyIdParam, 'id')) id: string, @Req() request: AuthenticatedRequest): Promise<ApiKeyView> {
-    const view = await this.keys.revoke(id, actorOf(request));
+  async revoke(@Param('id', new ZodValidationPipe(ApiKeyIdParam, 'id')) id: string, @CurrentPrincipal() principal: Principal): Promise<ApiKeyView> {
+    const view = await this.keys.revoke(id, actorLabel(principal));
     if (!view) throw new NotFoundException({ error: 'not_found', message: `no API key with id "${id}"` });
     return view;
   }

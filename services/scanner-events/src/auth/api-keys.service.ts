@@ -1,7 +1,7 @@
 import { Inject, Injectable, OnApplicationBootstrap } from '@nestjs/common';
 import { Logger } from '@slidecharge/messaging';
 import { CONFIG, LOGGER, ServiceConfig } from '../config';
-import { authenticate, AuthOutcome, Credential, generateApiKey, hashSecret, parseApiKey, Scope } from './api-key';
+import { generateApiKey, hashSecret, parseApiKey, Scope } from './api-key';
 import { ApiClientRepository, ApiClientRow } from './api-client.repository';
 import { ApiKeyView, CreatedApiKey } from './api-keys.api';
 
@@ -21,7 +21,7 @@ export function toApiKeyView(row: ApiClientRow): ApiKeyView {
   };
 }
 
-/** API keys: checking a request's key, and the admin operations (create, list, revoke). */
+/** API keys: the development key, and the admin operations (create, list, revoke). */
 @Injectable()
 export class ApiKeysService implements OnApplicationBootstrap {
   private readonly log: Logger;
@@ -34,13 +34,18 @@ export class ApiKeysService implements OnApplicationBootstrap {
     this.log = logger.child({ component: 'api-keys' });
   }
 
-  /** Seeds the development key when SCANNER_DEV_API_KEY is set, loudly. */
+  /**
+   * Seeds the development key when SCANNER_DEV_API_KEY is set (only allowed with
+   * SLIDECHARGE_ENV=development), loudly; removes it from the database when the variable is gone, so
+   * a key that was once configured does not stay valid.
+   */
   async onApplicationBootstrap(): Promise<void> {
-    if (!this.config.SCANNER_ADMIN_TOKEN) {
-      this.log.info('SCANNER_ADMIN_TOKEN is not set: only API keys with scope keys:admin can manage keys');
-    }
     const devKey = this.config.SCANNER_DEV_API_KEY;
-    if (!devKey) return;
+    if (!devKey) {
+      const removed = await this.clients.deleteConfigured();
+      if (removed > 0) this.log.warn({ removed }, 'SCANNER_DEV_API_KEY is not set: the development key stored earlier was deleted and is refused from now on');
+      return;
+    }
     const parsed = parseApiKey(devKey);
     if (!parsed) return; // config validation already refused it
     const row = await this.clients.upsertConfigured({
@@ -57,15 +62,6 @@ export class ApiKeysService implements OnApplicationBootstrap {
         'SCANNER_DEV_API_KEY is set: this development key is accepted for scan events and DICOM; never set it in production',
       );
     }
-  }
-
-  /** Checks a request's credential for a scope; records the key's use when it is accepted. */
-  async check(credential: Credential, required: Scope): Promise<AuthOutcome> {
-    const parsed = credential.kind === 'token' ? parseApiKey(credential.token) : undefined;
-    const client = parsed ? await this.clients.find(parsed.id) : null;
-    const outcome = authenticate({ credential, required, client, adminToken: this.config.SCANNER_ADMIN_TOKEN });
-    if (outcome.ok && outcome.principal.kind === 'api-key') await this.clients.touch(outcome.principal.clientId, new Date());
-    return outcome;
   }
 
   /** Makes a key; the answer is the only place its secret ever appears. */

@@ -1,8 +1,7 @@
 import { BadRequestException, Controller, HttpCode, HttpException, Inject, Post, Query, Req, UseInterceptors } from '@nestjs/common';
 import { ApiBadRequestResponse, ApiBody, ApiConsumes, ApiOperation, ApiQuery, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { ScanPurpose } from '@slidecharge/contracts';
-import { openApiSchema, ZodValidationPipe } from '@slidecharge/service-kit';
-import { AuthenticatedRequest, RequireScope } from '../auth/api-key.guard';
+import { CurrentPrincipal, openApiSchema, Principal, ZodValidationPipe } from '@slidecharge/service-kit';
 import { CONFIG, ServiceConfig } from '../config';
 import { IdempotencyDocs, IdempotencyInterceptor } from '../idempotency/idempotency.interceptor';
 import { ErrorAnswer } from '../scan-events/api';
@@ -23,7 +22,6 @@ export class DicomController {
 
   @Post('instances')
   @HttpCode(202)
-  @RequireScope('dicom:write')
   @UseInterceptors(DicomBodyInterceptor, IdempotencyInterceptor)
   @IdempotencyDocs()
   @ApiOperation({
@@ -53,7 +51,8 @@ export class DicomController {
     schema: openApiSchema(ErrorAnswer, 'output'),
   })
   async receive(
-    @Req() request: DicomRequest & AuthenticatedRequest,
+    @Req() request: DicomRequest,
+    @CurrentPrincipal() principal: Principal,
     @Query('purpose', new ZodValidationPipe(DicomPurposeQuery, 'purpose')) purpose: ScanPurpose,
   ): Promise<DicomIngestAnswer> {
     const upload = request.dicomUpload;
@@ -85,7 +84,7 @@ export class DicomController {
       ...mapping.warnings,
     ];
     const facts = { ...mapping.facts, warnings };
-    const answer = await this.ingest.ingest(mapping.event, 'http', { apiClientId: request.principal?.clientId, dicom: { ...facts } });
+    const answer = await this.ingest.ingest(mapping.event, 'http', { apiClientId: principal.clientId, dicom: { ...facts } });
     return {
       eventId: answer.eventId,
       status: answer.status,

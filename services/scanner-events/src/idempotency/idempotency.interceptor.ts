@@ -1,13 +1,13 @@
 import { applyDecorators, BadRequestException, CallHandler, ExecutionContext, Injectable, NestInterceptor, UseInterceptors } from '@nestjs/common';
 import { ApiConflictResponse, ApiHeader, ApiUnprocessableEntityResponse } from '@nestjs/swagger';
 import { catchError, from, mergeMap, Observable, of, throwError } from 'rxjs';
-import { openApiSchema } from '@slidecharge/service-kit';
+import { GuardedRequest, openApiSchema } from '@slidecharge/service-kit';
 import { z } from 'zod';
-import { AuthenticatedRequest } from '../auth/api-key.guard';
 import { idempotencyKeyFrom, isStoredStatus, REPLAYED_HEADER, requestFingerprint } from './idempotency';
 import { IdempotencyService, IdempotentRequest } from './idempotency.service';
 
-interface HttpRequest extends AuthenticatedRequest {
+interface HttpRequest extends GuardedRequest {
+  headers: Record<string, string | string[] | undefined>;
   method: string;
   path: string;
   body?: unknown;
@@ -22,7 +22,7 @@ interface HttpResponse {
  * Honours an Idempotency-Key header: the first request with a key runs and its 2xx answer is stored;
  * the same key with the same request gets that answer again (status and body, header
  * Idempotent-Replayed: true) without running; the same key with another request is refused. Keys are
- * per API client (the guard runs first and names the client). A request without the header runs as
+ * per caller (authentication runs first and names the client). A request without the header runs as
  * before. Runs after the guard and before the body is validated, so a 4xx from validation frees the key.
  */
 @Injectable()
@@ -36,10 +36,10 @@ export class IdempotencyInterceptor implements NestInterceptor {
     const header = idempotencyKeyFrom(request.headers);
     if (header.kind === 'none') return next.handle();
     if (header.kind === 'invalid') throw new BadRequestException({ error: 'invalid_idempotency_key', message: header.reason });
-    if (!request.principal) throw new Error('IdempotencyInterceptor needs ApiKeyGuard before it');
+    if (!request.principal) throw new Error('IdempotencyInterceptor on a route that needs no credential');
 
     const idempotent: IdempotentRequest = {
-      clientId: request.principal.clientId,
+      clientId: request.principal.clientId ?? request.principal.subject,
       key: header.key,
       fingerprint: requestFingerprint(request.method, request.path, request.body),
       method: request.method,

@@ -1,8 +1,7 @@
-import { Body, Controller, Get, HttpCode, Inject, NotFoundException, Param, Post, Req } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Inject, NotFoundException, Param, Post } from '@nestjs/common';
 import { ApiBadRequestResponse, ApiBody, ApiNotFoundResponse, ApiOperation, ApiParam, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { ScannerMiddlewareEvent } from '@slidecharge/contracts';
-import { openApiSchema, ZodValidationPipe } from '@slidecharge/service-kit';
-import { AuthenticatedRequest, RequireScope } from '../auth/api-key.guard';
+import { CurrentPrincipal, openApiSchema, Principal, ZodValidationPipe } from '@slidecharge/service-kit';
 import { CONFIG, ServiceConfig } from '../config';
 import { Idempotent } from '../idempotency/idempotency.interceptor';
 import {
@@ -35,7 +34,6 @@ export class ScanEventsController {
 
   @Post()
   @HttpCode(202)
-  @RequireScope('scan-events:write')
   @Idempotent()
   @ApiOperation({
     summary: 'Receive one scanner-middleware event',
@@ -48,14 +46,13 @@ export class ScanEventsController {
   @ApiBadRequestResponse({ description: 'The event breaks the contract; issues name each field.', schema: openApiSchema(ErrorAnswer, 'output') })
   receive(
     @Body(new ZodValidationPipe(ScannerMiddlewareEvent, 'scan event')) event: ScannerMiddlewareEvent,
-    @Req() request: AuthenticatedRequest,
+    @CurrentPrincipal() principal: Principal,
   ): Promise<IngestAnswer> {
-    return this.ingest.ingest(event, 'http', { apiClientId: request.principal?.clientId });
+    return this.ingest.ingest(event, 'http', { apiClientId: principal.clientId });
   }
 
   @Post('batch')
   @HttpCode(200)
-  @RequireScope('scan-events:write')
   @Idempotent()
   @ApiOperation({
     summary: 'Receive a batch of scanner-middleware events',
@@ -66,13 +63,12 @@ export class ScanEventsController {
   @ApiBody({ schema: openApiSchema(BatchRequestDoc) })
   @ApiResponse({ status: 200, description: 'One result per event.', schema: openApiSchema(BatchAnswer, 'output') })
   @ApiBadRequestResponse({ description: 'The body is not { events: [...] } or has too many events.', schema: openApiSchema(ErrorAnswer, 'output') })
-  receiveBatch(@Body() body: unknown, @Req() request: AuthenticatedRequest): Promise<BatchAnswer> {
+  receiveBatch(@Body() body: unknown, @CurrentPrincipal() principal: Principal): Promise<BatchAnswer> {
     const { events } = this.batchPipe.transform(body);
-    return this.ingest.ingestBatch(events, 'http', { apiClientId: request.principal?.clientId });
+    return this.ingest.ingestBatch(events, 'http', { apiClientId: principal.clientId });
   }
 
   @Get(':eventId')
-  @RequireScope('scan-events:read')
   @ApiOperation({ summary: 'Look up the receipt of a middleware event by its eventId (for middleware support staff)' })
   @ApiParam({ name: 'eventId', description: 'The middleware event id.' })
   @ApiResponse({ status: 200, description: 'The receipt.', schema: openApiSchema(ReceiptView, 'output') })
@@ -90,7 +86,6 @@ export class SlideScansController {
   constructor(private readonly receipts: ReceiptRepository) {}
 
   @Get(':barcode/scans')
-  @RequireScope('scan-events:read')
   @ApiOperation({ summary: 'All scanner events received for a slide, newest first' })
   @ApiParam({ name: 'barcode', description: 'Slide label barcode.' })
   @ApiResponse({ status: 200, description: 'The receipts (empty when none).', schema: openApiSchema(SlideScans, 'output') })
