@@ -1,3 +1,4 @@
+import request from 'supertest';
 import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
@@ -107,4 +108,28 @@ export async function bearer(caller: TestCaller): Promise<{ authorization: strin
 /** The identity provider settings a service under test needs (its OIDC_* variables). */
 export function identityEnv(): Record<string, string> {
   return { OIDC_ISSUER: oidcIssuer(), OIDC_AUDIENCE: process.env['OIDC_AUDIENCE'] ?? 'slidecharge-api' };
+}
+
+type Method = 'get' | 'post' | 'put' | 'patch' | 'delete';
+type Server = Parameters<typeof request>[0];
+
+/** Sets the caller's bearer token on a supertest request when it is sent (so a cached token is always fresh). */
+function withToken(test: request.Test, caller: TestCaller): request.Test {
+  const send = test.then.bind(test);
+  test.then = ((resolve, reject) =>
+    tokenFor(caller).then((token) => {
+      test.set('authorization', `Bearer ${token}`);
+      return send(resolve, reject);
+    }, reject)) as request.Test['then'];
+  return test;
+}
+
+/**
+ * supertest with the caller's token: `asCaller(app.getHttpServer(), 'billing-reviewer').post('/x')`
+ * works like `request(server).post('/x')` with `Authorization: Bearer <token of a reviewer>`.
+ */
+export function asCaller(server: Server, caller: TestCaller): Record<Method, (path: string) => request.Test> {
+  const agent = request(server);
+  const method = (m: Method) => (path: string) => withToken(agent[m](path), caller);
+  return { get: method('get'), post: method('post'), put: method('put'), patch: method('patch'), delete: method('delete') };
 }

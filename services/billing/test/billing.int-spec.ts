@@ -6,7 +6,7 @@ import request from 'supertest';
 import { DEAD_LETTER_TOPIC, DeadLetter } from '@slidecharge/contracts';
 import { createLogger, IncomingMessage, KafkaBus, OutgoingMessage } from '@slidecharge/messaging';
 import { createServiceApp } from '@slidecharge/service-kit';
-import { eventually, testEnv, TopicReader } from '@slidecharge/testing';
+import { asCaller, eventually, TestCaller, testEnv, TopicReader } from '@slidecharge/testing';
 import { AppModule } from '../src/app.module';
 import { chargeCreditedEventIdFor, chargeIdFor, chargeIdForGeneration, chargePostedEventIdFor, creditIdFor } from '../src/charging/charge-id';
 import { BillingTopic, ChargingService } from '../src/charging/charging.service';
@@ -58,7 +58,10 @@ afterAll(async () => {
   await pool.end();
 });
 
-const http = () => request(app.getHttpServer());
+/** The billing API as a caller with a token from the identity provider (reads: an ops viewer). */
+const http = (caller: TestCaller = 'ops-viewer') => asCaller(app.getHttpServer(), caller);
+/** How the audit trail names a person signed in with the development identity provider. */
+const signedIn = (user: string) => expect.stringMatching(new RegExp(`^${user} \\(sub [0-9a-f-]{36}\\)$`));
 
 async function publish(...messages: OutgoingMessage[]): Promise<void> {
   await bus.publish(messages);
@@ -407,19 +410,26 @@ describe('review queue', () => {
     expect(held).toMatchObject({ status: 'held', payerPolicyId: 'medicare', holdReasons: [{ rule: 'payer-policy', detail: expect.stringContaining('Medicare') }] });
     expect(queue.body.total).toBeGreaterThanOrEqual(1);
 
-    await http().post(`/charges/${chargeId}/release`).send({ actor: 'j.doe' }).expect(400);
-    const released = await http()
+    await http('billing-reviewer').post(`/charges/${chargeId}/release`).send({}).expect(400);
+    // Who releases is the signed-in reviewer: a name in the body is refused, not believed.
+    const named = await http('billing-reviewer')
       .post(`/charges/${chargeId}/release`)
       .send({ actor: 'j.doe (billing)', justification: 'Novitas: medical necessity documented in the sign-out note' })
+      .expect(400);
+    expect(named.body.message).toContain('not accepted: actor (who acts is taken from the sign-in');
+    await http('ops-viewer').post(`/charges/${chargeId}/release`).send({ justification: 'Novitas: medical necessity documented' }).expect(403);
+    const released = await http('billing-reviewer')
+      .post(`/charges/${chargeId}/release`)
+      .send({ justification: 'Novitas: medical necessity documented in the sign-out note' })
       .expect(200);
-    expect(released.body).toMatchObject({ status: 'posted', release: { by: 'j.doe (billing)', justification: expect.stringContaining('Novitas') } });
+    expect(released.body).toMatchObject({ status: 'posted', release: { by: signedIn('reviewer'), justification: expect.stringContaining('Novitas') } });
     expect(released.body.audit.map((a: { action: string; toStatus: string; actor: string }) => [a.action, a.toStatus, a.actor])).toEqual([
       ['created', 'held', 'billing-rules'],
-      ['released', 'posted', 'j.doe (billing)'],
+      ['released', 'posted', signedIn('reviewer')],
     ]);
     const [m] = await chargesOnTopic(acc, 1);
-    expect(m?.data).toMatchObject({ chargeId, release: { by: 'j.doe (billing)' } });
-    const again = await http().post(`/charges/${chargeId}/release`).send({ actor: 'j.doe', justification: 'second click on the button' }).expect(409);
+    expect(m?.data).toMatchObject({ chargeId, release: { by: signedIn('reviewer') } });
+    const again = await http('billing-reviewer').post(`/charges/${chargeId}/release`).send({ justification: 'second click on the button' }).expect(409);
     expect(again.body.message).toContain('is posted');
   });
 
@@ -431,9 +441,9 @@ describe('review queue', () => {
     ], { payer: { payerId: 'BCBS' } });
     await send([caseEvent(v1)], passingScans([barcodeOf(acc, 'A', 1), barcodeOf(acc, 'B', 1)]));
     const a = chargeIdFor(`${acc}/A/0753T`);
-    await http().post(`/charges/${a}/void`).send({ actor: 'j.doe', reason: 'plan excludes digitization' }).expect(200);
-    await http().post(`/charges/${a}/release`).send({ actor: 'j.doe', justification: 'changed my mind about it' }).expect(409);
-    await http().post(`/charges/${randomUUID()}/void`).send({ actor: 'j.doe', reason: 'no such charge' }).expect(404);
+    await http('billing-reviewer').post(`/charges/${a}/void`).send({ reason: 'plan excludes digitization' }).expect(200);
+    await http('billing-reviewer').post(`/charges/${a}/release`).send({ justification: 'changed my mind about it' }).expect(409);
+    await http('billing-reviewer').post(`/charges/${randomUUID()}/void`).send({ reason: 'no such charge' }).expect(404);
     // A reviewer's void sticks: another qualifying scan of the specimen does not bring the charge back.
     await send(passingScans([barcodeOf(acc, 'A', 1)]));
     expect((await storedCharges(acc)).filter(([key]) => key === `${acc}/A/0753T`)).toEqual([[`${acc}/A/0753T`, 1, 'voided']]);
@@ -450,7 +460,8 @@ describe('review queue', () => {
 });
 
 describe('payer policy sets', () => {
-  const by = 'policy-admin (integration test)';
+  const by = signedIn('billing-admin');
+  const admin = () => http('billing-admin');
   let activeBefore: string;
 
   beforeAll(async () => {
@@ -459,7 +470,7 @@ describe('payer policy sets', () => {
   });
 
   afterAll(async () => {
-    await http().post(`/policy-sets/${activeBefore}/activate`).send({ activatedBy: by, comment: 'restore after the test' });
+    await admin().post(`/policy-sets/${activeBefore}/activate`).send({ comment: 'restore after the test' });
   });
 
   it('serves the set in force with its document', async () => {
@@ -470,9 +481,9 @@ describe('payer policy sets', () => {
   });
 
   it('refuses an invalid set with every problem in words', async () => {
-    const res = await http()
+    const res = await admin()
       .post('/policy-sets')
-      .send({ createdBy: by, comment: 'broken on purpose', policySet: { policyVersion: 'bad-1', requireQcPass: 'yes', billablePurposes: ['teaching'], payers: [] } })
+      .send({ comment: 'broken on purpose', policySet: { policyVersion: 'bad-1', requireQcPass: 'yes', billablePurposes: ['teaching'], payers: [] } })
       .expect(400);
     const messages = res.body.issues.map((i: { message: string }) => i.message).join('\n');
     expect(messages).toContain('requireQcPass must be true or false');
@@ -483,9 +494,9 @@ describe('payer policy sets', () => {
   it('a charge held for digital sign-out is decided again when the LIS reports the sign-out: voided and replaced by a posted one', async () => {
     const current = (await http().get(`/policy-sets/${activeBefore}`).expect(200)).body.policySet;
     const version = `it-signout-${randomUUID().slice(0, 8)}`;
-    await http()
+    await admin()
       .post('/policy-sets')
-      .send({ policySet: { ...current, policyVersion: version, requireDigitalSignOut: true }, createdBy: by, comment: 'sign-out required', activate: true })
+      .send({ policySet: { ...current, policyVersion: version, requireDigitalSignOut: true }, comment: 'sign-out required', activate: true })
       .expect(201);
     try {
       const acc = newAccession();
@@ -503,7 +514,7 @@ describe('payer policy sets', () => {
       const voided = await http().get(`/charges/${held.body.chargeId}`).expect(200);
       expect(voided.body.audit.at(-1)).toMatchObject({ action: 'voided', actor: 'billing-rules', reason: expect.stringContaining('redecided') });
     } finally {
-      await http().post(`/policy-sets/${activeBefore}/activate`).send({ activatedBy: by, comment: 'restore' }).expect(200);
+      await admin().post(`/policy-sets/${activeBefore}/activate`).send({ comment: 'restore' }).expect(200);
     }
   });
 
@@ -520,12 +531,13 @@ describe('payer policy sets', () => {
         p.policyId === 'aetna' ? { ...p, unitLimits: [{ code: '*', maxUnitsPerDateOfService: 1, effectiveFrom: '2023-01-01', source: 'integration test' }] } : p,
       ),
     };
-    const created = await http().post('/policy-sets').send({ policySet: next, createdBy: by, comment: 'Aetna unit limit', activate: true }).expect(201);
+    await http('billing-reviewer').post('/policy-sets').send({ policySet: next, comment: 'not mine to change', activate: true }).expect(403);
+    const created = await admin().post('/policy-sets').send({ policySet: next, comment: 'Aetna unit limit', activate: true }).expect(201);
     expect(created.body).toMatchObject({ policyVersion: version, active: true, createdBy: by });
-    await http().post('/policy-sets').send({ policySet: next, createdBy: by, comment: 'retry', activate: true }).expect(200);
-    await http()
+    await admin().post('/policy-sets').send({ policySet: next, comment: 'retry', activate: true }).expect(200);
+    await admin()
       .post('/policy-sets')
-      .send({ policySet: { ...next, requireQcPass: !next.requireQcPass }, createdBy: by, comment: 'edit in place' })
+      .send({ policySet: { ...next, requireQcPass: !next.requireQcPass }, comment: 'edit in place' })
       .expect(409);
 
     const acc = newAccession();
@@ -537,7 +549,7 @@ describe('payer policy sets', () => {
     const [added] = await chargesOnTopic(frozen, 1);
     expect(added?.data).toMatchObject({ code: '0841T', primaryCode: '88331', policyVersion: version });
 
-    await http().post(`/policy-sets/${activeBefore}/activate`).send({ activatedBy: by, comment: 'roll back' }).expect(200);
+    await admin().post(`/policy-sets/${activeBefore}/activate`).send({ comment: 'roll back' }).expect(200);
     const acc2 = newAccession();
     await send([caseEvent(snapshot(acc2, [{ id: 'A', cpt: '88305', units: 2, slides: 1 }]))], passingScans([barcodeOf(acc2, 'A', 1)]));
     const [m] = await chargesOnTopic(acc2, 1);
@@ -659,13 +671,13 @@ describe('HTTP API', () => {
 });
 
 describe('operations', () => {
-  it('readiness reports Postgres, Kafka, the consumer group, the outbox relay and the DFT delivery (disabled here) up', async () => {
+  it('readiness reports Postgres, Kafka, the consumer group, the outbox relay, the identity provider and the DFT delivery (disabled here) up', async () => {
     const res = await eventually(async () => {
       const r = await http().get('/health/ready');
       return r.status === 200 ? r : undefined;
     }, 30_000, 'readiness');
     expect(res.body.status).toBe('up');
-    expect(res.body.checks.map((c: { name: string }) => c.name)).toEqual(['postgres', 'kafka', 'consumers', 'outbox-relay', 'billing-system-delivery']);
+    expect(res.body.checks.map((c: { name: string }) => c.name)).toEqual(['postgres', 'kafka', 'consumers', 'outbox-relay', 'identity-provider', 'billing-system-delivery']);
     expect(res.body.checks.find((c: { name: string }) => c.name === 'consumers').groups).toEqual([groupId, groupId, groupId]); // BILLING_CONSUMERS=3 members of one group
     await http().get('/health/live').expect(200);
   });
@@ -673,6 +685,27 @@ describe('operations', () => {
   it('serves its OpenAPI document', async () => {
     const res = await http().get('/openapi.json').expect(200);
     expect(Object.keys(res.body.paths)).toEqual(expect.arrayContaining(['/charges', '/charges/{chargeId}', '/cases/{accessionNumber}/billing', '/unmatched-scans']));
+  });
+
+  it('records who read patient data, what and when, answered or not, in the access audit', async () => {
+    const acc = newAccession();
+    await send([caseEvent(snapshot(acc, [{ id: 'A', cpt: '88305', slides: 1 }]))], passingScans([barcodeOf(acc, 'A', 1)]));
+    const chargeId = chargeIdFor(`${acc}/A/0753T`);
+    const correlationId = `audit-${randomUUID()}`;
+    await http('ops-viewer').get(`/charges/${chargeId}`).set('x-correlation-id', correlationId).expect(200);
+    await http('ops-viewer').get(`/cases/${acc}-NONE/billing`).set('x-correlation-id', correlationId).expect(404);
+    await http('ops-viewer').get(`/charges?accession=${acc}`).set('x-correlation-id', correlationId).expect(200);
+    await http('billing-reviewer').get('/unmatched-scans').set('x-correlation-id', correlationId).expect(200);
+    const { rows } = await pool.query(
+      `SELECT subject, username, client_id, roles, method, route, params, status, records FROM billing.access_audit WHERE correlation_id = $1 ORDER BY id`,
+      [correlationId],
+    );
+    const viewer = { subject: expect.stringMatching(/^[0-9a-f-]{36}$/), username: 'ops-viewer', client_id: 'slidecharge-cli', roles: ['ops-viewer'], method: 'GET' };
+    expect(rows).toEqual([
+      { ...viewer, route: 'GET /charges/:chargeId', params: { chargeId }, status: 200, records: 1 },
+      { ...viewer, route: 'GET /cases/:accessionNumber/billing', params: { accessionNumber: `${acc}-NONE` }, status: 404, records: 0 },
+      { ...viewer, route: 'GET /charges', params: { accession: acc }, status: 200, records: 1 },
+    ]); // GET /unmatched-scans holds no patient data: not audited
   });
 
   it('an invalid message on an input topic goes to the dead-letter topic with the reason, and the partition moves on', async () => {

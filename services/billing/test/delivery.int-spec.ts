@@ -5,12 +5,11 @@ import { Hl7Message } from '@medplum/core';
 import { Hl7Connection, Hl7MessageEvent, Hl7Server } from '@medplum/hl7';
 import { INestApplication } from '@nestjs/common';
 import { Pool } from 'pg';
-import request from 'supertest';
 import type { CaseSnapshot } from '@slidecharge/contracts';
 import { buildAck, parseMessage, readValue } from '@slidecharge/hl7';
 import { IncomingMessage, OutgoingMessage } from '@slidecharge/messaging';
 import { createServiceApp, ServiceRuntime } from '@slidecharge/service-kit';
-import { eventually, testEnv } from '@slidecharge/testing';
+import { asCaller, eventually, TestCaller, testEnv } from '@slidecharge/testing';
 import { AppModule } from '../src/app.module';
 import { chargeIdFor, chargeIdForGeneration, creditIdFor } from '../src/charging/charge-id';
 import { BillingTopic, ChargingService } from '../src/charging/charging.service';
@@ -164,7 +163,7 @@ afterAll(async () => {
   await pool.end();
 });
 
-const http = () => request(app.getHttpServer());
+const http = (caller: TestCaller = 'ops-viewer') => asCaller(app.getHttpServer(), caller);
 
 const asIncoming = <T extends BillingTopic>(m: OutgoingMessage<T>): IncomingMessage<T> => ({
   topic: m.topic,
@@ -359,15 +358,16 @@ describe('DFT^P03 delivery over MLLP', () => {
     expect((await http().get('/deliveries?state=failed&limit=500').expect(200)).body.items.map((i: { deliveryId: string }) => i.deliveryId)).toContain(row.id);
     await http().get('/deliveries?state=lost').expect(400);
 
-    await http().post(`/deliveries/${row.id}/retry`).send({}).expect(400);
-    await http().post(`/deliveries/${randomUUID()}/retry`).send({ actor: 'on-call' }).expect(404);
-    const retried = (await http().post(`/deliveries/${row.id}/retry`).send({ actor: 'on-call (j.doe)', comment: 'charge code loaded in the CDM' }).expect(200)).body;
-    expect(retried).toMatchObject({ manualRetries: 1, lastRetry: { by: 'on-call (j.doe)' } });
+    await http('ops-viewer').post(`/deliveries/${row.id}/retry`).send({}).expect(403);
+    await http('billing-admin').post(`/deliveries/${row.id}/retry`).send({ actor: 'on-call' }).expect(400);
+    await http('billing-admin').post(`/deliveries/${randomUUID()}/retry`).send({}).expect(404);
+    const retried = (await http('billing-admin').post(`/deliveries/${row.id}/retry`).send({ comment: 'charge code loaded in the CDM' }).expect(200)).body;
+    expect(retried).toMatchObject({ manualRetries: 1, lastRetry: { by: expect.stringMatching(/^billing-admin \(sub [0-9a-f-]{36}\)$/) } });
 
     const acked = await waitForState('charge', chargeId, 'acked');
     expect(acked.attempts).toBe(1);
     expect(await outcomes(row.id)).toEqual(['AE', 'AE', 'AE', 'AR', 'AA']);
-    const again = await http().post(`/deliveries/${row.id}/retry`).send({ actor: 'on-call' }).expect(409);
+    const again = await http('billing-admin').post(`/deliveries/${row.id}/retry`).send({}).expect(409);
     expect(again.body.message).toContain('is acked');
   });
 
@@ -377,9 +377,9 @@ describe('DFT^P03 delivery over MLLP', () => {
     delivered.push(acc);
     expect((await http().get(`/charges/${chargeId}`).expect(200)).body.status).toBe('held');
     expect((await http().get(`/charges/${chargeId}/deliveries`).expect(200)).body.deliveries).toEqual([]);
-    await http()
+    await http('billing-reviewer')
       .post(`/charges/${chargeId}/release`)
-      .send({ actor: 'j.doe (billing)', justification: 'medical necessity documented in the sign-out note' })
+      .send({ justification: 'medical necessity documented in the sign-out note' })
       .expect(200);
     await waitForState('charge', chargeId, 'acked');
     expect(billingSystem.of(acc).map((r) => [r.type, r.transactionId])).toEqual([['CG', chargeId]]);

@@ -4,7 +4,7 @@ import { Pool } from 'pg';
 import request from 'supertest';
 import { createLogger, KafkaBus, OutgoingMessage } from '@slidecharge/messaging';
 import { createServiceApp } from '@slidecharge/service-kit';
-import { eventually, testEnv } from '@slidecharge/testing';
+import { asCaller, eventually, TestCaller, testEnv } from '@slidecharge/testing';
 import { AppModule } from '../src/app.module';
 import { chargeIdFor } from '../src/charging/charge-id';
 import { loadServiceConfig } from '../src/config';
@@ -71,7 +71,8 @@ afterAll(async () => {
   await pool.end();
 });
 
-const http = () => request(app.getHttpServer());
+/** FHIR reads as a billing system would make them: role service, scope system/ChargeItem.read. */
+const http = (caller: TestCaller = 'billing-system') => asCaller(app.getHttpServer(), caller);
 
 /** GET a FHIR URL: 200, application/fhir+json, a valid R4 searchset Bundle. */
 async function searchBundle(path: string): Promise<Bundle> {
@@ -132,11 +133,11 @@ describe('GET /fhir/ChargeItem/{id}', () => {
     const acc = newAccession('FHV');
     await send([caseEvent(snapshot(acc, [{ id: 'A', cpt: '88305', slides: 1 }], { payer: { payerId: 'BCBS' } }))], passingScans([barcodeOf(acc, 'A', 1)]));
     expect(await statusOf(acc)).toBe('held');
-    await http().post(`/charges/${idOf(acc)}/void`).send({ actor: 'j.doe', reason: 'plan excludes digitization' }).expect(200);
+    await http('billing-reviewer').post(`/charges/${idOf(acc)}/void`).send({ reason: 'plan excludes digitization' }).expect(200);
     const res = await http().get(`/fhir/ChargeItem/${idOf(acc)}`).expect(200);
     expect(ChargeItem.safeParse(res.body).success).toBe(true);
     expect(res.body.status).toBe('aborted');
-    expect(res.body.note).toEqual([expect.objectContaining({ authorString: 'j.doe', text: 'Voided before it was sent: plan excludes digitization' })]);
+    expect(res.body.note).toEqual([expect.objectContaining({ authorString: expect.stringMatching(/^reviewer \(sub [0-9a-f-]{36}\)$/), text: 'Voided before it was sent: plan excludes digitization' })]);
     expect(entryIds(await searchBundle(`/fhir/ChargeItem?accession=${acc}&status=aborted`))).toEqual([idOf(acc)]);
   });
 
@@ -223,6 +224,25 @@ describe('GET /fhir/ChargeItem (search)', () => {
     expect(typo.body.issue).toEqual([expect.objectContaining({ code: 'not-supported', location: ['http.acession'] })]);
     const lenient = await http().get(`/fhir/ChargeItem?acession=x&accession=${held.acc}`).set('Prefer', 'handling=lenient').expect(200);
     expect(entryIds(lenient.body as Bundle)).toEqual([idOf(held.acc)]);
+  });
+});
+
+describe('who may read ChargeItems', () => {
+  it('needs the SMART scope system/ChargeItem.read besides the role, and a token at all', async () => {
+    const noScope = await http('billing-system-without-scope').get(`/fhir/ChargeItem?accession=${held.acc}`).expect(403);
+    expect(noScope.headers['www-authenticate']).toBe('Bearer realm="slidecharge", error="insufficient_scope", scope="system/ChargeItem.read"');
+    expect(JSON.stringify(noScope.body)).toContain('system/ChargeItem.read');
+    await http('ops-viewer').get(`/fhir/ChargeItem/${idOf(held.acc)}`).expect(403);
+    await http('lis-integration').get(`/fhir/ChargeItem/${idOf(held.acc)}`).expect(403);
+    await request(app.getHttpServer()).get(`/fhir/ChargeItem/${idOf(held.acc)}`).expect(401);
+    await http('billing-system-without-scope').get('/fhir/metadata').expect(200);
+  });
+
+  it('records each read and search with the number of ChargeItems answered', async () => {
+    const correlationId = `fhir-audit-${randomUUID()}`;
+    await http().get(`/fhir/ChargeItem?accession=${held.acc}`).set('x-correlation-id', correlationId).expect(200);
+    const { rows } = await pool.query(`SELECT username, client_id, route, status, records FROM billing.access_audit WHERE correlation_id = $1`, [correlationId]);
+    expect(rows).toEqual([{ username: 'billing-system', client_id: 'billing-system', route: 'GET /fhir/ChargeItem', status: 200, records: 1 }]);
   });
 });
 

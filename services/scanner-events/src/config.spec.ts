@@ -1,7 +1,7 @@
 import { ConfigError } from '@slidecharge/service-kit';
 import { jsonBodyLimitBytes, loadServiceConfig } from './config';
 
-const env = { DATABASE_URL: 'postgresql://postgres@127.0.0.1:5432/slidecharge', KAFKA_BROKERS: '127.0.0.1:9092' };
+const env = { DATABASE_URL: 'postgresql://postgres@127.0.0.1:5432/slidecharge', KAFKA_BROKERS: '127.0.0.1:9092', OIDC_ISSUER: 'https://sso.hospital.org/realms/lab' };
 
 describe('scanner-events configuration', () => {
   it('defaults the port to 3002 and the batch limit to 500', () => {
@@ -44,24 +44,27 @@ describe('scanner-events configuration', () => {
     expect(config.DICOM_DEFAULT_UTC_OFFSET).toBe('+0000');
   });
 
-  it('treats empty auth variables as unset and reads good ones', () => {
+  const key = 'sck_devstack_local-stack-key-not-a-secret-0000';
+  const problemsOf = (over: Record<string, string>): string => {
+    try {
+      loadServiceConfig({ ...env, ...over });
+      return '';
+    } catch (e) {
+      return (e as ConfigError).problems.join('\n');
+    }
+  };
+
+  it('takes the development key in development only, and treats empty variables as unset', () => {
     expect(loadServiceConfig({ ...env, SCANNER_ADMIN_TOKEN: '', SCANNER_DEV_API_KEY: ' ' }).SCANNER_DEV_API_KEY).toBeUndefined();
-    const key = 'sck_devstack_local-stack-key-not-a-secret-0000';
-    const config = loadServiceConfig({ ...env, SCANNER_ADMIN_TOKEN: 'a'.repeat(32), SCANNER_DEV_API_KEY: key, DICOM_DEFAULT_UTC_OFFSET: '-0500' });
+    const config = loadServiceConfig({ ...env, SLIDECHARGE_ENV: 'development', SCANNER_DEV_API_KEY: key, DICOM_DEFAULT_UTC_OFFSET: '-0500' });
     expect(config.SCANNER_DEV_API_KEY).toBe(key);
-    expect(config.SCANNER_ADMIN_TOKEN).toBe('a'.repeat(32));
     expect(config.DICOM_DEFAULT_UTC_OFFSET).toBe('-0500');
+    expect(problemsOf({ SCANNER_DEV_API_KEY: key })).toContain('SCANNER_DEV_API_KEY is a development key: it is refused unless SLIDECHARGE_ENV=development');
   });
 
-  it('refuses a short admin token, a malformed development key and a bad UTC offset, by name', () => {
-    let error: unknown;
-    try {
-      loadServiceConfig({ ...env, SCANNER_ADMIN_TOKEN: 'short', SCANNER_DEV_API_KEY: 'devkey', DICOM_DEFAULT_UTC_OFFSET: 'CET' });
-    } catch (e) {
-      error = e;
-    }
-    const problems = (error as ConfigError).problems.join('\n');
-    expect(problems).toContain('SCANNER_ADMIN_TOKEN must be at least 32 characters');
+  it('refuses the retired admin token, a malformed development key and a bad UTC offset, by name', () => {
+    const problems = problemsOf({ SLIDECHARGE_ENV: 'development', SCANNER_ADMIN_TOKEN: 'a'.repeat(32), SCANNER_DEV_API_KEY: 'devkey', DICOM_DEFAULT_UTC_OFFSET: 'CET' });
+    expect(problems).toContain('SCANNER_ADMIN_TOKEN is no longer read: API keys are managed by people signed in with role integration-admin');
     expect(problems).toContain('SCANNER_DEV_API_KEY must look like sck_<id>_<secret>');
     expect(problems).toContain('DICOM_DEFAULT_UTC_OFFSET must be +HHMM');
   });

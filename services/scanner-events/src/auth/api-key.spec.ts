@@ -1,16 +1,7 @@
 import fc from 'fast-check';
 import { createHash } from 'node:crypto';
-import {
-  authenticate,
-  credentialFrom,
-  formatApiKey,
-  generateApiKey,
-  hashSecret,
-  parseApiKey,
-  secretMatches,
-  StoredApiClient,
-  tokensMatch,
-} from './api-key';
+import { checkApiKey, formatApiKey, generateApiKey, hashSecret, parseApiKey, secretMatches, StoredApiClient } from './api-key';
+import { apiKeyPrincipal } from './api-key.authenticator';
 
 const idArb = fc.stringMatching(/^[a-z0-9]{6,32}$/);
 const secretArb = fc.stringMatching(/^[A-Za-z0-9_-]{32,100}$/);
@@ -56,104 +47,42 @@ describe('secret hashing', () => {
     expect(secretMatches('s3cret', 'not-hex')).toBe(false);
   });
 
-  it('compares admin tokens of any length without throwing', () => {
-    expect(tokensMatch('a'.repeat(40), 'a'.repeat(40))).toBe(true);
-    expect(tokensMatch('a', 'a'.repeat(40))).toBe(false);
-    fc.assert(fc.property(fc.string(), fc.string(), (a, b) => expect(tokensMatch(a, b)).toBe(a === b)));
-  });
 });
 
-describe('credentialFrom', () => {
-  it('reads X-API-Key or Authorization: Bearer (any case), and the same key in both', () => {
-    expect(credentialFrom({ 'x-api-key': ' k1 ' })).toEqual({ kind: 'token', token: 'k1' });
-    expect(credentialFrom({ authorization: 'Bearer k2' })).toEqual({ kind: 'token', token: 'k2' });
-    expect(credentialFrom({ authorization: 'bearer   k2' })).toEqual({ kind: 'token', token: 'k2' });
-    expect(credentialFrom({ authorization: 'Bearer k3', 'x-api-key': 'k3' })).toEqual({ kind: 'token', token: 'k3' });
-    expect(credentialFrom({})).toEqual({ kind: 'none' });
-    expect(credentialFrom({ 'x-api-key': '' })).toEqual({ kind: 'none' });
-  });
-
-  it('refuses another scheme and two different keys, saying why', () => {
-    expect(credentialFrom({ authorization: 'Basic dXNlcjpwYXNz' })).toEqual({
-      kind: 'bad-header',
-      reason: 'the Authorization header must be "Bearer <API key>", not the "Basic" scheme',
-    });
-    expect(credentialFrom({ authorization: 'Bearer a', 'x-api-key': 'b' })).toEqual({
-      kind: 'bad-header',
-      reason: 'the Authorization and X-API-Key headers carry different keys; send one of them',
-    });
-  });
-});
-
-describe('authenticate', () => {
+describe('checkApiKey', () => {
   const key = generateApiKey();
   const client: StoredApiClient = { id: key.id, name: 'GT450 middleware', secretHash: hashSecret(key.secret), scopes: ['scan-events:write', 'scan-events:read'], revokedAt: null };
-  const token = (t: string) => ({ kind: 'token' as const, token: t });
-  const adminToken = 'admin-token-that-is-long-enough-0123456789';
 
-  it('lets a valid key with the scope through, naming the client', () => {
-    expect(authenticate({ credential: token(key.key), required: 'scan-events:write', client })).toEqual({
-      ok: true,
-      principal: { kind: 'api-key', clientId: key.id, name: 'GT450 middleware', scopes: ['scan-events:write', 'scan-events:read'] },
-    });
+  it('accepts a valid key, naming the client and its scopes', () => {
+    expect(checkApiKey(key.key, client)).toEqual({ ok: true, key: { clientId: key.id, name: 'GT450 middleware', scopes: ['scan-events:write', 'scan-events:read'] } });
   });
 
-  it('answers 401 missing_api_key without a key, telling how to send one', () => {
-    const outcome = authenticate({ credential: { kind: 'none' }, required: 'dicom:write', client: null });
-    expect(outcome).toEqual({
-      ok: false,
-      failure: {
-        status: 401,
-        error: 'missing_api_key',
-        message: 'this endpoint needs an API key with scope dicom:write: send it as "X-API-Key: sck_<id>_<secret>" or "Authorization: Bearer sck_<id>_<secret>"',
-      },
-    });
+  it('gives the same failure for an unknown id and a wrong secret, and tells malformed keys apart', () => {
+    const wrongSecret = checkApiKey(formatApiKey(key.id, 'x'.repeat(43)), client);
+    const unknown = checkApiKey(formatApiKey('000000000000', key.secret), null);
+    expect(wrongSecret).toEqual({ ok: false, reason: 'unknown-or-wrong' });
+    expect(unknown).toEqual(wrongSecret);
+    expect(checkApiKey(formatApiKey('000000000000', key.secret), client)).toEqual(wrongSecret);
+    expect(checkApiKey('not-a-key', null)).toEqual({ ok: false, reason: 'malformed' });
   });
 
-  it('answers the same 401 invalid_api_key for an unknown id and a wrong secret', () => {
-    const wrongSecret = authenticate({ credential: token(formatApiKey(key.id, 'x'.repeat(43))), required: 'scan-events:write', client });
-    const unknown = authenticate({ credential: token(formatApiKey('000000000000', key.secret)), required: 'scan-events:write', client: null });
-    expect(wrongSecret).toEqual(unknown);
-    expect(unknown).toMatchObject({ ok: false, failure: { status: 401, error: 'invalid_api_key' } });
-    expect(authenticate({ credential: token('not-a-key'), required: 'scan-events:write', client: null })).toMatchObject({
-      failure: { status: 401, error: 'invalid_api_key', message: expect.stringContaining('keys look like sck_<id>_<secret>') },
-    });
+  it('refuses a revoked key whose secret matches', () => {
+    expect(checkApiKey(key.key, { ...client, revokedAt: new Date('2026-11-27T10:00:00Z') })).toEqual({ ok: false, reason: 'revoked' });
   });
 
-  it('answers 401 api_key_revoked for a revoked key whose secret matches', () => {
-    const revoked = { ...client, revokedAt: new Date('2026-11-27T10:00:00Z') };
-    expect(authenticate({ credential: token(key.key), required: 'scan-events:write', client: revoked })).toEqual({
-      ok: false,
-      failure: { status: 401, error: 'api_key_revoked', message: `API key ${key.id} (GT450 middleware) was revoked at 2026-11-27T10:00:00.000Z; ask the administrator for a new key` },
-    });
+  it('drops unknown and retired scopes stored on a client (keys:admin is a role now)', () => {
+    const odd = { ...client, scopes: ['scan-events:write', 'everything', 'keys:admin'] };
+    expect(checkApiKey(key.key, odd)).toMatchObject({ ok: true, key: { scopes: ['scan-events:write'] } });
   });
 
-  it('answers 403 insufficient_scope naming the scope needed and the scopes held', () => {
-    expect(authenticate({ credential: token(key.key), required: 'dicom:write', client })).toEqual({
-      ok: false,
-      failure: {
-        status: 403,
-        error: 'insufficient_scope',
-        message: `API key ${key.id} (GT450 middleware) does not have scope dicom:write (needed for POST /dicom/instances); it has: scan-events:write, scan-events:read`,
-      },
+  it('makes a principal without roles, whose subject names the key', () => {
+    expect(apiKeyPrincipal({ clientId: key.id, name: 'GT450 middleware', scopes: ['dicom:write'] })).toEqual({
+      kind: 'api-key',
+      subject: `api-key:${key.id}`,
+      displayName: 'GT450 middleware',
+      clientId: key.id,
+      roles: [],
+      scopes: ['dicom:write'],
     });
-  });
-
-  it('accepts the bootstrap admin token for key administration only', () => {
-    expect(authenticate({ credential: token(adminToken), required: 'keys:admin', client: null, adminToken })).toEqual({
-      ok: true,
-      principal: { kind: 'admin-token', clientId: 'bootstrap-admin', name: 'bootstrap admin token', scopes: ['keys:admin'] },
-    });
-    expect(authenticate({ credential: token(adminToken), required: 'scan-events:write', client: null, adminToken })).toMatchObject({
-      ok: false,
-      failure: { status: 403, error: 'insufficient_scope', message: expect.stringContaining('only manages API keys') },
-    });
-    expect(authenticate({ credential: token(`${adminToken}x`), required: 'keys:admin', client: null, adminToken })).toMatchObject({ failure: { status: 401 } });
-    expect(authenticate({ credential: token(adminToken), required: 'keys:admin', client: null })).toMatchObject({ failure: { status: 401 } });
-  });
-
-  it('ignores unknown scopes stored on a client', () => {
-    const odd = { ...client, scopes: ['scan-events:write', 'everything'] };
-    expect(authenticate({ credential: token(key.key), required: 'scan-events:write', client: odd })).toMatchObject({ ok: true, principal: { scopes: ['scan-events:write'] } });
   });
 });
