@@ -1,5 +1,4 @@
 import { INestApplication } from '@nestjs/common';
-import { Test } from '@nestjs/testing';
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { AddressInfo } from 'node:net';
@@ -7,10 +6,11 @@ import { join } from 'node:path';
 import { Pool } from 'pg';
 import request from 'supertest';
 import { CaseEvent, CaseSnapshot, validateTopicMessage } from '@slidecharge/contracts';
-import { ReadMessage, testEnv, TopicReader } from '@slidecharge/testing';
+import { asCaller, identityEnv, ReadMessage, TestCaller, testEnv, TopicReader } from '@slidecharge/testing';
+import { createServiceApp } from '@slidecharge/service-kit';
 import { AppModule } from '../src/app.module';
 import { loadServiceConfig } from '../src/config';
-import { createOpenApiDocument } from '../src/openapi';
+import { ACCESSION_SERVICE, createOpenApiDocument } from '../src/openapi';
 
 /**
  * The accession service against the real Postgres and Kafka: HTTP in, case events out through the
@@ -18,7 +18,7 @@ import { createOpenApiDocument } from '../src/openapi';
  */
 const { databaseUrl, kafkaBrokers } = testEnv();
 // MLLP on a free port (0): the default 2575 may be taken by a running stack or another test process.
-const config = loadServiceConfig({ DATABASE_URL: databaseUrl, KAFKA_BROKERS: kafkaBrokers, LOG_LEVEL: 'warn', ACCESSION_MLLP_PORT: '0' });
+const config = loadServiceConfig({ DATABASE_URL: databaseUrl, KAFKA_BROKERS: kafkaBrokers, LOG_LEVEL: 'warn', ...identityEnv(), ACCESSION_MLLP_PORT: '0' });
 const TOPIC = 'lis.case-events.v1';
 
 let app: INestApplication;
@@ -28,8 +28,7 @@ const pool = new Pool({ connectionString: databaseUrl });
 
 beforeAll(async () => {
   reader = await new TopicReader(kafkaBrokers, [TOPIC]).start();
-  const moduleRef = await Test.createTestingModule({ imports: [AppModule.forRoot(config)] }).compile();
-  app = moduleRef.createNestApplication({ logger: false });
+  app = await createServiceApp(AppModule.forRoot(config), ACCESSION_SERVICE, { logger: false });
   await app.init();
   await app.listen(0, '127.0.0.1');
   baseUrl = `http://127.0.0.1:${(app.getHttpServer().address() as AddressInfo).port}`;
@@ -44,7 +43,7 @@ afterAll(async () => {
 const run = randomUUID().slice(0, 8).toUpperCase();
 let counter = 0;
 const newAccession = () => `IT${run}-${++counter}`;
-const http = () => request(baseUrl);
+const http = (caller: TestCaller = 'lis-integration') => asCaller(baseUrl, caller);
 
 function caseBody(accessionNumber: string, over: Record<string, unknown> = {}) {
   return {
@@ -424,11 +423,37 @@ describe('listing cases', () => {
   });
 });
 
+describe('who may send and read cases', () => {
+  it('takes cases from the LIS integration (role service) only: no token 401, a person 403, and nothing is stored', async () => {
+    const accession = newAccession();
+    const body = { accessionNumber: accession, ...caseBody(accession) };
+    const anonymous = await request(baseUrl).post('/cases').send(body).expect(401);
+    expect(anonymous.body.error).toBe('unauthorized');
+    await http('ops-viewer').post('/cases').send(body).expect(403);
+    await http('billing-admin').post(`/cases/${accession}/cancel`).send({ reason: 'not mine to cancel' }).expect(403);
+    await http('ops-viewer').get(`/cases/${accession}`).expect(404);
+    await http('lis-integration').post('/cases').send(body).expect(201);
+    await http('lis-integration').get('/hl7/messages').expect(403);
+  });
+
+  it('records who read or sent patient data in the access audit', async () => {
+    const accession = newAccession();
+    const correlationId = `audit-${randomUUID()}`;
+    await http().post('/cases').set('x-correlation-id', correlationId).send({ accessionNumber: accession, ...caseBody(accession) }).expect(201);
+    await http('ops-viewer').get(`/cases/${accession}`).set('x-correlation-id', correlationId).expect(200);
+    const { rows } = await pool.query(`SELECT username, client_id, roles, route, params, status, records FROM accession.access_audit WHERE correlation_id = $1 ORDER BY id`, [correlationId]);
+    expect(rows).toEqual([
+      { username: 'lis-integration', client_id: 'lis-integration', roles: ['service'], route: 'POST /cases', params: {}, status: 201, records: 1 },
+      { username: 'ops-viewer', client_id: 'slidecharge-cli', roles: ['ops-viewer'], route: 'GET /cases/:accessionNumber', params: { accessionNumber: accession }, status: 200, records: 1 },
+    ]);
+  });
+});
+
 describe('operations', () => {
-  it('is ready when Postgres, Kafka, the outbox relay and the MLLP listener are up', async () => {
+  it('is ready when Postgres, Kafka, the outbox relay, the identity provider and the MLLP listener are up', async () => {
     const res = await http().get('/health/ready').expect(200);
     expect(res.body.status).toBe('up');
-    expect(res.body.checks.map((c: { name: string }) => c.name).sort()).toEqual(['consumers', 'kafka', 'mllp', 'outbox-relay', 'postgres']);
+    expect(res.body.checks.map((c: { name: string }) => c.name).sort()).toEqual(['consumers', 'identity-provider', 'kafka', 'mllp', 'outbox-relay', 'postgres']);
   });
 
   it('echoes the caller correlation id', async () => {
@@ -450,7 +475,7 @@ describe('operations', () => {
       expect(JSON.stringify(document.paths['/cases/{accessionNumber}']?.put?.requestBody)).toContain(field);
       expect(JSON.stringify(document.paths['/cases/{accessionNumber}']?.get?.responses['200'])).toContain(field);
     }
-    expect(Object.keys(post?.responses ?? {}).sort()).toEqual(['201', '400', '409']);
+    expect(Object.keys(post?.responses ?? {}).sort()).toEqual(['201', '400', '401', '403', '409', '429']);
   });
 
   it('matches the committed docs/openapi/accession.json (regenerate it with npm run docs:api when the API changes)', async () => {

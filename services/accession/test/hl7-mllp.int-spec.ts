@@ -1,5 +1,4 @@
 import { INestApplication } from '@nestjs/common';
-import { Test } from '@nestjs/testing';
 import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -7,16 +6,17 @@ import { AddressInfo, connect, Socket } from 'node:net';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { Pool } from 'pg';
-import request from 'supertest';
 import { Hl7Message } from '@medplum/core';
 import { Hl7MessageEvent, Hl7Server } from '@medplum/hl7';
 import { CaseDetails, CaseEvent, validateTopicMessage } from '@slidecharge/contracts';
 import { buildOrderMessage, frame, MllpDecoder, parseAck, type OrderMessageOptions, type ParsedAck } from '@slidecharge/hl7';
-import { eventually, ReadMessage, testEnv, TopicReader } from '@slidecharge/testing';
+import { asCaller, eventually, identityEnv, ReadMessage, TestCaller, testEnv, TopicReader } from '@slidecharge/testing';
+import { createServiceApp } from '@slidecharge/service-kit';
 import { AppModule } from '../src/app.module';
 import { AccessionConfig, loadServiceConfig } from '../src/config';
 import { Hl7IntakeService } from '../src/hl7/hl7-intake.service';
 import { MllpListener } from '../src/hl7/mllp-listener';
+import { ACCESSION_SERVICE } from '../src/openapi';
 
 /**
  * HL7 v2 orders over real MLLP on loopback into the in-process accession service, against the real
@@ -26,7 +26,7 @@ import { MllpListener } from '../src/hl7/mllp-listener';
  */
 const { databaseUrl, kafkaBrokers } = testEnv();
 const FRAME_TIMEOUT_MS = 1500;
-const env = { DATABASE_URL: databaseUrl, KAFKA_BROKERS: kafkaBrokers, LOG_LEVEL: 'warn', ACCESSION_MLLP_PORT: '0', ACCESSION_MLLP_FRAME_TIMEOUT_MS: String(FRAME_TIMEOUT_MS) };
+const env = { DATABASE_URL: databaseUrl, KAFKA_BROKERS: kafkaBrokers, LOG_LEVEL: 'warn', ...identityEnv(), ACCESSION_MLLP_PORT: '0', ACCESSION_MLLP_FRAME_TIMEOUT_MS: String(FRAME_TIMEOUT_MS) };
 const config = loadServiceConfig(env);
 const TOPIC = 'lis.case-events.v1';
 const ROOT = join(__dirname, '../../..');
@@ -38,8 +38,7 @@ let reader: TopicReader;
 const pool = new Pool({ connectionString: databaseUrl });
 
 async function startApp(cfg: AccessionConfig): Promise<{ app: INestApplication; mllpPort: number; baseUrl: string }> {
-  const moduleRef = await Test.createTestingModule({ imports: [AppModule.forRoot(cfg)] }).compile();
-  const started = moduleRef.createNestApplication({ logger: false });
+  const started = await createServiceApp(AppModule.forRoot(cfg), ACCESSION_SERVICE, { logger: false });
   await started.init();
   await started.listen(0, '127.0.0.1');
   const port = started.get(MllpListener).port;
@@ -62,7 +61,7 @@ const run = randomUUID().slice(0, 8).toUpperCase();
 let counter = 0;
 const newAccession = () => `H7${run}-${++counter}`;
 const newControlId = () => `MC${run}${++counter}`;
-const http = () => request(baseUrl);
+const http = (caller: TestCaller = 'integration-admin') => asCaller(baseUrl, caller);
 
 /** An MLLP connection that collects the ACKs it receives. */
 class MllpTestClient {

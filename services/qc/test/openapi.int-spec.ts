@@ -1,16 +1,16 @@
-import { testEnv } from '@slidecharge/testing';
+import { identityEnv, testEnv } from '@slidecharge/testing';
 import { loadServiceConfig } from '../src/config';
 import { createOpenApiDocument } from '../src/openapi';
 
 it('builds the OpenAPI document with every qc route, without starting consumers', async () => {
   const { databaseUrl, kafkaBrokers } = testEnv();
-  const doc = await createOpenApiDocument(loadServiceConfig({ DATABASE_URL: databaseUrl, KAFKA_BROKERS: kafkaBrokers, LOG_LEVEL: 'warn' }));
+  const doc = await createOpenApiDocument(loadServiceConfig({ DATABASE_URL: databaseUrl, KAFKA_BROKERS: kafkaBrokers, LOG_LEVEL: 'warn', ...identityEnv() }));
   expect(doc.info.title).toBe('slidecharge qc');
   expect(Object.keys(doc.paths).sort()).toEqual(
     ['/health/live', '/health/ready', '/metrics', '/qc/results', '/qc/results/{scanId}', '/qc/rules', '/slides/{barcode}/qc'].sort(),
   );
   const list = doc.paths['/qc/results']?.get;
   expect(list?.parameters?.map((p) => ('name' in p ? p.name : '')).sort()).toEqual(['cursor', 'limit', 'passed']);
-  expect(Object.keys(list?.responses ?? {}).sort()).toEqual(['200', '400']);
-  expect(Object.keys(doc.paths['/qc/results/{scanId}']?.get?.responses ?? {}).sort()).toEqual(['200', '400', '404']);
+  expect(Object.keys(list?.responses ?? {}).sort()).toEqual(['200', '400', '401', '403', '429']);
+  expect(Object.keys(doc.paths['/qc/results/{scanId}']?.get?.responses ?? {}).sort()).toEqual(['200', '400', '401', '403', '404', '429']);
 });

@@ -1,14 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import { INestApplication } from '@nestjs/common';
-import { Test } from '@nestjs/testing';
 import { Kafka, logLevel } from 'kafkajs';
-import request from 'supertest';
 import { DEAD_LETTER_TOPIC, DeadLetter, QcEvent, ScanImage } from '@slidecharge/contracts';
 import { buildEvent, createLogger, KafkaBus } from '@slidecharge/messaging';
 import { DEFAULT_QC_RULES } from '@slidecharge/qc-rules';
-import { ReadMessage, TopicReader, eventually, testEnv } from '@slidecharge/testing';
+import { asCaller, identityEnv, ReadMessage, TopicReader, eventually, testEnv } from '@slidecharge/testing';
+import { createServiceApp } from '@slidecharge/service-kit';
 import { AppModule } from '../src/app.module';
 import { loadServiceConfig } from '../src/config';
+import { QC_SERVICE } from '../src/openapi';
 import { PrismaService } from '../src/prisma.service';
 import { QcResultPage, QcResultView } from '../src/qc/qc.dto';
 
@@ -18,7 +18,7 @@ import { QcResultPage, QcResultView } from '../src/qc/qc.dto';
  * suites, so every test uses its own ids and filters by them.
  */
 const { databaseUrl, kafkaBrokers } = testEnv();
-const config = loadServiceConfig({ DATABASE_URL: databaseUrl, KAFKA_BROKERS: kafkaBrokers, LOG_LEVEL: 'warn', PORT: '0' });
+const config = loadServiceConfig({ DATABASE_URL: databaseUrl, KAFKA_BROKERS: kafkaBrokers, LOG_LEVEL: 'warn', PORT: '0', ...identityEnv() });
 
 const GOOD: ScanImage = { focusScore: 0.92, tissueCoverage: 0.4, fileSizeBytes: 1_500_000_000, barcodeRead: true, stitchingErrors: 0 };
 
@@ -27,8 +27,7 @@ let bus: KafkaBus;
 let reader: TopicReader;
 
 beforeAll(async () => {
-  const moduleRef = await Test.createTestingModule({ imports: [AppModule.forRoot(config)] }).compile();
-  app = moduleRef.createNestApplication({ logger: false });
+  app = await createServiceApp(AppModule.forRoot(config), QC_SERVICE, { logger: false });
   await app.init();
   bus = new KafkaBus({ brokers: kafkaBrokers.split(','), clientId: 'qc-test', service: 'qc-test', logger: createLogger('qc-test', 'warn') });
   await bus.connect();
@@ -63,6 +62,8 @@ function scanEvent(type: ScanType, scan: { scanId: string; slideBarcode: string;
   );
 }
 
+/** The qc API as an ops viewer signed in with the identity provider. */
+const http = () => asCaller(app.getHttpServer(), 'ops-viewer');
 const newBarcode = () => `S26-${randomUUID().slice(0, 8)}-A1-1`;
 const verdictsFor = (scanId: string) => (m: ReadMessage) => m.topic === 'qc.results.v1' && (m.value as QcEvent).data?.scanId === scanId;
 
@@ -99,7 +100,7 @@ describe('scan.completed -> verdict on qc.results.v1', () => {
       ['stitching', true, 0],
     ]);
 
-    const res = await request(app.getHttpServer()).get(`/qc/results/${scan.scanId}`).expect(200);
+    const res = await http().get(`/qc/results/${scan.scanId}`).expect(200);
     const view = res.body as QcResultView;
     expect(view).toMatchObject({ scanId: scan.scanId, passed: true, scanEventId: input.value.eventId, reasons: [], rulesVersion: 'qc-2026.1' });
     expect(view.checks).toEqual(event.data.checks);
@@ -116,7 +117,7 @@ describe('scan.completed -> verdict on qc.results.v1', () => {
     expect(event.data.reasons).toEqual(['focus score 0.42 below 0.70 (out of focus)']);
     expect(event.data.checks.find((c) => c.rule === 'focus')).toMatchObject({ passed: false, value: 0.42, threshold: '>= 0.70' });
 
-    const res = await request(app.getHttpServer()).get(`/qc/results/${scan.scanId}`).expect(200);
+    const res = await http().get(`/qc/results/${scan.scanId}`).expect(200);
     expect(res.body).toMatchObject({ passed: false, reasons: ['focus score 0.42 below 0.70 (out of focus)'] });
   });
 
@@ -144,7 +145,7 @@ describe('scan.completed -> verdict on qc.results.v1', () => {
     const verdicts = reader.messages.filter(verdictsFor(scan.scanId));
     expect(verdicts.map((m) => (m.value as QcEvent).type)).toEqual(['qc.passed']);
     expect((verdicts[0]?.value as QcEvent).data.scanEventId).toBe(first.value.eventId);
-    const res = await request(app.getHttpServer()).get(`/qc/results/${scan.scanId}`).expect(200);
+    const res = await http().get(`/qc/results/${scan.scanId}`).expect(200);
     expect(res.body).toMatchObject({ passed: true, scanEventId: first.value.eventId });
     // The second event was taken (not left for redelivery), just not judged.
     expect(await app.get(PrismaService).consumedEvent.count({ where: { consumer: 'qc', eventId: again.value.eventId } })).toBe(1);
@@ -158,7 +159,7 @@ describe('scan.completed -> verdict on qc.results.v1', () => {
     await barrier(scan.slideBarcode);
 
     expect(reader.messages.filter(verdictsFor(scan.scanId))).toHaveLength(0);
-    await request(app.getHttpServer()).get(`/qc/results/${scan.scanId}`).expect(404);
+    await http().get(`/qc/results/${scan.scanId}`).expect(404);
     const consumed = await app.get(PrismaService).consumedEvent.findMany({
       where: { consumer: 'qc', eventId: { in: [started.value.eventId, failed.value.eventId] } },
     });
@@ -187,7 +188,6 @@ describe('scan.completed -> verdict on qc.results.v1', () => {
 });
 
 describe('HTTP API', () => {
-  const http = () => request(app.getHttpServer());
 
   it('GET /qc/rules answers the rule set in force', async () => {
     const res = await http().get('/qc/rules').expect(200);
@@ -272,6 +272,7 @@ describe('HTTP API', () => {
       ['kafka', 'up'],
       ['consumers', 'up'],
       ['outbox-relay', 'up'],
+      ['identity-provider', 'up'],
     ]);
     expect(body.checks.find((c: { name: string }) => c.name === 'consumers').groups).toEqual(['qc']);
   });

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import request from 'supertest';
 import { ScanEvent } from '@slidecharge/contracts';
-import { ReadMessage, TopicReader, testEnv } from '@slidecharge/testing';
+import { asCaller, ReadMessage, TopicReader, testEnv } from '@slidecharge/testing';
 import { parseApiKey, Scope } from '../src/auth/api-key';
 import { IdempotencyService } from '../src/idempotency/idempotency.service';
 import { PrismaService } from '../src/prisma.service';
@@ -47,10 +47,9 @@ async function expectNotPublished(event: { eventId: string; slideBarcode: string
 }
 
 const server = () => scanner.app.getHttpServer();
-const admin = () => ({
-  post: (path: string) => request(server()).post(path).set('authorization', `Bearer ${scanner.adminToken}`),
-  get: (path: string) => request(server()).get(path).set('authorization', `Bearer ${scanner.adminToken}`),
-});
+/** An interface analyst signed in with the identity provider (role integration-admin) manages keys. */
+const admin = () => asCaller(server(), 'integration-admin');
+const signedIn = (user: string) => expect.stringMatching(new RegExp(`^${user} \\(sub [0-9a-f-]{36}\\)$`));
 async function makeKey(scopes: Scope[], name = `test client ${randomUUID().slice(0, 8)}`): Promise<{ id: string; apiKey: string }> {
   const res = await admin().post('/api-keys').send({ name, scopes }).expect(201);
   return { id: res.body.id, apiKey: res.body.apiKey };
@@ -72,12 +71,12 @@ afterAll(async () => {
 });
 
 describe('API key administration', () => {
-  it('makes a key with the admin token, shows its secret once, and lists keys without secrets', async () => {
+  it('makes a key for a signed-in integration admin, shows its secret once, and lists keys without secrets', async () => {
     const name = `Sectra IMS ${randomUUID().slice(0, 8)}`;
     const created = await admin().post('/api-keys').send({ name, scopes: ['dicom:write', 'scan-events:read'] }).expect(201);
     const parsed = parseApiKey(created.body.apiKey);
     expect(parsed?.id).toBe(created.body.id);
-    expect(created.body).toMatchObject({ name, scopes: ['dicom:write', 'scan-events:read'], createdBy: 'bootstrap-admin', revokedAt: null, lastUsedAt: null });
+    expect(created.body).toMatchObject({ name, scopes: ['dicom:write', 'scan-events:read'], createdBy: signedIn('integration-admin'), revokedAt: null, lastUsedAt: null });
 
     const row = await prisma.apiClient.findUnique({ where: { id: created.body.id } });
     expect(row?.secretHash).toMatch(/^[0-9a-f]{64}$/);
@@ -91,26 +90,27 @@ describe('API key administration', () => {
     await admin().get('/api-keys/000000000000').expect(404);
   });
 
-  it('refuses key administration without credentials, with a wrong token, or with a key lacking keys:admin', async () => {
+  it('refuses key administration without a token, with a token of another role, and with any API key', async () => {
     const none = await scanner.anonymous.get('/api-keys').expect(401);
-    expect(none.body.error).toBe('missing_api_key');
-    const wrong = await request(server()).get('/api-keys').set('authorization', 'Bearer not-the-admin-token-but-long-enough-000').expect(401);
-    expect(wrong.body.error).toBe('invalid_api_key');
+    expect(none.body.error).toBe('unauthorized');
+    const wrong = await request(server()).get('/api-keys').set('authorization', 'Bearer not-a-token-but-long-enough-000').expect(401);
+    expect(wrong.body.error).toBe('invalid_token');
+    for (const caller of ['ops-viewer', 'billing-admin', 'lis-integration'] as const) {
+      await asCaller(server(), caller).post('/api-keys').send({ name: 'not allowed', scopes: ['scan-events:write'] }).expect(403);
+    }
     const writer = await withKey(scanner.devKey).get('/api-keys').expect(403);
-    expect(writer.body).toEqual({ error: 'insufficient_scope', message: expect.stringContaining('does not have scope keys:admin') });
+    expect(writer.body).toEqual({ error: 'forbidden', message: expect.stringContaining('needs one of the roles integration-admin') });
   });
 
-  it('lets a keys:admin key manage keys, and records who made and revoked them', async () => {
-    const keyAdmin = await makeKey(['keys:admin']);
-    const made = await withKey(keyAdmin.apiKey).post('/api-keys').send({ name: 'made by an admin key', scopes: ['scan-events:write'] }).expect(201);
-    expect(made.body.createdBy).toBe(keyAdmin.id);
-    const revoked = await withKey(keyAdmin.apiKey).post(`/api-keys/${made.body.id}/revoke`).expect(200);
-    expect(revoked.body).toMatchObject({ revokedBy: keyAdmin.id, revokedAt: expect.any(String) });
+  it('records which signed-in person revoked a key', async () => {
+    const made = await makeKey(['scan-events:write']);
+    const revoked = await admin().post(`/api-keys/${made.id}/revoke`).expect(200);
+    expect(revoked.body).toMatchObject({ revokedBy: signedIn('integration-admin'), revokedAt: expect.any(String) });
   });
 
-  it('answers 400 for an unknown scope or no name', async () => {
-    const res = await admin().post('/api-keys').send({ name: '', scopes: ['scan-events:everything'] }).expect(400);
-    expect(res.body.issues.map((i: { path: string }) => i.path).sort()).toEqual(['name', 'scopes.0']);
+  it('answers 400 for an unknown scope, the retired keys:admin scope, or no name', async () => {
+    const res = await admin().post('/api-keys').send({ name: '', scopes: ['scan-events:everything', 'keys:admin'] }).expect(400);
+    expect(res.body.issues.map((i: { path: string }) => i.path).sort()).toEqual(['name', 'scopes.0', 'scopes.1']);
   });
 });
 
@@ -118,22 +118,21 @@ describe('API keys on the ingestion API', () => {
   it('refuses a request without a key (401, WWW-Authenticate) and keeps and publishes nothing', async () => {
     const event = middlewareEvent();
     const res = await scanner.anonymous.post('/scan-events').send(event).expect(401);
-    expect(res.body).toEqual({
-      error: 'missing_api_key',
-      message: 'this endpoint needs an API key with scope scan-events:write: send it as "X-API-Key: sck_<id>_<secret>" or "Authorization: Bearer sck_<id>_<secret>"',
-    });
-    expect(res.headers['www-authenticate']).toContain('Bearer realm="scanner-events"');
+    expect(res.body).toEqual({ error: 'unauthorized', message: expect.stringContaining('an API key') });
+    expect(res.headers['www-authenticate']).toBe('Bearer realm="slidecharge"');
     await scanner.anonymous.post('/scan-events/batch').send({ events: [event] }).expect(401);
     await expectNotPublished(event);
   });
 
-  it('refuses a wrong secret, an unknown id and a malformed key alike (401 invalid_api_key)', async () => {
+  it('refuses a wrong secret, an unknown id and a malformed key alike (401 invalid_token)', async () => {
     const event = middlewareEvent();
     const good = parseApiKey(scanner.devKey);
+    const answers = [];
     for (const key of [`sck_${good?.id}_${'x'.repeat(43)}`, `sck_000000000000_${good?.secret}`, 'hunter2']) {
-      const res = await withKey(key).post('/scan-events').send(event).expect(401);
-      expect(res.body.error).toBe('invalid_api_key');
+      answers.push((await withKey(key).post('/scan-events').send(event).expect(401)).body);
     }
+    expect(answers).toEqual([answers[0], answers[0], answers[0]]);
+    expect(answers[0]).toEqual({ error: 'invalid_token', message: 'unknown, wrong or revoked API key' });
     await request(server()).post('/scan-events').set('authorization', `Basic ${Buffer.from('u:p').toString('base64')}`).send(event).expect(401);
     await expectNotPublished(event);
   });
@@ -154,8 +153,7 @@ describe('API keys on the ingestion API', () => {
     const dicomOnly = await makeKey(['dicom:write']);
     const event = middlewareEvent();
     const res = await withKey(dicomOnly.apiKey).post('/scan-events').send(event).expect(403);
-    expect(res.body.error).toBe('insufficient_scope');
-    expect(res.body.message).toContain('does not have scope scan-events:write');
+    expect(res.body).toEqual({ error: 'forbidden', message: 'the API key does not have scope scan-events:write' });
     await withKey(dicomOnly.apiKey).get(`/slides/${event.slideBarcode}/scans`).expect(403);
 
     const readOnly = await makeKey(['scan-events:read']);
@@ -170,17 +168,25 @@ describe('API keys on the ingestion API', () => {
     const first = await admin().post(`/api-keys/${key.id}/revoke`).expect(200);
     const event = middlewareEvent();
     const res = await withKey(key.apiKey).post('/scan-events').send(event).expect(401);
-    expect(res.body).toEqual({ error: 'api_key_revoked', message: expect.stringContaining(`API key ${key.id}`) });
+    expect(res.body).toEqual({ error: 'invalid_token', message: 'unknown, wrong or revoked API key' });
     const again = await admin().post(`/api-keys/${key.id}/revoke`).expect(200);
     expect(again.body.revokedAt).toBe(first.body.revokedAt);
     await admin().post('/api-keys/000000000000/revoke').expect(404);
     await expectNotPublished(event);
   });
 
-  it('keeps health, metrics and the API documents open', async () => {
+  it('keeps health open; metrics and the API documents are open in development only (this app)', async () => {
     await scanner.anonymous.get('/health/live').expect(200);
     await scanner.anonymous.get('/metrics').expect(200);
     await scanner.anonymous.get('/openapi.json').expect(200);
+  });
+
+  it('lets ops staff read receipts with a token, not write events', async () => {
+    const event = middlewareEvent();
+    await scanner.post('/scan-events').send(event).expect(202);
+    await asCaller(server(), 'ops-viewer').get(`/scan-events/${event.eventId}`).expect(200);
+    await asCaller(server(), 'ops-viewer').post('/scan-events').send(middlewareEvent()).expect(403);
+    await asCaller(server(), 'billing-reviewer').get(`/slides/${event.slideBarcode}/scans`).expect(403);
   });
 });
 

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import request from 'supertest';
 import { ScanEvent } from '@slidecharge/contracts';
-import { ReadMessage, TopicReader, testEnv } from '@slidecharge/testing';
+import { asCaller, ReadMessage, TopicReader, testEnv } from '@slidecharge/testing';
 import { scanEventIdOf } from '../src/scan-events/scan-normalizer';
 import { dicomJson, offsetOfTag, part10File, testUid, WsiInstance, wsiAttributes } from './dicom-fixtures';
 import { ScannerApp, startScannerApp } from './scanner-app';
@@ -223,8 +223,8 @@ describe('POST /dicom/instances', () => {
   it('needs a key with dicom:write', async () => {
     const { barcode, attributes } = instance();
     const none = await request(scanner.app.getHttpServer()).post('/dicom/instances').set('content-type', 'application/dicom').send(part10File(attributes)).expect(401);
-    expect(none.body.error).toBe('missing_api_key');
-    const admin = request(scanner.app.getHttpServer()).post('/api-keys').set('authorization', `Bearer ${scanner.adminToken}`);
+    expect(none.body.error).toBe('unauthorized');
+    const admin = asCaller(scanner.app.getHttpServer(), 'integration-admin').post('/api-keys');
     const writer = await admin.send({ name: 'middleware without DICOM', scopes: ['scan-events:write'] }).expect(201);
     const res = await postPart10(part10File(attributes), writer.body.apiKey).expect(403);
     expect(res.body.message).toContain('does not have scope dicom:write');

@@ -1,11 +1,11 @@
-import { testEnv } from '@slidecharge/testing';
+import { identityEnv, testEnv } from '@slidecharge/testing';
 import { loadServiceConfig } from '../src/config';
 import { createOpenApiDocument } from '../src/openapi';
 
 describe('OpenAPI document', () => {
   it('is generated without starting the service and documents every route', async () => {
     const { databaseUrl, kafkaBrokers } = testEnv();
-    const document = await createOpenApiDocument(loadServiceConfig({ DATABASE_URL: databaseUrl, KAFKA_BROKERS: kafkaBrokers }));
+    const document = await createOpenApiDocument(loadServiceConfig({ DATABASE_URL: databaseUrl, KAFKA_BROKERS: kafkaBrokers, ...identityEnv() }));
     expect(document.info.title).toBe('slidecharge scanner-events');
     expect(Object.keys(document.paths).sort()).toEqual(
       [
@@ -28,7 +28,11 @@ describe('OpenAPI document', () => {
     expect(JSON.stringify(document.paths['/scan-events/batch']?.post?.responses['200'])).toContain('rejected');
     // Authentication and idempotency are documented on the routes that have them, and only there.
     const headers = (op: unknown) => ((op as { parameters?: { in: string; name: string }[] })?.parameters ?? []).filter((p) => p.in === 'header').map((p) => p.name);
-    expect(headers(post)).toEqual(expect.arrayContaining(['X-API-Key', 'Idempotency-Key']));
+    expect(headers(post)).toEqual(['Idempotency-Key']);
+    expect(post?.security).toEqual([{ 'api-key': [] }]);
+    expect(document.components?.securitySchemes?.['api-key']).toMatchObject({ type: 'apiKey', in: 'header', name: 'X-API-Key' });
+    expect(document.paths['/api-keys']?.post?.security).toEqual([{ oidc: [] }]);
+    expect(document.paths['/scan-events/{eventId}']?.get?.security).toEqual([{ 'api-key': [] }, { oidc: [] }]);
     expect(post?.responses['401']).toBeDefined();
     expect(post?.responses['403']).toBeDefined();
     expect(headers(document.paths['/health/ready']?.get)).toEqual([]);

@@ -2,7 +2,7 @@ import { INestApplication } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
 import request from 'supertest';
 import { createServiceApp } from '@slidecharge/service-kit';
-import { testEnv } from '@slidecharge/testing';
+import { identityEnv, testEnv } from '@slidecharge/testing';
 import { AppModule } from '../src/app.module';
 import { jsonBodyLimitBytes, loadServiceConfig, ServiceConfig } from '../src/config';
 import { SERVICE_DESCRIPTION } from '../src/openapi';
@@ -15,8 +15,6 @@ export interface ScannerApp {
   config: ServiceConfig;
   /** SCANNER_DEV_API_KEY of this app: scan-events:write, scan-events:read, dicom:write. */
   devKey: string;
-  /** SCANNER_ADMIN_TOKEN of this app. */
-  adminToken: string;
   /** A request with the development key in X-API-Key. */
   post(path: string): request.Test;
   get(path: string): request.Test;
@@ -28,14 +26,14 @@ export interface ScannerApp {
 export async function startScannerApp(env: Record<string, string> = {}): Promise<ScannerApp> {
   const { databaseUrl, kafkaBrokers } = testEnv();
   const devKey = uniqueDevKey();
-  const adminToken = randomBytes(32).toString('base64url');
   const config = loadServiceConfig({
     DATABASE_URL: databaseUrl,
     KAFKA_BROKERS: kafkaBrokers,
     LOG_LEVEL: 'error',
     PORT: '0',
+    SLIDECHARGE_ENV: 'development',
+    ...identityEnv(),
     SCANNER_DEV_API_KEY: devKey,
-    SCANNER_ADMIN_TOKEN: adminToken,
     ...env,
   });
   const app = await createServiceApp(AppModule.forRoot(config), SERVICE_DESCRIPTION, { logger: false, jsonBodyLimit: jsonBodyLimitBytes(config.SCAN_BATCH_MAX) });
@@ -45,7 +43,6 @@ export async function startScannerApp(env: Record<string, string> = {}): Promise
     app,
     config,
     devKey,
-    adminToken,
     post: (path) => request(server).post(path).set('x-api-key', devKey),
     get: (path) => request(server).get(path).set('x-api-key', devKey),
     anonymous: request(server),

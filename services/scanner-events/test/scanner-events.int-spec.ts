@@ -62,13 +62,13 @@ afterAll(async () => {
 });
 
 describe('readiness', () => {
-  it('answers 200 when Postgres, Kafka, the ingress consumer and the outbox relay are up', async () => {
+  it('answers 200 when Postgres, Kafka, the ingress consumer, the outbox relay and the identity provider are up', async () => {
     const body = await eventually(async () => {
       const res = await request(app.getHttpServer()).get('/health/ready');
       return res.status === 200 ? res.body : undefined;
     }, 45_000, 'readiness');
     expect(body.status).toBe('up');
-    expect(body.checks.map((c: { name: string }) => c.name).sort()).toEqual(['consumers', 'kafka', 'outbox-relay', 'postgres']);
+    expect(body.checks.map((c: { name: string }) => c.name).sort()).toEqual(['consumers', 'identity-provider', 'kafka', 'outbox-relay', 'postgres']);
     expect(body.checks.find((c: { name: string }) => c.name === 'consumers').groups).toEqual(['scanner-events']);
   });
 });

@@ -45,8 +45,9 @@ export const ACCESS_MATRIX: Record<ServiceName, Record<RouteKey, RouteAccess>> =
     'POST /cases': { who: 'signed-in', roles: ['service'], patientData: true },
     'PUT /cases/:accessionNumber': { who: 'signed-in', roles: ['service'], patientData: true },
     'POST /cases/:accessionNumber/cancel': { who: 'signed-in', roles: ['service'], patientData: true },
-    'GET /cases': { who: 'signed-in', roles: [...READERS, 'service'], patientData: true },
-    'GET /cases/:accessionNumber': { who: 'signed-in', roles: [...READERS, 'service'], patientData: true },
+    // Interface analysts (integration-admin) follow an HL7 order to the case it made.
+    'GET /cases': { who: 'signed-in', roles: [...ALL_STAFF, 'service'], patientData: true },
+    'GET /cases/:accessionNumber': { who: 'signed-in', roles: [...ALL_STAFF, 'service'], patientData: true },
     // Raw HL7 holds names, birth dates and addresses: interface analysts only.
     'GET /hl7/messages': { who: 'signed-in', roles: ['integration-admin'], patientData: true },
     'GET /hl7/messages/:id': { who: 'signed-in', roles: ['integration-admin'], patientData: true },
