@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { Pool } from 'pg';
 import request from 'supertest';
 import { CaseEvent, CaseSnapshot, validateTopicMessage } from '@slidecharge/contracts';
-import { ReadMessage, testEnv, TopicReader } from '@slidecharge/testing';
+import { ReadMessage, serviceDatabaseUrl, testEnv, TopicReader } from '@slidecharge/testing';
 import { AppModule } from '../src/app.module';
 import { loadServiceConfig } from '../src/config';
 import { createOpenApiDocument } from '../src/openapi';
@@ -18,7 +18,7 @@ import { createOpenApiDocument } from '../src/openapi';
  */
 const { databaseUrl, kafkaBrokers } = testEnv();
 // MLLP on a free port (0): the default 2575 may be taken by a running stack or another test process.
-const config = loadServiceConfig({ DATABASE_URL: databaseUrl, KAFKA_BROKERS: kafkaBrokers, LOG_LEVEL: 'warn', ACCESSION_MLLP_PORT: '0' });
+const config = loadServiceConfig({ DATABASE_URL: serviceDatabaseUrl('accession'), KAFKA_BROKERS: kafkaBrokers, LOG_LEVEL: 'warn', ACCESSION_MLLP_PORT: '0' });
 const TOPIC = 'lis.case-events.v1';
 
 let app: INestApplication;

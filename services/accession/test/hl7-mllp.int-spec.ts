@@ -12,7 +12,7 @@ import { Hl7Message } from '@medplum/core';
 import { Hl7MessageEvent, Hl7Server } from '@medplum/hl7';
 import { CaseDetails, CaseEvent, validateTopicMessage } from '@slidecharge/contracts';
 import { buildOrderMessage, frame, MllpDecoder, parseAck, type OrderMessageOptions, type ParsedAck } from '@slidecharge/hl7';
-import { eventually, ReadMessage, testEnv, TopicReader } from '@slidecharge/testing';
+import { eventually, ReadMessage, serviceDatabaseUrl, testEnv, TopicReader } from '@slidecharge/testing';
 import { AppModule } from '../src/app.module';
 import { AccessionConfig, loadServiceConfig } from '../src/config';
 import { Hl7IntakeService } from '../src/hl7/hl7-intake.service';
@@ -26,7 +26,7 @@ import { MllpListener } from '../src/hl7/mllp-listener';
  */
 const { databaseUrl, kafkaBrokers } = testEnv();
 const FRAME_TIMEOUT_MS = 1500;
-const env = { DATABASE_URL: databaseUrl, KAFKA_BROKERS: kafkaBrokers, LOG_LEVEL: 'warn', ACCESSION_MLLP_PORT: '0', ACCESSION_MLLP_FRAME_TIMEOUT_MS: String(FRAME_TIMEOUT_MS) };
+const env = { DATABASE_URL: serviceDatabaseUrl('accession'), KAFKA_BROKERS: kafkaBrokers, LOG_LEVEL: 'warn', ACCESSION_MLLP_PORT: '0', ACCESSION_MLLP_FRAME_TIMEOUT_MS: String(FRAME_TIMEOUT_MS) };
 const config = loadServiceConfig(env);
 const TOPIC = 'lis.case-events.v1';
 const ROOT = join(__dirname, '../../..');
