@@ -1,23 +1,13 @@
 #!/usr/bin/env node
-// Creates the database named in DATABASE_URL when it does not exist yet (connects to "postgres" to do so).
-import pg from 'pg';
+// With the administrator's DATABASE_URL (default postgresql://postgres@127.0.0.1:5432/slidecharge):
+// creates the database when missing and sets up each service's own least-privileged Postgres role and
+// schema (scripts/lib/database-setup.mjs; docs/operations.md, "Database roles"). Idempotent.
+import { setUpDatabase } from './lib/database-setup.mjs';
+import { adminDatabaseUrl } from './lib/service-roles.mjs';
 
-const url = new URL(process.env.DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/slidecharge');
-const name = decodeURIComponent(url.pathname.replace(/^\//, ''));
-if (!/^[A-Za-z0-9_]+$/.test(name)) throw new Error(`unexpected database name ${name}`);
-const admin = new URL(url);
-admin.pathname = '/postgres';
-const client = new pg.Client({ connectionString: admin.toString() });
 try {
-  await client.connect();
+  await setUpDatabase(adminDatabaseUrl());
 } catch (e) {
-  console.error(`cannot reach Postgres at ${url.host}: ${e.message}`);
-  console.error('on these machines: pg_ctlcluster --skip-systemctl-redirect 15 main start');
+  console.error(`[db:setup] ${e.message}`);
   process.exit(1);
 }
-const { rowCount } = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]);
-if (rowCount === 0) {
-  await client.query(`CREATE DATABASE "${name}"`);
-  console.log(`created database ${name}`);
-}
-await client.end();

@@ -1,4 +1,6 @@
-# Shared defaults for the project's scripts (sourced, not run).
+# Shared defaults for the project's scripts (sourced, not run). DATABASE_URL is the administrator's: the
+# scripts create the database, the roles and the schemas with it; services get their own role's URL
+# (scripts/service-database-url.mjs).
 : "${DATABASE_URL:=postgresql://postgres@127.0.0.1:5432/slidecharge}"
 : "${KAFKA_BROKERS:=127.0.0.1:9092}"
 export DATABASE_URL KAFKA_BROKERS
@@ -34,6 +36,7 @@ ensure_kafka() {
   fi
 }
 
+# Creates the database and the services' roles (idempotent), then migrates each schema as its own role.
 ensure_database() {
   node scripts/ensure-database.mjs
   echo "== applying migrations"

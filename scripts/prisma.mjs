@@ -4,17 +4,19 @@
 //   node scripts/prisma.mjs migrate [service...]    apply committed migrations (npm run db:migrate)
 //   node scripts/prisma.mjs new-migration <service> <name>
 //                                                   write the SQL from the last committed schema to the current one
-// Services and their Postgres schemas: accession, scanner-events (schema "scanner"), qc, billing.
+// Services and their Postgres schemas and roles: scripts/lib/service-roles.mjs. `migrate` first runs the
+// setup (database, roles, schemas; scripts/lib/database-setup.mjs) with the administrator's DATABASE_URL,
+// then applies each service's migrations as that service's own role, so what they create is the role's.
 // Works with no binary download: generate needs no engine, and migrate runs Prisma's bundled
 // WebAssembly schema engine through a pg driver adapter (prisma/<service>/prisma.config.ts).
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { setUpDatabase } from './lib/database-setup.mjs';
+import { adminDatabaseUrl, serviceDatabaseUrl, serviceRole, SERVICES } from './lib/service-roles.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const SERVICES = ['accession', 'scanner-events', 'qc', 'billing'];
-const PG_SCHEMA = { accession: 'accession', 'scanner-events': 'scanner', qc: 'qc', billing: 'billing' };
 const prismaBin = join(root, 'node_modules/.bin/prisma');
 // The CLI checks for the classic query-engine library even when the generator uses engineType
 // "client" (which needs none) and tries to download it. Pointing the check at an existing file
@@ -24,10 +26,10 @@ const env = {
   PRISMA_QUERY_ENGINE_LIBRARY: process.env.PRISMA_QUERY_ENGINE_LIBRARY ?? join(root, 'package.json'),
   PRISMA_HIDE_UPDATE_MESSAGE: '1',
   CHECKPOINT_DISABLE: '1',
-  DATABASE_URL: process.env.DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/slidecharge',
+  DATABASE_URL: adminDatabaseUrl(),
 };
 
-const run = (args) => execFileSync(prismaBin, args, { cwd: root, env, stdio: 'inherit' });
+const run = (args, extraEnv = {}) => execFileSync(prismaBin, args, { cwd: root, env: { ...env, ...extraEnv }, stdio: 'inherit' });
 const pick = (names) => {
   const unknown = names.filter((n) => !SERVICES.includes(n));
   if (unknown.length) throw new Error(`unknown service(s): ${unknown.join(', ')}; known: ${SERVICES.join(', ')}`);
@@ -38,16 +40,20 @@ const [command, ...rest] = process.argv.slice(2);
 if (command === 'generate') {
   for (const s of pick(rest)) run(['generate', '--config', `prisma/${s}/prisma.config.ts`]);
 } else if (command === 'migrate') {
+  const adminUrl = env.DATABASE_URL;
+  await setUpDatabase(adminUrl);
   const pg = (await import('pg')).default;
-  const client = new pg.Client({ connectionString: env.DATABASE_URL });
-  await client.connect();
-  for (const s of pick(rest)) {
-    console.log(`[db:migrate] ${s} (schema ${PG_SCHEMA[s]})`);
-    // The migration history table lives in the service's schema, which must exist before the first run.
-    await client.query(`CREATE SCHEMA IF NOT EXISTS "${PG_SCHEMA[s]}"`);
-    run(['migrate', 'deploy', '--config', `prisma/${s}/prisma.config.ts`]);
+  const admin = new pg.Client({ connectionString: adminUrl });
+  await admin.connect();
+  try {
+    for (const s of pick(rest)) {
+      const { schema, role } = serviceRole(s);
+      console.log(`[db:migrate] ${s} (schema ${schema}, as role ${role})`);
+      await asRoleThatOwnsSchema(admin, s, () => run(['migrate', 'deploy', '--config', `prisma/${s}/prisma.config.ts`], { DATABASE_URL: serviceDatabaseUrl(adminUrl, s) }));
+    }
+  } finally {
+    await admin.end();
   }
-  await client.end();
 } else if (command === 'new-migration') {
   const [service, name] = rest;
   pick([service]);
@@ -77,4 +83,35 @@ if (command === 'generate') {
 } else {
   console.error('usage: prisma.mjs generate|migrate [service...] | new-migration <service> <name>');
   process.exit(2);
+}
+
+/**
+ * Runs the service's migrations as its role. A service's first migration (Prisma writes it) starts with
+ * CREATE SCHEMA IF NOT EXISTS, which Postgres refuses without CREATE on the database even when the schema
+ * exists (the setup made it). Only while such a migration is pending does the role get CREATE on the
+ * database, taken back right after (and by every setup run, should this process die in between).
+ */
+async function asRoleThatOwnsSchema(admin, service, migrate) {
+  const { schema, role } = serviceRole(service);
+  const database = (await admin.query('SELECT current_database() AS name')).rows[0].name;
+  const needsCreate = (await pendingMigrations(admin, service, schema)).some((sql) => /\bCREATE\s+SCHEMA\b/i.test(sql));
+  const grant = (verb) => admin.query(`${verb} CREATE ON DATABASE "${database}" ${verb === 'GRANT' ? 'TO' : 'FROM'} "${role}"`);
+  if (needsCreate) await grant('GRANT');
+  try {
+    migrate();
+  } finally {
+    if (needsCreate) await grant('REVOKE');
+  }
+}
+
+/** The SQL of the service's committed migrations not yet applied to its schema. */
+async function pendingMigrations(admin, service, schema) {
+  const dir = join(root, 'prisma', service, 'migrations');
+  const { rows } = await admin.query(`SELECT to_regclass($1) IS NOT NULL AS present`, [`"${schema}"._prisma_migrations`]);
+  const applied = rows[0].present
+    ? new Set((await admin.query(`SELECT migration_name FROM "${schema}"._prisma_migrations WHERE finished_at IS NOT NULL AND rolled_back_at IS NULL`)).rows.map((r) => r.migration_name))
+    : new Set();
+  return readdirSync(dir)
+    .filter((name) => /^\d{4}_/.test(name) && !applied.has(name))
+    .map((name) => readFileSync(join(dir, name, 'migration.sql'), 'utf8'));
 }

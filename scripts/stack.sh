@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The whole stack on this machine, no Docker needed:
-#   scripts/stack.sh up      install, start Kafka, create the database, migrate, build, start a
+#   scripts/stack.sh up      install, start Kafka, create the database and the services' Postgres
+#                            roles, migrate (each service as its own role), build, start a
 #                            billing-system simulator (MLLP :2576) and the four services in the
 #                            background, wait until each is ready, run the demos (REST, then HL7)
 #   scripts/stack.sh down    stop the four services (SIGTERM: they finish in-flight work) and Kafka
@@ -45,7 +46,9 @@ up() {
   for s in "${SERVICES[@]}"; do
     port=${PORTS[$s]}
     if ready "$port"; then echo "$s already running on :$port"; continue; fi
-    PORT=$port nohup node "dist/services/$s/services/$s/src/main.js" >>"$dir/$s.log" 2>&1 &
+    # Each service connects as its own Postgres role (made by ensure_database), never as the administrator.
+    db_url=$(node scripts/service-database-url.mjs "$s")
+    DATABASE_URL=$db_url PORT=$port nohup node "dist/services/$s/services/$s/src/main.js" >>"$dir/$s.log" 2>&1 &
     echo $! >"$dir/$s.pid"
   done
   for s in "${SERVICES[@]}"; do

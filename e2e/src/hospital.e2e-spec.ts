@@ -14,7 +14,7 @@ import { freePort, ServiceName, ServiceProcess, testEnv } from '@slidecharge/tes
  *   -> the same charge as a FHIR R4 ChargeItem.
  * Then the LIS cancels the order over MLLP and the billing system receives the credit (FT1-6 = CD).
  */
-const { databaseUrl, kafkaBrokers } = testEnv();
+const { kafkaBrokers } = testEnv();
 const services = {} as Record<ServiceName, ServiceProcess>;
 const SCANNER_API_KEY = 'sck_e2ehosp01_e2e-development-key-not-a-secret-000';
 const run = randomUUID().slice(0, 8).toUpperCase();
@@ -35,7 +35,6 @@ beforeAll(async () => {
   billingSystem.start(dftPort);
 
   const env = {
-    DATABASE_URL: databaseUrl,
     KAFKA_BROKERS: kafkaBrokers,
     LOG_LEVEL: 'info',
     SCANNER_DEV_API_KEY: SCANNER_API_KEY,

@@ -9,7 +9,7 @@ import { freePort, ReadMessage, ServiceName, ServiceProcess, testEnv, TopicReade
  * From LIS case to 0753T charge through the four services, each its own process built from dist/,
  * on the real Kafka and Postgres. Scenarios are the ones the pipeline issue names.
  */
-const { databaseUrl, kafkaBrokers } = testEnv();
+const { kafkaBrokers } = testEnv();
 const services = {} as Record<ServiceName, ServiceProcess>;
 let reader: TopicReader;
 let producer: Producer;
@@ -21,7 +21,7 @@ type CreditMessage = EventEnvelope<'charge.credited', Credit>;
 const SCANNER_API_KEY = 'sck_e2etest01_e2e-development-key-not-a-secret-000';
 
 beforeAll(async () => {
-  const env = { DATABASE_URL: databaseUrl, KAFKA_BROKERS: kafkaBrokers, LOG_LEVEL: 'info', SCANNER_DEV_API_KEY: SCANNER_API_KEY };
+  const env = { KAFKA_BROKERS: kafkaBrokers, LOG_LEVEL: 'info', SCANNER_DEV_API_KEY: SCANNER_API_KEY };
   reader = await new TopicReader(kafkaBrokers, ['billing.charges.v1', DEAD_LETTER_TOPIC]).start();
   const names: ServiceName[] = ['accession', 'scanner-events', 'qc', 'billing'];
   const ports = await Promise.all(names.map(() => freePort()));

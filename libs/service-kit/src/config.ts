@@ -4,7 +4,7 @@ import { AuthConfig, authConfigProblems, authConfigShape } from './auth/auth.con
 /** Variables every service reads. Each service extends this with its own. */
 export const baseConfigSchema = z.object({
   DATABASE_URL: z
-    .string({ error: 'is required (e.g. postgresql://postgres@127.0.0.1:5432/slidecharge)' })
+    .string({ error: 'is required: the URL of the service role (node scripts/service-database-url.mjs <service> prints it)' })
     .regex(/^postgres(ql)?:\/\//, 'must be a postgresql:// URL'),
   KAFKA_BROKERS: z
     .string({ error: 'is required (e.g. 127.0.0.1:9092)' })

@@ -4,6 +4,8 @@ export * from './health';
 export * from './prisma';
 export * from './bootstrap';
 export * from './runtime';
+export * from './database-role';
+export * from './database-role-check';
 export * from './service-module';
 export * from './canonical-json';
 export * from './auth';

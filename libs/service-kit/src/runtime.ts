@@ -1,4 +1,4 @@
-import { BeforeApplicationShutdown, OnApplicationShutdown } from '@nestjs/common';
+import { BeforeApplicationShutdown, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import {
   ConsumerHandle,
   ConsumerOptions,
@@ -9,6 +9,7 @@ import {
   SqlExecutor,
 } from '@slidecharge/messaging';
 import { TopicName } from '@slidecharge/contracts';
+import { assertLeastPrivilegedDatabaseRole } from './database-role-check';
 import { ReadinessCheck } from './health';
 
 export interface ServiceRuntimeOptions {
@@ -26,9 +27,12 @@ export interface ServiceRuntimeOptions {
  * relay and the database connection, with readiness checks over all of them and the shutdown order
  * that loses nothing: stop consumers (the message in flight finishes and its offset is committed),
  * stop the relay (the batch in flight finishes), then disconnect Kafka and Postgres.
- * Provide one per service with a factory provider; Nest calls the shutdown hooks.
+ * Before any of that, at module init (before every provider's onApplicationBootstrap), it refuses to
+ * start when the database connection has more rights than the service's own schema needs (a superuser,
+ * CREATEROLE, CREATEDB, BYPASSRLS, ...: see database-role.ts).
+ * Provide one per service with a factory provider; Nest calls the lifecycle hooks.
  */
-export class ServiceRuntime implements BeforeApplicationShutdown, OnApplicationShutdown {
+export class ServiceRuntime implements OnModuleInit, BeforeApplicationShutdown, OnApplicationShutdown {
   readonly bus: KafkaBus;
   readonly logger: Logger;
   private readonly relay: OutboxRelay | undefined;
@@ -47,6 +51,11 @@ export class ServiceRuntime implements BeforeApplicationShutdown, OnApplicationS
           ...(options.outbox.pollIntervalMs !== undefined ? { pollIntervalMs: options.outbox.pollIntervalMs } : {}),
         })
       : undefined;
+  }
+
+  async onModuleInit(): Promise<void> {
+    const roles = await assertLeastPrivilegedDatabaseRole(this.options.database, this.options.service);
+    this.logger.info({ postgresRole: roles.join(', ') }, 'connected to Postgres as a least-privileged role');
   }
 
   /** Connects to Kafka, creates missing topics, starts the outbox relay. Safe to call more than once. */

@@ -3,3 +3,4 @@ export * from './topic-reader';
 export * from './service-process';
 export * from './consumer-groups';
 export * from './identity';
+export * from './service-database';

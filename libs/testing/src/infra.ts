@@ -58,8 +58,8 @@ export async function stopTestInfra(): Promise<void> {
 }
 
 /**
- * Applies every service's committed migrations (the same command operators run), quietly unless it
- * fails. Skipped when the caller already did it for this database (scripts/test.sh sets
+ * Sets up the database and the services' own roles, then applies every service's committed migrations
+ * as its role (the same command operators run), quietly unless it fails. Skipped when the caller already did it for this database (scripts/test.sh sets
  * SLIDECHARGE_MIGRATED to the DATABASE_URL it migrated).
  */
 export function applyMigrations(databaseUrl: string): void {

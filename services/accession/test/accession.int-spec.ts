@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { Pool } from 'pg';
 import request from 'supertest';
 import { CaseEvent, CaseSnapshot, validateTopicMessage } from '@slidecharge/contracts';
-import { asCaller, identityEnv, ReadMessage, TestCaller, testEnv, TopicReader } from '@slidecharge/testing';
+import { asCaller, identityEnv, ReadMessage, serviceDatabaseUrl, TestCaller, testEnv, TopicReader } from '@slidecharge/testing';
 import { createServiceApp } from '@slidecharge/service-kit';
 import { AppModule } from '../src/app.module';
 import { loadServiceConfig } from '../src/config';
@@ -18,7 +18,7 @@ import { ACCESSION_SERVICE, createOpenApiDocument } from '../src/openapi';
  */
 const { databaseUrl, kafkaBrokers } = testEnv();
 // MLLP on a free port (0): the default 2575 may be taken by a running stack or another test process.
-const config = loadServiceConfig({ DATABASE_URL: databaseUrl, KAFKA_BROKERS: kafkaBrokers, LOG_LEVEL: 'warn', ...identityEnv(), ACCESSION_MLLP_PORT: '0' });
+const config = loadServiceConfig({ DATABASE_URL: serviceDatabaseUrl('accession'), KAFKA_BROKERS: kafkaBrokers, LOG_LEVEL: 'warn', ...identityEnv(), ACCESSION_MLLP_PORT: '0' });
 const TOPIC = 'lis.case-events.v1';
 
 let app: INestApplication;

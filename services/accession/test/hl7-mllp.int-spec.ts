@@ -10,7 +10,7 @@ import { Hl7Message } from '@medplum/core';
 import { Hl7MessageEvent, Hl7Server } from '@medplum/hl7';
 import { CaseDetails, CaseEvent, validateTopicMessage } from '@slidecharge/contracts';
 import { buildOrderMessage, frame, MllpDecoder, parseAck, type OrderMessageOptions, type ParsedAck } from '@slidecharge/hl7';
-import { asCaller, eventually, identityEnv, ReadMessage, TestCaller, testEnv, TopicReader } from '@slidecharge/testing';
+import { asCaller, eventually, identityEnv, ReadMessage, serviceDatabaseUrl, TestCaller, testEnv, TopicReader } from '@slidecharge/testing';
 import { createServiceApp } from '@slidecharge/service-kit';
 import { AppModule } from '../src/app.module';
 import { AccessionConfig, loadServiceConfig } from '../src/config';
@@ -26,7 +26,7 @@ import { ACCESSION_SERVICE } from '../src/openapi';
  */
 const { databaseUrl, kafkaBrokers } = testEnv();
 const FRAME_TIMEOUT_MS = 1500;
-const env = { DATABASE_URL: databaseUrl, KAFKA_BROKERS: kafkaBrokers, LOG_LEVEL: 'warn', ...identityEnv(), ACCESSION_MLLP_PORT: '0', ACCESSION_MLLP_FRAME_TIMEOUT_MS: String(FRAME_TIMEOUT_MS) };
+const env = { DATABASE_URL: serviceDatabaseUrl('accession'), KAFKA_BROKERS: kafkaBrokers, LOG_LEVEL: 'warn', ...identityEnv(), ACCESSION_MLLP_PORT: '0', ACCESSION_MLLP_FRAME_TIMEOUT_MS: String(FRAME_TIMEOUT_MS) };
 const config = loadServiceConfig(env);
 const TOPIC = 'lis.case-events.v1';
 const ROOT = join(__dirname, '../../..');

@@ -6,7 +6,7 @@ import request from 'supertest';
 import { DEAD_LETTER_TOPIC, DeadLetter } from '@slidecharge/contracts';
 import { createLogger, IncomingMessage, KafkaBus, OutgoingMessage } from '@slidecharge/messaging';
 import { createServiceApp } from '@slidecharge/service-kit';
-import { asCaller, eventually, TestCaller, testEnv, TopicReader } from '@slidecharge/testing';
+import { asCaller, eventually, serviceDatabaseUrl, TestCaller, testEnv, TopicReader } from '@slidecharge/testing';
 import { AppModule } from '../src/app.module';
 import { chargeCreditedEventIdFor, chargeIdFor, chargeIdForGeneration, chargePostedEventIdFor, creditIdFor } from '../src/charging/charge-id';
 import { BillingTopic, ChargingService } from '../src/charging/charging.service';
@@ -42,7 +42,7 @@ let reader: TopicReader;
 
 beforeAll(async () => {
   await startGroupAtEnd(kafkaBrokers, groupId, INPUT_TOPICS);
-  const config = loadServiceConfig({ ...process.env, DATABASE_URL: databaseUrl, KAFKA_BROKERS: kafkaBrokers, BILLING_CONSUMER_GROUP: groupId, LOG_LEVEL: 'warn' });
+  const config = loadServiceConfig({ ...process.env, DATABASE_URL: serviceDatabaseUrl('billing'), KAFKA_BROKERS: kafkaBrokers, BILLING_CONSUMER_GROUP: groupId, LOG_LEVEL: 'warn' });
   app = await createServiceApp(AppModule.forRoot(config), BILLING_SERVICE, { logger: false });
   await app.init();
   bus = new KafkaBus({ brokers: kafkaBrokers.split(','), clientId: 'billing-it', service: 'billing-it', logger: createLogger('billing-it', 'warn') });

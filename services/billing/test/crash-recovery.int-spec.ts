@@ -4,7 +4,7 @@ import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { Pool } from 'pg';
 import { createLogger, KafkaBus, OutgoingMessage } from '@slidecharge/messaging';
-import { builtEntryPoint, eventually, freePort, ServiceProcess, testEnv, TopicReader, WORKSPACE_ROOT } from '@slidecharge/testing';
+import { builtEntryPoint, eventually, freePort, serviceDatabaseUrl, ServiceProcess, testEnv, TopicReader, WORKSPACE_ROOT } from '@slidecharge/testing';
 import { chargeIdFor, chargePostedEventIdFor } from '../src/charging/charge-id';
 import { barcodeOf, caseEvent, ChargeMessage, deleteGroup, newAccession, passingScans, snapshot, SpecimenSpec, startGroupAtEnd, INPUT_TOPICS } from './support';
 
@@ -44,7 +44,7 @@ function ensureBuilt(): void {
 }
 
 async function startBilling(): Promise<ServiceProcess> {
-  const env = { DATABASE_URL: databaseUrl, KAFKA_BROKERS: kafkaBrokers, BILLING_CONSUMER_GROUP: groupId, LOG_LEVEL: 'info' };
+  const env = { DATABASE_URL: serviceDatabaseUrl('billing'), KAFKA_BROKERS: kafkaBrokers, BILLING_CONSUMER_GROUP: groupId, LOG_LEVEL: 'info' };
   billing = await new ServiceProcess('billing', await freePort(), env, 'billing-crash-recovery').start(120_000);
   return billing;
 }

@@ -9,7 +9,7 @@ import type { CaseSnapshot } from '@slidecharge/contracts';
 import { buildAck, parseMessage, readValue } from '@slidecharge/hl7';
 import { IncomingMessage, OutgoingMessage } from '@slidecharge/messaging';
 import { createServiceApp, ServiceRuntime } from '@slidecharge/service-kit';
-import { asCaller, eventually, TestCaller, testEnv } from '@slidecharge/testing';
+import { asCaller, eventually, serviceDatabaseUrl, TestCaller, testEnv } from '@slidecharge/testing';
 import { AppModule } from '../src/app.module';
 import { chargeIdFor, chargeIdForGeneration, creditIdFor } from '../src/charging/charge-id';
 import { BillingTopic, ChargingService } from '../src/charging/charging.service';
@@ -127,7 +127,7 @@ let app: INestApplication;
 function configFor(port: number): BillingConfig {
   return loadServiceConfig({
     ...process.env,
-    DATABASE_URL: databaseUrl,
+    DATABASE_URL: serviceDatabaseUrl('billing'),
     KAFKA_BROKERS: kafkaBrokers,
     BILLING_CONSUMER_GROUP: groupId,
     BILLING_CONSUMERS: '1',

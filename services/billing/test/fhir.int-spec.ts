@@ -4,7 +4,7 @@ import { Pool } from 'pg';
 import request from 'supertest';
 import { createLogger, KafkaBus, OutgoingMessage } from '@slidecharge/messaging';
 import { createServiceApp } from '@slidecharge/service-kit';
-import { asCaller, eventually, TestCaller, testEnv } from '@slidecharge/testing';
+import { asCaller, eventually, serviceDatabaseUrl, TestCaller, testEnv } from '@slidecharge/testing';
 import { AppModule } from '../src/app.module';
 import { chargeIdFor } from '../src/charging/charge-id';
 import { loadServiceConfig } from '../src/config';
@@ -48,7 +48,7 @@ async function statusOf(acc: string): Promise<string | undefined> {
 
 beforeAll(async () => {
   await startGroupAtEnd(kafkaBrokers, groupId, INPUT_TOPICS);
-  const config = loadServiceConfig({ ...process.env, DATABASE_URL: databaseUrl, KAFKA_BROKERS: kafkaBrokers, BILLING_CONSUMER_GROUP: groupId, LOG_LEVEL: 'warn' });
+  const config = loadServiceConfig({ ...process.env, DATABASE_URL: serviceDatabaseUrl('billing'), KAFKA_BROKERS: kafkaBrokers, BILLING_CONSUMER_GROUP: groupId, LOG_LEVEL: 'warn' });
   app = await createServiceApp(AppModule.forRoot(config), BILLING_SERVICE, { logger: false });
   await app.init();
   bus = new KafkaBus({ brokers: kafkaBrokers.split(','), clientId: 'billing-fhir-it', service: 'billing-fhir-it', logger: createLogger('billing-fhir-it', 'warn') });

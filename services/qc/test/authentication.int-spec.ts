@@ -1,7 +1,7 @@
 import { INestApplication } from '@nestjs/common';
 import request from 'supertest';
 import { createServiceApp } from '@slidecharge/service-kit';
-import { bearer, eventually, fetchToken, identityEnv, testEnv, tokenFor } from '@slidecharge/testing';
+import { bearer, eventually, fetchToken, identityEnv, serviceDatabaseUrl, testEnv, tokenFor } from '@slidecharge/testing';
 import { AppModule } from '../src/app.module';
 import { loadServiceConfig } from '../src/config';
 import { QC_SERVICE } from '../src/openapi';
@@ -11,9 +11,9 @@ import { QC_SERVICE } from '../src/openapi';
  * tokens from the real identity provider (scripts/idp.sh), each way a token can be wrong, the roles,
  * the throttling of failures, and an identity provider that cannot be reached.
  */
-const { databaseUrl, kafkaBrokers } = testEnv();
+const { kafkaBrokers } = testEnv();
 const env = (over: Record<string, string> = {}) => ({
-  DATABASE_URL: databaseUrl,
+  DATABASE_URL: serviceDatabaseUrl('qc'),
   KAFKA_BROKERS: kafkaBrokers,
   LOG_LEVEL: 'fatal',
   SLIDECHARGE_ENV: 'production',

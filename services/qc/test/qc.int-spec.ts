@@ -4,7 +4,7 @@ import { Kafka, logLevel } from 'kafkajs';
 import { DEAD_LETTER_TOPIC, DeadLetter, QcEvent, ScanImage } from '@slidecharge/contracts';
 import { buildEvent, createLogger, KafkaBus } from '@slidecharge/messaging';
 import { DEFAULT_QC_RULES } from '@slidecharge/qc-rules';
-import { asCaller, identityEnv, ReadMessage, TopicReader, eventually, testEnv } from '@slidecharge/testing';
+import { asCaller, eventually, identityEnv, ReadMessage, serviceDatabaseUrl, testEnv, TopicReader } from '@slidecharge/testing';
 import { createServiceApp } from '@slidecharge/service-kit';
 import { AppModule } from '../src/app.module';
 import { loadServiceConfig } from '../src/config';
@@ -17,8 +17,8 @@ import { QcResultPage, QcResultView } from '../src/qc/qc.dto';
  * on qc.results.v1 through the outbox, the HTTP routes and readiness. Topics are shared with other
  * suites, so every test uses its own ids and filters by them.
  */
-const { databaseUrl, kafkaBrokers } = testEnv();
-const config = loadServiceConfig({ DATABASE_URL: databaseUrl, KAFKA_BROKERS: kafkaBrokers, LOG_LEVEL: 'warn', PORT: '0', ...identityEnv() });
+const { kafkaBrokers } = testEnv();
+const config = loadServiceConfig({ DATABASE_URL: serviceDatabaseUrl('qc'), KAFKA_BROKERS: kafkaBrokers, LOG_LEVEL: 'warn', ...identityEnv(), PORT: '0' });
 
 const GOOD: ScanImage = { focusScore: 0.92, tissueCoverage: 0.4, fileSizeBytes: 1_500_000_000, barcodeRead: true, stitchingErrors: 0 };
 

@@ -2,7 +2,7 @@ import { INestApplication } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
 import request from 'supertest';
 import { createServiceApp } from '@slidecharge/service-kit';
-import { identityEnv, testEnv } from '@slidecharge/testing';
+import { identityEnv, serviceDatabaseUrl, testEnv } from '@slidecharge/testing';
 import { AppModule } from '../src/app.module';
 import { jsonBodyLimitBytes, loadServiceConfig, ServiceConfig } from '../src/config';
 import { SERVICE_DESCRIPTION } from '../src/openapi';
@@ -24,10 +24,10 @@ export interface ScannerApp {
 
 /** scanner-events in this process, as production builds it, on the real Postgres and Kafka. */
 export async function startScannerApp(env: Record<string, string> = {}): Promise<ScannerApp> {
-  const { databaseUrl, kafkaBrokers } = testEnv();
+  const { kafkaBrokers } = testEnv();
   const devKey = uniqueDevKey();
   const config = loadServiceConfig({
-    DATABASE_URL: databaseUrl,
+    DATABASE_URL: serviceDatabaseUrl('scanner-events'),
     KAFKA_BROKERS: kafkaBrokers,
     LOG_LEVEL: 'error',
     PORT: '0',
