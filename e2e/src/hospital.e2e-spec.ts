@@ -3,7 +3,7 @@ import { Hl7Message } from '@medplum/core';
 import { Hl7Client, Hl7Connection, Hl7MessageEvent, Hl7Server } from '@medplum/hl7';
 import type { CaseDetails } from '@slidecharge/contracts';
 import { buildOrderMessage } from '@slidecharge/hl7';
-import { freePort, ServiceName, ServiceProcess, testEnv } from '@slidecharge/testing';
+import { freePort, ServiceName, ServiceProcess, TestCaller, testEnv, tokenFor } from '@slidecharge/testing';
 
 /**
  * The hospital's languages end to end (issue #4), the four services as separate processes built from
@@ -55,10 +55,21 @@ afterAll(async () => {
   await billingSystem?.stop({ forceDrainTimeoutMs: 1000 });
 });
 
+/**
+ * The usual caller of a route: the image manager and scanner middleware use their API key, the
+ * billing system reads FHIR (role service, scope system/ChargeItem.read), staff read the rest.
+ */
+async function credentialFor(url: string): Promise<Record<string, string>> {
+  if (url.startsWith(services['scanner-events'].url)) return { 'x-api-key': SCANNER_API_KEY };
+  const caller: TestCaller = url.includes('/fhir/') ? 'billing-system' : 'ops-viewer';
+  return { authorization: `Bearer ${await tokenFor(caller)}` };
+}
+
 async function http(method: string, url: string, body?: unknown, contentType = 'application/json') {
+  const credential = await credentialFor(url);
   const res = await fetch(url, {
     method,
-    headers: { 'content-type': contentType, 'x-api-key': SCANNER_API_KEY, 'x-correlation-id': `e2e-hospital-${run}` },
+    headers: { 'content-type': contentType, ...credential, 'x-correlation-id': `e2e-hospital-${run}` },
     ...(body === undefined ? {} : { body: JSON.stringify(body) }),
   });
   const text = await res.text();

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Kafka, logLevel, Producer } from 'kafkajs';
 import { Charge, Credit, DEAD_LETTER_TOPIC, DeadLetter, EventEnvelope, ScannerMiddlewareEvent } from '@slidecharge/contracts';
-import { freePort, ReadMessage, ServiceName, ServiceProcess, testEnv, TopicReader } from '@slidecharge/testing';
+import { freePort, ReadMessage, ServiceName, ServiceProcess, TestCaller, testEnv, tokenFor, TopicReader } from '@slidecharge/testing';
 
 /**
  * From LIS case to 0753T charge through the four services, each its own process built from dist/,
@@ -21,7 +21,8 @@ type CreditMessage = EventEnvelope<'charge.credited', Credit>;
 const SCANNER_API_KEY = 'sck_e2etest01_e2e-development-key-not-a-secret-000';
 
 beforeAll(async () => {
-  const env = { KAFKA_BROKERS: kafkaBrokers, LOG_LEVEL: 'info', SCANNER_DEV_API_KEY: SCANNER_API_KEY };
+  // MLLP on any free port: 2575 may be taken by a running stack or another test run.
+  const env = { KAFKA_BROKERS: kafkaBrokers, LOG_LEVEL: 'info', SCANNER_DEV_API_KEY: SCANNER_API_KEY, ACCESSION_MLLP_PORT: '0' };
   reader = await new TopicReader(kafkaBrokers, ['billing.charges.v1', DEAD_LETTER_TOPIC]).start();
   const names: ServiceName[] = ['accession', 'scanner-events', 'qc', 'billing'];
   const ports = await Promise.all(names.map(() => freePort()));
@@ -44,10 +45,24 @@ const newAccession = () => `E2E${run}-${++counter}`;
 /** A JSON answer; tests read the fields they assert on. */
 type Json = { [key: string]: unknown } & { status?: string; items?: unknown[] };
 
-async function http(method: string, url: string, body?: unknown): Promise<{ status: number; body: Json }> {
+/** Who calls: the scanner middleware (its API key) or someone signed in with the identity provider. */
+type Caller = TestCaller | 'scanner-middleware';
+
+/** The usual caller of a route: middleware to scanner-events, the LIS integration writes cases, ops staff read. */
+function usualCaller(method: string, url: string): Caller {
+  if (url.startsWith(services['scanner-events'].url)) return 'scanner-middleware';
+  if (url.startsWith(services.accession.url) && method !== 'GET') return 'lis-integration';
+  return 'ops-viewer';
+}
+
+async function credentialOf(caller: Caller): Promise<Record<string, string>> {
+  return caller === 'scanner-middleware' ? { 'x-api-key': SCANNER_API_KEY } : { authorization: `Bearer ${await tokenFor(caller)}` };
+}
+
+async function http(method: string, url: string, body?: unknown, caller: Caller = usualCaller(method, url)): Promise<{ status: number; body: Json }> {
   const res = await fetch(url, {
     method,
-    headers: { 'content-type': 'application/json', 'x-correlation-id': `e2e-${run}`, 'x-api-key': SCANNER_API_KEY },
+    headers: { 'content-type': 'application/json', 'x-correlation-id': `e2e-${run}`, ...(await credentialOf(caller)) },
     ...(body === undefined ? {} : { body: JSON.stringify(body) }),
   });
   const text = await res.text();
@@ -279,7 +294,7 @@ it('a reversal: the LIS recodes 88305 -> 88307 (0753T credited, 0754T charged), 
   ]);
 });
 
-it('a hold that is released: a Medicare charge waits in the review queue, then goes out with who released it and why', async () => {
+it('a hold that is released: a Medicare charge waits in the review queue, then goes out with the signed-in reviewer and why', async () => {
   const accession = newAccession();
   await postCase(accession, [{ id: 'A', cpt: '88305', slides: 1 }], { payerId: 'MEDICARE', name: 'Medicare Part B' });
   await sendScanOverHttp(scanCompleted(barcode(accession, 'A', 1)));
@@ -295,19 +310,20 @@ it('a hold that is released: a Medicare charge waits in the review queue, then g
   await drainPipeline();
   expect(reader.messages.filter(chargesFor(accession))).toHaveLength(0);
 
-  const refused = await http('POST', `${services.billing.url}/charges/${held?.['chargeId']}/release`, { actor: 'e2e biller', justification: '' });
+  const release = `${services.billing.url}/charges/${held?.['chargeId']}/release`;
+  const refused = await http('POST', release, { justification: '' }, 'billing-reviewer');
   expect(refused.status).toBe(400);
-  const released = await http('POST', `${services.billing.url}/charges/${held?.['chargeId']}/release`, {
-    actor: 'e2e biller',
-    justification: 'MAC requires justification: documented in the sign-out note',
-  });
+  const viewer = await http('POST', release, { justification: 'MAC requires justification: documented in the sign-out note' }, 'ops-viewer');
+  expect(viewer.status).toBe(403);
+  const released = await http('POST', release, { justification: 'MAC requires justification: documented in the sign-out note' }, 'billing-reviewer');
   expect(released.status).toBe(200);
+  const reviewer = expect.stringMatching(/^reviewer \(sub [0-9a-f-]{36}\)$/);
   const [charge] = await settledCharges(accession, 1);
-  expect(charge).toMatchObject({ chargeId: held?.['chargeId'], code: '0753T', payerId: 'MEDICARE', release: { by: 'e2e biller' } });
+  expect(charge).toMatchObject({ chargeId: held?.['chargeId'], code: '0753T', payerId: 'MEDICARE', release: { by: reviewer } });
   const audit = (await http('GET', `${services.billing.url}/charges/${held?.['chargeId']}`)).body['audit'] as Json[];
   expect(audit.map((a) => [a['action'], a['toStatus'], a['actor']])).toEqual([
     ['created', 'held', 'billing-rules'],
-    ['released', 'posted', 'e2e biller'],
+    ['released', 'posted', reviewer],
   ]);
 });
 
