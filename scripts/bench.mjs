@@ -16,6 +16,7 @@ import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import os from 'node:os';
 import kafkajs from 'kafkajs';
+import { bearer, scannerDevKey } from './lib/identity.mjs';
 
 const { Kafka, logLevel } = kafkajs;
 const args = Object.fromEntries(
@@ -36,8 +37,9 @@ const settings = {
   kafkaBrokers: process.env.KAFKA_BROKERS ?? '127.0.0.1:9092',
 };
 
-// scanner-events wants an API key (X-API-Key): SCANNER_API_KEY, else the stack's development key.
-const scannerApiKey = process.env.SCANNER_API_KEY ?? process.env.SCANNER_DEV_API_KEY ?? 'sck_devstack_local-stack-key-not-a-secret-0000';
+// scanner-events wants an API key (X-API-Key): SCANNER_API_KEY, else the stack's development key; the
+// LIS integration and staff sign in with the development identity provider.
+const scannerApiKey = scannerDevKey();
 const run = randomUUID().slice(0, 6).toUpperCase();
 const call = async (method, url, body, headers = {}) => {
   const res = await fetch(url, { method, headers: { 'content-type': 'application/json', ...headers }, body: body && JSON.stringify(body) });
@@ -73,18 +75,18 @@ const cases = Array.from({ length: settings.cases }, (_, i) => `B${run}-${i + 1}
 const specimenIds = 'ABCDEFGHIJ'.slice(0, settings.specimensPerCase).split('');
 const barcode = (acc, sp, n) => `${acc}-${sp}1-${n}`;
 const t0 = performance.now();
-await pool(cases, settings.concurrency, (acc) =>
+await pool(cases, settings.concurrency, async (acc) =>
   call('POST', `${settings.accessionUrl}/cases`, {
     accessionNumber: acc, patientId: `MRN-${acc}`, payer: { payerId: settings.payer }, collectionDate: '2026-11-20', diagnoses: ['C61'],
     specimens: specimenIds.map((s) => ({ specimenId: s, primaryCpt: '88305', units: 1 })),
     slides: specimenIds.flatMap((s) => Array.from({ length: settings.slidesPerSpecimen }, (_, n) => ({ barcode: barcode(acc, s, n + 1), specimenId: s }))),
-  }),
+  }, await bearer('lis-integration')),
 );
 const casesSeconds = (performance.now() - t0) / 1000;
 // Wait until billing knows the last case, so scan latency is not case-ingest latency.
 for (const acc of [cases[cases.length - 1]]) {
   for (;;) {
-    const res = await fetch(`${settings.billingUrl}/cases/${acc}/billing`);
+    const res = await fetch(`${settings.billingUrl}/cases/${acc}/billing`, { headers: await bearer('ops-viewer') });
     if (res.ok) break;
     await new Promise((r) => setTimeout(r, 200));
   }

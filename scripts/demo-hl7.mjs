@@ -9,23 +9,31 @@
 //   5. the LIS cancels the order over MLLP: the billing system receives the credits (FT1-6 = CD)
 // Needs the stack running (npm run stack starts it, the simulator included, and runs this).
 // Base URLs: ACCESSION_URL, SCANNER_URL, BILLING_URL; MLLP: LIS_SIM_HOST / LIS_SIM_PORT (127.0.0.1:2575);
-// scanner key: SCANNER_API_KEY (default the stack's development key).
+// scanner key: SCANNER_API_KEY (default the stack's development key); staff and the billing system
+// sign in with the development identity provider (scripts/lib/identity.mjs).
 import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { bearer, scannerDevKey } from './lib/identity.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const scannerUrl = process.env.SCANNER_URL ?? 'http://127.0.0.1:3002';
 const billingUrl = process.env.BILLING_URL ?? 'http://127.0.0.1:3004';
-const apiKey = process.env.SCANNER_API_KEY ?? process.env.SCANNER_DEV_API_KEY ?? 'sck_devstack_local-stack-key-not-a-secret-0000';
+const apiKey = scannerDevKey();
 const simLog = join(root, 'tmp/stack/billing-system-sim.log');
+
+/** The image manager and middleware use their API key; the billing system reads FHIR; staff read the rest. */
+async function credentialFor(url) {
+  if (url.startsWith(scannerUrl)) return { 'x-api-key': apiKey };
+  return bearer(url.includes('/fhir/') ? 'billing-system' : 'ops-viewer');
+}
 
 async function call(method, url, body, contentType = 'application/json') {
   const res = await fetch(url, {
     method,
-    headers: { 'content-type': contentType, 'x-api-key': apiKey },
+    headers: { 'content-type': contentType, ...(await credentialFor(url)) },
     body: body === undefined ? undefined : JSON.stringify(body),
   });
   const text = await res.text();

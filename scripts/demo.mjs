@@ -3,15 +3,25 @@
 // slide fails QC and is rescanned), prints the charges billing decided (Medicare: held for review),
 // releases them as a biller would, then cancels the case and prints the credits. Needs the stack running
 // (npm run stack). Base URLs: ACCESSION_URL, SCANNER_URL, BILLING_URL (defaults: ports 3001, 3002, 3004).
-// scanner-events wants an API key (X-API-Key): SCANNER_API_KEY, else SCANNER_DEV_API_KEY, else the
-// development key scripts/stack.sh starts scanner-events with.
+// Every call is authenticated as the user of that route would be: the scanner middleware with its API
+// key (SCANNER_API_KEY, else the stack's development key), the LIS integration and the staff with tokens
+// from the development identity provider (scripts/lib/identity.mjs).
 import { randomUUID } from 'node:crypto';
+import { bearer, scannerDevKey } from './lib/identity.mjs';
 
 const accessionUrl = process.env.ACCESSION_URL ?? 'http://127.0.0.1:3001';
 const scannerUrl = process.env.SCANNER_URL ?? 'http://127.0.0.1:3002';
 const billingUrl = process.env.BILLING_URL ?? 'http://127.0.0.1:3004';
-const scannerApiKey = process.env.SCANNER_API_KEY ?? process.env.SCANNER_DEV_API_KEY ?? 'sck_devstack_local-stack-key-not-a-secret-0000';
+const scannerApiKey = scannerDevKey();
 const correlationId = `demo-${randomUUID().slice(0, 8)}`;
+
+/** Who makes a call: the middleware to scanner-events, the LIS integration writes cases, a reviewer releases, staff read. */
+async function credentialFor(method, url) {
+  if (url.startsWith(scannerUrl)) return { 'x-api-key': scannerApiKey };
+  if (url.startsWith(accessionUrl) && method !== 'GET') return bearer('lis-integration');
+  if (url.includes('/release')) return bearer('billing-reviewer');
+  return bearer('ops-viewer');
+}
 
 async function call(method, url, body) {
   const res = await fetch(url, {
@@ -19,7 +29,7 @@ async function call(method, url, body) {
     headers: {
       'content-type': 'application/json',
       'x-correlation-id': correlationId,
-      ...(url.startsWith(scannerUrl) ? { 'x-api-key': scannerApiKey } : {}),
+      ...(await credentialFor(method, url)),
     },
     body: body === undefined ? undefined : JSON.stringify(body),
   });
@@ -104,7 +114,7 @@ if (held[0]) console.log(`   held because: ${held[0].holdReasons.map((h) => h.de
 
 console.log('== 4. a biller releases them with a justification: they go onto billing.charges.v1');
 for (const c of held) {
-  await call('POST', `${billingUrl}/charges/${c.chargeId}/release`, { actor: 'demo biller', justification: 'medical necessity documented in the sign-out note' });
+  await call('POST', `${billingUrl}/charges/${c.chargeId}/release`, { justification: 'medical necessity documented in the sign-out note' });
 }
 charges = await chargesWhen((list) => list.length === 3 && list.every((c) => c.status === 'posted'), '3 posted charges');
 table(charges);

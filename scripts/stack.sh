@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # The whole stack on this machine, no Docker needed:
-#   scripts/stack.sh up      install, start Kafka, create the database and the services' Postgres
+#   scripts/stack.sh up      install, start Kafka and the development identity provider (Keycloak),
+#                            create the database and the services' Postgres
 #                            roles, migrate (each service as its own role), build, start a
 #                            billing-system simulator (MLLP :2576) and the four services in the
 #                            background, wait until each is ready, run the demos (REST, then HL7)
-#   scripts/stack.sh down    stop the four services (SIGTERM: they finish in-flight work) and Kafka
+#   scripts/stack.sh down    stop the four services (SIGTERM: they finish in-flight work), Kafka and
+#                            the identity provider
 #   scripts/stack.sh status  readiness of each service
 # Logs: tmp/stack/<service>.log (JSON lines), tmp/stack/billing-system-sim.log (the DFT^P03 received).
 # Ports: accession 3001 (HL7 orders over MLLP: 2575), scanner-events 3002, qc 3003, billing 3004
@@ -13,10 +15,13 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/env.sh
 
-# scanner-events wants an API key on its HTTP API. The stack starts it with this development key
-# (logged as a warning; scripts/demo.mjs and scripts/bench.mjs send it). Never use it in production:
-# there, make keys with POST /api-keys (services/scanner-events/README.md).
-: "${SCANNER_DEV_API_KEY:=sck_devstack_local-stack-key-not-a-secret-0000}"
+# The stack is a development stack: development keys allowed, docs and metrics open, plain Kafka allowed.
+export SLIDECHARGE_ENV=development
+# scanner-events wants an API key on its HTTP API. The stack starts it with a development key made once
+# per machine (random, in the secrets folder; `node scripts/token.mjs --scanner-key` prints it; the demos
+# and the benchmark send it). scanner-events refuses it outside development and deletes it when unset.
+# In production, integration admins make keys with POST /api-keys (services/scanner-events/README.md).
+: "${SCANNER_DEV_API_KEY:=$(node scripts/token.mjs --scanner-key)}"
 export SCANNER_DEV_API_KEY
 
 # billing delivers charges as HL7 DFT^P03 to this billing system (the simulator, unless you name another).
@@ -35,6 +40,7 @@ ready() { curl -fsS "http://127.0.0.1:$1/health/ready" >/dev/null 2>&1; }
 up() {
   ensure_install
   ensure_kafka
+  ensure_idp
   ensure_database
   echo "== building services"
   npx nx run-many -t build -p "${SERVICES[@]}" --outputStyle=static
@@ -57,6 +63,15 @@ up() {
     if ready "$port"; then echo "$s ready on http://127.0.0.1:$port (API docs: /docs)"; else echo "$s not ready; see $dir/$s.log" >&2; tail -20 "$dir/$s.log" >&2; exit 1; fi
   done
   if [ "${1:-}" != "--no-demo" ]; then node scripts/demo.mjs && node scripts/demo-hl7.mjs; fi
+  cat <<EOF
+
+Every API call needs a credential (docs/security.md). Tokens from the development identity provider
+($OIDC_ISSUER), one user per role:
+  curl -H "Authorization: Bearer \$(node scripts/token.mjs billing-reviewer)" http://127.0.0.1:3004/review-queue
+  node scripts/token.mjs --list         billing-reviewer, billing-admin, integration-admin, ops-viewer,
+                                        lis-integration, billing-system (FHIR), ops-dashboard
+  node scripts/token.mjs --scanner-key  the scanner middleware's development API key (X-API-Key)
+EOF
 }
 
 down() {
@@ -72,7 +87,7 @@ down() {
     kill -INT "$(cat "$dir/billing-system-sim.pid")" 2>/dev/null && echo "billing-system simulator stopped" || true
     rm -f "$dir/billing-system-sim.pid"
   fi
-  [ "${1:-}" = "--keep-kafka" ] || bash scripts/kafka.sh stop
+  [ "${1:-}" = "--keep-kafka" ] || { bash scripts/kafka.sh stop; bash scripts/idp.sh stop; }
 }
 
 status() {
