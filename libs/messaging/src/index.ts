@@ -4,3 +4,4 @@ export * from './events';
 export * from './kafka-bus';
 export * from './outbox';
 export * from './metrics';
+export * from './redaction';

@@ -1,21 +1,28 @@
-import pino, { Logger } from 'pino';
+import pino, { DestinationStream, Logger } from 'pino';
 import { logLevel, LogEntry } from 'kafkajs';
 import { currentCorrelationId } from './correlation';
+import { REDACTED_PATHS, REDACTION_CENSOR, sanitizeError } from './redaction';
 
 export type { Logger } from 'pino';
 
-/** Structured JSON logs, one line per event, with the service name and the current correlation id. */
-export function createLogger(service: string, level = process.env['LOG_LEVEL'] ?? 'info'): Logger {
-  return pino({
+/**
+ * Structured JSON logs, one line per event, with the service name and the current correlation id.
+ * Credentials and patient data are redacted (REDACTED_PATHS), database errors trimmed to their kind.
+ */
+export function createLogger(service: string, level = process.env['LOG_LEVEL'] ?? 'info', destination?: DestinationStream): Logger {
+  const options = {
     level,
     base: { service },
     timestamp: pino.stdTimeFunctions.isoTime,
-    formatters: { level: (label) => ({ level: label }) },
+    formatters: { level: (label: string) => ({ level: label }) },
+    redact: { paths: [...REDACTED_PATHS], censor: REDACTION_CENSOR },
+    serializers: { err: (err: unknown) => pino.stdSerializers.err(sanitizeError(err) as Error) },
     mixin: () => {
       const correlationId = currentCorrelationId();
       return correlationId ? { correlationId } : {};
     },
-  });
+  };
+  return destination ? pino(options, destination) : pino(options);
 }
 
 /** Routes kafkajs's own log lines into the service logger. */

@@ -40,6 +40,17 @@ export function loggerModule(logger: Logger) {
       genReqId: (req) => correlationIdFrom(req.headers[CORRELATION_HEADER]),
       autoLogging: { ignore: (req) => req.url?.startsWith('/health') ?? false },
       quietReqLogger: true,
+      // A request line says what was called and how it ended, nothing else: no headers (credentials),
+      // no query string (a FHIR search carries the patient's identifier).
+      serializers: {
+        req: (req: { id?: unknown; method?: string; url?: string; remoteAddress?: string }) => ({
+          id: req.id,
+          method: req.method,
+          path: (req.url ?? '').split('?')[0],
+          remoteAddress: req.remoteAddress,
+        }),
+        res: (res: { statusCode?: number }) => ({ statusCode: res.statusCode }),
+      },
     },
   });
 }
