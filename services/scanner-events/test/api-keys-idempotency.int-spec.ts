@@ -288,3 +288,23 @@ describe('Idempotency-Key', () => {
     await expectNotPublished(event);
   });
 });
+
+describe('the development key', () => {
+  it('is deleted from the database when scanner-events starts without SCANNER_DEV_API_KEY, and refused from then on', async () => {
+    const keyId = parseApiKey(scanner.devKey)?.id as string;
+    await scanner.post('/scan-events').send(middlewareEvent()).expect(202);
+    const without = await startScannerApp({ SCANNER_DEV_API_KEY: '' });
+    try {
+      expect(await prisma.apiClient.findUnique({ where: { id: keyId } })).toBeNull();
+      const event = middlewareEvent();
+      await withKey(scanner.devKey).post('/scan-events').send(event).expect(401);
+      await request(without.app.getHttpServer()).post('/scan-events').set('x-api-key', scanner.devKey).send(event).expect(401);
+    } finally {
+      await without.app.close();
+    }
+    // Starting again with the variable brings it back (this suite's app keeps using it).
+    const restored = await startScannerApp({ SCANNER_DEV_API_KEY: scanner.devKey });
+    await restored.app.close();
+    await scanner.post('/scan-events').send(middlewareEvent()).expect(202);
+  });
+});
