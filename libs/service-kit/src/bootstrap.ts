@@ -5,7 +5,14 @@ import { DocumentBuilder, OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
 import { Logger as PinoNestLogger, LoggerModule } from 'nestjs-pino';
 import { createLogger, Logger } from '@slidecharge/messaging';
 import { ConfigError } from './config';
+import { ErrorAnswerFilter } from './error-answer.filter';
+import { useHostAllowList } from './host-allow-list';
 import { CORRELATION_HEADER, correlationIdFrom } from './http';
+import { HTTP_SETTINGS, HttpSettings } from './http-settings';
+import { useJsonBody } from './json-body';
+import { ServiceRuntime } from './runtime';
+import { useSecurityHeaders } from './security-headers';
+import { UnsafeUrlTextInterceptor } from './url-text.interceptor';
 
 export interface ServiceDescription {
   /** Service name as it appears in logs, metrics and dead-letter records. */
@@ -48,8 +55,10 @@ export interface HttpOptions {
 }
 
 /**
- * Builds the service's Nest application as it runs in production (JSON body limit, JSON logs,
- * OpenAPI at /docs and /openapi.json), without listening: startService and the tests share it.
+ * Builds the service's Nest application as it runs in production (security headers, Host allow-list,
+ * checked JSON bodies and URLs, error answers without internals, JSON logs, OpenAPI at /docs and
+ * /openapi.json), without listening: startService and the tests share it. The HTTP settings come from
+ * the service's configuration (HTTP_SETTINGS, provided by serviceModule).
  */
 export async function createServiceApp(
   module: Type<unknown> | DynamicModule,
@@ -61,7 +70,12 @@ export async function createServiceApp(
     bodyParser: false,
     ...(http.logger === false ? { logger: false } : {}),
   });
-  app.useBodyParser('json', { limit: http.jsonBodyLimit ?? '2mb' });
+  const settings = app.get<HttpSettings>(HTTP_SETTINGS);
+  useSecurityHeaders(app, settings);
+  useHostAllowList(app, settings);
+  useJsonBody(app, settings, http.jsonBodyLimit ?? '2mb');
+  app.useGlobalInterceptors(new UnsafeUrlTextInterceptor(settings.jsonMaxDepth));
+  app.useGlobalFilters(new ErrorAnswerFilter(app.getHttpAdapter(), app.get(ServiceRuntime).logger));
   if (http.logger !== false) app.useLogger(app.get(PinoNestLogger));
   const document = buildOpenApiDocument(app, service);
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'openapi.json' });

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { httpConfigShape } from './http-settings';
 
 /** Variables every service reads. Each service extends this with its own. */
 export const baseConfigSchema = z.object({
@@ -19,6 +20,8 @@ export const baseConfigSchema = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace']).default('info'),
   /** Milliseconds to finish in-flight work on SIGTERM before exiting anyway. */
   SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(1000).default(15_000),
+  /** HTTP_JSON_MAX_DEPTH, PUBLIC_BASE_URL, HTTP_ALLOWED_HOSTS (see http-settings.ts). */
+  ...httpConfigShape,
 });
 
 export const portVariable = (defaultPort: number) => z.coerce.number().int().min(0).max(65535).default(defaultPort);

@@ -10,6 +10,7 @@ import {
 } from '@nestjs/common';
 import { createLogger, SqlExecutor } from '@slidecharge/messaging';
 import { HealthController, READINESS_CHECKS } from './health';
+import { HttpConfig, HTTP_SETTINGS, httpSettingsFrom } from './http-settings';
 import { CorrelationMiddleware } from './http';
 import { loggerModule } from './bootstrap';
 import { transactionRunner } from './prisma';
@@ -18,7 +19,9 @@ import { ServiceRuntime } from './runtime';
 /** A service's Prisma client class: raw SQL, transactions, disconnect (see each service's prisma.service.ts). */
 type DatabaseClient = SqlExecutor & { $disconnect(): Promise<void>; $transaction: (...args: never[]) => unknown };
 
-export interface ServiceModuleOptions<TConfig extends { KAFKA_BROKERS: string[]; LOG_LEVEL: string }> {
+type ServiceConfig = { KAFKA_BROKERS: string[]; LOG_LEVEL: string } & HttpConfig;
+
+export interface ServiceModuleOptions<TConfig extends ServiceConfig> {
   /** The service's root module class (extends ServiceAppModule). */
   module: Type<unknown>;
   service: string;
@@ -29,14 +32,17 @@ export interface ServiceModuleOptions<TConfig extends { KAFKA_BROKERS: string[];
   outboxSchema?: string;
   controllers: NonNullable<ModuleMetadata['controllers']>;
   providers: Provider[];
+  /** Media types of request bodies a route reads itself (e.g. application/dicom); other non-JSON bodies are refused with 415. */
+  streamedMediaTypes?: readonly string[];
 }
 
 /**
  * The wiring every slidecharge service shares: validated config, JSON logger, its Prisma client, the
- * ServiceRuntime (Kafka bus, consumers, outbox relay, ordered shutdown), readiness checks, and the
- * health/metrics controller. A service adds only its own controllers and providers.
+ * ServiceRuntime (Kafka bus, consumers, outbox relay, ordered shutdown), readiness checks, the
+ * health/metrics controller, and the HTTP settings createServiceApp applies (HTTP_SETTINGS). A
+ * service adds only its own controllers and providers.
  */
-export function serviceModule<TConfig extends { KAFKA_BROKERS: string[]; LOG_LEVEL: string }>(
+export function serviceModule<TConfig extends ServiceConfig>(
   options: ServiceModuleOptions<TConfig>,
 ): DynamicModule {
   const logger = createLogger(options.service, options.config.LOG_LEVEL);
@@ -46,6 +52,7 @@ export function serviceModule<TConfig extends { KAFKA_BROKERS: string[]; LOG_LEV
     controllers: [HealthController, ...options.controllers],
     providers: [
       { provide: options.configToken, useValue: options.config },
+      { provide: HTTP_SETTINGS, useValue: httpSettingsFrom(options.config, options.streamedMediaTypes) },
       options.database,
       {
         provide: ServiceRuntime,
