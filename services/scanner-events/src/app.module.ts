@@ -5,7 +5,7 @@ import { ApiKeyGuard } from './auth/api-key.guard';
 import { ApiKeysController } from './auth/api-keys.controller';
 import { ApiKeysService } from './auth/api-keys.service';
 import { CONFIG, LOGGER, PG_SCHEMA, SERVICE_NAME, ServiceConfig } from './config';
-import { DicomBodyInterceptor } from './dicom/dicom-body.interceptor';
+import { DICOM_JSON_MEDIA_TYPE, DicomBodyInterceptor, PART10_MEDIA_TYPE } from './dicom/dicom-body.interceptor';
 import { DicomController } from './dicom/dicom.controller';
 import { IdempotencyInterceptor } from './idempotency/idempotency.interceptor';
 import { IdempotencyService } from './idempotency/idempotency.service';
@@ -25,6 +25,8 @@ export class AppModule extends ServiceAppModule {
       database: PrismaService,
       outboxSchema: PG_SCHEMA,
       controllers: [ScanEventsController, SlideScansController, DicomController, ApiKeysController],
+      // POST /dicom/instances reads these bodies itself (DicomBodyInterceptor), after the API key.
+      streamedMediaTypes: [PART10_MEDIA_TYPE, DICOM_JSON_MEDIA_TYPE],
       providers: [
         ReceiptRepository,
         ScanIngestService,
