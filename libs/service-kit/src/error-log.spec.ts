@@ -23,6 +23,14 @@ describe('describeErrorForLog', () => {
     expect(JSON.stringify(logged)).not.toContain(MRN);
   });
 
+  it("keeps the SQLSTATE and kind of a Prisma pg adapter error, not the original message", () => {
+    const error = Object.assign(new Error('DriverAdapterError'), { name: 'DriverAdapterError' });
+    Object.assign(error, { cause: { kind: 'postgres', originalCode: '23514', originalMessage: `new row violates check constraint: ${MRN}` } });
+    const logged = describeErrorForLog(error);
+    expect(logged).toMatchObject({ type: 'DriverAdapterError', code: '23514', kind: 'postgres' });
+    expect(JSON.stringify(logged)).not.toContain(MRN);
+  });
+
   it('keeps a Postgres error SQLSTATE and the names of the table and constraint, never its message or detail (the failing row)', () => {
     const error = new DatabaseError(`invalid input value: "${MRN}"`, 120, 'error');
     Object.assign(error, { code: '23514', severity: 'ERROR', schema: 'accession', table: 'case', constraint: 'case_check', detail: `Failing row contains (${MRN}).` });

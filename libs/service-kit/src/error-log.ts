@@ -8,9 +8,14 @@ export function describeErrorForLog(err: unknown): Record<string, unknown> {
   if (!(err instanceof Error)) return { type: err === null ? 'null' : typeof err };
   const described: Record<string, unknown> = { type: err.name || err.constructor.name, stack: stackFrames(err.stack) };
   const fields = err as Error & Record<string, unknown>;
-  if (err.name.startsWith('PrismaClient') || err.name === 'DriverAdapterError') {
-    const meta = (typeof fields['meta'] === 'object' && fields['meta'] !== null ? fields['meta'] : {}) as Record<string, unknown>;
+  if (err.name.startsWith('PrismaClient')) {
+    const meta = objectOf(fields['meta']);
     return pick({ ...described, code: fields['code'], modelName: meta['modelName'], target: meta['target'] });
+  }
+  if (err.name === 'DriverAdapterError') {
+    // Prisma's pg adapter: the cause holds the SQLSTATE and a kind, beside the original message (not kept).
+    const cause = objectOf(fields['cause']);
+    return pick({ ...described, code: cause['originalCode'], kind: cause['kind'] });
   }
   if (isPostgresError(fields)) {
     return pick({ ...described, code: fields['code'], severity: fields['severity'], schema: fields['schema'], table: fields['table'], column: fields['column'], constraint: fields['constraint'] });
@@ -30,6 +35,10 @@ function stackFrames(stack: string | undefined): string[] {
     .filter((line) => /^\s+at /.test(line))
     .slice(0, 15)
     .map((line) => line.trim());
+}
+
+function objectOf(value: unknown): Record<string, unknown> {
+  return typeof value === 'object' && value !== null ? (value as Record<string, unknown>) : {};
 }
 
 function pick(value: Record<string, unknown>): Record<string, unknown> {
