@@ -105,7 +105,9 @@ export function tooDeepRefusal(tooDeep: TooDeep): RequestRefusal {
  * wrong (RequestRefusal, answered by ErrorAnswerFilter).
  */
 export function useJsonBody(app: NestExpressApplication, settings: HttpSettings, limit: string | number): void {
-  app.use((req: BodyRequest, _res: unknown, next: Next) => next(hasBody(req) ? bodyMediaTypeRefusal(header(req, 'content-type'), settings.streamedMediaTypes) : undefined));
+  app.use((req: BodyRequest, _res: unknown, next: Next) => {
+    next(hasBody(req) ? bodyMediaTypeRefusal(header(req, 'content-type'), settings.streamedMediaTypes) : undefined);
+  });
   app.useBodyParser('json', {
     limit,
     // Runs on the raw bytes before JSON.parse. (rawBody is off in createServiceApp, so Nest keeps this verify.)
