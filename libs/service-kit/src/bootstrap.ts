@@ -9,7 +9,14 @@ import { Authentication } from './auth/authentication';
 import { HTTP_EXPOSURE, HttpExposure } from './auth/auth.providers';
 import { applyAccessToOpenApi } from './auth/openapi-security';
 import { ConfigError } from './config';
+import { ErrorAnswerFilter } from './error-answer.filter';
+import { useHostAllowList } from './host-allow-list';
 import { CORRELATION_HEADER, correlationIdFrom } from './http';
+import { HTTP_SETTINGS, HttpSettings } from './http-settings';
+import { useJsonBody } from './json-body';
+import { ServiceRuntime } from './runtime';
+import { useSecurityHeaders } from './security-headers';
+import { UnsafeUrlTextInterceptor } from './url-text.interceptor';
 
 export interface ServiceDescription {
   /** Service name as it appears in logs, metrics, dead-letter records and the access matrix. */
@@ -63,8 +70,10 @@ export interface HttpOptions {
 }
 
 /**
- * Builds the service's Nest application as it runs in production (JSON body limit, JSON logs,
- * OpenAPI at /docs and /openapi.json), without listening: startService and the tests share it.
+ * Builds the service's Nest application as it runs in production (security headers, Host allow-list,
+ * checked JSON bodies and URLs, error answers without internals, JSON logs, OpenAPI at /docs and
+ * /openapi.json), without listening: startService and the tests share it. The HTTP settings come from
+ * the service's configuration (HTTP_SETTINGS, provided by serviceModule).
  */
 export async function createServiceApp(
   module: Type<unknown> | DynamicModule,
@@ -76,10 +85,15 @@ export async function createServiceApp(
     bodyParser: false,
     ...(http.logger === false ? { logger: false } : {}),
   });
+  const settings = app.get<HttpSettings>(HTTP_SETTINGS);
+  useSecurityHeaders(app, settings);
+  useHostAllowList(app, settings);
   // Authentication before the body parser: a request without a valid credential is answered before
   // anything of its body is read.
   app.use(app.get(Authentication).middleware());
-  app.useBodyParser('json', { limit: http.jsonBodyLimit ?? '2mb' });
+  useJsonBody(app, settings, http.jsonBodyLimit ?? '2mb');
+  app.useGlobalInterceptors(new UnsafeUrlTextInterceptor(settings.jsonMaxDepth));
+  app.useGlobalFilters(new ErrorAnswerFilter(app.getHttpAdapter(), app.get(ServiceRuntime).logger));
   if (http.logger !== false) app.useLogger(app.get(PinoNestLogger));
   if (app.get<HttpExposure>(HTTP_EXPOSURE).docs !== 'off') {
     const document = buildOpenApiDocument(app, service);

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { AuthConfig, authConfigProblems, authConfigShape } from './auth/auth.config';
+import { httpConfigShape } from './http-settings';
 
 /** Variables every service reads. Each service extends this with its own. */
 export const baseConfigSchema = z.object({
@@ -21,6 +22,8 @@ export const baseConfigSchema = z.object({
   /** Milliseconds to finish in-flight work on SIGTERM before exiting anyway. */
   SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(1000).default(15_000),
   ...authConfigShape,
+  /** HTTP_JSON_MAX_DEPTH, PUBLIC_BASE_URL, HTTP_ALLOWED_HOSTS (see http-settings.ts). */
+  ...httpConfigShape,
 });
 
 export const portVariable = (defaultPort: number) => z.coerce.number().int().min(0).max(65535).default(defaultPort);

@@ -14,6 +14,7 @@ import type { AuthConfig } from './auth/auth.config';
 import { authProviders, identityProviderCheck } from './auth/auth.providers';
 import { OidcTokenVerifier } from './auth/token-verifier';
 import { HealthController, READINESS_CHECKS, ReadinessCheck } from './health';
+import { HttpConfig, HTTP_SETTINGS, httpSettingsFrom } from './http-settings';
 import { CorrelationMiddleware } from './http';
 import { loggerModule } from './bootstrap';
 import { transactionRunner } from './prisma';
@@ -22,7 +23,7 @@ import { ServiceRuntime } from './runtime';
 /** A service's Prisma client class: raw SQL, transactions, disconnect (see each service's prisma.service.ts). */
 type DatabaseClient = SqlExecutor & { $disconnect(): Promise<void>; $transaction: (...args: never[]) => unknown };
 
-type BaseConfig = AuthConfig & { KAFKA_BROKERS: string[]; LOG_LEVEL: string };
+type BaseConfig = AuthConfig & HttpConfig & { KAFKA_BROKERS: string[]; LOG_LEVEL: string };
 
 export interface ServiceModuleOptions<TConfig extends BaseConfig> {
   /** The service's root module class (extends ServiceAppModule). */
@@ -41,12 +42,15 @@ export interface ServiceModuleOptions<TConfig extends BaseConfig> {
   readiness?: { inject: InjectionToken[]; checks: (...dependencies: never[]) => ReadinessCheck[] };
   controllers: NonNullable<ModuleMetadata['controllers']>;
   providers: Provider[];
+  /** Media types of request bodies a route reads itself (e.g. application/dicom); other non-JSON bodies are refused with 415. */
+  streamedMediaTypes?: readonly string[];
 }
 
 /**
  * The wiring every slidecharge service shares: validated config, JSON logger, its Prisma client, the
- * ServiceRuntime (Kafka bus, consumers, outbox relay, ordered shutdown), readiness checks, and the
- * health/metrics controller. A service adds only its own controllers and providers.
+ * ServiceRuntime (Kafka bus, consumers, outbox relay, ordered shutdown), readiness checks, the
+ * health/metrics controller, and the HTTP settings createServiceApp applies (HTTP_SETTINGS). A
+ * service adds only its own controllers and providers.
  */
 export function serviceModule<TConfig extends BaseConfig>(options: ServiceModuleOptions<TConfig>): DynamicModule {
   const logger = createLogger(options.service, options.config.LOG_LEVEL);
@@ -57,6 +61,7 @@ export function serviceModule<TConfig extends BaseConfig>(options: ServiceModule
     controllers: [HealthController, ...options.controllers],
     providers: [
       { provide: options.configToken, useValue: options.config },
+      { provide: HTTP_SETTINGS, useValue: httpSettingsFrom(options.config, options.streamedMediaTypes) },
       options.database,
       {
         provide: ServiceRuntime,

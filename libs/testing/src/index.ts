@@ -4,3 +4,4 @@ export * from './service-process';
 export * from './consumer-groups';
 export * from './identity';
 export * from './service-database';
+export * from './hostile-input';

@@ -5,7 +5,7 @@ import { ApiKeyAuthentication } from './auth/api-key.authenticator';
 import { ApiKeysController } from './auth/api-keys.controller';
 import { ApiKeysService } from './auth/api-keys.service';
 import { CONFIG, LOGGER, PG_SCHEMA, SERVICE_NAME, ServiceConfig } from './config';
-import { DicomBodyInterceptor } from './dicom/dicom-body.interceptor';
+import { DICOM_JSON_MEDIA_TYPE, DicomBodyInterceptor, PART10_MEDIA_TYPE } from './dicom/dicom-body.interceptor';
 import { DicomController } from './dicom/dicom.controller';
 import { IdempotencyInterceptor } from './idempotency/idempotency.interceptor';
 import { IdempotencyService } from './idempotency/idempotency.service';
@@ -26,6 +26,8 @@ export class AppModule extends ServiceAppModule {
       outboxSchema: PG_SCHEMA,
       apiKeys: true,
       controllers: [ScanEventsController, SlideScansController, DicomController, ApiKeysController],
+      // POST /dicom/instances reads these bodies itself (DicomBodyInterceptor), after the API key.
+      streamedMediaTypes: [PART10_MEDIA_TYPE, DICOM_JSON_MEDIA_TYPE],
       providers: [
         ReceiptRepository,
         ScanIngestService,

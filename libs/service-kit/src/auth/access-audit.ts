@@ -46,6 +46,17 @@ export function sqlAccessAudit(database: SqlExecutor, schema: string): AccessAud
   };
 }
 
+const AUDIT_VALUE_MAX = 256;
+
+/**
+ * The route parameters and query as they can be stored: strings cut to 256 characters, control
+ * characters and unpaired surrogates (refused anyway, but recorded when refused) made visible as U+FFFD.
+ */
+export function auditableParams(values: Record<string, unknown>): Record<string, string | string[]> {
+  const clean = (v: unknown) => String(v).slice(0, AUDIT_VALUE_MAX).replace(/[\u0000-\u001f\u007f]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g, '\ufffd');
+  return Object.fromEntries(Object.entries(values).map(([k, v]) => [clean(k), Array.isArray(v) ? v.slice(0, 20).map(clean) : clean(v)]));
+}
+
 /** How many records of patient data an answer holds: a list's items, a FHIR Bundle's entries, else one. */
 export function recordsIn(body: unknown): number | undefined {
   if (body === null || typeof body !== 'object') return undefined;
@@ -81,7 +92,7 @@ export class AccessAuditInterceptor implements NestInterceptor {
       principal: request.principal as Principal,
       method: request.method,
       route: request.routeKey as string,
-      params: { ...(request.params ?? {}), ...(request.query ?? {}) },
+      params: auditableParams({ ...(request.params ?? {}), ...(request.query ?? {}) }),
       status,
       records,
       correlationId: currentCorrelationId(),

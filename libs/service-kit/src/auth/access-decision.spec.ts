@@ -1,3 +1,4 @@
+import { auditableParams } from './access-audit';
 import { decideAccess } from './access-decision';
 import { ACCESS_MATRIX, RouteAccess, smartScopeGrants } from './access-matrix';
 import { Principal, Role, ROLES } from './principal';
@@ -111,5 +112,13 @@ describe('ACCESS_MATRIX', () => {
     expect(ACCESS_MATRIX.billing['POST /deliveries/:deliveryId/retry']).toMatchObject({ roles: ['billing-admin'] });
     expect(ACCESS_MATRIX['scanner-events']['POST /api-keys/:id/revoke']).toMatchObject({ roles: ['integration-admin'] });
     expect(ACCESS_MATRIX.accession['GET /hl7/messages/:id']).toMatchObject({ roles: ['integration-admin'] });
+  });
+});
+
+describe('auditableParams', () => {
+  it('keeps ordinary values and makes what Postgres cannot store, or should not, visible and short', () => {
+    expect(auditableParams({ accessionNumber: 'S26-1', status: ['held', 'posted'] })).toEqual({ accessionNumber: 'S26-1', status: ['held', 'posted'] });
+    expect(auditableParams({ accessionNumber: 'S26-000123\u0000', q: 'a\ud800b', ok: '🧫' })).toEqual({ accessionNumber: 'S26-000123\ufffd', q: 'a\ufffdb', ok: '🧫' });
+    expect((auditableParams({ long: 'x'.repeat(5000) })['long'] as string).length).toBe(256);
   });
 });

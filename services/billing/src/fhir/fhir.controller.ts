@@ -1,4 +1,4 @@
-import { Controller, Get, Header, Param, Req, UseFilters } from '@nestjs/common';
+import { Controller, Get, Header, Inject, Param, Req, UseFilters } from '@nestjs/common';
 import {
   ApiBadRequestResponse,
   ApiHeader,
@@ -10,6 +10,7 @@ import {
   ApiQuery,
   ApiTags,
 } from '@nestjs/swagger';
+import { HTTP_SETTINGS, HttpSettings, publicUrl } from '@slidecharge/service-kit';
 import { CAPABILITY_STATEMENT } from './capability';
 import { FhirChargeItemService } from './fhir.service';
 import { fhirOpenApiSchema } from './openapi-outline';
@@ -18,16 +19,12 @@ import { Bundle, ChargeItem, fhirId, OperationOutcome } from './r4';
 import { DEFAULT_COUNT, MAX_COUNT, parseChargeItemSearch } from './search';
 
 interface FhirRequest {
-  protocol: string;
   get(name: string): string | undefined;
   query: Record<string, unknown>;
 }
 
 const outcomeSchema = fhirOpenApiSchema(OperationOutcome, 2, 'operationoutcome.html');
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
-
-/** The FHIR base URL of this request (http://host:port/fhir), for Bundle links and fullUrls. */
-const fhirBase = (req: FhirRequest) => `${req.protocol}://${req.get('host') ?? 'localhost'}/fhir`;
 
 /** Prefer: handling=lenient asks to ignore unknown search parameters (the default here is strict). */
 const isLenient = (req: FhirRequest) => /(^|[,;\s])handling\s*=\s*lenient\b/i.test(req.get('prefer') ?? '');
@@ -36,7 +33,15 @@ const isLenient = (req: FhirRequest) => /(^|[,;\s])handling\s*=\s*lenient\b/i.te
 @UseFilters(FhirExceptionFilter)
 @Controller('fhir')
 export class FhirController {
-  constructor(private readonly chargeItems: FhirChargeItemService) {}
+  /** The FHIR base URL for Bundle links and fullUrls: from PUBLIC_BASE_URL, never from the request's Host. */
+  private readonly fhirBase: string;
+
+  constructor(
+    private readonly chargeItems: FhirChargeItemService,
+    @Inject(HTTP_SETTINGS) http: HttpSettings,
+  ) {
+    this.fhirBase = publicUrl(http, '/fhir');
+  }
 
   @Get('metadata')
   @Header('Content-Type', FHIR_JSON)
@@ -77,7 +82,7 @@ export class FhirController {
   async search(@Req() req: FhirRequest): Promise<Bundle> {
     const parsed = parseChargeItemSearch(req.query, { lenient: isLenient(req) });
     if (!parsed.ok) throw new FhirError(400, searchProblemsOutcome(parsed.problems));
-    return this.chargeItems.search(parsed.search, fhirBase(req));
+    return this.chargeItems.search(parsed.search, this.fhirBase);
   }
 
   @Get('ChargeItem/:id')

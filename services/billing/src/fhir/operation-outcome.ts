@@ -1,5 +1,5 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus } from '@nestjs/common';
-import { ServiceRuntime } from '@slidecharge/service-kit';
+import { describeErrorForLog, ServiceRuntime } from '@slidecharge/service-kit';
 import type { IssueType, OperationOutcome } from './r4';
 import type { SearchProblem } from './search';
 
@@ -60,7 +60,8 @@ export class FhirExceptionFilter implements ExceptionFilter {
       outcome = operationOutcome(ISSUE_OF_STATUS[status] ?? (status >= 500 ? 'exception' : 'processing'), exception.message);
     } else {
       status = HttpStatus.INTERNAL_SERVER_ERROR;
-      this.runtime.logger.error({ err: exception }, 'FHIR request failed');
+      // Never the error itself: a Prisma or Postgres message can quote the patient identifier searched for.
+      this.runtime.logger.error({ err: describeErrorForLog(exception) }, 'FHIR request failed');
       outcome = operationOutcome('exception', 'the server could not answer; the error is logged (retry later or tell the operator)');
     }
     response.status(status);

@@ -9,6 +9,8 @@ import {
   UnsupportedMediaTypeException,
 } from '@nestjs/common';
 import { Observable } from 'rxjs';
+import { findUnsafeText } from '@slidecharge/contracts';
+import { jsonNestingTooDeep, tooDeepRefusal, unsafeTextRefusal } from '@slidecharge/service-kit';
 import { CONFIG, ServiceConfig } from '../config';
 
 export const PART10_MEDIA_TYPE = 'application/dicom';
@@ -70,12 +72,17 @@ export class DicomBodyInterceptor implements NestInterceptor {
         );
       }
       if (bytes.length === 0) throw new BadRequestException({ error: 'invalid_dicom', message: 'the body is empty: send one DICOM JSON instance' });
+      // The checks every application/json body gets (createServiceApp), for this body read here.
+      const tooDeep = jsonNestingTooDeep(bytes, this.config.HTTP_JSON_MAX_DEPTH);
+      if (tooDeep) throw tooDeepRefusal(tooDeep);
       let value: unknown;
       try {
         value = JSON.parse(bytes.toString('utf8'));
       } catch (e) {
         throw new BadRequestException({ error: 'invalid_dicom', message: `the body is not JSON: ${(e as Error).message}` });
       }
+      const unsafe = findUnsafeText(value, { maxDepth: this.config.HTTP_JSON_MAX_DEPTH });
+      if (unsafe) throw unsafeTextRefusal('body', unsafe);
       request.body = value;
       request.dicomUpload = { kind: 'dicom-json', value };
     } else {

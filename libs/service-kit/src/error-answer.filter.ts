@@ -1,0 +1,78 @@
+import { ArgumentsHost, Catch, HttpException, HttpServer } from '@nestjs/common';
+import { BaseExceptionFilter } from '@nestjs/core';
+import { currentCorrelationId, Logger } from '@slidecharge/messaging';
+import { describeErrorForLog } from './error-log';
+import { CORRELATION_HEADER, correlationIdFrom } from './http';
+import { RequestRefusal } from './request-refusal';
+
+interface ErrorRequest {
+  method: string;
+  path: string;
+  headers: Record<string, string | string[] | undefined>;
+  route?: { path?: unknown };
+}
+interface ErrorResponse {
+  headersSent: boolean;
+  getHeader(name: string): unknown;
+  setHeader(name: string, value: string): void;
+}
+
+/** The 500 answer: no detail of the failure (no SQL, no stack, no value), only the correlation id to quote. */
+export function internalErrorBody(correlationId: string) {
+  return {
+    error: 'internal_error',
+    message: `the request could not be completed; the error is logged under correlation id ${correlationId} (quote it to the operator, then retry)`,
+    correlationId,
+  };
+}
+
+/**
+ * Every service's last word on an error. HTTP exceptions (4xx refusals, 503 readiness) are answered
+ * as Nest does; requests refused by the HTTP hardening before the request log saw them are logged
+ * (status, code, method, route; no values). Anything else (a Prisma or Postgres error, a bug) is a 500
+ * with a generic message and the correlation id, logged with describeErrorForLog: never the error's
+ * message when it may hold patient data, never to the caller. Every error answer carries
+ * x-correlation-id. A controller's own filter (FHIR's OperationOutcome) still comes first.
+ */
+@Catch()
+export class ErrorAnswerFilter extends BaseExceptionFilter {
+  constructor(
+    applicationRef: HttpServer,
+    private readonly logger: Logger,
+  ) {
+    super(applicationRef);
+  }
+
+  override catch(exception: unknown, host: ArgumentsHost): void {
+    if (host.getType() !== 'http') return super.catch(exception, host);
+    const request = host.switchToHttp().getRequest<ErrorRequest>();
+    const response = host.switchToHttp().getResponse<ErrorResponse>();
+    const correlationId = correlationOf(request, response);
+    const where = { method: request.method, route: typeof request.route?.path === 'string' ? request.route.path : request.path.slice(0, 200) };
+    if (exception instanceof RequestRefusal) {
+      this.logger.info({ ...where, status: exception.getStatus(), error: exception.refusal.error, correlationId }, 'request refused');
+    }
+    if (exception instanceof HttpException) return super.catch(exception, host);
+    const clientError = clientHttpError(exception);
+    if (!clientError) this.logger.error({ ...where, err: describeErrorForLog(exception), correlationId }, 'request failed');
+    if (response.headersSent) return this.applicationRef?.end(response);
+    if (clientError) this.applicationRef?.reply(response, clientError.body, clientError.status);
+    else this.applicationRef?.reply(response, internalErrorBody(correlationId), 500);
+  }
+}
+
+/** The request's correlation id (set by CorrelationMiddleware, or made now for a request refused before it), echoed in the answer. */
+function correlationOf(request: ErrorRequest, response: ErrorResponse): string {
+  const echoed = response.getHeader(CORRELATION_HEADER);
+  if (typeof echoed === 'string' && echoed) return echoed;
+  const correlationId = currentCorrelationId() ?? correlationIdFrom(request.headers[CORRELATION_HEADER]);
+  if (!response.headersSent) response.setHeader(CORRELATION_HEADER, correlationId);
+  return correlationId;
+}
+
+/** An http-errors 4xx from Express or a middleware whose message is meant for the client (expose), as a JSON answer. */
+function clientHttpError(exception: unknown): { status: number; body: { error: string; message: string } } | undefined {
+  const { statusCode, expose, message } = (typeof exception === 'object' && exception !== null ? exception : {}) as Record<string, unknown>;
+  if (typeof statusCode !== 'number' || statusCode < 400 || statusCode >= 500 || expose !== true) return undefined;
+  return { status: statusCode, body: { error: 'bad_request', message: String(message).slice(0, 200) } };
+}
