@@ -74,4 +74,19 @@ export function findUnsafeText(value: unknown, options: UnsafeTextOptions = {}):
   return undefined;
 }
 
+/** The text with every character unsafeCharacterIn would name replaced by U+FFFD (for records of refused input). */
+export function withUnsafeCharactersReplaced(text: string): string {
+  let out = '';
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    const pairedHigh = code >= 0xd800 && code <= 0xdbff && text.charCodeAt(i + 1) >= 0xdc00 && text.charCodeAt(i + 1) <= 0xdfff;
+    if (pairedHigh) {
+      out += text.slice(i, i + 2);
+      i++;
+    } else if (code < 0x20 || code === 0x7f || (code >= 0xd800 && code <= 0xdfff)) out += '\ufffd';
+    else out += text[i];
+  }
+  return out;
+}
+
 const hex = (code: number) => `U+${code.toString(16).toUpperCase().padStart(4, '0')}`;

@@ -1,5 +1,6 @@
 import { CallHandler, ExecutionContext, HttpException, Inject, Injectable, NestInterceptor } from '@nestjs/common';
 import { HTTP_CODE_METADATA } from '@nestjs/common/constants';
+import { withUnsafeCharactersReplaced } from '@slidecharge/contracts';
 import { currentCorrelationId, SqlExecutor } from '@slidecharge/messaging';
 import { catchError, from, mergeMap, Observable, throwError } from 'rxjs';
 import type { GuardedRequest } from './access.guard';
@@ -53,7 +54,7 @@ const AUDIT_VALUE_MAX = 256;
  * characters and unpaired surrogates (refused anyway, but recorded when refused) made visible as U+FFFD.
  */
 export function auditableParams(values: Record<string, unknown>): Record<string, string | string[]> {
-  const clean = (v: unknown) => String(v).slice(0, AUDIT_VALUE_MAX).replace(/[\u0000-\u001f\u007f]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g, '\ufffd');
+  const clean = (v: unknown) => withUnsafeCharactersReplaced(String(v).slice(0, AUDIT_VALUE_MAX));
   return Object.fromEntries(Object.entries(values).map(([k, v]) => [clean(k), Array.isArray(v) ? v.slice(0, 20).map(clean) : clean(v)]));
 }
 
