@@ -8,7 +8,9 @@ import {
   RequestMethod,
   Type,
 } from '@nestjs/common';
+import { describeKafkaConnection } from '@slidecharge/kafka-client';
 import { createLogger, SqlExecutor } from '@slidecharge/messaging';
+import { BaseConfig, kafkaConnectionOf } from './config';
 import { HealthController, READINESS_CHECKS } from './health';
 import { CorrelationMiddleware } from './http';
 import { loggerModule } from './bootstrap';
@@ -18,7 +20,10 @@ import { ServiceRuntime } from './runtime';
 /** A service's Prisma client class: raw SQL, transactions, disconnect (see each service's prisma.service.ts). */
 type DatabaseClient = SqlExecutor & { $disconnect(): Promise<void>; $transaction: (...args: never[]) => unknown };
 
-export interface ServiceModuleOptions<TConfig extends { KAFKA_BROKERS: string[]; LOG_LEVEL: string }> {
+/** What the shared wiring reads of a service's configuration. */
+type WiringConfig = Pick<BaseConfig, 'LOG_LEVEL' | 'SLIDECHARGE_ENV' | 'KAFKA_BROKERS' | 'KAFKA_SASL_MECHANISM' | 'KAFKA_SASL_USERNAME' | 'KAFKA_SASL_PASSWORD' | 'KAFKA_SASL_PASSWORD_FILE' | 'KAFKA_TLS' | 'KAFKA_TLS_CA_FILE'>;
+
+export interface ServiceModuleOptions<TConfig extends WiringConfig> {
   /** The service's root module class (extends ServiceAppModule). */
   module: Type<unknown>;
   service: string;
@@ -36,10 +41,12 @@ export interface ServiceModuleOptions<TConfig extends { KAFKA_BROKERS: string[];
  * ServiceRuntime (Kafka bus, consumers, outbox relay, ordered shutdown), readiness checks, and the
  * health/metrics controller. A service adds only its own controllers and providers.
  */
-export function serviceModule<TConfig extends { KAFKA_BROKERS: string[]; LOG_LEVEL: string }>(
+export function serviceModule<TConfig extends WiringConfig>(
   options: ServiceModuleOptions<TConfig>,
 ): DynamicModule {
   const logger = createLogger(options.service, options.config.LOG_LEVEL);
+  const kafka = kafkaConnectionOf(options.config);
+  if (!kafka.sasl || !kafka.tls) logger.warn(describeKafkaConnection(kafka), 'Kafka without SASL or without TLS: development only');
   return {
     module: options.module,
     imports: [loggerModule(logger)],
@@ -53,7 +60,7 @@ export function serviceModule<TConfig extends { KAFKA_BROKERS: string[]; LOG_LEV
         useFactory: (database: DatabaseClient) =>
           new ServiceRuntime({
             service: options.service,
-            brokers: options.config.KAFKA_BROKERS,
+            kafka,
             logger,
             database,
             ...(options.outboxSchema ? { outbox: { schema: options.outboxSchema, transaction: transactionRunner(database) } } : {}),
