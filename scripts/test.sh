@@ -2,7 +2,7 @@
 # Runs every test: lint, typecheck and unit tests of all projects, then integration tests of the libs
 # and services against the real Postgres and Kafka, then the end-to-end test of the four services as
 # separate processes. Needs Postgres (DATABASE_URL; default a local slidecharge_test database) and
-# starts the bundled Kafka when KAFKA_BROKERS is not given. Ends with one line: "N passed, N failed".
+# starts the bundled Kafka (SASL_SSL, ACLs) when KAFKA_BROKERS is not given. Ends with one line: "N passed, N failed".
 set -uo pipefail
 cd "$(dirname "$0")/.."
 : "${DATABASE_URL:=postgresql://postgres@127.0.0.1:5432/slidecharge_test}"
@@ -11,6 +11,9 @@ mkdir -p tmp
 set -e
 ensure_install
 ensure_kafka
+# The test harness (global setup, topic readers, in-process services) connects as the admin
+# principal; e2e service processes each connect as their own (libs/testing principalKafkaEnv).
+use_kafka_principal admin
 node scripts/ensure-database.mjs
 node scripts/prisma.mjs migrate >tmp/migrate.log 2>&1 || { cat tmp/migrate.log; exit 1; }
 export SLIDECHARGE_MIGRATED="$DATABASE_URL"
