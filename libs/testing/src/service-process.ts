@@ -3,6 +3,7 @@ import { createWriteStream, mkdirSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { WORKSPACE_ROOT } from './infra';
+import { principalKafkaEnv } from './kafka';
 
 export type ServiceName = 'accession' | 'scanner-events' | 'qc' | 'billing';
 
@@ -25,8 +26,9 @@ export function builtEntryPoint(service: ServiceName): string {
 }
 
 /**
- * One service running as its own OS process from its build output, as in production. Its JSON log
- * goes to tmp/<logDir>/<service>.log.
+ * One service running as its own OS process from its build output, as in production: with its own
+ * Kafka principal (scripts/kafka.sh env <service>), so the broker's ACLs are what it runs under. Its
+ * JSON log goes to tmp/<logDir>/<service>.log.
  */
 export class ServiceProcess {
   private child: ChildProcess | undefined;
@@ -48,7 +50,7 @@ export class ServiceProcess {
     const log = createWriteStream(join(dir, `${this.service}.log`), { flags: 'a' });
     const child = spawn(process.execPath, [builtEntryPoint(this.service)], {
       cwd: WORKSPACE_ROOT,
-      env: { ...process.env, ...this.env, PORT: String(this.port), HOST: '127.0.0.1' },
+      env: { ...process.env, ...this.env, ...principalKafkaEnv(this.service), PORT: String(this.port), HOST: '127.0.0.1' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     child.stdout?.pipe(log);

@@ -1,12 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { INestApplication } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
-import { Kafka, logLevel } from 'kafkajs';
 import request from 'supertest';
 import { DEAD_LETTER_TOPIC, DeadLetter, QcEvent, ScanImage } from '@slidecharge/contracts';
 import { buildEvent, createLogger, KafkaBus } from '@slidecharge/messaging';
 import { DEFAULT_QC_RULES } from '@slidecharge/qc-rules';
-import { ReadMessage, TopicReader, eventually, testEnv } from '@slidecharge/testing';
+import { ReadMessage, TopicReader, eventually, testEnv, testKafka } from '@slidecharge/testing';
 import { AppModule } from '../src/app.module';
 import { loadServiceConfig } from '../src/config';
 import { PrismaService } from '../src/prisma.service';
@@ -17,8 +16,8 @@ import { QcResultPage, QcResultView } from '../src/qc/qc.dto';
  * on qc.results.v1 through the outbox, the HTTP routes and readiness. Topics are shared with other
  * suites, so every test uses its own ids and filters by them.
  */
-const { databaseUrl, kafkaBrokers } = testEnv();
-const config = loadServiceConfig({ DATABASE_URL: databaseUrl, KAFKA_BROKERS: kafkaBrokers, LOG_LEVEL: 'warn', PORT: '0' });
+const { databaseUrl, kafkaBrokers, kafka, kafkaEnv } = testEnv();
+const config = loadServiceConfig({ ...kafkaEnv, DATABASE_URL: databaseUrl, LOG_LEVEL: 'warn', PORT: '0' });
 
 const GOOD: ScanImage = { focusScore: 0.92, tissueCoverage: 0.4, fileSizeBytes: 1_500_000_000, barcodeRead: true, stitchingErrors: 0 };
 
@@ -30,7 +29,7 @@ beforeAll(async () => {
   const moduleRef = await Test.createTestingModule({ imports: [AppModule.forRoot(config)] }).compile();
   app = moduleRef.createNestApplication({ logger: false });
   await app.init();
-  bus = new KafkaBus({ brokers: kafkaBrokers.split(','), clientId: 'qc-test', service: 'qc-test', logger: createLogger('qc-test', 'warn') });
+  bus = new KafkaBus({ connection: kafka, clientId: 'qc-test', service: 'qc-test', logger: createLogger('qc-test', 'warn') });
   await bus.connect();
   reader = await new TopicReader(kafkaBrokers, ['qc.results.v1', DEAD_LETTER_TOPIC]).start();
 });
@@ -169,7 +168,7 @@ describe('scan.completed -> verdict on qc.results.v1', () => {
     const marker = randomUUID();
     const bad = { ...scanEvent('scan.completed', { scanId: `scan-${marker}`, slideBarcode: newBarcode(), image: GOOD }).value } as Record<string, unknown>;
     bad['data'] = { ...(bad['data'] as object), slideBarcode: 'has spaces' };
-    const producer = new Kafka({ clientId: 'qc-test-raw', brokers: kafkaBrokers.split(','), logLevel: logLevel.NOTHING }).producer();
+    const producer = testKafka('qc-test-raw').producer();
     await producer.connect();
     await producer.send({ topic: 'scan.events.v1', messages: [{ key: marker, value: JSON.stringify(bad) }] });
     await producer.disconnect();

@@ -1,7 +1,7 @@
 import { ConfigError } from '@slidecharge/service-kit';
 import { jsonBodyLimitBytes, loadServiceConfig } from './config';
 
-const env = { DATABASE_URL: 'postgresql://postgres@127.0.0.1:5432/slidecharge', KAFKA_BROKERS: '127.0.0.1:9092' };
+const env = { DATABASE_URL: 'postgresql://postgres@127.0.0.1:5432/slidecharge', KAFKA_BROKERS: '127.0.0.1:9092', SLIDECHARGE_ENV: 'development' };
 
 describe('scanner-events configuration', () => {
   it('defaults the port to 3002 and the batch limit to 500', () => {

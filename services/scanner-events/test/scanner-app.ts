@@ -26,12 +26,12 @@ export interface ScannerApp {
 
 /** scanner-events in this process, as production builds it, on the real Postgres and Kafka. */
 export async function startScannerApp(env: Record<string, string> = {}): Promise<ScannerApp> {
-  const { databaseUrl, kafkaBrokers } = testEnv();
+  const { databaseUrl, kafkaEnv } = testEnv();
   const devKey = uniqueDevKey();
   const adminToken = randomBytes(32).toString('base64url');
   const config = loadServiceConfig({
+    ...kafkaEnv,
     DATABASE_URL: databaseUrl,
-    KAFKA_BROKERS: kafkaBrokers,
     LOG_LEVEL: 'error',
     PORT: '0',
     SCANNER_DEV_API_KEY: devKey,

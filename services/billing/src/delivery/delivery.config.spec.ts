@@ -2,7 +2,7 @@ import { ConfigError } from '@slidecharge/service-kit';
 import { loadServiceConfig } from '../config';
 import { deliverySettingsOf } from './delivery.config';
 
-const base = { DATABASE_URL: 'postgresql://postgres@127.0.0.1:5432/slidecharge', KAFKA_BROKERS: '127.0.0.1:9092' };
+const base = { DATABASE_URL: 'postgresql://postgres@127.0.0.1:5432/slidecharge', KAFKA_BROKERS: '127.0.0.1:9092', SLIDECHARGE_ENV: 'development' };
 
 function problems(env: Record<string, string>): string {
   try {
