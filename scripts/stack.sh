@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The whole stack on this machine, no Docker needed:
-#   scripts/stack.sh up      install, start Kafka, create the database, migrate, build, start a
-#                            billing-system simulator (MLLP :2576) and the four services in the
-#                            background, wait until each is ready, run the demos (REST, then HL7)
+#   scripts/stack.sh up      install, start Kafka (SASL_SSL, ACLs), create the database, migrate, build,
+#                            start a billing-system simulator (MLLP :2576) and the four services in the
+#                            background, each with its own Kafka principal, wait until each is ready,
+#                            run the demos (REST, then HL7)
 #   scripts/stack.sh down    stop the four services (SIGTERM: they finish in-flight work) and Kafka
 #   scripts/stack.sh status  readiness of each service
 # Logs: tmp/stack/<service>.log (JSON lines), tmp/stack/billing-system-sim.log (the DFT^P03 received).
@@ -45,7 +46,12 @@ up() {
   for s in "${SERVICES[@]}"; do
     port=${PORTS[$s]}
     if ready "$port"; then echo "$s already running on :$port"; continue; fi
-    PORT=$port nohup node "dist/services/$s/services/$s/src/main.js" >>"$dir/$s.log" 2>&1 &
+    # Each service connects to Kafka as its own principal (scripts/kafka.sh env <service>).
+    (
+      settings="$(kafka_principal_env "$s")"
+      if [ -n "$settings" ]; then set -a; eval "$settings"; set +a; fi
+      PORT=$port exec nohup node "dist/services/$s/services/$s/src/main.js" >>"$dir/$s.log" 2>&1
+    ) &
     echo $! >"$dir/$s.pid"
   done
   for s in "${SERVICES[@]}"; do
