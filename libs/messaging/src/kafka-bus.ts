@@ -92,7 +92,8 @@ export class KafkaBus {
       clientId: options.clientId,
       logCreator: kafkaLogCreator(options.logger),
       retry: options.retry ?? { initialRetryTime: 200, retries: 8 },
-      connectionTimeout: 3000,
+      // Includes the TLS handshake, which takes seconds when several services start at once on 2 cores.
+      connectionTimeout: 10_000,
     });
     // Idempotent producer: broker-side de-duplication of retried sends, order kept per partition.
     this.producer = this.kafka.producer({
