@@ -8,7 +8,7 @@ export const baseConfigSchema = z.object({
     .regex(/^postgres(ql)?:\/\//, 'must be a postgresql:// URL'),
   /**
    * KAFKA_BROKERS, KAFKA_SASL_MECHANISM (scram-sha-512), KAFKA_SASL_USERNAME, KAFKA_SASL_PASSWORD or
-   * KAFKA_SASL_PASSWORD_FILE, KAFKA_TLS (false), KAFKA_TLS_CA_FILE: see libs/messaging kafka-connection.ts.
+   * KAFKA_SASL_PASSWORD_FILE, KAFKA_TLS (false), KAFKA_TLS_CA_FILE: see libs/kafka-client/src/kafka-connection.ts.
    * In production a service refuses to start without SASL and TLS.
    */
   ...kafkaConnectionShape,

@@ -5,7 +5,7 @@ import type { KafkaPrincipal } from '@slidecharge/contracts';
 import { KafkaConnection, kafkaClientOptions, kafkaConnectionFromEnv } from '@slidecharge/kafka-client';
 import { WORKSPACE_ROOT } from './infra';
 
-/** The Kafka variables a service reads (libs/messaging kafka-connection.ts). */
+/** The Kafka variables a service reads (libs/kafka-client/src/kafka-connection.ts). */
 export const KAFKA_VARIABLES = [
   'KAFKA_BROKERS',
   'KAFKA_SASL_MECHANISM',
