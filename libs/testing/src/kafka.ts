@@ -2,19 +2,11 @@ import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
 import type { KafkaPrincipal } from '@slidecharge/contracts';
-import { KafkaConnection, kafkaClientOptions, kafkaConnectionFromEnv } from '@slidecharge/kafka-client';
+import { KafkaConnection, kafkaClientOptions, kafkaConnectionFromEnv, kafkaConnectionShape } from '@slidecharge/kafka-client';
 import { WORKSPACE_ROOT } from './infra';
 
 /** The Kafka variables a service reads (libs/kafka-client/src/kafka-connection.ts). */
-export const KAFKA_VARIABLES = [
-  'KAFKA_BROKERS',
-  'KAFKA_SASL_MECHANISM',
-  'KAFKA_SASL_USERNAME',
-  'KAFKA_SASL_PASSWORD',
-  'KAFKA_SASL_PASSWORD_FILE',
-  'KAFKA_TLS',
-  'KAFKA_TLS_CA_FILE',
-] as const;
+const KAFKA_VARIABLES = Object.keys(kafkaConnectionShape);
 
 /**
  * The test harness's own KAFKA_* settings, as scripts/test.sh exports them (the admin principal
