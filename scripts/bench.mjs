@@ -12,13 +12,18 @@
 // Each case has --specimens 88305 specimens with --slides slides each; every slide gets one passing
 // scan-completed event, so each specimen yields exactly one 0753T charge. Latency of a charge =
 // time it is read from billing.charges.v1 minus the time the first scan of its specimen was sent.
+import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import { createRequire } from 'node:module';
 import { performance } from 'node:perf_hooks';
 import os from 'node:os';
 import kafkajs from 'kafkajs';
 import { bearer, scannerDevKey } from './lib/identity.mjs';
 
 const { Kafka, logLevel } = kafkajs;
+// The one builder of kafkajs client options (libs/kafka-client), from the stack's build output.
+const require = createRequire(import.meta.url);
+const { kafkaClientOptions, kafkaConnectionFromEnv } = require('../dist/services/billing/libs/kafka-client/src/kafka-connection.js');
 const args = Object.fromEntries(
   process.argv.slice(2).reduce((acc, a, i, all) => (a.startsWith('--') ? [...acc, [a.slice(2), all[i + 1]]] : acc), []),
 );
@@ -54,9 +59,19 @@ async function pool(items, size, fn) {
 }
 const pct = (sorted, p) => sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
 
-const kafka = new Kafka({ clientId: 'bench', brokers: settings.kafkaBrokers.split(','), logLevel: logLevel.NOTHING });
+// Kafka as the principals that really read charges and write raw scan events: billing-system and
+// scanner-middleware of the bundled broker (scripts/kafka.sh env), or the KAFKA_* settings given.
+function kafkaAs(principal) {
+  const env = process.env.KAFKA_SASL_USERNAME ? process.env : kafkaEnvOf(principal);
+  return new Kafka({ ...kafkaClientOptions(kafkaConnectionFromEnv(env)), clientId: `bench-${principal}`, logLevel: logLevel.NOTHING });
+}
+function kafkaEnvOf(principal) {
+  const port = settings.kafkaBrokers.split(':')[1];
+  const printed = execFileSync('bash', [new URL('kafka.sh', import.meta.url).pathname, 'env', principal], { env: { ...process.env, KAFKA_PORT: port }, encoding: 'utf8' });
+  return Object.fromEntries(printed.trim().split('\n').map((line) => [line.slice(0, line.indexOf('=')), line.slice(line.indexOf('=') + 1)]));
+}
 const received = new Map(); // chargeKey -> ms
-const consumer = kafka.consumer({ groupId: `bench-${run}` });
+const consumer = kafkaAs('billing-system').consumer({ groupId: `billing-system-bench-${run}` });
 await consumer.connect();
 await consumer.subscribe({ topic: 'billing.charges.v1', fromBeginning: false });
 const joined = new Promise((resolve) => consumer.on(consumer.events.GROUP_JOIN, resolve));
@@ -67,7 +82,7 @@ await consumer.run({
   },
 });
 await joined;
-const producer = kafka.producer();
+const producer = kafkaAs('scanner-middleware').producer();
 await producer.connect();
 
 // 1. Cases (not timed as part of the scan->charge latency).

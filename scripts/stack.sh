@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # The whole stack on this machine, no Docker needed:
-#   scripts/stack.sh up      install, start Kafka and the development identity provider (Keycloak),
-#                            create the database and the services' Postgres
-#                            roles, migrate (each service as its own role), build, start a
-#                            billing-system simulator (MLLP :2576) and the four services in the
-#                            background, wait until each is ready, run the demos (REST, then HL7)
+#   scripts/stack.sh up      install, start Kafka (SASL_SSL, ACLs) and the development identity provider
+#                            (Keycloak), create the database and the services' Postgres roles, migrate
+#                            (each service as its own role), build, start a billing-system simulator
+#                            (MLLP :2576) and the four services in the background, each with its own
+#                            Kafka principal and Postgres role, wait until each is ready, run the demos
+#                            (REST, then HL7)
 #   scripts/stack.sh down    stop the four services (SIGTERM: they finish in-flight work), Kafka and
 #                            the identity provider
 #   scripts/stack.sh status  readiness of each service
@@ -52,9 +53,14 @@ up() {
   for s in "${SERVICES[@]}"; do
     port=${PORTS[$s]}
     if ready "$port"; then echo "$s already running on :$port"; continue; fi
-    # Each service connects as its own Postgres role (made by ensure_database), never as the administrator.
+    # Each service connects to Kafka as its own principal (scripts/kafka.sh env <service>) and to
+    # Postgres as its own role (made by ensure_database), never as the administrator.
     db_url=$(node scripts/service-database-url.mjs "$s")
-    DATABASE_URL=$db_url PORT=$port nohup node "dist/services/$s/services/$s/src/main.js" >>"$dir/$s.log" 2>&1 &
+    (
+      settings="$(kafka_principal_env "$s")"
+      if [ -n "$settings" ]; then set -a; eval "$settings"; set +a; fi
+      DATABASE_URL=$db_url PORT=$port exec nohup node "dist/services/$s/services/$s/src/main.js" >>"$dir/$s.log" 2>&1
+    ) &
     echo $! >"$dir/$s.pid"
   done
   for s in "${SERVICES[@]}"; do

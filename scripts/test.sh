@@ -2,8 +2,8 @@
 # Runs every test: lint, typecheck and unit tests of all projects, then integration tests of the libs
 # and services against the real Postgres and Kafka, then the end-to-end test of the four services as
 # separate processes. Needs Postgres (DATABASE_URL; default a local slidecharge_test database) and
-# starts the bundled Kafka and the development identity provider (Keycloak, scripts/idp.sh) when
-# KAFKA_BROKERS / OIDC_ISSUER are not given. Ends with one line: "N passed, N failed".
+# starts the bundled Kafka (SASL_SSL, ACLs) and the development identity provider (Keycloak,
+# scripts/idp.sh) when KAFKA_BROKERS / OIDC_ISSUER are not given. Ends with one line: "N passed, N failed".
 set -uo pipefail
 cd "$(dirname "$0")/.."
 : "${DATABASE_URL:=postgresql://postgres@127.0.0.1:5432/slidecharge_test}"
@@ -16,6 +16,9 @@ ensure_idp
 # Services under test run in development mode unless a test says otherwise (the security e2e test
 # runs them in production mode).
 export SLIDECHARGE_ENV="${SLIDECHARGE_ENV:-development}"
+# The test harness (global setup, topic readers, in-process services) connects as the admin
+# principal; e2e service processes each connect as their own (libs/testing principalKafkaEnv).
+use_kafka_principal admin
 node scripts/ensure-database.mjs
 node scripts/prisma.mjs migrate >tmp/migrate.log 2>&1 || { cat tmp/migrate.log; exit 1; }
 export SLIDECHARGE_MIGRATED="$DATABASE_URL"

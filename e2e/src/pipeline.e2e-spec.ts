@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Kafka, logLevel, Producer } from 'kafkajs';
+import { Producer } from 'kafkajs';
 import { Charge, Credit, DEAD_LETTER_TOPIC, DeadLetter, EventEnvelope, ScannerMiddlewareEvent } from '@slidecharge/contracts';
-import { freePort, ReadMessage, ServiceName, ServiceProcess, TestCaller, testEnv, tokenFor, TopicReader } from '@slidecharge/testing';
+import { freePort, principalKafkaConnection, ReadMessage, ServiceName, ServiceProcess, TestCaller, testEnv, testKafka, tokenFor, TopicReader } from '@slidecharge/testing';
 
 /**
  * From LIS case to 0753T charge through the four services, each its own process built from dist/,
@@ -27,7 +27,8 @@ beforeAll(async () => {
   const names: ServiceName[] = ['accession', 'scanner-events', 'qc', 'billing'];
   const ports = await Promise.all(names.map(() => freePort()));
   await Promise.all(names.map(async (name, i) => (services[name] = await new ServiceProcess(name, ports[i] as number, env).start())));
-  producer = new Kafka({ clientId: 'e2e-middleware', brokers: kafkaBrokers.split(','), logLevel: logLevel.NOTHING }).producer();
+  // The scanner middleware writes scanner.ingress.v1 with its own principal, as a real one would.
+  producer = testKafka('e2e-middleware', principalKafkaConnection('scanner-middleware')).producer();
   await producer.connect();
 }, 120_000);
 

@@ -53,10 +53,20 @@ export function buildAsyncApiDocument(version: string): Record<string, unknown> 
         'Kafka topics of slidecharge. Every message value is UTF-8 JSON; events slidecharge produces use the envelope {eventId, type, schemaVersion, occurredAt, producer, correlationId, data}. Messages that fail their schema go to slidecharge.dead-letter.v1.',
     },
     servers: {
-      local: { host: '127.0.0.1:9092', protocol: 'kafka', description: 'single-node broker from scripts/kafka.sh' },
+      local: {
+        host: '127.0.0.1:9092',
+        protocol: 'kafka-secure',
+        description: 'single-node broker from scripts/kafka.sh: TLS, SASL/SCRAM-SHA-512, one principal per producer and consumer, ACLs from the topic table',
+        security: [{ $ref: '#/components/securitySchemes/scram' }],
+      },
     },
     channels,
     operations,
-    components: { messages },
+    components: {
+      messages,
+      securitySchemes: {
+        scram: { type: 'scramSha512', description: 'SASL/SCRAM-SHA-512 over TLS; each producer and consumer named on a channel is its own principal (docs/operations.md).' },
+      },
+    },
   };
 }

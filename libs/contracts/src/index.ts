@@ -9,3 +9,5 @@ export * from './topics';
 export * from './asyncapi';
 export * from './validation';
 export * from './safe-text';
+export * from './kafka-principals';
+export * from './kafka-access';

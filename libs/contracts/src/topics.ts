@@ -2,13 +2,15 @@ import { z } from 'zod';
 import { CaseEvent } from './case-events';
 import { ChargeEvent } from './charge-events';
 import { DeadLetter } from './dead-letter';
+import type { KafkaPrincipal } from './kafka-principals';
 import { QcEvent } from './qc-events';
 import { ScanEvent, ScannerMiddlewareEvent } from './scan-events';
 
 /**
  * Every Kafka topic slidecharge uses, with its key and payload schema: the single definition that
  * producers, consumers, the AsyncAPI document and the tests all read. The compiler checks topic names
- * and payload types at every publish and subscribe.
+ * and payload types at every publish and subscribe. Producer and consumers are Kafka principals
+ * (kafka-principals.ts): the broker's ACLs are derived from them (kafka-access.ts).
  */
 export const TOPICS = {
   'lis.case-events.v1': {
@@ -21,7 +23,7 @@ export const TOPICS = {
   'scanner.ingress.v1': {
     description: 'Raw scanner-middleware events, produced directly by middleware that speaks Kafka. Validated and de-duplicated by scanner-events.',
     key: 'slideBarcode',
-    producer: 'scanner middleware (external)',
+    producer: 'scanner-middleware',
     consumers: ['scanner-events'],
     schema: ScannerMiddlewareEvent,
   },
@@ -43,14 +45,15 @@ export const TOPICS = {
     description: 'Digitization charges (0753T and siblings) for billing systems: charge.posted (FT1-6 = CG) and charge.credited (FT1-6 = CD, creditFor = the reversed chargeId). chargeId and creditId are stable: drop repeats by them. Held charges appear only once released from the review queue.',
     key: 'accessionNumber',
     producer: 'billing',
-    consumers: ['billing systems (external)'],
+    consumers: ['billing-system'],
     schema: ChargeEvent,
   },
   'slidecharge.dead-letter.v1': {
     description: 'Messages a consumer could not take, with the reason and the original bytes.',
     key: 'source topic/partition/offset',
     producer: 'any consumer',
-    consumers: ['operators'],
+    consumers: ['admin'],
+    retentionDays: 30,
     schema: DeadLetter,
   },
 } as const satisfies Record<string, TopicDefinition>;
@@ -58,8 +61,11 @@ export const TOPICS = {
 export interface TopicDefinition {
   description: string;
   key: string;
-  producer: string;
-  consumers: readonly string[];
+  /** The principal that writes the topic; 'any consumer' = every service that consumes a topic (dead letters). */
+  producer: KafkaPrincipal | 'any consumer';
+  consumers: readonly KafkaPrincipal[];
+  /** How long the broker keeps messages; unset = the broker's default (7 days in scripts/kafka.sh). */
+  retentionDays?: number;
   schema: z.ZodType;
 }
 

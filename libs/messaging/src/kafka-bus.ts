@@ -5,18 +5,19 @@ import {
   DeadLetter,
   DeadLetterReason,
   HEADERS,
-  TOPICS,
   TopicMessage,
   TopicName,
   validateTopicMessage,
 } from '@slidecharge/contracts';
+import { describeKafkaConnection, kafkaClientOptions, KafkaConnection } from '@slidecharge/kafka-client';
 import { runWithCorrelation } from './correlation';
 import { ContractViolationError, OutgoingMessage } from './events';
 import { kafkaLogCreator, Logger } from './logger';
 import { messagingMetrics } from './metrics';
 
 export interface KafkaBusOptions {
-  brokers: string[];
+  /** Brokers and credentials (see kafka-connection.ts). */
+  connection: KafkaConnection;
   clientId: string;
   /** The service name, written into dead-letter records. */
   service: string;
@@ -87,11 +88,12 @@ export class KafkaBus {
   constructor(private readonly options: KafkaBusOptions) {
     this.log = options.logger.child({ component: 'kafka-bus' });
     this.kafka = new Kafka({
+      ...kafkaClientOptions(options.connection),
       clientId: options.clientId,
-      brokers: options.brokers,
       logCreator: kafkaLogCreator(options.logger),
       retry: options.retry ?? { initialRetryTime: 200, retries: 8 },
-      connectionTimeout: 3000,
+      // Includes the TLS handshake, which takes seconds when several services start at once on 2 cores.
+      connectionTimeout: 10_000,
     });
     // Idempotent producer: broker-side de-duplication of retried sends, order kept per partition.
     this.producer = this.kafka.producer({
@@ -105,6 +107,7 @@ export class KafkaBus {
 
   async connect(): Promise<void> {
     if (!this.producerConnected) {
+      this.log.info(describeKafkaConnection(this.options.connection), 'connecting to Kafka');
       await this.producer.connect();
       this.producerConnected = true;
     }
@@ -114,17 +117,21 @@ export class KafkaBus {
     }
   }
 
-  /** Creates the given topics if they do not exist (idempotent). Production clusters may pre-create them. */
-  async ensureTopics(topics: readonly TopicName[] = Object.keys(TOPICS) as TopicName[], numPartitions = 3): Promise<void> {
+  /**
+   * Fails unless every given topic exists and this principal may see it. Services do not create
+   * topics (they have no CREATE permission): the setup does, with their partitions and retention
+   * (scripts/kafka.sh start, or the platform's own setup: docs/operations.md).
+   */
+  async requireTopics(topics: readonly TopicName[]): Promise<void> {
     await this.connect();
-    const existing = new Set(await this.admin.listTopics());
-    const missing = topics.filter((t) => !existing.has(t));
+    const visible = new Set(await this.admin.listTopics());
+    const missing = topics.filter((t) => !visible.has(t));
     if (missing.length === 0) return;
-    await this.admin.createTopics({
-      waitForLeaders: true,
-      topics: missing.map((topic) => ({ topic, numPartitions, replicationFactor: -1 })),
-    });
-    this.log.info({ topics: missing }, 'created topics');
+    const { principal } = describeKafkaConnection(this.options.connection);
+    throw new Error(
+      `Kafka topics missing, or not visible to principal ${principal}: ${missing.join(', ')}. ` +
+        'Topics and ACLs are made by the setup (scripts/kafka.sh start; docs/operations.md, "Kafka security").',
+    );
   }
 
   /** Publishes messages that were built with buildEvent (already validated), waiting for all in-sync replicas. */

@@ -1,8 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { Kafka, logLevel } from 'kafkajs';
 import { Pool } from 'pg';
 import { DEAD_LETTER_TOPIC, DeadLetter } from '@slidecharge/contracts';
-import { startGroupAtEnd, TopicReader, testEnv } from '@slidecharge/testing';
+import { startGroupAtEnd, TopicReader, testEnv, testKafka } from '@slidecharge/testing';
 import { buildEvent, createLogger, KafkaBus, markConsumed, OutboxRelay, RunInTransaction, SqlExecutor, writeOutbox } from '../src';
 
 /**
@@ -10,7 +9,7 @@ import { buildEvent, createLogger, KafkaBus, markConsumed, OutboxRelay, RunInTra
  * dead-letter path. Uses a scratch schema so it owns its tables.
  */
 const schema = 'messaging_test';
-const { databaseUrl, kafkaBrokers } = testEnv();
+const { databaseUrl, kafkaBrokers, kafka } = testEnv();
 const pool = new Pool({ connectionString: databaseUrl });
 const logger = createLogger('messaging-test', 'warn');
 
@@ -44,7 +43,7 @@ beforeAll(async () => {
       attempts int NOT NULL DEFAULT 0, last_error text);
     CREATE TABLE ${schema}.consumed_event (consumer text, event_id text, topic text NOT NULL, consumed_at timestamptz NOT NULL DEFAULT now(),
       PRIMARY KEY (consumer, event_id));`);
-  bus = new KafkaBus({ brokers: kafkaBrokers.split(','), clientId: 'messaging-test', service: 'messaging-test', logger });
+  bus = new KafkaBus({ connection: kafka, clientId: 'messaging-test', service: 'messaging-test', logger });
   await bus.connect();
   reader = await new TopicReader(kafkaBrokers, ['qc.results.v1', DEAD_LETTER_TOPIC]).start();
 });
@@ -106,7 +105,7 @@ it('dead-letters invalid JSON and contract violations with the reason and origin
   const groupId = `messaging-test-${randomUUID()}`;
   // The ingress topic is shared with other tests: this group starts at its current end.
   await startGroupAtEnd(kafkaBrokers, groupId, ['scanner.ingress.v1']);
-  const raw = new Kafka({ clientId: 'raw', brokers: kafkaBrokers.split(','), logLevel: logLevel.NOTHING }).producer();
+  const raw = testKafka('raw').producer();
   await raw.connect();
   const marker = randomUUID();
   const good = { eventId: `good-${marker}`, eventType: 'scan.started', occurredAt: new Date().toISOString(), slideBarcode: `S-${marker}`, scannerId: 'GT450-1' };

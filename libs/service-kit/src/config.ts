@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { AuthConfig, authConfigProblems, authConfigShape } from './auth/auth.config';
+import { KafkaConnection, kafkaConnectionShape, resolveKafkaConnection } from '@slidecharge/kafka-client';
+import { authConfigProblems, authConfigShape } from './auth/auth.config';
 import { httpConfigShape } from './http-settings';
 
 /** Variables every service reads. Each service extends this with its own. */
@@ -7,10 +8,12 @@ export const baseConfigSchema = z.object({
   DATABASE_URL: z
     .string({ error: 'is required: the URL of the service role (node scripts/service-database-url.mjs <service> prints it)' })
     .regex(/^postgres(ql)?:\/\//, 'must be a postgresql:// URL'),
-  KAFKA_BROKERS: z
-    .string({ error: 'is required (e.g. 127.0.0.1:9092)' })
-    .transform((s) => s.split(',').map((b) => b.trim()).filter(Boolean))
-    .pipe(z.array(z.string().regex(/^[A-Za-z0-9.\-_]+:\d{2,5}$/, 'each broker must be host:port')).min(1, 'needs at least one host:port')),
+  /**
+   * KAFKA_BROKERS, KAFKA_SASL_MECHANISM (scram-sha-512), KAFKA_SASL_USERNAME, KAFKA_SASL_PASSWORD or
+   * KAFKA_SASL_PASSWORD_FILE, KAFKA_TLS (false), KAFKA_TLS_CA_FILE: see libs/kafka-client/src/kafka-connection.ts.
+   * In production a service refuses to start without SASL and TLS.
+   */
+  ...kafkaConnectionShape,
   HOST: z.string().default('127.0.0.1'),
   /**
    * production (the default) locks everything: no development keys, Kafka only over SASL + TLS, API
@@ -34,15 +37,32 @@ export class ConfigError extends Error {
   }
 }
 
+export type BaseConfig = z.output<typeof baseConfigSchema>;
+
+/**
+ * Checks across base variables, which a zod object cannot carry without losing .extend(): the
+ * Kafka settings against each other and against SLIDECHARGE_ENV, and the files they name; what
+ * production refuses of the identity provider and the docs and metrics exposure.
+ */
+function baseConfigProblems(env: NodeJS.ProcessEnv): string[] {
+  const base = baseConfigSchema.safeParse(env);
+  if (!base.success) return []; // the service's own schema has reported these
+  const kafka = resolveKafkaConnection(base.data, base.data.SLIDECHARGE_ENV);
+  return [...(kafka.ok ? [] : kafka.problems), ...authConfigProblems(base.data)];
+}
+
 /** Validates the environment at start; a missing or bad variable stops the service with its name. */
 export function loadConfig<S extends z.ZodType>(schema: S, env: NodeJS.ProcessEnv = process.env): z.output<S> {
   const result = schema.safeParse(env);
-  if (!result.success) throw new ConfigError(result.error.issues.map((i) => `${i.path.join('.') || '(environment)'} ${i.message}`));
-  const problems = isAuthConfig(result.data) ? authConfigProblems(result.data) : [];
-  if (problems.length > 0) throw new ConfigError(problems);
+  const problems = result.success ? [] : result.error.issues.map((i) => `${i.path.join('.') || '(environment)'} ${i.message}`);
+  problems.push(...baseConfigProblems(env));
+  if (problems.length > 0 || !result.success) throw new ConfigError(problems);
   return result.data;
 }
 
-function isAuthConfig(value: unknown): value is AuthConfig {
-  return typeof value === 'object' && value !== null && 'OIDC_ISSUER' in value && 'SLIDECHARGE_ENV' in value;
+/** The service's Kafka connection (brokers, credential, CA) from its validated configuration. */
+export function kafkaConnectionOf(config: Pick<BaseConfig, 'SLIDECHARGE_ENV' | keyof typeof kafkaConnectionShape>): KafkaConnection {
+  const resolved = resolveKafkaConnection(config, config.SLIDECHARGE_ENV);
+  if (!resolved.ok) throw new ConfigError(resolved.problems);
+  return resolved.connection;
 }

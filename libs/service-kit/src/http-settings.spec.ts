@@ -2,7 +2,7 @@ import { baseConfigSchema, loadConfig, portVariable } from './config';
 import { httpSettingsFrom, publicBaseUrlOf, publicUrl } from './http-settings';
 
 const schema = baseConfigSchema.extend({ PORT: portVariable(3004) });
-const load = (env: Record<string, string>) => loadConfig(schema, { DATABASE_URL: 'postgresql://u@h:5432/db', KAFKA_BROKERS: 'k:9092', ...env });
+const load = (env: Record<string, string>) => loadConfig(schema, { DATABASE_URL: 'postgresql://u@h:5432/db', KAFKA_BROKERS: 'k:9092', SLIDECHARGE_ENV: 'development', OIDC_ISSUER: 'https://sso.hospital.org/realms/lab', ...env });
 
 describe('HTTP configuration', () => {
   it('defaults: depth 32, links from http://HOST:PORT, loopback names and the bind address allowed, no HSTS', () => {

@@ -8,13 +8,16 @@ import {
   RunInTransaction,
   SqlExecutor,
 } from '@slidecharge/messaging';
-import { TopicName } from '@slidecharge/contracts';
+import { isKafkaPrincipal, TopicName, topicsUsedBy } from '@slidecharge/contracts';
+import type { KafkaConnection } from '@slidecharge/kafka-client';
 import { assertLeastPrivilegedDatabaseRole } from './database-role-check';
 import { ReadinessCheck } from './health';
 
 export interface ServiceRuntimeOptions {
+  /** The service's name: its client id, its Kafka principal's name and the producer in dead letters. */
   service: string;
-  brokers: string[];
+  /** Brokers and the service's own credential. */
+  kafka: KafkaConnection;
   logger: Logger;
   /** The service's Prisma client (or anything that runs raw SQL and disconnects). */
   database: SqlExecutor & { $disconnect(): Promise<void> };
@@ -41,7 +44,7 @@ export class ServiceRuntime implements OnModuleInit, BeforeApplicationShutdown, 
 
   constructor(private readonly options: ServiceRuntimeOptions) {
     this.logger = options.logger;
-    this.bus = new KafkaBus({ brokers: options.brokers, clientId: options.service, service: options.service, logger: options.logger });
+    this.bus = new KafkaBus({ connection: options.kafka, clientId: options.service, service: options.service, logger: options.logger });
     this.relay = options.outbox
       ? new OutboxRelay({
           schema: options.outbox.schema,
@@ -58,11 +61,14 @@ export class ServiceRuntime implements OnModuleInit, BeforeApplicationShutdown, 
     this.logger.info({ postgresRole: roles.join(', ') }, 'connected to Postgres as a least-privileged role');
   }
 
-  /** Connects to Kafka, creates missing topics, starts the outbox relay. Safe to call more than once. */
+  /**
+   * Connects to Kafka, checks that the topics the service uses (by the topic table) exist, starts the
+   * outbox relay. Safe to call more than once.
+   */
   start(): Promise<void> {
     this.started ??= (async () => {
       await this.bus.connect();
-      await this.bus.ensureTopics();
+      if (isKafkaPrincipal(this.options.service)) await this.bus.requireTopics(topicsUsedBy(this.options.service));
       this.relay?.start();
     })();
     return this.started;

@@ -8,11 +8,13 @@ import {
   RequestMethod,
   Type,
 } from '@nestjs/common';
+import { describeKafkaConnection } from '@slidecharge/kafka-client';
 import { createLogger, SqlExecutor } from '@slidecharge/messaging';
 import type { ServiceName } from './auth/access-matrix';
 import type { AuthConfig } from './auth/auth.config';
 import { authProviders, identityProviderCheck } from './auth/auth.providers';
 import { OidcTokenVerifier } from './auth/token-verifier';
+import { BaseConfig, kafkaConnectionOf } from './config';
 import { HealthController, READINESS_CHECKS, ReadinessCheck } from './health';
 import { HttpConfig, HTTP_SETTINGS, httpSettingsFrom } from './http-settings';
 import { CorrelationMiddleware } from './http';
@@ -23,9 +25,12 @@ import { ServiceRuntime } from './runtime';
 /** A service's Prisma client class: raw SQL, transactions, disconnect (see each service's prisma.service.ts). */
 type DatabaseClient = SqlExecutor & { $disconnect(): Promise<void>; $transaction: (...args: never[]) => unknown };
 
-type BaseConfig = AuthConfig & HttpConfig & { KAFKA_BROKERS: string[]; LOG_LEVEL: string };
+/** What the shared wiring reads of a service's configuration. */
+type WiringConfig = AuthConfig &
+  HttpConfig &
+  Pick<BaseConfig, 'LOG_LEVEL' | 'SLIDECHARGE_ENV' | 'KAFKA_BROKERS' | 'KAFKA_SASL_MECHANISM' | 'KAFKA_SASL_USERNAME' | 'KAFKA_SASL_PASSWORD' | 'KAFKA_SASL_PASSWORD_FILE' | 'KAFKA_TLS' | 'KAFKA_TLS_CA_FILE'>;
 
-export interface ServiceModuleOptions<TConfig extends BaseConfig> {
+export interface ServiceModuleOptions<TConfig extends WiringConfig> {
   /** The service's root module class (extends ServiceAppModule). */
   module: Type<unknown>;
   service: ServiceName;
@@ -52,9 +57,11 @@ export interface ServiceModuleOptions<TConfig extends BaseConfig> {
  * health/metrics controller, and the HTTP settings createServiceApp applies (HTTP_SETTINGS). A
  * service adds only its own controllers and providers.
  */
-export function serviceModule<TConfig extends BaseConfig>(options: ServiceModuleOptions<TConfig>): DynamicModule {
+export function serviceModule<TConfig extends WiringConfig>(options: ServiceModuleOptions<TConfig>): DynamicModule {
   const logger = createLogger(options.service, options.config.LOG_LEVEL);
   const readiness = options.readiness ?? { inject: [], checks: () => [] };
+  const kafka = kafkaConnectionOf(options.config);
+  if (!kafka.sasl || !kafka.tls) logger.warn(describeKafkaConnection(kafka), 'Kafka without SASL or without TLS: development only');
   return {
     module: options.module,
     imports: [loggerModule(logger)],
@@ -69,7 +76,7 @@ export function serviceModule<TConfig extends BaseConfig>(options: ServiceModule
         useFactory: (database: DatabaseClient) =>
           new ServiceRuntime({
             service: options.service,
-            brokers: options.config.KAFKA_BROKERS,
+            kafka,
             logger,
             database,
             ...(options.outboxSchema ? { outbox: { schema: options.outboxSchema, transaction: transactionRunner(database) } } : {}),

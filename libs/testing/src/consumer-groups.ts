@@ -1,11 +1,14 @@
-import { Kafka, logLevel } from 'kafkajs';
+import { harnessKafkaConnection, testKafka } from './kafka';
+
+/** A client of the harness's principal on the given brokers. */
+const harnessOn = (brokers: string) => testKafka('test-setup', { ...harnessKafkaConnection(), brokers: brokers.split(',') });
 
 /**
  * Commits the current end of the input topics as the group's offsets, so a fresh consumer group reads
  * only what is published afterwards (the topics are shared with every other test).
  */
 export async function startGroupAtEnd(brokers: string, groupId: string, topics: readonly string[]): Promise<void> {
-  const kafka = new Kafka({ clientId: 'test-setup', brokers: brokers.split(','), logLevel: logLevel.NOTHING });
+  const kafka = harnessOn(brokers);
   const admin = kafka.admin();
   const consumer = kafka.consumer({ groupId });
   await admin.connect();
@@ -27,7 +30,7 @@ export async function startGroupAtEnd(brokers: string, groupId: string, topics: 
 }
 
 export async function deleteGroup(brokers: string, groupId: string): Promise<void> {
-  const admin = new Kafka({ clientId: 'test-setup', brokers: brokers.split(','), logLevel: logLevel.NOTHING }).admin();
+  const admin = harnessOn(brokers).admin();
   await admin.connect();
   await admin.deleteGroups([groupId]).catch(() => undefined);
   await admin.disconnect();

@@ -1,21 +1,30 @@
 import { Kafka, logLevel } from 'kafkajs';
-// jest loads globalSetup outside its module mapper, so the contracts lib is imported by path here.
+// jest loads globalSetup outside its module mapper, so these files (which import nothing of the
+// workspace by alias) are imported by path here.
 // eslint-disable-next-line @nx/enforce-module-boundaries
-import { TOPIC_NAMES } from '../../contracts/src/topics';
+import { topicSettings } from '../../contracts/src/kafka-access';
+// eslint-disable-next-line @nx/enforce-module-boundaries
+import { kafkaClientOptions, kafkaConnectionFromEnv } from '../../kafka-client/src/kafka-connection';
+// eslint-disable-next-line @nx/enforce-module-boundaries
+import { createTopics } from '../../kafka-client/src/kafka-topics';
 import { applyMigrations, resolveTestInfra } from './infra';
 
-/** jest globalSetup for integration and e2e suites: infra, migrations, topics. */
+/**
+ * jest globalSetup for integration and e2e suites: infra, migrations, topics (as the setup makes
+ * them: scripts/kafka.sh start has already done so on its broker). Kafka is reached as the harness's
+ * principal (KAFKA_SASL_*, KAFKA_TLS* of the environment: admin, exported by scripts/test.sh).
+ */
 export default async function globalSetup(): Promise<void> {
   const infra = await resolveTestInfra();
   process.env['DATABASE_URL'] = infra.databaseUrl;
   process.env['KAFKA_BROKERS'] = infra.kafkaBrokers;
   applyMigrations(infra.databaseUrl);
-  const admin = new Kafka({ clientId: 'test-setup', brokers: infra.kafkaBrokers.split(','), logLevel: logLevel.NOTHING }).admin();
+  const connection = kafkaConnectionFromEnv(process.env);
+  const admin = new Kafka({ ...kafkaClientOptions(connection), clientId: 'test-setup', logLevel: logLevel.NOTHING }).admin();
   await admin.connect();
-  const existing = new Set(await admin.listTopics());
-  const missing = TOPIC_NAMES.filter((t) => !existing.has(t));
-  if (missing.length) {
-    await admin.createTopics({ waitForLeaders: true, topics: missing.map((topic) => ({ topic, numPartitions: 3, replicationFactor: 1 })) });
+  try {
+    await createTopics(admin, topicSettings());
+  } finally {
+    await admin.disconnect();
   }
-  await admin.disconnect();
 }

@@ -5,3 +5,4 @@ export * from './consumer-groups';
 export * from './identity';
 export * from './service-database';
 export * from './hostile-input';
+export * from './kafka';

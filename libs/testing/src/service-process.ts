@@ -3,6 +3,7 @@ import { createWriteStream, mkdirSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { WORKSPACE_ROOT } from './infra';
+import { principalKafkaEnv } from './kafka';
 import { serviceDatabaseUrl } from './service-database';
 
 export type ServiceName = 'accession' | 'scanner-events' | 'qc' | 'billing';
@@ -26,9 +27,10 @@ export function builtEntryPoint(service: ServiceName): string {
 }
 
 /**
- * One service running as its own OS process from its build output, as in production. Its JSON log
- * goes to tmp/<logDir>/<service>.log. It connects to Postgres as its own role (serviceDatabaseUrl)
- * unless `env` names another DATABASE_URL.
+ * One service running as its own OS process from its build output, as in production: with its own
+ * Kafka principal (scripts/kafka.sh env <service>), so the broker's ACLs are what it runs under, and
+ * as its own Postgres role (serviceDatabaseUrl) unless `env` names another DATABASE_URL. Its JSON log
+ * goes to tmp/<logDir>/<service>.log.
  */
 export class ServiceProcess {
   private child: ChildProcess | undefined;
@@ -50,7 +52,7 @@ export class ServiceProcess {
     const log = createWriteStream(join(dir, `${this.service}.log`), { flags: 'a' });
     const child = spawn(process.execPath, [builtEntryPoint(this.service)], {
       cwd: WORKSPACE_ROOT,
-      env: { ...process.env, DATABASE_URL: serviceDatabaseUrl(this.service), ...this.env, PORT: String(this.port), HOST: '127.0.0.1' },
+      env: { ...process.env, DATABASE_URL: serviceDatabaseUrl(this.service), ...this.env, ...principalKafkaEnv(this.service), PORT: String(this.port), HOST: '127.0.0.1' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     child.stdout?.pipe(log);

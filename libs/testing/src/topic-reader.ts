@@ -1,5 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { Consumer, Kafka, logLevel } from 'kafkajs';
+import { Consumer } from 'kafkajs';
+import type { KafkaConnection } from '@slidecharge/kafka-client';
+import { harnessKafkaConnection, harnessKafkaEnv, testKafka } from './kafka';
 
 export interface ReadMessage {
   topic: string;
@@ -13,6 +15,7 @@ export interface ReadMessage {
 /**
  * Reads topics from the beginning with a throw-away consumer group and keeps every message, so a test
  * can wait for the ones it expects (filtering by its own ids, since topics are shared between tests).
+ * It connects to `brokers` as the harness's principal (KAFKA_SASL_*, KAFKA_TLS* of the environment).
  */
 export class TopicReader {
   readonly messages: ReadMessage[] = [];
@@ -24,7 +27,7 @@ export class TopicReader {
   ) {}
 
   async start(): Promise<this> {
-    const kafka = new Kafka({ clientId: 'test-reader', brokers: this.brokers.split(','), logLevel: logLevel.NOTHING });
+    const kafka = testKafka('test-reader', { ...harnessKafkaConnection(), brokers: this.brokers.split(',') });
     this.consumer = kafka.consumer({ groupId: `test-reader-${randomUUID()}` });
     await this.consumer.connect();
     await this.consumer.subscribe({ topics: this.topics, fromBeginning: true });
@@ -83,9 +86,13 @@ export async function eventually<T>(probe: () => Promise<T | undefined>, timeout
   }
 }
 
-export function testEnv(): { databaseUrl: string; kafkaBrokers: string } {
+/**
+ * What the tests run against: the database, the brokers, and the harness's Kafka connection and
+ * KAFKA_* variables (to build a service's configuration as the harness's principal).
+ */
+export function testEnv(): { databaseUrl: string; kafkaBrokers: string; kafka: KafkaConnection; kafkaEnv: Record<string, string> } {
   const databaseUrl = process.env['DATABASE_URL'];
   const kafkaBrokers = process.env['KAFKA_BROKERS'];
   if (!databaseUrl || !kafkaBrokers) throw new Error('DATABASE_URL and KAFKA_BROKERS must be set (globalSetup sets them)');
-  return { databaseUrl, kafkaBrokers };
+  return { databaseUrl, kafkaBrokers, kafka: harnessKafkaConnection(), kafkaEnv: harnessKafkaEnv() };
 }

@@ -16,9 +16,9 @@ import { ACCESSION_SERVICE, createOpenApiDocument } from '../src/openapi';
  * The accession service against the real Postgres and Kafka: HTTP in, case events out through the
  * outbox. Topics are shared with other suites, so every test uses its own accession numbers.
  */
-const { databaseUrl, kafkaBrokers } = testEnv();
+const { databaseUrl, kafkaBrokers, kafkaEnv } = testEnv();
 // MLLP on a free port (0): the default 2575 may be taken by a running stack or another test process.
-const config = loadServiceConfig({ DATABASE_URL: serviceDatabaseUrl('accession'), KAFKA_BROKERS: kafkaBrokers, LOG_LEVEL: 'warn', ...identityEnv(), ACCESSION_MLLP_PORT: '0' });
+const config = loadServiceConfig({ ...kafkaEnv, DATABASE_URL: serviceDatabaseUrl('accession'), LOG_LEVEL: 'warn', ...identityEnv(), ACCESSION_MLLP_PORT: '0' });
 const TOPIC = 'lis.case-events.v1';
 
 let app: INestApplication;

@@ -24,9 +24,9 @@ import { ACCESSION_SERVICE } from '../src/openapi';
  * trouble, concurrency and shutdown. Every test uses its own accession numbers and MSH-10s (the
  * database and topics are shared with other suites).
  */
-const { databaseUrl, kafkaBrokers } = testEnv();
+const { databaseUrl, kafkaBrokers, kafkaEnv } = testEnv();
 const FRAME_TIMEOUT_MS = 1500;
-const env = { DATABASE_URL: serviceDatabaseUrl('accession'), KAFKA_BROKERS: kafkaBrokers, LOG_LEVEL: 'warn', ...identityEnv(), ACCESSION_MLLP_PORT: '0', ACCESSION_MLLP_FRAME_TIMEOUT_MS: String(FRAME_TIMEOUT_MS) };
+const env = { ...kafkaEnv, DATABASE_URL: serviceDatabaseUrl('accession'), LOG_LEVEL: 'warn', ...identityEnv(), ACCESSION_MLLP_PORT: '0', ACCESSION_MLLP_FRAME_TIMEOUT_MS: String(FRAME_TIMEOUT_MS) };
 const config = loadServiceConfig(env);
 const TOPIC = 'lis.case-events.v1';
 const ROOT = join(__dirname, '../../..');

@@ -13,7 +13,7 @@ import { ACCESSION_SERVICE } from '../src/openapi';
  * nothing is stored or published for it, a database failure is a generic 500, and a good case still
  * goes through afterwards.
  */
-const { databaseUrl, kafkaBrokers } = testEnv();
+const { databaseUrl, kafkaBrokers, kafkaEnv } = testEnv();
 const TOPIC = 'lis.case-events.v1';
 const pool = new Pool({ connectionString: databaseUrl });
 let app: NestExpressApplication;
@@ -21,7 +21,7 @@ let reader: TopicReader;
 
 beforeAll(async () => {
   reader = await new TopicReader(kafkaBrokers, [TOPIC]).start();
-  const config = loadServiceConfig({ DATABASE_URL: serviceDatabaseUrl('accession'), KAFKA_BROKERS: kafkaBrokers, LOG_LEVEL: 'warn', ...identityEnv(), ACCESSION_MLLP_PORT: '0' });
+  const config = loadServiceConfig({ ...kafkaEnv, DATABASE_URL: serviceDatabaseUrl('accession'), LOG_LEVEL: 'warn', ...identityEnv(), ACCESSION_MLLP_PORT: '0' });
   app = await createServiceApp(AppModule.forRoot(config), ACCESSION_SERVICE, { logger: false });
   await app.init();
 }, 60_000);

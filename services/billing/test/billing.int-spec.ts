@@ -1,12 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { INestApplication } from '@nestjs/common';
-import { Kafka, logLevel } from 'kafkajs';
 import { Pool } from 'pg';
 import request from 'supertest';
 import { DEAD_LETTER_TOPIC, DeadLetter } from '@slidecharge/contracts';
 import { createLogger, IncomingMessage, KafkaBus, OutgoingMessage } from '@slidecharge/messaging';
 import { createServiceApp } from '@slidecharge/service-kit';
-import { asCaller, eventually, serviceDatabaseUrl, TestCaller, testEnv, TopicReader } from '@slidecharge/testing';
+import { asCaller, eventually, serviceDatabaseUrl, TestCaller, testEnv, testKafka, TopicReader } from '@slidecharge/testing';
 import { AppModule } from '../src/app.module';
 import { chargeCreditedEventIdFor, chargeIdFor, chargeIdForGeneration, chargePostedEventIdFor, creditIdFor } from '../src/charging/charge-id';
 import { BillingTopic, ChargingService } from '../src/charging/charging.service';
@@ -33,7 +32,7 @@ import {
  * The billing service in-process (AppModule) against the real Postgres and Kafka: events in on the
  * three input topics, charges out on billing.charges.v1, and the HTTP API billing staff use.
  */
-const { databaseUrl, kafkaBrokers } = testEnv();
+const { databaseUrl, kafkaBrokers, kafka } = testEnv();
 const groupId = `billing-it-${randomUUID()}`;
 const pool = new Pool({ connectionString: databaseUrl });
 let app: INestApplication;
@@ -45,7 +44,7 @@ beforeAll(async () => {
   const config = loadServiceConfig({ ...process.env, DATABASE_URL: serviceDatabaseUrl('billing'), KAFKA_BROKERS: kafkaBrokers, BILLING_CONSUMER_GROUP: groupId, LOG_LEVEL: 'warn' });
   app = await createServiceApp(AppModule.forRoot(config), BILLING_SERVICE, { logger: false });
   await app.init();
-  bus = new KafkaBus({ brokers: kafkaBrokers.split(','), clientId: 'billing-it', service: 'billing-it', logger: createLogger('billing-it', 'warn') });
+  bus = new KafkaBus({ connection: kafka, clientId: 'billing-it', service: 'billing-it', logger: createLogger('billing-it', 'warn') });
   await bus.connect();
   reader = await new TopicReader(kafkaBrokers, ['billing.charges.v1', DEAD_LETTER_TOPIC]).start();
 }, 60_000);
@@ -710,7 +709,7 @@ describe('operations', () => {
 
   it('an invalid message on an input topic goes to the dead-letter topic with the reason, and the partition moves on', async () => {
     const acc = newAccession();
-    const raw = new Kafka({ clientId: 'billing-it-raw', brokers: kafkaBrokers.split(','), logLevel: logLevel.NOTHING }).producer();
+    const raw = testKafka('billing-it-raw').producer();
     await raw.connect();
     const bad = { ...caseEvent(snapshot(acc, [{ id: 'A', cpt: '88305', slides: 1 }])).value, data: { accessionNumber: acc, version: 0 } };
     await raw.send({ topic: 'lis.case-events.v1', messages: [{ key: acc, value: JSON.stringify(bad) }] });

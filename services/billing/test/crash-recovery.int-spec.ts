@@ -15,7 +15,7 @@ import { barcodeOf, caseEvent, ChargeMessage, deleteGroup, newAccession, passing
  * the expected chargeIds: a repeat on the topic (the relay publishes at least once) is an identical
  * copy with the same chargeId and eventId.
  */
-const { databaseUrl, kafkaBrokers } = testEnv();
+const { databaseUrl, kafkaBrokers, kafka } = testEnv();
 const groupId = `billing-crash-${randomUUID()}`;
 const pool = new Pool({ connectionString: databaseUrl });
 let bus: KafkaBus;
@@ -52,7 +52,7 @@ async function startBilling(): Promise<ServiceProcess> {
 beforeAll(async () => {
   ensureBuilt();
   await startGroupAtEnd(kafkaBrokers, groupId, INPUT_TOPICS);
-  bus = new KafkaBus({ brokers: kafkaBrokers.split(','), clientId: 'billing-crash', service: 'billing-crash', logger: createLogger('billing-crash', 'warn') });
+  bus = new KafkaBus({ connection: kafka, clientId: 'billing-crash', service: 'billing-crash', logger: createLogger('billing-crash', 'warn') });
   await bus.connect();
   reader = await new TopicReader(kafkaBrokers, ['billing.charges.v1']).start();
 }, 420_000);

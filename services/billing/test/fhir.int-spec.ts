@@ -17,7 +17,7 @@ import { barcodeOf, caseEvent, deleteGroup, INPUT_TOPICS, newAccession, passingS
  * Postgres and Kafka: charges made from case, scan and QC events (posted, held for Medicare, credited
  * after a cancel) read back as R4 ChargeItems.
  */
-const { databaseUrl, kafkaBrokers } = testEnv();
+const { databaseUrl, kafkaBrokers, kafka } = testEnv();
 const groupId = `billing-fhir-it-${randomUUID()}`;
 const pool = new Pool({ connectionString: databaseUrl });
 let app: INestApplication;
@@ -51,7 +51,7 @@ beforeAll(async () => {
   const config = loadServiceConfig({ ...process.env, DATABASE_URL: serviceDatabaseUrl('billing'), KAFKA_BROKERS: kafkaBrokers, BILLING_CONSUMER_GROUP: groupId, LOG_LEVEL: 'warn' });
   app = await createServiceApp(AppModule.forRoot(config), BILLING_SERVICE, { logger: false });
   await app.init();
-  bus = new KafkaBus({ brokers: kafkaBrokers.split(','), clientId: 'billing-fhir-it', service: 'billing-fhir-it', logger: createLogger('billing-fhir-it', 'warn') });
+  bus = new KafkaBus({ connection: kafka, clientId: 'billing-fhir-it', service: 'billing-fhir-it', logger: createLogger('billing-fhir-it', 'warn') });
   await bus.connect();
 
   const specimens = [{ id: 'A', cpt: '88305', slides: 1 }];

@@ -15,7 +15,7 @@ import { barcodeOf, caseEvent, deleteGroup, INPUT_TOPICS, isChargeOf, newAccessi
  * Kafka: a policy set nested 5,000 deep, a NUL in a release's actor, a forged Host. Links come from
  * PUBLIC_BASE_URL (here an https address behind a proxy, so HSTS is on), never from the Host header.
  */
-const { databaseUrl, kafkaBrokers } = testEnv();
+const { databaseUrl, kafkaBrokers, kafka, kafkaEnv } = testEnv();
 const groupId = `billing-http-input-it-${randomUUID()}`;
 const PUBLIC_BASE_URL = 'https://billing.lab.example/slidecharge';
 const pool = new Pool({ connectionString: databaseUrl });
@@ -26,8 +26,8 @@ let reader: TopicReader;
 beforeAll(async () => {
   await startGroupAtEnd(kafkaBrokers, groupId, INPUT_TOPICS);
   const config = loadServiceConfig({
+    ...kafkaEnv,
     DATABASE_URL: serviceDatabaseUrl('billing'),
-    KAFKA_BROKERS: kafkaBrokers,
     BILLING_CONSUMER_GROUP: groupId,
     LOG_LEVEL: 'warn',
     SLIDECHARGE_ENV: 'development',
@@ -36,7 +36,7 @@ beforeAll(async () => {
   });
   app = await createServiceApp(AppModule.forRoot(config), BILLING_SERVICE, { logger: false });
   await app.init();
-  bus = new KafkaBus({ brokers: kafkaBrokers.split(','), clientId: 'billing-http-input-it', service: 'billing-http-input-it', logger: createLogger('billing-http-input-it', 'warn') });
+  bus = new KafkaBus({ connection: kafka, clientId: 'billing-http-input-it', service: 'billing-http-input-it', logger: createLogger('billing-http-input-it', 'warn') });
   await bus.connect();
   reader = await new TopicReader(kafkaBrokers, ['billing.charges.v1']).start();
 }, 60_000);

@@ -4,7 +4,7 @@ import { loadServiceConfig } from '../src/config';
 
 /** The OpenAPI document is built from the controllers without listening or connecting. */
 it('documents every billing route with its parameters and answers', async () => {
-  const config = loadServiceConfig({ DATABASE_URL: 'postgresql://postgres@127.0.0.1:5432/slidecharge', KAFKA_BROKERS: '127.0.0.1:9092', LOG_LEVEL: 'error', ...identityEnv() });
+  const config = loadServiceConfig({ DATABASE_URL: 'postgresql://postgres@127.0.0.1:5432/slidecharge', KAFKA_BROKERS: '127.0.0.1:9092', SLIDECHARGE_ENV: 'development', LOG_LEVEL: 'error', ...identityEnv() });
   const doc = await createOpenApiDocument(config);
   expect(doc.info.title).toBe('slidecharge billing');
   expect(Object.keys(doc.paths).sort()).toEqual(

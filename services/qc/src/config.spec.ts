@@ -5,7 +5,7 @@ import { ConfigError } from '@slidecharge/service-kit';
 import { DEFAULT_QC_RULES } from '@slidecharge/qc-rules';
 import { loadQcRules, loadServiceConfig } from './config';
 
-const baseEnv = { DATABASE_URL: 'postgresql://postgres@127.0.0.1:5432/slidecharge', KAFKA_BROKERS: '127.0.0.1:9092', OIDC_ISSUER: 'https://sso.hospital.org/realms/lab' };
+const baseEnv = { DATABASE_URL: 'postgresql://postgres@127.0.0.1:5432/slidecharge', KAFKA_BROKERS: '127.0.0.1:9092', SLIDECHARGE_ENV: 'development', OIDC_ISSUER: 'https://sso.hospital.org/realms/lab' };
 let dir: string;
 
 beforeEach(() => {

@@ -11,10 +11,10 @@ import { QC_SERVICE } from '../src/openapi';
  * tokens from the real identity provider (scripts/idp.sh), each way a token can be wrong, the roles,
  * the throttling of failures, and an identity provider that cannot be reached.
  */
-const { kafkaBrokers } = testEnv();
+const { kafkaEnv } = testEnv();
 const env = (over: Record<string, string> = {}) => ({
+  ...kafkaEnv,
   DATABASE_URL: serviceDatabaseUrl('qc'),
-  KAFKA_BROKERS: kafkaBrokers,
   LOG_LEVEL: 'fatal',
   SLIDECHARGE_ENV: 'production',
   ...identityEnv(),

@@ -10,8 +10,8 @@ import { QC_SERVICE } from '../src/openapi';
  * (qc.int-spec.ts starts it with its own role.)
  */
 it('qc refuses to start as the Postgres superuser, naming the role and what to do', async () => {
-  const { databaseUrl, kafkaBrokers } = testEnv();
-  const config = loadServiceConfig({ DATABASE_URL: databaseUrl, KAFKA_BROKERS: kafkaBrokers, LOG_LEVEL: 'fatal', PORT: '0', ...identityEnv() });
+  const { databaseUrl, kafkaEnv } = testEnv();
+  const config = loadServiceConfig({ ...kafkaEnv, DATABASE_URL: databaseUrl, LOG_LEVEL: 'fatal', PORT: '0', ...identityEnv() });
   const app = await createServiceApp(AppModule.forRoot(config), QC_SERVICE, { logger: false });
   try {
     const started = app.init();

@@ -3,8 +3,8 @@ import { loadServiceConfig } from '../src/config';
 import { createOpenApiDocument } from '../src/openapi';
 
 it('builds the OpenAPI document with every qc route, without starting consumers', async () => {
-  const { databaseUrl, kafkaBrokers } = testEnv();
-  const doc = await createOpenApiDocument(loadServiceConfig({ DATABASE_URL: databaseUrl, KAFKA_BROKERS: kafkaBrokers, LOG_LEVEL: 'warn', ...identityEnv() }));
+  const { databaseUrl, kafkaEnv } = testEnv();
+  const doc = await createOpenApiDocument(loadServiceConfig({ ...kafkaEnv, DATABASE_URL: databaseUrl, LOG_LEVEL: 'warn', ...identityEnv() }));
   expect(doc.info.title).toBe('slidecharge qc');
   expect(Object.keys(doc.paths).sort()).toEqual(
     ['/health/live', '/health/ready', '/metrics', '/qc/results', '/qc/results/{scanId}', '/qc/rules', '/slides/{barcode}/qc'].sort(),

@@ -1,10 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { INestApplication } from '@nestjs/common';
-import { Kafka, logLevel } from 'kafkajs';
 import { DEAD_LETTER_TOPIC, DeadLetter, QcEvent, ScanImage } from '@slidecharge/contracts';
 import { buildEvent, createLogger, KafkaBus } from '@slidecharge/messaging';
 import { DEFAULT_QC_RULES } from '@slidecharge/qc-rules';
-import { asCaller, eventually, identityEnv, ReadMessage, serviceDatabaseUrl, testEnv, TopicReader } from '@slidecharge/testing';
+import { asCaller, eventually, identityEnv, ReadMessage, serviceDatabaseUrl, testEnv, testKafka, TopicReader } from '@slidecharge/testing';
 import { createServiceApp } from '@slidecharge/service-kit';
 import { AppModule } from '../src/app.module';
 import { loadServiceConfig } from '../src/config';
@@ -17,8 +16,8 @@ import { QcResultPage, QcResultView } from '../src/qc/qc.dto';
  * on qc.results.v1 through the outbox, the HTTP routes and readiness. Topics are shared with other
  * suites, so every test uses its own ids and filters by them.
  */
-const { kafkaBrokers } = testEnv();
-const config = loadServiceConfig({ DATABASE_URL: serviceDatabaseUrl('qc'), KAFKA_BROKERS: kafkaBrokers, LOG_LEVEL: 'warn', ...identityEnv(), PORT: '0' });
+const { kafkaBrokers, kafka, kafkaEnv } = testEnv();
+const config = loadServiceConfig({ ...kafkaEnv, DATABASE_URL: serviceDatabaseUrl('qc'), LOG_LEVEL: 'warn', ...identityEnv(), PORT: '0' });
 
 const GOOD: ScanImage = { focusScore: 0.92, tissueCoverage: 0.4, fileSizeBytes: 1_500_000_000, barcodeRead: true, stitchingErrors: 0 };
 
@@ -29,7 +28,7 @@ let reader: TopicReader;
 beforeAll(async () => {
   app = await createServiceApp(AppModule.forRoot(config), QC_SERVICE, { logger: false });
   await app.init();
-  bus = new KafkaBus({ brokers: kafkaBrokers.split(','), clientId: 'qc-test', service: 'qc-test', logger: createLogger('qc-test', 'warn') });
+  bus = new KafkaBus({ connection: kafka, clientId: 'qc-test', service: 'qc-test', logger: createLogger('qc-test', 'warn') });
   await bus.connect();
   reader = await new TopicReader(kafkaBrokers, ['qc.results.v1', DEAD_LETTER_TOPIC]).start();
 });
@@ -170,7 +169,7 @@ describe('scan.completed -> verdict on qc.results.v1', () => {
     const marker = randomUUID();
     const bad = { ...scanEvent('scan.completed', { scanId: `scan-${marker}`, slideBarcode: newBarcode(), image: GOOD }).value } as Record<string, unknown>;
     bad['data'] = { ...(bad['data'] as object), slideBarcode: 'has spaces' };
-    const producer = new Kafka({ clientId: 'qc-test-raw', brokers: kafkaBrokers.split(','), logLevel: logLevel.NOTHING }).producer();
+    const producer = testKafka('qc-test-raw').producer();
     await producer.connect();
     await producer.send({ topic: 'scan.events.v1', messages: [{ key: marker, value: JSON.stringify(bad) }] });
     await producer.disconnect();

@@ -11,11 +11,11 @@ import { QC_SERVICE } from '../src/openapi';
  * Content-Security-Policy on every answer, no X-Powered-By, Cache-Control: no-store, no HSTS over
  * plain http, and the Swagger UI at /docs still loads under the policy.
  */
-const { kafkaBrokers } = testEnv();
+const { kafkaEnv } = testEnv();
 let app: NestExpressApplication;
 
 beforeAll(async () => {
-  const config = loadServiceConfig({ DATABASE_URL: serviceDatabaseUrl('qc'), KAFKA_BROKERS: kafkaBrokers, LOG_LEVEL: 'warn', PORT: '0', SLIDECHARGE_ENV: 'development', ...identityEnv() });
+  const config = loadServiceConfig({ ...kafkaEnv, DATABASE_URL: serviceDatabaseUrl('qc'), LOG_LEVEL: 'warn', PORT: '0', SLIDECHARGE_ENV: 'development', ...identityEnv() });
   app = await createServiceApp(AppModule.forRoot(config), QC_SERVICE, { logger: false });
   await app.init();
 }, 60_000);

@@ -1,7 +1,7 @@
 import { ConfigError } from '@slidecharge/service-kit';
 import { jsonBodyLimitBytes, loadServiceConfig } from './config';
 
-const env = { DATABASE_URL: 'postgresql://postgres@127.0.0.1:5432/slidecharge', KAFKA_BROKERS: '127.0.0.1:9092', OIDC_ISSUER: 'https://sso.hospital.org/realms/lab' };
+const env = { DATABASE_URL: 'postgresql://postgres@127.0.0.1:5432/slidecharge', KAFKA_BROKERS: '127.0.0.1:9092', SLIDECHARGE_ENV: 'development', OIDC_ISSUER: 'https://sso.hospital.org/realms/lab' };
 
 describe('scanner-events configuration', () => {
   it('defaults the port to 3002 and the batch limit to 500', () => {
@@ -59,7 +59,7 @@ describe('scanner-events configuration', () => {
     const config = loadServiceConfig({ ...env, SLIDECHARGE_ENV: 'development', SCANNER_DEV_API_KEY: key, DICOM_DEFAULT_UTC_OFFSET: '-0500' });
     expect(config.SCANNER_DEV_API_KEY).toBe(key);
     expect(config.DICOM_DEFAULT_UTC_OFFSET).toBe('-0500');
-    expect(problemsOf({ SCANNER_DEV_API_KEY: key })).toContain('SCANNER_DEV_API_KEY is a development key: it is refused unless SLIDECHARGE_ENV=development');
+    expect(problemsOf({ SCANNER_DEV_API_KEY: key, SLIDECHARGE_ENV: 'production' })).toContain('SCANNER_DEV_API_KEY is a development key: it is refused unless SLIDECHARGE_ENV=development');
   });
 
   it('refuses the retired admin token, a malformed development key and a bad UTC offset, by name', () => {

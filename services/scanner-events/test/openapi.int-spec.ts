@@ -4,8 +4,8 @@ import { createOpenApiDocument } from '../src/openapi';
 
 describe('OpenAPI document', () => {
   it('is generated without starting the service and documents every route', async () => {
-    const { databaseUrl, kafkaBrokers } = testEnv();
-    const document = await createOpenApiDocument(loadServiceConfig({ DATABASE_URL: databaseUrl, KAFKA_BROKERS: kafkaBrokers, ...identityEnv() }));
+    const { databaseUrl, kafkaEnv } = testEnv();
+    const document = await createOpenApiDocument(loadServiceConfig({ ...kafkaEnv, DATABASE_URL: databaseUrl, ...identityEnv() }));
     expect(document.info.title).toBe('slidecharge scanner-events');
     expect(Object.keys(document.paths).sort()).toEqual(
       [

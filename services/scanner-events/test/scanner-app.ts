@@ -24,11 +24,11 @@ export interface ScannerApp {
 
 /** scanner-events in this process, as production builds it, on the real Postgres and Kafka. */
 export async function startScannerApp(env: Record<string, string> = {}): Promise<ScannerApp> {
-  const { kafkaBrokers } = testEnv();
+  const { kafkaEnv } = testEnv();
   const devKey = uniqueDevKey();
   const config = loadServiceConfig({
+    ...kafkaEnv,
     DATABASE_URL: serviceDatabaseUrl('scanner-events'),
-    KAFKA_BROKERS: kafkaBrokers,
     LOG_LEVEL: 'error',
     PORT: '0',
     SLIDECHARGE_ENV: 'development',

@@ -1,9 +1,9 @@
 import { INestApplication } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
-import { Kafka, logLevel, Producer } from 'kafkajs';
+import { Producer } from 'kafkajs';
 import request from 'supertest';
 import { DEAD_LETTER_TOPIC, DeadLetter, ScanEvent } from '@slidecharge/contracts';
-import { eventually, ReadMessage, TopicReader, testEnv } from '@slidecharge/testing';
+import { eventually, ReadMessage, TopicReader, testEnv, testKafka } from '@slidecharge/testing';
 import { ServiceConfig } from '../src/config';
 import { PrismaService } from '../src/prisma.service';
 import { scanEventIdOf } from '../src/scan-events/scan-normalizer';
@@ -48,7 +48,7 @@ const produceRaw = (key: string, value: string) => producer.send({ topic: 'scann
 
 beforeAll(async () => {
   reader = await new TopicReader(kafkaBrokers, ['scan.events.v1', DEAD_LETTER_TOPIC]).start();
-  producer = new Kafka({ clientId: 'scanner-events-test', brokers: kafkaBrokers.split(','), logLevel: logLevel.NOTHING }).producer();
+  producer = testKafka('scanner-events-test').producer();
   await producer.connect();
   scanner = await startScannerApp();
   app = scanner.app;

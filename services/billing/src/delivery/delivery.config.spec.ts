@@ -2,7 +2,7 @@ import { ConfigError } from '@slidecharge/service-kit';
 import { loadServiceConfig } from '../config';
 import { deliverySettingsOf } from './delivery.config';
 
-const base = { DATABASE_URL: 'postgresql://postgres@127.0.0.1:5432/slidecharge', KAFKA_BROKERS: '127.0.0.1:9092', OIDC_ISSUER: 'https://sso.hospital.org/realms/lab' };
+const base = { DATABASE_URL: 'postgresql://postgres@127.0.0.1:5432/slidecharge', KAFKA_BROKERS: '127.0.0.1:9092', SLIDECHARGE_ENV: 'development', OIDC_ISSUER: 'https://sso.hospital.org/realms/lab' };
 
 function problems(env: Record<string, string>): string {
   try {
