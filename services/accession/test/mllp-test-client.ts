@@ -8,6 +8,8 @@ export class MllpTestClient {
   private readonly acks: string[] = [];
   private wake: (() => void) | undefined;
   ended = false;
+  /** When the connection closed (Date.now()). */
+  closedAt: number | undefined;
   /** The socket error that ended the connection, if any (a TLS alert, a reset). */
   error: Error | undefined;
 
@@ -18,6 +20,7 @@ export class MllpTestClient {
     });
     socket.on('close', () => {
       this.ended = true;
+      this.closedAt = Date.now();
       this.wake?.();
     });
     socket.on('error', (e) => {

@@ -84,8 +84,8 @@ export const ErrorBody = z.object({
   message: z.string(),
   issues: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
   conflicts: z.array(z.object({ barcode: z.string(), accessionNumber: z.string() })).optional(),
-  sizeBytes: z.int().optional().describe('413 case_too_large: the case event size in bytes'),
-  limitBytes: z.int().optional().describe('413 case_too_large: ACCESSION_MAX_CASE_BYTES'),
+  sizeBytes: z.int().nonnegative().optional().describe('413 case_too_large: the case event size in bytes'),
+  limitBytes: z.int().nonnegative().optional().describe('413 case_too_large: ACCESSION_MAX_CASE_BYTES'),
 });
 
 const collator = new Intl.Collator('en', { numeric: true });
