@@ -1,9 +1,11 @@
 import { INestApplication } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
+import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { AddressInfo } from 'node:net';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import type { TLSSocket } from 'node:tls';
 import { Pool } from 'pg';
 import request from 'supertest';
@@ -169,6 +171,24 @@ describe('mutual TLS on the MLLP port', () => {
 
   it('a client that does not trust the server certificate does not connect (the server proves itself too)', async () => {
     await expect(tlsClient(lisA, readFileSync(pki.otherCaFile))).rejects.toThrow(/certificate/);
+  });
+});
+
+describe('the LIS simulator over mutual TLS (scripts/lis-sim.mjs --ca --cert --key), as a person would try it', () => {
+  const ROOT = join(__dirname, '../../..');
+  const sim = (args: string[]) =>
+    promisify(execFile)(process.execPath, [join(ROOT, 'scripts/lis-sim.mjs'), '--host', '127.0.0.1', '--port', String(tls.mllpPort), ...args], { cwd: ROOT }).then(
+      (r) => ({ code: 0, stdout: r.stdout }),
+      (e: { code: number; stdout: string }) => ({ code: e.code, stdout: e.stdout }),
+    );
+
+  it('with the client certificate: AA (exit 0); without it: no ACK (exit 3)', async () => {
+    const withCert = await sim(['--accession', newAccession(), '--sending-app', 'LIS_A', '--sending-facility', 'LAB_A', '--ca', pki.caFile, '--cert', lisA.certFile, '--key', lisA.keyFile]);
+    expect(withCert.code).toBe(0);
+    expect(withCert.stdout).toMatch(/TLS TLSv1\.[23] with a client certificate/);
+    expect(withCert.stdout).toContain('MSA-1 AA');
+    const without = await sim(['--accession', newAccession(), '--sending-app', 'LIS_A', '--sending-facility', 'LAB_A', '--ca', pki.caFile, '--timeout', '3000']);
+    expect(without.code).toBe(3);
   });
 });
 
