@@ -65,7 +65,7 @@ let tls: Started;
 let plain: Started;
 
 beforeAll(async () => {
-  pki = makeTestPki(`mllp-${run.toLowerCase()}`, ['lis-a', 'lis-b']);
+  pki = makeTestPki('mllp-transport', ['lis-a', 'lis-b']);
   lisA = pki.clients['lis-a'] as TestCertificate;
   lisB = pki.clients['lis-b'] as TestCertificate;
   tls = await start({

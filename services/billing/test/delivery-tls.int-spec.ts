@@ -85,7 +85,7 @@ async function billingSystem(options: TlsOptions = {}): Promise<TlsBillingSystem
 }
 
 beforeAll(() => {
-  pki = makeTestPki(`dft-${run}`, ['slidecharge-billing']);
+  pki = makeTestPki('dft-tls', ['slidecharge-billing']);
   billingClient = pki.clients['slidecharge-billing'] as TestCertificate;
   serverTls = { cert: pki.server.cert, key: pki.server.key, ca: pki.ca };
 });
