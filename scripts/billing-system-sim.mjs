@@ -17,6 +17,10 @@
 //   --no-answer       never answer (every send times out)
 //   --delay-ms MS     wait this long before each answer
 //   --quiet           one line per message instead of the full charge
+//   --tls-cert F --tls-key F   listen with TLS (1.2 or newer) using this certificate and key (PEM); then point
+//                     billing at it with BILLING_DFT_TLS=true and BILLING_DFT_TLS_CA_FILE=<the CA that signed F>
+//   --tls-ca F        CA for client certificates (mutual TLS; billing's BILLING_DFT_TLS_CERT_FILE/_KEY_FILE)
+//   --client-auth M   none | request | require (default: require with --tls-ca, else none)
 //
 // Then point billing at it:
 //   BILLING_DFT_HOST=127.0.0.1 BILLING_DFT_PORT=2576 (npm run stack does this and starts this simulator itself)
@@ -28,14 +32,16 @@
 // the charge it reverses), FT1-23 accession, PID-3 patient, FT1-4 date of service, FT1-7 code,
 // FT1-10 units, FT1-26 modifiers, FT1-19 diagnoses, IN1-3 payer. Ctrl-C prints a summary and exits.
 // Built on @medplum/hl7's Hl7Connection (MLLP framing) and @medplum/core's Hl7Message (parse, ACK).
+import { readFileSync } from 'node:fs';
 import net from 'node:net';
+import tls from 'node:tls';
 import { parseArgs } from 'node:util';
 import { Hl7Message, Hl7Segment } from '@medplum/core';
 import { Hl7Connection } from '@medplum/hl7';
 
 const USAGE =
   'usage: node scripts/billing-system-sim.mjs [--port 2576] [--host 127.0.0.1] [--ae-every N] [--ar-every N] [--silent-every N] ' +
-  '[--lose-ack-every N] [--no-answer] [--delay-ms MS] [--quiet]';
+  '[--lose-ack-every N] [--no-answer] [--delay-ms MS] [--quiet] [--tls-cert F --tls-key F [--tls-ca F] [--client-auth none|request|require]]';
 
 function options() {
   let parsed;
@@ -51,6 +57,10 @@ function options() {
         'no-answer': { type: 'boolean', default: false },
         'delay-ms': { type: 'string', default: '0' },
         quiet: { type: 'boolean', default: false },
+        'tls-cert': { type: 'string' },
+        'tls-key': { type: 'string' },
+        'tls-ca': { type: 'string' },
+        'client-auth': { type: 'string' },
         help: { type: 'boolean', short: 'h', default: false },
       },
     }).values;
@@ -70,7 +80,31 @@ function options() {
   };
   const port = whole('port', 0);
   if (port > 65535) fail('--port must be at most 65535');
+  if (Boolean(parsed['tls-cert']) !== Boolean(parsed['tls-key'])) fail('--tls-cert and --tls-key go together');
+  if ((parsed['tls-ca'] || parsed['client-auth']) && !parsed['tls-cert']) fail('--tls-ca and --client-auth need --tls-cert and --tls-key');
+  const clientAuth = parsed['client-auth'] ?? (parsed['tls-ca'] ? 'require' : 'none');
+  if (!['none', 'request', 'require'].includes(clientAuth)) fail('--client-auth must be none, request or require');
+  if (clientAuth !== 'none' && !parsed['tls-ca']) fail(`--client-auth ${clientAuth} needs --tls-ca (the CA client certificates must chain to)`);
+  const pem = (flag) => {
+    try {
+      return readFileSync(parsed[flag]);
+    } catch (e) {
+      return fail(`--${flag} ${parsed[flag]}: ${e.code ?? e.message}`);
+    }
+  };
+  const tlsOptions = parsed['tls-cert']
+    ? {
+        cert: pem('tls-cert'),
+        key: pem('tls-key'),
+        ...(parsed['tls-ca'] ? { ca: pem('tls-ca') } : {}),
+        minVersion: 'TLSv1.2',
+        requestCert: clientAuth !== 'none',
+        rejectUnauthorized: clientAuth === 'require',
+      }
+    : undefined;
   return {
+    tls: tlsOptions,
+    clientAuth,
     port,
     host: parsed.host,
     aeEvery: whole('ae-every', 1),
@@ -193,16 +227,20 @@ async function onMessage(connection, message) {
   connection.send(ack(message, answer));
 }
 
-const server = net.createServer((socket) => {
+function onConnection(socket) {
   const peer = `${socket.remoteAddress}:${socket.remotePort}`;
-  console.log(`[${now()}] connection from ${peer}`);
+  const certificate = opts.tls && socket.authorized ? socket.getPeerCertificate().subject?.CN : undefined;
+  console.log(`[${now()}] connection from ${peer}${opts.tls ? ` over ${socket.getProtocol()}${certificate ? `, client certificate CN=${certificate}` : ', no client certificate'}` : ''}`);
   const connection = new Hl7Connection(socket);
   connection.addEventListener('message', (event) => {
     onMessage(connection, event.message).catch((e) => console.error(`[${now()}] could not answer: ${e.message}`));
   });
   connection.addEventListener('error', (event) => console.error(`[${now()}] ${peer}: ${event.error.message}`));
   connection.addEventListener('close', () => console.log(`[${now()}] ${peer} closed the connection`));
-});
+}
+
+const server = opts.tls ? tls.createServer(opts.tls, onConnection) : net.createServer(onConnection);
+if (opts.tls) server.on('tlsClientError', (e, socket) => console.error(`[${now()}] TLS handshake with ${socket.remoteAddress ?? 'a client'} failed: ${e.code ?? ''} ${e.message}`));
 
 server.on('error', (e) => fail(`cannot listen on ${opts.host}:${opts.port}: ${e.message}`));
 server.listen(opts.port, opts.host, () => {
@@ -215,8 +253,13 @@ server.listen(opts.port, opts.host, () => {
     opts.noAnswer && 'never answers',
     opts.delayMs && `answers after ${opts.delayMs} ms`,
   ].filter(Boolean);
-  console.log(`billing-system simulator listening for DFT^P03 over MLLP on ${opts.host}:${port}${flags.length ? ` (${flags.join(', ')})` : ''}`);
-  console.log(`point billing at it: BILLING_DFT_HOST=${opts.host === '0.0.0.0' ? '127.0.0.1' : opts.host} BILLING_DFT_PORT=${port}`);
+  const tlsNote = opts.tls ? ` over TLS${opts.clientAuth !== 'none' ? ` (client certificates: ${opts.clientAuth})` : ''}` : '';
+  console.log(`billing-system simulator listening for DFT^P03 over MLLP${tlsNote} on ${opts.host}:${port}${flags.length ? ` (${flags.join(', ')})` : ''}`);
+  console.log(
+    `point billing at it: BILLING_DFT_HOST=${opts.host === '0.0.0.0' ? '127.0.0.1' : opts.host} BILLING_DFT_PORT=${port}` +
+      (opts.tls ? ' BILLING_DFT_TLS=true BILLING_DFT_TLS_CA_FILE=<the CA of --tls-cert>' : '') +
+      (opts.clientAuth !== 'none' ? ' BILLING_DFT_TLS_CERT_FILE=<client cert> BILLING_DFT_TLS_KEY_FILE=<its key>' : ''),
+  );
 });
 
 for (const signal of ['SIGINT', 'SIGTERM']) {

@@ -1,8 +1,8 @@
 #!/usr/bin/env node
-// LIS simulator: sends one HL7 v2 order for an accession over MLLP to the accession service (or any
-// MLLP receiver) and prints the ACK in readable form. Plain Node, no build step: it builds the message
-// itself in the profile services/accession reads (libs/hl7/README.md) and sends it with
-// @medplum/hl7's Hl7Client.
+// LIS simulator: sends one HL7 v2 order for an accession over MLLP (plain TCP or TLS) to the accession
+// service (or any MLLP receiver) and prints the ACK in readable form. Plain Node, no build step: it
+// builds the message itself in the profile services/accession reads (libs/hl7/README.md) and sends it
+// over a node:net or node:tls socket with @medplum/hl7's Hl7Connection.
 //
 // Usage:
 //   node scripts/lis-sim.mjs --accession S26-000123 [options]
@@ -28,13 +28,23 @@
 //   --host 127.0.0.1 --port 2575   the MLLP listener (defaults; env LIS_SIM_HOST / LIS_SIM_PORT)
 //   --timeout 10000           ms to wait for the ACK
 //   --print                   also print the message sent and the raw ACK
+// TLS (accession with ACCESSION_MLLP_TLS_CERT_FILE/_KEY_FILE; any of these turns TLS on):
+//   --tls                     MLLP over TLS, the listener's certificate checked against the system CAs
+//   --ca ca.pem               ...or against this CA (e.g. the one that signed ACCESSION_MLLP_TLS_CERT_FILE)
+//   --cert lis.pem --key lis.key   client certificate (mutual TLS: ACCESSION_MLLP_TLS_CLIENT_AUTH request/require)
+//   --servername name         the name the listener's certificate must carry (default: --host when it is a name)
 //
 // Exit code: 0 on AA (CA), 1 on AE/AR (CE/CR), 2 on a usage error, 3 when no ACK came (no connection,
 // timeout, connection closed).
+import { readFileSync } from 'node:fs';
+import net from 'node:net';
+import tls from 'node:tls';
 import { Hl7Message } from '@medplum/core';
-import { Hl7Client } from '@medplum/hl7';
+import { Hl7Connection } from '@medplum/hl7';
 
-const USAGE = 'usage: node scripts/lis-sim.mjs --accession <accession> [--specimens 88305,88307] [--slides 2] [--payer AETNA] [--cancel | --recode A=88307] [--host h] [--port p] (see the header of this file)';
+const USAGE =
+  'usage: node scripts/lis-sim.mjs --accession <accession> [--specimens 88305,88307] [--slides 2] [--payer AETNA] [--cancel | --recode A=88307] [--host h] [--port p] ' +
+  '[--tls] [--ca ca.pem] [--cert lis.pem --key lis.key] [--servername name] (see the header of this file)';
 
 const TABLE_0357 = {
   0: 'Message accepted',
@@ -58,7 +68,7 @@ function fail(message) {
 }
 
 function parseArgs(argv) {
-  const flags = new Set(['cancel', 'print', 'help']);
+  const flags = new Set(['cancel', 'print', 'help', 'tls']);
   const multi = new Set(['recode', 'modifiers']);
   const out = { recode: [], modifiers: [] };
   for (let i = 0; i < argv.length; i++) {
@@ -94,6 +104,23 @@ if (!Number.isInteger(slidesPerSpecimen) || slidesPerSpecimen < 0 || slidesPerSp
 const type = (args.type ?? 'ORM').toUpperCase();
 if (type !== 'ORM' && type !== 'OML') fail('--type must be ORM or OML');
 if (args.cancel && args.recode.length) fail('--cancel and --recode do not go together');
+if (Boolean(args.cert) !== Boolean(args.key)) fail('--cert and --key go together (a client certificate and its key)');
+const useTls = Boolean(args.tls || args.ca || args.cert || args.servername);
+const readPem = (flag) => {
+  try {
+    return readFileSync(args[flag]);
+  } catch (e) {
+    return fail(`--${flag} ${args[flag]}: ${e.code ?? e.message}`);
+  }
+};
+const tlsOptions = useTls
+  ? {
+      minVersion: 'TLSv1.2',
+      ...(args.ca ? { ca: readPem('ca') } : {}),
+      ...(args.cert ? { cert: readPem('cert'), key: readPem('key') } : {}),
+      ...(args.servername ? { servername: args.servername } : {}),
+    }
+  : undefined;
 
 const codes = (args.specimens ?? '88305').split(',').map((c) => c.trim()).filter(Boolean);
 if (!codes.length || codes.length > 26) fail('--specimens needs 1-26 codes');
@@ -177,23 +204,43 @@ function describe(ack) {
 
 const text = buildMessage();
 const what = orderControl === 'CA' ? 'cancel' : `${specimens.length} specimen(s) ${specimens.map((s) => `${s.id}=${s.code}`).join(' ')}, ${specimens.length * slidesPerSpecimen} slide(s)`;
-process.stdout.write(`sent ${type === 'ORM' ? 'ORM^O01' : 'OML^O21'} ORC-1 ${orderControl} for ${accession} (MSH-10 ${controlId}) to ${host}:${port}: ${what}\n`);
+process.stdout.write(`sent ${type === 'ORM' ? 'ORM^O01' : 'OML^O21'} ORC-1 ${orderControl} for ${accession} (MSH-10 ${controlId}) to ${useTls ? 'tls://' : ''}${host}:${port}: ${what}\n`);
 if (args.print) process.stdout.write(`${text.replace(/\r/g, '\n')}\n\n`);
 
-const client = new Hl7Client({ host, port, connectTimeout: timeoutMs });
-client.addEventListener('error', () => undefined);
+/** A connected socket (TLS: handshake done, the listener's certificate checked) within the timeout. */
+function connect() {
+  return new Promise((resolve, reject) => {
+    const sni = !tlsOptions?.servername && net.isIP(host) === 0 ? { servername: host } : {};
+    const socket = useTls ? tls.connect({ host, port, ...sni, ...tlsOptions }) : net.connect({ host, port });
+    const timer = setTimeout(() => socket.destroy(new Error(`no connection within ${timeoutMs} ms`)), timeoutMs);
+    socket.once('error', (e) => {
+      clearTimeout(timer);
+      reject(e);
+    });
+    socket.once(useTls ? 'secureConnect' : 'connect', () => {
+      clearTimeout(timer);
+      resolve(socket);
+    });
+  });
+}
+
 let exitCode = 3;
+let socket;
 try {
-  // Hl7Client leaves sendAndWait pending when the receiver closes the connection: that is no ACK, now.
-  const closed = new Promise((_, reject) => client.addEventListener('close', () => reject(new Error('the receiver closed the connection without an ACK'))));
-  const ack = await Promise.race([client.sendAndWait(Hl7Message.parse(text), { timeoutMs }), closed]);
+  socket = await connect();
+  if (useTls) process.stdout.write(`TLS ${socket.getProtocol()}${args.cert ? ' with a client certificate' : ''}\n`);
+  const connection = new Hl7Connection(socket);
+  connection.addEventListener('error', () => undefined);
+  // sendAndWait stays pending when the receiver closes the connection (or refuses the client certificate): that is no ACK, now.
+  const closed = new Promise((_, reject) => socket.once('close', () => reject(new Error('the receiver closed the connection without an ACK'))));
+  const ack = await Promise.race([connection.sendAndWait(Hl7Message.parse(text), { timeoutMs }), closed]);
   const { code, text: readable } = describe(ack);
   process.stdout.write(`${readable}\n`);
   if (args.print) process.stdout.write(`\n${ack.toString().replace(/\r/g, '\n')}\n`);
   exitCode = code === 'AA' || code === 'CA' ? 0 : 1;
 } catch (e) {
-  process.stderr.write(`lis-sim: no ACK from ${host}:${port}: ${e?.message ?? e}\n`);
+  process.stderr.write(`lis-sim: no ACK from ${host}:${port}: ${e?.code ? `${e.code}: ` : ''}${e?.message ?? e}\n`);
 } finally {
-  await client.close().catch(() => undefined);
+  socket?.destroy();
 }
 process.exit(exitCode);

@@ -84,7 +84,8 @@ beforeAll(async () => {
   const env = {
     SLIDECHARGE_ENV: 'production',
     LOG_LEVEL: 'warn',
-    ACCESSION_MLLP_PORT: '0',
+    // HTTP only here: MLLP (with its sender allow-list, which production requires) is tried in security.e2e-spec.ts.
+    ACCESSION_MLLP_ENABLED: 'false',
     OIDC_CLOCK_TOLERANCE_SECONDS: '0',
     // This walk makes hundreds of refused calls from one address on purpose.
     HTTP_AUTH_FAILURES_PER_MINUTE: '100000',

@@ -37,6 +37,8 @@ beforeAll(async () => {
   const env = {
     KAFKA_BROKERS: kafkaBrokers,
     LOG_LEVEL: 'info',
+    // The MLLP listener without a sender allow-list and plain-TCP delivery are development settings.
+    SLIDECHARGE_ENV: 'development',
     SCANNER_DEV_API_KEY: SCANNER_API_KEY,
     ACCESSION_MLLP_PORT: String(mllpPort),
     BILLING_DFT_HOST: '127.0.0.1',

@@ -65,6 +65,16 @@ describe('buildAck', () => {
     expect(readValue(m.getSegment('ERR'), 8)).toBe('bad | field ^ and & stuff ~ \\');
     expect(readValue(m.getSegment('MSH'), 10)).toBe('X1');
   });
+
+  it('does not echo a request header field over its length (MSH-3 or MSH-10 of 3000); echoes a control character escaped', () => {
+    const long = 'X'.repeat(3000);
+    const ack = buildAck(`MSH|^~\\&|${long}|LAB|SC|PATH|20260101||ORM^O01|${long}|P|2.5.1`, { code: 'AR', timestamp: at });
+    const msh = segs(ack).getSegment('MSH');
+    expect([readValue(msh, 3), readValue(msh, 5), readValue(msh, 6), readValue(segs(ack).getSegment('MSA'), 2)]).toEqual(['SC', '', 'LAB', '']);
+    expect(ack.length).toBeLessThan(300);
+    const nul = buildAck('MSH|^~\\&|LIS|LAB|SC|PATH|20260101||ORM^O01|C\\X00\\1|P|2.5.1', { code: 'AR', timestamp: at });
+    expect(nul).toContain('\rMSA|AR|C\\X00\\1|');
+  });
 });
 
 describe('parseAck', () => {

@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import type { Charge } from '@slidecharge/contracts';
 import { buildDftP03 } from './dft';
 import { parseMessage, readValue, repetitionCount } from './encoding';
+import { frame, MllpDecoder } from './mllp';
 
 const charge: Charge = {
   chargeId: '6f1c2a8e-3b1d-5c7a-9e0f-1a2b3c4d5e6f',
@@ -114,5 +115,49 @@ describe('buildDftP03: round trip', () => {
       }),
       { numRuns: 300 },
     );
+  });
+});
+
+describe('buildDftP03: no control character reaches the wire (defence in depth behind the intake)', () => {
+  const C0 = Array.from({ length: 32 }, (_, i) => String.fromCharCode(i)).concat('\x7f');
+  /** Text made of anything, control characters (0x0B and 0x1C above all) and HL7 delimiters mixed in. */
+  const hostile = fc
+    .array(fc.oneof(fc.constantFrom(...C0, '\x0b', '\x1c', '|', '^', '~', '\\', '&'), fc.string({ unit: 'binary', maxLength: 4 })), { maxLength: 24 })
+    .map((parts) => parts.join(''));
+  const options = { messageControlId: 'P', timestamp: at };
+
+  it('property: every field it writes is escaped; the frame decodes to exactly this one message with no byte below 0x20 but CR', () => {
+    fc.assert(
+      fc.property(hostile, hostile, hostile, hostile, (patientId, payerId, description, assigningAuthority) => {
+        const text = buildDftP03({ ...charge, patientId, payerId }, { ...options, description, assigningAuthority, patientName: { family: patientId, given: description } });
+        for (const ch of text) {
+          const code = ch.charCodeAt(0);
+          expect(code >= 0x20 && code !== 0x7f ? true : ch === '\r').toBe(true);
+        }
+        const decoded = new MllpDecoder().push(frame(text));
+        expect(decoded).toEqual([text]);
+        expect(parse(text).segments.map((s) => s.name)).toEqual(['MSH', 'EVN', 'PID', 'PV1', 'FT1', 'DG1', 'DG1', 'IN1']);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('property: a patient id with control characters reads back as sent (they travel as \\Xhh\\)', () => {
+    const id = fc
+      .array(fc.oneof(fc.constantFrom('\x00', '\x0b', '\x1c', '\x01', '\t', '\x7f'), fc.string({ unit: 'grapheme-ascii', minLength: 1, maxLength: 3 })), { minLength: 1, maxLength: 10 })
+      .map((parts) => parts.join(''))
+      .filter((s) => s.trim() === s && s.length > 0);
+    fc.assert(
+      fc.property(id, (patientId) => {
+        expect(readValue(parse(buildDftP03({ ...charge, patientId }, options)).getSegment('PID'), 3)).toBe(patientId);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('the reviewer\'s input: 0x0B and 0x1C in a patient id are written as \\X0B\\ and \\X1C\\', () => {
+    const text = buildDftP03({ ...charge, patientId: 'MRN\x0b1\x1c\r' }, options);
+    expect(text).toContain('\rPID|1||MRN\\X0B\\1\\X1C\\\\.br\\^^^^MR\r');
+    expect(new MllpDecoder().push(frame(text))).toEqual([text]);
   });
 });

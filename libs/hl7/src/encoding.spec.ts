@@ -21,6 +21,11 @@ describe('escape sequences', () => {
     expect(escapeHl7('a#b$c', ctx)).toBe('a!F!b!S!c');
   });
 
+  it('escapes control characters as \\Xhh\\ (NUL, 0x0B, 0x1C, TAB, DEL), CR/LF as \\.br\\', () => {
+    expect(escapeHl7('a\x00b\x0bc\x1cd\te\x7ff\r\ng')).toBe('a\\X00\\b\\X0B\\c\\X1C\\d\\X09\\e\\X7F\\f\\.br\\g');
+    expect(unescapeHl7('a\\X00\\b\\X0B\\c\\X1C\\d')).toBe('a\x00b\x0bc\x1cd');
+  });
+
   it('property: unescape(escape(s)) === s for text without CR', () => {
     fc.assert(
       fc.property(fc.string({ unit: 'grapheme', maxLength: 80 }).map((s) => s.replace(/\r/g, '')), (s) => {

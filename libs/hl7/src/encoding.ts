@@ -58,7 +58,12 @@ function decodeSequence(seq: string, ctx: Hl7Context): string | undefined {
   }
 }
 
-/** Encodes the delimiters (and line breaks) inside one value so it survives as a single component. */
+/**
+ * Encodes the delimiters, line breaks and control characters inside one value so it survives as a
+ * single component: delimiters as \F\ \S\ \T\ \R\ \E\, CR/LF as \.br\, and every other C0 control
+ * character and DEL as \Xhh\. So no value written with it can carry 0x0B or 0x1C (the MLLP frame
+ * bytes), a NUL or a raw segment terminator into a message.
+ */
 export function escapeHl7(text: string, ctx: Hl7Context = DEFAULT_CONTEXT): string {
   const map = new Map<string, string>([
     [ctx.escapeCharacter, 'E'],
@@ -76,20 +81,41 @@ export function escapeHl7(text: string, ctx: Hl7Context = DEFAULT_CONTEXT): stri
       out += `${ctx.escapeCharacter}.br${ctx.escapeCharacter}`;
       i++;
     } else if (ch === '\r' || ch === '\n') out += `${ctx.escapeCharacter}.br${ctx.escapeCharacter}`;
+    else if (isControl(ch)) out += `${ctx.escapeCharacter}X${hexByte(ch)}${ctx.escapeCharacter}`;
     else out += ch;
   }
   return out;
 }
 
+const BOM = '\uFEFF';
+const VT = String.fromCharCode(0x0b);
+const FS = String.fromCharCode(0x1c);
+
+/** The text without leading BOM/0x0B and trailing 0x1C/whitespace (what is left of an MLLP frame). */
+function trimFraming(text: string): string {
+  let start = 0;
+  while (start < text.length && (text[start] === BOM || text[start] === VT)) start++;
+  let end = text.length;
+  while (end > start && (text[end - 1] === FS || /\s/.test(text[end - 1] ?? ''))) end--;
+  return text.slice(start, end);
+}
+
+/** A C0 control character (U+0000-U+001F) or DEL. */
+function isControl(ch: string): boolean {
+  const code = ch.charCodeAt(0);
+  return code < 0x20 || code === 0x7f;
+}
+
+const hexByte = (ch: string) => ch.charCodeAt(0).toString(16).toUpperCase().padStart(2, '0');
+
 /**
- * Normalizes transport noise before parsing: MLLP framing bytes, a BOM, LF or CRLF segment
- * terminators and blank lines. Returns segments joined by CR.
+ * Normalizes transport noise before parsing: MLLP framing bytes left at the start (0x0B, a BOM) or
+ * the end (0x1C), LF or CRLF segment terminators and blank lines. Returns segments joined by CR.
+ * A 0x0B or 0x1C inside the text stays: inside a field it is refused (checkFieldLimits), never
+ * silently dropped.
  */
 export function normalizeMessageText(text: string): string {
-  return text
-    .replace(/^\uFEFF/, '')
-    .replaceAll(String.fromCharCode(0x0b), '')
-    .replaceAll(String.fromCharCode(0x1c), '')
+  return trimFraming(text)
     .split(/\r\n|\r|\n/)
     .map((s) => s.replace(/\s+$/, ''))
     .filter((s) => s.length > 0)

@@ -1,5 +1,6 @@
 export * from './errors';
 export * from './encoding';
+export * from './field-limits';
 export * from './order';
 export * from './ack';
 export * from './dft';

@@ -2,6 +2,7 @@ import { AccessionNumber, CaseDetails } from '@slidecharge/contracts';
 import type { Hl7Message, Hl7Segment } from '@medplum/core';
 import { hl7DateToIso, parseMessage, readValue, repetitionCount } from './encoding';
 import type { AckCode, Hl7Error, Hl7ErrorCode, Hl7Location } from './errors';
+import { checkFieldLimits, DEFAULT_FIELD_LIMITS, type FieldLimits } from './field-limits';
 
 /** A position inside a segment. Component and subcomponent are 1-based and default to 1. */
 export interface FieldRef {
@@ -284,7 +285,7 @@ export function readMessageHeader(text: string): MessageHeader | undefined {
  * cancel code (CA, OC, CR) only the accession number (ORC-3 / OBR-3) is needed; any other table 0119
  * value is refused with AR (ERR at ORC-1).
  */
-export function parseOrder(text: string, mapping: OrderMapping = DEFAULT_ORDER_MAPPING): ParseOrderResult {
+export function parseOrder(text: string, mapping: OrderMapping = DEFAULT_ORDER_MAPPING, limits: FieldLimits = DEFAULT_FIELD_LIMITS): ParseOrderResult {
   let parsed: ReturnType<typeof parseMessage>;
   try {
     parsed = parseMessage(text);
@@ -295,7 +296,7 @@ export function parseOrder(text: string, mapping: OrderMapping = DEFAULT_ORDER_M
     return { ok: false, ackCode: 'AR', errors: [err({ segment: 'MSH', sequence: 1, field: 0 }, '100', parsed.reason)] };
   }
   try {
-    return interpret(parsed.message, mapping);
+    return checkFields(parsed.message, limits) ?? interpret(parsed.message, mapping);
   } catch (e: unknown) {
     // Defensive: a mapping or library surprise must still become an answer, not a crash.
     return {
@@ -304,6 +305,21 @@ export function parseOrder(text: string, mapping: OrderMapping = DEFAULT_ORDER_M
       errors: [err({ segment: 'MSH', sequence: 1, field: 0 }, '207', `could not interpret the message: ${e instanceof Error ? e.message : String(e)}`)],
     };
   }
+}
+
+/**
+ * Fields over their length or holding control characters: refused before anything reads them, so no
+ * such value reaches an ERR text, a column or a case. In MSH (the sender, MSH-10, the type): AR, the
+ * message as a whole is refused; elsewhere AE. Both are final (code 102): resending the same bytes
+ * gets the same answer. MSA-2 / messageControlId only when MSH-10 itself is fine.
+ */
+function checkFields(msg: Hl7Message, limits: FieldLimits): ParseOrderResult | undefined {
+  const errors = checkFieldLimits(msg, limits);
+  if (!errors.length) return undefined;
+  const inHeader = errors.some((e) => e.segment === 'MSH' && e.field > 0);
+  const controlIdRefused = errors.some((e) => e.segment === 'MSH' && e.field === 10);
+  const controlId = controlIdRefused ? '' : readValue(msg.getSegment('MSH'), 10);
+  return { ok: false, ackCode: inHeader ? 'AR' : 'AE', errors, ...(controlId ? { messageControlId: controlId } : {}) };
 }
 
 function interpret(msg: Hl7Message, m: OrderMapping): ParseOrderResult {
@@ -333,7 +349,7 @@ function interpret(msg: Hl7Message, m: OrderMapping): ParseOrderResult {
   const warnings: Hl7Error[] = [];
   const locs = new Map<string, Loc>();
   for (const { name, ref } of list) {
-    if (name.startsWith('Z')) warnings.push({ ...err({ segment: name, sequence: ref.sequence, field: 0 }, '0', `Z-segment ${name} ignored`), severity: 'I' });
+    if (/^Z[A-Z0-9]{2}$/.test(name)) warnings.push({ ...err({ segment: name, sequence: ref.sequence, field: 0 }, '0', `Z-segment ${name} ignored`), severity: 'I' });
   }
 
   // Order control: every ORC-1 must be in table 0119; the set of them decides the action.

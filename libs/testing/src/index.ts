@@ -6,3 +6,4 @@ export * from './identity';
 export * from './service-database';
 export * from './hostile-input';
 export * from './kafka';
+export * from './test-pki';

@@ -7,7 +7,9 @@ import { ACCESSION_CONFIG, AccessionConfig } from './config';
 import { Hl7IntakeService } from './hl7/hl7-intake.service';
 import { Hl7MessageRepository } from './hl7/hl7-message.repository';
 import { Hl7MessagesController } from './hl7/hl7-messages.controller';
+import { Hl7RetentionService } from './hl7/hl7-retention.service';
 import { MllpListener } from './hl7/mllp-listener';
+import { SenderAllowListService } from './hl7/sender-allow-list.service';
 import { PrismaService } from './prisma.service';
 
 @Module({})
@@ -27,8 +29,10 @@ export class AppModule extends ServiceAppModule {
         CaseRepository,
         CasesService,
         Hl7MessageRepository,
+        SenderAllowListService,
         Hl7IntakeService,
         MllpListener,
+        Hl7RetentionService,
       ],
     });
   }

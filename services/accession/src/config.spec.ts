@@ -1,7 +1,20 @@
 import { ConfigError } from '@slidecharge/service-kit';
 import { loadServiceConfig } from './config';
+import { clientAuthOf } from './hl7/mllp.config';
 
-const env = { DATABASE_URL: 'postgresql://postgres@127.0.0.1:5432/slidecharge', KAFKA_BROKERS: '127.0.0.1:9092', SLIDECHARGE_ENV: 'development', OIDC_ISSUER: 'https://sso.hospital.org/realms/lab' };
+const base = { DATABASE_URL: 'postgresql://postgres@127.0.0.1:5432/slidecharge', KAFKA_BROKERS: '127.0.0.1:9092', OIDC_ISSUER: 'https://sso.hospital.org/realms/lab' };
+const env = { ...base, SLIDECHARGE_ENV: 'development' };
+
+/** The problems a ConfigError names, as one text (fails when the config is accepted). */
+function problemsOf(vars: NodeJS.ProcessEnv): string {
+  try {
+    loadServiceConfig(vars);
+  } catch (e) {
+    expect(e).toBeInstanceOf(ConfigError);
+    return (e as ConfigError).problems.join('\n');
+  }
+  throw new Error('the configuration was accepted');
+}
 
 describe('accession config', () => {
   it('defaults PORT to 3001 and lets the environment override it', () => {
@@ -25,15 +38,53 @@ describe('accession config', () => {
 });
 
 describe('MLLP listener config', () => {
-  it('defaults: enabled on port 2575, bound to HOST, 30 s frame timeout, 1 MiB messages', () => {
+  it('defaults: enabled on port 2575, bound to HOST, 30 s frame timeout, 10 min idle timeout, 1 MiB messages, 64 connections (8 per peer), plain TCP, no allow-list', () => {
     const c = loadServiceConfig(env);
     expect(c).toMatchObject({
       ACCESSION_MLLP_ENABLED: true,
       ACCESSION_MLLP_PORT: 2575,
       ACCESSION_MLLP_FRAME_TIMEOUT_MS: 30_000,
+      ACCESSION_MLLP_IDLE_TIMEOUT_MS: 600_000,
       ACCESSION_MLLP_MAX_MESSAGE_BYTES: 1024 * 1024,
+      ACCESSION_MLLP_MAX_CONNECTIONS: 64,
+      ACCESSION_MLLP_MAX_CONNECTIONS_PER_PEER: 8,
+      ACCESSION_MAX_CASE_BYTES: 256 * 1024,
+      ACCESSION_HL7_RETENTION_DAYS: 90,
     });
     expect(c.ACCESSION_MLLP_HOST).toBeUndefined();
+    expect(c.ACCESSION_MLLP_TLS_CERT_FILE).toBeUndefined();
+    expect(c.ACCESSION_MLLP_SENDERS_FILE).toBeUndefined();
+  });
+
+  it('production (the default SLIDECHARGE_ENV) requires a sender allow-list while MLLP is on', () => {
+    expect(problemsOf(base)).toContain('ACCESSION_MLLP_SENDERS_FILE is required in production');
+    expect(loadServiceConfig({ ...base, ACCESSION_MLLP_SENDERS_FILE: '/etc/slidecharge/senders.json' }).SLIDECHARGE_ENV).toBe('production');
+    expect(loadServiceConfig({ ...base, ACCESSION_MLLP_ENABLED: 'false' }).ACCESSION_MLLP_ENABLED).toBe(false);
+  });
+
+  it('TLS: certificate and key together; client certificates need TLS and a CA; the CA alone means require', () => {
+    expect(problemsOf({ ...env, ACCESSION_MLLP_TLS_CERT_FILE: '/c.pem' })).toContain('ACCESSION_MLLP_TLS_KEY_FILE is required with the other');
+    expect(problemsOf({ ...env, ACCESSION_MLLP_TLS_CLIENT_AUTH: 'require' })).toMatch(/ACCESSION_MLLP_TLS_CLIENT_AUTH is require: client certificates need TLS[\s\S]*ACCESSION_MLLP_TLS_CA_FILE is required/);
+    const tls = { ...env, ACCESSION_MLLP_TLS_CERT_FILE: '/c.pem', ACCESSION_MLLP_TLS_KEY_FILE: '/k.pem' };
+    expect(problemsOf({ ...tls, ACCESSION_MLLP_TLS_CA_FILE: '/ca.pem', ACCESSION_MLLP_TLS_CLIENT_AUTH: 'none' })).toContain('client certificates would not be checked');
+    expect(problemsOf({ ...tls, ACCESSION_MLLP_TLS_CLIENT_AUTH: 'maybe' })).toContain('ACCESSION_MLLP_TLS_CLIENT_AUTH must be none, request or require');
+    expect(loadServiceConfig({ ...tls, ACCESSION_MLLP_TLS_CA_FILE: '/ca.pem' }).ACCESSION_MLLP_TLS_CLIENT_AUTH).toBeUndefined();
+    expect(clientAuthOf({ ACCESSION_MLLP_TLS_CA_FILE: '/ca.pem' })).toBe('require');
+    expect(clientAuthOf({})).toBe('none');
+    expect(clientAuthOf({ ACCESSION_MLLP_TLS_CA_FILE: '/ca.pem', ACCESSION_MLLP_TLS_CLIENT_AUTH: 'request' })).toBe('request');
+  });
+
+  it('connection caps, case size and retention are bounded', () => {
+    const problems = problemsOf({
+      ...env,
+      ACCESSION_MLLP_MAX_CONNECTIONS: '4',
+      ACCESSION_MLLP_MAX_CONNECTIONS_PER_PEER: '5',
+      ACCESSION_MAX_CASE_BYTES: String(1024 * 1024),
+      ACCESSION_HL7_RETENTION_DAYS: '0',
+      ACCESSION_MLLP_IDLE_TIMEOUT_MS: '10',
+    });
+    for (const name of ['ACCESSION_MAX_CASE_BYTES', 'ACCESSION_HL7_RETENTION_DAYS', 'ACCESSION_MLLP_IDLE_TIMEOUT_MS']) expect(problems).toContain(name);
+    expect(problemsOf({ ...env, ACCESSION_MLLP_MAX_CONNECTIONS: '4', ACCESSION_MLLP_MAX_CONNECTIONS_PER_PEER: '5' })).toContain('ACCESSION_MLLP_MAX_CONNECTIONS_PER_PEER must be at most ACCESSION_MLLP_MAX_CONNECTIONS (4)');
   });
 
   it('reads the variables; empty means unset; 0 is a free port', () => {

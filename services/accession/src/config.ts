@@ -1,35 +1,32 @@
 import { z } from 'zod';
 import { baseConfigSchema, loadConfig, portVariable } from '@slidecharge/service-kit';
+import { checkMllpConfig, mllpConfigShape, unsetWhenEmpty } from './hl7/mllp.config';
 
 export const ACCESSION_CONFIG = Symbol('ACCESSION_CONFIG');
 
-/** An empty variable counts as unset (compose files and shells often export VAR=). */
-const unsetWhenEmpty = <T extends z.ZodType>(schema: T) => z.preprocess((v) => (typeof v === 'string' && v.trim() === '' ? undefined : v), schema);
+/** Kafka refuses records over 1 MiB; a case event must stay well below it (headers, key and batch overhead). */
+const MAX_CASE_BYTES_CEILING = 768 * 1024;
 
 /**
  * The accession service reads the base variables (DATABASE_URL, KAFKA_BROKERS, HOST, LOG_LEVEL, ...),
- * PORT, and the MLLP listener's ACCESSION_MLLP_* variables (HL7 v2 orders from the LIS, issue #4).
+ * PORT, the MLLP listener's ACCESSION_MLLP_* variables (HL7 v2 orders from the LIS, issue #4; TLS,
+ * connection caps and sender allow-list, issue #7), the case size cap and the HL7 message retention.
  */
-export const accessionConfigSchema = baseConfigSchema.extend({
-  PORT: portVariable(3001),
-  /** `false` runs no MLLP listener (REST only); readiness then reports it as disabled. */
-  ACCESSION_MLLP_ENABLED: unsetWhenEmpty(
-    z
-      .enum(['true', 'false'], { error: 'must be true or false' })
-      .default('true')
-      .transform((v) => v === 'true'),
-  ),
-  /** TCP port of the MLLP listener (2575, the port IANA lists for HL7 over MLLP); 0 = any free port (tests). */
-  ACCESSION_MLLP_PORT: unsetWhenEmpty(portVariable(2575)),
-  /** Address the MLLP listener binds; default HOST. 0.0.0.0 lets an LIS on another machine connect. */
-  ACCESSION_MLLP_HOST: unsetWhenEmpty(z.string().trim().min(1).optional()),
-  /** A frame the sender started and did not end within this many ms is answered AR and the connection closed. */
-  ACCESSION_MLLP_FRAME_TIMEOUT_MS: unsetWhenEmpty(z.coerce.number({ error: 'must be a number' }).int().min(100).max(600_000).default(30_000)),
-  /** Largest HL7 message accepted, in bytes; a longer frame is not read and is answered AR 100 (the connection closes after 3 framing errors). */
-  ACCESSION_MLLP_MAX_MESSAGE_BYTES: unsetWhenEmpty(
-    z.coerce.number({ error: 'must be a number' }).int().min(1024).max(16 * 1024 * 1024).default(1024 * 1024),
-  ),
-});
+export const accessionConfigSchema = baseConfigSchema
+  .extend({
+    PORT: portVariable(3001),
+    ...mllpConfigShape,
+    /**
+     * Largest case accepted, as its serialized case event in bytes (REST: 413; HL7: AE). Default
+     * 256 KiB; at most 768 KiB so that an event always fits Kafka's 1 MiB record limit.
+     */
+    ACCESSION_MAX_CASE_BYTES: unsetWhenEmpty(
+      z.coerce.number({ error: 'must be a number of bytes' }).int('must be a whole number').min(16 * 1024).max(MAX_CASE_BYTES_CEILING).default(256 * 1024),
+    ),
+    /** Received HL7 messages (hl7_message, raw text with PHI) older than this many days are deleted by a periodic job. */
+    ACCESSION_HL7_RETENTION_DAYS: unsetWhenEmpty(z.coerce.number({ error: 'must be a number of days' }).int('must be a whole number').min(1).max(3650).default(90)),
+  })
+  .superRefine(checkMllpConfig);
 
 export type AccessionConfig = z.output<typeof accessionConfigSchema>;
 

@@ -18,7 +18,7 @@ import { ACCESSION_SERVICE, createOpenApiDocument } from '../src/openapi';
  */
 const { databaseUrl, kafkaBrokers, kafkaEnv } = testEnv();
 // MLLP on a free port (0): the default 2575 may be taken by a running stack or another test process.
-const config = loadServiceConfig({ ...kafkaEnv, DATABASE_URL: serviceDatabaseUrl('accession'), LOG_LEVEL: 'warn', ...identityEnv(), ACCESSION_MLLP_PORT: '0' });
+const config = loadServiceConfig({ ...kafkaEnv, DATABASE_URL: serviceDatabaseUrl('accession'), LOG_LEVEL: 'warn', ...identityEnv(), SLIDECHARGE_ENV: 'development', ACCESSION_MLLP_PORT: '0' });
 const TOPIC = 'lis.case-events.v1';
 
 let app: INestApplication;
@@ -475,7 +475,7 @@ describe('operations', () => {
       expect(JSON.stringify(document.paths['/cases/{accessionNumber}']?.put?.requestBody)).toContain(field);
       expect(JSON.stringify(document.paths['/cases/{accessionNumber}']?.get?.responses['200'])).toContain(field);
     }
-    expect(Object.keys(post?.responses ?? {}).sort()).toEqual(['201', '400', '401', '403', '409', '429']);
+    expect(Object.keys(post?.responses ?? {}).sort()).toEqual(['201', '400', '401', '403', '409', '413', '429']);
   });
 
   it('matches the committed docs/openapi/accession.json (regenerate it with npm run docs:api when the API changes)', async () => {

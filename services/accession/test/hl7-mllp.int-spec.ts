@@ -2,14 +2,14 @@ import { INestApplication } from '@nestjs/common';
 import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { AddressInfo, connect, Socket } from 'node:net';
+import { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { Pool } from 'pg';
 import { Hl7Message } from '@medplum/core';
 import { Hl7MessageEvent, Hl7Server } from '@medplum/hl7';
 import { CaseDetails, CaseEvent, validateTopicMessage } from '@slidecharge/contracts';
-import { buildOrderMessage, frame, MllpDecoder, parseAck, type OrderMessageOptions, type ParsedAck } from '@slidecharge/hl7';
+import { buildOrderMessage, frame, parseAck, type OrderMessageOptions, type ParsedAck } from '@slidecharge/hl7';
 import { asCaller, eventually, identityEnv, ReadMessage, serviceDatabaseUrl, TestCaller, testEnv, TopicReader } from '@slidecharge/testing';
 import { createServiceApp } from '@slidecharge/service-kit';
 import { AppModule } from '../src/app.module';
@@ -17,6 +17,7 @@ import { AccessionConfig, loadServiceConfig } from '../src/config';
 import { Hl7IntakeService } from '../src/hl7/hl7-intake.service';
 import { MllpListener } from '../src/hl7/mllp-listener';
 import { ACCESSION_SERVICE } from '../src/openapi';
+import { MllpTestClient } from './mllp-test-client';
 
 /**
  * HL7 v2 orders over real MLLP on loopback into the in-process accession service, against the real
@@ -26,7 +27,18 @@ import { ACCESSION_SERVICE } from '../src/openapi';
  */
 const { databaseUrl, kafkaBrokers, kafkaEnv } = testEnv();
 const FRAME_TIMEOUT_MS = 1500;
-const env = { ...kafkaEnv, DATABASE_URL: serviceDatabaseUrl('accession'), LOG_LEVEL: 'warn', ...identityEnv(), ACCESSION_MLLP_PORT: '0', ACCESSION_MLLP_FRAME_TIMEOUT_MS: String(FRAME_TIMEOUT_MS) };
+const env = {
+  ...kafkaEnv,
+  DATABASE_URL: serviceDatabaseUrl('accession'),
+  LOG_LEVEL: 'warn',
+  ...identityEnv(),
+  // No sender allow-list here (test/mllp-transport.int-spec.ts has one): development mode allows that.
+  SLIDECHARGE_ENV: 'development',
+  ACCESSION_MLLP_PORT: '0',
+  ACCESSION_MLLP_FRAME_TIMEOUT_MS: String(FRAME_TIMEOUT_MS),
+  // Every test client connects from 127.0.0.1, a dozen at once (the caps are tested in mllp-transport.int-spec.ts).
+  ACCESSION_MLLP_MAX_CONNECTIONS_PER_PEER: '64',
+};
 const config = loadServiceConfig(env);
 const TOPIC = 'lis.case-events.v1';
 const ROOT = join(__dirname, '../../..');
@@ -63,75 +75,12 @@ const newAccession = () => `H7${run}-${++counter}`;
 const newControlId = () => `MC${run}${++counter}`;
 const http = (caller: TestCaller = 'integration-admin') => asCaller(baseUrl, caller);
 
-/** An MLLP connection that collects the ACKs it receives. */
-class MllpTestClient {
-  private readonly decoder = new MllpDecoder();
-  private readonly acks: string[] = [];
-  private wake: (() => void) | undefined;
-  ended = false;
-
-  private constructor(readonly socket: Socket) {
-    socket.on('data', (chunk) => {
-      this.acks.push(...this.decoder.push(chunk));
-      this.wake?.();
-    });
-    socket.on('close', () => {
-      this.ended = true;
-      this.wake?.();
-    });
-    socket.on('error', () => undefined);
-  }
-
-  static connect(port = mllpPort): Promise<MllpTestClient> {
-    return new Promise((resolve, reject) => {
-      const socket = connect(port, '127.0.0.1');
-      socket.once('error', reject);
-      socket.once('connect', () => resolve(new MllpTestClient(socket)));
-    });
-  }
-
-  write(bytes: Buffer | string): void {
-    this.socket.write(bytes);
-  }
-
-  /** The next ACK, as text. */
-  async nextAck(timeoutMs = 20_000): Promise<string> {
-    const deadline = Date.now() + timeoutMs;
-    while (this.acks.length === 0) {
-      if (this.ended) throw new Error('connection closed without an ACK');
-      if (Date.now() > deadline) throw new Error(`no ACK within ${timeoutMs} ms`);
-      await new Promise<void>((resolve) => {
-        this.wake = resolve;
-        setTimeout(resolve, 100);
-      });
-    }
-    return this.acks.shift() as string;
-  }
-
-  async send(message: string): Promise<{ text: string; ack: ParsedAck }> {
-    this.write(frame(message));
-    const text = await this.nextAck();
-    const ack = parseAck(text);
-    if (!ack) throw new Error(`not an ACK: ${text}`);
-    return { text, ack };
-  }
-
-  async waitClosed(timeoutMs = 10_000): Promise<void> {
-    const deadline = Date.now() + timeoutMs;
-    while (!this.ended) {
-      if (Date.now() > deadline) throw new Error('connection still open');
-      await new Promise((r) => setTimeout(r, 50));
-    }
-  }
-
-  close(): void {
-    this.socket.destroy();
-  }
-}
+/** A connection to the listener under test (or to `port`). */
+const connectClient = (port = mllpPort) => MllpTestClient.connect(port);
 
 /** Sends one message on a fresh connection. */
 async function send(message: string) {
-  const client = await MllpTestClient.connect();
+  const client = await connectClient();
   try {
     return await client.send(message);
   } finally {
@@ -334,7 +283,7 @@ describe('bad orders get AE or AR naming the segment and field, and are stored w
 
 describe('framing: garbage, split and concatenated frames never crash the listener', () => {
   it('a message written one byte at a time, and two frames in one write, are each answered in order', async () => {
-    const client = await MllpTestClient.connect();
+    const client = await connectClient();
     try {
       const a = order(newAccession());
       for (const byte of frame(a)) client.write(Buffer.from([byte]));
@@ -357,7 +306,7 @@ describe('framing: garbage, split and concatenated frames never crash the listen
   });
 
   it('bytes outside a frame -> AR (stored as a framing error), and the connection still takes the next message; CR LF between frames is ignored', async () => {
-    const client = await MllpTestClient.connect();
+    const client = await connectClient();
     try {
       client.write('GET / HTTP/1.1\r\nHost: x\r\n\r\n');
       const ar = parseAck(await client.nextAck());
@@ -377,7 +326,7 @@ describe('framing: garbage, split and concatenated frames never crash the listen
   });
 
   it('an empty frame and a frame of binary noise are AR; after three framing errors the connection is closed', async () => {
-    const client = await MllpTestClient.connect();
+    const client = await connectClient();
     client.write(frame(''));
     expect(parseAck(await client.nextAck())).toMatchObject({ code: 'AR' });
     client.write(frame(Buffer.from([0x00, 0xff, 0x01, 0x7f])));
@@ -392,7 +341,7 @@ describe('framing: garbage, split and concatenated frames never crash the listen
   });
 
   it('a frame left open past the frame timeout -> AR, stored with what was received, and the connection closed', async () => {
-    const client = await MllpTestClient.connect();
+    const client = await connectClient();
     const controlId = newControlId();
     const half = order(newAccession(), { controlId }).slice(0, 120);
     client.write(Buffer.concat([Buffer.from([0x0b]), Buffer.from(half)]));
@@ -436,7 +385,7 @@ describe('concurrency', () => {
     const intake = app.get(Hl7IntakeService);
     const accession = newAccession();
     const message = order(accession);
-    const results = await Promise.all([intake.receive(message, 'race-1'), intake.receive(message, 'race-2'), intake.receive(message, 'race-3')]);
+    const results = await Promise.all([intake.receive(message, { peer: 'race-1' }), intake.receive(message, { peer: 'race-2' }), intake.receive(message, { peer: 'race-3' })]);
     expect(results.map((r) => r.outcome).sort()).toEqual(['created', 'duplicate', 'duplicate']);
     expect(new Set(results.map((r) => r.ack)).size).toBe(1);
     expect(await outboxCount(accession)).toBe(1);
@@ -488,7 +437,7 @@ describe('the HTTP side: readiness and the message list', () => {
 describe('shutdown', () => {
   it('messages already read when the listener stops are still applied and answered; then the connection closes and nothing listens', async () => {
     const second = await startApp(loadServiceConfig(env));
-    const client = await MllpTestClient.connect(second.mllpPort);
+    const client = await connectClient(second.mllpPort);
     const accessions = Array.from({ length: 5 }, () => newAccession());
     const messages = accessions.map((a) => order(a));
     // Pipelined in one write: when the first is stored, the other four have been read and wait in line.
@@ -500,7 +449,7 @@ describe('shutdown', () => {
     expect(acks.map((a) => [a?.code, a?.controlId])).toEqual(messages.map((m) => ['AA', controlIdOf(m)]));
     await closing;
     await client.waitClosed();
-    await expect(MllpTestClient.connect(second.mllpPort)).rejects.toThrow();
+    await expect(connectClient(second.mllpPort)).rejects.toThrow();
     const versions = await Promise.all(accessions.map(async (a) => (await http().get(`/cases/${a}`).expect(200)).body.version));
     expect(versions).toEqual([1, 1, 1, 1, 1]);
   });
@@ -549,7 +498,7 @@ describe('why not @medplum/hl7 Hl7Server (docs/hl7-library-choice.md): re-check 
     server.start(0);
     await new Promise<void>((resolve) => server.server?.once('listening', () => resolve()));
     const port = (server.server?.address() as AddressInfo).port;
-    const client = await MllpTestClient.connect(port);
+    const client = await connectClient(port);
     const m = (id: string) => Hl7Message.parse(`MSH|^~\\&|A|B|C|D|20260101||ORM^O01|${id}|P|2.5.1\rPID|1||X`).toString();
     client.write(Buffer.concat([frame(m('ONE')), frame(m('TWO'))]));
     await client.nextAck();

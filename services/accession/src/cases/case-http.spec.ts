@@ -1,6 +1,6 @@
 import { ConflictException, NotFoundException } from '@nestjs/common';
 import { asHttpError, caseErrorToHttp } from './case-http';
-import { BarcodeConflictError, CaseCancelledError, CaseExistsError, CaseNotFoundError } from './case.errors';
+import { BarcodeConflictError, CaseCancelledError, CaseExistsError, CaseNotFoundError, CaseTooLargeError, PatientMismatchError } from './case.errors';
 
 describe('case errors over HTTP', () => {
   it('answers 404 for an unknown case and 409 for conflicts, with a code and a message', () => {
@@ -24,6 +24,26 @@ describe('case errors over HTTP', () => {
       { barcode: 'BC-2', accessionNumber: 'S26-2' },
     ]);
     expect(many.message).toBe('slide barcodes already belong to other active cases: BC-1 (case S26-1), BC-2 (case S26-2)');
+  });
+
+  it('a case over the size limit: 413 naming its size and the limit', () => {
+    const tooLarge = caseErrorToHttp(new CaseTooLargeError('S26-9', 400_123, 262_144));
+    expect(tooLarge.getStatus()).toBe(413);
+    expect(tooLarge.getResponse()).toEqual({
+      error: 'case_too_large',
+      message: 'case S26-9 is 400123 bytes as a case event; at most 262144 bytes are accepted (fewer slides or shorter texts per case)',
+      sizeBytes: 400_123,
+      limitBytes: 262_144,
+    });
+  });
+
+  it('a cancel naming another patient: 409 without any patient id', () => {
+    const mismatch = caseErrorToHttp(new PatientMismatchError('S26-1'));
+    expect(mismatch.getStatus()).toBe(409);
+    expect(mismatch.getResponse()).toEqual({
+      error: 'patient_mismatch',
+      message: 'the patient id sent does not match the patient of case S26-1; check the accession number and the patient id (nothing was cancelled)',
+    });
   });
 
   it('leaves other errors alone', () => {

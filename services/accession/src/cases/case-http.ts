@@ -1,12 +1,16 @@
-import { ConflictException, HttpException, NotFoundException } from '@nestjs/common';
-import { BarcodeConflictError, CaseCancelledError, CaseError, CaseExistsError, CaseNotFoundError } from './case.errors';
+import { ConflictException, HttpException, NotFoundException, PayloadTooLargeException } from '@nestjs/common';
+import { BarcodeConflictError, CaseError, CaseNotFoundError, CaseTooLargeError } from './case.errors';
 
-/** The HTTP answer for a refused case request: 404 for an unknown case, 409 for the conflicts. */
+/**
+ * The HTTP answer for a refused case request: 404 for an unknown case, 413 for a case over
+ * ACCESSION_MAX_CASE_BYTES (with its size and the limit), 409 for the conflicts (an existing or
+ * cancelled case, a slide barcode of another case, a cancel naming another patient).
+ */
 export function caseErrorToHttp(error: CaseError): HttpException {
   const body = { error: error.code, message: error.message };
   if (error instanceof CaseNotFoundError) return new NotFoundException(body);
+  if (error instanceof CaseTooLargeError) return new PayloadTooLargeException({ ...body, sizeBytes: error.sizeBytes, limitBytes: error.limitBytes });
   if (error instanceof BarcodeConflictError) return new ConflictException({ ...body, conflicts: error.conflicts });
-  if (error instanceof CaseExistsError || error instanceof CaseCancelledError) return new ConflictException(body);
   return new ConflictException(body);
 }
 

@@ -32,13 +32,13 @@ export function decideReplace(current: CaseSnapshot | undefined, accessionNumber
 
 /**
  * POST /cases/:accessionNumber/cancel (and an HL7 cancel): cancel once (version + 1); cancelling
- * again changes nothing. With `patientId` (PID-3 of an HL7 cancel) a case of another patient is
- * refused: the accession number is then more likely wrong than the patient.
+ * again changes nothing. With `patientId` (PID-3 of an HL7 cancel, `patientId` of a REST cancel) a
+ * case of another patient is refused: the accession number is then more likely wrong than the patient.
  */
 export function decideCancel(current: CaseSnapshot | undefined, accessionNumber: string, reason: string, patientId?: string): CaseDecision {
   if (!current) return { outcome: 'refused', error: new CaseNotFoundError(accessionNumber) };
   if (patientId !== undefined && patientId !== current.patientId) {
-    return { outcome: 'refused', error: new PatientMismatchError(accessionNumber, patientId, current.patientId) };
+    return { outcome: 'refused', error: new PatientMismatchError(accessionNumber) };
   }
   if (current.status === 'cancelled') return { outcome: 'already-cancelled', snapshot: current };
   return {

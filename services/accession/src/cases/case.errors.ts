@@ -56,14 +56,29 @@ export class BarcodeConflictError extends CaseError {
   }
 }
 
-/** An HL7 cancel names a patient (PID-3) other than the case's: nothing is cancelled. */
+/**
+ * A cancel names a patient (HL7 PID-3, REST `patientId`) other than the case's: nothing is cancelled.
+ * Neither patient id is kept in the error: its text goes back to the sender (ACK, HTTP answer) and
+ * into logs, and must not tell a caller whose case this is.
+ */
 export class PatientMismatchError extends CaseError {
   readonly code = 'patient_mismatch';
+  constructor(readonly accessionNumber: string) {
+    super(`the patient id sent does not match the patient of case ${accessionNumber}; check the accession number and the patient id (nothing was cancelled)`);
+  }
+}
+
+/**
+ * The case, as the event that would publish it, is larger than ACCESSION_MAX_CASE_BYTES (a Kafka
+ * record must stay below the broker's 1 MiB limit). Nothing is stored or published.
+ */
+export class CaseTooLargeError extends CaseError {
+  readonly code = 'case_too_large';
   constructor(
     readonly accessionNumber: string,
-    readonly patientId: string,
-    readonly casePatientId: string,
+    readonly sizeBytes: number,
+    readonly limitBytes: number,
   ) {
-    super(`case ${accessionNumber} belongs to patient ${casePatientId}, not ${patientId}; check the accession number (nothing was cancelled)`);
+    super(`case ${accessionNumber} is ${sizeBytes} bytes as a case event; at most ${limitBytes} bytes are accepted (fewer slides or shorter texts per case)`);
   }
 }

@@ -19,6 +19,13 @@ export type ReplaceCaseRequest = z.output<typeof ReplaceCaseRequest>;
 
 export const CancelCaseRequest = z.object({
   reason: z.string().trim().min(1, 'a cancel reason is required').max(500),
+  patientId: z
+    .string()
+    .trim()
+    .min(1)
+    .max(64)
+    .optional()
+    .describe('When given, the case must belong to this patient, else 409 patient_mismatch and nothing is cancelled (the answer never says whose the case is)'),
 });
 export type CancelCaseRequest = z.output<typeof CancelCaseRequest>;
 
@@ -77,6 +84,8 @@ export const ErrorBody = z.object({
   message: z.string(),
   issues: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
   conflicts: z.array(z.object({ barcode: z.string(), accessionNumber: z.string() })).optional(),
+  sizeBytes: z.int().nonnegative().optional().describe('413 case_too_large: the case event size in bytes'),
+  limitBytes: z.int().nonnegative().optional().describe('413 case_too_large: ACCESSION_MAX_CASE_BYTES'),
 });
 
 const collator = new Intl.Collator('en', { numeric: true });

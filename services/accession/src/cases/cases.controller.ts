@@ -8,6 +8,7 @@ import {
   ApiOkResponse,
   ApiOperation,
   ApiParam,
+  ApiPayloadTooLargeResponse,
   ApiQuery,
   ApiTags,
 } from '@nestjs/swagger';
@@ -42,6 +43,9 @@ const BILLING_FIELDS =
   'default the first four; a pointer past the diagnoses is refused with 400 naming specimens.N.diagnosisPointers.M). ' +
   'An empty list is the same as none.';
 
+const TOO_LARGE =
+  'The case is larger than ACCESSION_MAX_CASE_BYTES as a case event (`sizeBytes`, `limitBytes`): nothing stored. Split it or shorten its texts.';
+
 const accessionParam = { name: 'accessionNumber', description: 'LIS accession number, e.g. S26-000123', example: 'S26-000123' };
 
 @ApiTags('cases')
@@ -62,6 +66,7 @@ export class CasesController {
     description: 'The accession number exists already (use PUT), or a slide barcode belongs to another active case (`conflicts`).',
     schema: errorSchema,
   })
+  @ApiPayloadTooLargeResponse({ description: TOO_LARGE, schema: errorSchema })
   async create(@Body(new ZodValidationPipe(NewCaseRequest)) body: NewCaseRequest): Promise<CaseSnapshot> {
     const { accessionNumber, ...details } = body;
     return this.cases.create(accessionNumber, details).catch(rethrow);
@@ -82,6 +87,7 @@ export class CasesController {
   @ApiCreatedResponse({ description: 'The case did not exist and was created at version 1.', schema: snapshotSchema })
   @ApiBadRequestResponse({ description: 'The body or path is invalid; `issues` names each field.', schema: errorSchema })
   @ApiConflictResponse({ description: 'The case is cancelled, or a slide barcode belongs to another active case.', schema: errorSchema })
+  @ApiPayloadTooLargeResponse({ description: TOO_LARGE, schema: errorSchema })
   async replace(
     @Param(new ZodValidationPipe(CasePathParams, 'path')) params: z.output<typeof CasePathParams>,
     @Body(new ZodValidationPipe(ReplaceCaseRequest)) body: ReplaceCaseRequest,
@@ -101,18 +107,21 @@ export class CasesController {
   @HttpCode(HttpStatus.OK)
   @ApiOperation({
     summary: 'Cancel a case',
-    description: 'Cancels the case (final), version + 1, and publishes case.cancelled. Cancelling a cancelled case changes nothing (200, no event).',
+    description:
+      'Cancels the case (final), version + 1, and publishes case.cancelled. Cancelling a cancelled case changes nothing (200, no event). ' +
+      'With `patientId`, a case of another patient is not cancelled (409 patient_mismatch, naming no patient).',
   })
   @ApiParam(accessionParam)
   @ApiBody({ schema: openApiSchema(CancelCaseRequest) })
   @ApiOkResponse({ description: 'The cancelled case.', schema: snapshotSchema })
   @ApiBadRequestResponse({ description: 'No reason given.', schema: errorSchema })
   @ApiNotFoundResponse({ description: 'No case has this accession number.', schema: errorSchema })
+  @ApiConflictResponse({ description: '`patientId` is not the patient of the case (patient_mismatch): nothing cancelled.', schema: errorSchema })
   async cancel(
     @Param(new ZodValidationPipe(CasePathParams, 'path')) params: z.output<typeof CasePathParams>,
     @Body(new ZodValidationPipe(CancelCaseRequest)) body: CancelCaseRequest,
   ): Promise<CaseSnapshot> {
-    const change = await this.cases.cancel(params.accessionNumber, body.reason).catch(rethrow);
+    const change = await this.cases.cancel(params.accessionNumber, body.reason, body.patientId !== undefined ? { patientId: body.patientId } : {}).catch(rethrow);
     return change.snapshot;
   }
 

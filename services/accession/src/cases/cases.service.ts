@@ -1,10 +1,12 @@
-import { Injectable, OnApplicationBootstrap } from '@nestjs/common';
+import { Inject, Injectable, OnApplicationBootstrap } from '@nestjs/common';
 import { CaseDetails, CaseSnapshot } from '@slidecharge/contracts';
 import { buildEvent, Logger, writeOutbox } from '@slidecharge/messaging';
 import { ServiceRuntime } from '@slidecharge/service-kit';
+import { ACCESSION_CONFIG, AccessionConfig } from '../config';
 import { Prisma } from '../generated/prisma/client';
 import { CaseDecision, decideCancel, decideCreate, decideReplace, withStoredSlides } from './case.decisions';
-import { BarcodeConflictError, CaseNotFoundError } from './case.errors';
+import { BarcodeConflictError, CaseNotFoundError, CaseTooLargeError } from './case.errors';
+import { eventBytes } from './case-size';
 import { CasePage, encodeCursor, ListCasesQuery } from './case.model';
 import { ACCESSION_SCHEMA, CaseRepository, Db } from './case.repository';
 
@@ -35,7 +37,7 @@ export interface ReplaceOptions extends WriteOptions {
 }
 
 export interface CancelOptions extends WriteOptions {
-  /** Refuse (PatientMismatchError) when the stored case belongs to another patient. */
+  /** Refuse (PatientMismatchError, naming neither patient) when the stored case belongs to another patient. */
   patientId?: string;
 }
 
@@ -49,8 +51,9 @@ const ATTEMPTS = 3;
 /**
  * The case store: creates, replaces and cancels cases and publishes each change as the full case on
  * lis.case-events.v1 through the outbox, in the same transaction. Transport-neutral (the REST
- * controller uses it today, an HL7 ORM/OML adapter can call the same methods); refusals are thrown as
- * CaseError subclasses.
+ * controller and the HL7 intake call the same methods); refusals are thrown as CaseError subclasses.
+ * A created or changed case whose event would be larger than ACCESSION_MAX_CASE_BYTES is refused
+ * (CaseTooLargeError) before anything is written: a Kafka record must stay below the broker's limit.
  */
 @Injectable()
 export class CasesService implements OnApplicationBootstrap {
@@ -59,6 +62,7 @@ export class CasesService implements OnApplicationBootstrap {
   constructor(
     private readonly cases: CaseRepository,
     private readonly runtime: ServiceRuntime,
+    @Inject(ACCESSION_CONFIG) private readonly config: Pick<AccessionConfig, 'ACCESSION_MAX_CASE_BYTES'>,
   ) {
     this.log = runtime.logger.child({ component: 'cases' });
   }
@@ -149,6 +153,12 @@ export class CasesService implements OnApplicationBootstrap {
     const decision = decide(current);
     if (decision.outcome === 'refused') throw decision.error;
     if (!decision.event) return { outcome: decision.outcome, snapshot: decision.snapshot };
+    const event = buildEvent('lis.case-events.v1', decision.event, accessionNumber, decision.snapshot, { producer: 'accession' });
+    // A cancel adds at most its 500-character reason to a case that was accepted: never refused for size.
+    const bytes = eventBytes(event.value);
+    if (decision.outcome !== 'cancelled' && bytes > this.config.ACCESSION_MAX_CASE_BYTES) {
+      throw new CaseTooLargeError(accessionNumber, bytes, this.config.ACCESSION_MAX_CASE_BYTES);
+    }
     const owners = await this.cases.barcodeOwners(tx, accessionNumber, barcodes);
     if (owners.length) throw new BarcodeConflictError(accessionNumber, owners);
     if (current) {
@@ -157,7 +167,6 @@ export class CasesService implements OnApplicationBootstrap {
     } else {
       await this.cases.insert(tx, decision.snapshot);
     }
-    const event = buildEvent('lis.case-events.v1', decision.event, accessionNumber, decision.snapshot, { producer: 'accession' });
     await writeOutbox(tx, ACCESSION_SCHEMA, [event]);
     return { outcome: decision.outcome, snapshot: decision.snapshot };
   }

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { buildAck, parseOrder, readMessageHeader, type AckCode, type Hl7Error, type MessageHeader, type ParsedOrder } from '@slidecharge/hl7';
+import { buildAck, parseOrder, readMessageHeader, type AckCode, type Hl7Error, type ParsedOrder } from '@slidecharge/hl7';
 import { Logger, metricsRegistry } from '@slidecharge/messaging';
 import { ServiceRuntime } from '@slidecharge/service-kit';
 import { Counter } from 'prom-client';
@@ -9,15 +9,21 @@ import type { Db } from '../cases/case.repository';
 import {
   acceptedText,
   caseErrorToHl7,
+  describeCertificate,
   framingError,
   framingRaw,
   refusedOutcome,
+  safeError,
+  storableHeader,
   storableText,
   type FramingProblem,
   type Hl7Outcome,
+  type Hl7Peer,
   type IntakeResult,
+  type StorableHeader,
 } from './hl7-intake';
 import { Hl7MessageRepository, MessageKey, NewHl7Message, StoredHl7Message } from './hl7-message.repository';
+import { SenderAllowListService } from './sender-allow-list.service';
 
 const received = new Counter({
   name: 'slidecharge_hl7_messages_total',
@@ -42,6 +48,21 @@ class DecidedElsewhere extends Error {
  * repeat of a decided (sending application, sending facility, MSH-10) gets the stored ACK again and
  * changes nothing. The unique index on that key decides races between copies arriving at once.
  */
+/**
+ * Takes HL7 v2 orders in (the text of one MLLP frame each) and applies them through CasesService, the
+ * same create/replace/cancel path as REST, so case events go out through the outbox as ever.
+ *
+ * Every message is stored in hl7_message with the ACK sent. A message that changes a case is stored
+ * in the case's own transaction (case change, outbox record and message commit together); a
+ * repeat of a decided (sending application, sending facility, MSH-10) gets the stored ACK again and
+ * changes nothing. The unique index on that key decides races between copies arriving at once.
+ *
+ * Before anything else: a connection may only send as the MSH-3/MSH-4 the sender allow-list gives it
+ * (else AR 204, stored as sender-not-allowed, which holds no key: a spoofed copy of another sender's
+ * MSH-10 never blocks the real one). Fields over their HL7 length or holding control characters are
+ * refused by parseOrder (AR/AE 102, final). Log lines carry ids, MSH-10, type and outcome, never the
+ * message text (it is PHI: names, birth dates, addresses).
+ */
 @Injectable()
 export class Hl7IntakeService {
   private readonly log: Logger;
@@ -49,30 +70,32 @@ export class Hl7IntakeService {
   constructor(
     private readonly cases: CasesService,
     private readonly messages: Hl7MessageRepository,
+    private readonly senders: SenderAllowListService,
     runtime: ServiceRuntime,
   ) {
     this.log = runtime.logger.child({ component: 'hl7-intake' });
   }
 
   /** One message in, its ACK out. Never throws: our own failure is AR 207 (send again later). */
-  async receive(rawText: string, peer?: string): Promise<IntakeResult> {
+  async receive(rawText: string, from?: Hl7Peer): Promise<IntakeResult> {
     const raw = storableText(rawText);
-    const header = readMessageHeader(raw);
-    const base = baseRecord(raw, header, peer);
+    const header = storableHeader(readMessageHeader(raw));
+    const base = baseRecord(raw, header, from);
     let result: IntakeResult;
     try {
-      result = await this.decide(raw, header, base);
+      result = await this.decide(raw, header, base, from);
     } catch (error) {
       result = await this.failed(raw, base, error);
     }
     received.inc({ ack_code: result.ackCode, outcome: result.outcome });
     const line = {
-      peer,
+      peer: from?.peer,
       messageId: result.messageId,
-      controlId: header?.controlId,
-      sendingApplication: header?.sendingApplication,
-      messageType: header?.messageType,
-      accessionNumber: result.accessionNumber ?? header?.accessionNumber,
+      controlId: header.controlId,
+      sendingApplication: header.sendingApplication,
+      sendingFacility: header.sendingFacility,
+      messageType: header.messageType,
+      accessionNumber: result.accessionNumber ?? header.accessionNumber,
       caseVersion: result.caseVersion,
       ackCode: result.ackCode,
       outcome: result.outcome,
@@ -83,13 +106,13 @@ export class Hl7IntakeService {
   }
 
   /** Bytes that were not a complete MLLP frame: stored as a framing error, answered AR. */
-  async framing(problem: FramingProblem, peer?: string): Promise<IntakeResult> {
+  async framing(problem: FramingProblem, from?: Hl7Peer): Promise<IntakeResult> {
     const partial = problem.kind === 'oversized' ? '' : storableText(problem.bytes.toString('utf8'));
-    const header = readMessageHeader(partial);
+    const header = storableHeader(readMessageHeader(partial));
     const error = framingError(problem);
     const ack = buildAck(partial, { code: 'AR', errors: [error] });
     const record: NewHl7Message = {
-      ...baseRecord(framingRaw(problem), header, peer),
+      ...baseRecord(framingRaw(problem), header, from),
       ackCode: 'AR',
       outcome: 'framing-error',
       reason: error.message,
@@ -97,18 +120,21 @@ export class Hl7IntakeService {
       ack,
     };
     const messageId = await this.messages.insert(record).catch((err: unknown) => {
-      this.log.error({ err, peer, raw: record.raw.slice(0, 2000) }, 'could not store an MLLP framing error');
+      this.log.error({ err: safeError(err), peer: from?.peer, problem: problem.kind }, 'could not store an MLLP framing error');
       return undefined;
     });
     received.inc({ ack_code: 'AR', outcome: 'framing-error' });
-    this.log.warn({ peer, messageId, problem: problem.kind, reason: error.message }, 'MLLP framing error answered AR');
+    this.log.warn({ peer: from?.peer, messageId, problem: problem.kind, reason: error.message }, 'MLLP framing error answered AR');
     return { ack, ackCode: 'AR', outcome: 'framing-error', ...(messageId !== undefined ? { messageId } : {}) };
   }
 
-  private async decide(raw: string, header: MessageHeader | undefined, base: BaseRecord): Promise<IntakeResult> {
-    const key: MessageKey | undefined = header?.controlId
-      ? { sendingApplication: header.sendingApplication, sendingFacility: header.sendingFacility, controlId: header.controlId }
-      : undefined;
+  private async decide(raw: string, header: StorableHeader, base: BaseRecord, from: Hl7Peer | undefined): Promise<IntakeResult> {
+    const sender = this.senders.verdict(from ?? {}, header.sendingApplication, header.sendingFacility);
+    if (!sender.allowed) {
+      // Decided before the repeat check: a spoofed sender neither gets another sender's stored ACK nor holds its key.
+      return this.answer(raw, base, undefined, { ackCode: 'AR', outcome: 'sender-not-allowed', errors: [sender.error] });
+    }
+    const key: MessageKey | undefined = header.key;
     if (key) {
       const original = await this.messages.findOriginal(key);
       if (original) return this.repeat(original, base);
@@ -169,7 +195,7 @@ export class Hl7IntakeService {
 
   private async repeatOf(key: MessageKey, base: BaseRecord): Promise<IntakeResult> {
     const original = await this.messages.findOriginal(key);
-    if (!original) throw new Error(`message ${key.controlId} from ${key.sendingApplication} was decided elsewhere but is not stored`);
+    if (!original) throw new Error(`message ${key.controlId} was decided elsewhere but is not stored`);
     return this.repeat(original, base);
   }
 
@@ -197,7 +223,10 @@ export class Hl7IntakeService {
     };
   }
 
-  /** Our own failure (database down, a bug): AR 207 so the sender sends again; stored when the database lets us. */
+  /**
+   * Our own failure (database down, a bug): AR 207 so the sender sends again; stored when the database
+   * lets us. Only here is 207 answered: refusals of the message itself are final (1xx/2xx).
+   */
   private async failed(raw: string, base: BaseRecord, error: unknown): Promise<IntakeResult> {
     const err: Hl7Error = {
       segment: 'MSH',
@@ -207,12 +236,13 @@ export class Hl7IntakeService {
       message: 'the message could not be processed now (receiver error); send it again later',
     };
     const ack = buildAck(raw, { code: 'AR', errors: [err] });
-    this.log.error({ err: error, controlId: base.controlId, sendingApplication: base.sendingApplication }, 'HL7 message could not be processed; answered AR 207');
+    const about = { controlId: base.controlId, sendingApplication: base.sendingApplication, messageType: base.messageType, peer: base.peer };
+    this.log.error({ err: safeError(error), ...about }, 'HL7 message could not be processed; answered AR 207');
     const messageId = await this.messages
       .insert({ ...base, ackCode: 'AR', outcome: 'error', reason: `${err.message}: ${error instanceof Error ? error.message : String(error)}`.slice(0, 2000), errors: [err], ack })
       .catch((storeError: unknown) => {
-        // Not even the record could be written: the log keeps the message.
-        this.log.error({ err: storeError, raw }, 'could not store the HL7 message either; its text is in this log line');
+        // Not kept anywhere: the sender has it and sends it again after the AR 207. Its text is PHI: never logged.
+        this.log.error({ err: safeError(storeError), ...about }, 'could not store the HL7 message either; the sender is asked to send it again');
         return undefined;
       });
     return { ack, ackCode: 'AR', outcome: 'error', ...(messageId !== undefined ? { messageId } : {}) };
@@ -221,17 +251,17 @@ export class Hl7IntakeService {
 
 type BaseRecord = Omit<NewHl7Message, 'ackCode' | 'outcome' | 'errors' | 'ack'>;
 
-function baseRecord(raw: string, header: MessageHeader | undefined, peer: string | undefined): BaseRecord {
-  const orEmpty = (v: string | undefined) => (v ? v : undefined);
+function baseRecord(raw: string, header: StorableHeader, from: Hl7Peer | undefined): BaseRecord {
   return {
-    peer,
+    peer: from?.peer,
+    clientCertificate: describeCertificate(from?.certificate),
     raw,
-    sendingApplication: header?.sendingApplication ?? '',
-    sendingFacility: header?.sendingFacility ?? '',
-    controlId: orEmpty(header?.controlId),
-    messageType: orEmpty(header?.messageType),
-    version: orEmpty(header?.version),
-    orderControl: orEmpty(header?.orderControl),
-    accessionNumber: orEmpty(header?.accessionNumber),
+    sendingApplication: header.sendingApplication,
+    sendingFacility: header.sendingFacility,
+    controlId: header.controlId,
+    messageType: header.messageType,
+    version: header.version,
+    orderControl: header.orderControl,
+    accessionNumber: header.accessionNumber,
   };
 }

@@ -1,5 +1,5 @@
-import type { AckCode, Hl7Error, Hl7Location, MllpItem, ParsedOrder } from '@slidecharge/hl7';
-import { BarcodeConflictError, CaseCancelledError, CaseError, CaseNotFoundError, PatientMismatchError } from '../cases/case.errors';
+import { fieldMaxLength, type AckCode, type Hl7Error, type Hl7Location, type MessageHeader, type MllpItem, type ParsedOrder } from '@slidecharge/hl7';
+import { BarcodeConflictError, CaseCancelledError, CaseError, CaseNotFoundError, CaseTooLargeError, PatientMismatchError } from '../cases/case.errors';
 import type { CaseOutcome } from '../cases/cases.service';
 
 /**
@@ -20,6 +20,7 @@ export const HL7_OUTCOMES = [
   'duplicate',
   'error',
   'framing-error',
+  'sender-not-allowed',
 ] as const;
 export type Hl7Outcome = (typeof HL7_OUTCOMES)[number];
 
@@ -56,6 +57,7 @@ export function caseErrorToHl7(error: CaseError, order: ParsedOrder): Hl7Error[]
   if (error instanceof PatientMismatchError) {
     return [{ ...(order.locations['patientId'] ?? { segment: 'PID', sequence: 1, field: 3 }), code: '204', message: error.message }];
   }
+  if (error instanceof CaseTooLargeError) return [{ ...accession, code: '102', message: error.message }];
   return [{ ...accession, code: '207', message: error.message }];
 }
 
@@ -80,9 +82,94 @@ export function refusedOutcome(ackCode: 'AE' | 'AR'): Hl7Outcome {
   return ackCode === 'AE' ? 'invalid' : 'rejected';
 }
 
-/** Postgres text cannot hold NUL: it is stored as U+FFFD (nothing else is changed). */
+/**
+ * Postgres text cannot hold NUL: a NUL byte in a message is written as the HL7 escape `\X00\` (with
+ * the message's escape character from MSH-2, else U+FFFD), nothing else is changed. The message is
+ * then parsed as stored, so a NUL inside a field is refused like an escaped one (AE 102 naming it).
+ */
 export function storableText(text: string): string {
-  return text.includes('\u0000') ? text.replaceAll('\u0000', '\uFFFD') : text;
+  if (!text.includes('\u0000')) return text;
+  const start = text.startsWith('\uFEFF') ? 1 : 0;
+  const escape = text.startsWith('MSH', start) ? text.charAt(start + 6) : '';
+  const usable = escape !== '' && escape !== '\u0000' && !/[A-Za-z0-9\s]/.test(escape);
+  return text.replaceAll('\u0000', usable ? `${escape}X00${escape}` : '\uFFFD');
+}
+
+/** Where a message came from: the connection's address (and client certificate over mutual TLS). */
+export interface Hl7Peer {
+  /** address:port, as stored in hl7_message.peer. */
+  peer: string;
+  /** The remote IP address (IPv4-mapped IPv6 addresses as plain IPv4). */
+  address?: string;
+  /** The verified client certificate (mutual TLS), if any. */
+  certificate?: PeerCertificate;
+}
+
+export interface PeerCertificate {
+  /** Subject common name. */
+  subjectCN?: string;
+  /** SHA-256 fingerprint, upper-case hex without separators. */
+  sha256: string;
+}
+
+/** The certificate as stored in hl7_message.client_certificate: `CN=<cn> SHA256=<hex>`. */
+export function describeCertificate(certificate: PeerCertificate | undefined): string | undefined {
+  if (!certificate) return undefined;
+  return `${certificate.subjectCN !== undefined ? `CN=${visibleControls(certificate.subjectCN).slice(0, 200)} ` : ''}SHA256=${certificate.sha256}`;
+}
+
+/** Control characters (C0, DEL) written as \Xhh\, so a stored or logged header value shows them. */
+export function visibleControls(text: string): string {
+  let out = '';
+  for (const ch of text) {
+    const code = ch.charCodeAt(0);
+    out += code < 0x20 || code === 0x7f ? `\\X${code.toString(16).toUpperCase().padStart(2, '0')}\\` : ch;
+  }
+  return out;
+}
+
+/** The header columns of hl7_message, and the idempotency key when the header can hold one. */
+export interface StorableHeader {
+  sendingApplication: string;
+  sendingFacility: string;
+  controlId?: string;
+  messageType?: string;
+  version?: string;
+  orderControl?: string;
+  accessionNumber?: string;
+  /**
+   * MSH-3 + MSH-4 + MSH-10 as sent, when all three are within their HL7 lengths and MSH-10 is
+   * non-empty and free of control characters. Undefined otherwise: such a message is refused (AR 102)
+   * and stored without a key (control_id NULL), so it can neither overflow the key index nor hold a
+   * key another message needs.
+   */
+  key?: { sendingApplication: string; sendingFacility: string; controlId: string };
+}
+
+/**
+ * What of a message header may be stored in hl7_message's columns: each value cut to its HL7 length
+ * with control characters made visible (\Xhh\); the raw text keeps the message whole.
+ */
+export function storableHeader(header: MessageHeader | undefined): StorableHeader {
+  if (!header) return { sendingApplication: '', sendingFacility: '' };
+  const column = (value: string, segment: string, field: number) => (value ? visibleControls(value).slice(0, fieldMaxLength(segment, field)) : undefined);
+  const fits = (value: string, segment: string, field: number) => value.length <= fieldMaxLength(segment, field) && visibleControls(value) === value;
+  const keyed = header.controlId !== '' && fits(header.sendingApplication, 'MSH', 3) && fits(header.sendingFacility, 'MSH', 4) && fits(header.controlId, 'MSH', 10);
+  const stored: StorableHeader = {
+    sendingApplication: column(header.sendingApplication, 'MSH', 3) ?? '',
+    sendingFacility: column(header.sendingFacility, 'MSH', 4) ?? '',
+    ...optional('messageType', column(header.messageType, 'MSH', 9)),
+    ...optional('version', column(header.version, 'MSH', 12)),
+    ...optional('orderControl', column(header.orderControl, 'ORC', 1)),
+    ...optional('accessionNumber', column(header.accessionNumber, 'ORC', 3)),
+  };
+  if (!keyed) return stored;
+  const key = { sendingApplication: header.sendingApplication, sendingFacility: header.sendingFacility, controlId: header.controlId };
+  return { ...stored, controlId: header.controlId, key };
+}
+
+function optional<K extends string>(name: K, value: string | undefined): Partial<Record<K, string>> {
+  return value === undefined ? {} : ({ [name]: value } as Record<K, string>);
 }
 
 /**
@@ -118,7 +205,11 @@ export function framingError(problem: FramingProblem): Hl7Error {
     case 'unterminated-frame':
       return { ...where, code: '100', message: `an MLLP frame of ${problem.byteCount} bytes was not ended with 0x1C 0x0D before the next 0x0B: send the message again` };
     case 'frame-timeout':
-      return { ...where, code: '100', message: `an MLLP frame was left open (no end 0x1C 0x0D, no bytes for ${problem.timeoutMs} ms, ${problem.bytes.length} bytes received): send the message again` };
+      return {
+        ...where,
+        code: '100',
+        message: `an MLLP frame was left open: not ended with 0x1C 0x0D within ${problem.timeoutMs} ms of its first byte (${problem.bytes.length} bytes received); send the message again`,
+      };
     case 'oversized':
       return { ...where, code: '100', message: `message larger than ${problem.limit} bytes: not read` };
   }
@@ -127,4 +218,19 @@ export function framingError(problem: FramingProblem): Hl7Error {
 /** What is stored as `raw` for a framing problem. */
 export function framingRaw(problem: FramingProblem): string {
   return problem.kind === 'oversized' ? '' : printableBytes(problem.bytes);
+}
+
+/**
+ * An error as it may be logged: its type, code and last line (where Prisma and pg put the reason), cut
+ * to 300 characters; never the whole error, whose detail or query arguments can quote the message.
+ */
+export function safeError(error: unknown): { type: string; code?: string; message: string } {
+  if (!(error instanceof Error)) return { type: typeof error, message: 'non-Error thrown' };
+  const code = (error as { code?: unknown }).code;
+  const lines = error.message.split('\n').filter((l) => l.trim() !== '');
+  return {
+    type: error.constructor.name,
+    ...(typeof code === 'string' ? { code } : {}),
+    message: (lines.at(-1) ?? '').trim().slice(0, 300),
+  };
 }

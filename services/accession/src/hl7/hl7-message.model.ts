@@ -9,7 +9,12 @@ const Hl7ErrorItem = z.object({
   field: z.int().describe('Field position, 1-based; 0 for the segment as a whole (ERR-2.3)'),
   repetition: z.int().optional().describe('Field repetition, 1-based (ERR-2.4)'),
   component: z.int().optional().describe('Component, 1-based (ERR-2.5)'),
-  code: z.string().describe('HL7 table 0357 code (ERR-3): 100 segment, 101 required field missing, 102 data type, 103 table value, 200/201 message type/event, 203 version, 204 unknown key, 205 duplicate key, 207 application error; 0 for information'),
+  code: z
+    .string()
+    .describe(
+      'HL7 table 0357 code (ERR-3): 100 segment, 101 required field missing, 102 data type (also a field over its length or with a control character, a case over the size limit), ' +
+        '103 table value, 200/201 message type/event, 203 version, 204 unknown key (also a sender not allowed on the connection), 205 duplicate key, 207 application error; 0 for information',
+    ),
   message: z.string().describe('What was wrong (ERR-8)'),
   severity: z.enum(['E', 'W', 'I']).optional().describe('ERR-4: E error (default), W warning, I information'),
 });
@@ -18,6 +23,7 @@ export const Hl7MessageSummary = z.object({
   id: z.int().describe('Id of the stored message'),
   receivedAt: z.string().describe('When it was received (ISO 8601)'),
   peer: z.string().optional().describe('Address:port of the MLLP connection'),
+  clientCertificate: z.string().optional().describe('The verified client certificate of a mutual-TLS connection: CN=<subject CN> SHA256=<fingerprint>'),
   sendingApplication: z.string().describe('MSH-3 as sent'),
   sendingFacility: z.string().describe('MSH-4 as sent'),
   controlId: z.string().optional().describe('MSH-10 message control id'),
@@ -30,7 +36,8 @@ export const Hl7MessageSummary = z.object({
     'created | updated | unchanged | cancelled | already-cancelled (AA); refused (AE: the case store said no, e.g. a cancelled case or a slide barcode of another case); ' +
       'invalid (AE: a field is missing or wrong); rejected (AR: message type, version, order control or unreadable); ' +
       'duplicate (a repeat of a decided sender + MSH-10: the same ACK again, nothing applied); error (AR 207: our failure, send again); ' +
-      'framing-error (AR: bytes that were not a complete MLLP frame)',
+      'framing-error (AR: bytes that were not a complete MLLP frame); sender-not-allowed (AR 204: this connection may not send as this MSH-3/MSH-4, ' +
+      'see ACCESSION_MLLP_SENDERS_FILE; does not hold the MSH-10 key)',
   ),
   caseVersion: z.int().optional().describe('Case version after the message (AA)'),
   reason: z.string().optional().describe('MSA-3 / the first error, in a sentence'),
@@ -39,7 +46,7 @@ export const Hl7MessageSummary = z.object({
 export type Hl7MessageSummary = z.infer<typeof Hl7MessageSummary>;
 
 export const Hl7MessageDetail = Hl7MessageSummary.extend({
-  raw: z.string().describe('The message as received, segments separated by CR (a NUL byte is stored as U+FFFD; framing errors show other bytes as \\xHH)'),
+  raw: z.string().describe('The message as received, segments separated by CR (a NUL byte is stored as the HL7 escape \\X00\\; framing errors show other bytes as \\xHH)'),
   ack: z.string().describe('The ACK sent, as sent'),
   errors: z.array(Hl7ErrorItem).describe('The ERR segments of the ACK'),
 });

@@ -8,6 +8,8 @@ import type { Hl7Outcome } from './hl7-intake';
 /** One received message as it is stored (table accession.hl7_message). */
 export interface NewHl7Message {
   peer?: string | undefined;
+  /** The verified client certificate of a mutual-TLS connection: `CN=<cn> SHA256=<hex>`. */
+  clientCertificate?: string | undefined;
   sendingApplication: string;
   sendingFacility: string;
   controlId?: string | undefined;
@@ -55,6 +57,7 @@ function fromRow(row: Row): StoredHl7Message {
     id: row.id,
     receivedAt: row.receivedAt,
     peer: row.peer ?? undefined,
+    clientCertificate: row.clientCertificate ?? undefined,
     sendingApplication: row.sendingApplication,
     sendingFacility: row.sendingFacility,
     controlId: row.controlId ?? undefined,
@@ -73,8 +76,12 @@ function fromRow(row: Row): StoredHl7Message {
   };
 }
 
-/** Outcomes that do not hold the (sender, MSH-10) key: see the partial index hl7_message_original_key. */
-const NOT_ORIGINAL: Hl7Outcome[] = ['duplicate', 'error', 'framing-error'];
+/**
+ * Outcomes that do not hold the (sender, MSH-10) key: see the partial index hl7_message_original_key
+ * (migration 0005). A message refused because its connection may not send as its MSH-3/MSH-4
+ * (sender-not-allowed) must not block the real sender's message with the same MSH-10.
+ */
+const NOT_ORIGINAL: Hl7Outcome[] = ['duplicate', 'error', 'framing-error', 'sender-not-allowed'];
 
 @Injectable()
 export class Hl7MessageRepository {
@@ -89,13 +96,13 @@ export class Hl7MessageRepository {
     const m = message;
     const rows = await tx.$queryRaw<{ id: number }[]>`
       INSERT INTO "accession"."hl7_message"
-        (peer, sending_application, sending_facility, control_id, message_type, version, order_control, accession_number,
+        (peer, client_certificate, sending_application, sending_facility, control_id, message_type, version, order_control, accession_number,
          raw, ack_code, outcome, case_version, reason, errors, ack, duplicate_of)
-      VALUES (${m.peer ?? null}, ${m.sendingApplication}, ${m.sendingFacility}, ${m.controlId ?? null}, ${m.messageType ?? null},
+      VALUES (${m.peer ?? null}, ${m.clientCertificate ?? null}, ${m.sendingApplication}, ${m.sendingFacility}, ${m.controlId ?? null}, ${m.messageType ?? null},
               ${m.version ?? null}, ${m.orderControl ?? null}, ${m.accessionNumber ?? null}, ${m.raw}, ${m.ackCode}, ${m.outcome},
               ${m.caseVersion ?? null}::int, ${m.reason ?? null}, ${JSON.stringify(m.errors)}::jsonb, ${m.ack}, ${m.duplicateOf ?? null}::int)
       ON CONFLICT (sending_application, sending_facility, control_id)
-        WHERE control_id IS NOT NULL AND outcome NOT IN ('duplicate', 'error', 'framing-error')
+        WHERE control_id IS NOT NULL AND outcome NOT IN ('duplicate', 'error', 'framing-error', 'sender-not-allowed')
         DO NOTHING
       RETURNING id`;
     return rows[0]?.id;
@@ -108,6 +115,22 @@ export class Hl7MessageRepository {
       orderBy: { id: 'asc' },
     });
     return row ? fromRow(row) : undefined;
+  }
+
+  /**
+   * Deletes messages received before `before`, `batch` rows per statement (short locks, no long
+   * transaction); returns how many. A repeat whose original is deleted keeps its row (duplicate_of
+   * becomes NULL); a message resent after its original was deleted is processed as a new one.
+   */
+  async purgeReceivedBefore(before: Date, batch = 5000): Promise<number> {
+    let total = 0;
+    for (;;) {
+      const deleted = await this.prisma.$executeRaw`
+        DELETE FROM "accession"."hl7_message"
+        WHERE id IN (SELECT id FROM "accession"."hl7_message" WHERE received_at < ${before} ORDER BY id LIMIT ${batch})`;
+      total += deleted;
+      if (deleted < batch) return total;
+    }
   }
 
   async get(id: number): Promise<StoredHl7Message | undefined> {

@@ -14,6 +14,7 @@ function summary(m: StoredHl7Message): Hl7MessageSummary {
     id: m.id,
     receivedAt: m.receivedAt.toISOString(),
     ...(m.peer !== undefined ? { peer: m.peer } : {}),
+    ...(m.clientCertificate !== undefined ? { clientCertificate: m.clientCertificate } : {}),
     sendingApplication: m.sendingApplication,
     sendingFacility: m.sendingFacility,
     ...(m.controlId !== undefined ? { controlId: m.controlId } : {}),

@@ -1,52 +1,64 @@
 import { BeforeApplicationShutdown, Inject, Injectable, OnApplicationBootstrap } from '@nestjs/common';
 import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
-import { frame, MllpDecoder } from '@slidecharge/hl7';
+import { createServer as createTlsServer, type TLSSocket } from 'node:tls';
 import type { Logger } from '@slidecharge/messaging';
 import { ReadinessCheck, ServiceRuntime } from '@slidecharge/service-kit';
 import { ACCESSION_CONFIG, AccessionConfig } from '../config';
-import { isLineNoise, type FramingProblem, type IntakeResult } from './hl7-intake';
+import { safeError, type Hl7Peer } from './hl7-intake';
 import { Hl7IntakeService } from './hl7-intake.service';
+import { ConnectionLimiter, LogThrottle } from './mllp-admission';
+import { DRAIN_MS, MllpConnection } from './mllp-connection';
+import { clientAuthOf } from './mllp.config';
+import { mllpMetrics } from './mllp.metrics';
+import { tlsServerOptions, verifiedCertificate } from './mllp-tls';
+import { normalizeAddress } from './sender-allow-list';
+import { SenderAllowListService } from './sender-allow-list.service';
 
-/** Messages read ahead of the one being processed before the connection stops reading (backpressure). */
-const MAX_QUEUED = 32;
-/** Framing errors on one connection after which it is closed: the peer does not speak MLLP. */
-const MAX_FRAMING_ERRORS = 3;
-/** At shutdown: time for the messages already read to be processed and answered. */
-const DRAIN_MS = 5_000;
+/** Refused connections in a flood: one log line per this many ms (the metric counts every one). */
+const REFUSAL_LOG_INTERVAL_MS = 5_000;
 
 /**
- * The MLLP listener for HL7 v2 orders from the LIS (node:net + MllpDecoder of libs/hl7; why not
- * @medplum/hl7's Hl7Server: docs/hl7-library-choice.md).
+ * The MLLP listener for HL7 v2 orders from the LIS (node:net or node:tls + MllpDecoder of libs/hl7;
+ * why not @medplum/hl7's Hl7Server: docs/hl7-library-choice.md).
  *
- * Each connection is handled in order: one message is processed and answered before the next
- * (MLLP senders wait for the ACK; pipelined messages are answered in the order sent). Bytes that are
- * not a complete frame are stored and answered AR; whitespace between frames is ignored. A frame left
- * open longer than ACCESSION_MLLP_FRAME_TIMEOUT_MS is answered AR and the connection closed. At
- * shutdown the listener stops accepting, finishes and answers what it has read, and closes.
+ * Plain TCP, or TLS 1.2+ when ACCESSION_MLLP_TLS_CERT_FILE/_KEY_FILE are set, with client
+ * certificates per ACCESSION_MLLP_TLS_CLIENT_AUTH. Before a byte is read a connection must find a
+ * place (ACCESSION_MLLP_MAX_CONNECTIONS in all, _PER_PEER per address) and, with a sender allow-list,
+ * match one of its entries: otherwise it is closed at once (logged, counted in
+ * slidecharge_mllp_connections_refused_total). Each connection is handled in order by MllpConnection
+ * (frame and idle clocks, one message answered before the next). At shutdown the listener stops
+ * accepting, answers what it has read, and closes.
  */
 @Injectable()
 export class MllpListener implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly log: Logger;
   private server: Server | undefined;
   private bound: AddressInfo | undefined;
+  private tls = false;
   private readonly connections = new Set<MllpConnection>();
+  /** Every admitted TCP socket (a TLS one too, from before its handshake) until it closes. */
+  private readonly sockets = new Set<Socket>();
+  private readonly limiter: ConnectionLimiter;
+  private readonly refusals = new LogThrottle(REFUSAL_LOG_INTERVAL_MS);
 
   constructor(
     @Inject(ACCESSION_CONFIG) private readonly config: AccessionConfig,
     private readonly intake: Hl7IntakeService,
+    private readonly senders: SenderAllowListService,
     runtime: ServiceRuntime,
   ) {
     this.log = runtime.logger.child({ component: 'mllp' });
+    this.limiter = new ConnectionLimiter({ maxConnections: config.ACCESSION_MLLP_MAX_CONNECTIONS, maxPerPeer: config.ACCESSION_MLLP_MAX_CONNECTIONS_PER_PEER });
   }
 
-  /** Listens, or fails the start (port taken, bad address): the service must not run half-connected. */
+  /** Listens, or fails the start (port taken, bad address, unusable certificate): the service must not run half-connected. */
   async onApplicationBootstrap(): Promise<void> {
     if (!this.config.ACCESSION_MLLP_ENABLED) {
       this.log.info('MLLP listener disabled (ACCESSION_MLLP_ENABLED=false)');
       return;
     }
     const host = this.config.ACCESSION_MLLP_HOST ?? this.config.HOST;
-    const server = createServer((socket) => this.accept(socket));
+    const server = this.createServer();
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       server.listen(this.config.ACCESSION_MLLP_PORT, host, () => {
@@ -56,10 +68,46 @@ export class MllpListener implements OnApplicationBootstrap, BeforeApplicationSh
     }).catch((error: unknown) => {
       throw new Error(`MLLP listener could not listen on ${host}:${this.config.ACCESSION_MLLP_PORT}: ${(error as Error).message}`);
     });
-    server.on('error', (err) => this.log.error({ err }, 'MLLP listener error'));
+    server.on('error', (err) => this.log.error({ err: safeError(err) }, 'MLLP listener error'));
     this.server = server;
     this.bound = server.address() as AddressInfo;
-    this.log.info({ host: this.bound.address, port: this.bound.port }, 'MLLP listening for HL7 orders');
+    this.logStart();
+  }
+
+  private createServer(): Server {
+    const tlsOptions = tlsServerOptions(this.config);
+    this.tls = tlsOptions !== undefined;
+    if (!tlsOptions) {
+      const server = createServer();
+      server.on('connection', (socket: Socket) => {
+        if (this.admit(socket)) this.open(socket, this.peerOf(socket));
+      });
+      return server;
+    }
+    const server = createTlsServer(tlsOptions);
+    // 'connection' is the TCP socket before its handshake: the caps apply to handshakes too.
+    server.on('connection', (socket: Socket) => void this.admit(socket));
+    server.on('secureConnection', (socket: TLSSocket) => {
+      const certificate = verifiedCertificate(socket.authorized, socket.getPeerCertificate());
+      this.open(socket, { ...this.peerOf(socket), ...(certificate ? { certificate } : {}) });
+    });
+    server.on('tlsClientError', (err: NodeJS.ErrnoException, socket: TLSSocket) => {
+      if (socket.destroyed && err.code === 'ECONNRESET') return; // closed by us (refused) or by the peer before the handshake
+      this.refuse('tls-handshake', socket, { code: err.code, reason: err.message });
+    });
+    return server;
+  }
+
+  private logStart(): void {
+    const bound = this.bound;
+    const clientAuth = this.tls ? clientAuthOf(this.config) : 'none';
+    const senders = this.senders.list ? `${this.senders.list.entries.length} entries` : 'any (no ACCESSION_MLLP_SENDERS_FILE)';
+    this.log.info({ host: bound?.address, port: bound?.port, tls: this.tls, clientAuth, senders }, `MLLP listening for HL7 orders${this.tls ? ' over TLS' : ''}`);
+    if (!this.tls && this.config.SLIDECHARGE_ENV === 'production') {
+      this.log.warn(
+        'MLLP without TLS: orders (PHI) cross the network in clear. Set ACCESSION_MLLP_TLS_CERT_FILE and _KEY_FILE, or keep the port on a VPN / stunnel to the LIS',
+      );
+    }
   }
 
   /** The port listened on (useful when ACCESSION_MLLP_PORT=0); undefined when not listening. */
@@ -73,7 +121,14 @@ export class MllpListener implements OnApplicationBootstrap, BeforeApplicationSh
       check: async () => {
         if (!this.config.ACCESSION_MLLP_ENABLED) return { disabled: true };
         if (!this.server?.listening || !this.bound) throw new Error('the MLLP listener is not listening');
-        return { host: this.bound.address, port: this.bound.port, connections: this.connections.size };
+        return {
+          host: this.bound.address,
+          port: this.bound.port,
+          tls: this.tls,
+          connections: this.limiter.open,
+          maxConnections: this.config.ACCESSION_MLLP_MAX_CONNECTIONS,
+          senderAllowList: this.senders.list !== undefined,
+        };
       },
     };
   }
@@ -82,130 +137,79 @@ export class MllpListener implements OnApplicationBootstrap, BeforeApplicationSh
     await this.stop();
   }
 
-  /** Stops accepting, lets each connection answer what it has read, then closes them. */
+  /** Stops accepting, lets each connection answer what it has read, then closes them (and any handshake in progress). */
   async stop(): Promise<void> {
     const server = this.server;
     if (!server) return;
     this.server = undefined;
     const closed = new Promise<void>((resolve) => server.close(() => resolve()));
     await Promise.all([...this.connections].map((c) => c.drain(DRAIN_MS)));
+    for (const socket of this.sockets) socket.destroy();
     await closed;
     this.log.info('MLLP listener stopped');
   }
 
-  private accept(socket: Socket): void {
+  /** A place for a new TCP connection, or it is closed at once. */
+  private admit(socket: Socket): boolean {
+    if (!this.server) {
+      socket.destroy();
+      return false;
+    }
+    const place = this.limiter.admit(socket.remoteAddress ?? '?');
+    if (!place.admitted) {
+      this.refuse(place.reason, socket);
+      return false;
+    }
+    this.sockets.add(socket);
+    mllpMetrics.open.inc();
+    socket.once('close', () => {
+      place.release();
+      this.sockets.delete(socket);
+      mllpMetrics.open.dec();
+    });
+    return true;
+  }
+
+  /** A connection ready for MLLP (after its TLS handshake): refused when the sender allow-list matches nothing for it. */
+  private open(socket: Socket, from: Hl7Peer): void {
     if (!this.server) {
       socket.destroy();
       return;
     }
-    const connection = new MllpConnection(socket, this.intake, this.log, {
-      frameTimeoutMs: this.config.ACCESSION_MLLP_FRAME_TIMEOUT_MS,
-      maxMessageBytes: this.config.ACCESSION_MLLP_MAX_MESSAGE_BYTES,
-    });
+    if (!this.senders.knows(from)) {
+      this.refuse('unknown-sender', socket, from.certificate ? { certificate: from.certificate.subjectCN ?? from.certificate.sha256 } : {});
+      return;
+    }
+    const connection = new MllpConnection(
+      socket,
+      this.intake,
+      this.log,
+      {
+        frameTimeoutMs: this.config.ACCESSION_MLLP_FRAME_TIMEOUT_MS,
+        idleTimeoutMs: this.config.ACCESSION_MLLP_IDLE_TIMEOUT_MS,
+        maxMessageBytes: this.config.ACCESSION_MLLP_MAX_MESSAGE_BYTES,
+      },
+      from,
+    );
     this.connections.add(connection);
     socket.once('close', () => this.connections.delete(connection));
   }
-}
 
-/** One LIS connection: decodes frames, processes them one at a time in order, writes each ACK. */
-class MllpConnection {
-  private readonly decoder: MllpDecoder;
-  private readonly peer: string;
-  private readonly log: Logger;
-  private queue: Promise<void> = Promise.resolve();
-  private queued = 0;
-  private framingErrors = 0;
-  /** No more reading: the connection is being closed (framing trouble or shutdown). */
-  private closing = false;
-
-  constructor(
-    private readonly socket: Socket,
-    private readonly intake: Hl7IntakeService,
-    log: Logger,
-    private readonly options: { frameTimeoutMs: number; maxMessageBytes: number },
-  ) {
-    this.peer = `${socket.remoteAddress ?? '?'}:${socket.remotePort ?? '?'}`;
-    this.log = log.child({ peer: this.peer });
-    this.decoder = new MllpDecoder({ maxMessageBytes: options.maxMessageBytes });
-    socket.setNoDelay(true);
-    socket.setKeepAlive(true, 60_000);
-    socket.setTimeout(options.frameTimeoutMs);
-    socket.on('data', (chunk: Buffer) => {
-      try {
-        this.read(chunk);
-      } catch (err) {
-        // Cannot happen (the decoder does not throw); if it does, this connection ends, not the service.
-        this.log.error({ err }, 'MLLP connection failed; closing it');
-        socket.destroy();
-      }
-    });
-    socket.on('timeout', () => this.idle());
-    socket.on('error', (err) => this.log.warn({ err }, 'MLLP connection error'));
-    socket.on('close', () => this.log.debug('MLLP connection closed'));
-    this.log.debug('MLLP connection opened');
-  }
-
-  private read(chunk: Buffer): void {
-    if (this.closing) return;
-    for (const item of this.decoder.read(chunk)) {
-      if (item.kind === 'message') this.enqueue(() => this.intake.receive(item.text, this.peer));
-      else if (item.kind === 'oversized') this.framingProblem({ kind: 'oversized', limit: item.limit });
-      else if (!isLineNoise(item)) this.framingProblem({ kind: item.reason, bytes: item.bytes, byteCount: item.byteCount });
-    }
-    if (this.queued > MAX_QUEUED) this.socket.pause();
-  }
-
-  /** No bytes for frameTimeoutMs: fine between messages; a frame left open is answered AR and the connection closed. */
-  private idle(): void {
-    if (this.closing || !this.decoder.inFrame) return;
-    const bytes = this.decoder.abandon() ?? Buffer.alloc(0);
-    this.framingProblem({ kind: 'frame-timeout', bytes, timeoutMs: this.options.frameTimeoutMs }, true);
-  }
-
-  private framingProblem(problem: FramingProblem, close = false): void {
-    this.framingErrors++;
-    this.enqueue(() => this.intake.framing(problem, this.peer));
-    if (close || this.framingErrors >= MAX_FRAMING_ERRORS) {
-      this.log.warn({ framingErrors: this.framingErrors, problem: problem.kind }, 'closing the MLLP connection after framing errors');
-      void this.drain(DRAIN_MS);
+  private refuse(reason: string, socket: Socket, detail: Record<string, unknown> = {}): void {
+    mllpMetrics.refused.inc({ reason });
+    const peer = `${socket.remoteAddress ?? '?'}:${socket.remotePort ?? '?'}`;
+    socket.destroy();
+    const line = this.refusals.take(Date.now());
+    if (line.log) {
+      this.log.warn(
+        { peer, reason, ...detail, openConnections: this.limiter.open, ...(line.skipped ? { refusedSinceLastLine: line.skipped } : {}) },
+        `MLLP connection refused (${reason})`,
+      );
     }
   }
 
-  /** Processes jobs one at a time, in the order read, and writes each ACK as soon as it is known. */
-  private enqueue(job: () => Promise<IntakeResult>): void {
-    this.queued++;
-    this.queue = this.queue
-      .then(job)
-      .then((result) => this.write(result.ack))
-      .catch((err: unknown) => this.log.error({ err }, 'MLLP job failed'))
-      .finally(() => {
-        this.queued--;
-        if (!this.closing && this.queued <= MAX_QUEUED / 2 && this.socket.isPaused()) this.socket.resume();
-      });
-  }
-
-  private write(ack: string): void {
-    if (this.socket.destroyed || !this.socket.writable) {
-      this.log.warn('connection closed before its ACK could be sent; the sender will resend and get the same ACK');
-      return;
-    }
-    this.socket.write(frame(ack));
-  }
-
-  /** Stops reading, answers what was read (within graceMs), then ends the connection. */
-  async drain(graceMs: number): Promise<void> {
-    if (!this.closing) {
-      this.closing = true;
-      this.socket.pause();
-    }
-    let timer: NodeJS.Timeout | undefined;
-    await Promise.race([this.queue, new Promise<void>((resolve) => (timer = setTimeout(resolve, graceMs)))]);
-    clearTimeout(timer);
-    if (this.socket.destroyed) return;
-    const gone = new Promise<void>((resolve) => this.socket.once('close', () => resolve()));
-    this.socket.end();
-    const force = setTimeout(() => this.socket.destroy(), 1_000);
-    await gone;
-    clearTimeout(force);
+  private peerOf(socket: Socket): Hl7Peer {
+    const address = socket.remoteAddress;
+    return { peer: `${address ?? '?'}:${socket.remotePort ?? '?'}`, ...(address !== undefined ? { address: normalizeAddress(address) } : {}) };
   }
 }

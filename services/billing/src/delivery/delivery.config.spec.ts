@@ -82,6 +82,33 @@ describe('DFT^P03 delivery configuration', () => {
     expect(text).toContain('BILLING_DFT_ACK_TIMEOUT_MS must be a number of milliseconds');
   });
 
+  it('TLS: BILLING_DFT_TLS=true with its optional CA, client certificate and name; off by default', () => {
+    const ok = { ...base, BILLING_DFT_HOST: 'billing.local', BILLING_DFT_PORT: '2575' };
+    expect(deliverySettingsOf(loadServiceConfig(ok))).not.toHaveProperty('tls');
+    expect(deliverySettingsOf(loadServiceConfig({ ...ok, BILLING_DFT_TLS: 'true' }))).toMatchObject({ tls: {} });
+    const settings = deliverySettingsOf(
+      loadServiceConfig({
+        ...ok,
+        BILLING_DFT_TLS: 'true',
+        BILLING_DFT_TLS_CA_FILE: '/etc/slidecharge/billing-ca.pem',
+        BILLING_DFT_TLS_CERT_FILE: '/etc/slidecharge/dft.pem',
+        BILLING_DFT_TLS_KEY_FILE: '/etc/slidecharge/dft.key',
+        BILLING_DFT_TLS_SERVERNAME: 'billing.hospital.local',
+      }),
+    );
+    expect(settings).toMatchObject({
+      tls: { caFile: '/etc/slidecharge/billing-ca.pem', certFile: '/etc/slidecharge/dft.pem', keyFile: '/etc/slidecharge/dft.key', servername: 'billing.hospital.local' },
+    });
+  });
+
+  it('TLS files need BILLING_DFT_TLS=true, certificate and key come together', () => {
+    const ok = { ...base, BILLING_DFT_HOST: 'billing.local', BILLING_DFT_PORT: '2575' };
+    expect(problems({ ...ok, BILLING_DFT_TLS_CA_FILE: '/ca.pem' })).toContain('BILLING_DFT_TLS_CA_FILE is set but BILLING_DFT_TLS is not true');
+    expect(problems({ ...ok, BILLING_DFT_TLS: 'true', BILLING_DFT_TLS_CERT_FILE: '/c.pem' })).toContain('BILLING_DFT_TLS_KEY_FILE is required with the other');
+    expect(problems({ ...ok, BILLING_DFT_TLS: 'yes' })).toContain('BILLING_DFT_TLS must be true or false');
+    expect(problems({ ...ok, BILLING_DFT_TLS: 'true', BILLING_DFT_TLS_SERVERNAME: 'a b' })).toContain('BILLING_DFT_TLS_SERVERNAME must be a host name');
+  });
+
   it('keeps one ACK wait within the shutdown deadline, and the backoff cap above its base', () => {
     const ok = { ...base, BILLING_DFT_HOST: 'billing.local', BILLING_DFT_PORT: '2575' };
     expect(problems({ ...ok, BILLING_DFT_ACK_TIMEOUT_MS: '15000' })).toContain('BILLING_DFT_ACK_TIMEOUT_MS must be below SHUTDOWN_TIMEOUT_MS (15000)');

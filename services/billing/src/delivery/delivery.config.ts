@@ -48,6 +48,26 @@ export const deliveryConfigShape = {
   BILLING_DFT_BACKOFF_MAX_MS: milliseconds(300_000, 10, 86_400_000),
   /** How often an idle sender looks for due deliveries. */
   BILLING_DFT_POLL_MS: milliseconds(1_000, 20, 60_000),
+  /** `true`: MLLP over TLS (1.2 or newer) to the billing system, its certificate checked. */
+  BILLING_DFT_TLS: optionalText().pipe(
+    z
+      .enum(['true', 'false'], { error: 'must be true or false' })
+      .optional()
+      .transform((v) => v === 'true'),
+  ),
+  /** PEM CA certificate(s) the billing system's certificate must chain to; default: the system's trusted CAs. */
+  BILLING_DFT_TLS_CA_FILE: optionalText(),
+  /** PEM client certificate and key, when the billing system asks for one (mutual TLS). */
+  BILLING_DFT_TLS_CERT_FILE: optionalText(),
+  BILLING_DFT_TLS_KEY_FILE: optionalText(),
+  /** Name the billing system's certificate must carry (and SNI); default BILLING_DFT_HOST. */
+  BILLING_DFT_TLS_SERVERNAME: optionalText().pipe(
+    z
+      .string()
+      .max(253)
+      .regex(/^[A-Za-z0-9.-]+$/, 'must be a host name')
+      .optional(),
+  ),
 };
 
 interface DeliveryVariables {
@@ -61,13 +81,19 @@ interface DeliveryVariables {
   BILLING_DFT_BACKOFF_BASE_MS: number;
   BILLING_DFT_BACKOFF_MAX_MS: number;
   BILLING_DFT_POLL_MS: number;
+  BILLING_DFT_TLS: boolean;
+  BILLING_DFT_TLS_CA_FILE?: string | undefined;
+  BILLING_DFT_TLS_CERT_FILE?: string | undefined;
+  BILLING_DFT_TLS_KEY_FILE?: string | undefined;
+  BILLING_DFT_TLS_SERVERNAME?: string | undefined;
   SHUTDOWN_TIMEOUT_MS: number;
 }
 
 /**
  * The checks across variables (added to billingConfigSchema with superRefine): host and port come
- * together, the backoff cap is not below its base, and one ACK wait fits in the shutdown deadline
- * (graceful shutdown finishes the message in flight).
+ * together, the backoff cap is not below its base, one ACK wait fits in the shutdown deadline
+ * (graceful shutdown finishes the message in flight), and the TLS files go with BILLING_DFT_TLS=true
+ * (client certificate and key together).
  */
 export function checkDeliveryConfig(config: DeliveryVariables, ctx: z.RefinementCtx): void {
   const hasHost = config.BILLING_DFT_HOST !== undefined;
@@ -81,6 +107,17 @@ export function checkDeliveryConfig(config: DeliveryVariables, ctx: z.Refinement
   }
   if (config.BILLING_DFT_BACKOFF_MAX_MS < config.BILLING_DFT_BACKOFF_BASE_MS) {
     ctx.addIssue({ code: 'custom', path: ['BILLING_DFT_BACKOFF_MAX_MS'], message: `must be at least BILLING_DFT_BACKOFF_BASE_MS (${config.BILLING_DFT_BACKOFF_BASE_MS})` });
+  }
+  const tlsFiles = ['BILLING_DFT_TLS_CA_FILE', 'BILLING_DFT_TLS_CERT_FILE', 'BILLING_DFT_TLS_KEY_FILE', 'BILLING_DFT_TLS_SERVERNAME'] as const;
+  for (const name of tlsFiles) {
+    if (config[name] !== undefined && !config.BILLING_DFT_TLS) ctx.addIssue({ code: 'custom', path: [name], message: 'is set but BILLING_DFT_TLS is not true' });
+  }
+  if ((config.BILLING_DFT_TLS_CERT_FILE === undefined) !== (config.BILLING_DFT_TLS_KEY_FILE === undefined)) {
+    ctx.addIssue({
+      code: 'custom',
+      path: [config.BILLING_DFT_TLS_CERT_FILE === undefined ? 'BILLING_DFT_TLS_CERT_FILE' : 'BILLING_DFT_TLS_KEY_FILE'],
+      message: 'is required with the other of BILLING_DFT_TLS_CERT_FILE / BILLING_DFT_TLS_KEY_FILE (a client certificate for mutual TLS)',
+    });
   }
   if (config.BILLING_DFT_ACK_TIMEOUT_MS >= config.SHUTDOWN_TIMEOUT_MS) {
     ctx.addIssue({
@@ -104,7 +141,16 @@ export type DeliverySettings =
       ackTimeoutMs: number;
       pollMs: number;
       retry: RetryPolicy;
+      /** TLS to the billing system: the PEM files to read at start, and the name to check. */
+      tls?: DftTlsFiles;
     };
+
+export interface DftTlsFiles {
+  caFile?: string;
+  certFile?: string;
+  keyFile?: string;
+  servername?: string;
+}
 
 export type EnabledDeliverySettings = Extract<DeliverySettings, { enabled: true }>;
 
@@ -120,6 +166,16 @@ export function deliverySettingsOf(config: DeliveryVariables): DeliverySettings 
     ackTimeoutMs: config.BILLING_DFT_ACK_TIMEOUT_MS,
     pollMs: config.BILLING_DFT_POLL_MS,
     retry: { maxAttempts: config.BILLING_DFT_MAX_ATTEMPTS, baseMs: config.BILLING_DFT_BACKOFF_BASE_MS, maxMs: config.BILLING_DFT_BACKOFF_MAX_MS },
+    ...(config.BILLING_DFT_TLS ? { tls: tlsFilesOf(config) } : {}),
+  };
+}
+
+function tlsFilesOf(config: DeliveryVariables): DftTlsFiles {
+  return {
+    ...(config.BILLING_DFT_TLS_CA_FILE !== undefined ? { caFile: config.BILLING_DFT_TLS_CA_FILE } : {}),
+    ...(config.BILLING_DFT_TLS_CERT_FILE !== undefined ? { certFile: config.BILLING_DFT_TLS_CERT_FILE } : {}),
+    ...(config.BILLING_DFT_TLS_KEY_FILE !== undefined ? { keyFile: config.BILLING_DFT_TLS_KEY_FILE } : {}),
+    ...(config.BILLING_DFT_TLS_SERVERNAME !== undefined ? { servername: config.BILLING_DFT_TLS_SERVERNAME } : {}),
   };
 }
 

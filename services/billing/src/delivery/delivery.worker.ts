@@ -6,6 +6,7 @@ import { BILLING_CONFIG, BillingConfig } from '../config';
 import { AttemptOutcome, backoffDelayMs, interpretAck, nextStepAfter } from './delivery-policy';
 import { DELIVERY_OFF_REASON, DeliverySettings, deliverySettingsOf, EnabledDeliverySettings } from './delivery.config';
 import { dftMessageOf } from './delivery-message';
+import { loadDftTls } from './dft-tls';
 import { deliveryMetrics, setDeliveryQueueSource } from './delivery.metrics';
 import { AttemptRecord, ClaimedDelivery, DeliveryRepository } from './delivery.repository';
 import { MllpSender } from './mllp-sender';
@@ -32,7 +33,7 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
   private unsetQueueSource: (() => void) | undefined;
 
   constructor(
-    @Inject(BILLING_CONFIG) config: BillingConfig,
+    @Inject(BILLING_CONFIG) private readonly config: BillingConfig,
     private readonly repository: DeliveryRepository,
     private readonly runtime: ServiceRuntime,
     @Inject(READINESS_CHECKS) readinessChecks: ReadinessCheck[],
@@ -65,11 +66,17 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
         receivingFacility: settings.receivingFacility,
         ackTimeoutMs: settings.ackTimeoutMs,
         retry: settings.retry,
+        tls: settings.tls !== undefined,
+        clientCertificate: settings.tls?.certFile !== undefined,
         instance: this.instance,
       },
-      `DFT^P03 delivery is ON: charges and credits go to ${this.target} over MLLP`,
+      `DFT^P03 delivery is ON: charges and credits go to ${this.target} over MLLP${settings.tls ? ' over TLS' : ''}`,
     );
-    this.sender = new MllpSender({ host: settings.host, port: settings.port }, settings.ackTimeoutMs, this.runtime.logger);
+    if (!settings.tls && this.config.SLIDECHARGE_ENV === 'production') {
+      this.runtime.logger.warn('DFT^P03 delivery without TLS: charges (patient ids, diagnoses) cross the network in clear. Set BILLING_DFT_TLS=true, or keep the link on a VPN / stunnel');
+    }
+    const tls = settings.tls ? loadDftTls(settings.tls) : undefined;
+    this.sender = new MllpSender({ host: settings.host, port: settings.port, ...(tls ? { tls } : {}) }, settings.ackTimeoutMs, this.runtime.logger);
     this.unsetQueueSource = setDeliveryQueueSource(async () => (await this.repository.depth(new Date())).counts);
     this.loop = this.run(settings);
   }
@@ -199,6 +206,7 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
     return {
       enabled: true,
       target: this.target,
+      tls: this.settings.tls !== undefined,
       pending: counts.pending,
       inFlight: counts['in-flight'],
       failed: counts.failed,
