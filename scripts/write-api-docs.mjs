@@ -1,21 +1,41 @@
 #!/usr/bin/env node
-// Regenerates the API documents from the code: docs/openapi/<service>.json from each RUNNING service's
-// /openapi.json (npm run stack first), and docs/asyncapi.json from the topic contracts.
-// The e2e and contracts tests fail when the committed documents differ from what the code serves.
+// Regenerates the API documents from the code: docs/openapi/<service>.json from each service's build
+// (the same createServiceApp + OpenAPI code the running service serves at /openapi.json, built here
+// without listening or connecting to anything), and docs/asyncapi.json from the topic contracts.
+// The e2e and integration tests fail when the committed documents differ from what the code serves.
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { bearer } from './lib/identity.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const ports = { accession: 3001, 'scanner-events': 3002, qc: 3003, billing: 3004 };
+const require = createRequire(import.meta.url);
+const SERVICES = ['accession', 'scanner-events', 'qc', 'billing'];
+
+// Enough configuration to build each app; nothing is connected to.
+const env = {
+  DATABASE_URL: 'postgresql://docs@127.0.0.1:5432/docs',
+  KAFKA_BROKERS: '127.0.0.1:9092',
+  SLIDECHARGE_ENV: 'development',
+  OIDC_ISSUER: 'http://127.0.0.1:8180/realms/slidecharge',
+  LOG_LEVEL: 'fatal',
+  ACCESSION_MLLP_ENABLED: 'false',
+};
+
+execFileSync(join(root, 'node_modules/.bin/nx'), ['run-many', '-t', 'build', '-p', ...SERVICES, '--outputStyle=static'], {
+  cwd: root,
+  stdio: 'inherit',
+  env: { ...process.env, NX_DAEMON: 'false', NX_TUI: 'false', NX_NO_CLOUD: 'true' },
+});
 mkdirSync(join(root, 'docs/openapi'), { recursive: true });
-for (const [service, port] of Object.entries(ports)) {
-  // Open in development; with HTTP_DOCS=authenticated any slidecharge role may read it.
-  const res = await fetch(`http://127.0.0.1:${port}/openapi.json`, { headers: await bearer('ops-viewer') });
-  if (!res.ok) throw new Error(`${service}: ${res.status} (is the stack running?)`);
-  writeFileSync(join(root, 'docs/openapi', `${service}.json`), JSON.stringify(await res.json(), null, 2) + '\n');
+for (const service of SERVICES) {
+  const built = join(root, 'dist/services', service, 'services', service, 'src');
+  const { loadServiceConfig } = require(join(built, 'config.js'));
+  const { createOpenApiDocument } = require(join(built, 'openapi.js'));
+  const document = await createOpenApiDocument(loadServiceConfig(env));
+  writeFileSync(join(root, 'docs/openapi', `${service}.json`), JSON.stringify(document, null, 2) + '\n');
   console.log(`wrote docs/openapi/${service}.json`);
 }
 execFileSync(join(root, 'node_modules/.bin/ts-node'), ['--transpile-only', '-O', '{"module":"commonjs"}', 'scripts/write-asyncapi.ts'], { cwd: root, stdio: 'inherit' });
+process.exit(0);

@@ -21,7 +21,7 @@ let reader: TopicReader;
 
 beforeAll(async () => {
   reader = await new TopicReader(kafkaBrokers, [TOPIC]).start();
-  const config = loadServiceConfig({ ...kafkaEnv, DATABASE_URL: serviceDatabaseUrl('accession'), LOG_LEVEL: 'warn', ...identityEnv(), ACCESSION_MLLP_PORT: '0' });
+  const config = loadServiceConfig({ ...kafkaEnv, DATABASE_URL: serviceDatabaseUrl('accession'), LOG_LEVEL: 'warn', ...identityEnv(), ACCESSION_MLLP_ENABLED: 'false' });
   app = await createServiceApp(AppModule.forRoot(config), ACCESSION_SERVICE, { logger: false });
   await app.init();
 }, 60_000);
