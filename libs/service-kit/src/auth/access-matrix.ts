@@ -121,7 +121,7 @@ function whoText(access: RouteAccess): string {
     case 'anyone':
       return 'anyone (no credential)';
     case 'signed-in':
-      return `${access.roles.join(', ')}${access.smart ? ` + scope ${smartScopeExample(access.smart)} (or v2 .${access.smart.permission})` : ''}`;
+      return `${access.roles.join(', ')}${access.smart ? ` + a SMART scope granting ${access.smart.resource} reads (${smartScopeExample(access.smart)}, user/${access.smart.resource}.read, or v2 .${access.smart.permission})` : ''}`;
     case 'scanner-client':
       return `API key with ${access.keyScope}${access.orRoles ? `; or ${access.orRoles.join(', ')}` : ''}`;
     case 'metrics':
