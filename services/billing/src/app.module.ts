@@ -28,6 +28,7 @@ export class AppModule extends ServiceAppModule {
       configToken: BILLING_CONFIG,
       database: PrismaService,
       outboxSchema: BILLING_SCHEMA,
+      deadLetterSchema: BILLING_SCHEMA,
       controllers: [ChargesController, ReviewController, PolicySetsController, FhirController, DeliveriesController],
       providers: [BillingRepository, PolicySetStore, ChargingService, BillingQueryService, ReviewService, FhirChargeItemService, DeliveryRepository, DeliveryQueue, DeliveryWorker, DeliveriesService],
     });

@@ -24,6 +24,7 @@ export class AppModule extends ServiceAppModule {
       configToken: CONFIG,
       database: PrismaService,
       outboxSchema: PG_SCHEMA,
+      deadLetterSchema: PG_SCHEMA,
       controllers: [ScanEventsController, SlideScansController, DicomController, ApiKeysController],
       providers: [
         ReceiptRepository,
