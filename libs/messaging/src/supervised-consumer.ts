@@ -1,4 +1,4 @@
-import { Consumer, EachMessagePayload, Kafka } from 'kafkajs';
+import { Consumer, EachMessagePayload, Kafka, KafkaJSError } from 'kafkajs';
 import { Logger } from './logger';
 import { messagingMetrics } from './metrics';
 
@@ -19,10 +19,13 @@ export interface ConsumerHandle {
   stop(): Promise<void>;
 }
 
-/** Thrown out of a message's handling when its consumer is stopping: its offset is not committed, it is read again. */
-export class ConsumerStoppingError extends Error {
+/**
+ * Thrown out of a message's handling when its consumer is stopping: its offset is not committed, it is
+ * read again. A KafkaJSError, so that kafkajs does not log a clean shutdown as an error.
+ */
+export class ConsumerStoppingError extends KafkaJSError {
   constructor(groupId: string) {
-    super(`consumer group ${groupId} is stopping; the message will be read again`);
+    super(`consumer group ${groupId} is stopping; the message will be read again`, { retriable: true });
   }
 }
 

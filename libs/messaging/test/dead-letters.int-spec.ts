@@ -252,6 +252,40 @@ describe('retry policy', () => {
     await handledEvent(await sendCanary(marker));
   });
 
+  it('ends the wait on shutdown without committing: the group reads the message again after the restart', async () => {
+    const marker = randomUUID();
+    const event = credit(marker);
+    let failures = 0;
+    const first = await consume({
+      retryDelayMs: 5000,
+      maxRetryDelayMs: 5000,
+      handler: async (m) => {
+        if (m.value.eventId === event.value.eventId) {
+          failures++;
+          throw new Error('not yet');
+        }
+      },
+    });
+    await send(`S26-${marker}`, JSON.stringify(event.value));
+    await eventually(async () => (failures === 1 ? true : undefined), 30_000, 'the first failure');
+    const stopping = Date.now();
+    const linesBefore = lines.length;
+    await first.handle.stop();
+    expect(Date.now() - stopping).toBeLessThan(10_000);
+    const again: string[] = [];
+    const second = await bus.subscribe({
+      groupId: first.groupId,
+      topics: [TOPIC],
+      handler: async (m) => {
+        again.push(m.value.eventId);
+      },
+    });
+    running.push(second);
+    await eventually(async () => (again.includes(event.value.eventId) ? true : undefined), 30_000, 'the message read again');
+    expect(failures).toBe(1);
+    expect(lines.slice(linesBefore).filter((l) => l['level'] === 50)).toEqual([]); // a clean stop is not an error
+  }, 60_000);
+
   it('keeps its group membership through a wait longer than the session timeout (heartbeats while waiting)', async () => {
     const marker = randomUUID();
     const flaky = credit(marker);
