@@ -36,7 +36,7 @@ const MESSAGE_MAX_CHARS = 10_000;
  * sender's key or headers are replaced by U+FFFD, so that storing can never fail on them.
  */
 export function storableText(text: string): string {
-  return text.replace(/\u0000|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g, '\uFFFD');
+  return text.replaceAll('\u0000', '\uFFFD').replace(/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g, '\uFFFD');
 }
 
 export const sha256Hex = (value: Buffer | null): string => createHash('sha256').update(value ?? Buffer.alloc(0)).digest('hex');
