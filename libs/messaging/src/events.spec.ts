@@ -1,6 +1,6 @@
 import { HEADERS } from '@slidecharge/contracts';
-import { runWithCorrelation, currentCorrelationId } from './correlation';
-import { buildEvent, ContractViolationError } from './events';
+import { acceptCorrelationId, runWithCorrelation, currentCorrelationId } from './correlation';
+import { buildEvent, checkOutgoing, ContractViolationError } from './events';
 
 const verdict = {
   scanId: 'scan-1',
@@ -41,10 +41,39 @@ describe('buildEvent', () => {
   });
 });
 
+describe('unsafe text on the way out', () => {
+  it.each([
+    ['a NUL byte', 'S26-1\u0000'],
+    ['a lone surrogate', 'S26-1\ud800'],
+  ])('refuses %s in a string, naming the field', (_what, rulesVersion) => {
+    expect(() => buildEvent('qc.results.v1', 'qc.passed', 'k', { ...verdict, rulesVersion }, { producer: 'qc' })).toThrow(/data\.rulesVersion: contains U\+(0000|D800)/);
+  });
+
+  it('checks values published as they are (publishChecked) the same way', () => {
+    const event = { eventId: 'e-1', eventType: 'scan.started', occurredAt: '2026-03-01T10:00:00Z', slideBarcode: 'S26-1-A1-1', scannerId: 'GT450\u0000' };
+    expect(() => checkOutgoing('scanner.ingress.v1', event)).toThrow(/scannerId: contains U\+0000 \(NUL\)/);
+  });
+});
+
 describe('correlation', () => {
   it('is scoped to the callback and made up when missing', () => {
     expect(currentCorrelationId()).toBeUndefined();
     const made = runWithCorrelation(undefined, () => currentCorrelationId());
     expect(made).toMatch(/^[0-9a-f-]{36}$/);
+  });
+
+  it('replaces an id of 300 characters (or with spaces) by a new one and says how long it was', () => {
+    const long = 'c'.repeat(300);
+    const accepted = acceptCorrelationId(long);
+    expect(accepted.correlationId).toMatch(/^[0-9a-f-]{36}$/);
+    expect(accepted.replacedLength).toBe(300);
+    expect(acceptCorrelationId('has space').replacedLength).toBe(9);
+    expect(acceptCorrelationId('c'.repeat(128))).toEqual({ correlationId: 'c'.repeat(128) });
+    expect(acceptCorrelationId(undefined).replacedLength).toBeUndefined();
+  });
+
+  it('never runs with an id the envelope would refuse, so events built inside stay valid', () => {
+    const message = runWithCorrelation('x'.repeat(300), () => buildEvent('qc.results.v1', 'qc.passed', 'k', verdict, { producer: 'qc' }));
+    expect(message.value.correlationId).toMatch(/^[0-9a-f-]{36}$/);
   });
 });

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { EventEnvelope, HEADERS, TopicMessage, TopicName, validateTopicMessage } from '@slidecharge/contracts';
+import { EventEnvelope, findUnsafeText, HEADERS, TopicMessage, TopicName, validateTopicMessage } from '@slidecharge/contracts';
 import { currentCorrelationId } from './correlation';
 
 /** An event ready to be written to the outbox or published: topic, key, validated value, headers. */
@@ -19,11 +19,24 @@ export class ContractViolationError extends Error {
   }
 }
 
+/**
+ * Checks a value about to be written to `topic`: no text Postgres or a downstream parser would choke
+ * on (NUL, other control characters, unpaired surrogates, absurd nesting; see findUnsafeText), then
+ * the topic's contract. Throws ContractViolationError naming the field; returns the parsed value.
+ */
+export function checkOutgoing<T extends TopicName>(topic: T, value: unknown): TopicMessage<T> {
+  const unsafe = findUnsafeText(value);
+  if (unsafe) throw new ContractViolationError(topic, [unsafe]);
+  const checked = validateTopicMessage(topic, value);
+  if (!checked.ok) throw new ContractViolationError(topic, checked.issues);
+  return checked.value;
+}
+
 type EnvelopeOf<T extends TopicName> = Extract<TopicMessage<T>, EventEnvelope>;
 
 /**
- * Wraps `data` in the standard envelope for `topic` and validates it against the topic's contract,
- * so nothing that breaks a contract is ever stored in an outbox or sent.
+ * Wraps `data` in the standard envelope for `topic` and checks it (checkOutgoing), so nothing that
+ * breaks a contract or carries unsafe text is ever stored in an outbox or sent.
  */
 export function buildEvent<T extends TopicName>(
   topic: T,
@@ -42,12 +55,10 @@ export function buildEvent<T extends TopicName>(
     correlationId,
     data,
   };
-  const checked = validateTopicMessage(topic, candidate);
-  if (!checked.ok) throw new ContractViolationError(topic, checked.issues);
   return {
     topic,
     key,
-    value: checked.value,
+    value: checkOutgoing(topic, candidate),
     headers: { [HEADERS.correlationId]: correlationId, [HEADERS.eventType]: String(type), [HEADERS.producer]: options.producer },
   };
 }

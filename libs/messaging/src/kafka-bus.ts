@@ -1,19 +1,14 @@
-import { randomUUID } from 'node:crypto';
-import { Admin, Consumer, IHeaders, Kafka, KafkaMessage, Partitioners, Producer, RetryOptions } from 'kafkajs';
-import {
-  DEAD_LETTER_TOPIC,
-  DeadLetter,
-  DeadLetterReason,
-  HEADERS,
-  TopicMessage,
-  TopicName,
-  validateTopicMessage,
-} from '@slidecharge/contracts';
+import { Admin, Kafka, Partitioners, Producer, ProducerBatch, RetryOptions } from 'kafkajs';
+import { DEAD_LETTER_TOPIC, TopicMessage, TopicName } from '@slidecharge/contracts';
 import { describeKafkaConnection, kafkaClientOptions, KafkaConnection } from '@slidecharge/kafka-client';
-import { runWithCorrelation } from './correlation';
-import { ContractViolationError, OutgoingMessage } from './events';
+import { DEAD_LETTER_DEFAULT_RECORD_BYTES, DeadLetterRecord } from './dead-letter-record';
+import { DeadLetterStore } from './dead-letter-store';
+import { DeadLetterWriter } from './dead-letter-writer';
+import { checkOutgoing, OutgoingMessage } from './events';
 import { kafkaLogCreator, Logger } from './logger';
+import { ConsumerOptions, MessageProcessor } from './message-processor';
 import { messagingMetrics } from './metrics';
+import { ConsumerHandle, SupervisedConsumer } from './supervised-consumer';
 
 export interface KafkaBusOptions {
   /** Brokers and credentials (see kafka-connection.ts). */
@@ -23,51 +18,12 @@ export interface KafkaBusOptions {
   service: string;
   logger: Logger;
   retry?: RetryOptions;
-}
-
-/** A message read from a topic, already decoded and validated against the topic's contract. */
-export interface IncomingMessage<T extends TopicName> {
-  topic: T;
-  partition: number;
-  offset: string;
-  key: string | null;
-  value: TopicMessage<T>;
-  headers: Record<string, string>;
-  correlationId: string;
-}
-
-/**
- * A handler throws this when a message is well-formed but can never be processed (a business rule
- * refuses it). The message goes to the dead-letter topic at once instead of being retried.
- */
-export class RejectedMessageError extends Error {}
-
-export interface ConsumerOptions<T extends TopicName> {
-  groupId: string;
-  topics: readonly T[];
-  handler: (message: IncomingMessage<T>) => Promise<void>;
-  fromBeginning?: boolean;
-  /** Attempts before a failing message is dead-lettered as processing-failed (default 8, ~25 s of backoff). */
-  maxAttempts?: number;
-  /** First retry delay; doubles each attempt up to 5 s (default 200 ms). */
-  retryDelayMs?: number;
-}
-
-export interface ConsumerHandle {
-  readonly groupId: string;
-  isRunning(): boolean;
-  /** Stops fetching, waits for the message in flight, commits its offset, leaves the group. */
-  stop(): Promise<void>;
-}
-
-function headersToRecord(headers: IHeaders | undefined): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(headers ?? {})) {
-    if (v === undefined) continue;
-    const first = Array.isArray(v) ? v[0] : v;
-    if (first !== undefined) out[k] = first.toString();
-  }
-  return out;
+  /**
+   * Where consumers keep what they dead-letter (the service's dead_letter table) and how large one
+   * dead-letter record may be (default 256 KiB). Needed to subscribe; a bus that only publishes can
+   * do without.
+   */
+  deadLetters?: { store: DeadLetterStore; maxRecordBytes?: number };
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -78,11 +34,14 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
  */
 export class KafkaBus {
   private readonly kafka: Kafka;
-  private readonly producer: Producer;
+  private producer: Producer | undefined;
+  /** A send of the current producer failed: it may have reverted sequence numbers of records the broker kept. */
+  private producerSuspect = false;
+  private producerOpening: Promise<Producer> | undefined;
   private readonly admin: Admin;
-  private readonly consumers: { consumer: Consumer; handle: ConsumerHandle }[] = [];
-  private producerConnected = false;
+  private readonly consumers: SupervisedConsumer[] = [];
   private adminConnected = false;
+  private readonly deadLetters: DeadLetterWriter | undefined;
   private readonly log: Logger;
 
   constructor(private readonly options: KafkaBusOptions) {
@@ -95,22 +54,20 @@ export class KafkaBus {
       // Includes the TLS handshake, which takes seconds when several services start at once on 2 cores.
       connectionTimeout: 10_000,
     });
-    // Idempotent producer: broker-side de-duplication of retried sends, order kept per partition.
-    this.producer = this.kafka.producer({
-      idempotent: true,
-      maxInFlightRequests: 1,
-      allowAutoTopicCreation: false,
-      createPartitioner: Partitioners.DefaultPartitioner,
-    });
     this.admin = this.kafka.admin();
+    this.deadLetters = options.deadLetters
+      ? new DeadLetterWriter({
+          store: options.deadLetters.store,
+          maxRecordBytes: options.deadLetters.maxRecordBytes ?? DEAD_LETTER_DEFAULT_RECORD_BYTES,
+          send: (record) => this.sendDeadLetter(record),
+          logger: options.logger,
+        })
+      : undefined;
   }
 
   async connect(): Promise<void> {
-    if (!this.producerConnected) {
-      this.log.info(describeKafkaConnection(this.options.connection), 'connecting to Kafka');
-      await this.producer.connect();
-      this.producerConnected = true;
-    }
+    if (!this.producer) this.log.info(describeKafkaConnection(this.options.connection), 'connecting to Kafka');
+    await this.currentProducer();
     if (!this.adminConnected) {
       await this.admin.connect();
       this.adminConnected = true;
@@ -143,7 +100,7 @@ export class KafkaBus {
       list.push(m);
       byTopic.set(m.topic, list);
     }
-    await this.producer.sendBatch({
+    await this.send({
       acks: -1,
       topicMessages: [...byTopic.entries()].map(([topic, list]) => ({
         topic,
@@ -154,13 +111,13 @@ export class KafkaBus {
   }
 
   /**
-   * Publishes raw bytes to a topic after checking them against its contract. For edge cases such as
-   * tests and simulators that play an external producer (scanner middleware on the ingress topic).
+   * Publishes a value to a topic after checking it (checkOutgoing: contract and unsafe text). For edge
+   * cases such as tests and simulators that play an external producer (scanner middleware on the
+   * ingress topic).
    */
   async publishChecked<T extends TopicName>(topic: T, key: string, value: TopicMessage<T>, headers: Record<string, string> = {}): Promise<void> {
-    const checked = validateTopicMessage(topic, value);
-    if (!checked.ok) throw new ContractViolationError(topic, checked.issues);
-    await this.producer.send({ topic, acks: -1, messages: [{ key, value: JSON.stringify(value), headers }] });
+    checkOutgoing(topic, value);
+    await this.send({ acks: -1, topicMessages: [{ topic, messages: [{ key, value: JSON.stringify(value), headers }] }] });
   }
 
   /** Round trip to the cluster for readiness probes. */
@@ -176,172 +133,96 @@ export class KafkaBus {
   }
 
   consumersRunning(): boolean {
-    return this.consumers.every((c) => c.handle.isRunning());
+    return this.consumers.every((c) => c.isRunning());
   }
 
   /**
-   * Subscribes a consumer group. Each message is decoded and validated against its topic's contract;
-   * what fails goes to the dead-letter topic with the reason and the original bytes, and the partition
-   * moves on. The handler runs inside the message's correlation id. The offset is committed only after
-   * the handler returns, so a crash replays the message: handlers must be idempotent (record the
-   * event id in the same transaction as their effect).
+   * Subscribes a consumer group. Each message is decoded, checked for unsafe text and validated
+   * against its topic's contract; what fails is dead-lettered (whole in the service's dead_letter
+   * table, and a record that fits the broker's limit on the dead-letter topic) and the partition moves
+   * on. The handler runs inside the message's correlation id, with retries (retry-policy.ts). The
+   * offset is committed only after the handler returns or the dead letter is safely written, so a crash
+   * replays the message: handlers must be idempotent (record the event id in the same transaction as
+   * their effect). A consumer that kafkajs leaves stopped is restarted (SupervisedConsumer).
    */
   async subscribe<T extends TopicName>(options: ConsumerOptions<T>): Promise<ConsumerHandle> {
+    const deadLetters = this.deadLetters;
+    if (!deadLetters) throw new Error('this KafkaBus has no dead-letter store (options.deadLetters): it can publish but not consume');
     await this.connect();
-    const consumer = this.kafka.consumer({
+    const processor = new MessageProcessor(options, deadLetters, this.options.service, this.options.logger);
+    const consumer = new SupervisedConsumer({
+      kafka: this.kafka,
       groupId: options.groupId,
+      topics: options.topics,
+      fromBeginning: options.fromBeginning ?? true,
+      sessionTimeoutMs: options.sessionTimeoutMs ?? 30_000,
+      heartbeatIntervalMs: processor.heartbeatIntervalMs,
+      eachMessage: (payload, isStopping) => processor.process(payload, isStopping),
+      logger: this.options.logger,
+    });
+    await consumer.start();
+    this.consumers.push(consumer);
+    return consumer;
+  }
+
+  private async sendDeadLetter(record: DeadLetterRecord): Promise<void> {
+    // Sent with acks from all replicas before the offset moves on: nothing is lost.
+    await this.send({ acks: -1, topicMessages: [{ topic: DEAD_LETTER_TOPIC, messages: [{ key: record.key, value: JSON.stringify(record.value), headers: record.headers }] }] });
+  }
+
+  private async send(batch: ProducerBatch): Promise<void> {
+    const producer = await this.currentProducer();
+    try {
+      await producer.sendBatch(batch);
+    } catch (e) {
+      if (producer === this.producer) this.producerSuspect = true;
+      throw e;
+    }
+  }
+
+  /**
+   * The idempotent producer, replaced by a new one (new producer id) after a failed send. kafkajs
+   * rolls back its sequence numbers for every partition of a failed request, including partitions the
+   * broker did write; sending other records with those numbers could be taken by the broker for
+   * duplicates and dropped. A fresh producer id starts the numbers afresh: what was written may be
+   * written again (consumers drop repeats by event id), never dropped.
+   */
+  private async currentProducer(): Promise<Producer> {
+    if (this.producer && !this.producerSuspect) return this.producer;
+    this.producerOpening ??= this.openProducer().finally(() => {
+      this.producerOpening = undefined;
+    });
+    return this.producerOpening;
+  }
+
+  private async openProducer(): Promise<Producer> {
+    // Idempotent producer: broker-side de-duplication of retried sends, order kept per partition.
+    const fresh = this.kafka.producer({
+      idempotent: true,
+      maxInFlightRequests: 1,
       allowAutoTopicCreation: false,
-      sessionTimeout: 30_000,
-      heartbeatInterval: 3_000,
-      retry: { initialRetryTime: 300, retries: 10 },
+      createPartitioner: Partitioners.DefaultPartitioner,
     });
-    let running = false;
-    consumer.on(consumer.events.CRASH, (e) => {
-      running = false;
-      this.log.error({ groupId: options.groupId, err: e.payload.error, restart: e.payload.restart }, 'consumer crashed');
-    });
-    consumer.on(consumer.events.GROUP_JOIN, () => {
-      running = true;
-    });
-    consumer.on(consumer.events.STOP, () => {
-      running = false;
-    });
-    await consumer.connect();
-    await consumer.subscribe({ topics: [...options.topics], fromBeginning: options.fromBeginning ?? true });
-    await consumer.run({
-      autoCommit: true,
-      autoCommitInterval: 1000,
-      partitionsConsumedConcurrently: 1,
-      eachMessage: async ({ topic, partition, message, heartbeat }) => {
-        await this.handleOne(options, topic as T, partition, message, heartbeat);
-      },
-    });
-    running = true;
-    const handle: ConsumerHandle = {
-      groupId: options.groupId,
-      isRunning: () => running,
-      stop: async () => {
-        await consumer.stop();
-        await consumer.disconnect();
-        running = false;
-      },
-    };
-    this.consumers.push({ consumer, handle });
-    return handle;
-  }
-
-  private async handleOne<T extends TopicName>(
-    options: ConsumerOptions<T>,
-    topic: T,
-    partition: number,
-    message: KafkaMessage,
-    heartbeat: () => Promise<void>,
-  ): Promise<void> {
-    const headers = headersToRecord(message.headers);
-    const correlationId = headers[HEADERS.correlationId] ?? randomUUID();
-    await runWithCorrelation(correlationId, async () => {
-      const source = { topic, partition, message, headers };
-      let decoded: unknown;
-      try {
-        decoded = JSON.parse(message.value?.toString('utf8') ?? '');
-      } catch (e) {
-        await this.deadLetter(options.groupId, source, 'invalid-json', `value is not JSON: ${(e as Error).message}`, []);
-        return;
-      }
-      const checked = validateTopicMessage(topic, decoded);
-      if (!checked.ok) {
-        await this.deadLetter(options.groupId, source, 'schema-violation', `value breaks the ${topic} contract`, checked.issues);
-        return;
-      }
-      const incoming: IncomingMessage<T> = {
-        topic,
-        partition,
-        offset: message.offset,
-        key: message.key?.toString('utf8') ?? null,
-        value: checked.value,
-        headers,
-        correlationId,
-      };
-      const maxAttempts = options.maxAttempts ?? 8;
-      let delay = options.retryDelayMs ?? 200;
-      for (let attempt = 1; ; attempt++) {
-        const started = process.hrtime.bigint();
-        try {
-          await options.handler(incoming);
-          messagingMetrics.consumed.inc({ topic, group: options.groupId });
-          messagingMetrics.handleSeconds.observe({ topic }, Number(process.hrtime.bigint() - started) / 1e9);
-          return;
-        } catch (e) {
-          const err = e as Error;
-          if (err instanceof RejectedMessageError) {
-            await this.deadLetter(options.groupId, source, 'rejected', err.message, []);
-            return;
-          }
-          if (attempt >= maxAttempts) {
-            await this.deadLetter(options.groupId, source, 'processing-failed', `gave up after ${attempt} attempts: ${err.message}`, []);
-            return;
-          }
-          this.log.warn({ err, topic, partition, offset: message.offset, attempt }, 'handler failed; retrying');
-          await sleep(delay);
-          delay = Math.min(delay * 2, 5000);
-          await heartbeat();
-        }
-      }
-    });
-  }
-
-  private async deadLetter(
-    groupId: string,
-    source: { topic: string; partition: number; message: KafkaMessage; headers: Record<string, string> },
-    reason: DeadLetterReason,
-    text: string,
-    errors: { path: string; message: string }[],
-  ): Promise<void> {
-    const raw = source.message.value;
-    const utf8 = raw ? raw.toString('utf8') : null;
-    const record: DeadLetter = {
-      deadLetterId: randomUUID(),
-      failedAt: new Date().toISOString(),
-      service: this.options.service,
-      consumerGroup: groupId,
-      reason,
-      message: text,
-      errors,
-      source: {
-        topic: source.topic,
-        partition: source.partition,
-        offset: source.message.offset,
-        key: source.message.key?.toString('utf8') ?? null,
-        timestamp: source.message.timestamp,
-        headers: source.headers,
-      },
-      originalValue: utf8 !== null && Buffer.from(utf8, 'utf8').equals(raw as Buffer) ? utf8 : null,
-      originalValueBase64: raw ? raw.toString('base64') : null,
-    };
-    // Sent synchronously with acks from all replicas before the offset moves on: nothing is lost.
-    await this.producer.send({
-      topic: DEAD_LETTER_TOPIC,
-      acks: -1,
-      messages: [
-        {
-          key: `${source.topic}/${source.partition}/${source.message.offset}`,
-          value: JSON.stringify(record),
-          headers: { ...source.headers, [HEADERS.producer]: this.options.service, 'x-dead-letter-reason': reason },
-        },
-      ],
-    });
-    messagingMetrics.deadLettered.inc({ topic: source.topic, reason });
-    this.log.warn({ deadLetterId: record.deadLetterId, reason, errors, source: record.source }, `dead-lettered: ${text}`);
+    await fresh.connect();
+    const previous = this.producer;
+    this.producer = fresh;
+    this.producerSuspect = false;
+    if (previous) {
+      this.log.info('producer replaced after a failed send');
+      void previous.disconnect().catch((err: unknown) => this.log.warn({ err }, 'previous producer did not disconnect cleanly'));
+    }
+    return fresh;
   }
 
   /** Stops every consumer (finishing the message in flight and committing), then disconnects. */
   async disconnect(): Promise<void> {
-    for (const { handle } of this.consumers.splice(0)) {
-      await handle.stop().catch((err: unknown) => this.log.warn({ err }, 'consumer stop failed'));
+    for (const consumer of this.consumers.splice(0)) {
+      await consumer.stop().catch((err: unknown) => this.log.warn({ err }, 'consumer stop failed'));
     }
-    if (this.producerConnected) await this.producer.disconnect();
+    const producer = this.producer;
+    this.producer = undefined;
+    if (producer) await producer.disconnect();
     if (this.adminConnected) await this.admin.disconnect();
-    this.producerConnected = false;
     this.adminConnected = false;
   }
 }

@@ -1,4 +1,4 @@
-import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
 /** One registry per process, exposed by service-kit at GET /metrics. */
 export const metricsRegistry = new Registry();
@@ -8,6 +8,26 @@ export const messagingMetrics = {
   published: new Counter({ name: 'slidecharge_messages_published_total', help: 'Messages published to Kafka', labelNames: ['topic'], registers: [metricsRegistry] }),
   consumed: new Counter({ name: 'slidecharge_messages_consumed_total', help: 'Messages handled successfully', labelNames: ['topic', 'group'], registers: [metricsRegistry] }),
   deadLettered: new Counter({ name: 'slidecharge_messages_dead_lettered_total', help: 'Messages sent to the dead-letter topic', labelNames: ['topic', 'reason'], registers: [metricsRegistry] }),
+  deadLetterWriteFailures: new Counter({
+    name: 'slidecharge_dead_letter_write_failures_total',
+    help: 'Failed attempts to store a dead letter in Postgres (step=store) or send it to Kafka (step=send); each is retried',
+    labelNames: ['step'],
+    registers: [metricsRegistry],
+  }),
+  deadLettersPurged: new Counter({ name: 'slidecharge_dead_letters_purged_total', help: 'Rows deleted from dead_letter by the retention purge', labelNames: ['schema'], registers: [metricsRegistry] }),
+  consumerRestarts: new Counter({
+    name: 'slidecharge_consumer_restarts_total',
+    help: 'Consumer restarts after a crash (by=kafkajs: retriable crash; by=bus: kafkajs had left it stopped)',
+    labelNames: ['group', 'by'],
+    registers: [metricsRegistry],
+  }),
   handleSeconds: new Histogram({ name: 'slidecharge_message_handle_seconds', help: 'Time to handle one message', labelNames: ['topic'], buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 5], registers: [metricsRegistry] }),
   outboxPending: new Counter({ name: 'slidecharge_outbox_relayed_total', help: 'Outbox records relayed to Kafka', labelNames: ['schema'], registers: [metricsRegistry] }),
+  outboxParkedTotal: new Counter({
+    name: 'slidecharge_outbox_parked_total',
+    help: 'Outbox records parked because the broker refused them for good (too large, invalid)',
+    labelNames: ['schema', 'topic'],
+    registers: [metricsRegistry],
+  }),
+  outboxParked: new Gauge({ name: 'slidecharge_outbox_parked', help: 'Outbox records parked now, waiting for an operator', labelNames: ['schema'], registers: [metricsRegistry] }),
 };

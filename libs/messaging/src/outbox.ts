@@ -1,23 +1,10 @@
+import { brokerRefusal } from './broker-refusal';
 import { OutgoingMessage } from './events';
 import { KafkaBus } from './kafka-bus';
 import { Logger } from './logger';
 import { messagingMetrics } from './metrics';
-
-/**
- * The two raw-SQL calls the outbox and inbox need. A Prisma client or transaction client satisfies it,
- * so a service's state change, its outbox records and its consumed-event record share one transaction.
- */
-export interface SqlExecutor {
-  $queryRawUnsafe<T = unknown>(query: string, ...values: unknown[]): Promise<T>;
-  $executeRawUnsafe(query: string, ...values: unknown[]): Promise<number>;
-}
-
-export type RunInTransaction = <R>(fn: (tx: SqlExecutor) => Promise<R>) => Promise<R>;
-
-const ident = (schema: string) => {
-  if (!/^[a-z_][a-z0-9_]*$/.test(schema)) throw new Error(`bad schema name ${schema}`);
-  return `"${schema}"`;
-};
+import { deliverSplitting, DeliveryOutcome, takeByBytes } from './outbox-batch';
+import { quoteSchema as ident, RunInTransaction, SqlExecutor } from './sql';
 
 /**
  * Writes events to the service's outbox table ("<schema>".outbox) inside the caller's transaction.
@@ -63,9 +50,25 @@ export interface OutboxRelayOptions {
   bus: KafkaBus;
   transaction: RunInTransaction;
   logger: Logger;
+  /** Most records in one batch (default 200). */
   batchSize?: number;
+  /**
+   * Most bytes in one batch (key + value + headers of each record, as stored; default 512 KiB). A
+   * record larger than this goes alone. Keep it below the broker's message.max.bytes (1 MiB by default).
+   */
+  maxBatchBytes?: number;
   /** How often to look for new records when nobody called wake() (default 250 ms). */
   pollIntervalMs?: number;
+}
+
+export const OUTBOX_DEFAULT_BATCH_BYTES = 512 * 1024;
+
+/** What one pass of the relay did. */
+export interface RelayPass {
+  published: number;
+  parked: number;
+  /** More records were waiting than this pass took. */
+  more: boolean;
 }
 
 /**
@@ -73,15 +76,24 @@ export interface OutboxRelayOptions {
  * with FOR UPDATE SKIP LOCKED, so several instances can run side by side. A crash between the send and
  * the mark publishes a record again with the same eventId: delivery is at-least-once and consumers
  * drop repeats by eventId (and billing systems by chargeId).
+ *
+ * Batches are cut by bytes as well as by count, so records that each fit the broker's limit never fail
+ * together. A record the broker refuses for good (too large, invalid: broker-refusal.ts) is parked
+ * (parked_at, last_error), logged as an error for alerting and counted in slidecharge_outbox_parked,
+ * and the relay goes on with the next ones; a batch refused as a whole is split to find it. An
+ * operator fixes and re-queues a parked record (docs/operations.md). Errors about the cluster (broker
+ * down) are retried with backoff, the batch kept in order.
  */
 export class OutboxRelay {
   private stopping = false;
   private loop: Promise<void> | undefined;
   private wakeUp: (() => void) | undefined;
   private lastError: string | undefined;
+  private readonly table: string;
   private readonly log: Logger;
 
   constructor(private readonly options: OutboxRelayOptions) {
+    this.table = `${ident(options.schema)}.outbox`;
     this.log = options.logger.child({ component: 'outbox-relay', schema: options.schema });
   }
 
@@ -96,8 +108,14 @@ export class OutboxRelay {
     this.wakeUp?.();
   }
 
+  /** False while publishing fails for a reason worth retrying (broker down...); parked records do not count. */
   healthy(): boolean {
     return this.loop !== undefined && this.lastError === undefined;
+  }
+
+  /** Why the relay is not healthy, when it is not. */
+  failure(): string | undefined {
+    return this.lastError;
   }
 
   /** Finishes the batch in flight, then returns. */
@@ -108,55 +126,96 @@ export class OutboxRelay {
     this.loop = undefined;
   }
 
-  /** Publishes one batch; returns how many records it published. */
+  /** Publishes one batch; returns how many records it published (parked ones are not counted). */
   async relayOnce(): Promise<number> {
+    return (await this.relayPass()).published;
+  }
+
+  /** Records parked now (and the slidecharge_outbox_parked gauge set to it). */
+  async parkedCount(): Promise<number> {
+    const rows = await this.options.transaction((tx) =>
+      tx.$queryRawUnsafe<{ parked: number }[]>(`SELECT count(*)::int AS parked FROM ${this.table} WHERE parked_at IS NOT NULL AND published_at IS NULL`),
+    );
+    const parked = rows[0]?.parked ?? 0;
+    messagingMetrics.outboxParked.set({ schema: this.options.schema }, parked);
+    return parked;
+  }
+
+  /** One batch: take it by count and bytes, send it (splitting what the broker refuses), record the outcome. */
+  async relayPass(): Promise<RelayPass> {
     const batchSize = this.options.batchSize ?? 200;
-    const table = `${ident(this.options.schema)}.outbox`;
-    return this.options.transaction(async (tx) => {
-      const rows = await tx.$queryRawUnsafe<OutboxRow[]>(
-        `SELECT id::text AS id, topic, key, payload, headers FROM ${table}
-          WHERE published_at IS NULL ORDER BY seq LIMIT $1 FOR UPDATE SKIP LOCKED`,
+    const { outcome, more } = await this.options.transaction(async (tx) => {
+      const candidates = await tx.$queryRawUnsafe<{ id: string; size: number }[]>(
+        `SELECT id::text AS id, (octet_length(key) + octet_length(payload::text) + octet_length(headers::text))::int AS size
+           FROM ${this.table} WHERE published_at IS NULL AND parked_at IS NULL ORDER BY seq LIMIT $1 FOR UPDATE SKIP LOCKED`,
         batchSize,
       );
-      if (rows.length === 0) return 0;
-      try {
-        await this.options.bus.publish(
-          rows.map((r) => ({ topic: r.topic as OutgoingMessage['topic'], key: r.key, value: r.payload as OutgoingMessage['value'], headers: r.headers })),
-        );
-      } catch (e) {
-        const message = (e as Error).message;
-        await tx.$executeRawUnsafe(
-          `UPDATE ${table} SET attempts = attempts + 1, last_error = $2 WHERE id = ANY($1::uuid[])`,
-          rows.map((r) => r.id),
-          message,
-        );
-        throw e;
-      }
-      await tx.$executeRawUnsafe(
-        `UPDATE ${table} SET published_at = now(), attempts = attempts + 1, last_error = NULL WHERE id = ANY($1::uuid[])`,
-        rows.map((r) => r.id),
-      );
-      messagingMetrics.outboxPending.inc({ schema: this.options.schema }, rows.length);
-      return rows.length;
+      const taken = takeByBytes(candidates.map((c) => c.size), this.options.maxBatchBytes ?? OUTBOX_DEFAULT_BATCH_BYTES);
+      const rows = taken === 0 ? [] : await this.load(tx, candidates.slice(0, taken).map((c) => c.id));
+      const delivered = await deliverSplitting(rows, (batch) => this.options.bus.publish(batch.map(toMessage)), brokerRefusal);
+      await this.record(tx, delivered);
+      return { outcome: delivered, more: taken < candidates.length || candidates.length === batchSize };
     });
+    messagingMetrics.outboxPending.inc({ schema: this.options.schema }, outcome.published.length);
+    if (outcome.parked.length > 0) await this.alertParked(outcome.parked);
+    if (outcome.failed) throw outcome.failed.error;
+    return { published: outcome.published.length, parked: outcome.parked.length, more };
+  }
+
+  private load(tx: SqlExecutor, ids: string[]): Promise<OutboxRow[]> {
+    return tx.$queryRawUnsafe<OutboxRow[]>(
+      `SELECT id::text AS id, topic, key, payload, headers FROM ${this.table} WHERE id = ANY($1::uuid[]) ORDER BY seq`,
+      ids,
+    );
+  }
+
+  private async record(tx: SqlExecutor, outcome: DeliveryOutcome<OutboxRow>): Promise<void> {
+    if (outcome.published.length > 0) {
+      await tx.$executeRawUnsafe(
+        `UPDATE ${this.table} SET published_at = now(), attempts = attempts + 1, last_error = NULL WHERE id = ANY($1::uuid[])`,
+        outcome.published.map((r) => r.id),
+      );
+    }
+    for (const { record, refusal } of outcome.parked) {
+      await tx.$executeRawUnsafe(`UPDATE ${this.table} SET parked_at = now(), attempts = attempts + 1, last_error = $2 WHERE id = $1::uuid`, record.id, refusal);
+    }
+    if (outcome.failed) {
+      await tx.$executeRawUnsafe(
+        `UPDATE ${this.table} SET attempts = attempts + 1, last_error = $2 WHERE id = ANY($1::uuid[])`,
+        outcome.failed.records.map((r) => r.id),
+        errorText(outcome.failed.error),
+      );
+    }
+  }
+
+  private async alertParked(parked: { record: OutboxRow; refusal: string }[]): Promise<void> {
+    for (const { record, refusal } of parked) {
+      messagingMetrics.outboxParkedTotal.inc({ schema: this.options.schema, topic: record.topic });
+      this.log.error(
+        { alert: 'outbox-record-parked', outboxId: record.id, topic: record.topic, refusal },
+        'outbox record parked: the broker refused it for good; the records after it go on. Fix and re-queue it (docs/operations.md, "Parked outbox records")',
+      );
+    }
+    await this.parkedCount().catch((err: unknown) => this.log.warn({ err }, 'could not count parked records'));
   }
 
   private async run(): Promise<void> {
     let backoff = 250;
+    await this.parkedCount().catch((err: unknown) => this.log.warn({ err }, 'could not count parked records'));
     while (!this.stopping) {
-      let published = 0;
+      let pass: RelayPass;
       try {
-        published = await this.relayOnce();
+        pass = await this.relayPass();
         this.lastError = undefined;
         backoff = 250;
       } catch (e) {
-        this.lastError = (e as Error).message;
+        this.lastError = errorText(e);
         this.log.error({ err: e }, 'outbox relay failed; will retry');
         await this.idle(backoff);
         backoff = Math.min(backoff * 2, 10_000);
         continue;
       }
-      if (published < (this.options.batchSize ?? 200)) await this.idle(this.options.pollIntervalMs ?? 250);
+      if (!pass.more) await this.idle(this.options.pollIntervalMs ?? 250);
     }
   }
 
@@ -173,3 +232,7 @@ export class OutboxRelay {
     });
   }
 }
+
+const toMessage = (r: OutboxRow): OutgoingMessage => ({ topic: r.topic as OutgoingMessage['topic'], key: r.key, value: r.payload as OutgoingMessage['value'], headers: r.headers });
+
+const errorText = (e: unknown) => (e instanceof Error ? e.message : String(e));

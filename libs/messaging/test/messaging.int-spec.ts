@@ -2,48 +2,32 @@ import { randomUUID } from 'node:crypto';
 import { Pool } from 'pg';
 import { DEAD_LETTER_TOPIC, DeadLetter } from '@slidecharge/contracts';
 import { startGroupAtEnd, TopicReader, testEnv, testKafka } from '@slidecharge/testing';
-import { buildEvent, createLogger, KafkaBus, markConsumed, OutboxRelay, RunInTransaction, SqlExecutor, writeOutbox } from '../src';
+import { buildEvent, createLogger, KafkaBus, markConsumed, OutboxRelay, SqlDeadLetterStore, writeOutbox } from '../src';
+import { createServiceLikeSchema, executor, transactionOn } from './support';
 
 /**
  * The messaging lib against the real broker and database: outbox relay, inbox de-duplication and the
- * dead-letter path. Uses a scratch schema so it owns its tables.
+ * dead-letter path. Uses a scratch schema (the tables of a service schema) so it owns its tables.
  */
 const schema = 'messaging_test';
 const { databaseUrl, kafkaBrokers, kafka } = testEnv();
 const pool = new Pool({ connectionString: databaseUrl });
 const logger = createLogger('messaging-test', 'warn');
 
-/** A SqlExecutor over one pg client, as a Prisma transaction client would be. */
-const executor = (client: { query: Pool['query'] }): SqlExecutor => ({
-  $queryRawUnsafe: async <T>(q: string, ...v: unknown[]) => (await client.query(q, v)).rows as T,
-  $executeRawUnsafe: async (q: string, ...v: unknown[]) => (await client.query(q, v)).rowCount ?? 0,
-});
-const transaction: RunInTransaction = async (fn) => {
-  const client = await pool.connect();
-  try {
-    await client.query('BEGIN');
-    const result = await fn(executor(client));
-    await client.query('COMMIT');
-    return result;
-  } catch (e) {
-    await client.query('ROLLBACK');
-    throw e;
-  } finally {
-    client.release();
-  }
-};
+const transaction = transactionOn(pool);
 
 let bus: KafkaBus;
 let reader: TopicReader;
 
 beforeAll(async () => {
-  await pool.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE; CREATE SCHEMA ${schema};
-    CREATE TABLE ${schema}.outbox (id uuid PRIMARY KEY, seq bigserial UNIQUE, topic text NOT NULL, key text NOT NULL,
-      payload jsonb NOT NULL, headers jsonb NOT NULL, created_at timestamptz NOT NULL DEFAULT now(), published_at timestamptz,
-      attempts int NOT NULL DEFAULT 0, last_error text);
-    CREATE TABLE ${schema}.consumed_event (consumer text, event_id text, topic text NOT NULL, consumed_at timestamptz NOT NULL DEFAULT now(),
-      PRIMARY KEY (consumer, event_id));`);
-  bus = new KafkaBus({ connection: kafka, clientId: 'messaging-test', service: 'messaging-test', logger });
+  await createServiceLikeSchema(pool, schema);
+  bus = new KafkaBus({
+    connection: kafka,
+    clientId: 'messaging-test',
+    service: 'messaging-test',
+    logger,
+    deadLetters: { store: new SqlDeadLetterStore(executor(pool), schema) },
+  });
   await bus.connect();
   reader = await new TopicReader(kafkaBrokers, ['qc.results.v1', DEAD_LETTER_TOPIC]).start();
 });

@@ -44,7 +44,10 @@ export function loggerModule(logger: Logger) {
       logger,
       // The request id is the correlation id: the caller's x-correlation-id when it is sane, else a new
       // one. CorrelationMiddleware (which runs after this) adopts it, echoes it and scopes the request.
-      genReqId: (req) => correlationIdFrom(req.headers[CORRELATION_HEADER]),
+      genReqId: (req) =>
+        correlationIdFrom(req.headers[CORRELATION_HEADER], (headerLength) =>
+          logger.warn({ headerLength, url: req.url?.split('?')[0] }, 'x-correlation-id header is not 1-128 printable characters; replaced by a new id'),
+        ),
       autoLogging: { ignore: (req) => req.url?.startsWith('/health') ?? false },
       quietReqLogger: true,
       // A request line says what was called and how it ended, nothing else: no headers (credentials),

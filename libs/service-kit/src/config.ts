@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { KafkaConnection, kafkaConnectionShape, resolveKafkaConnection } from '@slidecharge/kafka-client';
 import { authConfigProblems, authConfigShape } from './auth/auth.config';
 import { httpConfigShape } from './http-settings';
+import { DEAD_LETTER_DEFAULT_RECORD_BYTES, DEAD_LETTER_MIN_RECORD_BYTES, OUTBOX_DEFAULT_BATCH_BYTES } from '@slidecharge/messaging';
 
 /** Variables every service reads. Each service extends this with its own. */
 export const baseConfigSchema = z.object({
@@ -22,6 +23,15 @@ export const baseConfigSchema = z.object({
    */
   SLIDECHARGE_ENV: z.enum(['development', 'production'], { error: 'must be development or production' }).default('production'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace']).default('info'),
+  /** Days a dead-lettered message is kept whole in the service's dead_letter table (purged hourly). */
+  DEAD_LETTER_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(30),
+  /**
+   * Largest dead-letter record sent to Kafka, in bytes: the original message travels in it only when
+   * it fits, else the record refers to the dead_letter row. Keep it well under the broker's 1 MiB limit.
+   */
+  DEAD_LETTER_MAX_RECORD_BYTES: z.coerce.number().int().min(DEAD_LETTER_MIN_RECORD_BYTES).max(900 * 1024).default(DEAD_LETTER_DEFAULT_RECORD_BYTES),
+  /** Most bytes the outbox relay sends in one batch (a larger record goes alone). Below the broker's limit. */
+  OUTBOX_BATCH_MAX_BYTES: z.coerce.number().int().min(16 * 1024).max(16 * 1024 * 1024).default(OUTBOX_DEFAULT_BATCH_BYTES),
   /** Milliseconds to finish in-flight work on SIGTERM before exiting anyway. */
   SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(1000).default(15_000),
   ...authConfigShape,

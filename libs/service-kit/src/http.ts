@@ -1,8 +1,7 @@
 import { BadRequestException, Injectable, NestMiddleware, PipeTransform } from '@nestjs/common';
-import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { describeIssues } from '@slidecharge/contracts';
-import { runWithCorrelation } from '@slidecharge/messaging';
+import { acceptCorrelationId, runWithCorrelation } from '@slidecharge/messaging';
 
 /**
  * Validates a request body (or param) with a contract schema. A 400 answer names every field that is
@@ -36,10 +35,16 @@ interface MinimalResponse {
   setHeader(name: string, value: string): void;
 }
 
-/** The caller's correlation id when it is printable ASCII of at most 128 characters, else a new one. */
-export function correlationIdFrom(header: string | string[] | undefined): string {
+/**
+ * The caller's correlation id when it is printable ASCII of at most 128 characters, else a new one
+ * (acceptCorrelationId): a bad header never refuses a request. `onReplaced` gets the length of a
+ * header that was replaced, for the log.
+ */
+export function correlationIdFrom(header: string | string[] | undefined, onReplaced?: (length: number) => void): string {
   const given = Array.isArray(header) ? header[0] : header;
-  return given && /^[\x21-\x7e]{1,128}$/.test(given) ? given : randomUUID();
+  const { correlationId, replacedLength } = acceptCorrelationId(given);
+  if (replacedLength !== undefined) onReplaced?.(replacedLength);
+  return correlationId;
 }
 
 /** Takes the caller's x-correlation-id (or makes one), echoes it, and runs the request inside it. */

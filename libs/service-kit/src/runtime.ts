@@ -2,10 +2,12 @@ import { BeforeApplicationShutdown, OnApplicationShutdown, OnModuleInit } from '
 import {
   ConsumerHandle,
   ConsumerOptions,
+  DeadLetterRetention,
   KafkaBus,
   Logger,
   OutboxRelay,
   RunInTransaction,
+  SqlDeadLetterStore,
   SqlExecutor,
 } from '@slidecharge/messaging';
 import { isKafkaPrincipal, TopicName, topicsUsedBy } from '@slidecharge/contracts';
@@ -22,7 +24,12 @@ export interface ServiceRuntimeOptions {
   /** The service's Prisma client (or anything that runs raw SQL and disconnects). */
   database: SqlExecutor & { $disconnect(): Promise<void> };
   /** When the service publishes through an outbox: its Postgres schema and a transaction runner. */
-  outbox?: { schema: string; transaction: RunInTransaction; pollIntervalMs?: number };
+  outbox?: { schema: string; transaction: RunInTransaction; pollIntervalMs?: number; maxBatchBytes?: number };
+  /**
+   * When the service consumes: the schema whose dead_letter table keeps every dead-lettered message
+   * whole, how long it keeps them (purged at start and hourly) and the largest dead-letter record.
+   */
+  deadLetters?: { schema: string; retentionDays: number; maxRecordBytes?: number; purgeIntervalMs?: number };
 }
 
 /**
@@ -39,12 +46,31 @@ export class ServiceRuntime implements OnModuleInit, BeforeApplicationShutdown, 
   readonly bus: KafkaBus;
   readonly logger: Logger;
   private readonly relay: OutboxRelay | undefined;
+  private readonly retention: DeadLetterRetention | undefined;
   private readonly consumers: ConsumerHandle[] = [];
   private started: Promise<void> | undefined;
 
   constructor(private readonly options: ServiceRuntimeOptions) {
     this.logger = options.logger;
-    this.bus = new KafkaBus({ connection: options.kafka, clientId: options.service, service: options.service, logger: options.logger });
+    const deadLetters = options.deadLetters;
+    const store = deadLetters ? new SqlDeadLetterStore(options.database, deadLetters.schema) : undefined;
+    this.bus = new KafkaBus({
+      connection: options.kafka,
+      clientId: options.service,
+      service: options.service,
+      logger: options.logger,
+      ...(store && deadLetters ? { deadLetters: { store, maxRecordBytes: deadLetters.maxRecordBytes } } : {}),
+    });
+    this.retention =
+      store && deadLetters
+        ? new DeadLetterRetention({
+            store,
+            schema: deadLetters.schema,
+            retentionDays: deadLetters.retentionDays,
+            logger: options.logger,
+            ...(deadLetters.purgeIntervalMs !== undefined ? { intervalMs: deadLetters.purgeIntervalMs } : {}),
+          })
+        : undefined;
     this.relay = options.outbox
       ? new OutboxRelay({
           schema: options.outbox.schema,
@@ -52,6 +78,7 @@ export class ServiceRuntime implements OnModuleInit, BeforeApplicationShutdown, 
           transaction: options.outbox.transaction,
           logger: options.logger,
           ...(options.outbox.pollIntervalMs !== undefined ? { pollIntervalMs: options.outbox.pollIntervalMs } : {}),
+          ...(options.outbox.maxBatchBytes !== undefined ? { maxBatchBytes: options.outbox.maxBatchBytes } : {}),
         })
       : undefined;
   }
@@ -63,13 +90,14 @@ export class ServiceRuntime implements OnModuleInit, BeforeApplicationShutdown, 
 
   /**
    * Connects to Kafka, checks that the topics the service uses (by the topic table) exist, starts the
-   * outbox relay. Safe to call more than once.
+   * outbox relay and the dead-letter retention purge. Safe to call more than once.
    */
   start(): Promise<void> {
     this.started ??= (async () => {
       await this.bus.connect();
       if (isKafkaPrincipal(this.options.service)) await this.bus.requireTopics(topicsUsedBy(this.options.service));
       this.relay?.start();
+      this.retention?.start();
     })();
     return this.started;
   }
@@ -100,9 +128,10 @@ export class ServiceRuntime implements OnModuleInit, BeforeApplicationShutdown, 
       {
         name: 'consumers',
         check: async () => {
-          const down = this.consumers.filter((c) => !c.isRunning()).map((c) => c.groupId);
-          if (down.length) throw new Error(`consumer groups not running: ${down.join(', ')}`);
-          return { groups: this.consumers.map((c) => c.groupId) };
+          const down = this.consumers.filter((c) => !c.isRunning()).map((c) => `${c.groupId} (${c.status().reason ?? 'not running'})`);
+          if (down.length) throw new Error(`consumer groups not running: ${down.join(', ')}; the bus restarts them with backoff`);
+          const restarts = this.consumers.reduce((sum, c) => sum + c.status().restarts, 0);
+          return { groups: this.consumers.map((c) => c.groupId), restarts };
         },
       },
     ];
@@ -110,13 +139,22 @@ export class ServiceRuntime implements OnModuleInit, BeforeApplicationShutdown, 
     if (relay) {
       checks.push({
         name: 'outbox-relay',
+        // Parked records are reported, not failed on: one record the broker refuses must not take the
+        // service out of the load balancer for good (everything else still flows; the relay logs an
+        // error and counts it in slidecharge_outbox_parked, which is what to alert on).
         check: async () => {
-          if (!relay.healthy()) throw new Error('outbox relay is not publishing (see logs)');
+          if (!relay.healthy()) throw new Error(`outbox relay is not publishing: ${relay.failure() ?? 'see logs'}`);
           const rows = await this.options.database.$queryRawUnsafe<{ pending: number; oldest_seconds: number | null }[]>(
             `SELECT count(*)::int AS pending, EXTRACT(EPOCH FROM now() - min(created_at))::float AS oldest_seconds
-               FROM "${this.options.outbox?.schema}".outbox WHERE published_at IS NULL`,
+               FROM "${this.options.outbox?.schema}".outbox WHERE published_at IS NULL AND parked_at IS NULL`,
           );
-          return { pending: rows[0]?.pending ?? 0, oldestPendingSeconds: rows[0]?.oldest_seconds ?? 0 };
+          const parked = await relay.parkedCount();
+          return {
+            pending: rows[0]?.pending ?? 0,
+            oldestPendingSeconds: rows[0]?.oldest_seconds ?? 0,
+            parked,
+            ...(parked > 0 ? { warning: `${parked} parked record(s) refused by the broker wait for an operator (docs/operations.md)` } : {}),
+          };
         },
       });
     }
@@ -128,6 +166,7 @@ export class ServiceRuntime implements OnModuleInit, BeforeApplicationShutdown, 
       await c.stop().catch((err: unknown) => this.logger.warn({ err, groupId: c.groupId }, 'consumer stop failed'));
     }
     await this.relay?.stop();
+    await this.retention?.stop();
   }
 
   async onApplicationShutdown(): Promise<void> {

@@ -28,7 +28,21 @@ type DatabaseClient = SqlExecutor & { $disconnect(): Promise<void>; $transaction
 /** What the shared wiring reads of a service's configuration. */
 type WiringConfig = AuthConfig &
   HttpConfig &
-  Pick<BaseConfig, 'LOG_LEVEL' | 'SLIDECHARGE_ENV' | 'KAFKA_BROKERS' | 'KAFKA_SASL_MECHANISM' | 'KAFKA_SASL_USERNAME' | 'KAFKA_SASL_PASSWORD' | 'KAFKA_SASL_PASSWORD_FILE' | 'KAFKA_TLS' | 'KAFKA_TLS_CA_FILE'>;
+  Pick<
+    BaseConfig,
+    | 'LOG_LEVEL'
+    | 'SLIDECHARGE_ENV'
+    | 'KAFKA_BROKERS'
+    | 'KAFKA_SASL_MECHANISM'
+    | 'KAFKA_SASL_USERNAME'
+    | 'KAFKA_SASL_PASSWORD'
+    | 'KAFKA_SASL_PASSWORD_FILE'
+    | 'KAFKA_TLS'
+    | 'KAFKA_TLS_CA_FILE'
+    | 'DEAD_LETTER_RETENTION_DAYS'
+    | 'DEAD_LETTER_MAX_RECORD_BYTES'
+    | 'OUTBOX_BATCH_MAX_BYTES'
+  >;
 
 export interface ServiceModuleOptions<TConfig extends WiringConfig> {
   /** The service's root module class (extends ServiceAppModule). */
@@ -45,6 +59,8 @@ export interface ServiceModuleOptions<TConfig extends WiringConfig> {
   apiKeys?: boolean;
   /** Readiness checks of the service's own, besides Postgres, Kafka, consumers, outbox relay and identity provider. */
   readiness?: { inject: InjectionToken[]; checks: (...dependencies: never[]) => ReadinessCheck[] };
+  /** The service's Postgres schema with a dead_letter table, when it consumes (its consumers need one). */
+  deadLetterSchema?: string;
   controllers: NonNullable<ModuleMetadata['controllers']>;
   providers: Provider[];
   /** Media types of request bodies a route reads itself (e.g. application/dicom); other non-JSON bodies are refused with 415. */
@@ -79,7 +95,18 @@ export function serviceModule<TConfig extends WiringConfig>(options: ServiceModu
             kafka,
             logger,
             database,
-            ...(options.outboxSchema ? { outbox: { schema: options.outboxSchema, transaction: transactionRunner(database) } } : {}),
+            ...(options.outboxSchema
+              ? { outbox: { schema: options.outboxSchema, transaction: transactionRunner(database), maxBatchBytes: options.config.OUTBOX_BATCH_MAX_BYTES } }
+              : {}),
+            ...(options.deadLetterSchema
+              ? {
+                  deadLetters: {
+                    schema: options.deadLetterSchema,
+                    retentionDays: options.config.DEAD_LETTER_RETENTION_DAYS,
+                    maxRecordBytes: options.config.DEAD_LETTER_MAX_RECORD_BYTES,
+                  },
+                }
+              : {}),
           }),
       },
       {

@@ -1,3 +1,6 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { ConfigError } from '@slidecharge/service-kit';
 import { loadServiceConfig } from './config';
 import { clientAuthOf } from './hl7/mllp.config';
@@ -57,9 +60,14 @@ describe('MLLP listener config', () => {
   });
 
   it('production (the default SLIDECHARGE_ENV) requires a sender allow-list while MLLP is on', () => {
-    expect(problemsOf(base)).toContain('ACCESSION_MLLP_SENDERS_FILE is required in production');
-    expect(loadServiceConfig({ ...base, ACCESSION_MLLP_SENDERS_FILE: '/etc/slidecharge/senders.json' }).SLIDECHARGE_ENV).toBe('production');
-    expect(loadServiceConfig({ ...base, ACCESSION_MLLP_ENABLED: 'false' }).ACCESSION_MLLP_ENABLED).toBe(false);
+    // Production also needs Kafka over SASL and TLS: a password file and a CA file that can be read.
+    const dir = mkdtempSync(join(tmpdir(), 'accession-config-'));
+    writeFileSync(join(dir, 'password'), 'pw\n');
+    writeFileSync(join(dir, 'ca.pem'), '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n');
+    const production = { ...base, KAFKA_SASL_USERNAME: 'accession', KAFKA_SASL_PASSWORD_FILE: join(dir, 'password'), KAFKA_TLS: 'true', KAFKA_TLS_CA_FILE: join(dir, 'ca.pem') };
+    expect(problemsOf(production)).toContain('ACCESSION_MLLP_SENDERS_FILE is required in production');
+    expect(loadServiceConfig({ ...production, ACCESSION_MLLP_SENDERS_FILE: '/etc/slidecharge/senders.json' }).SLIDECHARGE_ENV).toBe('production');
+    expect(loadServiceConfig({ ...production, ACCESSION_MLLP_ENABLED: 'false' }).ACCESSION_MLLP_ENABLED).toBe(false);
   });
 
   it('TLS: certificate and key together; client certificates need TLS and a CA; the CA alone means require', () => {

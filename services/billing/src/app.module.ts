@@ -29,6 +29,7 @@ export class AppModule extends ServiceAppModule {
       database: PrismaService,
       outboxSchema: BILLING_SCHEMA,
       accessAuditSchema: BILLING_SCHEMA,
+      deadLetterSchema: BILLING_SCHEMA,
       controllers: [ChargesController, ReviewController, PolicySetsController, FhirController, DeliveriesController],
       providers: [BillingRepository, PolicySetStore, ChargingService, BillingQueryService, ReviewService, FhirChargeItemService, DeliveryRepository, DeliveryQueue, DeliveryWorker, DeliveriesService],
     });

@@ -16,6 +16,7 @@ export class AppModule extends ServiceAppModule {
       configToken: QC_CONFIG,
       database: PrismaService,
       outboxSchema: QC_SCHEMA,
+      deadLetterSchema: QC_SCHEMA,
       controllers: [QcController],
       providers: [QcRepository, QcService],
     });

@@ -275,4 +275,20 @@ describe('HTTP API', () => {
     ]);
     expect(body.checks.find((c: { name: string }) => c.name === 'consumers').groups).toEqual(['qc']);
   });
+
+  it('GET /health/ready stays 200 with a parked outbox record, and shows it', async () => {
+    const prisma = app.get(PrismaService);
+    const id = randomUUID();
+    await prisma.outboxMessage.create({
+      data: { id, topic: 'qc.results.v1', key: 'k', payload: {}, headers: {}, parkedAt: new Date(), lastError: 'MESSAGE_TOO_LARGE: test' },
+    });
+    try {
+      const res = await http().get('/health/ready').expect(200);
+      const outbox = res.body.checks.find((c: { name: string }) => c.name === 'outbox-relay');
+      expect(outbox).toMatchObject({ status: 'up', parked: expect.any(Number), warning: expect.stringContaining('parked') });
+      expect(outbox.parked).toBeGreaterThanOrEqual(1);
+    } finally {
+      await prisma.outboxMessage.delete({ where: { id } });
+    }
+  });
 });

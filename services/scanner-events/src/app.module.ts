@@ -25,6 +25,7 @@ export class AppModule extends ServiceAppModule {
       database: PrismaService,
       outboxSchema: PG_SCHEMA,
       apiKeys: true,
+      deadLetterSchema: PG_SCHEMA,
       controllers: [ScanEventsController, SlideScansController, DicomController, ApiKeysController],
       // POST /dicom/instances reads these bodies itself (DicomBodyInterceptor), after the API key.
       streamedMediaTypes: [PART10_MEDIA_TYPE, DICOM_JSON_MEDIA_TYPE],

@@ -105,6 +105,16 @@ describe('POST /scan-events', () => {
     expect(receipt.body).toMatchObject({ eventId: event.eventId, scanId: event.scanId, receivedVia: 'http', eventType: 'scan.completed', scanEventId: published.eventId });
   });
 
+  it('accepts an event whose x-correlation-id header is 300 characters: a new id is used, the event is not lost', async () => {
+    const event = middlewareEvent();
+    const res = await scanner.post('/scan-events').set('x-correlation-id', 'c'.repeat(300)).send(event).expect(202);
+    expect(res.body.status).toBe('accepted');
+    const replaced = res.headers['x-correlation-id'];
+    expect(replaced).toMatch(/^[0-9a-f-]{36}$/);
+    const [message] = await waitForScanEvent(event.eventId, 60_000);
+    expect(message?.value).toMatchObject({ correlationId: replaced, data: { receivedVia: 'http' } });
+  });
+
   it('answers a repeat of the same event "duplicate" and publishes one scan event', async () => {
     const event = middlewareEvent();
     const first = await scanner.post('/scan-events').send(event).expect(202);
@@ -209,6 +219,19 @@ describe('scanner.ingress.v1', () => {
     expect(receipt.body.receivedVia).toBe('kafka');
   });
 
+  it('takes an event whose x-correlation-id header is 300 characters: a new id is used, the event is not lost', async () => {
+    const event = middlewareEvent();
+    await producer.send({
+      topic: 'scanner.ingress.v1',
+      acks: -1,
+      messages: [{ key: event.slideBarcode, value: JSON.stringify(event), headers: { 'x-correlation-id': 'c'.repeat(300) } }],
+    });
+    const [message] = await waitForScanEvent(event.eventId, 60_000);
+    expect(message?.value).toMatchObject({ data: { receivedVia: 'kafka' } });
+    expect((message?.value as ScanEvent).correlationId).toMatch(/^[0-9a-f-]{36}$/);
+    expect(message?.headers['x-correlation-id']).toBe((message?.value as ScanEvent).correlationId);
+  });
+
   it('keeps one scan event when the same eventId comes first by HTTP and then by Kafka', async () => {
     const event = middlewareEvent();
     await scanner.post('/scan-events').send(event).expect(202);
@@ -248,6 +271,13 @@ describe('scanner.ingress.v1', () => {
       errors: [{ path: 'occurredAt', message: expect.any(String) }],
     });
     await scanner.get(`/scan-events/bad-${marker}`).expect(404);
+    // Both originals are kept whole in the service's own dead_letter table too.
+    for (const letter of Object.values(byReason)) {
+      expect(letter.originalStored).toMatchObject({ schema: 'scanner', table: 'dead_letter', id: letter.deadLetterId });
+      const rows = await app.get(PrismaService).deadLetterMessage.findMany({ where: { id: letter.deadLetterId } });
+      expect(Buffer.from(rows[0]?.value ?? []).toString('utf8')).toBe(letter.originalValue);
+      expect(rows[0]).toMatchObject({ consumerGroup: 'scanner-events', topic: 'scanner.ingress.v1', reason: letter.reason, key: `S-${marker}` });
+    }
   });
 });
 

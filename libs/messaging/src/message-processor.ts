@@ -1,0 +1,150 @@
+import { EachMessagePayload, IHeaders } from 'kafkajs';
+import { DeadLetterReason, findUnsafeText, HEADERS, TopicMessage, TopicName, validateTopicMessage } from '@slidecharge/contracts';
+import { acceptCorrelationId, runWithCorrelation } from './correlation';
+import { DeadLetterWriter, PartitionPause } from './dead-letter-writer';
+import { Logger } from './logger';
+import { messagingMetrics } from './metrics';
+import { retryDelays, retryPolicy, RetryPolicy } from './retry-policy';
+import { ConsumerStoppingError } from './supervised-consumer';
+
+/** A message read from a topic, already decoded and validated against the topic's contract. */
+export interface IncomingMessage<T extends TopicName> {
+  topic: T;
+  partition: number;
+  offset: string;
+  key: string | null;
+  value: TopicMessage<T>;
+  headers: Record<string, string>;
+  correlationId: string;
+}
+
+/**
+ * A handler throws this when a message is well-formed but can never be processed (a business rule
+ * refuses it). The message goes to the dead-letter topic at once instead of being retried.
+ */
+export class RejectedMessageError extends Error {}
+
+export interface ConsumerOptions<T extends TopicName> {
+  groupId: string;
+  topics: readonly T[];
+  handler: (message: IncomingMessage<T>) => Promise<void>;
+  fromBeginning?: boolean;
+  /** Attempts before a failing message is dead-lettered as processing-failed (default 8; see retry-policy.ts). */
+  maxAttempts?: number;
+  /** First retry delay; doubles each attempt (default 200 ms). */
+  retryDelayMs?: number;
+  /** Longest retry delay (default 5 s). */
+  maxRetryDelayMs?: number;
+  /** Kafka group session timeout (default 30 s; the broker allows 6 s to 30 min). */
+  sessionTimeoutMs?: number;
+  /** How often the member heartbeats, also while a message waits for its next attempt (default 3 s). */
+  heartbeatIntervalMs?: number;
+}
+
+function headersToRecord(headers: IHeaders | undefined): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(headers ?? {})) {
+    if (v === undefined) continue;
+    const first = Array.isArray(v) ? v[0] : v;
+    if (first !== undefined) out[k] = first.toString();
+  }
+  return out;
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** How often a waiting message looks whether its consumer is stopping. */
+const STOP_CHECK_MS = 250;
+
+/**
+ * A wait that keeps the partition: heartbeats at least every `heartbeatIntervalMs` (kafkajs sends one
+ * only when the interval has passed), and gives up with ConsumerStoppingError when the consumer stops.
+ */
+export function pauseKeepingPartition(heartbeat: () => Promise<void>, heartbeatIntervalMs: number, isStopping: () => boolean, groupId: string): PartitionPause {
+  return async (ms) => {
+    const until = Date.now() + ms;
+    for (;;) {
+      if (isStopping()) throw new ConsumerStoppingError(groupId);
+      const left = until - Date.now();
+      if (left <= 0) return;
+      await sleep(Math.min(left, STOP_CHECK_MS, heartbeatIntervalMs));
+      await heartbeat();
+    }
+  };
+}
+
+const errorText = (e: unknown) => (e instanceof Error ? e.message : String(e));
+
+/**
+ * What a consumer does with each message: decode, refuse unsafe text, validate against the topic's
+ * contract, run the handler with retries under the retry policy, and dead-letter what cannot be
+ * taken. Returns only when the message is handled or safely dead-lettered, so its offset may move.
+ */
+export class MessageProcessor<T extends TopicName> {
+  private readonly policy: RetryPolicy;
+  private readonly log: Logger;
+
+  constructor(
+    private readonly options: ConsumerOptions<T>,
+    private readonly deadLetters: DeadLetterWriter,
+    private readonly service: string,
+    logger: Logger,
+  ) {
+    this.policy = retryPolicy(options);
+    this.log = logger.child({ component: 'consumer', groupId: options.groupId });
+  }
+
+  get heartbeatIntervalMs(): number {
+    return this.options.heartbeatIntervalMs ?? 3000;
+  }
+
+  async process({ topic, partition, message, heartbeat }: EachMessagePayload, isStopping: () => boolean): Promise<void> {
+    const headers = headersToRecord(message.headers);
+    const { correlationId, replacedLength } = acceptCorrelationId(headers[HEADERS.correlationId]);
+    const pause = pauseKeepingPartition(heartbeat, this.heartbeatIntervalMs, isStopping, this.options.groupId);
+    await runWithCorrelation(correlationId, async () => {
+      if (replacedLength !== undefined) {
+        this.log.warn({ topic, partition, offset: message.offset, headerLength: replacedLength }, 'x-correlation-id header is not 1-128 printable characters; replaced by a new id');
+      }
+      const source = { topic, partition, offset: message.offset, key: message.key?.toString('utf8') ?? null, timestamp: message.timestamp, headers };
+      const deadLetter = async (reason: DeadLetterReason, text: string, errors: { path: string; message: string }[]) => {
+        await this.deadLetters.write({ service: this.service, consumerGroup: this.options.groupId, reason, message: text, errors, source, value: message.value }, pause);
+      };
+      let decoded: unknown;
+      try {
+        decoded = JSON.parse(message.value?.toString('utf8') ?? '');
+      } catch (e) {
+        return deadLetter('invalid-json', `value is not JSON: ${errorText(e)}`, []);
+      }
+      const unsafe = findUnsafeText(decoded);
+      if (unsafe) return deadLetter('schema-violation', `value breaks the ${topic} contract: ${unsafe.path} ${unsafe.message}`, [unsafe]);
+      const checked = validateTopicMessage(topic as T, decoded);
+      if (!checked.ok) return deadLetter('schema-violation', `value breaks the ${topic} contract`, checked.issues);
+      const incoming: IncomingMessage<T> = { topic: topic as T, partition, offset: message.offset, key: source.key, value: checked.value, headers, correlationId };
+      return this.handleWithRetries(incoming, pause, deadLetter);
+    });
+  }
+
+  private async handleWithRetries(
+    incoming: IncomingMessage<T>,
+    pause: PartitionPause,
+    deadLetter: (reason: DeadLetterReason, text: string, errors: []) => Promise<void>,
+  ): Promise<void> {
+    const delays = retryDelays(this.policy);
+    for (let attempt = 1; ; attempt++) {
+      const started = process.hrtime.bigint();
+      try {
+        await this.options.handler(incoming);
+        messagingMetrics.consumed.inc({ topic: incoming.topic, group: this.options.groupId });
+        messagingMetrics.handleSeconds.observe({ topic: incoming.topic }, Number(process.hrtime.bigint() - started) / 1e9);
+        return;
+      } catch (e) {
+        if (e instanceof RejectedMessageError) return deadLetter('rejected', e.message, []);
+        if (attempt >= this.policy.maxAttempts) return deadLetter('processing-failed', `gave up after ${attempt} attempts: ${errorText(e)}`, []);
+        const delay = delays[attempt - 1] ?? this.policy.maxDelayMs;
+        this.log.warn({ err: e, topic: incoming.topic, partition: incoming.partition, offset: incoming.offset, attempt, retryInMs: delay }, 'handler failed; retrying');
+        await pause(delay);
+      }
+    }
+  }
+}
