@@ -7,3 +7,4 @@ export * from './service-database';
 export * from './hostile-input';
 export * from './kafka';
 export * from './test-pki';
+export * from './mllp-test-client';

@@ -7,13 +7,12 @@ import { CaseDetails } from '@slidecharge/contracts';
 import { buildOrderMessage, type OrderMessageOptions, type ParsedAck } from '@slidecharge/hl7';
 import type { Logger } from '@slidecharge/messaging';
 import { createServiceApp, ServiceRuntime } from '@slidecharge/service-kit';
-import { asCaller, identityEnv, serviceDatabaseUrl, testEnv } from '@slidecharge/testing';
+import { asCaller, identityEnv, MllpTestClient, serviceDatabaseUrl, testEnv } from '@slidecharge/testing';
 import { AppModule } from '../src/app.module';
 import { loadServiceConfig } from '../src/config';
 import { Hl7RetentionService } from '../src/hl7/hl7-retention.service';
 import { MllpListener } from '../src/hl7/mllp-listener';
 import { ACCESSION_SERVICE } from '../src/openapi';
-import { MllpTestClient } from './mllp-test-client';
 
 /**
  * The inputs of the security review (issue #7), each with its exact bytes, against the in-process

@@ -10,14 +10,13 @@ import { Hl7Message } from '@medplum/core';
 import { Hl7MessageEvent, Hl7Server } from '@medplum/hl7';
 import { CaseDetails, CaseEvent, validateTopicMessage } from '@slidecharge/contracts';
 import { buildOrderMessage, frame, parseAck, type OrderMessageOptions, type ParsedAck } from '@slidecharge/hl7';
-import { asCaller, eventually, identityEnv, ReadMessage, serviceDatabaseUrl, TestCaller, testEnv, TopicReader } from '@slidecharge/testing';
+import { asCaller, identityEnv, MllpTestClient, TopicReader, ReadMessage, serviceDatabaseUrl, TestCaller, testEnv, eventually } from '@slidecharge/testing';
 import { createServiceApp } from '@slidecharge/service-kit';
 import { AppModule } from '../src/app.module';
 import { AccessionConfig, loadServiceConfig } from '../src/config';
 import { Hl7IntakeService } from '../src/hl7/hl7-intake.service';
 import { MllpListener } from '../src/hl7/mllp-listener';
 import { ACCESSION_SERVICE } from '../src/openapi';
-import { MllpTestClient } from './mllp-test-client';
 
 /**
  * HL7 v2 orders over real MLLP on loopback into the in-process accession service, against the real

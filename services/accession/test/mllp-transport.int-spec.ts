@@ -9,13 +9,12 @@ import type { TLSSocket } from 'node:tls';
 import { Pool } from 'pg';
 import { CaseDetails } from '@slidecharge/contracts';
 import { buildOrderMessage, frame, parseAck, type OrderMessageOptions } from '@slidecharge/hl7';
-import { asCaller, eventually, identityEnv, makeTestPki, serviceDatabaseUrl, testEnv, type TestCertificate, type TestPki } from '@slidecharge/testing';
+import { asCaller, identityEnv, makeTestPki, MllpTestClient, serviceDatabaseUrl, type TestCertificate, testEnv, type TestPki, eventually } from '@slidecharge/testing';
 import { createServiceApp } from '@slidecharge/service-kit';
 import { AppModule } from '../src/app.module';
 import { loadServiceConfig } from '../src/config';
 import { MllpListener } from '../src/hl7/mllp-listener';
 import { ACCESSION_SERVICE } from '../src/openapi';
-import { MllpTestClient } from './mllp-test-client';
 
 /**
  * The MLLP port as a hospital network sees it, over real TCP and TLS sockets: TLS and mutual TLS
