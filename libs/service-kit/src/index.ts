@@ -18,3 +18,4 @@ export * from './request-refusal';
 export * from './url-text.interceptor';
 export * from './error-log';
 export * from './error-answer.filter';
+export * from './tls-files';

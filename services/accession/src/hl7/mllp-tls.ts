@@ -1,6 +1,5 @@
-import { readFileSync } from 'node:fs';
-import { createSecureContext, type TlsOptions } from 'node:tls';
-import { ConfigError } from '@slidecharge/service-kit';
+import type { TlsOptions } from 'node:tls';
+import { checkTlsMaterial, readPemFile } from '@slidecharge/service-kit';
 import type { AccessionConfig } from '../config';
 import type { PeerCertificate } from './hl7-intake';
 import { clientAuthOf } from './mllp.config';
@@ -19,29 +18,19 @@ type TlsVariables = Pick<
 export function tlsServerOptions(config: TlsVariables): TlsOptions | undefined {
   if (config.ACCESSION_MLLP_TLS_CERT_FILE === undefined || config.ACCESSION_MLLP_TLS_KEY_FILE === undefined) return undefined;
   const clientAuth = clientAuthOf(config);
-  const options: TlsOptions = {
-    cert: pem('ACCESSION_MLLP_TLS_CERT_FILE', config.ACCESSION_MLLP_TLS_CERT_FILE),
-    key: pem('ACCESSION_MLLP_TLS_KEY_FILE', config.ACCESSION_MLLP_TLS_KEY_FILE),
-    ...(config.ACCESSION_MLLP_TLS_CA_FILE !== undefined ? { ca: pem('ACCESSION_MLLP_TLS_CA_FILE', config.ACCESSION_MLLP_TLS_CA_FILE) } : {}),
+  const material = {
+    cert: readPemFile('ACCESSION_MLLP_TLS_CERT_FILE', config.ACCESSION_MLLP_TLS_CERT_FILE),
+    key: readPemFile('ACCESSION_MLLP_TLS_KEY_FILE', config.ACCESSION_MLLP_TLS_KEY_FILE),
+    ...(config.ACCESSION_MLLP_TLS_CA_FILE !== undefined ? { ca: readPemFile('ACCESSION_MLLP_TLS_CA_FILE', config.ACCESSION_MLLP_TLS_CA_FILE) } : {}),
+  };
+  checkTlsMaterial(['ACCESSION_MLLP_TLS_CERT_FILE', 'ACCESSION_MLLP_TLS_KEY_FILE', 'ACCESSION_MLLP_TLS_CA_FILE'], material);
+  return {
+    ...material,
     minVersion: 'TLSv1.2',
     requestCert: clientAuth !== 'none',
     rejectUnauthorized: clientAuth === 'require',
     handshakeTimeout: config.ACCESSION_MLLP_FRAME_TIMEOUT_MS,
   };
-  try {
-    createSecureContext(options);
-  } catch (e) {
-    throw new ConfigError([`ACCESSION_MLLP_TLS_CERT_FILE / ACCESSION_MLLP_TLS_KEY_FILE / ACCESSION_MLLP_TLS_CA_FILE cannot be used: ${(e as Error).message}`]);
-  }
-  return options;
-}
-
-function pem(variable: string, path: string): Buffer {
-  try {
-    return readFileSync(path);
-  } catch (e) {
-    throw new ConfigError([`${variable} cannot be read (${path}): ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`]);
-  }
 }
 
 /** What is read of TLSSocket.getPeerCertificate() (an empty object when the peer sent none). */

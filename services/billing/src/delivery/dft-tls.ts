@@ -1,6 +1,4 @@
-import { readFileSync } from 'node:fs';
-import { createSecureContext } from 'node:tls';
-import { ConfigError } from '@slidecharge/service-kit';
+import { checkTlsMaterial, readPemFile } from '@slidecharge/service-kit';
 import type { DftTlsFiles } from './delivery.config';
 
 /** What the sender's TLS connection uses: PEM contents read once at start. */
@@ -17,23 +15,11 @@ export interface DftTls {
  */
 export function loadDftTls(files: DftTlsFiles): DftTls {
   const tls: DftTls = {
-    ...(files.caFile !== undefined ? { ca: pem('BILLING_DFT_TLS_CA_FILE', files.caFile) } : {}),
-    ...(files.certFile !== undefined ? { cert: pem('BILLING_DFT_TLS_CERT_FILE', files.certFile) } : {}),
-    ...(files.keyFile !== undefined ? { key: pem('BILLING_DFT_TLS_KEY_FILE', files.keyFile) } : {}),
+    ...(files.caFile !== undefined ? { ca: readPemFile('BILLING_DFT_TLS_CA_FILE', files.caFile) } : {}),
+    ...(files.certFile !== undefined ? { cert: readPemFile('BILLING_DFT_TLS_CERT_FILE', files.certFile) } : {}),
+    ...(files.keyFile !== undefined ? { key: readPemFile('BILLING_DFT_TLS_KEY_FILE', files.keyFile) } : {}),
     ...(files.servername !== undefined ? { servername: files.servername } : {}),
   };
-  try {
-    createSecureContext({ ...(tls.ca ? { ca: tls.ca } : {}), ...(tls.cert ? { cert: tls.cert } : {}), ...(tls.key ? { key: tls.key } : {}) });
-  } catch (e) {
-    throw new ConfigError([`BILLING_DFT_TLS_CA_FILE / BILLING_DFT_TLS_CERT_FILE / BILLING_DFT_TLS_KEY_FILE cannot be used: ${(e as Error).message}`]);
-  }
+  checkTlsMaterial(['BILLING_DFT_TLS_CA_FILE', 'BILLING_DFT_TLS_CERT_FILE', 'BILLING_DFT_TLS_KEY_FILE'], tls);
   return tls;
-}
-
-function pem(variable: string, path: string): Buffer {
-  try {
-    return readFileSync(path);
-  } catch (e) {
-    throw new ConfigError([`${variable} cannot be read (${path}): ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`]);
-  }
 }
