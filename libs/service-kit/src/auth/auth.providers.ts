@@ -1,4 +1,4 @@
-import { Provider } from '@nestjs/common';
+import { InjectionToken, Provider } from '@nestjs/common';
 import { APP_GUARD, APP_INTERCEPTOR } from '@nestjs/core';
 import type { Logger, SqlExecutor } from '@slidecharge/messaging';
 import type { ReadinessCheck } from '../health';
@@ -18,7 +18,7 @@ export interface AuthProvidersOptions {
   config: AuthConfig;
   logger: Logger;
   /** The service's database class (its Prisma client), for the access audit. */
-  database: unknown;
+  database: InjectionToken;
   /** The Postgres schema holding access_audit; required when a route of the service reads patient data. */
   accessAuditSchema?: string;
   /** Whether the service provides API_KEY_AUTHENTICATOR. */
@@ -55,7 +55,7 @@ export function authProviders(options: AuthProvidersOptions): Provider[] {
     },
     {
       provide: ACCESS_AUDIT,
-      inject: [options.database as never],
+      inject: [options.database],
       useFactory: (database: SqlExecutor) => (options.accessAuditSchema ? sqlAccessAudit(database, options.accessAuditSchema) : null),
     },
     { provide: APP_GUARD, useClass: AccessGuard },
