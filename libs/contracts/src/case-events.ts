@@ -8,6 +8,11 @@ export const ModifierCode = z.string().regex(/^[A-Z0-9]{2}$/, 'a modifier is 2 c
 export const Specimen = z.object({
   specimenId: SpecimenId,
   description: z.string().max(200).optional(),
+  /**
+   * When the specimen was obtained from storage for this service, for a specimen stored after its
+   * collection (an archived block recut): the date of service rule of 42 CFR 414.510(b) reads it.
+   */
+  retrievedFromStorageDate: IsoDate.optional(),
   primaryCpt: CptCode,
   units: z.int().min(1).max(99),
   /** Modifiers the LIS asks for on this specimen's digitization charge; billing checks each against its meaning. */
@@ -37,6 +42,27 @@ export const Slide = z.object({
   stain: z.string().max(32).optional(),
 });
 
+/** HL7 table 0001 administrative sex. */
+export const AdministrativeSex = z.enum(['F', 'M', 'O', 'U', 'A', 'N']);
+
+/**
+ * The patient as the LIS names them (PID-5, PID-7, PID-8, PID-3.4), for the claim: a billing system
+ * needs the name and birth date to match the charge to its patient account. Optional: REST clients
+ * may send only the patient id; DFT^P03 delivery refuses a charge whose case lacks what it needs.
+ */
+export const PatientDemographics = z.object({
+  familyName: z.string().trim().min(1).max(80).optional(),
+  givenName: z.string().trim().min(1).max(80).optional(),
+  birthDate: IsoDate.optional(),
+  administrativeSex: AdministrativeSex.optional(),
+  /** The authority that assigned patientId (PID-3.4), e.g. the hospital's MRN namespace. */
+  identifierAuthority: z.string().trim().min(1).max(64).optional(),
+});
+export type PatientDemographics = z.infer<typeof PatientDemographics>;
+
+/** A US National Provider Identifier: 10 digits. */
+export const Npi = z.string().regex(/^\d{10}$/, 'an NPI is 10 digits');
+
 export const Payer = z.object({
   payerId: z.string().trim().min(1).max(64),
   name: z.string().max(128).optional(),
@@ -47,9 +73,12 @@ export const Payer = z.object({
 export const CaseDetails = z
   .object({
     patientId: z.string().trim().min(1).max(64),
+    patient: PatientDemographics.optional(),
     payer: Payer,
     collectionDate: IsoDate,
     orderingProvider: z.string().max(128).optional(),
+    /** The ordering provider's NPI (ORC-12.1 / OBR-16.1 when the LIS sends one). */
+    orderingProviderNpi: Npi.optional(),
     diagnoses: z.array(Icd10Code).max(12).default([]),
     flags: CaseFlags.optional(),
     specimens: z.array(Specimen).min(1).max(52),
@@ -91,9 +120,11 @@ export const CaseSnapshot = z.object({
   status: z.enum(['active', 'cancelled']),
   version: z.int().min(1),
   patientId: z.string().min(1),
+  patient: PatientDemographics.optional(),
   payer: Payer,
   collectionDate: IsoDate,
   orderingProvider: z.string().optional(),
+  orderingProviderNpi: Npi.optional(),
   diagnoses: z.array(Icd10Code),
   flags: CaseFlags.optional(),
   specimens: z.array(Specimen).min(1),
