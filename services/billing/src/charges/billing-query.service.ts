@@ -50,7 +50,7 @@ export function toAuditView(row: ChargeAudit): AuditEntryView {
   };
 }
 
-function toScanView(row: ScanRow): ScanView {
+function toScanView(row: Omit<ScanRow, 'dismissedAt' | 'dismissedBy' | 'dismissalReason'>): ScanView {
   return {
     scanId: row.scanId,
     slideBarcode: row.slideBarcode,
