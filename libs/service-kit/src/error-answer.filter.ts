@@ -36,8 +36,9 @@ export function internalErrorBody(correlationId: string) {
  * with a generic message and the correlation id, logged with describeErrorForLog: never the error's
  * message when it may hold patient data, never to the caller. Every error answer carries
  * x-correlation-id. A controller's own filter (FHIR's OperationOutcome) still comes first; an HTTP
- * error under /fhir that no controller saw (an unknown route, a refused Host or URL) is answered as an
- * R4 OperationOutcome in application/fhir+json (fhir-error-answer.ts).
+ * error under /fhir that no controller saw (an unknown route, a refused URL) is answered as an R4
+ * OperationOutcome in application/fhir+json (fhir-error-answer.ts); a refused Host (421) stays plain JSON,
+ * whatever the route: that request was not meant for this server.
  */
 @Catch()
 export class ErrorAnswerFilter extends BaseExceptionFilter {
@@ -57,7 +58,8 @@ export class ErrorAnswerFilter extends BaseExceptionFilter {
     if (exception instanceof RequestRefusal) {
       this.logger.info({ ...where, status: exception.getStatus(), error: exception.refusal.error, correlationId }, 'request refused');
     }
-    if (exception instanceof HttpException && isFhirPath(request.path) && !response.headersSent) {
+    // 421: the request was not addressed to this server (a forged Host), so not answered in its FHIR format.
+    if (exception instanceof HttpException && exception.getStatus() !== 421 && isFhirPath(request.path) && !response.headersSent) {
       return answerOperationOutcome(response, exception.getStatus(), errorBodyMessage(exception.getResponse(), exception.message));
     }
     if (exception instanceof HttpException) return super.catch(exception, host);
