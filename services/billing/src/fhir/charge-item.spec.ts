@@ -99,7 +99,7 @@ describe('toChargeItem', () => {
 
   it('links a credited charge to its credit and its re-charge, and a re-charge to the charge it replaces, in extensions', () => {
     const RECHARGE = '11111111-2222-5333-8444-555555555555';
-    const credited = toChargeItem({ ...EVERY_STATE.credited, replacedByChargeId: RECHARGE }, URLS);
+    const credited = toChargeItem({ ...EVERY_STATE.credited, replacedByChargeIds: [RECHARGE] }, URLS);
     expect(credited.status).toBe('aborted');
     expect(credited.extension).toEqual([
       {

@@ -110,8 +110,8 @@ export interface ChargeItemSource {
   credit?: { creditId: string; reason: string; detail: string; creditedAt: string };
   void?: { by: string; reason: string; at: string };
   replacesChargeId?: string;
-  /** The re-charge made after this charge was credited (a charge whose replacesChargeId is this one). */
-  replacedByChargeId?: string;
+  /** The re-charges made after this charge was credited (charges whose replacesChargeId is this one), oldest first. */
+  replacedByChargeIds?: string[];
   /** When the rules decided the charge (ISO instant). */
   decidedAt: string;
   statusChangedAt: string;
@@ -120,7 +120,7 @@ export interface ChargeItemSource {
 type SourceRow = Omit<ChargeRow, 'trace'> & { credit?: CreditRow | null };
 
 /** The ChargeItem facts of a stored charge (and of the audit line that voided it, for a voided one). */
-export function chargeItemSourceFromRow(row: SourceRow, voided?: { actor: string; reason: string; at: Date }, replacedByChargeId?: string): ChargeItemSource {
+export function chargeItemSourceFromRow(row: SourceRow, voided?: { actor: string; reason: string; at: Date }, replacedByChargeIds: string[] = []): ChargeItemSource {
   const release = row.release as ChargeItemSource['release'] | null;
   return {
     chargeId: row.chargeId,
@@ -155,7 +155,7 @@ export function chargeItemSourceFromRow(row: SourceRow, voided?: { actor: string
       : {}),
     ...(voided && row.status === 'voided' ? { void: { by: voided.actor, reason: voided.reason, at: voided.at.toISOString() } } : {}),
     ...(row.replacesChargeId ? { replacesChargeId: row.replacesChargeId } : {}),
-    ...(replacedByChargeId ? { replacedByChargeId } : {}),
+    ...(replacedByChargeIds.length > 0 ? { replacedByChargeIds } : {}),
     decidedAt: row.createdAt.toISOString(),
     statusChangedAt: row.statusChangedAt.toISOString(),
   };
@@ -189,7 +189,7 @@ function chargeExtensions(source: ChargeItemSource, urls: ExtensionUrls): Extens
         { url: 'credit', valueIdentifier: { system: FHIR_SYSTEMS.creditId, value: source.credit.creditId } },
         { url: 'date', valueDateTime: source.credit.creditedAt },
         { url: 'reason', valueCode: reasonCode(source.credit.reason) },
-        ...(source.replacedByChargeId ? [{ url: 'replacedBy', valueReference: chargeItemReference(source.replacedByChargeId) }] : []),
+        ...(source.replacedByChargeIds ?? []).map((id) => ({ url: 'replacedBy', valueReference: chargeItemReference(id) })),
       ],
     });
   }

@@ -68,10 +68,15 @@ export class FhirChargeItemService {
         : this.prisma.chargeAudit.findMany({ where: { chargeId: { in: voidedIds }, toStatus: 'voided' }, orderBy: { id: 'asc' } }),
       creditedIds.length === 0
         ? []
-        : this.prisma.charge.findMany({ where: { replacesChargeId: { in: creditedIds } }, select: { chargeId: true, replacesChargeId: true } }),
+        : this.prisma.charge.findMany({
+            where: { replacesChargeId: { in: creditedIds } },
+            select: { chargeId: true, replacesChargeId: true },
+            orderBy: [{ createdAt: 'asc' }, { chargeId: 'asc' }],
+          }),
     ]);
     const voidOf = new Map(voids.map((v) => [v.chargeId, { actor: v.actor, reason: v.reason, at: v.at }]));
-    const replacedBy = new Map(recharges.map((r) => [r.replacesChargeId, r.chargeId]));
+    const replacedBy = new Map<string, string[]>();
+    for (const r of recharges) if (r.replacesChargeId) replacedBy.set(r.replacesChargeId, [...(replacedBy.get(r.replacesChargeId) ?? []), r.chargeId]);
     return rows.map((row) => toChargeItem(chargeItemSourceFromRow(row, voidOf.get(row.chargeId), replacedBy.get(row.chargeId)), this.urls));
   }
 }

@@ -26,7 +26,7 @@ const source: ChargeItemSource = {
   holdReasons: [],
   credit: { creditId: '7a0c2f6e-1d2a-5c3b-9e4f-0a1b2c3d4e5f', reason: 'units changed', detail: 'units 1 -> 2', creditedAt: '2026-11-28T09:00:00.000Z' },
   replacesChargeId: '11111111-2222-5333-8444-555555555555',
-  replacedByChargeId: '22222222-2222-5333-8444-555555555555',
+  replacedByChargeIds: ['22222222-2222-5333-8444-555555555555'],
   decidedAt: '2026-11-27T10:14:04.002Z',
   statusChangedAt: '2026-11-28T09:00:00.000Z',
 };

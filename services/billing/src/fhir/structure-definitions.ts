@@ -125,10 +125,10 @@ function simpleValue(type: ElementDefinition['type'], extra: ElementDefinition[]
 }
 
 /** One part of a complex extension: Extension.extension:<name> with value[x] of one type. */
-function part(name: string, min: 0 | 1, type: ElementDefinition['type'], short: string): ElementDefinition[] {
+function part(name: string, min: 0 | 1, type: ElementDefinition['type'], short: string, max: '1' | '*' = '1'): ElementDefinition[] {
   const id = `Extension.extension:${name}`;
   return [
-    { id, path: 'Extension.extension', sliceName: name, short, min, max: '1' },
+    { id, path: 'Extension.extension', sliceName: name, short, min, max },
     { id: `${id}.extension`, path: 'Extension.extension.extension', max: '0' },
     { id: `${id}.url`, path: 'Extension.extension.url', fixedUri: name },
     { id: `${id}.value[x]`, path: 'Extension.extension.value[x]', min: 1, type },
@@ -183,8 +183,8 @@ function creditDefinition(canonicalBase: string): StructureDefinition {
       title: 'The credit that reversed this charge',
       description:
         'On a credited charge: the credit transaction sent to the billing system (HL7 FT1-6 = CD), when it was made, why (a slidecharge ' +
-        'credit reason code such as case-cancelled, primary-code-changed, units-changed, payer-changed, slide-reassigned) and, when a ' +
-        're-charge was made, the ChargeItem that replaces this one.',
+        'credit reason code such as case-cancelled, primary-code-changed, units-changed, payer-changed, slide-reassigned) and, when ' +
+        're-charges were made, the ChargeItems that replace this one.',
       purpose: 'A credited charge was real and may have been billed: it is reported as aborted with its credit, never as entered-in-error.',
       max: '1',
     },
@@ -198,7 +198,7 @@ function creditDefinition(canonicalBase: string): StructureDefinition {
       ...part('credit', 1, [{ code: 'Identifier' }], 'The credit id (system urn:slidecharge:credit-id)'),
       ...part('date', 1, [{ code: 'dateTime' }], 'When the credit was made'),
       ...part('reason', 1, [{ code: 'code' }], 'Why: a slidecharge credit reason code'),
-      ...part('replacedBy', 0, chargeItemReference, 'The re-charge that replaces this charge, if one was made'),
+      ...part('replacedBy', 0, chargeItemReference, 'The re-charges that replace this charge, if any were made', '*'),
       { id: 'Extension.value[x]', path: 'Extension.value[x]', max: '0' },
     ],
   );
