@@ -3,7 +3,7 @@ import { Hl7Message } from '@medplum/core';
 import { Hl7Client, Hl7Connection, Hl7MessageEvent, Hl7Server } from '@medplum/hl7';
 import type { CaseDetails } from '@slidecharge/contracts';
 import { buildOrderMessage } from '@slidecharge/hl7';
-import { freePort, ServiceName, ServiceProcess, TestCaller, testEnv, tokenFor } from '@slidecharge/testing';
+import { fhirProblemLines, freePort, ServiceName, ServiceProcess, TestCaller, testEnv, tokenFor } from '@slidecharge/testing';
 
 /**
  * The hospital's languages end to end (issue #4), the four services as separate processes built from
@@ -191,6 +191,7 @@ it('order over MLLP -> scans over HTTP and DICOM -> DFT^P03 over MLLP acknowledg
   });
   const search = await http('GET', `${services.billing.url}/fhir/ChargeItem?accession=${accession}`);
   expect(search.body).toMatchObject({ resourceType: 'Bundle', type: 'searchset', total: 2 });
+  expect([...fhirProblemLines(fhir.body), ...fhirProblemLines(search.body)]).toEqual([]);
 
   // 5. The LIS cancels the order: the billing system receives two credits (FT1-6 = CD) naming the charges.
   const cancel = await lis.sendAndWait(
@@ -203,7 +204,10 @@ it('order over MLLP -> scans over HTTP and DICOM -> DFT^P03 over MLLP acknowledg
   });
   expect(credits.map((m) => m.getSegment('FT1')?.getField(2)?.toString()).sort()).toEqual(charges.map((c) => c.chargeId).sort());
   const cancelled = await http('GET', `${services.billing.url}/fhir/ChargeItem/${chargeA.chargeId}`);
-  expect(cancelled.body.status).toBe('entered-in-error');
+  // Credited after it was sent: aborted with its credit, never entered-in-error (it was a real charge).
+  expect(cancelled.body.status).toBe('aborted');
+  expect(JSON.stringify(cancelled.body.extension)).toContain('charge-credit');
+  expect(fhirProblemLines(cancelled.body)).toEqual([]);
 });
 
 it('a bad order over MLLP gets AE with an ERR segment naming the field, and a wrong message type AR', async () => {

@@ -2,6 +2,7 @@ import { ArgumentsHost, Catch, HttpException, HttpServer } from '@nestjs/common'
 import { BaseExceptionFilter } from '@nestjs/core';
 import { currentCorrelationId, Logger } from '@slidecharge/messaging';
 import { describeErrorForLog } from './error-log';
+import { errorBodyMessage, FHIR_JSON, fhirErrorOutcome, isFhirPath } from './fhir-error-answer';
 import { CORRELATION_HEADER, correlationIdFrom } from './http';
 import { RequestRefusal } from './request-refusal';
 
@@ -13,6 +14,8 @@ interface ErrorRequest {
 }
 interface ErrorResponse {
   headersSent: boolean;
+  status(code: number): unknown;
+  send(body: string): unknown;
   getHeader(name: string): unknown;
   setHeader(name: string, value: string): void;
 }
@@ -32,7 +35,10 @@ export function internalErrorBody(correlationId: string) {
  * (status, code, method, route; no values). Anything else (a Prisma or Postgres error, a bug) is a 500
  * with a generic message and the correlation id, logged with describeErrorForLog: never the error's
  * message when it may hold patient data, never to the caller. Every error answer carries
- * x-correlation-id. A controller's own filter (FHIR's OperationOutcome) still comes first.
+ * x-correlation-id. A controller's own filter (FHIR's OperationOutcome) still comes first; an HTTP
+ * error under /fhir that no controller saw (an unknown route, a refused URL) is answered as an R4
+ * OperationOutcome in application/fhir+json (fhir-error-answer.ts); a refused Host (421) stays plain JSON,
+ * whatever the route: that request was not meant for this server.
  */
 @Catch()
 export class ErrorAnswerFilter extends BaseExceptionFilter {
@@ -52,6 +58,10 @@ export class ErrorAnswerFilter extends BaseExceptionFilter {
     if (exception instanceof RequestRefusal) {
       this.logger.info({ ...where, status: exception.getStatus(), error: exception.refusal.error, correlationId }, 'request refused');
     }
+    // 421: the request was not addressed to this server (a forged Host), so not answered in its FHIR format.
+    if (exception instanceof HttpException && exception.getStatus() !== 421 && isFhirPath(request.path) && !response.headersSent) {
+      return answerOperationOutcome(response, exception.getStatus(), errorBodyMessage(exception.getResponse(), exception.message));
+    }
     if (exception instanceof HttpException) return super.catch(exception, host);
     const clientError = clientHttpError(exception);
     if (!clientError) this.logger.error({ ...where, err: describeErrorForLog(exception), correlationId }, 'request failed');
@@ -59,6 +69,13 @@ export class ErrorAnswerFilter extends BaseExceptionFilter {
     if (clientError) this.applicationRef?.reply(response, clientError.body, clientError.status);
     else this.applicationRef?.reply(response, internalErrorBody(correlationId), 500);
   }
+}
+
+/** An HTTP error under /fhir: the same status, as an OperationOutcome. */
+function answerOperationOutcome(response: ErrorResponse, status: number, message: string): void {
+  response.status(status);
+  response.setHeader('Content-Type', FHIR_JSON);
+  response.send(JSON.stringify(fhirErrorOutcome(status, message)));
 }
 
 /** The request's correlation id (set by CorrelationMiddleware, or made now for a request refused before it), echoed in the answer. */

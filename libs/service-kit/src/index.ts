@@ -18,4 +18,5 @@ export * from './request-refusal';
 export * from './url-text.interceptor';
 export * from './error-log';
 export * from './error-answer.filter';
+export * from './fhir-error-answer';
 export * from './tls-files';

@@ -8,3 +8,4 @@ export * from './hostile-input';
 export * from './kafka';
 export * from './test-pki';
 export * from './mllp-test-client';
+export * from './fhir-validation';

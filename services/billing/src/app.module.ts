@@ -12,6 +12,7 @@ import { DeliveryRepository } from './delivery/delivery.repository';
 import { DeliveryWorker } from './delivery/delivery.worker';
 import { FhirController } from './fhir/fhir.controller';
 import { FhirChargeItemService } from './fhir/fhir.service';
+import { fhirSettingsProvider } from './fhir/fhir-settings.provider';
 import { PolicySetStore } from './policies/policy-set.store';
 import { PolicySetsController } from './policies/policy-sets.controller';
 import { PrismaService } from './prisma.service';
@@ -31,7 +32,7 @@ export class AppModule extends ServiceAppModule {
       accessAuditSchema: BILLING_SCHEMA,
       deadLetterSchema: BILLING_SCHEMA,
       controllers: [ChargesController, ReviewController, PolicySetsController, FhirController, DeliveriesController],
-      providers: [BillingRepository, PolicySetStore, ChargingService, BillingQueryService, ReviewService, FhirChargeItemService, DeliveryRepository, DeliveryQueue, DeliveryWorker, DeliveriesService],
+      providers: [BillingRepository, PolicySetStore, ChargingService, BillingQueryService, ReviewService, FhirChargeItemService, fhirSettingsProvider, DeliveryRepository, DeliveryQueue, DeliveryWorker, DeliveriesService],
     });
   }
 }

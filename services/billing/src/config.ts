@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { baseConfigSchema, loadConfig, portVariable } from '@slidecharge/service-kit';
 import { checkDeliveryConfig, deliveryConfigShape } from './delivery/delivery.config';
+import { fhirConfigShape } from './fhir/fhir.config';
 
 export const BILLING_CONFIG = Symbol('BILLING_CONFIG');
 
@@ -29,6 +30,8 @@ export const billingConfigSchema = baseConfigSchema.extend({
   BILLING_CONSUMERS: z.coerce.number({ error: 'must be a number' }).int('must be a whole number').min(1).max(32).default(3),
   /** DFT^P03 delivery to the billing system over MLLP (issue #4): BILLING_DFT_*, see src/delivery/delivery.config.ts. */
   ...deliveryConfigShape,
+  /** The FHIR API's canonical base and SMART endpoints: FHIR_*, see src/fhir/fhir.config.ts. */
+  ...fhirConfigShape,
 })
   .superRefine(checkDeliveryConfig);
 

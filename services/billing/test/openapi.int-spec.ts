@@ -27,6 +27,8 @@ it('documents every billing route with its parameters and answers', async () => 
       '/metrics',
       '/unmatched-scans',
       '/fhir/metadata',
+      '/fhir/.well-known/smart-configuration',
+      '/fhir/StructureDefinition/{id}',
       '/fhir/ChargeItem',
       '/fhir/ChargeItem/{id}',
     ].sort(),
@@ -37,6 +39,7 @@ it('documents every billing route with its parameters and answers', async () => 
   expect(list?.security).toEqual([{ oidc: [] }]);
   expect(doc.paths['/fhir/ChargeItem']?.get?.security).toEqual([{ oidc: ['system/ChargeItem.read'] }]);
   expect(doc.paths['/health/ready']?.get?.security).toEqual([]);
+  expect(doc.paths['/fhir/metadata']?.get?.security).toEqual([]);
   const one = doc.paths['/charges/{chargeId}']?.get;
   expect(Object.keys(one?.responses ?? {}).sort()).toEqual(['200', '400', '401', '403', '404', '429']);
   const okSchema = JSON.stringify(one?.responses['200']);

@@ -1,6 +1,7 @@
 import { auditableParams } from './access-audit';
 import { decideAccess } from './access-decision';
 import { ACCESS_MATRIX, RouteAccess, smartScopeGrants } from './access-matrix';
+import { isFhirPublicPath } from './authentication';
 import { Principal, Role, ROLES } from './principal';
 
 const person = (roles: Role[], scopes: string[] = []): Principal => ({ kind: 'person', subject: 's-1', displayName: 'pat', roles, scopes });
@@ -99,10 +100,17 @@ describe('ACCESS_MATRIX', () => {
   it('gives every patient-data route to named roles only, never to anyone', () => {
     for (const routes of Object.values(ACCESS_MATRIX)) {
       for (const [route, access] of Object.entries(routes)) {
-        if (access.who === 'anyone') expect(route).toMatch(/^GET \/health\/(live|ready)$/);
+        if (access.who === 'anyone') expect(route).toMatch(/^GET \/(health\/(live|ready)|fhir\/(metadata|\.well-known\/smart-configuration|StructureDefinition\/:id))$/);
         if (access.who === 'signed-in') expect(access.roles.length).toBeGreaterThan(0);
       }
     }
+  });
+
+  it('opens exactly the FHIR routes the matrix gives to anyone in the authentication middleware, and nothing else under /fhir', () => {
+    const open = Object.entries(ACCESS_MATRIX.billing).filter(([route, access]) => access.who === 'anyone' && route.startsWith('GET /fhir/'));
+    expect(open.map(([route]) => route)).toEqual(['GET /fhir/metadata', 'GET /fhir/.well-known/smart-configuration', 'GET /fhir/StructureDefinition/:id']);
+    expect(['/fhir/metadata', '/fhir/.well-known/smart-configuration', '/fhir/StructureDefinition/charge-modifier'].every(isFhirPublicPath)).toBe(true);
+    expect(['/fhir/ChargeItem', '/fhir/ChargeItem/x', '/fhir/StructureDefinition/a/b', '/fhir/metadata/x', '/fhirmetadata', '/fhir/StructureDefinition'].some(isFhirPublicPath)).toBe(false);
   });
 
   it('keeps actions on charges, policies, deliveries and keys to their one role', () => {

@@ -90,7 +90,11 @@ export const ACCESS_MATRIX: Record<ServiceName, Record<RouteKey, RouteAccess>> =
     'GET /charges/:chargeId/deliveries': { who: 'signed-in', roles: ['ops-viewer', 'billing-admin', 'integration-admin'], patientData: true },
     'POST /deliveries/:deliveryId/retry': { who: 'signed-in', roles: ['billing-admin'] },
     // FHIR: billing systems (service) and staff, each with a SMART scope that grants ChargeItem reads.
-    'GET /fhir/metadata': { who: 'signed-in', roles: [...READERS, 'service'] },
+    // The conformance resources and SMART discovery hold no patient data and are read before a client
+    // has a token (it finds the token endpoint there): open, as FHIR_PUBLIC_PATHS in authentication.ts.
+    'GET /fhir/metadata': { who: 'anyone' },
+    'GET /fhir/.well-known/smart-configuration': { who: 'anyone' },
+    'GET /fhir/StructureDefinition/:id': { who: 'anyone' },
     'GET /fhir/ChargeItem': { who: 'signed-in', roles: [...READERS, 'service'], patientData: true, smart: { resource: 'ChargeItem', permission: 's' } },
     'GET /fhir/ChargeItem/:id': { who: 'signed-in', roles: [...READERS, 'service'], patientData: true, smart: { resource: 'ChargeItem', permission: 'r' } },
   },

@@ -1,5 +1,6 @@
 import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
 import type { Logger } from '@slidecharge/messaging';
+import { FHIR_JSON, fhirErrorOutcome, isFhirPath } from '../fhir-error-answer';
 import type { HttpExposure } from './auth.config';
 import { Credential, credentialOf } from './credential';
 import type { Principal } from './principal';
@@ -37,6 +38,14 @@ type Outcome = { ok: true; principal: Principal } | { ok: false; status: 401 | 5
 
 const pathOf = (url: string | undefined) => (url ?? '/').split('?')[0] as string;
 
+/**
+ * FHIR conformance resources and SMART discovery (billing): no patient data, and a SMART client reads
+ * them before it has a token. Routes that do not exist under these paths answer 404.
+ */
+export function isFhirPublicPath(path: string): boolean {
+  return path === '/fhir/metadata' || path === '/fhir/.well-known/smart-configuration' || /^\/fhir\/StructureDefinition\/[^/]+$/.test(path);
+}
+
 export function isDocsPath(path: string): boolean {
   return path === '/docs' || path.startsWith('/docs/') || path.startsWith('/docs-') || path === '/openapi.json';
 }
@@ -68,6 +77,7 @@ export class Authentication {
   /** Paths that need no credential at all. */
   isPublic(path: string): boolean {
     if (path === '/health/live' || path === '/health/ready') return true;
+    if (isFhirPublicPath(path)) return true;
     if (this.exposure.metrics === 'open' && path === '/metrics') return true;
     return this.exposure.docs === 'open' && isDocsPath(path);
   }
@@ -85,21 +95,21 @@ export class Authentication {
     const address = req.socket.remoteAddress ?? 'unknown';
     const blocked = await this.failures.get(address);
     if (blocked && blocked.consumedPoints > this.limits.failuresPerMinute) {
-      return this.refuse(res, 429, 'too_many_failures', 'too many failed authentications from this address; try again later', blocked.msBeforeNext);
+      return this.refuse(res, path, 429, 'too_many_failures', 'too many failed authentications from this address; try again later', blocked.msBeforeNext);
     }
     const outcome = await this.authenticate(credentialOf(req.headers, (v) => this.apiKeys?.looksLikeApiKey(v) ?? false));
     if (!outcome.ok) {
       if (outcome.status === 401) await this.failures.consume(address).catch(() => undefined);
       this.log.warn({ remoteAddress: address, method: req.method, path, reason: outcome.reason }, 'authentication refused');
-      return this.refuse(res, outcome.status, outcome.error, outcome.reason);
+      return this.refuse(res, path, outcome.status, outcome.error, outcome.reason);
     }
     const overBudget = await this.perClient.consume(outcome.principal.subject).then(
       () => undefined,
       (limited: RateLimiterRes) => limited,
     );
-    if (overBudget) return this.refuse(res, 429, 'too_many_requests', 'request budget of this caller used up for this minute', overBudget.msBeforeNext);
+    if (overBudget) return this.refuse(res, path, 429, 'too_many_requests', 'request budget of this caller used up for this minute', overBudget.msBeforeNext);
     if (isDocsPath(path) && outcome.principal.kind !== 'api-key' && outcome.principal.roles.length === 0) {
-      return this.refuse(res, 403, 'forbidden', 'the API documentation needs a slidecharge role');
+      return this.refuse(res, path, 403, 'forbidden', 'the API documentation needs a slidecharge role');
     }
     req.principal = outcome.principal;
     return true;
@@ -123,16 +133,18 @@ export class Authentication {
     }
   }
 
-  private refuse(res: AuthResponse, status: number, error: string, message: string, retryAfterMs?: number): false {
+  /** A refusal in plain JSON, or under /fhir as an R4 OperationOutcome in application/fhir+json. */
+  private refuse(res: AuthResponse, path: string, status: number, error: string, message: string, retryAfterMs?: number): false {
+    const fhir = isFhirPath(path);
     res.statusCode = status;
-    res.setHeader('Content-Type', 'application/json; charset=utf-8');
+    res.setHeader('Content-Type', fhir ? FHIR_JSON : 'application/json; charset=utf-8');
     if (status === 401) {
       const detail = error === 'unauthorized' ? '' : `, error="${error}", error_description="${message.replace(/["\\]/g, "'")}"`;
       res.setHeader('WWW-Authenticate', `Bearer realm="slidecharge"${detail}`);
     }
     if (retryAfterMs !== undefined) res.setHeader('Retry-After', String(Math.max(1, Math.ceil(retryAfterMs / 1000))));
     if (status === 503) res.setHeader('Retry-After', '5');
-    res.end(JSON.stringify({ error, message }));
+    res.end(JSON.stringify(fhir ? fhirErrorOutcome(status, message) : { error, message }));
     return false;
   }
 }

@@ -1,3 +1,4 @@
+import { fhirProblemLines } from '@slidecharge/testing';
 import type { StoredChargeStatus } from '../charging/facts';
 import type { Charge as ChargeRow, Credit as CreditRow } from '../generated/prisma/client';
 import {
@@ -7,11 +8,13 @@ import {
   FHIR_STATUS_OF,
   FHIR_SYSTEMS,
   modifierSystem,
-  PROCEDURE_MODIFIER_EXTENSION,
   storedStatusesOf,
   toChargeItem,
 } from './charge-item';
 import { CHARGE_ITEM_STATUSES, ChargeItem } from './r4';
+import { extensionUrls } from './structure-definitions';
+
+const URLS = extensionUrls('https://fhir.lab.example/slidecharge');
 
 const CHARGE_ID = '5b0c2f6e-1d2a-5c3b-9e4f-0a1b2c3d4e5f';
 
@@ -67,34 +70,62 @@ function r4Problems(resource: Record<string, unknown>): string[] {
 }
 
 describe('toChargeItem', () => {
-  it.each(Object.keys(EVERY_STATE) as StoredChargeStatus[])('a %s charge is a valid R4 ChargeItem', (state) => {
-    const item = toChargeItem(EVERY_STATE[state]);
+  it.each(Object.keys(EVERY_STATE) as StoredChargeStatus[])('a %s charge is a valid R4 ChargeItem (zod and the official R4 definitions)', (state) => {
+    const item = toChargeItem(EVERY_STATE[state], URLS);
     expect(r4Problems(item)).toEqual([]);
+    expect(fhirProblemLines(item)).toEqual([]);
     expect(item.status).toBe(FHIR_STATUS_OF[state]);
   });
 
-  it('maps each charge state to the R4 status chosen in the README table', () => {
+  it('maps each charge state to the R4 status of the integration guide table: a credited charge is aborted, never entered-in-error', () => {
     expect(FHIR_STATUS_OF).toEqual({
       held: 'planned',
       posted: 'billable',
       'do-not-send': 'not-billable',
       voided: 'aborted',
-      credited: 'entered-in-error',
+      credited: 'aborted',
     });
-    // Each status search finds exactly the states that map to it; nothing is ever billed or unknown.
+    // Each status search finds exactly the states that map to it; nothing is ever billed, entered-in-error or unknown.
     expect(CHARGE_ITEM_STATUSES.map((s) => [s, storedStatusesOf(s)])).toEqual([
       ['planned', ['held']],
       ['billable', ['posted']],
       ['not-billable', ['do-not-send']],
-      ['aborted', ['voided']],
+      ['aborted', ['voided', 'credited']],
       ['billed', []],
-      ['entered-in-error', ['credited']],
+      ['entered-in-error', []],
       ['unknown', []],
     ]);
   });
 
+  it('links a credited charge to its credit and its re-charge, and a re-charge to the charge it replaces, in extensions', () => {
+    const RECHARGE = '11111111-2222-5333-8444-555555555555';
+    const credited = toChargeItem({ ...EVERY_STATE.credited, replacedByChargeIds: [RECHARGE] }, URLS);
+    expect(credited.status).toBe('aborted');
+    expect(credited.extension).toEqual([
+      {
+        url: 'https://fhir.lab.example/slidecharge/StructureDefinition/charge-credit',
+        extension: [
+          { url: 'credit', valueIdentifier: { system: 'urn:slidecharge:credit-id', value: '7a0c2f6e-1d2a-5c3b-9e4f-0a1b2c3d4e5f' } },
+          { url: 'date', valueDateTime: '2026-11-28T09:00:00.000Z' },
+          { url: 'reason', valueCode: 'case-cancelled' },
+          { url: 'replacedBy', valueReference: { reference: `ChargeItem/${RECHARGE}`, type: 'ChargeItem', identifier: { system: FHIR_SYSTEMS.chargeId, value: RECHARGE } } },
+        ],
+      },
+    ]);
+    expect(fhirProblemLines(credited)).toEqual([]);
+    const recharge = toChargeItem(source({ chargeId: RECHARGE, generation: 2, replacesChargeId: CHARGE_ID }), URLS);
+    expect(recharge.extension).toEqual([
+      {
+        url: 'https://fhir.lab.example/slidecharge/StructureDefinition/charge-replaces',
+        valueReference: { reference: `ChargeItem/${CHARGE_ID}`, type: 'ChargeItem', identifier: { system: FHIR_SYSTEMS.chargeId, value: CHARGE_ID } },
+      },
+    ]);
+    expect(fhirProblemLines(recharge)).toEqual([]);
+    expect(toChargeItem(EVERY_STATE.credited, URLS).extension?.[0]?.extension?.map((e) => e.url)).toEqual(['credit', 'date', 'reason']);
+  });
+
   it('says what was charged: id, identifiers, CPT code, patient, date of service, units, performer, diagnoses, primary procedure', () => {
-    const item = toChargeItem(source());
+    const item = toChargeItem(source(), URLS);
     expect(item).toMatchObject({
       resourceType: 'ChargeItem',
       id: CHARGE_ID,
@@ -142,31 +173,34 @@ describe('toChargeItem', () => {
     expect(item.text?.div).toContain('0753T x 2 (add-on to 88305), specimen A of S26-000123, date of service 2026-11-20: billable (charge posted).');
   });
 
-  it('carries modifiers in claim order on the CPT coding, CPT (two digits) or HCPCS Level II system', () => {
-    const item = toChargeItem(source({ modifiers: ['Q1', '26', 'GA'] }));
+  it('carries modifiers in claim order in the charge-modifier extension (canonical URL), CPT (two digits) or HCPCS Level II system', () => {
+    const item = toChargeItem(source({ modifiers: ['Q1', '26', 'GA'] }), URLS);
     expect(r4Problems(item)).toEqual([]);
-    expect(item.code.coding?.[0]?.extension).toEqual([
-      { url: PROCEDURE_MODIFIER_EXTENSION, valueCoding: { system: FHIR_SYSTEMS.hcpcs, code: 'Q1' } },
-      { url: PROCEDURE_MODIFIER_EXTENSION, valueCoding: { system: FHIR_SYSTEMS.cpt, code: '26' } },
-      { url: PROCEDURE_MODIFIER_EXTENSION, valueCoding: { system: FHIR_SYSTEMS.hcpcs, code: 'GA' } },
+    expect(fhirProblemLines(item)).toEqual([]);
+    expect(URLS.modifier).toBe('https://fhir.lab.example/slidecharge/StructureDefinition/charge-modifier');
+    expect(item.extension).toEqual([
+      { url: URLS.modifier, valueCoding: { system: FHIR_SYSTEMS.hcpcs, code: 'Q1' } },
+      { url: URLS.modifier, valueCoding: { system: FHIR_SYSTEMS.cpt, code: '26' } },
+      { url: URLS.modifier, valueCoding: { system: FHIR_SYSTEMS.hcpcs, code: 'GA' } },
     ]);
+    expect(item.code.coding?.[0]?.extension).toBeUndefined();
     expect(item.code.text).toMatch(/^0753T-Q1-26-GA /);
     expect(['TC', 'GZ', 'XU', 'SU'].map(modifierSystem)).toEqual(Array(4).fill(FHIR_SYSTEMS.hcpcs));
     expect(['52', '59', '91'].map(modifierSystem)).toEqual(Array(3).fill(FHIR_SYSTEMS.cpt));
   });
 
   it('notes why a charge is held, credited, voided or released, and which modifiers were refused', () => {
-    expect(toChargeItem(EVERY_STATE.held).note).toEqual([
+    expect(toChargeItem(EVERY_STATE.held, URLS).note).toEqual([
       { authorString: 'slidecharge billing rules', time: '2026-11-27T10:14:04.002Z', text: 'Held for review (payer-policy): Medicare: MAC wants a justification' },
     ]);
-    expect(toChargeItem(EVERY_STATE.credited).note).toEqual([
+    expect(toChargeItem(EVERY_STATE.credited, URLS).note).toEqual([
       {
         authorString: 'slidecharge billing rules',
         time: '2026-11-28T09:00:00.000Z',
         text: 'Credited (case-cancelled), credit 7a0c2f6e-1d2a-5c3b-9e4f-0a1b2c3d4e5f: case cancelled: wrong patient',
       },
     ]);
-    expect(toChargeItem(EVERY_STATE.voided).note).toEqual([
+    expect(toChargeItem(EVERY_STATE.voided, URLS).note).toEqual([
       { authorString: 'j.doe', time: '2026-11-28T09:00:00.000Z', text: 'Voided before it was sent: plan excludes digitization' },
     ]);
     const released = toChargeItem(
@@ -177,6 +211,7 @@ describe('toChargeItem', () => {
         generation: 2,
         replacesChargeId: '11111111-2222-5333-8444-555555555555',
       }),
+      URLS,
     );
     expect(r4Problems(released)).toEqual([]);
     expect(released.note?.map((n) => n.text)).toEqual([
@@ -189,7 +224,7 @@ describe('toChargeItem', () => {
   });
 
   it('leaves out what it does not know rather than sending empty arrays or invented values', () => {
-    const item = toChargeItem(source({ diagnoses: [], scanIds: [], performer: undefined, primaryCode: '88399', code: '0899T' }));
+    const item = toChargeItem(source({ diagnoses: [], scanIds: [], performer: undefined, primaryCode: '88399', code: '0899T' }), URLS);
     expect(r4Problems(item)).toEqual([]);
     expect(item.reason).toBeUndefined();
     expect(item.service).toBeUndefined();
@@ -200,7 +235,7 @@ describe('toChargeItem', () => {
 });
 
 describe('the R4 check itself', () => {
-  const valid = toChargeItem(source()) as Record<string, unknown>;
+  const valid = toChargeItem(source(), URLS) as Record<string, unknown>;
 
   it.each([
     ['status', { status: undefined }, 'status'],

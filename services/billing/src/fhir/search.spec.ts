@@ -4,6 +4,7 @@ import { toChargeItem } from './charge-item';
 import { notFoundOutcome, operationOutcome, searchProblemsOutcome } from './operation-outcome';
 import { Bundle, OperationOutcome } from './r4';
 import { ChargeItemSearch, chargeWhere, SearchProblem, DEFAULT_COUNT, MAX_COUNT, pageWhere, parseChargeItemSearch, parseDateValue, searchBundle, splitOr } from './search';
+import { extensionUrls } from './structure-definitions';
 
 function parsed(query: Record<string, unknown>, lenient = false): ChargeItemSearch {
   const result = parseChargeItemSearch(query, { lenient });
@@ -41,9 +42,10 @@ describe('parseChargeItemSearch', () => {
     expect(problems({ 'patient:identifier': 'urn:slidecharge:mrn|' })[0]).toMatchObject({ param: 'patient:identifier' });
   });
 
-  it('status: R4 codes (with or without their system) to charge states; billed and unknown match no charge', () => {
+  it('status: R4 codes (with or without their system) to charge states; billed, entered-in-error and unknown match no charge', () => {
     expect(parsed({ status: 'planned,billable' }).status).toEqual([['held', 'posted']]);
-    expect(parsed({ status: 'http://hl7.org/fhir/chargeitem-status|entered-in-error' }).status).toEqual([['credited']]);
+    expect(parsed({ status: 'http://hl7.org/fhir/chargeitem-status|aborted' }).status).toEqual([['voided', 'credited']]);
+    expect(parsed({ status: 'entered-in-error' }).status).toEqual([[]]);
     expect(parsed({ status: 'billed' }).status).toEqual([[]]);
     expect(problems({ status: 'posted' })).toEqual([
       {
@@ -191,7 +193,7 @@ describe('searchBundle', () => {
     holdReasons: [{ rule: 'payer-policy', detail: 'Medicare' }],
     decidedAt: '2026-11-27T10:14:04.002Z',
     statusChangedAt: '2026-11-27T10:14:04.002Z',
-  });
+  }, extensionUrls('https://fhir.lab.example/slidecharge'));
 
   it('a valid R4 searchset with total, self and next links that keep the parameters', () => {
     const search = parsed({ date: ['ge2026-01-01', 'le2026-12-31'], status: 'planned', _count: '1' });
