@@ -31,10 +31,8 @@ interface VersionDefinitions {
 
 type Tables = Record<string, { desc: string; values: Record<string, string> } | undefined>;
 
-/* eslint-disable @typescript-eslint/no-require-imports -- hl7-dictionary ships plain CommonJS data files without types */
 const V251 = require('hl7-dictionary/lib/2.5.1/index.js') as VersionDefinitions;
 const TABLES = require('hl7-dictionary/lib/tables.js') as Tables;
-/* eslint-enable @typescript-eslint/no-require-imports */
 
 /** The fields of a v2.5.1 segment (index 0 = field 1; for MSH index 0 is MSH-1), or undefined for a segment v2.5.1 does not define. */
 export function segmentFields(name: string): DictionaryField[] | undefined {
