@@ -277,6 +277,24 @@ describe('DFT^P03 delivery over MLLP', () => {
       }),
     ]);
     expect(charge.modifiers).toContain('Q1');
+    // Billing keeps the case's fields the DFT^P03 needs, as the case event carried them.
+    const { rows: stored } = await pool.query(
+      `SELECT patient, payer_name, payer_plan, ordering_provider, ordering_provider_npi FROM billing.billing_case WHERE accession_number = $1`,
+      [acc],
+    );
+    expect(stored).toEqual([
+      {
+        patient: DFT_CASE_FIELDS.patient,
+        payer_name: 'Aetna',
+        payer_plan: 'AETNA-PPO',
+        ordering_provider: '1548302744 WELBY, MARCUS',
+        ordering_provider_npi: '1548302744',
+      },
+    ]);
+    const text = billingSystem.of(acc)[0]?.text ?? '';
+    expect(text).toContain('\rPID|1||' + `${patientIdOf(acc)}^^^UNIVHOSP^MR||DOE^JANE^^^^^L||19610704|F\r`);
+    expect(text).toContain('|1548302744^WELBY^MARCUS^^^^^^&2.16.840.1.113883.4.6&ISO^L^^^NPI|');
+    expect(text).toContain('\rIN1|1|AETNA-PPO|AETNA|Aetna');
 
     const view = (await http().get(`/charges/${chargeId}/deliveries`).expect(200)).body;
     expect(view.delivery).toEqual({ enabled: true, target: `127.0.0.1:${billingSystem.port}` });
