@@ -68,6 +68,13 @@ describe('validateV251: what it refuses', () => {
     expect(rules(validateV251(replace('DG1', 'DG1|1||C50.911^^ICD10CM|||F')))).toEqual(['table:DG1:3:3']);
   });
 
+  it('formats: a quantity that is no number (NM), a date of service that is no date (DR.1 TS.1 DTM), a set id that is no number (SI)', () => {
+    expect(rules(validateV251(replace('FT1', GOOD[4]?.replace('|CG|0753T|||1|', '|CG|0753T|||one|') as string)))).toEqual(['format:FT1:10']);
+    expect(rules(validateV251(replace('FT1', GOOD[4]?.replace('|20261120|', '|2026-11-20|') as string)))).toEqual(['format:FT1:4:1:1']);
+    expect(rules(validateV251(replace('DG1', 'DG1|A||C50.911^^I10|||F')))).toEqual(['format:DG1:1']);
+    expect(validateV251(replace('FT1', GOOD[4]?.replace('|20261127101404+0000|', '|20261127101404.123-0500|') as string))).toEqual([]);
+  });
+
   it('more fields than the segment has, another version, a text that is no HL7 message', () => {
     expect(rules(validateV251(replace('PV1', `PV1|1|O${'|'.repeat(60)}x`)))).toEqual(['segment:PV1']);
     expect(rules(validateV251(message(GOOD).replace('|P|2.5.1', '|P|2.3')))).toEqual(['version:MSH:12']);

@@ -12,12 +12,13 @@ import { checkSegmentOrder } from './v251-structure';
  * - lengths: each repetition of a field, each component and each subcomponent within what v2.5.1
  *   gives it, counted as sent (separators and escape sequences included, the stricter reading);
  * - repetitions: a field that may not repeat does not;
+ * - the format of numeric, date and time values (SI, NM, DT, DTM);
  * - values of HL7-defined code tables (data type ID) where the dictionary has the table;
  * - no field that v2.5.1 keeps only for backward compatibility (B), listed below from the standard
  *   since hl7-dictionary does not carry the B flag.
  */
 
-export type V251Rule = 'parse' | 'version' | 'structure' | 'segment' | 'required' | 'length' | 'repetition' | 'table' | 'backward-compatible';
+export type V251Rule = 'parse' | 'version' | 'structure' | 'segment' | 'required' | 'length' | 'repetition' | 'format' | 'table' | 'backward-compatible';
 
 export interface V251Issue {
   rule: V251Rule;
@@ -162,8 +163,18 @@ function componentIssues(part: DictionaryField, value: string, where: Where, lab
   return issues;
 }
 
-/** An ID value (HL7-defined table) that is not in its table. IS tables are user-defined: not checked. */
+/** How a value of a primitive data type is written (v2.5.1 chapter 2A). */
+const PRIMITIVE_FORMATS: Readonly<Record<string, { pattern: RegExp; says: string }>> = {
+  SI: { pattern: /^\d+$/, says: 'a non-negative whole number' },
+  NM: { pattern: /^[+-]?(\d+(\.\d*)?|\.\d+)$/, says: 'a number' },
+  DT: { pattern: /^\d{4}(\d{2}(\d{2})?)?$/, says: 'a date YYYY[MM[DD]]' },
+  DTM: { pattern: /^\d{4}(\d{2}(\d{2}(\d{2}(\d{2}(\d{2}(\.\d{1,4})?)?)?)?)?)?([+-]\d{4})?$/, says: 'a date/time YYYY[MM[DD[HH[MM[SS[.S[S[S[S]]]]]]]]][+/-ZZZZ]' },
+};
+
+/** A primitive value not written as its data type says; an ID value (HL7-defined table) not in its table (IS tables are user-defined: not checked). */
 function tableIssues(def: DictionaryField, value: string, where: Where, label: string): V251Issue[] {
+  const format = PRIMITIVE_FORMATS[def.datatype];
+  if (format && !format.pattern.test(value)) return [{ rule: 'format', ...where, message: `${label} "${value}" is not ${format.says} (${def.datatype})` }];
   if (def.datatype !== 'ID' || def.table === undefined) return [];
   const values = tableValues(def.table);
   if (!values || Object.keys(values).length === 0 || value in values) return [];
