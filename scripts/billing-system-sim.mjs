@@ -28,8 +28,8 @@
 // Repeats: a message whose MSH-10 was accepted before (AA) is a repeat (billing resends with the same
 // MSH-10 when an ACK is lost): it is answered AA again, logged as a repeat and not counted as a new
 // charge. A message that was refused (AE/AR) or not answered is not a repeat when it comes again.
-// What it prints for each message: FT1-6 (CG charge / CD credit), FT1-2 (transaction id; for a credit
-// the charge it reverses), FT1-23 accession, PID-3 patient, FT1-4 date of service, FT1-7 code,
+// What it prints for each message: FT1-6 (CG charge / CD credit), FT1-2 (its transaction id), for a
+// credit PR1-19 (the charge's FT1-2 it reverses), NTE-3 (the chargeId), FT1-23 accession, PID-3 patient, FT1-4 date of service, FT1-7 code,
 // FT1-10 units, FT1-26 modifiers, FT1-19 diagnoses, IN1-3 payer. Ctrl-C prints a summary and exits.
 // Built on @medplum/hl7's Hl7Connection (MLLP framing) and @medplum/core's Hl7Message (parse, ACK).
 import { readFileSync } from 'node:fs';
@@ -161,7 +161,14 @@ function describe(message) {
   const msh = message.getSegment('MSH');
   const ft1 = message.getSegment('FT1');
   const type = value(ft1, 6);
-  const what = type === 'CD' ? `CREDIT (CD) reverses charge ${value(ft1, 2)}` : type === 'CG' ? `CHARGE (CG) ${value(ft1, 2)}` : `FT1-6 "${type}" (?)`;
+  // FT1-2 is each transaction's own id; a credit names its charge's FT1-2 in PR1-19 (PR1-20 D), NTE-3 the chargeId.
+  const chargeId = value(message.getSegment('NTE'), 3).replace(/^chargeId /, '') || '?';
+  const what =
+    type === 'CD'
+      ? `CREDIT (CD) ${value(ft1, 2)} reverses charge ${value(message.getSegment('PR1'), 19) || '?'} (${chargeId})`
+      : type === 'CG'
+        ? `CHARGE (CG) ${value(ft1, 2)} (${chargeId})`
+        : `FT1-6 "${type}" (?)`;
   const modifiers = repetitions(ft1, 26);
   const diagnoses = repetitions(ft1, 19);
   return {

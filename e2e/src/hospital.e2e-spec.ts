@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Hl7Message } from '@medplum/core';
 import { Hl7Client, Hl7Connection, Hl7MessageEvent, Hl7Server } from '@medplum/hl7';
 import type { CaseDetails } from '@slidecharge/contracts';
-import { buildOrderMessage } from '@slidecharge/hl7';
+import { buildOrderMessage, readValue, validateV251 } from '@slidecharge/hl7';
 import { fhirProblemLines, freePort, ServiceName, ServiceProcess, TestCaller, testEnv, tokenFor } from '@slidecharge/testing';
 
 /**
@@ -96,7 +96,11 @@ const barcode = (accession: string, specimen: string, n: number) => `${accession
 function order(accession: string): CaseDetails {
   return {
     patientId: `MRN-${accession}`,
-    payer: { payerId: 'AETNA', name: 'Aetna' },
+    // PID-5/7/8 and PID-3.4, IN1-2 and ORC-12's NPI: what a DFT^P03 a strict v2.5.1 receiver accepts needs (issue #8).
+    patient: { familyName: 'DOE', givenName: 'JANE', birthDate: '1961-07-04', administrativeSex: 'F', identifierAuthority: 'UNIVHOSP' },
+    payer: { payerId: 'AETNA', name: 'Aetna', plan: 'AETNA-PPO' },
+    orderingProvider: 'WELBY, MARCUS',
+    orderingProviderNpi: '1548302744',
     collectionDate: '2026-11-20',
     diagnoses: ['C50.911'],
     specimens: [
@@ -202,7 +206,15 @@ it('order over MLLP -> scans over HTTP and DICOM -> DFT^P03 over MLLP acknowledg
     const cd = dftsOf(accession).filter((m) => m.getSegment('FT1')?.getField(6)?.toString() === 'CD');
     return cd.length >= 2 ? cd : undefined;
   });
-  expect(credits.map((m) => m.getSegment('FT1')?.getField(2)?.toString()).sort()).toEqual(charges.map((c) => c.chargeId).sort());
+  // Each credit names its charge (docs/integration-guide.md, "Pairing a credit with its charge"): PR1-19.1 = the
+  // charge's FT1-2 (PR1-20 D), NTE-3 = the chargeId; the credit's own FT1-2 is new.
+  expect(credits.map((m) => readValue(m.getSegment('NTE'), 3)).sort()).toEqual(charges.map((c) => `chargeId ${c.chargeId}`).sort());
+  for (const credit of credits) {
+    const charge = dfts.find((m) => readValue(m.getSegment('NTE'), 3) === readValue(credit.getSegment('NTE'), 3));
+    expect(readValue(credit.getSegment('PR1'), 19)).toBe(readValue(charge?.getSegment('FT1'), 2));
+    expect(readValue(credit.getSegment('PR1'), 20)).toBe('D');
+    expect(readValue(credit.getSegment('FT1'), 2)).not.toBe(readValue(charge?.getSegment('FT1'), 2));
+  }
   const cancelled = await http('GET', `${services.billing.url}/fhir/ChargeItem/${chargeA.chargeId}`);
   // Credited after it was sent: aborted with its credit, never entered-in-error (it was a real charge).
   expect(cancelled.body.status).toBe('aborted');
@@ -223,4 +235,9 @@ it('a bad order over MLLP gets AE with an ERR segment naming the field, and a wr
   const ar = await lis.sendAndWait(Hl7Message.parse(adt));
   expect(ar.getSegment('MSA')?.getField(1)?.toString()).toBe('AR');
   expect(ar.getSegment('ERR')).toBeDefined();
+});
+
+it('every DFT^P03 the billing system received passes the HL7 v2.5.1 structure, required-field, length and repetition checks', () => {
+  expect(received.length).toBeGreaterThanOrEqual(4);
+  expect(received.map((m) => ({ msh10: readValue(m.getSegment('MSH'), 10), issues: validateV251(m.toString()) })).filter((r) => r.issues.length > 0)).toEqual([]);
 });

@@ -1,15 +1,14 @@
 import type { Charge } from '@slidecharge/contracts';
-import { encodeSegment, formatHl7DateTime } from './encoding';
+import { DftPatient, Hl7Person, CODING_SYSTEMS, insurancePlan, modifierCodingSystem, patientIdentifier, patientName, personXcn } from './dft-fields';
+import { encodeSegment, type FieldInput, formatHl7DateTime } from './encoding';
 
-/** A person as HL7 XCN: id^family^given. */
-export interface Hl7Person {
-  id: string;
-  family?: string;
-  given?: string;
-}
+export * from './dft-fields';
+
+/** FT1-2 is ST of at most 12 characters in HL7 v2.5.1. */
+export const FT1_TRANSACTION_ID_MAX_LENGTH = 12;
 
 export interface DftOptions {
-  /** MSH-10 of this message (unique per send attempt is not required: use the chargeId for idempotent resends). */
+  /** MSH-10 of this message (the same on every attempt, so a receiver drops a resend). */
   messageControlId: string;
   /** MSH-7 / EVN-2; defaults to now. */
   timestamp?: Date;
@@ -21,40 +20,40 @@ export interface DftOptions {
   version?: string;
   /** MSH-11; default P. */
   processingId?: string;
+  /** FT1-2: this transaction's own id (a charge's, or a credit's), at most 12 characters, never reused. */
+  transactionId: string;
   /**
-   * A credit: FT1-6 = CD and FT1-2 = the original charge's id, so the billing system pairs it with
-   * the charge it reverses.
+   * A credit: FT1-6 = CD, and PR1-19 names the charge it reverses by that charge's FT1-2 (PR1-20 = D).
+   * Without it the message is a charge: FT1-6 = the charge's type (CG), PR1-19 = its own FT1-2, PR1-20 = A.
    */
-  credit?: { originalChargeId: string };
+  credit?: { chargeTransactionId: string };
   /** FT1-7 transaction code (charge master); defaults to the CPT code. */
   transactionCode?: string;
-  /** FT1-8 description. */
+  /** FT1-7.2 text of the transaction code (FT1-8 is kept for backward compatibility only in v2.5.1). */
   description?: string;
-  /** FT1-20 performed by. */
+  /** FT1-13 department code (CE identifier^text), when the billing system files charges by department. */
+  department?: { code: string; text?: string };
+  /** FT1-20 performed by (the laboratory or pathologist). */
   performedBy?: Hl7Person;
   /** FT1-21 ordered by. */
   orderedBy?: Hl7Person;
   /** FT1-26 procedure code modifiers (e.g. 26, TC, 59); default: the charge's own modifiers. */
   modifiers?: string[];
-  /** PID-3 assigning authority. */
-  assigningAuthority?: string;
-  /** PID-5. */
-  patientName?: { family: string; given?: string };
+  /** PID-3.4, PID-5, PID-7, PID-8. */
+  patient?: DftPatient;
   /** PV1-2 patient class; default O (outpatient). */
   patientClass?: string;
-  /** IN1-4 insurance company name. */
-  payerName?: string;
+  /** IN1-2 plan and IN1-4 company name (IN1-3 is the charge's payer id). */
+  payer?: { name?: string; plan?: string };
 }
 
 /**
- * Builds a DFT^P03 for one charge: MSH, EVN, PID, PV1, FT1, DG1 (one per diagnosis), IN1.
- * Fields follow v2.5.1; segments are joined with CR.
+ * Builds a DFT^P03 for one charge or credit, HL7 v2.5.1: MSH, EVN, PID, PV1, FT1, NTE (the charge's
+ * UUID), PR1 (the charge line's identity and action), DG1 (one per diagnosis), IN1. No field that
+ * v2.5.1 keeps for backward compatibility only (EVN-1, FT1-8, DG1-2). Segments are joined with CR.
  */
 export function buildDftP03(charge: Charge, options: DftOptions): string {
-  const now = options.timestamp ?? new Date();
-  const ts = formatHl7DateTime(now);
-  const person = (p?: Hl7Person) => (p ? [p.id, p.family, p.given] : undefined);
-  const credit = options.credit;
+  const ts = formatHl7DateTime(options.timestamp ?? new Date());
   const segments = [
     encodeSegment('MSH', [
       options.sendingApplication ?? 'SLIDECHARGE',
@@ -68,38 +67,76 @@ export function buildDftP03(charge: Charge, options: DftOptions): string {
       options.processingId ?? 'P',
       options.version ?? '2.5.1',
     ]),
-    encodeSegment('EVN', ['P03', ts]),
-    encodeSegment('PID', [
-      '1',
-      undefined,
-      [charge.patientId, undefined, undefined, options.assigningAuthority, 'MR'],
-      undefined,
-      options.patientName ? [options.patientName.family, options.patientName.given] : undefined,
-    ]),
+    encodeSegment('EVN', [undefined, ts]),
+    pidSegment(charge, options),
     encodeSegment('PV1', ['1', options.patientClass ?? 'O']),
-    encodeSegment('FT1', [
-      '1', // 1 set id
-      credit ? credit.originalChargeId : charge.chargeId, // 2 transaction id
-      undefined, // 3 batch id
-      formatHl7DateTime(charge.dateOfService), // 4 transaction date
-      formatHl7DateTime(charge.postedAt), // 5 posting date
-      credit ? 'CD' : charge.transactionType, // 6 transaction type
-      [options.transactionCode ?? charge.code], // 7 transaction code
-      options.description, // 8
-      undefined, // 9
-      charge.units, // 10 quantity
-      undefined, undefined, undefined, undefined, undefined, undefined, undefined, undefined, // 11-18
-      { repeat: charge.diagnoses.map((d) => [d, undefined, 'I10']) }, // 19 diagnoses
-      person(options.performedBy), // 20
-      person(options.orderedBy), // 21
-      undefined, // 22
-      [charge.accessionNumber], // 23 filler order number
-      undefined, // 24
-      [charge.code, undefined, 'C4'], // 25 procedure code
-      { repeat: (options.modifiers ?? charge.modifiers ?? []).map((mod) => [mod, undefined, 'C4']) }, // 26 modifiers
-    ]),
-    ...charge.diagnoses.map((d, i) => encodeSegment('DG1', [i + 1, 'I10', [d, undefined, 'I10'], undefined, undefined, 'F'])),
-    encodeSegment('IN1', ['1', undefined, [charge.payerId], options.payerName ? [options.payerName] : undefined]),
+    ft1Segment(charge, options),
+    encodeSegment('NTE', ['1', 'L', `chargeId ${charge.chargeId}`]),
+    pr1Segment(charge, options),
+    ...charge.diagnoses.map((d, i) => encodeSegment('DG1', [i + 1, undefined, [d, undefined, CODING_SYSTEMS.icd10], undefined, undefined, 'F'])),
+    encodeSegment('IN1', ['1', insurancePlan(options.payer?.plan), [charge.payerId], options.payer?.name ? [options.payer.name] : undefined]),
   ];
   return segments.join('\r');
+}
+
+function pidSegment(charge: Charge, options: DftOptions): string {
+  const p = options.patient;
+  return encodeSegment('PID', [
+    '1',
+    undefined,
+    patientIdentifier(charge.patientId, p?.identifierAuthority),
+    undefined,
+    patientName(p),
+    undefined,
+    p?.birthDate ? formatHl7DateTime(p.birthDate) : undefined,
+    p?.administrativeSex,
+  ]);
+}
+
+function ft1Segment(charge: Charge, options: DftOptions): string {
+  const modifiers = options.modifiers ?? charge.modifiers ?? [];
+  return encodeSegment('FT1', [
+    '1', // 1 set id
+    options.transactionId, // 2 transaction id (this charge's or this credit's own)
+    undefined, // 3 batch id
+    formatHl7DateTime(charge.dateOfService), // 4 transaction date = date of service
+    formatHl7DateTime(charge.postedAt), // 5 posting date
+    options.credit ? 'CD' : charge.transactionType, // 6 transaction type
+    [options.transactionCode ?? charge.code, options.description], // 7 transaction code^text
+    undefined, // 8 (B)
+    undefined, // 9 (B)
+    charge.units, // 10 quantity
+    undefined, // 11
+    undefined, // 12
+    options.department ? [options.department.code, options.department.text] : undefined, // 13 department
+    ...Array<undefined>(5).fill(undefined), // 14-18
+    { repeat: charge.diagnoses.map((d) => [d, undefined, CODING_SYSTEMS.icd10]) }, // 19 diagnoses
+    repeatOf(personXcn(options.performedBy)), // 20 performed by
+    repeatOf(personXcn(options.orderedBy)), // 21 ordered by
+    undefined, // 22
+    [charge.accessionNumber], // 23 filler order number = accession
+    undefined, // 24
+    [charge.code, undefined, CODING_SYSTEMS.cpt], // 25 procedure code
+    { repeat: modifiers.map((m) => [m, undefined, modifierCodingSystem(m)]) }, // 26 modifiers
+  ]);
+}
+
+/**
+ * PR1 of the FINANCIAL_PROCEDURE group: PR1-3 the procedure, PR1-5 the date of service, PR1-19 the
+ * charge line's identifier (the charge's FT1-2, namespace = MSH-3) and PR1-20 its action: A for the
+ * charge, D for the credit that deletes it.
+ */
+function pr1Segment(charge: Charge, options: DftOptions): string {
+  const chargeTransactionId = options.credit ? options.credit.chargeTransactionId : options.transactionId;
+  const fields: FieldInput[] = Array<FieldInput>(20).fill(undefined);
+  fields[0] = '1';
+  fields[2] = [charge.code, undefined, CODING_SYSTEMS.cpt];
+  fields[4] = formatHl7DateTime(charge.dateOfService);
+  fields[18] = [chargeTransactionId, options.sendingApplication ?? 'SLIDECHARGE'];
+  fields[19] = options.credit ? 'D' : 'A';
+  return encodeSegment('PR1', fields);
+}
+
+function repeatOf(value: ReturnType<typeof personXcn>) {
+  return value ? { repeat: [value] } : undefined;
 }

@@ -6,3 +6,4 @@ export * from './ack';
 export * from './dft';
 export * from './mllp';
 export * from './order-builder';
+export * from './v251-validator';

@@ -121,7 +121,7 @@ const charge = (controlId: string): string =>
       flags: [],
       trace: [],
     } satisfies Charge,
-    { messageControlId: controlId },
+    { messageControlId: controlId, transactionId: '1' },
   );
 
 async function sendOnce(target: DftTarget, controlId = `T${randomUUID().slice(0, 8)}`) {
@@ -227,7 +227,12 @@ describe('billing delivering over mutual TLS (BILLING_DFT_TLS and its files)', (
 
   it('a posted charge reaches the billing system as DFT^P03 over mutual TLS and is acked; readiness says TLS', async () => {
     const accession = newAccession('DFTTLS');
-    const data = snapshot(accession, [{ id: 'A', cpt: '88305', slides: 1 }]);
+    // What a DFT^P03 needs of the case (PID-5, IN1-2), and a patient id that fits PID-3.1 (15 characters).
+    const data = snapshot(accession, [{ id: 'A', cpt: '88305', slides: 1 }], {
+      patientId: 'MRN-TLS-1',
+      patient: { familyName: 'DOE', givenName: 'JANE' },
+      payer: { payerId: 'AETNA', name: 'Aetna', plan: 'AETNA-PPO' },
+    });
     const charging = app.get(ChargingService);
     // Handed to billing's handler as its consumer would (see delivery.int-spec.ts for why not published).
     for (const m of [caseEvent(data), ...passingScans([barcodeOf(accession, 'A', 1)])]) await charging.handle(asIncoming(m as OutgoingMessage<BillingTopic>));

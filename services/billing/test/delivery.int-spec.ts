@@ -6,7 +6,7 @@ import { Hl7Connection, Hl7MessageEvent, Hl7Server } from '@medplum/hl7';
 import { INestApplication } from '@nestjs/common';
 import { Pool } from 'pg';
 import type { CaseSnapshot } from '@slidecharge/contracts';
-import { buildAck, parseMessage, readValue } from '@slidecharge/hl7';
+import { buildAck, parseMessage, readValue, validateV251 } from '@slidecharge/hl7';
 import { IncomingMessage, OutgoingMessage } from '@slidecharge/messaging';
 import { createServiceApp, ServiceRuntime } from '@slidecharge/service-kit';
 import { asCaller, eventually, serviceDatabaseUrl, TestCaller, testEnv } from '@slidecharge/testing';
@@ -18,7 +18,19 @@ import { deliveryIdFor, messageControlIdFor } from '../src/delivery/delivery-pol
 import { DeliveryRepository } from '../src/delivery/delivery.repository';
 import { DeliveryWorker } from '../src/delivery/delivery.worker';
 import { BILLING_SERVICE } from '../src/openapi';
-import { barcodeOf, caseEvent, deleteGroup, INPUT_TOPICS, newAccession, passingScans, snapshot, startGroupAtEnd } from './support';
+import { barcodeOf, caseEvent, deleteGroup, INPUT_TOPICS, newAccession, passingScans, snapshot as caseSnapshot, SpecimenSpec, startGroupAtEnd } from './support';
+
+/** What a DFT^P03 needs of the case besides the charge: the patient's name (PID-5, required), the plan (IN1-2, required), the ordering NPI (FT1-21). */
+const DFT_CASE_FIELDS = {
+  patient: { familyName: 'DOE', givenName: 'JANE', birthDate: '1961-07-04', administrativeSex: 'F', identifierAuthority: 'UNIVHOSP' },
+  payer: { payerId: 'AETNA', name: 'Aetna', plan: 'AETNA-PPO' },
+  orderingProvider: '1548302744 WELBY, MARCUS',
+  orderingProviderNpi: '1548302744',
+} satisfies Partial<CaseSnapshot>;
+/** A patient id that fits PID-3.1 (CX.1, 15 characters in v2.5.1), unique per accession. */
+const patientIdOf = (accession: string) => `M${accession.replace(/[^A-Z0-9]/g, '').slice(-13)}`;
+const snapshot = (accession: string, specimens: SpecimenSpec[], over: Partial<CaseSnapshot> = {}) =>
+  caseSnapshot(accession, specimens, { ...DFT_CASE_FIELDS, patientId: patientIdOf(accession), ...over });
 
 /**
  * DFT^P03 delivery over REAL MLLP on loopback: the billing service in-process (real Postgres and
@@ -37,8 +49,16 @@ interface Received {
   controlId: string;
   /** FT1-6: CG or CD */
   type: string;
-  /** FT1-2 */
+  /** FT1-2: this charge's or credit's own transaction id */
   transactionId: string;
+  /** PR1-19.1: the FT1-2 of the charge line (a credit: the charge it reverses) */
+  chargeTransactionId: string;
+  /** PR1-20: A (charge) or D (credit) */
+  action: string;
+  /** The chargeId (UUID) in NTE-3 */
+  chargeId: string;
+  /** What the v2.5.1 check says of the message ([] = passes) */
+  issues: string[];
   accession: string;
   code: string;
   units: string;
@@ -100,6 +120,10 @@ class TestBillingSystem {
       controlId: readValue(msh, 10),
       type,
       transactionId: readValue(ft1, 2),
+      chargeTransactionId: readValue(parsed.message.getSegment('PR1'), 19),
+      action: readValue(parsed.message.getSegment('PR1'), 20),
+      chargeId: readValue(parsed.message.getSegment('NTE'), 3).replace(/^chargeId /, ''),
+      issues: validateV251(text).map((i) => i.message),
       accession,
       code: readValue(ft1, 7),
       units: readValue(ft1, 10),
@@ -231,15 +255,21 @@ describe('DFT^P03 delivery over MLLP', () => {
     const row = await waitForState('charge', chargeId, 'acked');
     expect(row).toMatchObject({ attempts: 1, depends_on: null, id: deliveryIdFor('charge', chargeId), message_control_id: messageControlIdFor('charge', chargeId) });
     const charge = (await http().get(`/charges/${chargeId}`).expect(200)).body;
+    const [d] = (await http().get(`/charges/${chargeId}/deliveries`).expect(200)).body.deliveries;
+    expect(d.transactionId).toMatch(/^\d{1,12}$/);
     expect(billingSystem.of(acc)).toEqual([
       expect.objectContaining({
         controlId: messageControlIdFor('charge', chargeId),
         type: 'CG',
-        transactionId: chargeId,
+        transactionId: d.transactionId,
+        chargeTransactionId: d.transactionId,
+        action: 'A',
+        chargeId,
+        issues: [],
         code: '0753T',
         units: '2',
         dateOfService: '20260302',
-        patientId: `MRN-${acc}`,
+        patientId: patientIdOf(acc),
         modifiers: charge.modifiers,
         receivingApplication: 'TESTBILL',
         receivingFacility: 'TESTHOSP',
@@ -247,12 +277,30 @@ describe('DFT^P03 delivery over MLLP', () => {
       }),
     ]);
     expect(charge.modifiers).toContain('Q1');
+    // Billing keeps the case's fields the DFT^P03 needs, as the case event carried them.
+    const { rows: stored } = await pool.query(
+      `SELECT patient, payer_name, payer_plan, ordering_provider, ordering_provider_npi FROM billing.billing_case WHERE accession_number = $1`,
+      [acc],
+    );
+    expect(stored).toEqual([
+      {
+        patient: DFT_CASE_FIELDS.patient,
+        payer_name: 'Aetna',
+        payer_plan: 'AETNA-PPO',
+        ordering_provider: '1548302744 WELBY, MARCUS',
+        ordering_provider_npi: '1548302744',
+      },
+    ]);
+    const text = billingSystem.of(acc)[0]?.text ?? '';
+    expect(text).toContain('\rPID|1||' + `${patientIdOf(acc)}^^^UNIVHOSP^MR||DOE^JANE^^^^^L||19610704|F\r`);
+    expect(text).toContain('|1548302744^WELBY^MARCUS^^^^^^&2.16.840.1.113883.4.6&ISO^L^^^NPI|');
+    expect(text).toContain('\rIN1|1|AETNA-PPO|AETNA|Aetna');
 
     const view = (await http().get(`/charges/${chargeId}/deliveries`).expect(200)).body;
     expect(view.delivery).toEqual({ enabled: true, target: `127.0.0.1:${billingSystem.port}` });
     expect(view.deliveries).toHaveLength(1);
-    const [d] = view.deliveries;
-    expect(d).toMatchObject({ kind: 'charge', chargeId, creditId: null, accessionNumber: acc, state: 'acked', attempts: 1, maxAttempts: 4, lastOutcome: 'AA', lastError: null, waitingFor: null });
+    expect(view.deliveries[0]).toEqual(d);
+    expect(d).toMatchObject({ kind: 'charge', chargeId, chargeTransactionId: null, creditId: null, accessionNumber: acc, state: 'acked', attempts: 1, maxAttempts: 4, lastOutcome: 'AA', lastError: null, waitingFor: null });
     expect(d.message).toBe(billingSystem.of(acc)[0]?.text);
     expect(d.history).toEqual([
       expect.objectContaining({ attempt: 1, outcome: 'AA', detail: 'Message accepted', ack: expect.stringContaining(`MSA|AA|${d.messageControlId}`) }),
@@ -290,7 +338,7 @@ describe('DFT^P03 delivery over MLLP', () => {
     expect(timeout).toMatchObject({ outcome: 'timeout', detail: expect.stringContaining('no ACK from 127.0.0.1'), ack: null });
   });
 
-  it('a credit goes out after its charge is acked: FT1-6 CD, FT1-2 the original chargeId', async () => {
+  it('a credit goes out after its charge is acked: FT1-6 CD, its own FT1-2, PR1-19 the charge\'s FT1-2 (PR1-20 D)', async () => {
     const acc = newAccession('DFT');
     billingSystem.script(acc, 'CG', ['AE', 'AE', 'AE']);
     const { data, chargeId } = await postCharge(acc);
@@ -315,13 +363,45 @@ describe('DFT^P03 delivery over MLLP', () => {
       ['CG', 'AA'],
       ['CD', 'AA'],
     ]);
-    expect(got[4]).toMatchObject({ controlId: messageControlIdFor('credit', creditId), transactionId: chargeId, code: '0753T', units: '1', patientId: `MRN-${acc}` });
+    // The credit has its own FT1-2; PR1-19 names the charge's FT1-2 (PR1-20 D); NTE the charge's chargeId.
+    const chargeFt1 = got[3]?.transactionId as string;
+    expect(got[4]).toMatchObject({ controlId: messageControlIdFor('credit', creditId), chargeTransactionId: chargeFt1, action: 'D', chargeId, code: '0753T', units: '1', patientId: patientIdOf(acc), issues: [] });
+    expect(got[4]?.transactionId).toMatch(/^\d{1,12}$/);
+    expect(got[4]?.transactionId).not.toBe(chargeFt1);
+    expect(new Set(got.slice(0, 4).map((r) => r.transactionId))).toEqual(new Set([chargeFt1])); // a resend keeps its FT1-2
 
     const view = (await http().get(`/charges/${chargeId}/deliveries`).expect(200)).body;
     expect(view.deliveries.map((d: { kind: string; state: string; attempts: number }) => [d.kind, d.state, d.attempts])).toEqual([
       ['charge', 'acked', 4],
       ['credit', 'acked', 1],
     ]);
+    expect(view.deliveries.map((d: { transactionId: string; chargeTransactionId: string | null }) => [d.transactionId, d.chargeTransactionId])).toEqual([
+      [chargeFt1, null],
+      [got[4]?.transactionId, chargeFt1],
+    ]);
+  });
+
+  it('a case without the patient\'s name: not sent half-empty, failed with the reason; the next case version with it sends it', async () => {
+    const acc = newAccession('DFT');
+    const { data, chargeId } = await postCharge(acc, { patient: { givenName: 'JANE' } });
+    const refused = await waitForState('charge', chargeId, 'failed');
+    expect(refused.attempts).toBe(1);
+    expect(await outcomes(refused.id)).toEqual(['not-sendable']);
+    const view = (await http().get(`/deliveries/${refused.id}`).expect(200)).body;
+    expect(view).toMatchObject({ state: 'failed', lastOutcome: 'not-sendable', message: null });
+    expect(view.lastError).toBe(
+      `not sent: case ${acc} has no patient family name (PID-5), which HL7 v2.5.1 requires in a DFT^P03; ` +
+        'it is sent once the LIS sends a case version with them (or by POST /deliveries/{deliveryId}/retry)',
+    );
+    expect(billingSystem.of(acc)).toEqual([]);
+
+    // The LIS sends the name: the same charge (unchanged), its delivery due again and sent, complete.
+    await feed(caseEvent({ ...data, version: 2, patient: DFT_CASE_FIELDS.patient }, 'case.updated'));
+    const acked = await waitForState('charge', chargeId, 'acked');
+    delivered.push(acc);
+    expect(await outcomes(acked.id)).toEqual(['not-sendable', 'AA']);
+    expect(billingSystem.of(acc)).toEqual([expect.objectContaining({ type: 'CG', chargeId, issues: [] })]);
+    expect(billingSystem.of(acc)[0]?.text).toContain('|DOE^JANE^^^^^L|');
   });
 
   it('a re-charge after a change of units goes out after the credit of the charge it replaces', async () => {
@@ -334,7 +414,7 @@ describe('DFT^P03 delivery over MLLP', () => {
     const credit = await deliveryRow('credit', chargeId);
     expect(await deliveryRow('charge', recharge)).toMatchObject({ depends_on: credit?.id });
     await waitForState('charge', recharge, 'acked');
-    expect(billingSystem.of(acc).map((r) => [r.type, r.transactionId, r.units, r.answered])).toEqual([
+    expect(billingSystem.of(acc).map((r) => [r.type, r.chargeId, r.units, r.answered])).toEqual([
       ['CG', chargeId, '1', 'AE'],
       ['CG', chargeId, '1', 'AA'],
       ['CD', chargeId, '1', 'AA'],
@@ -373,7 +453,7 @@ describe('DFT^P03 delivery over MLLP', () => {
 
   it('a charge released from the review queue is delivered; a held one is not', async () => {
     const acc = newAccession('DFT');
-    const { chargeId } = await postCharge(acc, { payer: { payerId: 'MEDICARE', name: 'Medicare Part B' } });
+    const { chargeId } = await postCharge(acc, { payer: { payerId: 'MEDICARE', name: 'Medicare Part B', plan: 'PART-B' } });
     delivered.push(acc);
     expect((await http().get(`/charges/${chargeId}`).expect(200)).body.status).toBe('held');
     expect((await http().get(`/charges/${chargeId}/deliveries`).expect(200)).body.deliveries).toEqual([]);
@@ -382,7 +462,7 @@ describe('DFT^P03 delivery over MLLP', () => {
       .send({ justification: 'medical necessity documented in the sign-out note' })
       .expect(200);
     await waitForState('charge', chargeId, 'acked');
-    expect(billingSystem.of(acc).map((r) => [r.type, r.transactionId])).toEqual([['CG', chargeId]]);
+    expect(billingSystem.of(acc).map((r) => [r.type, r.chargeId])).toEqual([['CG', chargeId]]);
     await http().get(`/charges/${randomUUID()}/deliveries`).expect(404);
   });
 
@@ -463,5 +543,12 @@ describe('DFT^P03 delivery over MLLP', () => {
     );
     expect(snapshotAfter).toEqual(snapshotBefore);
     expect(snapshotAfter.every((r) => r.state === 'acked')).toBe(true);
+  });
+});
+
+describe('every DFT^P03 of this file', () => {
+  it('passed the HL7 v2.5.1 check (structure, required fields, lengths, repetitions) when the billing system received it', () => {
+    expect(billingSystem.received.length).toBeGreaterThan(10);
+    expect(billingSystem.received.filter((r) => r.issues.length > 0).map((r) => [r.controlId, r.issues])).toEqual([]);
   });
 });

@@ -58,6 +58,20 @@ export interface QcRow {
 }
 
 /**
+ * What the DFT^P03 needs of the case besides the charge (PID-3.4/5/7/8, IN1-2/4, FT1-21): stored from
+ * each case version, absent fields as {} / null so a later version that drops them clears them.
+ */
+export function caseBillingFields(snapshot: CaseSnapshot) {
+  return {
+    patient: snapshot.patient ?? {},
+    payerName: snapshot.payer.name ?? null,
+    payerPlan: snapshot.payer.plan ?? null,
+    orderingProvider: snapshot.orderingProvider ?? null,
+    orderingProviderNpi: snapshot.orderingProviderNpi ?? null,
+  };
+}
+
+/**
  * Billing's SQL. Every write runs inside the caller's transaction; the hot path (one Kafka event)
  * costs a fixed number of statements whatever the number of slides, scans or charges involved.
  */
@@ -99,6 +113,7 @@ export class BillingRepository {
       version: snapshot.version,
       status: snapshot.status,
       patientId: snapshot.patientId,
+      ...caseBillingFields(snapshot),
       payerId: snapshot.payer.payerId,
       collectionDate: dateColumn(snapshot.collectionDate),
       diagnoses: snapshot.diagnoses,

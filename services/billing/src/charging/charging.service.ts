@@ -179,6 +179,7 @@ export class ChargingService implements OnApplicationBootstrap {
     const barcodes = new Set([...(stored?.barcodes ?? []), ...snapshot.slides.map((s) => s.barcode)]);
     await this.repository.lock(tx, [...barcodes].map(slideLockKey));
     const moved = await this.repository.replaceCase(tx, snapshot, new Date());
+    await this.deliveries.caseStored(tx, accession); // issue #8: DFT^P03 refused for what the case lacked are due again
     for (const m of moved) {
       this.runtime.logger.warn(
         { barcode: m.barcode, fromAccession: m.fromAccession, toAccession: accession },

@@ -93,6 +93,10 @@ describe('after an attempt', () => {
     expect(nextStepAfter('CA', 4, policy, now)).toEqual({ state: 'acked' });
   });
 
+  it('not-sendable (the case lacks a required field, or the message fails the v2.5.1 check): failed at once, no useless retries', () => {
+    expect(nextStepAfter('not-sendable', 1, policy, now)).toEqual({ state: 'failed' });
+  });
+
   it('refused, no answer or no connection: again after the backoff, until the maximum attempts', () => {
     for (const outcome of ['AE', 'AR', 'CE', 'CR', 'timeout', 'connection-error', 'invalid-ack', 'internal-error'] as const) {
       expect(nextStepAfter(outcome, 1, policy, now)).toEqual({ state: 'pending', delayMs: 100, nextAttemptAt: new Date('2026-03-02T10:00:00.100Z') });

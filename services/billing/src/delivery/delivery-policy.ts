@@ -19,6 +19,9 @@ export const DELIVERY_STATES: readonly DeliveryState[] = ['pending', 'in-flight'
  * connection-error: no connection, or it broke before the ACK. invalid-ack: an answer that is not an
  * ACK of this message. internal-error: billing could not build or send the message (a bug: see logs).
  * interrupted: the sender stopped (crash) before an answer; the delivery was sent again after its lease.
+ * not-sendable: billing did not send it: the case lacks a field HL7 v2.5.1 requires, or the message
+ * fails the v2.5.1 check (the detail says which); it fails at once and is due again when a newer
+ * version of the case arrives, or when retried by hand.
  */
 export type AttemptOutcome =
   | 'AA'
@@ -31,7 +34,8 @@ export type AttemptOutcome =
   | 'connection-error'
   | 'invalid-ack'
   | 'internal-error'
-  | 'interrupted';
+  | 'interrupted'
+  | 'not-sendable';
 
 export const ACCEPTED_OUTCOMES: readonly AttemptOutcome[] = ['AA', 'CA'];
 
@@ -125,6 +129,8 @@ export type NextStep =
 /** What happens to a delivery after its `attempt`-th attempt came to `outcome`. */
 export function nextStepAfter(outcome: AttemptOutcome, attempt: number, policy: RetryPolicy, now: Date): NextStep {
   if (ACCEPTED_OUTCOMES.includes(outcome)) return { state: 'acked' };
+  // The same case data builds the same refused message: trying again before the case changes is useless.
+  if (outcome === 'not-sendable') return { state: 'failed' };
   if (attempt >= policy.maxAttempts) return { state: 'failed' };
   const delayMs = backoffDelayMs(attempt, policy);
   return { state: 'pending', nextAttemptAt: new Date(now.getTime() + delayMs), delayMs };

@@ -61,6 +61,23 @@ describe('DFT^P03 delivery configuration', () => {
     });
   });
 
+  it('FT1-20 performer (NPI and name) and FT1-13 department, when set; an NPI is 10 digits', () => {
+    const ok = { ...base, BILLING_DFT_HOST: 'billing.local', BILLING_DFT_PORT: '2575' };
+    expect(deliverySettingsOf(loadServiceConfig(ok))).not.toHaveProperty('performer');
+    const settings = deliverySettingsOf(
+      loadServiceConfig({
+        ...ok,
+        BILLING_DFT_PERFORMER_NPI: '1234567893',
+        BILLING_DFT_PERFORMER_FAMILY_NAME: 'UNIVERSITY PATHOLOGY LAB',
+        BILLING_DFT_DEPARTMENT_CODE: 'PATH',
+        BILLING_DFT_DEPARTMENT_NAME: 'Anatomic pathology',
+      }),
+    );
+    expect(settings).toMatchObject({ performer: { npi: '1234567893', family: 'UNIVERSITY PATHOLOGY LAB' }, department: { code: 'PATH', text: 'Anatomic pathology' } });
+    expect(problems({ ...ok, BILLING_DFT_PERFORMER_NPI: '12345' })).toContain('BILLING_DFT_PERFORMER_NPI must be an NPI (10 digits)');
+    expect(problems({ ...ok, BILLING_DFT_PERFORMER_FAMILY_NAME: 'A^B' })).toContain('BILLING_DFT_PERFORMER_FAMILY_NAME may not contain the HL7 delimiters');
+  });
+
   it('needs host and port together', () => {
     expect(problems({ ...base, BILLING_DFT_HOST: 'billing.local' })).toContain('BILLING_DFT_PORT is required when BILLING_DFT_HOST is set');
     expect(problems({ ...base, BILLING_DFT_PORT: '2575' })).toContain('BILLING_DFT_HOST is required when BILLING_DFT_PORT is set');

@@ -18,6 +18,16 @@ const hl7Name = () =>
       .optional(),
   );
 
+/** A name or code written into one HL7 component: at most `max` characters (its v2.5.1 length), no HL7 delimiter or line break. */
+const hl7Text = (max: number) =>
+  optionalText().pipe(
+    z
+      .string()
+      .max(max)
+      .regex(/^[^|^~\\&\r\n]+$/, 'may not contain the HL7 delimiters | ^ ~ \\ & or a line break')
+      .optional(),
+  );
+
 const milliseconds = (defaultMs: number, min: number, max: number) =>
   z.coerce.number({ error: 'must be a number of milliseconds' }).int('must be a whole number').min(min).max(max).default(defaultMs);
 
@@ -39,6 +49,16 @@ export const deliveryConfigShape = {
   BILLING_DFT_SENDING_FACILITY: hl7Name(),
   BILLING_DFT_RECEIVING_APPLICATION: hl7Name(),
   BILLING_DFT_RECEIVING_FACILITY: hl7Name(),
+  /**
+   * FT1-20 performed by: the laboratory or pathologist billing the digitization, as an XCN with its NPI
+   * (10 digits) and name (the laboratory's name as the family name). Unset: FT1-20 empty.
+   */
+  BILLING_DFT_PERFORMER_NPI: optionalText().pipe(z.string().regex(/^\d{10}$/, 'must be an NPI (10 digits)').optional()),
+  BILLING_DFT_PERFORMER_FAMILY_NAME: hl7Text(50),
+  BILLING_DFT_PERFORMER_GIVEN_NAME: hl7Text(30),
+  /** FT1-13 department code (and its text), when the billing system files charges by department. Unset: FT1-13 empty. */
+  BILLING_DFT_DEPARTMENT_CODE: hl7Text(20),
+  BILLING_DFT_DEPARTMENT_NAME: hl7Text(199),
   /** How long to wait for the ACK of one message (also the connect timeout). */
   BILLING_DFT_ACK_TIMEOUT_MS: milliseconds(10_000, 100, 300_000),
   /** Attempts before a delivery fails and waits for a person (POST /deliveries/{id}/retry). */
@@ -76,6 +96,11 @@ interface DeliveryVariables {
   BILLING_DFT_SENDING_FACILITY?: string | undefined;
   BILLING_DFT_RECEIVING_APPLICATION?: string | undefined;
   BILLING_DFT_RECEIVING_FACILITY?: string | undefined;
+  BILLING_DFT_PERFORMER_NPI?: string | undefined;
+  BILLING_DFT_PERFORMER_FAMILY_NAME?: string | undefined;
+  BILLING_DFT_PERFORMER_GIVEN_NAME?: string | undefined;
+  BILLING_DFT_DEPARTMENT_CODE?: string | undefined;
+  BILLING_DFT_DEPARTMENT_NAME?: string | undefined;
   BILLING_DFT_ACK_TIMEOUT_MS: number;
   BILLING_DFT_MAX_ATTEMPTS: number;
   BILLING_DFT_BACKOFF_BASE_MS: number;
@@ -138,12 +163,23 @@ export type DeliverySettings =
       sendingFacility?: string;
       receivingApplication?: string;
       receivingFacility?: string;
+      /** FT1-20 performed by. */
+      performer?: DftPerformer;
+      /** FT1-13 department code. */
+      department?: { code: string; text?: string };
       ackTimeoutMs: number;
       pollMs: number;
       retry: RetryPolicy;
       /** TLS to the billing system: the PEM files to read at start, and the name to check. */
       tls?: DftTlsFiles;
     };
+
+/** The laboratory or pathologist in FT1-20 (NPI, and name: a laboratory's name as the family name). */
+export interface DftPerformer {
+  npi?: string;
+  family?: string;
+  given?: string;
+}
 
 export interface DftTlsFiles {
   caFile?: string;
@@ -163,11 +199,24 @@ export function deliverySettingsOf(config: DeliveryVariables): DeliverySettings 
     ...(config.BILLING_DFT_SENDING_FACILITY ? { sendingFacility: config.BILLING_DFT_SENDING_FACILITY } : {}),
     ...(config.BILLING_DFT_RECEIVING_APPLICATION ? { receivingApplication: config.BILLING_DFT_RECEIVING_APPLICATION } : {}),
     ...(config.BILLING_DFT_RECEIVING_FACILITY ? { receivingFacility: config.BILLING_DFT_RECEIVING_FACILITY } : {}),
+    ...performerOf(config),
+    ...(config.BILLING_DFT_DEPARTMENT_CODE
+      ? { department: { code: config.BILLING_DFT_DEPARTMENT_CODE, ...(config.BILLING_DFT_DEPARTMENT_NAME ? { text: config.BILLING_DFT_DEPARTMENT_NAME } : {}) } }
+      : {}),
     ackTimeoutMs: config.BILLING_DFT_ACK_TIMEOUT_MS,
     pollMs: config.BILLING_DFT_POLL_MS,
     retry: { maxAttempts: config.BILLING_DFT_MAX_ATTEMPTS, baseMs: config.BILLING_DFT_BACKOFF_BASE_MS, maxMs: config.BILLING_DFT_BACKOFF_MAX_MS },
     ...(config.BILLING_DFT_TLS ? { tls: tlsFilesOf(config) } : {}),
   };
+}
+
+function performerOf(config: DeliveryVariables): { performer?: DftPerformer } {
+  const performer = {
+    ...(config.BILLING_DFT_PERFORMER_NPI ? { npi: config.BILLING_DFT_PERFORMER_NPI } : {}),
+    ...(config.BILLING_DFT_PERFORMER_FAMILY_NAME ? { family: config.BILLING_DFT_PERFORMER_FAMILY_NAME } : {}),
+    ...(config.BILLING_DFT_PERFORMER_GIVEN_NAME ? { given: config.BILLING_DFT_PERFORMER_GIVEN_NAME } : {}),
+  };
+  return Object.keys(performer).length > 0 ? { performer } : {};
 }
 
 function tlsFilesOf(config: DeliveryVariables): DftTlsFiles {

@@ -32,11 +32,13 @@ export const DeliveryStateView = z
   );
 
 export const AttemptOutcomeView = z
-  .enum(['AA', 'CA', 'AE', 'AR', 'CE', 'CR', 'timeout', 'connection-error', 'invalid-ack', 'internal-error', 'interrupted'])
+  .enum(['AA', 'CA', 'AE', 'AR', 'CE', 'CR', 'timeout', 'connection-error', 'invalid-ack', 'internal-error', 'interrupted', 'not-sendable'])
   .describe(
     'AA/CA accepted; AE/AR/CE/CR refused by the billing system (detail says why); timeout: no ACK in time; ' +
       'connection-error: could not connect, or the connection broke; invalid-ack: an answer that is not an ACK of this message; ' +
-      'internal-error: billing could not build or send the message; interrupted: the sender stopped before an answer',
+      'internal-error: billing could not build or send the message; interrupted: the sender stopped before an answer; ' +
+      'not-sendable: billing did not send it because the case lacks a field HL7 v2.5.1 requires (PID-5 patient name, IN1-2 plan) or the message fails the v2.5.1 check ' +
+      '(detail says which); the delivery fails at once and is due again when a newer case version arrives or when retried by hand',
   );
 
 export const DeliveryAttemptView = z.object({
@@ -52,7 +54,12 @@ export type DeliveryAttemptView = z.infer<typeof DeliveryAttemptView>;
 
 export const DeliverySummary = z.object({
   deliveryId: z.uuid(),
-  kind: z.enum(['charge', 'credit']).describe('charge: FT1-6 = CG; credit: FT1-6 = CD, FT1-2 = the charge it reverses'),
+  kind: z.enum(['charge', 'credit']).describe('charge: FT1-6 = CG; credit: FT1-6 = CD, PR1-19 = the FT1-2 of the charge it reverses, PR1-20 = D'),
+  transactionId: z.string().describe("FT1-2 of its DFT^P03 (at most 12 characters): unique per charge and per credit, the same on every attempt"),
+  chargeTransactionId: z
+    .string()
+    .nullable()
+    .describe("for a credit: FT1-2 of the charge's own DFT^P03, which its PR1-19 names; null for a charge (PR1-19 = its own FT1-2)"),
   chargeId: z.uuid().describe('the charge (for a credit: the charge it reverses)'),
   creditId: z.uuid().nullable(),
   accessionNumber: z.string(),

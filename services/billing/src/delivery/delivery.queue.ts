@@ -29,6 +29,16 @@ export class DeliveryQueue {
     await this.repository.enqueueCharges(tx, chargeIds, new Date());
   }
 
+  /**
+   * A newer version of the case was stored: its deliveries that were not sent for what the case lacked
+   * are due again (the next attempt reads the case as it is now).
+   */
+  async caseStored(tx: Db, accessionNumber: string): Promise<void> {
+    if (!this.enabled) return;
+    const requeued = await this.repository.requeueNotSendable(tx, accessionNumber, new Date());
+    if (requeued > 0) this.runtime.logger.info({ accessionNumber, requeued }, `case ${accessionNumber} changed: ${requeued} DFT^P03 not sent for what it lacked are due again`);
+  }
+
   /** A credit that has just reversed a posted charge: sent after the charge's own DFT^P03 is acknowledged. */
   async chargeCredited(tx: Db, creditId: string, chargeId: string): Promise<void> {
     if (!this.enabled) return;

@@ -1,6 +1,12 @@
 import { Injectable } from '@nestjs/common';
 import type { Db } from '../charging/billing.repository';
-import type { Charge as ChargeRow, Credit as CreditRow, Delivery as DeliveryRow, DeliveryAttempt as AttemptRow } from '../generated/prisma/client';
+import type {
+  BillingCase as CaseRow,
+  Charge as ChargeRow,
+  Credit as CreditRow,
+  Delivery as DeliveryRow,
+  DeliveryAttempt as AttemptRow,
+} from '../generated/prisma/client';
 import { PrismaService } from '../prisma.service';
 import { AttemptOutcome, DeliveryKind, DeliveryState, deliveryIdFor, messageControlIdFor, NextStep } from './delivery-policy';
 
@@ -12,6 +18,8 @@ export interface ClaimedDelivery {
   creditId: string | null;
   accessionNumber: string;
   messageControlId: string;
+  /** FT1-2 of its DFT^P03: the delivery's sequence number (unique per charge and per credit, never reused). */
+  transactionId: string;
   /** This attempt's number. */
   attempt: number;
   createdAt: Date;
@@ -29,11 +37,21 @@ export interface AttemptRecord {
   finishedAt: Date;
 }
 
+/** What the DFT^P03 of a delivery is built from. */
+export interface DeliverySubject {
+  charge: ChargeRow;
+  credit: CreditRow | null;
+  /** The case as billing last stored it (patient, payer name and plan, ordering provider); null when unknown. */
+  case: Pick<CaseRow, 'patient' | 'payerName' | 'payerPlan' | 'orderingProvider' | 'orderingProviderNpi'> | null;
+  /** FT1-2 of the charge's own DFT^P03 (for a credit: the charge it reverses; for a charge: its own). */
+  chargeTransactionId: string;
+}
+
 /** Open deliveries per state. */
 export type OpenCounts = Record<Exclude<DeliveryState, 'acked'>, number>;
 
-export type DeliveryWithHistory = DeliveryRow & { history: AttemptRow[]; dependency: { state: string } | null };
-export type DeliveryWithDependency = DeliveryRow & { dependency: { state: string } | null };
+export type DeliveryWithHistory = DeliveryRow & { history: AttemptRow[]; dependency: { state: string; seq: bigint } | null };
+export type DeliveryWithDependency = DeliveryRow & { dependency: { state: string; seq: bigint } | null };
 
 export class DeliveryNotFoundError extends Error {
   constructor(readonly deliveryId: string) {
@@ -57,6 +75,7 @@ interface ClaimRow {
   creditId: string | null;
   accessionNumber: string;
   messageControlId: string;
+  seq: string;
   attempts: number;
   createdAt: Date;
   previousState: DeliveryState;
@@ -148,7 +167,7 @@ export class DeliveryRepository {
          FROM next
         WHERE d.id = next.id
        RETURNING d.id::text AS id, d.kind, d.charge_id::text AS "chargeId", d.credit_id::text AS "creditId",
-                 d.accession_number AS "accessionNumber", d.message_control_id AS "messageControlId", d.attempts,
+                 d.accession_number AS "accessionNumber", d.message_control_id AS "messageControlId", d.seq::text AS seq, d.attempts,
                  d.created_at AS "createdAt", next.previous_state AS "previousState", next.previous_claimer AS "previousClaimer",
                  next.previous_updated_at AS "previousUpdatedAt"`,
       now.toISOString(),
@@ -164,17 +183,42 @@ export class DeliveryRepository {
       creditId: row.creditId,
       accessionNumber: row.accessionNumber,
       messageControlId: row.messageControlId,
+      transactionId: row.seq,
       attempt: row.attempts,
       createdAt: new Date(row.createdAt),
       ...(row.previousState === 'in-flight' ? { interrupted: { by: row.previousClaimer, at: new Date(row.previousUpdatedAt) } } : {}),
     };
   }
 
-  /** The charge (and credit) a delivery carries. Posted charges and credits are never edited. */
-  async subject(delivery: ClaimedDelivery): Promise<{ charge: ChargeRow; credit: CreditRow | null }> {
+  /**
+   * The charge (and credit) a delivery carries, the case's fields the DFT^P03 needs, and the FT1-2 of
+   * the charge's own delivery. Posted charges and credits are never edited; the case is read as it is
+   * now, so a case corrected after a refusal is what the next attempt sends.
+   */
+  async subject(delivery: Pick<ClaimedDelivery, 'chargeId' | 'creditId' | 'accessionNumber' | 'transactionId'>): Promise<DeliverySubject> {
     const charge = await this.prisma.charge.findUniqueOrThrow({ where: { chargeId: delivery.chargeId } });
     const credit = delivery.creditId ? await this.prisma.credit.findUniqueOrThrow({ where: { creditId: delivery.creditId } }) : null;
-    return { charge, credit };
+    const billingCase = await this.prisma.billingCase.findUnique({
+      where: { accessionNumber: charge.accessionNumber },
+      select: { patient: true, payerName: true, payerPlan: true, orderingProvider: true, orderingProviderNpi: true },
+    });
+    const chargeDelivery = credit
+      ? await this.prisma.delivery.findUniqueOrThrow({ where: { kind_chargeId: { kind: 'charge', chargeId: delivery.chargeId } }, select: { seq: true } })
+      : undefined;
+    return { charge, credit, case: billingCase, chargeTransactionId: chargeDelivery ? chargeDelivery.seq.toString() : delivery.transactionId };
+  }
+
+  /**
+   * Deliveries of the accession that billing refused to send for what the case lacked (failed with
+   * outcome not-sendable) are due again now: a newer case version may have what they need. Runs in
+   * the transaction that stores the case. Returns how many.
+   */
+  async requeueNotSendable(tx: Db, accessionNumber: string, now: Date): Promise<number> {
+    const { count } = await tx.delivery.updateMany({
+      where: { accessionNumber, state: 'failed', lastOutcome: 'not-sendable' },
+      data: { state: 'pending', attempts: 0, nextAttemptAt: now, updatedAt: now },
+    });
+    return count;
   }
 
   /**
@@ -260,7 +304,7 @@ export class DeliveryRepository {
   async one(deliveryId: string): Promise<DeliveryWithHistory | null> {
     return this.prisma.delivery.findUnique({
       where: { id: deliveryId },
-      include: { history: { orderBy: { id: 'asc' } }, dependency: { select: { state: true } } },
+      include: { history: { orderBy: { id: 'asc' } }, dependency: { select: { state: true, seq: true } } },
     });
   }
 
@@ -269,7 +313,7 @@ export class DeliveryRepository {
     return this.prisma.delivery.findMany({
       where: { chargeId },
       orderBy: { seq: 'asc' },
-      include: { history: { orderBy: { id: 'asc' } }, dependency: { select: { state: true } } },
+      include: { history: { orderBy: { id: 'asc' } }, dependency: { select: { state: true, seq: true } } },
     });
   }
 
@@ -278,7 +322,7 @@ export class DeliveryRepository {
       where: { ...(filter.state ? { state: filter.state } : {}), ...(filter.accession ? { accessionNumber: filter.accession } : {}) },
       orderBy: { seq: 'asc' },
       take: filter.limit,
-      include: { dependency: { select: { state: true } } },
+      include: { dependency: { select: { state: true, seq: true } } },
     });
   }
 

@@ -8,6 +8,9 @@ export function toDeliverySummary(row: DeliveryWithDependency, maxAttempts: numb
   return {
     deliveryId: row.id,
     kind: row.kind as DeliveryKind,
+    transactionId: row.seq.toString(),
+    // A credit depends on its charge's delivery: that delivery's seq is the charge's FT1-2.
+    chargeTransactionId: row.kind === 'credit' && row.dependency ? row.dependency.seq.toString() : null,
     chargeId: row.chargeId,
     creditId: row.creditId,
     accessionNumber: row.accessionNumber,

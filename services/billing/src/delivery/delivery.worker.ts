@@ -143,7 +143,9 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
     let record: AttemptRecord;
     let message: string | null = null;
     try {
-      message = dftMessageOf(delivery, await this.repository.subject(delivery), settings);
+      const built = dftMessageOf(delivery, await this.repository.subject(delivery), settings);
+      if (!built.ok) return await this.refuse(delivery, built.reason, startedAt);
+      message = built.message;
       const result = await this.sender.send(message);
       const finishedAt = new Date();
       if (result.kind === 'answer') {
@@ -164,6 +166,17 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
     if (applied && step.state === 'failed') deliveryMetrics.failed.inc({ kind: delivery.kind });
     this.last = { outcome: record.outcome, at: record.finishedAt.toISOString(), messageControlId: delivery.messageControlId };
     this.log(delivery, record, step, applied);
+    return record.outcome;
+  }
+
+  /** Not sent: the case lacks what v2.5.1 requires, or the message fails the check. The delivery fails with the reason. */
+  private async refuse(delivery: ClaimedDelivery, reason: string, startedAt: Date): Promise<AttemptOutcome> {
+    const record: AttemptRecord = { outcome: 'not-sendable', detail: reason, ack: null, message: null, startedAt, finishedAt: new Date() };
+    const applied = await this.repository.recordAttempt(delivery, this.instance, record, { state: 'failed' });
+    deliveryMetrics.attempts.inc({ kind: delivery.kind, outcome: record.outcome });
+    if (applied) deliveryMetrics.failed.inc({ kind: delivery.kind });
+    this.last = { outcome: record.outcome, at: record.finishedAt.toISOString(), messageControlId: delivery.messageControlId };
+    this.log(delivery, record, { state: 'failed' }, applied);
     return record.outcome;
   }
 
