@@ -258,6 +258,61 @@ describe('case flags, specimen modifiers and diagnosis pointers', () => {
   });
 });
 
+describe('patient demographics, ordering provider NPI and storage retrieval date', () => {
+  const accession = newAccession();
+  const patient = { familyName: 'Doe', givenName: 'Jane', birthDate: '1961-04-02', administrativeSex: 'F', identifierAuthority: 'HOSP-MRN' };
+  const withDemographics = (over: Record<string, unknown> = {}) =>
+    caseBody(accession, {
+      patient,
+      orderingProviderNpi: '1234567893',
+      specimens: [
+        { specimenId: 'A', primaryCpt: '88305', units: 1, retrievedFromStorageDate: '2026-11-25' },
+        { specimenId: 'B', primaryCpt: '88307', units: 1 },
+      ],
+      ...over,
+    });
+
+  it('stores them, returns them and publishes them in case.created', async () => {
+    const res = await http().post('/cases').send({ accessionNumber: accession, ...withDemographics() }).expect(201);
+    expect(res.body).toMatchObject({ patient, orderingProviderNpi: '1234567893' });
+    expect(res.body.specimens[0]).toMatchObject({ specimenId: 'A', retrievedFromStorageDate: '2026-11-25' });
+    expect(res.body.specimens[1]).not.toHaveProperty('retrievedFromStorageDate');
+    expect((await http().get(`/cases/${accession}`).expect(200)).body).toEqual(res.body);
+    const [event] = await waitForEvents(accession, 1);
+    expect(event?.data).toEqual(res.body);
+    expect(validateTopicMessage(TOPIC, event).ok).toBe(true);
+    const { rows } = await pool.query(
+      `SELECT patient_family_name, patient_given_name, to_char(patient_birth_date, 'YYYY-MM-DD') AS birth, patient_administrative_sex, patient_identifier_authority, ordering_provider_npi
+         FROM accession."case" WHERE accession_number = $1`,
+      [accession],
+    );
+    expect(rows).toEqual([
+      { patient_family_name: 'Doe', patient_given_name: 'Jane', birth: '1961-04-02', patient_administrative_sex: 'F', patient_identifier_authority: 'HOSP-MRN', ordering_provider_npi: '1234567893' },
+    ]);
+  });
+
+  it('treats the same PUT as unchanged and a changed birth date or retrieval date as an update', async () => {
+    expect((await http().put(`/cases/${accession}`).send(withDemographics()).expect(200)).body.version).toBe(1);
+    const changed = await http()
+      .put(`/cases/${accession}`)
+      .send(withDemographics({ patient: { ...patient, birthDate: '1961-04-03' }, specimens: [{ specimenId: 'A', primaryCpt: '88305', units: 1 }, { specimenId: 'B', primaryCpt: '88307', units: 1 }] }))
+      .expect(200);
+    expect(changed.body).toMatchObject({ version: 2, patient: { birthDate: '1961-04-03' } });
+    expect(changed.body.specimens[0]).not.toHaveProperty('retrievedFromStorageDate');
+    const events = await waitForEvents(accession, 2);
+    expect(events[1]?.data).toEqual(changed.body);
+  });
+
+  it('refuses an NPI that is not 10 digits and an unknown administrative sex (400 naming the field)', async () => {
+    const other = newAccession();
+    const bad = await http()
+      .post('/cases')
+      .send({ accessionNumber: other, ...caseBody(other, { orderingProviderNpi: '12345', patient: { administrativeSex: 'X' } }) })
+      .expect(400);
+    expect(bad.body.issues.map((i: { path: string }) => i.path).sort()).toEqual(['orderingProviderNpi', 'patient.administrativeSex']);
+  });
+});
+
 describe('PUT of an unknown case', () => {
   it('creates it (201, version 1, case.created)', async () => {
     const accession = newAccession();

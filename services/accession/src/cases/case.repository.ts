@@ -3,7 +3,7 @@ import { CaseSnapshot } from '@slidecharge/contracts';
 import { Prisma } from '../generated/prisma/client';
 import { PrismaService } from '../prisma.service';
 import { BarcodeOwner } from './case.errors';
-import { CaseStatus, dateToDb, flagColumns, PageCursor, snapshotFromRows } from './case.model';
+import { CaseStatus, dateToDb, flagColumns, PageCursor, patientColumns, snapshotFromRows } from './case.model';
 
 /** The Postgres schema the accession service owns (tables case, specimen, slide, outbox). */
 export const ACCESSION_SCHEMA = 'accession';
@@ -111,6 +111,7 @@ export class CaseRepository {
         accessionNumber,
         specimenId: s.specimenId,
         description: s.description ?? null,
+        retrievedFromStorageDate: s.retrievedFromStorageDate ? dateToDb(s.retrievedFromStorageDate) : null,
         primaryCpt: s.primaryCpt,
         units: s.units,
         modifiers: s.modifiers ?? [],
@@ -137,11 +138,13 @@ function caseColumns(snapshot: CaseSnapshot) {
     status: snapshot.status,
     version: snapshot.version,
     patientId: snapshot.patientId,
+    ...patientColumns(snapshot.patient),
     payerId: snapshot.payer.payerId,
     payerName: snapshot.payer.name ?? null,
     payerPlan: snapshot.payer.plan ?? null,
     collectionDate: dateToDb(snapshot.collectionDate),
     orderingProvider: snapshot.orderingProvider ?? null,
+    orderingProviderNpi: snapshot.orderingProviderNpi ?? null,
     diagnoses: snapshot.diagnoses,
     ...flagColumns(snapshot.flags),
     cancelReason: snapshot.cancelReason ?? null,
