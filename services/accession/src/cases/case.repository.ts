@@ -4,6 +4,7 @@ import { Prisma } from '../generated/prisma/client';
 import { PrismaService } from '../prisma.service';
 import { BarcodeOwner } from './case.errors';
 import { CaseStatus, dateToDb, flagColumns, PageCursor, patientColumns, snapshotFromRows } from './case.model';
+import { SlideMove } from './slide-move.decision';
 
 /** The Postgres schema the accession service owns (tables case, specimen, slide, outbox). */
 export const ACCESSION_SCHEMA = 'accession';
@@ -69,6 +70,11 @@ export class CaseRepository {
   async cancel(tx: Db, snapshot: CaseSnapshot, expectedVersion: number): Promise<void> {
     await this.updateCase(tx, snapshot, expectedVersion);
     await tx.slide.updateMany({ where: { accessionNumber: snapshot.accessionNumber }, data: { caseActive: false } });
+  }
+
+  /** Keeps the record of slides that changed case, with who asked for it. */
+  async recordMoves(tx: Db, moves: readonly SlideMove[], actor: string): Promise<void> {
+    if (moves.length) await tx.slideMove.createMany({ data: moves.map((m) => ({ ...m, actor })) });
   }
 
   /** Newest first (created_at, then accession number, descending), after `cursor` when given. */
