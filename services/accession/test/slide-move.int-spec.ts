@@ -271,3 +271,48 @@ describe('an order (PUT /cases) that lists a slide of another active case', () =
     expect((await http().get(`/cases/${owner}`).expect(200)).body.version).toBe(1);
   });
 });
+
+describe('concurrent moves', () => {
+  it('two orders taking each other\'s slide at the same moment both succeed (a deadlock between them is retried), each slide moved once', async () => {
+    const a = newAccession();
+    const b = newAccession();
+    await http().post('/cases').send({ accessionNumber: a, ...caseBody(a) }).expect(201);
+    await http().post('/cases').send({ accessionNumber: b, ...caseBody(b) }).expect(201);
+    // a takes b's B1-1, b takes a's B1-1, each keeping its own A1-1.
+    const order = (self: string, other: string) =>
+      caseBody(self, { slides: [{ barcode: `${self}-A1-1`, specimenId: 'A' }, { barcode: `${other}-B1-1`, specimenId: 'B' }] });
+    const results = await Promise.all(
+      Array.from({ length: 4 }, (_, i) => (i % 2 === 0 ? http().put(`/cases/${a}`).send(order(a, b)) : http().put(`/cases/${b}`).send(order(b, a)))),
+    );
+    expect(results.map((r) => r.status)).toEqual([200, 200, 200, 200]);
+    const [finalA, finalB] = [(await http().get(`/cases/${a}`).expect(200)).body as CaseSnapshot, (await http().get(`/cases/${b}`).expect(200)).body as CaseSnapshot];
+    // Every barcode is on exactly one of the two cases.
+    const all = [...barcodesOf(finalA), ...barcodesOf(finalB)].sort();
+    expect(all).toEqual([`${a}-A1-1`, `${a}-B1-1`, `${b}-A1-1`, `${b}-B1-1`].sort());
+    const { rows } = await pool.query('SELECT barcode, count(*)::int AS n FROM accession.slide WHERE case_active AND barcode = ANY($1) GROUP BY barcode', [all]);
+    expect(rows.every((r: { n: number }) => r.n === 1)).toBe(true);
+    // Each published version is the stored case at that version, and the last one is what GET shows.
+    const [eventsA, eventsB] = await Promise.all([waitForEvents(a, finalA.version), waitForEvents(b, finalB.version)]);
+    expect(eventsA.map((e) => e.data.version)).toEqual(Array.from({ length: finalA.version }, (_, i) => i + 1));
+    expect(eventsB.map((e) => e.data.version)).toEqual(Array.from({ length: finalB.version }, (_, i) => i + 1));
+    expect(eventsA[finalA.version - 1]?.data).toEqual(finalA);
+    expect(eventsB[finalB.version - 1]?.data).toEqual(finalB);
+  });
+
+  it('two opposite REST moves at the same moment lock both cases in one order: both succeed', async () => {
+    const a = newAccession();
+    const b = newAccession();
+    await http().post('/cases').send({ accessionNumber: a, ...caseBody(a) }).expect(201);
+    await http().post('/cases').send({ accessionNumber: b, ...caseBody(b) }).expect(201);
+    const move = (from: string, to: string) =>
+      http().post(`/cases/${from}/slides/${encodeURIComponent(`${from}-B1-1`)}/move`).send({ toAccessionNumber: to, toSpecimenId: 'A', reason: 'crossed labels' });
+    const [ab, ba] = await Promise.all([move(a, b), move(b, a)]);
+    expect([ab.status, ba.status]).toEqual([200, 200]);
+    const finalA = (await http().get(`/cases/${a}`).expect(200)).body as CaseSnapshot;
+    const finalB = (await http().get(`/cases/${b}`).expect(200)).body as CaseSnapshot;
+    expect(finalA.version).toBe(3);
+    expect(finalB.version).toBe(3);
+    expect(barcodesOf(finalA).sort()).toEqual([`${a}-A1-1`, `${b}-B1-1`].sort());
+    expect(barcodesOf(finalB).sort()).toEqual([`${b}-A1-1`, `${a}-B1-1`].sort());
+  });
+});
