@@ -8,7 +8,7 @@ import { promisify } from 'node:util';
 import { Pool } from 'pg';
 import { Hl7Message } from '@medplum/core';
 import { Hl7MessageEvent, Hl7Server } from '@medplum/hl7';
-import { CaseDetails, CaseEvent, validateTopicMessage } from '@slidecharge/contracts';
+import { CaseDetails, CaseEvent, CaseSnapshot, validateTopicMessage } from '@slidecharge/contracts';
 import { buildOrderMessage, frame, parseAck, type OrderMessageOptions, type ParsedAck } from '@slidecharge/hl7';
 import { asCaller, identityEnv, MllpTestClient, TopicReader, ReadMessage, serviceDatabaseUrl, TestCaller, testEnv, eventually } from '@slidecharge/testing';
 import { createServiceApp } from '@slidecharge/service-kit';
@@ -264,19 +264,22 @@ describe('bad orders get AE or AR naming the segment and field, and are stored w
     expect((await http().get(`/cases/${accession}`).expect(200)).body.status).toBe('active');
   });
 
-  it('a slide barcode of another active case -> AE 205 at that slide SAC-3', async () => {
+  it('a slide barcode of another active case -> AA: the order takes the slide, the owner loses it (version + 1)', async () => {
     const owner = newAccession();
     expect((await send(order(owner))).ack.code).toBe('AA');
     const accession = newAccession();
     const c = caseOf(accession);
-    const stolen = { ...c, slides: [...c.slides, { barcode: `${owner}-B1-1`, specimenId: 'B' }] };
-    const message = order(accession, { case: stolen });
+    const moved = `${owner}-B1-1`;
+    const taking = { ...c, slides: [...c.slides, { barcode: moved, specimenId: 'B' }] };
+    const message = order(accession, { case: taking });
     const { ack } = await send(message);
-    expect(ack.code).toBe('AE');
-    expect(errLocations(ack)).toEqual(['SAC^4^3^^1:205']);
-    expect(ack.errors[0]?.message).toBe(`slide barcode ${owner}-B1-1 already belongs to active case ${owner}`);
-    expect((await storedMessages(controlIdOf(message)))[0]).toMatchObject({ outcome: 'refused', ackCode: 'AE', accessionNumber: accession });
-    await http().get(`/cases/${accession}`).expect(404);
+    expect(ack.code).toBe('AA');
+    expect((await storedMessages(controlIdOf(message)))[0]).toMatchObject({ outcome: 'created', ackCode: 'AA', accessionNumber: accession });
+    const taker = (await http().get(`/cases/${accession}`).expect(200)).body as CaseSnapshot;
+    expect(taker.slides.map((s) => s.barcode)).toContain(moved);
+    const loser = (await http().get(`/cases/${owner}`).expect(200)).body as CaseSnapshot;
+    expect(loser.version).toBe(2);
+    expect(loser.slides.map((s) => s.barcode)).not.toContain(moved);
   });
 });
 

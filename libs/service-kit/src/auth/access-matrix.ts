@@ -45,6 +45,8 @@ export const ACCESS_MATRIX: Record<ServiceName, Record<RouteKey, RouteAccess>> =
     'POST /cases': { who: 'signed-in', roles: ['service'], patientData: true },
     'PUT /cases/:accessionNumber': { who: 'signed-in', roles: ['service'], patientData: true },
     'POST /cases/:accessionNumber/cancel': { who: 'signed-in', roles: ['service'], patientData: true },
+    // A re-accessioned slide moves between two cases: a case write like the others (the LIS).
+    'POST /cases/:accessionNumber/slides/:barcode/move': { who: 'signed-in', roles: ['service'], patientData: true },
     // Interface analysts (integration-admin) follow an HL7 order to the case it made.
     'GET /cases': { who: 'signed-in', roles: [...ALL_STAFF, 'service'], patientData: true },
     'GET /cases/:accessionNumber': { who: 'signed-in', roles: [...ALL_STAFF, 'service'], patientData: true },

@@ -82,3 +82,33 @@ export class CaseTooLargeError extends CaseError {
     super(`case ${accessionNumber} is ${sizeBytes} bytes as a case event; at most ${limitBytes} bytes are accepted (fewer slides or shorter texts per case)`);
   }
 }
+
+/** A slide move names a slide the case does not have (nor has the target case it at that specimen already). */
+export class SlideNotFoundError extends CaseError {
+  readonly code = 'slide_not_found';
+  constructor(
+    readonly accessionNumber: string,
+    readonly barcode: string,
+  ) {
+    super(`case ${accessionNumber} has no slide ${barcode}`);
+  }
+}
+
+/** A slide move names a specimen the target case does not have: send the case with that specimen first (PUT). */
+export class UnknownSpecimenError extends CaseError {
+  readonly code = 'unknown_specimen';
+  constructor(
+    readonly accessionNumber: string,
+    readonly specimenId: string,
+  ) {
+    super(`case ${accessionNumber} has no specimen ${specimenId}; add the specimen to the case (PUT /cases/${accessionNumber}) before moving a slide to it`);
+  }
+}
+
+/** A slide move whose target is the case the slide is on: a change of specimen within a case is a PUT. */
+export class SameCaseMoveError extends CaseError {
+  readonly code = 'same_case';
+  constructor(readonly accessionNumber: string) {
+    super(`the slide is already on case ${accessionNumber}; to change its specimen, send the case with PUT /cases/${accessionNumber}`);
+  }
+}

@@ -10,6 +10,7 @@ import {
   flagColumns,
   ListCasesQuery,
   NewCaseRequest,
+  patientColumns,
   sameDetails,
   snapshotFromRows,
 } from './case.model';
@@ -138,6 +139,8 @@ describe('snapshots', () => {
       status: 'active',
       version: 2,
       patientId: 'MRN-1',
+      ...patientColumns(undefined),
+      orderingProviderNpi: null,
       payerId: 'MEDICARE',
       payerName: 'Medicare Part B',
       payerPlan: null,
@@ -150,6 +153,7 @@ describe('snapshots', () => {
         {
           specimenId: 'B',
           description: null,
+          retrievedFromStorageDate: null,
           primaryCpt: '88307',
           units: 1,
           modifiers: [],
@@ -159,6 +163,7 @@ describe('snapshots', () => {
         {
           specimenId: 'A',
           description: 'left breast',
+          retrievedFromStorageDate: null,
           primaryCpt: '88305',
           units: 2,
           modifiers: [],
@@ -172,6 +177,49 @@ describe('snapshots', () => {
     });
     expect(read).toEqual(written);
     expect(read).not.toHaveProperty('flags');
+  });
+
+  it('stores and reads back the patient demographics, the ordering NPI and the storage retrieval date; empty demographics stay absent', () => {
+    const sent = details({
+      patient: { familyName: 'Doe', givenName: 'Jane', birthDate: '1961-04-02', administrativeSex: 'F', identifierAuthority: 'HOSP-MRN' },
+      orderingProviderNpi: '1234567893',
+      specimens: [{ specimenId: 'A', primaryCpt: '88305', units: 1, retrievedFromStorageDate: '2026-11-25' }],
+      slides: [],
+    });
+    const written = buildSnapshot('S26-4', 'active', 1, sent);
+    expect(written.patient).toEqual(sent.patient);
+    expect(written.specimens[0]?.retrievedFromStorageDate).toBe('2026-11-25');
+    const columns = patientColumns(written.patient);
+    expect(columns).toEqual({
+      patientFamilyName: 'Doe',
+      patientGivenName: 'Jane',
+      patientBirthDate: dateToDb('1961-04-02'),
+      patientAdministrativeSex: 'F',
+      patientIdentifierAuthority: 'HOSP-MRN',
+    });
+    const read = snapshotFromRows({
+      accessionNumber: 'S26-4',
+      status: 'active',
+      version: 1,
+      patientId: 'MRN-1',
+      ...columns,
+      orderingProviderNpi: '1234567893',
+      payerId: 'MEDICARE',
+      payerName: 'Medicare Part B',
+      payerPlan: null,
+      collectionDate: dateToDb('2026-11-20'),
+      orderingProvider: null,
+      diagnoses: ['C50.911', 'C61'],
+      ...noFlags,
+      cancelReason: null,
+      specimens: [
+        { specimenId: 'A', description: null, retrievedFromStorageDate: dateToDb('2026-11-25'), primaryCpt: '88305', units: 1, modifiers: [], diagnosisPointers: [], slides: [] },
+      ],
+    });
+    expect(read).toEqual(written);
+    expect(buildSnapshot('S26-5', 'active', 1, details({ patient: {} }))).not.toHaveProperty('patient');
+    expect(sameDetails(details({ patient: {} }), details())).toBe(true);
+    expect(sameDetails(details({ orderingProviderNpi: '1234567893' }), details())).toBe(false);
   });
 
   it('reads flag columns, modifiers and pointers back as they were sent; no flag set and empty lists stay absent', () => {
@@ -190,6 +238,8 @@ describe('snapshots', () => {
       status: 'active',
       version: 1,
       patientId: 'MRN-1',
+      ...patientColumns(undefined),
+      orderingProviderNpi: null,
       payerId: 'MEDICARE',
       payerName: 'Medicare Part B',
       payerPlan: null,
@@ -199,9 +249,9 @@ describe('snapshots', () => {
       ...flagColumns(sent.flags),
       cancelReason: null,
       specimens: [
-        { specimenId: 'A', description: null, primaryCpt: '88305', units: 1, modifiers: ['Q1', '59'], diagnosisPointers: [2, 1], slides: [] },
-        { specimenId: 'B', description: null, primaryCpt: '88307', units: 1, modifiers: [], diagnosisPointers: [], slides: [] },
-        { specimenId: 'C', description: null, primaryCpt: '88305', units: 1, modifiers: [], diagnosisPointers: [], slides: [] },
+        { specimenId: 'A', description: null, retrievedFromStorageDate: null, primaryCpt: '88305', units: 1, modifiers: ['Q1', '59'], diagnosisPointers: [2, 1], slides: [] },
+        { specimenId: 'B', description: null, retrievedFromStorageDate: null, primaryCpt: '88307', units: 1, modifiers: [], diagnosisPointers: [], slides: [] },
+        { specimenId: 'C', description: null, retrievedFromStorageDate: null, primaryCpt: '88305', units: 1, modifiers: [], diagnosisPointers: [], slides: [] },
       ],
     });
     expect(read).toEqual(written);

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { AccessionNumber, CaseDetails, CaseFlags, CaseSnapshot } from '@slidecharge/contracts';
+import { AccessionNumber, AdministrativeSex, CaseDetails, CaseFlags, CaseSnapshot, PatientDemographics } from '@slidecharge/contracts';
 
 /**
  * Request and response shapes of the case API, and the pure functions that put a case in its one
@@ -112,6 +112,19 @@ export function canonicalFlags(flags: CaseFlags | undefined): CaseFlags | undefi
   return set.length ? (Object.fromEntries(set.map((name) => [name, true])) as CaseFlags) : undefined;
 }
 
+/** The patient's demographics with empty text dropped; undefined when nothing is known beyond the id. */
+export function canonicalPatient(patient: PatientDemographics | undefined): PatientDemographics | undefined {
+  if (!patient) return undefined;
+  const kept = defined({
+    familyName: optionalText(patient.familyName),
+    givenName: optionalText(patient.givenName),
+    birthDate: optionalText(patient.birthDate),
+    administrativeSex: patient.administrativeSex,
+    identifierAuthority: optionalText(patient.identifierAuthority),
+  });
+  return Object.keys(kept).length ? kept : undefined;
+}
+
 /**
  * The one form a case's details are stored, compared and published in: specimens ordered by specimen
  * id (A, B, ... 2, 10), slides by specimen then barcode, empty optional text dropped, only the flags
@@ -123,9 +136,10 @@ export function canonicalFlags(flags: CaseFlags | undefined): CaseFlags | undefi
 export function canonicalDetails(details: CaseDetails): CaseDetails {
   return {
     patientId: details.patientId,
+    ...defined({ patient: canonicalPatient(details.patient) }),
     payer: defined({ payerId: details.payer.payerId, name: optionalText(details.payer.name), plan: optionalText(details.payer.plan) }),
     collectionDate: details.collectionDate,
-    ...defined({ orderingProvider: optionalText(details.orderingProvider) }),
+    ...defined({ orderingProvider: optionalText(details.orderingProvider), orderingProviderNpi: optionalText(details.orderingProviderNpi) }),
     diagnoses: [...details.diagnoses],
     ...defined({ flags: canonicalFlags(details.flags) }),
     specimens: [...details.specimens]
@@ -134,6 +148,7 @@ export function canonicalDetails(details: CaseDetails): CaseDetails {
         defined({
           specimenId: s.specimenId,
           description: optionalText(s.description),
+          retrievedFromStorageDate: optionalText(s.retrievedFromStorageDate),
           primaryCpt: s.primaryCpt,
           units: s.units,
           modifiers: s.modifiers?.length ? [...s.modifiers] : undefined,
@@ -153,8 +168,8 @@ export function sameDetails(a: CaseDetails, b: CaseDetails): boolean {
 
 /** The details part of a snapshot. */
 export function detailsOf(snapshot: CaseSnapshot): CaseDetails {
-  const { patientId, payer, collectionDate, orderingProvider, diagnoses, flags, specimens, slides } = snapshot;
-  return { patientId, payer, collectionDate, orderingProvider, diagnoses, flags, specimens, slides };
+  const { patientId, patient, payer, collectionDate, orderingProvider, orderingProviderNpi, diagnoses, flags, specimens, slides } = snapshot;
+  return { patientId, patient, payer, collectionDate, orderingProvider, orderingProviderNpi, diagnoses, flags, specimens, slides };
 }
 
 /** A full case snapshot in canonical form (what GET returns and every case event carries). */
@@ -171,9 +186,11 @@ export function buildSnapshot(
     status,
     version,
     patientId: d.patientId,
+    patient: d.patient,
     payer: d.payer,
     collectionDate: d.collectionDate,
     orderingProvider: d.orderingProvider,
+    orderingProviderNpi: d.orderingProviderNpi,
     diagnoses: d.diagnoses,
     flags: d.flags,
     specimens: d.specimens,
@@ -197,11 +214,17 @@ export interface CaseRows {
   status: string;
   version: number;
   patientId: string;
+  patientFamilyName: string | null;
+  patientGivenName: string | null;
+  patientBirthDate: Date | null;
+  patientAdministrativeSex: string | null;
+  patientIdentifierAuthority: string | null;
   payerId: string;
   payerName: string | null;
   payerPlan: string | null;
   collectionDate: Date;
   orderingProvider: string | null;
+  orderingProviderNpi: string | null;
   diagnoses: string[];
   researchStudy: boolean;
   digitalSignOut: boolean;
@@ -212,6 +235,7 @@ export interface CaseRows {
   specimens: {
     specimenId: string;
     description: string | null;
+    retrievedFromStorageDate: Date | null;
     primaryCpt: string;
     units: number;
     /** Empty = none sent (columns NOT NULL DEFAULT '{}'). */
@@ -229,14 +253,17 @@ export function snapshotFromRows(row: CaseRows): CaseSnapshot {
     row.version,
     {
       patientId: row.patientId,
+      patient: patientFromRow(row),
       payer: { payerId: row.payerId, name: optionalText(row.payerName), plan: optionalText(row.payerPlan) },
       collectionDate: dateFromDb(row.collectionDate),
       orderingProvider: optionalText(row.orderingProvider),
+      orderingProviderNpi: optionalText(row.orderingProviderNpi),
       diagnoses: row.diagnoses,
       flags: Object.fromEntries(CASE_FLAG_NAMES.map((name) => [name, row[name]])),
       specimens: row.specimens.map((s) => ({
         specimenId: s.specimenId,
         description: optionalText(s.description),
+        retrievedFromStorageDate: s.retrievedFromStorageDate ? dateFromDb(s.retrievedFromStorageDate) : undefined,
         primaryCpt: s.primaryCpt,
         units: s.units,
         modifiers: s.modifiers,
@@ -248,4 +275,25 @@ export function snapshotFromRows(row: CaseRows): CaseSnapshot {
     },
     row.cancelReason,
   );
+}
+
+/** The patient columns of a case (each null when the LIS did not send it). */
+export function patientColumns(patient: PatientDemographics | undefined) {
+  return {
+    patientFamilyName: patient?.familyName ?? null,
+    patientGivenName: patient?.givenName ?? null,
+    patientBirthDate: patient?.birthDate ? dateToDb(patient.birthDate) : null,
+    patientAdministrativeSex: patient?.administrativeSex ?? null,
+    patientIdentifierAuthority: patient?.identifierAuthority ?? null,
+  };
+}
+
+function patientFromRow(row: CaseRows): PatientDemographics | undefined {
+  return canonicalPatient({
+    familyName: optionalText(row.patientFamilyName),
+    givenName: optionalText(row.patientGivenName),
+    birthDate: row.patientBirthDate ? dateFromDb(row.patientBirthDate) : undefined,
+    administrativeSex: row.patientAdministrativeSex ? AdministrativeSex.parse(row.patientAdministrativeSex) : undefined,
+    identifierAuthority: optionalText(row.patientIdentifierAuthority),
+  });
 }

@@ -3,7 +3,8 @@ import { CaseSnapshot } from '@slidecharge/contracts';
 import { Prisma } from '../generated/prisma/client';
 import { PrismaService } from '../prisma.service';
 import { BarcodeOwner } from './case.errors';
-import { CaseStatus, dateToDb, flagColumns, PageCursor, snapshotFromRows } from './case.model';
+import { CaseStatus, dateToDb, flagColumns, PageCursor, patientColumns, snapshotFromRows } from './case.model';
+import { SlideMove } from './slide-move.decision';
 
 /** The Postgres schema the accession service owns (tables case, specimen, slide, outbox). */
 export const ACCESSION_SCHEMA = 'accession';
@@ -71,6 +72,11 @@ export class CaseRepository {
     await tx.slide.updateMany({ where: { accessionNumber: snapshot.accessionNumber }, data: { caseActive: false } });
   }
 
+  /** Keeps the record of slides that changed case, with who asked for it. */
+  async recordMoves(tx: Db, moves: readonly SlideMove[], actor: string): Promise<void> {
+    if (moves.length) await tx.slideMove.createMany({ data: moves.map((m) => ({ ...m, actor })) });
+  }
+
   /** Newest first (created_at, then accession number, descending), after `cursor` when given. */
   async list(options: { status?: CaseStatus; limit: number; cursor?: PageCursor }): Promise<ListedCase[]> {
     const { status, limit, cursor } = options;
@@ -111,6 +117,7 @@ export class CaseRepository {
         accessionNumber,
         specimenId: s.specimenId,
         description: s.description ?? null,
+        retrievedFromStorageDate: s.retrievedFromStorageDate ? dateToDb(s.retrievedFromStorageDate) : null,
         primaryCpt: s.primaryCpt,
         units: s.units,
         modifiers: s.modifiers ?? [],
@@ -137,11 +144,13 @@ function caseColumns(snapshot: CaseSnapshot) {
     status: snapshot.status,
     version: snapshot.version,
     patientId: snapshot.patientId,
+    ...patientColumns(snapshot.patient),
     payerId: snapshot.payer.payerId,
     payerName: snapshot.payer.name ?? null,
     payerPlan: snapshot.payer.plan ?? null,
     collectionDate: dateToDb(snapshot.collectionDate),
     orderingProvider: snapshot.orderingProvider ?? null,
+    orderingProviderNpi: snapshot.orderingProviderNpi ?? null,
     diagnoses: snapshot.diagnoses,
     ...flagColumns(snapshot.flags),
     cancelReason: snapshot.cancelReason ?? null,

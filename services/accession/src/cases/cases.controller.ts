@@ -13,7 +13,7 @@ import {
   ApiTags,
 } from '@nestjs/swagger';
 import { CaseSnapshot } from '@slidecharge/contracts';
-import { openApiSchema, ZodValidationPipe } from '@slidecharge/service-kit';
+import { actorLabel, CurrentPrincipal, openApiSchema, Principal, ZodValidationPipe } from '@slidecharge/service-kit';
 import { z } from 'zod';
 import { asHttpError } from './case-http';
 import {
@@ -26,6 +26,7 @@ import {
   ReplaceCaseRequest,
 } from './case.model';
 import { CasesService } from './cases.service';
+import { MoveSlideRequest, SlideMovePathParams, SlideMoveResponse } from './slide-move.dto';
 
 const snapshotSchema = openApiSchema(CaseSnapshot, 'output');
 const errorSchema = openApiSchema(ErrorBody, 'output');
@@ -79,26 +80,29 @@ export class CasesController {
       'Replaces the case details (specimens, slides, payer, diagnoses, flags, modifiers, collection date...) and publishes ' +
       'case.updated with the next version, or creates the case (201, case.created). Details identical to the stored ones ' +
       'change nothing: 200 with the same version and no event, so an LIS may retry freely. A cancelled case cannot be ' +
-      `changed (409). ${BILLING_FIELDS}`,
+      'changed (409). A slide barcode that belongs to another active case moves to this case (the LIS re-accessioned it): ' +
+      'that case gets version + 1 and case.updated without the slide, in the same transaction. ' +
+      `${BILLING_FIELDS}`,
   })
   @ApiParam(accessionParam)
   @ApiBody({ schema: openApiSchema(ReplaceCaseRequest) })
   @ApiOkResponse({ description: 'The case after the request (same version when nothing changed).', schema: snapshotSchema })
   @ApiCreatedResponse({ description: 'The case did not exist and was created at version 1.', schema: snapshotSchema })
   @ApiBadRequestResponse({ description: 'The body or path is invalid; `issues` names each field.', schema: errorSchema })
-  @ApiConflictResponse({ description: 'The case is cancelled, or a slide barcode belongs to another active case.', schema: errorSchema })
+  @ApiConflictResponse({ description: 'The case is cancelled.', schema: errorSchema })
   @ApiPayloadTooLargeResponse({ description: TOO_LARGE, schema: errorSchema })
   async replace(
     @Param(new ZodValidationPipe(CasePathParams, 'path')) params: z.output<typeof CasePathParams>,
     @Body(new ZodValidationPipe(ReplaceCaseRequest)) body: ReplaceCaseRequest,
     @Res({ passthrough: true }) res: StatusResponse,
+    @CurrentPrincipal() principal: Principal,
   ): Promise<CaseSnapshot> {
     const { accessionNumber: inBody, ...details } = body;
     if (inBody !== undefined && inBody !== params.accessionNumber) {
       const message = `body accessionNumber ${inBody} differs from the path's ${params.accessionNumber}; omit it or make them equal`;
       throw new BadRequestException({ error: 'validation_failed', message, issues: [{ path: 'accessionNumber', message }] });
     }
-    const change = await this.cases.replace(params.accessionNumber, details).catch(rethrow);
+    const change = await this.cases.replace(params.accessionNumber, details, { actor: actorLabel(principal) }).catch(rethrow);
     res.status(change.outcome === 'created' ? HttpStatus.CREATED : HttpStatus.OK);
     return change.snapshot;
   }
@@ -123,6 +127,34 @@ export class CasesController {
   ): Promise<CaseSnapshot> {
     const change = await this.cases.cancel(params.accessionNumber, body.reason, body.patientId !== undefined ? { patientId: body.patientId } : {}).catch(rethrow);
     return change.snapshot;
+  }
+
+  @Post(':accessionNumber/slides/:barcode/move')
+  @HttpCode(HttpStatus.OK)
+  @ApiOperation({
+    summary: 'Move a slide to another case',
+    description:
+      'The LIS re-accessioned a slide: in one transaction the case in the path loses it and `toAccessionNumber` gains it at ' +
+      '`toSpecimenId` (block and stain kept); each case gets version + 1 and case.updated, both published together, and ' +
+      'the move is recorded with the reason and the caller. Billing then credits a charge that rested on the slide and ' +
+      'charges the new case. Repeating a move that is done answers 200 with `moved: false` and publishes nothing. ' +
+      'URL-encode the barcode.',
+  })
+  @ApiParam(accessionParam)
+  @ApiParam({ name: 'barcode', description: 'The slide barcode (URL-encoded)', example: 'S26-000123-A1-1' })
+  @ApiBody({ schema: openApiSchema(MoveSlideRequest) })
+  @ApiOkResponse({ description: 'Both cases after the move.', schema: openApiSchema(SlideMoveResponse, 'output') })
+  @ApiBadRequestResponse({ description: 'The body or path is invalid, or the target is the same case (same_case: change a specimen with PUT).', schema: errorSchema })
+  @ApiNotFoundResponse({ description: 'Either case does not exist (case_not_found), or the case has no such slide (slide_not_found).', schema: errorSchema })
+  @ApiConflictResponse({ description: 'Either case is cancelled (case_cancelled), or the target case has no such specimen (unknown_specimen).', schema: errorSchema })
+  @ApiPayloadTooLargeResponse({ description: TOO_LARGE, schema: errorSchema })
+  async moveSlide(
+    @Param(new ZodValidationPipe(SlideMovePathParams, 'path')) params: SlideMovePathParams,
+    @Body(new ZodValidationPipe(MoveSlideRequest)) body: MoveSlideRequest,
+    @CurrentPrincipal() principal: Principal,
+  ): Promise<z.output<typeof SlideMoveResponse>> {
+    const request = { fromAccessionNumber: params.accessionNumber, barcode: params.barcode, ...body };
+    return this.cases.moveSlide(request, actorLabel(principal)).catch(rethrow);
   }
 
   @Get(':accessionNumber')
