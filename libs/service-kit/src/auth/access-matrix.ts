@@ -77,6 +77,8 @@ export const ACCESS_MATRIX: Record<ServiceName, Record<RouteKey, RouteAccess>> =
     'GET /charges/:chargeId': { who: 'signed-in', roles: READERS, patientData: true },
     'GET /cases/:accessionNumber/billing': { who: 'signed-in', roles: READERS, patientData: true },
     'GET /unmatched-scans': { who: 'signed-in', roles: ALL_STAFF },
+    // Setting a scan aside is a billing review decision (like voiding a held charge).
+    'POST /unmatched-scans/:scanId/dismiss': { who: 'signed-in', roles: ['billing-reviewer'] },
     'GET /review-queue': { who: 'signed-in', roles: READERS, patientData: true },
     'POST /charges/:chargeId/release': { who: 'signed-in', roles: ['billing-reviewer'], patientData: true },
     'POST /charges/:chargeId/void': { who: 'signed-in', roles: ['billing-reviewer'], patientData: true },
