@@ -69,6 +69,7 @@ export const ACCESS_MATRIX: Record<ServiceName, Record<RouteKey, RouteAccess>> =
     'GET /qc/rules': { who: 'signed-in', roles: ALL_STAFF },
     'GET /qc/results': { who: 'signed-in', roles: ALL_STAFF },
     'GET /qc/results/:scanId': { who: 'signed-in', roles: ALL_STAFF },
+    'GET /qc/rescans': { who: 'signed-in', roles: ALL_STAFF },
     'GET /slides/:barcode/qc': { who: 'signed-in', roles: ALL_STAFF },
   },
   billing: {
