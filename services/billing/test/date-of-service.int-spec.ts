@@ -70,7 +70,8 @@ describe('date of service of an archived specimen (42 CFR 414.510(b))', () => {
     expect(posted.map((c) => [c.code, c.dateOfService])).toEqual([['0753T', '2026-03-10']]);
     expect(posted[0]?.trace).toContainEqual(expect.objectContaining({ rule: 'date-of-service', outcome: 'retrieved-from-storage' }));
     const view = await http().get(`/cases/${acc}/billing`).expect(200);
-    expect(JSON.stringify(view.body)).toContain('2026-03-10');
+    expect(view.body.case.specimens).toEqual([expect.objectContaining({ specimenId: 'A', retrievedFromStorageDate: '2026-03-10' })]);
+    expect(view.body.charges.map((c: { dateOfService: string }) => c.dateOfService)).toEqual(['2026-03-10']);
   });
 
   it('archived with no retrieval date: held with the reason; the retrieval date from a case update releases it on that date', async () => {

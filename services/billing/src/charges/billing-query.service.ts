@@ -164,6 +164,7 @@ export class BillingQueryService {
           units: s.units,
           modifiers: s.modifiers,
           diagnosisPointers: s.diagnosisPointers,
+          ...(s.retrievedFromStorageDate ? { retrievedFromStorageDate: isoDateOf(s.retrievedFromStorageDate) } : {}),
         })),
         slides: slides.map((s) => ({ barcode: s.barcode, specimenId: s.specimenId })),
       },

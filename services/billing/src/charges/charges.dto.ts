@@ -163,7 +163,14 @@ export const CaseBillingView = z.object({
     updatedAt: IsoDateTime,
     flags: z.record(z.string(), z.boolean()).describe('case flags from the LIS (researchStudy, digitalSignOut, abnOnFile...)'),
     specimens: z.array(
-      z.object({ specimenId: z.string(), primaryCpt: z.string(), units: z.int(), modifiers: z.array(z.string()), diagnosisPointers: z.array(z.int()) }),
+      z.object({
+        specimenId: z.string(),
+        primaryCpt: z.string(),
+        units: z.int(),
+        modifiers: z.array(z.string()),
+        diagnosisPointers: z.array(z.int()),
+        retrievedFromStorageDate: IsoDate.optional().describe('when the specimen was obtained from storage: the date of service of an archived specimen (42 CFR 414.510(b))'),
+      }),
     ),
     slides: z.array(z.object({ barcode: SlideBarcode, specimenId: z.string() })),
   }),
