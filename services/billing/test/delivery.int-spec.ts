@@ -18,7 +18,7 @@ import { deliveryIdFor, messageControlIdFor } from '../src/delivery/delivery-pol
 import { DeliveryRepository } from '../src/delivery/delivery.repository';
 import { DeliveryWorker } from '../src/delivery/delivery.worker';
 import { BILLING_SERVICE } from '../src/openapi';
-import { barcodeOf, caseEvent, deleteGroup, INPUT_TOPICS, newAccession, passingScans, snapshot, startGroupAtEnd } from './support';
+import { barcodeOf, caseEvent, COLLECTED, deleteGroup, INPUT_TOPICS, newAccession, passingScans, snapshot, startGroupAtEnd } from './support';
 
 /**
  * DFT^P03 delivery over REAL MLLP on loopback: the billing service in-process (real Postgres and
@@ -238,7 +238,7 @@ describe('DFT^P03 delivery over MLLP', () => {
         transactionId: chargeId,
         code: '0753T',
         units: '2',
-        dateOfService: '20260302',
+        dateOfService: COLLECTED.replaceAll('-', ''),
         patientId: `MRN-${acc}`,
         modifiers: charge.modifiers,
         receivingApplication: 'TESTBILL',
