@@ -347,10 +347,20 @@ describe('decideDigitizationCharges: the charge itself', () => {
 
   it('uses the collection date as date of service, not the scan date', () => {
     const [d] = decideDigitizationCharges(
+      input({ scans: [scan('s1', 'SL-A1', { completedAt: '2026-03-30T09:00:00Z' })] }),
+    );
+    expect(d.dateOfService).toBe('2026-03-02');
+    expect(d.dateOfServiceHold).toBeUndefined();
+    expect(d.trace).toContainEqual(expect.objectContaining({ rule: 'date-of-service', outcome: 'collection-date' }));
+  });
+
+  it('marks an archived specimen (digitized more than 30 days after collection) without a retrieval date for a hold', () => {
+    const [d] = decideDigitizationCharges(
       input({ scans: [scan('s1', 'SL-A1', { completedAt: '2026-04-15T09:00:00Z' })] }),
     );
     expect(d.dateOfService).toBe('2026-03-02');
-    expect(d.trace).toContainEqual(expect.objectContaining({ rule: 'date-of-service', outcome: 'collection-date' }));
+    expect(d.dateOfServiceHold).toContain('stored 44 days');
+    expect(d.trace).toContainEqual(expect.objectContaining({ rule: 'date-of-service', outcome: 'hold:archived-retrieval-date-unknown' }));
   });
 
   it('leaves QC events out of causedBy when the policy does not require QC', () => {

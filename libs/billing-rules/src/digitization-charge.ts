@@ -1,5 +1,6 @@
 import { AddOnCodeRow, DIGITIZATION_ADD_ON_CODES, findAddOnCode } from './add-on-codes';
-import { compareStrings, isIsoDate, sortedUnique } from './dates';
+import { compareStrings, sortedUnique } from './dates';
+import { DateOfServiceBasis, decideDateOfService } from './date-of-service';
 
 export type CaseStatus = 'active' | 'cancelled';
 export type ScanStatus = 'started' | 'completed' | 'failed';
@@ -9,6 +10,8 @@ export interface BillingSpecimen {
   specimenId: string;
   primaryCpt: string;
   units: number;
+  /** When the specimen was obtained from storage for this service (`YYYY-MM-DD`), if it was stored. */
+  retrievedFromStorageDate?: string;
 }
 
 export interface BillingSlide {
@@ -80,8 +83,14 @@ export interface ChargeDecision {
   primaryCode: string;
   /** One-to-one with the primary code's units. */
   units: number;
-  /** The specimen collection date (`YYYY-MM-DD`), never the scan date. */
+  /**
+   * The specimen collection date (`YYYY-MM-DD`), never the scan date; for an archived specimen (stored
+   * more than 30 days before it was digitized) the date it was obtained from storage (42 CFR 414.510(b)).
+   */
   dateOfService: string;
+  dateOfServiceBasis: DateOfServiceBasis;
+  /** Set when the date of service cannot be trusted (e.g. archived, retrieval date unknown): the charge is held with this reason. */
+  dateOfServiceHold?: string;
   patientId: string;
   payerId: string;
   diagnoses: string[];
@@ -218,13 +227,19 @@ function evaluateSpecimen(
   }
   trace.push({ rule: 'case-status', outcome: 'active', detail: `accession ${facts.accessionNumber} is active` });
 
-  // 2. Date of service = collection date (42 CFR 414.510), never the scan date.
-  const dateOfService = facts.collectionDate;
-  if (!isIsoDate(dateOfService)) {
-    trace.push({ rule: 'date-of-service', outcome: 'invalid', detail: `collection date "${dateOfService}" is not a YYYY-MM-DD date` });
-    return noCharge('invalid-date-of-service', `collection date "${dateOfService}" is not a YYYY-MM-DD date`);
+  // 2. Date of service: collection date, or for an archived specimen the retrieval date (42 CFR 414.510).
+  const dos = decideDateOfService({
+    collectionDate: facts.collectionDate,
+    ...(specimen.retrievedFromStorageDate !== undefined ? { retrievedFromStorageDate: specimen.retrievedFromStorageDate } : {}),
+    ...serviceDateOf(input, specimen, ownersByBarcode, qcByScan),
+  });
+  if (dos.kind === 'invalid') {
+    trace.push({ rule: 'date-of-service', outcome: 'invalid', detail: dos.detail });
+    return noCharge('invalid-date-of-service', dos.detail);
   }
-  trace.push({ rule: 'date-of-service', outcome: 'collection-date', detail: `date of service ${dateOfService} = specimen collection date, not scan date` });
+  const dateOfService = dos.dateOfService;
+  const dateOfServiceBasis: DateOfServiceBasis = dos.kind === 'decided' ? dos.basis : 'collection-date';
+  trace.push({ rule: 'date-of-service', outcome: dos.kind === 'decided' ? dos.basis : `hold:${dos.problem}`, detail: dos.detail });
 
   // 3. Add-on pairing in force on the date of service.
   const addOn = findAddOnCode(policy.addOnCodes, specimen.primaryCpt, dateOfService);
@@ -331,6 +346,8 @@ function evaluateSpecimen(
       primaryCode: specimen.primaryCpt,
       units: specimen.units,
       dateOfService,
+      dateOfServiceBasis,
+      ...(dos.kind === 'hold' ? { dateOfServiceHold: dos.detail } : {}),
       patientId: facts.patientId,
       payerId: facts.payerId,
       diagnoses: [...facts.diagnoses],
@@ -340,6 +357,27 @@ function evaluateSpecimen(
       trace,
     },
   };
+}
+
+/**
+ * The day the specimen was digitized: the earliest completion (UTC day) of a scan of its own slides
+ * that qualifies for a charge. None known yet: no service date (the rule keeps the collection date).
+ */
+function serviceDateOf(
+  input: DigitizationChargeInput,
+  specimen: BillingSpecimen,
+  ownersByBarcode: ReadonlyMap<string, ReadonlySet<string>>,
+  qcByScan: ReadonlyMap<string, readonly QcFacts[]>,
+): { serviceDate?: string } {
+  const own = new Set(
+    input.case.slides.filter((s) => s.specimenId === specimen.specimenId && (ownersByBarcode.get(s.barcode)?.size ?? 0) === 1).map((s) => s.barcode),
+  );
+  const days = input.scans
+    .filter((scan) => own.has(scan.slideBarcode) && scan.completedAt !== undefined && !Number.isNaN(Date.parse(scan.completedAt)))
+    .filter((scan) => judgeScan(scan, input.policy, qcByScan.get(scan.scanId) ?? []).qualifies)
+    .map((scan) => new Date(scan.completedAt as string).toISOString().slice(0, 10))
+    .sort(compareStrings);
+  return days.length > 0 ? { serviceDate: days[0] as string } : {};
 }
 
 /**

@@ -28,6 +28,8 @@ export type {
   TraceLine,
 } from './digitization-charge';
 export { isIsoDate } from './dates';
+export { ARCHIVED_AFTER_DAYS, DATE_OF_SERVICE_SOURCE, calendarDaysBetween, decideDateOfService } from './date-of-service';
+export type { DateOfServiceBasis, DateOfServiceInput, DateOfServiceOutcome, DateOfServiceProblem } from './date-of-service';
 export {
   DEFAULT_POLICY_SET,
   PAYER_MODIFIERS,

@@ -302,19 +302,26 @@ function reversalFor(
   if (c.status === 'cancelled') return { reason: 'case-cancelled', detail: `accession ${c.accessionNumber} was cancelled` };
   const specimen = c.specimens.find((s) => s.specimenId === e.specimenId);
   if (!specimen) return { reason: 'specimen-removed', detail: `specimen ${e.specimenId} is no longer on accession ${c.accessionNumber}` };
+  // The date of service the facts give now (the retrieval date for an archived specimen); when the
+  // specimen earns nothing now, the collection date or the retrieval date the order gives.
+  const key = chargeKeyFor(e.accessionNumber, e.specimenId, e.code);
+  const earnedDate = [...earnedNow.values()].find((d) => d.specimenId === e.specimenId)?.dateOfService;
+  const possibleDates = earnedDate !== undefined ? [earnedDate] : [c.collectionDate, ...(specimen.retrievedFromStorageDate !== undefined ? [specimen.retrievedFromStorageDate] : [])];
+  const dateNow = possibleDates.includes(e.dateOfService) ? e.dateOfService : (possibleDates[0] as string);
   if (specimen.primaryCpt !== e.primaryCode) {
-    const now = findAddOnCode(table, specimen.primaryCpt, c.collectionDate);
+    const now = findAddOnCode(table, specimen.primaryCpt, dateNow);
     return {
       reason: 'primary-code-changed',
       detail: `specimen ${e.specimenId} primary ${e.primaryCode} -> ${specimen.primaryCpt}: ${e.code} reversed${now ? `, ${now.addOnCode} decided anew` : ', no add-on code for the new primary'}`,
     };
   }
-  const now = findAddOnCode(table, specimen.primaryCpt, c.collectionDate);
+  const now = findAddOnCode(table, specimen.primaryCpt, dateNow);
   if (!now || now.addOnCode !== e.code) {
-    return { reason: 'add-on-code-changed', detail: `${specimen.primaryCpt} on ${c.collectionDate} now pairs with ${now?.addOnCode ?? 'no add-on code'}, not ${e.code}` };
+    return { reason: 'add-on-code-changed', detail: `${specimen.primaryCpt} on ${dateNow} now pairs with ${now?.addOnCode ?? 'no add-on code'}, not ${e.code}` };
   }
-  if (e.dateOfService !== c.collectionDate) {
-    return { reason: 'date-of-service-changed', detail: `collection date ${e.dateOfService} -> ${c.collectionDate}` };
+  if (e.dateOfService !== dateNow) {
+    const what = dateNow === c.collectionDate ? 'collection date' : 'date of service (obtained from storage)';
+    return { reason: 'date-of-service-changed', detail: `${what} ${e.dateOfService} -> ${dateNow}` };
   }
   if (specimen.units !== e.units) {
     return { reason: 'units-changed', detail: `${specimen.primaryCpt} units ${e.units} -> ${specimen.units}` };
@@ -322,7 +329,6 @@ function reversalFor(
   if (!same(e.payerId, c.payerId)) {
     return { reason: 'payer-changed', detail: `payer ${e.payerId} -> ${c.payerId}: decided anew under the new payer's policy` };
   }
-  const key = chargeKeyFor(e.accessionNumber, e.specimenId, e.code);
   if (!earnedNow.has(key)) {
     const onCase = new Set(c.slides.filter((s) => s.specimenId === e.specimenId).map((s) => s.barcode));
     const gone = (e.slideBarcodes ?? []).filter((b) => !onCase.has(b));
@@ -354,6 +360,7 @@ function buildCharge(d: ChargeDecision, input: EvaluateChargesInput, unknownPaye
   };
   let doNotSend: string | undefined;
 
+  if (d.dateOfServiceHold !== undefined) hold('date-of-service', d.dateOfServiceHold);
   if (unknownPayer) chargeFlags.push('unknown-payer');
   if (d.trace.some((t) => t.rule === 'add-on-pairing' && t.outcome === 'matched-unconfirmed')) chargeFlags.push('unconfirmed-pairing');
 

@@ -2,6 +2,8 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { serviceModule, ServiceAppModule } from '@slidecharge/service-kit';
 import { BillingQueryService } from './charges/billing-query.service';
 import { ChargesController } from './charges/charges.controller';
+import { UnmatchedScansController } from './charges/unmatched-scans.controller';
+import { UnmatchedScansService } from './charges/unmatched-scans.service';
 import { BILLING_SCHEMA, BillingRepository } from './charging/billing.repository';
 import { ChargingService } from './charging/charging.service';
 import { BILLING_CONFIG, BillingConfig } from './config';
@@ -31,8 +33,8 @@ export class AppModule extends ServiceAppModule {
       outboxSchema: BILLING_SCHEMA,
       accessAuditSchema: BILLING_SCHEMA,
       deadLetterSchema: BILLING_SCHEMA,
-      controllers: [ChargesController, ReviewController, PolicySetsController, FhirController, DeliveriesController],
-      providers: [BillingRepository, PolicySetStore, ChargingService, BillingQueryService, ReviewService, FhirChargeItemService, fhirSettingsProvider, DeliveryRepository, DeliveryQueue, DeliveryWorker, DeliveriesService],
+      controllers: [ChargesController, UnmatchedScansController, ReviewController, PolicySetsController, FhirController, DeliveriesController],
+      providers: [BillingRepository, UnmatchedScansService, PolicySetStore, ChargingService, BillingQueryService, ReviewService, FhirChargeItemService, fhirSettingsProvider, DeliveryRepository, DeliveryQueue, DeliveryWorker, DeliveriesService],
     });
   }
 }

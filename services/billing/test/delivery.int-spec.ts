@@ -18,7 +18,7 @@ import { deliveryIdFor, messageControlIdFor } from '../src/delivery/delivery-pol
 import { DeliveryRepository } from '../src/delivery/delivery.repository';
 import { DeliveryWorker } from '../src/delivery/delivery.worker';
 import { BILLING_SERVICE } from '../src/openapi';
-import { barcodeOf, caseEvent, deleteGroup, INPUT_TOPICS, newAccession, passingScans, snapshot as caseSnapshot, SpecimenSpec, startGroupAtEnd } from './support';
+import { barcodeOf, caseEvent, COLLECTED, deleteGroup, INPUT_TOPICS, newAccession, passingScans, snapshot as caseSnapshot, SpecimenSpec, startGroupAtEnd } from './support';
 
 /** What a DFT^P03 needs of the case besides the charge: the patient's name (PID-5, required), the plan (IN1-2, required), the ordering NPI (FT1-21). */
 const DFT_CASE_FIELDS = {
@@ -268,7 +268,7 @@ describe('DFT^P03 delivery over MLLP', () => {
         issues: [],
         code: '0753T',
         units: '2',
-        dateOfService: '20260302',
+        dateOfService: COLLECTED.replaceAll('-', ''),
         patientId: patientIdOf(acc),
         modifiers: charge.modifiers,
         receivingApplication: 'TESTBILL',

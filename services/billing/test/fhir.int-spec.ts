@@ -61,7 +61,8 @@ beforeAll(async () => {
   const heldCase = snapshot(held.acc, specimens, { patientId: mrn, collectionDate: held.date, payer: { payerId: 'MEDICARE', name: 'Medicare Part B' } });
   const creditedCase = snapshot(credited.acc, specimens, { patientId: mrn, collectionDate: credited.date });
   await send([caseEvent(postedCase), caseEvent(heldCase), caseEvent(creditedCase)]);
-  await send(passingScans([posted.acc, held.acc, credited.acc].map((acc) => barcodeOf(acc, 'A', 1))));
+  // Each slide digitized on its collection day: not an archived specimen, the collection date is the date of service.
+  await send([posted, held, credited].flatMap(({ acc, date }) => passingScans([barcodeOf(acc, 'A', 1)], `${date}T18:00:00.000Z`)));
   await send([caseEvent({ ...creditedCase, version: 2, status: 'cancelled', cancelReason: 'wrong patient' }, 'case.cancelled')]);
   expect([await statusOf(posted.acc), await statusOf(held.acc), await statusOf(credited.acc)]).toEqual(['posted', 'held', 'credited']);
 }, 90_000);

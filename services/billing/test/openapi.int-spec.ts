@@ -26,6 +26,7 @@ it('documents every billing route with its parameters and answers', async () => 
       '/health/ready',
       '/metrics',
       '/unmatched-scans',
+      '/unmatched-scans/{scanId}/dismiss',
       '/fhir/metadata',
       '/fhir/.well-known/smart-configuration',
       '/fhir/StructureDefinition/{id}',

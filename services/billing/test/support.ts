@@ -24,6 +24,12 @@ export interface SpecimenSpec {
 
 export const barcodeOf = (accession: string, specimen: string, slide: number) => `${accession}-${specimen}1-${slide}`;
 
+/**
+ * The default collection date: yesterday, so that scans reported now digitize a specimen stored one day,
+ * not an archived one (42 CFR 414.510(b): stored more than 30 days, the date of service moves).
+ */
+export const COLLECTED = new Date(Date.now() - 86_400_000).toISOString().slice(0, 10);
+
 export function snapshot(accessionNumber: string, specimens: SpecimenSpec[], over: Partial<CaseSnapshot> = {}): CaseSnapshot {
   return {
     accessionNumber,
@@ -32,7 +38,7 @@ export function snapshot(accessionNumber: string, specimens: SpecimenSpec[], ove
     patientId: `MRN-${accessionNumber}`,
     // Aetna: billed as decided (no payer rule of its own). Medicare and BCBS charges are held for review.
     payer: { payerId: 'AETNA', name: 'Aetna' },
-    collectionDate: '2026-03-02',
+    collectionDate: COLLECTED,
     diagnoses: ['C50.911', 'D37.9'],
     specimens: specimens.map((s) => ({ specimenId: s.id, primaryCpt: s.cpt, units: s.units ?? 1 })),
     slides: specimens.flatMap((s) => Array.from({ length: s.slides }, (_, i) => ({ barcode: barcodeOf(accessionNumber, s.id, i + 1), specimenId: s.id }))),
@@ -85,10 +91,10 @@ export function qcEvent(scan: OutgoingMessage<'scan.events.v1'>, passed = true):
   );
 }
 
-/** A completed scan and its QC pass, for each slide barcode. */
-export function passingScans(barcodes: string[]): OutgoingMessage[] {
+/** A completed scan and its QC pass, for each slide barcode (scanned now unless `scannedAt` says when). */
+export function passingScans(barcodes: string[], scannedAt?: string): OutgoingMessage[] {
   return barcodes.flatMap((b) => {
-    const scan = scanEvent(b);
+    const scan = scanEvent(b, scannedAt !== undefined ? { scannedAt } : {});
     return [scan, qcEvent(scan, true)];
   });
 }

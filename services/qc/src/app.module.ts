@@ -3,6 +3,9 @@ import { serviceModule, ServiceAppModule } from '@slidecharge/service-kit';
 import { QC_CONFIG, QcConfig } from './config';
 import { PrismaService } from './prisma.service';
 import { QcController } from './qc/qc.controller';
+import { RescansController } from './qc/rescans.controller';
+import { RescansRepository } from './qc/rescans.repository';
+import { RescansService } from './qc/rescans.service';
 import { QcRepository } from './qc/qc.repository';
 import { QC_SCHEMA, QcService } from './qc/qc.service';
 
@@ -17,8 +20,8 @@ export class AppModule extends ServiceAppModule {
       database: PrismaService,
       outboxSchema: QC_SCHEMA,
       deadLetterSchema: QC_SCHEMA,
-      controllers: [QcController],
-      providers: [QcRepository, QcService],
+      controllers: [QcController, RescansController],
+      providers: [QcRepository, QcService, RescansRepository, RescansService],
     });
   }
 }

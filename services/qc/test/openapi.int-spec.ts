@@ -7,7 +7,7 @@ it('builds the OpenAPI document with every qc route, without starting consumers'
   const doc = await createOpenApiDocument(loadServiceConfig({ ...kafkaEnv, DATABASE_URL: databaseUrl, LOG_LEVEL: 'warn', ...identityEnv() }));
   expect(doc.info.title).toBe('slidecharge qc');
   expect(Object.keys(doc.paths).sort()).toEqual(
-    ['/health/live', '/health/ready', '/metrics', '/qc/results', '/qc/results/{scanId}', '/qc/rules', '/slides/{barcode}/qc'].sort(),
+    ['/health/live', '/health/ready', '/metrics', '/qc/rescans', '/qc/results', '/qc/results/{scanId}', '/qc/rules', '/slides/{barcode}/qc'].sort(),
   );
   const list = doc.paths['/qc/results']?.get;
   expect(list?.parameters?.map((p) => ('name' in p ? p.name : '')).sort()).toEqual(['cursor', 'limit', 'passed']);

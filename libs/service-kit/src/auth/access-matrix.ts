@@ -71,6 +71,7 @@ export const ACCESS_MATRIX: Record<ServiceName, Record<RouteKey, RouteAccess>> =
     'GET /qc/rules': { who: 'signed-in', roles: ALL_STAFF },
     'GET /qc/results': { who: 'signed-in', roles: ALL_STAFF },
     'GET /qc/results/:scanId': { who: 'signed-in', roles: ALL_STAFF },
+    'GET /qc/rescans': { who: 'signed-in', roles: ALL_STAFF },
     'GET /slides/:barcode/qc': { who: 'signed-in', roles: ALL_STAFF },
   },
   billing: {
@@ -79,6 +80,8 @@ export const ACCESS_MATRIX: Record<ServiceName, Record<RouteKey, RouteAccess>> =
     'GET /charges/:chargeId': { who: 'signed-in', roles: READERS, patientData: true },
     'GET /cases/:accessionNumber/billing': { who: 'signed-in', roles: READERS, patientData: true },
     'GET /unmatched-scans': { who: 'signed-in', roles: ALL_STAFF },
+    // Setting a scan aside is a billing review decision (like voiding a held charge).
+    'POST /unmatched-scans/:scanId/dismiss': { who: 'signed-in', roles: ['billing-reviewer'] },
     'GET /review-queue': { who: 'signed-in', roles: READERS, patientData: true },
     'POST /charges/:chargeId/release': { who: 'signed-in', roles: ['billing-reviewer'], patientData: true },
     'POST /charges/:chargeId/void': { who: 'signed-in', roles: ['billing-reviewer'], patientData: true },

@@ -16,8 +16,6 @@ import {
   ReviewQueueQuery,
   ReviewQueueView,
   ScanView,
-  UnmatchedScansQuery,
-  UnmatchedScansView,
 } from './charges.dto';
 import { encodeCursor } from './cursor';
 
@@ -166,6 +164,7 @@ export class BillingQueryService {
           units: s.units,
           modifiers: s.modifiers,
           diagnosisPointers: s.diagnosisPointers,
+          ...(s.retrievedFromStorageDate ? { retrievedFromStorageDate: isoDateOf(s.retrievedFromStorageDate) } : {}),
         })),
         slides: slides.map((s) => ({ barcode: s.barcode, specimenId: s.specimenId })),
       },
@@ -189,35 +188,6 @@ export class BillingQueryService {
         billablePurposes: [...policy.billablePurposes],
         requireDigitalSignOut: policy.requireDigitalSignOut,
       },
-    };
-  }
-
-  /** Completed scans whose slide is on no known case, oldest scan first: the work list to chase. */
-  async unmatchedScans(query: UnmatchedScansQuery): Promise<UnmatchedScansView> {
-    const rows = await this.prisma.$queryRawUnsafe<
-      { scan_id: string; slide_barcode: string; status: string; purpose: string; scanner_id: string; scanned_at: Date; source_event_id: string; received_at: Date }[]
-    >(
-      `SELECT s.scan_id, s.slide_barcode, s.status, s.purpose, s.scanner_id, s.scanned_at, s.source_event_id, s.received_at
-         FROM billing.scan s
-        WHERE s.status = 'completed'
-          AND NOT EXISTS (SELECT 1 FROM billing.billing_slide sl WHERE sl.barcode = s.slide_barcode)
-        ORDER BY s.scanned_at, s.scan_id
-        LIMIT $1`,
-      query.limit,
-    );
-    return {
-      items: rows.map((r) =>
-        toScanView({
-          scanId: r.scan_id,
-          slideBarcode: r.slide_barcode,
-          status: r.status,
-          purpose: r.purpose,
-          scannerId: r.scanner_id,
-          scannedAt: new Date(r.scanned_at),
-          sourceEventId: r.source_event_id,
-          receivedAt: new Date(r.received_at),
-        }),
-      ),
     };
   }
 }

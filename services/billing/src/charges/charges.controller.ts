@@ -10,8 +10,6 @@ import {
   ChargeView,
   ErrorBody,
   ListChargesQuery,
-  UnmatchedScansQuery,
-  UnmatchedScansView,
 } from './charges.dto';
 
 const errorSchema = openApiSchema(ErrorBody, 'output');
@@ -79,18 +77,5 @@ export class ChargesController {
     const view = await this.billing.caseBilling(accessionNumber);
     if (!view) throw new NotFoundException({ error: 'not_found', message: `billing has no case ${accessionNumber}` });
     return view;
-  }
-
-  @Get('unmatched-scans')
-  @ApiTags('scans')
-  @ApiOperation({
-    summary: 'Completed scans whose slide is on no known case, oldest first',
-    description: 'Work list: a scan stays here until a case with its slide barcode arrives (then it is charged as usual).',
-  })
-  @ApiQuery({ name: 'limit', required: false, schema: { type: 'integer', minimum: 1, maximum: 1000, default: 100 } })
-  @ApiOkResponse({ schema: openApiSchema(UnmatchedScansView, 'output') })
-  @ApiBadRequestResponse({ description: 'A query parameter is invalid; issues name it.', schema: errorSchema })
-  unmatchedScans(@Query(new ZodValidationPipe(UnmatchedScansQuery, 'query')) query: UnmatchedScansQuery): Promise<UnmatchedScansView> {
-    return this.billing.unmatchedScans(query);
   }
 }

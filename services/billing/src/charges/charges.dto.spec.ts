@@ -1,6 +1,8 @@
 import { ZodValidationPipe } from '@slidecharge/service-kit';
 import { BadRequestException } from '@nestjs/common';
-import { ListChargesQuery, UnmatchedScansQuery } from './charges.dto';
+import { ListChargesQuery } from './charges.dto';
+import { encodeScanCursor } from './cursor';
+import { DismissScanRequest, UnmatchedScansQuery } from './unmatched-scans.dto';
 import { decodeCursor, encodeCursor } from './cursor';
 
 const pipe = new ZodValidationPipe(ListChargesQuery, 'query');
@@ -49,8 +51,42 @@ describe('ListChargesQuery', () => {
 });
 
 describe('UnmatchedScansQuery', () => {
-  it('defaults to 100 and caps at 1000', () => {
-    expect(UnmatchedScansQuery.parse({})).toEqual({ limit: 100 });
-    expect(UnmatchedScansQuery.safeParse({ limit: '1001' }).success).toBe(false);
+  const issues = (query: Record<string, string>) => (UnmatchedScansQuery.safeParse(query).error?.issues ?? []).map((i) => i.path.join('.'));
+
+  it('defaults to open scans, 100 a page, and caps at 1000', () => {
+    expect(UnmatchedScansQuery.parse({})).toEqual({ state: 'open', limit: 100 });
+    expect(issues({ limit: '1001' })).toEqual(['limit']);
+  });
+
+  it('reads filters and a cursor it wrote', () => {
+    const cursor = encodeScanCursor({ receivedAt: '2026-03-02T10:00:00.000Z', scanId: 'scan-9' });
+    expect(UnmatchedScansQuery.parse({ state: 'dismissed', scannerId: 'GT450-01', barcodePrefix: 'S26', receivedAfter: '2026-03-01', olderThanHours: '24', cursor })).toEqual({
+      state: 'dismissed',
+      scannerId: 'GT450-01',
+      barcodePrefix: 'S26',
+      receivedAfter: new Date('2026-03-01T00:00:00.000Z'),
+      olderThanHours: 24,
+      limit: 100,
+      cursor: { receivedAt: '2026-03-02T10:00:00.000Z', scanId: 'scan-9' },
+    });
+  });
+
+  it.each([
+    [{ state: 'closed' }, ['state']],
+    [{ olderThanHours: '-1' }, ['olderThanHours']],
+    [{ olderThanHours: '1.5' }, ['olderThanHours']],
+    [{ receivedAfter: 'yesterday' }, ['receivedAfter']],
+    [{ receivedAfter: '2026-03-02', receivedBefore: '2026-03-01' }, ['receivedBefore']],
+    [{ cursor: 'garbage' }, ['cursor']],
+  ])('answers 400 naming the field for %j', (query, paths) => {
+    expect(issues(query)).toEqual(paths);
+  });
+});
+
+describe('DismissScanRequest', () => {
+  it('needs a reason and takes no actor from the body', () => {
+    expect(DismissScanRequest.safeParse({ reason: 'test slide, never accessioned' }).success).toBe(true);
+    expect(DismissScanRequest.safeParse({ reason: 'no' }).success).toBe(false);
+    expect(DismissScanRequest.safeParse({ reason: 'test slide', by: 'someone' }).success).toBe(false);
   });
 });

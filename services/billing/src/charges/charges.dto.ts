@@ -34,11 +34,6 @@ export type ListChargesQuery = z.output<typeof ListChargesQuery>;
 export const ChargeIdParam = z.uuid('must be a UUID');
 export const AccessionNumberParam = AccessionNumber;
 
-export const UnmatchedScansQuery = z.object({
-  limit: z.coerce.number({ error: 'must be a number' }).int('must be a whole number').min(1).max(1000).default(100),
-});
-export type UnmatchedScansQuery = z.output<typeof UnmatchedScansQuery>;
-
 /** Releasing a held charge: why (goes into the audit trail and onto the charge, with the signed-in reviewer). */
 export const ReleaseChargeRequest = actionRequest({
   justification: z
@@ -168,7 +163,14 @@ export const CaseBillingView = z.object({
     updatedAt: IsoDateTime,
     flags: z.record(z.string(), z.boolean()).describe('case flags from the LIS (researchStudy, digitalSignOut, abnOnFile...)'),
     specimens: z.array(
-      z.object({ specimenId: z.string(), primaryCpt: z.string(), units: z.int(), modifiers: z.array(z.string()), diagnosisPointers: z.array(z.int()) }),
+      z.object({
+        specimenId: z.string(),
+        primaryCpt: z.string(),
+        units: z.int(),
+        modifiers: z.array(z.string()),
+        diagnosisPointers: z.array(z.int()),
+        retrievedFromStorageDate: IsoDate.optional().describe('when the specimen was obtained from storage: the date of service of an archived specimen (42 CFR 414.510(b))'),
+      }),
     ),
     slides: z.array(z.object({ barcode: SlideBarcode, specimenId: z.string() })),
   }),
@@ -180,11 +182,6 @@ export const CaseBillingView = z.object({
   policy: z.object({ policyVersion: z.string(), requireQcPass: z.boolean(), billablePurposes: z.array(ScanPurpose), requireDigitalSignOut: z.boolean() }),
 });
 export type CaseBillingView = z.infer<typeof CaseBillingView>;
-
-export const UnmatchedScansView = z.object({
-  items: z.array(ScanView),
-});
-export type UnmatchedScansView = z.infer<typeof UnmatchedScansView>;
 
 export const ReviewQueueView = z.object({
   items: z.array(ChargeSummary).describe('held charges, oldest first, with their hold reasons'),

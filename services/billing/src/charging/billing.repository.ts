@@ -131,6 +131,7 @@ export class BillingRepository {
         units: s.units,
         modifiers: s.modifiers ?? [],
         diagnosisPointers: s.diagnosisPointers ?? [],
+        retrievedFromStorageDate: s.retrievedFromStorageDate !== undefined ? dateColumn(s.retrievedFromStorageDate) : null,
       })),
     });
     if (snapshot.slides.length === 0) return [];
@@ -217,7 +218,8 @@ export class BillingRepository {
        SELECT c.accession_number AS "accessionNumber", c.version, c.status, c.patient_id AS "patientId", c.payer_id AS "payerId",
               to_char(c.collection_date, 'YYYY-MM-DD') AS "collectionDate", c.diagnoses, c.flags,
               COALESCE((SELECT json_agg(json_build_object('specimenId', sp.specimen_id, 'primaryCpt', sp.primary_cpt, 'units', sp.units,
-                                        'modifiers', sp.modifiers, 'diagnosisPointers', sp.diagnosis_pointers)
+                                        'modifiers', sp.modifiers, 'diagnosisPointers', sp.diagnosis_pointers,
+                                        'retrievedFromStorageDate', to_char(sp.retrieved_from_storage_date, 'YYYY-MM-DD'))
                                         ORDER BY sp.specimen_id)
                           FROM billing.billing_specimen sp WHERE sp.accession_number = c.accession_number), '[]'::json) AS specimens,
               COALESCE((SELECT json_agg(json_build_object('barcode', sl.barcode, 'specimenId', sl.specimen_id) ORDER BY sl.barcode)

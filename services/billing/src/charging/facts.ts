@@ -100,7 +100,7 @@ export interface LoadedCaseRow {
   collectionDate: string;
   diagnoses: string[] | null;
   flags: CaseFlags | null;
-  specimens: { specimenId: string; primaryCpt: string; units: number; modifiers: string[] | null; diagnosisPointers: number[] | null }[];
+  specimens: { specimenId: string; primaryCpt: string; units: number; modifiers: string[] | null; diagnosisPointers: number[] | null; retrievedFromStorageDate?: string | null }[];
   slides: { barcode: string; specimenId: string }[];
   scans: { scanId: string; slideBarcode: string; status: string; purpose: string; scannedAt: string; sourceEventId: string }[];
   qc: { scanId: string; passed: boolean; reasons: string[] | null; sourceEventId: string }[];
@@ -132,6 +132,7 @@ export function loadedCaseFromRow(row: LoadedCaseRow): LoadedCase {
         units: s.units,
         ...(s.modifiers && s.modifiers.length > 0 ? { requestedModifiers: s.modifiers } : {}),
         ...(s.diagnosisPointers && s.diagnosisPointers.length > 0 ? { diagnosisPointers: s.diagnosisPointers } : {}),
+        ...(s.retrievedFromStorageDate ? { retrievedFromStorageDate: s.retrievedFromStorageDate } : {}),
       })),
       slides: row.slides.map((s) => ({ barcode: s.barcode, specimenId: s.specimenId })),
     },
@@ -294,7 +295,15 @@ export function postedChargeChanges(charge: StoredCharge, facts: BillingCaseFact
       changes.push(`charged slide(s) ${gone.join(', ')} no longer on specimen ${charge.specimenId}`);
     }
   }
-  if (facts.collectionDate !== charge.dateOfService) changes.push(`collection date ${charge.dateOfService} -> ${facts.collectionDate}`);
+  // An archived specimen's charge carries the date it was obtained from storage (42 CFR 414.510(b)).
+  const retrieved = specimen?.retrievedFromStorageDate;
+  if (charge.dateOfService !== facts.collectionDate && charge.dateOfService !== retrieved) {
+    changes.push(
+      retrieved === undefined
+        ? `collection date ${charge.dateOfService} -> ${facts.collectionDate}`
+        : `date of service ${charge.dateOfService} -> collection date ${facts.collectionDate} or retrieval from storage ${retrieved}`,
+    );
+  }
   if (facts.patientId !== charge.patientId) changes.push(`patient ${charge.patientId} -> ${facts.patientId}`);
   if (facts.payerId.trim().toUpperCase() !== charge.payerId.trim().toUpperCase()) changes.push(`payer ${charge.payerId} -> ${facts.payerId}`);
   if (!sameList(facts.diagnoses, charge.diagnoses)) {

@@ -33,7 +33,9 @@ export class QcController {
   @Get('qc/results')
   @ApiOperation({
     summary: 'Verdicts, newest first',
-    description: 'With passed=false this is the rescan work list. Page with limit and the nextCursor of the previous page.',
+    description:
+      'With passed=false: every failed verdict, including slides rescanned and passed since (the rescan work list is GET /qc/rescans). ' +
+      'Page with limit and the nextCursor of the previous page.',
   })
   @ApiQuery({ name: 'passed', required: false, enum: ['true', 'false'], description: 'only passed (true) or failed (false) scans' })
   @ApiQuery({ name: 'limit', required: false, schema: { type: 'integer', minimum: 1, maximum: 200, default: 50 } })

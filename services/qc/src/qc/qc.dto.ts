@@ -5,7 +5,7 @@ import { decodeCursor } from './verdict';
 export const ScanIdParam = z.string().trim().min(1).max(128);
 export const SlideBarcodeParam = SlideBarcode;
 
-/** Query of GET /qc/results: `passed=false` is the rescan work list. */
+/** Query of GET /qc/results (passed=false lists every failed verdict; the rescan work list is GET /qc/rescans). */
 export const ListResultsQuery = z.object({
   passed: z
     .enum(['true', 'false'], { error: 'must be "true" or "false"' })
