@@ -5,6 +5,7 @@ import { ServiceRuntime } from '@slidecharge/service-kit';
 import { ACCESSION_CONFIG, AccessionConfig } from '../config';
 import { Prisma } from '../generated/prisma/client';
 import { CaseDecision, decideCancel, decideCreate, decideReplace, withStoredSlides } from './case.decisions';
+import { decideSpecimenCancel, decideSpecimenOrder, type SpecimenCancel, type SpecimenOrder } from './case-merge.decision';
 import { BarcodeConflictError, CaseNotFoundError, CaseTooLargeError } from './case.errors';
 import { eventBytes } from './case-size';
 import { CasePage, encodeCursor, ListCasesQuery } from './case.model';
@@ -88,6 +89,17 @@ export class CasesService implements OnApplicationBootstrap {
   /** Cancels the case (final); cancelling a cancelled case changes nothing. */
   cancel(accessionNumber: string, reason: string, options: CancelOptions = {}): Promise<CaseChange> {
     return this.apply(accessionNumber, [], (current) => decideCancel(current, accessionNumber, reason, options.patientId), options);
+  }
+
+  /** An HL7 order merged per specimen into the case (see case-merge.decision.ts). */
+  mergeSpecimens(accessionNumber: string, order: SpecimenOrder, options: WriteOptions = {}): Promise<CaseChange> {
+    const barcodes = order.details.slides.map((s) => s.barcode);
+    return this.apply(accessionNumber, barcodes, (current) => decideSpecimenOrder(current, accessionNumber, order), options);
+  }
+
+  /** An HL7 cancel of some specimens (the case when none or all are named). */
+  cancelSpecimens(accessionNumber: string, cancel: SpecimenCancel, options: WriteOptions = {}): Promise<CaseChange> {
+    return this.apply(accessionNumber, [], (current) => decideSpecimenCancel(current, accessionNumber, cancel), options);
   }
 
   async get(accessionNumber: string): Promise<CaseSnapshot> {
