@@ -24,6 +24,8 @@ const env = {
   ...identityEnv(),
   SLIDECHARGE_ENV: 'development',
   ACCESSION_MLLP_PORT: '0',
+  // The v2.3 LIS below has no SAC: its slide barcodes ride in OBR-21 (filler field 2), repeated.
+  ACCESSION_HL7_SLIDE_BARCODE_FIELD: 'OBR-21',
 };
 
 interface Running {
@@ -143,6 +145,23 @@ describe('ORM^O01 v2.3, one order per specimen, ISO-8859-1 (CoPath style: no SAC
     const cancelA = await send(specimenMode, order('CA', 'A', '88305', '2', 'Hüfte links'), 'latin1');
     expect(field(cancelA, 'MSA', 1)).toBe('AA');
     expect((await storedCase(accession)).status).toBe('cancelled');
+  });
+
+  it('a v2.3 order with its slides in the configured field (OBR-21 repetitions) -> the slides are stored, no warning', async () => {
+    const other = newAccession();
+    const message = new Hl7Message([
+      msh({ type: 'ORM^O01', version: '2.3', controlId: newControlId(), charset: '8859/1' }),
+      pid(other),
+      segment('IN1', { 1: '1', 3: 'MEDICARE', 4: 'MEDICARE' }),
+      orc('NW', other, 'A'),
+      segment('OBR', { 1: '1', 3: other, 4: '88305^^C4', 7: '20261118', 20: 'A', 21: `${other}-A1-1~${other}-A1-2` }),
+    ]);
+    const response = await send(specimenMode, message, 'latin1');
+    expect([field(response, 'MSA', 1), field(response, 'MSA', 3)]).toEqual(['AA', `case ${other} created (version 1)`]);
+    expect((await storedCase(other)).slides).toEqual([
+      { barcode: `${other}-A1-1`, specimenId: 'A' },
+      { barcode: `${other}-A1-2`, specimenId: 'A' },
+    ]);
   });
 
   it('an unknown MSH-18 -> AR with ERR-1 at MSH-18 (table 0357 code 103), nothing stored', async () => {

@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { buildAck, buildOrderResponse, parseOrder, readMessageHeader, type AckCode, type Hl7Error, type ParsedOrder } from '@slidecharge/hl7';
+import { buildAck, buildOrderResponse, parseOrder, readMessageHeader, type AckCode, type Hl7Error, type OrderMapping, type ParsedOrder } from '@slidecharge/hl7';
 import { Logger, metricsRegistry } from '@slidecharge/messaging';
 import { ServiceRuntime } from '@slidecharge/service-kit';
 import { Counter } from 'prom-client';
@@ -25,6 +25,7 @@ import {
   type StorableHeader,
 } from './hl7-intake';
 import { Hl7MessageRepository, MessageKey, NewHl7Message, StoredHl7Message } from './hl7-message.repository';
+import { orderMappingOf } from './order-mapping.config';
 import { SenderAllowListService } from './sender-allow-list.service';
 
 const received = new Counter({
@@ -68,14 +69,16 @@ class DecidedElsewhere extends Error {
 @Injectable()
 export class Hl7IntakeService {
   private readonly log: Logger;
+  private readonly mapping: OrderMapping;
 
   constructor(
     private readonly cases: CasesService,
     private readonly messages: Hl7MessageRepository,
     private readonly senders: SenderAllowListService,
     runtime: ServiceRuntime,
-    @Inject(ACCESSION_CONFIG) private readonly config: Pick<AccessionConfig, 'ACCESSION_HL7_ORDER_MERGE'>,
+    @Inject(ACCESSION_CONFIG) private readonly config: Pick<AccessionConfig, 'ACCESSION_HL7_ORDER_MERGE' | 'ACCESSION_HL7_SLIDE_BARCODE_FIELD'>,
   ) {
+    this.mapping = orderMappingOf(config);
     this.log = runtime.logger.child({ component: 'hl7-intake' });
   }
 
@@ -143,7 +146,7 @@ export class Hl7IntakeService {
       if (original) return this.repeat(original, base);
     }
 
-    const parsed = parseOrder(raw);
+    const parsed = parseOrder(raw, this.mapping);
     if (!parsed.ok) {
       return this.answer(raw, base, key, { ackCode: parsed.ackCode, outcome: refusedOutcome(parsed.ackCode), errors: parsed.errors });
     }

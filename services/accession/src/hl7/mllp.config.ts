@@ -27,6 +27,17 @@ export const mllpConfigShape = {
    * systems that always send the whole case; a cancel cancels the case).
    */
   ACCESSION_HL7_ORDER_MERGE: unsetWhenEmpty(z.enum(HL7_ORDER_MERGE_MODES, { error: 'must be specimen or case' }).default('specimen')),
+  /**
+   * For LIS systems without SAC (v2.3): the field of a specimen's OBR (or SPM) whose repetitions are
+   * its slide barcodes, as SEG-n or SEG-n.c (e.g. OBR-21). Unset: slides come from SAC and slide SPMs only.
+   */
+  ACCESSION_HL7_SLIDE_BARCODE_FIELD: unsetWhenEmpty(
+    z
+      .string()
+      .trim()
+      .regex(/^(OBR|SPM)-\d{1,3}(\.\d{1,2})?$/, 'must be OBR-n, SPM-n, OBR-n.c or SPM-n.c, e.g. OBR-21')
+      .optional(),
+  ),
   /** `false` runs no MLLP listener (REST only); readiness then reports it as disabled. */
   ACCESSION_MLLP_ENABLED: unsetWhenEmpty(
     z
