@@ -21,8 +21,11 @@ export type AcknowledgmentMode = 'original' | 'enhanced';
 /** MSA-1 in enhanced mode: commit accept, commit error, commit reject. */
 const COMMIT_CODES: Record<AckCode, string> = { AA: 'CA', AE: 'CE', AR: 'CR' };
 
-/** Versions without MSH-9.3 (message structure, from v2.3.1). */
-const TWO_PART_MSH9 = new Set(['2.1', '2.2', '2.3']);
+/**
+ * Versions whose MSH-9 is written type^trigger: v2.1-v2.3 have no MSH-9.3, and v2.3.1 defines it but
+ * limits MSH-9 to 7 characters (15 from v2.4), which ORR^O02^ORR_O02 would exceed.
+ */
+const TWO_PART_MSH9 = new Set(['2.1', '2.2', '2.3', '2.3.1']);
 /** Versions whose ERR has only ERR-1 (ELD, repeating); ERR-2..12 come with v2.5. */
 const ELD_ONLY = new Set(['2.1', '2.2', '2.3', '2.3.1', '2.4']);
 /** MSA-3 is 80 characters in every version (ERR-8 carries long texts from v2.5). */
@@ -125,7 +128,7 @@ export function responseHead(h: RequestHeader, type: [string, string, string], o
 /**
  * Builds the general acknowledgment (ACK) for a request (its raw text). Sender and receiver are
  * swapped, MSA-2 echoes MSH-10, errors become ERR segments shaped for the request's version (see
- * errorSegments), MSH-9 has 2 components before v2.3.1. `enhanced`: MSA-1 is the commit code (CA,
+ * errorSegments), MSH-9 has 2 components before v2.4. `enhanced`: MSA-1 is the commit code (CA,
  * CE, CR) for the same decision. Works even for unparseable requests (then the header fields are
  * empty). A request header field over its HL7 length is not echoed: left empty.
  */
