@@ -1,8 +1,10 @@
 #!/usr/bin/env node
 // LIS simulator: sends one HL7 v2 order for an accession over MLLP (plain TCP or TLS) to the accession
-// service (or any MLLP receiver) and prints the ACK in readable form. Plain Node, no build step: it
-// builds the message itself in the profile services/accession reads (libs/hl7/README.md) and sends it
-// over a node:net or node:tls socket with @medplum/hl7's Hl7Connection.
+// service (or any MLLP receiver) and prints the response (ACK, ORR^O02, ORL^O22) in readable form. The
+// message is built by libs/hl7's order builder (buildOrderMessage, the profile services/accession
+// reads) from the accession service's build output (npx nx run accession:build; built on first use
+// when missing, rebuild after changing libs/hl7). It is sent over a node:net or node:tls socket with @medplum/hl7's
+// Hl7Connection.
 //
 // Usage:
 //   node scripts/lis-sim.mjs --accession S26-000123 [options]
@@ -16,6 +18,8 @@
 //   --collection-date 2026-11-20   OBR-7 / SPM-17 (default today, UTC)
 //   --diagnoses C50.911,Z80.3      DG1-3, one DG1 each (default C50.911)
 //   --modifiers A=59,B=Q1     OBR-45 modifier for a specimen (repeat the flag or comma-separate)
+//   --units A=2               units of a specimen (TQ1-2 from v2.5, OBR-27 before; default 1)
+//   --accept-ack AL           MSH-15 (enhanced mode: the answer is a commit ACK, CA/CE/CR)
 //   --recode A=88307          send the whole case again as a change (ORC-1 XO) with these specimens'
 //                             codes replaced; give the same --specimens/--slides as the original order
 //   --cancel                  cancel the case (ORC-1 CA): MSH, PID and ORC only
@@ -36,8 +40,12 @@
 //
 // Exit code: 0 on AA (CA), 1 on AE/AR (CE/CR), 2 on a usage error, 3 when no ACK came (no connection,
 // timeout, connection closed).
-import { readFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import net from 'node:net';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import tls from 'node:tls';
 import { Hl7Message } from '@medplum/core';
 import { Hl7Connection } from '@medplum/hl7';
@@ -62,6 +70,9 @@ const TABLE_0357 = {
   207: 'Application internal error',
 };
 
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const builtHl7 = join(root, 'dist/services/accession/libs/hl7/src/index.js');
+
 function fail(message) {
   process.stderr.write(`lis-sim: ${message}\n${USAGE}\n`);
   process.exit(2);
@@ -69,8 +80,8 @@ function fail(message) {
 
 function parseArgs(argv) {
   const flags = new Set(['cancel', 'print', 'help', 'tls']);
-  const multi = new Set(['recode', 'modifiers']);
-  const out = { recode: [], modifiers: [] };
+  const multi = new Set(['recode', 'modifiers', 'units']);
+  const out = { recode: [], modifiers: [], units: [] };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     if (!arg.startsWith('--')) fail(`unexpected argument ${arg}`);
@@ -92,6 +103,17 @@ if (args.help) {
   process.stdout.write(`${USAGE}\n`);
   process.exit(0);
 }
+if (!existsSync(builtHl7)) {
+  // Not built yet (a fresh checkout, a test run): build it once, as the stack would.
+  process.stderr.write('lis-sim: building libs/hl7 with the accession service (npx nx run accession:build)...\n');
+  try {
+    execFileSync('npx', ['nx', 'run', 'accession:build', '--outputStyle=static'], { cwd: root, stdio: ['ignore', 'ignore', 'inherit'], env: { ...process.env, NX_DAEMON: 'false' } });
+  } catch (e) {
+    process.stderr.write(`lis-sim: the build failed (${e.message}); run npx nx run accession:build\n`);
+    process.exit(2);
+  }
+}
+const { buildOrderMessage } = createRequire(import.meta.url)(builtHl7);
 const accession = args.accession;
 if (!accession || !/^[A-Za-z0-9][A-Za-z0-9._-]{2,31}$/.test(accession)) fail('--accession is required: 3-32 letters, digits, ".", "_" or "-"');
 const host = args.host ?? process.env.LIS_SIM_HOST ?? '127.0.0.1';
@@ -136,54 +158,54 @@ const pairs = (list, what) =>
 const recode = pairs(args.recode, 'recode');
 const modifiers = new Map();
 for (const [id, m] of pairs(args.modifiers, 'modifiers')) modifiers.set(id, [...(modifiers.get(id) ?? []), m]);
-for (const id of [...recode.keys(), ...modifiers.keys()]) {
+const units = pairs(args.units, 'units');
+for (const [id, n] of units) if (!/^[1-9]\d?$/.test(n)) fail(`--units ${id}=${n}: 1-99`);
+for (const id of [...recode.keys(), ...modifiers.keys(), ...units.keys()]) {
   if (!codes.some((_, i) => letter(i) === id)) fail(`specimen ${id} is not one of ${codes.map((_, i) => letter(i)).join(', ')}`);
 }
 
-const specimens = codes.map((code, i) => ({ id: letter(i), code: recode.get(letter(i)) ?? code, modifiers: modifiers.get(letter(i)) ?? [] }));
+const specimens = codes.map((code, i) => ({
+  id: letter(i),
+  code: recode.get(letter(i)) ?? code,
+  modifiers: modifiers.get(letter(i)) ?? [],
+  units: Number(units.get(letter(i)) ?? 1),
+}));
 const orderControl = args.cancel ? 'CA' : recode.size ? 'XO' : 'NW';
 const controlId = args['control-id'] ?? `SIM${Date.now().toString(36).toUpperCase()}${Math.floor(Math.random() * 36 ** 4).toString(36).toUpperCase().padStart(4, '0')}`;
 const patient = args.patient ?? `MRN-${accession}`;
 const payer = args.payer ?? 'MEDICARE';
-const collected = (args['collection-date'] ?? new Date().toISOString().slice(0, 10)).replace(/-/g, '');
-if (!/^\d{8}$/.test(collected)) fail('--collection-date must be YYYY-MM-DD');
+const collected = args['collection-date'] ?? new Date().toISOString().slice(0, 10);
+if (!/^\d{4}-\d{2}-\d{2}$/.test(collected)) fail('--collection-date must be YYYY-MM-DD');
 const diagnoses = (args.diagnoses ?? 'C50.911').split(',').map((d) => d.trim()).filter(Boolean);
 const version = args['hl7-version'] ?? '2.5.1';
 
-/** HL7 escaping of one value (default delimiters |^~\&). */
-const esc = (v) => String(v ?? '').replace(/\\/g, '\\E\\').replace(/\|/g, '\\F\\').replace(/\^/g, '\\S\\').replace(/&/g, '\\T\\').replace(/~/g, '\\R\\');
-/** A segment from its fields (field 1 first); a field may be an array of components. */
-const seg = (name, fields) => [name, ...fields.map((f) => (Array.isArray(f) ? f.map(esc).join('^') : esc(f)))].join('|').replace(/\|+$/, '');
-const at = (n, value) => Object.assign(Array(n - 1).fill(''), { [n - 1]: value });
+/** The case as the LIS would describe it (not checked here: the receiver checks it). */
+function caseDetails() {
+  return {
+    patientId: patient,
+    payer: { payerId: payer, name: payer },
+    collectionDate: collected,
+    diagnoses,
+    specimens: specimens.map((s) => ({ specimenId: s.id, primaryCpt: s.code, units: s.units, ...(s.modifiers.length ? { modifiers: s.modifiers } : {}) })),
+    slides: specimens.flatMap((s) =>
+      Array.from({ length: slidesPerSpecimen }, (_, n) => ({ barcode: `${accession}-${s.id}1-${n + 1}`, specimenId: s.id, block: `${s.id}1` })),
+    ),
+  };
+}
 
+/** The order, built by libs/hl7's buildOrderMessage. */
 function buildMessage() {
-  const stamp = new Date().toISOString().replace(/[-:T]/g, '').slice(0, 14);
-  const structure = type === 'ORM' ? ['ORM', 'O01', 'ORM_O01'] : ['OML', 'O21', 'OML_O21'];
-  const msh = `MSH|^~\\&|${esc(args['sending-app'] ?? 'LIS_SIM')}|${esc(args['sending-facility'] ?? 'LAB')}|SLIDECHARGE|PATH|${stamp}||${structure.join('^')}|${esc(controlId)}|P|${esc(version)}`;
-  const segments = [msh, seg('PID', ['1', '', [patient, '', '', '', 'MR']])];
-  const placer = `PL-${accession}`;
-  const orc = (extra = []) => seg('ORC', [orderControl, placer, accession, ...extra]);
-  if (orderControl === 'CA') {
-    segments.push(orc(args.reason ? [...at(13, ['', args.reason])] : []));
-    return segments.join('\r');
-  }
-  segments.push(seg('PV1', ['1', 'O']), seg('IN1', ['1', '', payer, payer]));
-  specimens.forEach((s, i) => {
-    const obr = Array(45).fill('');
-    obr[0] = String(i + 1);
-    obr[1] = placer;
-    obr[2] = accession;
-    obr[3] = [s.code, '', 'C4'];
-    obr[6] = collected;
-    obr[43] = [s.code, '', 'C4'];
-    segments.push(orc());
-    // OBR-45 repeats: written by hand, the repetition separator must not be escaped.
-    segments.push(`${seg('OBR', obr)}${s.modifiers.length ? `|${s.modifiers.map(esc).join('~')}` : ''}`);
-    if (type === 'OML') segments.push(seg('SPM', [String(i + 1), s.id, '', ['TISS', '', 'HL70487'], ...Array(12).fill(''), collected]));
-    for (let n = 1; n <= slidesPerSpecimen; n++) segments.push(seg('SAC', ['', '', `${accession}-${s.id}1-${n}`, `${s.id}1`]));
+  return buildOrderMessage({
+    controlId,
+    accessionNumber: accession,
+    orderControl,
+    structure: type === 'ORM' ? 'ORM^O01' : 'OML^O21',
+    version,
+    sendingApplication: args['sending-app'] ?? 'LIS_SIM',
+    sendingFacility: args['sending-facility'] ?? 'LAB',
+    ...(args['accept-ack'] ? { acceptAcknowledgmentType: args['accept-ack'] } : {}),
+    ...(orderControl === 'CA' ? { patientId: patient, ...(args.reason ? { cancelReason: args.reason } : {}) } : { case: caseDetails() }),
   });
-  diagnoses.forEach((d, i) => segments.push(seg('DG1', [String(i + 1), '', [d, '', 'I10']])));
-  return segments.join('\r');
 }
 
 const unescape = (v) =>
@@ -192,7 +214,8 @@ const unescape = (v) =>
 function describe(ack) {
   const msa = ack.getSegment('MSA');
   const code = msa?.getField(1)?.toString() ?? '';
-  const lines = [`ACK  MSA-1 ${code}  MSA-2 ${msa?.getField(2)?.toString() ?? ''}  ${unescape(msa?.getField(3)?.toString() ?? '')}`];
+  const type = ack.getSegment('MSH')?.getField(9)?.toString() ?? '';
+  const lines = [`${type.split('^').slice(0, 2).join('^').padEnd(8)} MSA-1 ${code}  MSA-2 ${msa?.getField(2)?.toString() ?? ''}  ${unescape(msa?.getField(3)?.toString() ?? '')}`];
   for (const err of ack.getAllSegments('ERR')) {
     const location = err.getField(2)?.toString() || (err.getField(1)?.toString() ?? '').split('^').slice(0, 3).join('^');
     const errCode = err.getField(3)?.getComponent(1) || '';

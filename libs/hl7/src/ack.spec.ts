@@ -23,20 +23,44 @@ describe('buildAck', () => {
     ]);
   });
 
-  it('AE for a missing accession: one ERR per location, ERR-2 segment^sequence^field, ERR-3 table 0357, ERR-4 E', () => {
+  it('AE for a missing accession, v2.3.1 request: one ERR whose repeating ERR-1 (ELD) names each location, no ERR-2..8', () => {
     const req = fixture('orm-o01-missing-accession.hl7');
     const r = parseOrder(req);
     if (r.ok) throw new Error('expected errors');
     const ack = segs(buildAck(req, { code: r.ackCode, errors: r.errors, timestamp: at }));
     const msa = ack.getSegment('MSA');
     expect([readValue(msa, 1), readValue(msa, 2)]).toEqual(['AE', 'M-2']);
+    expect(readValue(msa, 3)).toMatch(/ORC-3 or OBR-3/);
     const errs = ack.getAllSegments('ERR');
-    expect(errs.map((e) => e.getField(2).toString())).toEqual(['ORC^1^3', 'OBR^1^3']);
-    expect(errs.map((e) => e.getField(3).toString())).toEqual(['101^Required field missing^HL70357', '101^Required field missing^HL70357']);
-    expect(errs.map((e) => readValue(e, 4))).toEqual(['E', 'E']);
-    expect(readValue(errs[0], 8)).toMatch(/ORC-3 or OBR-3/);
-    // v2.3.1 request: ERR-1 (ELD) is filled for older receivers too.
-    expect(errs[0]?.getField(1).toString()).toBe('ORC^1^3^101&Required field missing&HL70357');
+    expect(errs).toHaveLength(1);
+    expect(errs[0]?.getField(1).toString()).toBe('ORC^1^3^101&Required field missing&HL70357~OBR^1^3^101&Required field missing&HL70357');
+    expect(errs[0]?.getField(2)?.toString() ?? '').toBe('');
+    // v2.3.1 defines MSH-9.3 but allows MSH-9 7 characters: two components.
+    expect(ack.getSegment('MSH')?.getField(9).toString()).toBe('ACK^O01');
+  });
+
+  it('v2.3: MSH-9 has two components; v2.5.1: one ERR per finding with ERR-2/3/4/8', () => {
+    const v23 = 'MSH|^~\\&|LIS|LAB|SC|PATH|20260101||ORM^O01|C1|P|2.3';
+    const error = { segment: 'PID', sequence: 1, field: 3, code: '101' as const, message: 'PID-3 is required' };
+    const old = segs(buildAck(v23, { code: 'AE', errors: [error], timestamp: at }));
+    expect(old.getSegment('MSH')?.getField(9).toString()).toBe('ACK^O01');
+    expect(old.getSegment('ERR')?.toString()).toBe('ERR|PID^1^3^101&Required field missing&HL70357');
+    const current = segs(buildAck(v23.replace('|2.3', '|2.5.1'), { code: 'AE', errors: [error], timestamp: at }));
+    expect(current.getSegment('ERR')?.toString()).toBe('ERR||PID^1^3|101^Required field missing^HL70357|E||||PID-3 is required');
+  });
+
+  it('before v2.5 a warning of an accepted message goes to MSA-3 (80 characters at most), not to an ERR', () => {
+    const w = { segment: 'SAC', sequence: 0, field: 0, code: '0' as const, message: 'no slides known: scans cannot match until slides are sent', severity: 'W' as const };
+    const ack = segs(buildAck('MSH|^~\\&|LIS|LAB|SC|PATH|20260101||ORM^O01|C1|P|2.3', { code: 'AA', errors: [w], text: 'case S-1 created (version 1)', timestamp: at }));
+    expect(readValue(ack.getSegment('MSA'), 3)).toBe(w.message);
+    expect(ack.getAllSegments('ERR')).toHaveLength(0);
+  });
+
+  it('enhanced mode (MSH-15 AL): MSA-1 is the commit code', () => {
+    const req = 'MSH|^~\\&|LIS|LAB|SC|PATH|20260101||ORM^O01^ORM_O01|C1|P|2.5.1|||AL|NE';
+    expect(readValue(segs(buildAck(req, { code: 'AA', enhanced: true, timestamp: at })).getSegment('MSA'), 1)).toBe('CA');
+    expect(readValue(segs(buildAck(req, { code: 'AE', enhanced: true, timestamp: at })).getSegment('MSA'), 1)).toBe('CE');
+    expect(readValue(segs(buildAck(req, { code: 'AR', enhanced: true, timestamp: at })).getSegment('MSA'), 1)).toBe('CR');
   });
 
   it('AR for a wrong message type; v2.5.1 requests get no ERR-1', () => {
@@ -78,24 +102,29 @@ describe('buildAck', () => {
 });
 
 describe('parseAck', () => {
-  it('reads back what buildAck wrote: code, MSA-2, MSA-3 and each ERR (v2.5.1 ERR-2, v2.3 ERR-1)', () => {
-    for (const name of ['orm-o01-missing-accession.hl7', 'adt-a01-wrong-type.hl7']) {
-      const req = fixture(name);
-      const r = parseOrder(req);
-      if (r.ok) throw new Error('expected errors');
-      const ack = parseAck(buildAck(req, { code: r.ackCode, errors: r.errors, timestamp: at }));
-      expect(ack).toEqual({
-        code: r.ackCode,
-        controlId: r.messageControlId,
-        text: r.errors[0]?.message,
-        errors: r.errors.map((e) => ({
-          location: [e.segment, e.sequence, e.field, e.repetition ?? '', e.component ?? ''].join('^').replace(/\^+$/, ''),
-          code: e.code,
-          severity: 'E',
-          message: e.message,
-        })),
-      });
-    }
+  it('reads back what buildAck wrote: code, MSA-2, MSA-3, MSH-9 and each ERR (v2.5.1 ERR-2, v2.3.1 ERR-1 repetitions)', () => {
+    const wrongType = fixture('adt-a01-wrong-type.hl7');
+    const r = parseOrder(wrongType);
+    if (r.ok) throw new Error('expected errors');
+    expect(parseAck(buildAck(wrongType, { code: r.ackCode, errors: r.errors, timestamp: at }))).toEqual({
+      code: r.ackCode,
+      controlId: r.messageControlId,
+      text: r.errors[0]?.message.slice(0, 80),
+      messageType: 'ACK^A01^ACK',
+      errors: r.errors.map((e) => ({
+        location: [e.segment, e.sequence, e.field, e.repetition ?? '', e.component ?? ''].join('^').replace(/\^+$/, ''),
+        code: e.code,
+        severity: 'E',
+        message: e.message,
+      })),
+    });
+    const missing = fixture('orm-o01-missing-accession.hl7');
+    const m = parseOrder(missing);
+    if (m.ok) throw new Error('expected errors');
+    expect(parseAck(buildAck(missing, { code: m.ackCode, errors: m.errors, timestamp: at }))?.errors).toEqual([
+      { location: 'ORC^1^3', code: '101', severity: '', message: '' },
+      { location: 'OBR^1^3', code: '101', severity: '', message: '' },
+    ]);
   });
 
   it('an ERR with only ERR-1 (v2.3 receivers) still gives location and code', () => {

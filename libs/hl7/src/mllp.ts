@@ -1,4 +1,5 @@
 /** MLLP framing (0x0B message 0x1C 0x0D) as pure buffer logic: no sockets here. */
+import { decodeMessageBytes } from './encoding-charset';
 
 export const MLLP_START = 0x0b;
 export const MLLP_END = 0x1c;
@@ -24,6 +25,7 @@ export type MllpItem =
   | { kind: 'oversized'; limit: number };
 
 export interface MllpDecoderOptions {
+  /** Decode every frame with this encoding; by default each frame as its MSH-18 says (UTF-8 when empty). */
   encoding?: BufferEncoding;
   /** A frame longer than this is dropped (and counted in `oversized`); default 10 MiB. */
   maxMessageBytes?: number;
@@ -40,13 +42,13 @@ export class MllpDecoder {
   private size = 0;
   private framing = false;
   private sawEnd = false;
-  private readonly encoding: BufferEncoding;
+  private readonly encoding: BufferEncoding | undefined;
   private readonly max: number;
   discardedBytes = 0;
   oversized = 0;
 
   constructor(options: MllpDecoderOptions = {}) {
-    this.encoding = options.encoding ?? 'utf8';
+    this.encoding = options.encoding;
     this.max = options.maxMessageBytes ?? 10 * 1024 * 1024;
   }
 
@@ -155,7 +157,10 @@ export class MllpDecoder {
   }
 
   private finish(out: MllpItem[]): void {
-    if (this.size <= this.max) out.push({ kind: 'message', text: Buffer.concat(this.parts).toString(this.encoding) });
+    if (this.size <= this.max) {
+      const bytes = Buffer.concat(this.parts);
+      out.push({ kind: 'message', text: this.encoding ? bytes.toString(this.encoding) : decodeMessageBytes(bytes) });
+    }
     else this.oversize(out);
     this.parts = [];
     this.size = 0;

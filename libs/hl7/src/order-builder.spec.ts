@@ -78,3 +78,25 @@ describe('buildOrderMessage <-> parseOrder round trip', () => {
     expect(r.ok && r.order).toMatchObject({ action: 'cancel', patientId: 'MRN-1', cancelReason: 'cancelled by the LIS (ORC-1 CA, message C-2): ordered twice' });
   });
 });
+
+describe('buildOrderMessage: what a v2.5.1 LIS adds', () => {
+  it('writes TQ1-2 for units (not OBR-27), PID-5/7/8 and PID-3.4, ORC-12 with the NPI, MSH-15/16/18, OBR-20 part letter', () => {
+    const c = CaseDetails.parse({
+      patientId: 'MRN-9',
+      patient: { familyName: 'MÜLLER', givenName: 'ANNA', birthDate: '1969-02-14', administrativeSex: 'F', identifierAuthority: 'UNIV' },
+      payer: { payerId: 'AETNA' },
+      collectionDate: '2026-11-20',
+      orderingProvider: 'WELBY',
+      orderingProviderNpi: '1234567893',
+      specimens: [{ specimenId: 'B', primaryCpt: '88305', units: 2 }],
+    });
+    const message = buildOrderMessage({ controlId: 'C-3', accessionNumber: 'S26-9', case: c, timestamp: at, acceptAcknowledgmentType: 'AL', applicationAcknowledgmentType: 'NE', characterSet: '8859/1' });
+    const lines = message.split('\r');
+    expect(lines[0]).toMatch(/\|2\.5\.1\|\|\|AL\|NE\|\|8859\/1$/);
+    expect(lines.find((l) => l.startsWith('TQ1'))).toBe('TQ1|1|2');
+    expect(lines.find((l) => l.startsWith('OBR'))?.split('|')[27] ?? '').toBe('');
+    const r = parseOrder(message);
+    if (!r.ok || r.order.action !== 'upsert') throw new Error(JSON.stringify(r));
+    expect(r.order.case).toMatchObject({ patient: c.patient, orderingProviderNpi: '1234567893', orderingProvider: '1234567893 WELBY', specimens: [{ specimenId: 'B', units: 2 }] });
+  });
+});

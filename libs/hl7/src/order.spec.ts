@@ -30,6 +30,7 @@ describe('parseOrder: real-world shapes', () => {
       patientId: 'MRN100234',
       payer: { payerId: 'BCBS01', name: 'BLUE CROSS BLUE SHIELD', plan: 'Gold PPO' },
       collectionDate: '2026-03-14',
+      patient: { familyName: 'DOE', givenName: 'JANE', birthDate: '1964-02-12', administrativeSex: 'F', identifierAuthority: 'STMARYS' },
       orderingProvider: '1234 WELBY, MARCUS',
       diagnoses: ['C50.911', 'N63.10'],
       specimens: [

@@ -5,6 +5,7 @@ import { ServiceRuntime } from '@slidecharge/service-kit';
 import { ACCESSION_CONFIG, AccessionConfig } from '../config';
 import { Prisma } from '../generated/prisma/client';
 import { CaseDecision, decideCancel, decideCreate, decideReplace, withStoredSlides } from './case.decisions';
+import { decideSpecimenCancel, decideSpecimenOrder, type SpecimenCancel, type SpecimenOrder } from './case-merge.decision';
 import { BarcodeConflictError, BarcodeOwner, CaseNotFoundError, CaseTooLargeError } from './case.errors';
 import { eventBytes } from './case-size';
 import { CasePage, encodeCursor, ListCasesQuery } from './case.model';
@@ -126,6 +127,17 @@ export class CasesService implements OnApplicationBootstrap {
       }
       return result;
     });
+  }
+
+  /** An HL7 order merged per specimen into the case (see case-merge.decision.ts). */
+  mergeSpecimens(accessionNumber: string, order: SpecimenOrder, options: WriteOptions = {}): Promise<CaseChange> {
+    const barcodes = order.details.slides.map((s) => s.barcode);
+    return this.apply(accessionNumber, barcodes, (current) => decideSpecimenOrder(current, accessionNumber, order), options, true);
+  }
+
+  /** An HL7 cancel of some specimens (the case when none or all are named). */
+  cancelSpecimens(accessionNumber: string, cancel: SpecimenCancel, options: WriteOptions = {}): Promise<CaseChange> {
+    return this.apply(accessionNumber, [], (current) => decideSpecimenCancel(current, accessionNumber, cancel), options, false);
   }
 
   async get(accessionNumber: string): Promise<CaseSnapshot> {

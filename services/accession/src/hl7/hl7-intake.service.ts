@@ -1,13 +1,15 @@
-import { Injectable } from '@nestjs/common';
-import { buildAck, parseOrder, readMessageHeader, type AckCode, type Hl7Error, type ParsedOrder } from '@slidecharge/hl7';
+import { Inject, Injectable } from '@nestjs/common';
+import { buildAck, buildOrderResponse, parseOrder, readMessageHeader, type AckCode, type Hl7Error, type OrderMapping, type ParsedOrder } from '@slidecharge/hl7';
 import { Logger, metricsRegistry } from '@slidecharge/messaging';
 import { ServiceRuntime } from '@slidecharge/service-kit';
 import { Counter } from 'prom-client';
+import { ACCESSION_CONFIG, type AccessionConfig } from '../config';
 import { CaseError } from '../cases/case.errors';
 import { CaseChange, CasesService } from '../cases/cases.service';
 import type { Db } from '../cases/case.repository';
 import {
   acceptedText,
+  acceptedWarnings,
   caseErrorToHl7,
   describeCertificate,
   framingError,
@@ -23,6 +25,7 @@ import {
   type StorableHeader,
 } from './hl7-intake';
 import { Hl7MessageRepository, MessageKey, NewHl7Message, StoredHl7Message } from './hl7-message.repository';
+import { orderMappingOf } from './order-mapping.config';
 import { SenderAllowListService } from './sender-allow-list.service';
 
 const received = new Counter({
@@ -66,13 +69,16 @@ class DecidedElsewhere extends Error {
 @Injectable()
 export class Hl7IntakeService {
   private readonly log: Logger;
+  private readonly mapping: OrderMapping;
 
   constructor(
     private readonly cases: CasesService,
     private readonly messages: Hl7MessageRepository,
     private readonly senders: SenderAllowListService,
     runtime: ServiceRuntime,
+    @Inject(ACCESSION_CONFIG) private readonly config: Pick<AccessionConfig, 'ACCESSION_HL7_ORDER_MERGE' | 'ACCESSION_HL7_SLIDE_BARCODE_FIELD'>,
   ) {
+    this.mapping = orderMappingOf(config);
     this.log = runtime.logger.child({ component: 'hl7-intake' });
   }
 
@@ -140,7 +146,7 @@ export class Hl7IntakeService {
       if (original) return this.repeat(original, base);
     }
 
-    const parsed = parseOrder(raw);
+    const parsed = parseOrder(raw, this.mapping);
     if (!parsed.ok) {
       return this.answer(raw, base, key, { ackCode: parsed.ackCode, outcome: refusedOutcome(parsed.ackCode), errors: parsed.errors });
     }
@@ -149,8 +155,9 @@ export class Hl7IntakeService {
     let accepted: IntakeResult | undefined;
     const record = async (tx: Db, change: CaseChange): Promise<void> => {
       const text = acceptedText(order.accessionNumber, change.outcome, change.snapshot.version);
-      const ack = buildAck(raw, { code: 'AA', text, errors: order.warnings });
-      const row: NewHl7Message = { ...orderBase, ackCode: 'AA', outcome: change.outcome, caseVersion: change.snapshot.version, reason: text, errors: order.warnings, ack };
+      const warnings = acceptedWarnings(order, change.snapshot);
+      const ack = buildOrderResponse(raw, { code: 'AA', text, errors: warnings });
+      const row: NewHl7Message = { ...orderBase, ackCode: 'AA', outcome: change.outcome, caseVersion: change.snapshot.version, reason: text, errors: warnings, ack };
       const messageId = await this.messages.insert(row, tx);
       if (messageId === undefined) throw new DecidedElsewhere();
       accepted = { ack, ackCode: 'AA', outcome: change.outcome, messageId, accessionNumber: order.accessionNumber, caseVersion: change.snapshot.version };
@@ -169,7 +176,12 @@ export class Hl7IntakeService {
     return accepted;
   }
 
+  /**
+   * Applies the order as ACCESSION_HL7_ORDER_MERGE says: per specimen (each ORC/OBR group adds,
+   * changes or cancels its specimens) or per case (the order is the whole case).
+   */
   private apply(order: ParsedOrder, record: (tx: Db, change: CaseChange) => Promise<void>): Promise<CaseChange> {
+    if (this.config.ACCESSION_HL7_ORDER_MERGE === 'specimen') return this.applyPerSpecimen(order, record);
     if (order.action === 'cancel') {
       return this.cases.cancel(order.accessionNumber, order.cancelReason, {
         inTransaction: record,
@@ -179,6 +191,14 @@ export class Hl7IntakeService {
     return this.cases.replace(order.accessionNumber, order.case, { keepSlidesWhenNone: true, inTransaction: record });
   }
 
+  private applyPerSpecimen(order: ParsedOrder, record: (tx: Db, change: CaseChange) => Promise<void>): Promise<CaseChange> {
+    if (order.action === 'cancel') {
+      const cancel = { specimenIds: order.specimenIds, reason: order.cancelReason, ...(order.patientId !== undefined ? { patientId: order.patientId } : {}) };
+      return this.cases.cancelSpecimens(order.accessionNumber, cancel, { inTransaction: record });
+    }
+    return this.cases.mergeSpecimens(order.accessionNumber, { details: order.case, cancelledSpecimenIds: order.cancelledSpecimenIds }, { inTransaction: record });
+  }
+
   /** Stores a message answered AE/AR; a copy decided concurrently wins and this one becomes its repeat. */
   private async answer(
     raw: string,
@@ -186,7 +206,7 @@ export class Hl7IntakeService {
     key: MessageKey | undefined,
     decision: { ackCode: Exclude<AckCode, 'AA'>; outcome: Hl7Outcome; errors: Hl7Error[] },
   ): Promise<IntakeResult> {
-    const ack = buildAck(raw, { code: decision.ackCode, errors: decision.errors });
+    const ack = buildOrderResponse(raw, { code: decision.ackCode, errors: decision.errors });
     const reason = decision.errors[0]?.message;
     const messageId = await this.messages.insert({ ...base, ...decision, reason, ack });
     if (messageId === undefined && key) return this.repeatOf(key, base);
@@ -235,7 +255,7 @@ export class Hl7IntakeService {
       code: '207',
       message: 'the message could not be processed now (receiver error); send it again later',
     };
-    const ack = buildAck(raw, { code: 'AR', errors: [err] });
+    const ack = buildOrderResponse(raw, { code: 'AR', errors: [err] });
     const about = { controlId: base.controlId, sendingApplication: base.sendingApplication, messageType: base.messageType, peer: base.peer };
     this.log.error({ err: safeError(error), ...about }, 'HL7 message could not be processed; answered AR 207');
     const messageId = await this.messages

@@ -2,6 +2,7 @@ import { parseOrder, readMessageHeader, type MllpItem, type ParsedOrder } from '
 import { BarcodeConflictError, CaseCancelledError, CaseNotFoundError, CaseTooLargeError, PatientMismatchError } from '../cases/case.errors';
 import {
   acceptedText,
+  acceptedWarnings,
   caseErrorToHl7,
   describeCertificate,
   framingError,
@@ -170,5 +171,17 @@ describe('the header as stored: bounded columns, and a key only when it fits', (
     const pg = Object.assign(new Error('\nInvalid `prisma.hl7Message.create()` invocation:\n\nFailing row contains (MRN-1, Jane Doe).\nRaw query failed. Code: `22021`.'), { code: 'P2010' });
     expect(safeError(pg)).toEqual({ type: 'Error', code: 'P2010', message: 'Raw query failed. Code: `22021`.' });
     expect(safeError('x')).toEqual({ type: 'string', message: 'non-Error thrown' });
+  });
+});
+
+describe('acceptedWarnings', () => {
+  it('a case stored without slides gets a W warning first; with slides, or cancelled, only the parser warnings', () => {
+    const r = parseOrder(ORDER);
+    if (!r.ok) throw new Error('expected an order');
+    const warnings = acceptedWarnings(r.order, { status: 'active', slides: [] });
+    expect(warnings[0]).toMatchObject({ segment: 'SAC', sequence: 0, severity: 'W', message: expect.stringContaining('scans cannot match until slides are sent') });
+    expect(warnings[0]?.message.length).toBeLessThanOrEqual(80);
+    expect(acceptedWarnings(r.order, { status: 'active', slides: [{ barcode: 'S-1', specimenId: 'A' }] })).toEqual(r.order.warnings);
+    expect(acceptedWarnings(r.order, { status: 'cancelled', slides: [] })).toEqual(r.order.warnings);
   });
 });

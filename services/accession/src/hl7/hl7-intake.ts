@@ -1,4 +1,5 @@
 import { fieldMaxLength, type AckCode, type Hl7Error, type Hl7Location, type MessageHeader, type MllpItem, type ParsedOrder } from '@slidecharge/hl7';
+import type { CaseSnapshot } from '@slidecharge/contracts';
 import { BarcodeConflictError, CaseCancelledError, CaseError, CaseNotFoundError, CaseTooLargeError, PatientMismatchError } from '../cases/case.errors';
 import type { CaseOutcome } from '../cases/cases.service';
 
@@ -75,6 +76,21 @@ export function acceptedText(accessionNumber: string, outcome: CaseOutcome, vers
     case 'already-cancelled':
       return `case ${accessionNumber} was already cancelled (version ${version})`;
   }
+}
+
+/** ERR-2 of the no-slide warning: the slide segment that is missing (sequence 0: absent). */
+const NO_SLIDES_AT: Hl7Location = { segment: 'SAC', sequence: 0, field: 0 };
+
+/** The MSA-3 / ERR-8 text of an accepted case without slides (80 characters at most: MSA-3 before v2.5). */
+export const NO_SLIDES_WARNING = 'no slides known: scans cannot match until slides are sent';
+
+/**
+ * The warnings of an accepted order: the parser's, and one (severity W; MSA-3 before v2.5) when the
+ * case as stored has no slide: its scans cannot be matched to it until an order or REST names them.
+ */
+export function acceptedWarnings(order: ParsedOrder, snapshot: Pick<CaseSnapshot, 'status' | 'slides'>): Hl7Error[] {
+  if (snapshot.status !== 'active' || snapshot.slides.length > 0) return order.warnings;
+  return [{ ...NO_SLIDES_AT, code: '0', severity: 'W', message: NO_SLIDES_WARNING }, ...order.warnings];
 }
 
 /** The AE/AR outcome of a message the parser refused. */

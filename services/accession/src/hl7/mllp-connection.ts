@@ -1,5 +1,5 @@
 import type { Socket } from 'node:net';
-import { frame, MllpDecoder } from '@slidecharge/hl7';
+import { encodeMessageText, frame, MllpDecoder } from '@slidecharge/hl7';
 import type { Logger } from '@slidecharge/messaging';
 import { isLineNoise, safeError, type FramingProblem, type Hl7Peer, type IntakeResult } from './hl7-intake';
 import type { Hl7IntakeService } from './hl7-intake.service';
@@ -153,7 +153,8 @@ export class MllpConnection {
       this.log.warn('connection closed before its ACK could be sent; the sender will resend and get the same ACK');
       return;
     }
-    this.socket.write(frame(ack));
+    // In the character set the response's MSH-18 names (the request's, echoed), UTF-8 otherwise.
+    this.socket.write(frame(encodeMessageText(ack)));
   }
 
   /** Stops reading, answers what was read (within graceMs), then ends the connection. */

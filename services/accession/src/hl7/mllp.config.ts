@@ -16,7 +16,28 @@ export type ClientAuthMode = (typeof CLIENT_AUTH_MODES)[number];
  * The MLLP listener's variables (HL7 v2 orders from the LIS), merged into accessionConfigSchema.
  * Cross-variable rules are in checkMllpConfig.
  */
+export const HL7_ORDER_MERGE_MODES = ['specimen', 'case'] as const;
+export type Hl7OrderMergeMode = (typeof HL7_ORDER_MERGE_MODES)[number];
+
 export const mllpConfigShape = {
+  /**
+   * How an HL7 order changes its case. specimen (default): each ORC/OBR group (ORC-1 NW, XO, CA)
+   * adds, changes or cancels its own specimens and the case keeps the others (LIS systems that send
+   * one order per specimen). case: every order describes the whole case and replaces it (LIS
+   * systems that always send the whole case; a cancel cancels the case).
+   */
+  ACCESSION_HL7_ORDER_MERGE: unsetWhenEmpty(z.enum(HL7_ORDER_MERGE_MODES, { error: 'must be specimen or case' }).default('specimen')),
+  /**
+   * For LIS systems without SAC (v2.3): the field of a specimen's OBR (or SPM) whose repetitions are
+   * its slide barcodes, as SEG-n or SEG-n.c (e.g. OBR-21). Unset: slides come from SAC and slide SPMs only.
+   */
+  ACCESSION_HL7_SLIDE_BARCODE_FIELD: unsetWhenEmpty(
+    z
+      .string()
+      .trim()
+      .regex(/^(OBR|SPM)-\d{1,3}(\.\d{1,2})?$/, 'must be OBR-n, SPM-n, OBR-n.c or SPM-n.c, e.g. OBR-21')
+      .optional(),
+  ),
   /** `false` runs no MLLP listener (REST only); readiness then reports it as disabled. */
   ACCESSION_MLLP_ENABLED: unsetWhenEmpty(
     z

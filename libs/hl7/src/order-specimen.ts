@@ -1,0 +1,101 @@
+import { hl7DateToIso, readValue } from './encoding';
+import type { OrderMapping } from './order-mapping';
+import { readDescription, readModifiers, readProcedureCode, readUnits } from './order-observation';
+import { describeRefs, err, firstLoc, pick, warning, type Findings, type Found, type SegRef, type SegmentsByName } from './order-reading';
+import { timingOfObr, type OrderStructure } from './order-structure';
+
+/**
+ * The specimen group: one specimen per specimen SPM (governed by the OBR before it), else one per
+ * OBR. Specimens under a cancelling ORC are not part of the case; their ids are returned apart.
+ */
+
+export interface SpecimenSource {
+  segs: SegmentsByName;
+  own: SegRef;
+  ownName: 'SPM' | 'OBR';
+}
+
+export interface SpecimenReading {
+  specimens: Record<string, unknown>[];
+  /** Specimen segment -> index in `specimens`. */
+  indexOf: Map<SegRef, number>;
+  /** Ids of the specimens whose ORC cancels (ORC-1 CA/OC/CR). */
+  cancelledSpecimenIds: string[];
+  sources: SpecimenSource[];
+  collection?: Found;
+}
+
+export function specimenSources(s: OrderStructure): SpecimenSource[] {
+  if (s.fromSpm) {
+    return s.specimenSpms.map((spm) => {
+      const obr = s.obrOf.get(spm);
+      return { segs: { SPM: spm, OBR: obr, TQ1: timingOfObr(s, obr) }, own: spm, ownName: 'SPM' as const };
+    });
+  }
+  return s.obrs.map((obr) => ({ segs: { OBR: obr, TQ1: timingOfObr(s, obr) }, own: obr, ownName: 'OBR' as const }));
+}
+
+function letterFor(n: number): string {
+  return n >= 1 && n <= 26 ? String.fromCharCode(64 + n) : String(n);
+}
+
+/** SPM-2 (placer, then filler id) for SPM specimens; the mapped OBR field, else OBR-1 1, 2, 3 -> A, B, C. */
+export function readSpecimenId(source: SpecimenSource, m: OrderMapping): Found {
+  const { segs, own, ownName } = source;
+  if (ownName === 'SPM') return pick(m.spmSpecimenId, segs) ?? { value: '', loc: { segment: 'SPM', sequence: own.sequence, field: 2 } };
+  const id = pick(m.obrSpecimenId, segs);
+  if (id) return id;
+  const setId = Number.parseInt(readValue(own.seg, 1), 10);
+  return { value: letterFor(Number.isFinite(setId) && setId > 0 ? setId : own.sequence), loc: { segment: 'OBR', sequence: own.sequence, field: 1 } };
+}
+
+function readSpecimen(source: SpecimenSource, prefix: string, m: OrderMapping, f: Findings): Record<string, unknown> {
+  const id = readSpecimenId(source, m);
+  f.locs.set(prefix, { segment: source.ownName, sequence: source.own.sequence, field: 0 });
+  f.locs.set(`${prefix}.specimenId`, id.loc);
+  const own = { segment: source.ownName, sequence: source.own.sequence, field: 0 };
+  const description = readDescription(source.segs, prefix, m, f);
+  const primaryCpt = readProcedureCode(source.segs, prefix, own, id.value, m, f);
+  const modifiers = readModifiers(source.segs, prefix, m, f);
+  return {
+    specimenId: id.value,
+    ...(description !== undefined ? { description } : {}),
+    primaryCpt,
+    ...(modifiers ? { modifiers } : {}),
+    units: readUnits(source.segs, prefix, m, f),
+  };
+}
+
+/** `cancellingOrc`: the sequence of the ORC that cancels an OBR's order, undefined when it does not. */
+export function readSpecimens(s: OrderStructure, cancellingOrc: (obr: SegRef | undefined) => number | undefined, m: OrderMapping, f: Findings): SpecimenReading {
+  const r: SpecimenReading = { specimens: [], indexOf: new Map(), cancelledSpecimenIds: [], sources: specimenSources(s) };
+  for (const source of r.sources) {
+    const orc = cancellingOrc(source.segs['OBR']);
+    if (orc !== undefined) {
+      r.cancelledSpecimenIds.push(readSpecimenId(source, m).value);
+      f.warnings.push(warning({ segment: source.ownName, sequence: source.own.sequence, field: 0 }, `${source.ownName} ${source.own.sequence} left out: its order is cancelled (ORC ${orc})`, 'I'));
+      continue;
+    }
+    r.indexOf.set(source.own, r.specimens.length);
+    r.specimens.push(readSpecimen(source, `specimens.${r.specimens.length}`, m, f));
+    r.collection ??= pick(m.collectionDate, source.segs);
+  }
+  if (!r.sources.length) f.errors.push(err({ segment: 'OBR', sequence: 0, field: 0 }, '100', 'the order has no specimens (no SPM and no OBR segment)'));
+  return r;
+}
+
+/** The collection date of the first specimen that has one (SPM-17, else OBR-7), as YYYY-MM-DD. */
+export function readCollectionDate(r: SpecimenReading, m: OrderMapping, f: Findings): string | undefined {
+  if (r.collection) {
+    const iso = hl7DateToIso(r.collection.value);
+    f.locs.set('collectionDate', r.collection.loc);
+    if (!iso) f.errors.push(err(r.collection.loc, '102', `collection date ${r.collection.value} is not an HL7 date (YYYYMMDD[HHMM[SS]])`));
+    return iso ?? r.collection.value;
+  }
+  const first = r.sources[0];
+  if (first && r.specimens.length) {
+    const loc = firstLoc(m.collectionDate, first.segs) ?? { segment: first.ownName, sequence: first.own.sequence, field: 0 };
+    f.errors.push(err(loc, '101', `collection date is required (${describeRefs(m.collectionDate, ' or ')})`));
+  }
+  return undefined;
+}
