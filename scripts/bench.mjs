@@ -92,7 +92,7 @@ const barcode = (acc, sp, n) => `${acc}-${sp}1-${n}`;
 const t0 = performance.now();
 await pool(cases, settings.concurrency, async (acc) =>
   call('POST', `${settings.accessionUrl}/cases`, {
-    accessionNumber: acc, patientId: `MRN-${acc}`, payer: { payerId: settings.payer }, collectionDate: '2026-11-20', diagnoses: ['C61'],
+    accessionNumber: acc, patientId: `MRN-${acc}`, payer: { payerId: settings.payer }, collectionDate: new Date(Date.now() - 86_400_000).toISOString().slice(0, 10), diagnoses: ['C61'],
     specimens: specimenIds.map((s) => ({ specimenId: s, primaryCpt: '88305', units: 1 })),
     slides: specimenIds.flatMap((s) => Array.from({ length: settings.slidesPerSpecimen }, (_, n) => ({ barcode: barcode(acc, s, n + 1), specimenId: s }))),
   }, await bearer('lis-integration')),

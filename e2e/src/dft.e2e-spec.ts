@@ -5,7 +5,10 @@ import { Hl7Connection, Hl7MessageEvent, Hl7Server } from '@medplum/hl7';
 import type { CaseSnapshot } from '@slidecharge/contracts';
 import { readValue, validateV251 } from '@slidecharge/hl7';
 import { buildEvent } from '@slidecharge/messaging';
-import { freePort, principalKafkaConnection, ServiceName, ServiceProcess, testEnv, testKafka, tokenFor } from '@slidecharge/testing';
+import { freePort, isoDaysAgo, principalKafkaConnection, ServiceName, ServiceProcess, testEnv, testKafka, tokenFor } from '@slidecharge/testing';
+
+/** Collected yesterday: never an archived specimen, whatever the day of the run. */
+const COLLECTED = isoDaysAgo(1);
 
 /**
  * The DFT^P03 a strict HL7 v2.5.1 billing system receives (issue #8 item 2), with billing, scanner-events
@@ -99,7 +102,7 @@ function caseOf(acc: string, version: number, over: Partial<CaseSnapshot> = {}):
     patientId: `M${run}${acc.slice(-2)}`,
     patient: { familyName: 'DOE', givenName: 'JANE', birthDate: '1961-07-04', administrativeSex: 'F', identifierAuthority: 'UNIVHOSP' },
     payer: { payerId: 'AETNA', name: 'Aetna', plan: 'AETNA-PPO' },
-    collectionDate: '2026-11-20',
+    collectionDate: COLLECTED,
     orderingProvider: '1548302744 WELBY, MARCUS',
     orderingProviderNpi: '1548302744',
     diagnoses: ['C50.911', 'Z80.3'],

@@ -1,5 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { extensionProblems, ExtensionDefinitionLike, fhirProblemLines, freePort, ServiceName, ServiceProcess, TestCaller, testEnv, tokenFor } from '@slidecharge/testing';
+import { ExtensionDefinitionLike, extensionProblems, fhirProblemLines, freePort, isoDaysAgo, ServiceName, ServiceProcess, TestCaller, testEnv, tokenFor } from '@slidecharge/testing';
+
+/** Collected yesterday: never an archived specimen, whatever the day of the run. */
+const COLLECTED = isoDaysAgo(1);
 
 /**
  * The FHIR API as a strict gateway sees it (issue #8 item 5): the four services as separate processes
@@ -72,7 +75,7 @@ function caseDetails(accessionNumber: string, payer: { payerId: string; name: st
     accessionNumber,
     patientId: `MRN-${accessionNumber}`,
     payer,
-    collectionDate: '2026-11-20',
+    collectionDate: COLLECTED,
     diagnoses: ['C50.911'],
     specimens: [{ specimenId: 'A', primaryCpt: '88305', units: 1 }],
     slides: [{ barcode: barcode(accessionNumber), specimenId: 'A' }],

@@ -3,7 +3,10 @@ import { Hl7Message } from '@medplum/core';
 import { Hl7Client, Hl7Connection, Hl7MessageEvent, Hl7Server } from '@medplum/hl7';
 import type { CaseDetails } from '@slidecharge/contracts';
 import { buildOrderMessage, readValue, validateV251 } from '@slidecharge/hl7';
-import { fhirProblemLines, freePort, ServiceName, ServiceProcess, TestCaller, testEnv, tokenFor } from '@slidecharge/testing';
+import { compactDaysAgo, fhirProblemLines, freePort, isoDaysAgo, ServiceName, ServiceProcess, TestCaller, testEnv, tokenFor } from '@slidecharge/testing';
+
+/** Collected yesterday: never an archived specimen, whatever the day of the run. */
+const COLLECTED = isoDaysAgo(1);
 
 /**
  * The hospital's languages end to end (issue #4), the four services as separate processes built from
@@ -101,7 +104,7 @@ function order(accession: string): CaseDetails {
     payer: { payerId: 'AETNA', name: 'Aetna', plan: 'AETNA-PPO' },
     orderingProvider: 'WELBY, MARCUS',
     orderingProviderNpi: '1548302744',
-    collectionDate: '2026-11-20',
+    collectionDate: COLLECTED,
     diagnoses: ['C50.911'],
     specimens: [
       { specimenId: 'A', primaryCpt: '88305', units: 1 },
@@ -122,7 +125,7 @@ function dicomJson(accession: string, slide: string) {
     '0020000E': { vr: 'UI', Value: [`${uid}.1`] },
     '00080050': { vr: 'SH', Value: [accession] },
     '00400512': { vr: 'LO', Value: [slide] },
-    '0008002A': { vr: 'DT', Value: ['20261121093000'] },
+    '0008002A': { vr: 'DT', Value: [`${compactDaysAgo(0)}093000`] },
     '00080070': { vr: 'LO', Value: ['Leica'] },
     '00181000': { vr: 'LO', Value: ['GT450-0042'] },
   };
@@ -190,7 +193,7 @@ it('order over MLLP -> scans over HTTP and DICOM -> DFT^P03 over MLLP acknowledg
     id: chargeA.chargeId,
     status: 'billable',
     code: { coding: [expect.objectContaining({ code: '0753T' })] },
-    occurrenceDateTime: '2026-11-20',
+    occurrenceDateTime: COLLECTED,
     quantity: { value: 1 },
   });
   const search = await http('GET', `${services.billing.url}/fhir/ChargeItem?accession=${accession}`);

@@ -3,7 +3,10 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Producer } from 'kafkajs';
 import { Charge, Credit, DEAD_LETTER_TOPIC, DeadLetter, EventEnvelope, ScannerMiddlewareEvent } from '@slidecharge/contracts';
-import { freePort, principalKafkaConnection, ReadMessage, ServiceName, ServiceProcess, TestCaller, testEnv, testKafka, tokenFor, TopicReader } from '@slidecharge/testing';
+import { freePort, isoDaysAgo, principalKafkaConnection, ReadMessage, ServiceName, ServiceProcess, TestCaller, testEnv, testKafka, tokenFor, TopicReader } from '@slidecharge/testing';
+
+/** Collected yesterday: never an archived specimen, whatever the day of the run. */
+const COLLECTED = isoDaysAgo(1);
 
 /**
  * From LIS case to 0753T charge through the four services, each its own process built from dist/,
@@ -83,7 +86,7 @@ function caseDetails(accessionNumber: string, specimens: SpecimenSpec[], payer =
     accessionNumber,
     patientId: `MRN-${accessionNumber}`,
     payer,
-    collectionDate: '2026-11-20',
+    collectionDate: COLLECTED,
     diagnoses: ['C50.911'],
     specimens: specimens.map((s) => ({ specimenId: s.id, primaryCpt: s.cpt, units: s.units ?? 1 })),
     slides: specimens.flatMap((s) => Array.from({ length: s.slides }, (_, i) => ({ barcode: barcode(accessionNumber, s.id, i + 1), specimenId: s.id }))),
@@ -174,8 +177,8 @@ it('two 88305 specimens -> two 0753T charges, units and date of service from the
   }
   const charges = await settledCharges(accession, 2);
   expect(charges.map((c) => [c.specimenId, c.code, c.primaryCode, c.units, c.dateOfService])).toEqual([
-    ['A', '0753T', '88305', 1, '2026-11-20'],
-    ['B', '0753T', '88305', 2, '2026-11-20'],
+    ['A', '0753T', '88305', 1, COLLECTED],
+    ['B', '0753T', '88305', 2, COLLECTED],
   ]);
   expect(charges.every((c) => c.patientId === `MRN-${accession}` && c.payerId === 'AETNA')).toBe(true);
   expect((await billingCharges(accession)).map((c) => c.chargeId).sort()).toEqual(charges.map((c) => c.chargeId).sort());

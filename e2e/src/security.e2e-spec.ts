@@ -4,23 +4,10 @@ import { join } from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
 import { CaseDetails, Charge, DEAD_LETTER_TOPIC, DeadLetter, EventEnvelope } from '@slidecharge/contracts';
 import { buildOrderMessage, type ParsedAck } from '@slidecharge/hl7';
-import {
-  freePort,
-  makeTestPki,
-  MllpTestClient,
-  nestedArrays,
-  principalKafkaConnection,
-  ReadMessage,
-  ServiceName,
-  ServiceProcess,
-  TestCaller,
-  testEnv,
-  testKafka,
-  type TestPki,
-  tokenFor,
-  TopicReader,
-  WORKSPACE_ROOT,
-} from '@slidecharge/testing';
+import { freePort, isoDaysAgo, makeTestPki, MllpTestClient, nestedArrays, principalKafkaConnection, ReadMessage, ServiceName, ServiceProcess, TestCaller, testEnv, testKafka, tokenFor, TopicReader, type TestPki, WORKSPACE_ROOT } from '@slidecharge/testing';
+
+/** Collected yesterday: never an archived specimen, whatever the day of the run. */
+const COLLECTED = isoDaysAgo(1);
 
 /**
  * slidecharge as a hospital security reviewer and an attacker on the same network would try it: the
@@ -103,7 +90,7 @@ function caseOf(accession: string, patientId = PATIENT.mrn): CaseDetails {
   return CaseDetails.parse({
     patientId,
     payer: { payerId: 'AETNA', name: 'Aetna' },
-    collectionDate: '2026-11-20',
+    collectionDate: COLLECTED,
     diagnoses: ['C50.911'],
     specimens: [{ specimenId: 'A', primaryCpt: '88305', units: 1 }],
     slides: [{ barcode: `${accession}-A1-1`, specimenId: 'A' }],

@@ -9,3 +9,4 @@ export * from './kafka';
 export * from './test-pki';
 export * from './mllp-test-client';
 export * from './fhir-validation';
+export * from './dates';
