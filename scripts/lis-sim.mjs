@@ -15,6 +15,9 @@
 //                             block <specimen>1 (default 1; 0 = none)
 //   --payer AETNA             IN1-3 payer id (default MEDICARE)
 //   --patient MRN-1           PID-3 patient id (default MRN-<accession>)
+//   --patient-name DOE^JANE   PID-5 family^given (default SIMULATION^PAT; a DFT^P03 needs it)
+//   --plan PPO-1              IN1-2 plan (default <payer>-STD; a DFT^P03 needs it)
+//   --ordering-npi 1234567893 ORC-12 ordering provider's NPI (default 1234567893, name WELBY)
 //   --collection-date 2026-11-20   OBR-7 / SPM-17 (default today, UTC)
 //   --diagnoses C50.911,Z80.3      DG1-3, one DG1 each (default C50.911)
 //   --modifiers A=59,B=Q1     OBR-45 modifier for a specimen (repeat the flag or comma-separate)
@@ -174,6 +177,9 @@ const orderControl = args.cancel ? 'CA' : recode.size ? 'XO' : 'NW';
 const controlId = args['control-id'] ?? `SIM${Date.now().toString(36).toUpperCase()}${Math.floor(Math.random() * 36 ** 4).toString(36).toUpperCase().padStart(4, '0')}`;
 const patient = args.patient ?? `MRN-${accession}`;
 const payer = args.payer ?? 'MEDICARE';
+const [familyName, givenName] = (args['patient-name'] ?? 'SIMULATION^PAT').split('^');
+const plan = args.plan ?? `${payer}-STD`;
+const orderingNpi = args['ordering-npi'] ?? '1234567893';
 const collected = args['collection-date'] ?? new Date().toISOString().slice(0, 10);
 if (!/^\d{4}-\d{2}-\d{2}$/.test(collected)) fail('--collection-date must be YYYY-MM-DD');
 const diagnoses = (args.diagnoses ?? 'C50.911').split(',').map((d) => d.trim()).filter(Boolean);
@@ -183,7 +189,10 @@ const version = args['hl7-version'] ?? '2.5.1';
 function caseDetails() {
   return {
     patientId: patient,
-    payer: { payerId: payer, name: payer },
+    patient: { familyName, ...(givenName ? { givenName } : {}), birthDate: '1961-07-04', administrativeSex: 'F' },
+    payer: { payerId: payer, name: payer, plan },
+    orderingProvider: 'WELBY',
+    orderingProviderNpi: orderingNpi,
     collectionDate: collected,
     diagnoses,
     specimens: specimens.map((s) => ({ specimenId: s.id, primaryCpt: s.code, units: s.units, ...(s.modifiers.length ? { modifiers: s.modifiers } : {}) })),
