@@ -164,7 +164,7 @@ export class Hl7IntakeService {
     };
 
     try {
-      await this.apply(order, record);
+      await this.apply(order, record, orderActor(base));
     } catch (error) {
       if (error instanceof DecidedElsewhere && key) return this.repeatOf(key, base);
       if (error instanceof CaseError) {
@@ -180,23 +180,23 @@ export class Hl7IntakeService {
    * Applies the order as ACCESSION_HL7_ORDER_MERGE says: per specimen (each ORC/OBR group adds,
    * changes or cancels its specimens) or per case (the order is the whole case).
    */
-  private apply(order: ParsedOrder, record: (tx: Db, change: CaseChange) => Promise<void>): Promise<CaseChange> {
-    if (this.config.ACCESSION_HL7_ORDER_MERGE === 'specimen') return this.applyPerSpecimen(order, record);
+  private apply(order: ParsedOrder, record: (tx: Db, change: CaseChange) => Promise<void>, actor: string): Promise<CaseChange> {
+    if (this.config.ACCESSION_HL7_ORDER_MERGE === 'specimen') return this.applyPerSpecimen(order, record, actor);
     if (order.action === 'cancel') {
       return this.cases.cancel(order.accessionNumber, order.cancelReason, {
         inTransaction: record,
         ...(order.patientId !== undefined ? { patientId: order.patientId } : {}),
       });
     }
-    return this.cases.replace(order.accessionNumber, order.case, { keepSlidesWhenNone: true, inTransaction: record });
+    return this.cases.replace(order.accessionNumber, order.case, { keepSlidesWhenNone: true, inTransaction: record, actor });
   }
 
-  private applyPerSpecimen(order: ParsedOrder, record: (tx: Db, change: CaseChange) => Promise<void>): Promise<CaseChange> {
+  private applyPerSpecimen(order: ParsedOrder, record: (tx: Db, change: CaseChange) => Promise<void>, actor: string): Promise<CaseChange> {
     if (order.action === 'cancel') {
       const cancel = { specimenIds: order.specimenIds, reason: order.cancelReason, ...(order.patientId !== undefined ? { patientId: order.patientId } : {}) };
       return this.cases.cancelSpecimens(order.accessionNumber, cancel, { inTransaction: record });
     }
-    return this.cases.mergeSpecimens(order.accessionNumber, { details: order.case, cancelledSpecimenIds: order.cancelledSpecimenIds }, { inTransaction: record });
+    return this.cases.mergeSpecimens(order.accessionNumber, { details: order.case, cancelledSpecimenIds: order.cancelledSpecimenIds }, { inTransaction: record, actor });
   }
 
   /** Stores a message answered AE/AR; a copy decided concurrently wins and this one becomes its repeat. */
@@ -270,6 +270,11 @@ export class Hl7IntakeService {
 }
 
 type BaseRecord = Omit<NewHl7Message, 'ackCode' | 'outcome' | 'errors' | 'ack'>;
+
+/** Who moved a slide through an order, for the slide_move record: the sender and the message (MSH-3^MSH-4, MSH-10). */
+function orderActor(base: BaseRecord): string {
+  return `HL7 order ${base.sendingApplication}^${base.sendingFacility} MSH-10 ${base.controlId}`.slice(0, 200);
+}
 
 function baseRecord(raw: string, header: StorableHeader, from: Hl7Peer | undefined): BaseRecord {
   return {
