@@ -1,49 +1,22 @@
-import { INestApplication } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { Pool } from 'pg';
 import request from 'supertest';
 import { CaseEvent, CaseSnapshot, validateTopicMessage } from '@slidecharge/contracts';
-import { asCaller, identityEnv, ReadMessage, serviceDatabaseUrl, TestCaller, testEnv, TopicReader } from '@slidecharge/testing';
-import { createServiceApp } from '@slidecharge/service-kit';
-import { AppModule } from '../src/app.module';
-import { loadServiceConfig } from '../src/config';
-import { ACCESSION_SERVICE, createOpenApiDocument } from '../src/openapi';
+import { ReadMessage } from '@slidecharge/testing';
+import { createOpenApiDocument } from '../src/openapi';
+import { CASE_TOPIC, useAccessionHarness } from './harness';
 
 /**
  * The accession service against the real Postgres and Kafka: HTTP in, case events out through the
  * outbox. Topics are shared with other suites, so every test uses its own accession numbers.
  */
-const { databaseUrl, kafkaBrokers, kafkaEnv } = testEnv();
-// MLLP on a free port (0): the default 2575 may be taken by a running stack or another test process.
-const config = loadServiceConfig({ ...kafkaEnv, DATABASE_URL: serviceDatabaseUrl('accession'), LOG_LEVEL: 'warn', ...identityEnv(), SLIDECHARGE_ENV: 'development', ACCESSION_MLLP_PORT: '0' });
-const TOPIC = 'lis.case-events.v1';
-
-let app: INestApplication;
-let baseUrl: string;
-let reader: TopicReader;
-const pool = new Pool({ connectionString: databaseUrl });
-
-beforeAll(async () => {
-  reader = await new TopicReader(kafkaBrokers, [TOPIC]).start();
-  app = await createServiceApp(AppModule.forRoot(config), ACCESSION_SERVICE, { logger: false });
-  await app.init();
-  await app.listen(0, '127.0.0.1');
-  baseUrl = `http://127.0.0.1:${(app.getHttpServer().address() as AddressInfo).port}`;
-});
-
-afterAll(async () => {
-  await app?.close();
-  await reader?.stop();
-  await pool.end();
-});
+const harness = useAccessionHarness();
+const { http } = harness;
 
 const run = randomUUID().slice(0, 8).toUpperCase();
 let counter = 0;
 const newAccession = () => `IT${run}-${++counter}`;
-const http = (caller: TestCaller = 'lis-integration') => asCaller(baseUrl, caller);
 
 function caseBody(accessionNumber: string, over: Record<string, unknown> = {}) {
   return {
@@ -66,12 +39,12 @@ function caseBody(accessionNumber: string, over: Record<string, unknown> = {}) {
 }
 
 type CaseMessage = Extract<CaseEvent, { type: string }>;
-const eventsOf = (accessionNumber: string) => (m: ReadMessage) => m.topic === TOPIC && m.key === accessionNumber;
+const eventsOf = (accessionNumber: string) => (m: ReadMessage) => m.topic === CASE_TOPIC && m.key === accessionNumber;
 const waitForEvents = async (accessionNumber: string, count: number) =>
-  (await reader.waitFor(eventsOf(accessionNumber), (list) => list.length >= count)).map((m) => m.value as CaseMessage);
+  (await harness.reader.waitFor(eventsOf(accessionNumber), (list) => list.length >= count)).map((m) => m.value as CaseMessage);
 
 async function outboxCount(accessionNumber: string): Promise<number> {
-  const { rows } = await pool.query('SELECT count(*)::int AS n FROM accession.outbox WHERE key = $1', [accessionNumber]);
+  const { rows } = await harness.pool.query('SELECT count(*)::int AS n FROM accession.outbox WHERE key = $1', [accessionNumber]);
   return rows[0].n as number;
 }
 
@@ -89,8 +62,8 @@ describe('creating, updating and cancelling a case', () => {
     expect(event?.producer).toBe('accession');
     expect(event?.correlationId).toBe(`it-${accession}`);
     expect(event?.data).toEqual(created);
-    expect(validateTopicMessage(TOPIC, event).ok).toBe(true);
-    const message = reader.messages.find(eventsOf(accession));
+    expect(validateTopicMessage(CASE_TOPIC, event).ok).toBe(true);
+    const message = harness.reader.messages.find(eventsOf(accession));
     expect(message?.headers['x-event-type']).toBe('case.created');
     expect((await http().get(`/cases/${accession}`).expect(200)).body).toEqual(created);
   });
@@ -157,8 +130,8 @@ describe('case flags, specimen modifiers and diagnosis pointers', () => {
     const [event] = await waitForEvents(accession, 1);
     expect(event?.type).toBe('case.created');
     expect(event?.data).toEqual(res.body);
-    expect(validateTopicMessage(TOPIC, event).ok).toBe(true);
-    const { rows } = await pool.query(
+    expect(validateTopicMessage(CASE_TOPIC, event).ok).toBe(true);
+    const { rows } = await harness.pool.query(
       'SELECT research_study, digital_sign_out, abn_on_file, physician_office, reduced_service FROM accession."case" WHERE accession_number = $1',
       [accession],
     );
@@ -280,8 +253,8 @@ describe('patient demographics, ordering provider NPI and storage retrieval date
     expect((await http().get(`/cases/${accession}`).expect(200)).body).toEqual(res.body);
     const [event] = await waitForEvents(accession, 1);
     expect(event?.data).toEqual(res.body);
-    expect(validateTopicMessage(TOPIC, event).ok).toBe(true);
-    const { rows } = await pool.query(
+    expect(validateTopicMessage(CASE_TOPIC, event).ok).toBe(true);
+    const { rows } = await harness.pool.query(
       `SELECT patient_family_name, patient_given_name, to_char(patient_birth_date, 'YYYY-MM-DD') AS birth, patient_administrative_sex, patient_identifier_authority, ordering_provider_npi
          FROM accession."case" WHERE accession_number = $1`,
       [accession],
@@ -478,7 +451,7 @@ describe('who may send and read cases', () => {
   it('takes cases from the LIS integration (role service) only: no token 401, a person 403, and nothing is stored', async () => {
     const accession = newAccession();
     const body = { accessionNumber: accession, ...caseBody(accession) };
-    const anonymous = await request(baseUrl).post('/cases').send(body).expect(401);
+    const anonymous = await request(harness.baseUrl).post('/cases').send(body).expect(401);
     expect(anonymous.body.error).toBe('unauthorized');
     await http('ops-viewer').post('/cases').send(body).expect(403);
     await http('billing-admin').post(`/cases/${accession}/cancel`).send({ reason: 'not mine to cancel' }).expect(403);
@@ -492,7 +465,7 @@ describe('who may send and read cases', () => {
     const correlationId = `audit-${randomUUID()}`;
     await http().post('/cases').set('x-correlation-id', correlationId).send({ accessionNumber: accession, ...caseBody(accession) }).expect(201);
     await http('ops-viewer').get(`/cases/${accession}`).set('x-correlation-id', correlationId).expect(200);
-    const { rows } = await pool.query(`SELECT username, client_id, roles, route, params, status, records FROM accession.access_audit WHERE correlation_id = $1 ORDER BY id`, [correlationId]);
+    const { rows } = await harness.pool.query(`SELECT username, client_id, roles, route, params, status, records FROM accession.access_audit WHERE correlation_id = $1 ORDER BY id`, [correlationId]);
     expect(rows).toEqual([
       { username: 'lis-integration', client_id: 'lis-integration', roles: ['service'], route: 'POST /cases', params: {}, status: 201, records: 1 },
       { username: 'ops-viewer', client_id: 'slidecharge-cli', roles: ['ops-viewer'], route: 'GET /cases/:accessionNumber', params: { accessionNumber: accession }, status: 200, records: 1 },
@@ -513,7 +486,7 @@ describe('operations', () => {
   });
 
   it('documents every route in its OpenAPI document', async () => {
-    const document = await createOpenApiDocument(config);
+    const document = await createOpenApiDocument(harness.config);
     expect(Object.keys(document.paths).sort()).toEqual(
       ['/cases', '/cases/{accessionNumber}', '/cases/{accessionNumber}/cancel', '/cases/{accessionNumber}/slides/{barcode}/move', '/health/live', '/health/ready', '/metrics', '/hl7/messages', '/hl7/messages/{id}'].sort(),
     );
@@ -530,7 +503,7 @@ describe('operations', () => {
   });
 
   it('matches the committed docs/openapi/accession.json (regenerate it with npm run docs:api when the API changes)', async () => {
-    const document = await createOpenApiDocument(config);
+    const document = await createOpenApiDocument(harness.config);
     const committed: unknown = JSON.parse(readFileSync(join(__dirname, '../../../docs/openapi/accession.json'), 'utf8'));
     expect(JSON.parse(JSON.stringify(document))).toEqual(committed);
   });

@@ -1,22 +1,17 @@
-import { INestApplication } from '@nestjs/common';
 import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { Pool } from 'pg';
 import { Hl7Message } from '@medplum/core';
 import { Hl7MessageEvent, Hl7Server } from '@medplum/hl7';
 import { CaseDetails, CaseEvent, CaseSnapshot, validateTopicMessage } from '@slidecharge/contracts';
 import { buildOrderMessage, frame, parseAck, type OrderMessageOptions, type ParsedAck } from '@slidecharge/hl7';
-import { asCaller, identityEnv, MllpTestClient, TopicReader, ReadMessage, serviceDatabaseUrl, TestCaller, testEnv, eventually } from '@slidecharge/testing';
-import { createServiceApp } from '@slidecharge/service-kit';
-import { AppModule } from '../src/app.module';
-import { AccessionConfig, loadServiceConfig } from '../src/config';
+import { MllpTestClient, ReadMessage, eventually } from '@slidecharge/testing';
+import { loadServiceConfig } from '../src/config';
 import { Hl7IntakeService } from '../src/hl7/hl7-intake.service';
-import { MllpListener } from '../src/hl7/mllp-listener';
-import { ACCESSION_SERVICE } from '../src/openapi';
+import { accessionEnv, CASE_TOPIC, startAccessionApp, useAccessionHarness } from './harness';
 
 /**
  * HL7 v2 orders over real MLLP on loopback into the in-process accession service, against the real
@@ -24,58 +19,24 @@ import { ACCESSION_SERVICE } from '../src/openapi';
  * trouble, concurrency and shutdown. Every test uses its own accession numbers and MSH-10s (the
  * database and topics are shared with other suites).
  */
-const { databaseUrl, kafkaBrokers, kafkaEnv } = testEnv();
 const FRAME_TIMEOUT_MS = 1500;
-const env = {
-  ...kafkaEnv,
-  DATABASE_URL: serviceDatabaseUrl('accession'),
-  LOG_LEVEL: 'warn',
-  ...identityEnv(),
-  // No sender allow-list here (test/mllp-transport.int-spec.ts has one): development mode allows that.
-  SLIDECHARGE_ENV: 'development',
-  ACCESSION_MLLP_PORT: '0',
+// No sender allow-list here (test/mllp-transport.int-spec.ts has one): development mode (accessionEnv) allows that.
+const MLLP_SETTINGS = {
   ACCESSION_MLLP_FRAME_TIMEOUT_MS: String(FRAME_TIMEOUT_MS),
   // Every test client connects from 127.0.0.1, a dozen at once (the caps are tested in mllp-transport.int-spec.ts).
   ACCESSION_MLLP_MAX_CONNECTIONS_PER_PEER: '64',
 };
-const config = loadServiceConfig(env);
-const TOPIC = 'lis.case-events.v1';
 const ROOT = join(__dirname, '../../..');
-
-let app: INestApplication;
-let baseUrl: string;
-let mllpPort: number;
-let reader: TopicReader;
-const pool = new Pool({ connectionString: databaseUrl });
-
-async function startApp(cfg: AccessionConfig): Promise<{ app: INestApplication; mllpPort: number; baseUrl: string }> {
-  const started = await createServiceApp(AppModule.forRoot(cfg), ACCESSION_SERVICE, { logger: false });
-  await started.init();
-  await started.listen(0, '127.0.0.1');
-  const port = started.get(MllpListener).port;
-  if (!port) throw new Error('the MLLP listener is not listening');
-  return { app: started, mllpPort: port, baseUrl: `http://127.0.0.1:${(started.getHttpServer().address() as AddressInfo).port}` };
-}
-
-beforeAll(async () => {
-  reader = await new TopicReader(kafkaBrokers, [TOPIC]).start();
-  ({ app, mllpPort, baseUrl } = await startApp(config));
-});
-
-afterAll(async () => {
-  await app?.close();
-  await reader?.stop();
-  await pool.end();
-});
+const harness = useAccessionHarness({ env: MLLP_SETTINGS, defaultCaller: 'integration-admin' });
+const { http } = harness;
 
 const run = randomUUID().slice(0, 8).toUpperCase();
 let counter = 0;
 const newAccession = () => `H7${run}-${++counter}`;
 const newControlId = () => `MC${run}${++counter}`;
-const http = (caller: TestCaller = 'integration-admin') => asCaller(baseUrl, caller);
 
 /** A connection to the listener under test (or to `port`). */
-const connectClient = (port = mllpPort) => MllpTestClient.connect(port);
+const connectClient = (port = harness.mllpPort) => MllpTestClient.connect(port);
 
 /** Sends one message on a fresh connection. */
 async function send(message: string) {
@@ -114,12 +75,12 @@ function order(accession: string, options: Partial<OrderMessageOptions> = {}): s
 const controlIdOf = (message: string) => message.split('\r')[0]?.split('|')[9] ?? '';
 
 type CaseMessage = Extract<CaseEvent, { type: string }>;
-const eventsOf = (accession: string) => (m: ReadMessage) => m.topic === TOPIC && m.key === accession;
+const eventsOf = (accession: string) => (m: ReadMessage) => m.topic === CASE_TOPIC && m.key === accession;
 const waitForEvents = async (accession: string, count: number) =>
-  (await reader.waitFor(eventsOf(accession), (list) => list.length >= count)).map((m) => m.value as CaseMessage);
+  (await harness.reader.waitFor(eventsOf(accession), (list) => list.length >= count)).map((m) => m.value as CaseMessage);
 
 async function outboxCount(accession: string): Promise<number> {
-  const { rows } = await pool.query('SELECT count(*)::int AS n FROM accession.outbox WHERE key = $1', [accession]);
+  const { rows } = await harness.pool.query('SELECT count(*)::int AS n FROM accession.outbox WHERE key = $1', [accession]);
   return rows[0].n as number;
 }
 
@@ -149,7 +110,7 @@ describe('an order over MLLP becomes a case, once', () => {
     const [event] = await waitForEvents(accession, 1);
     expect(event?.type).toBe('case.created');
     expect(event?.data).toEqual(stored);
-    expect(validateTopicMessage(TOPIC, event).ok).toBe(true);
+    expect(validateTopicMessage(CASE_TOPIC, event).ok).toBe(true);
 
     const [message] = await storedMessages(controlIdOf(first));
     expect(message).toMatchObject({ outcome: 'created', ackCode: 'AA', accessionNumber: accession, caseVersion: 1 });
@@ -383,11 +344,11 @@ describe('concurrency', () => {
     await waitForEvents(accession, 1);
     // Give a second event (there must be none) the time to arrive.
     await new Promise((r) => setTimeout(r, 1000));
-    expect(reader.messages.filter(eventsOf(accession))).toHaveLength(1);
+    expect(harness.reader.messages.filter(eventsOf(accession))).toHaveLength(1);
   });
 
   it('two copies processed at the same instant (both past the repeat check): one applies, the other rolls back and gets its ACK', async () => {
-    const intake = app.get(Hl7IntakeService);
+    const intake = harness.app.get(Hl7IntakeService);
     const accession = newAccession();
     const message = order(accession);
     const results = await Promise.all([intake.receive(message, { peer: 'race-1' }), intake.receive(message, { peer: 'race-2' }), intake.receive(message, { peer: 'race-3' })]);
@@ -416,7 +377,7 @@ describe('concurrency', () => {
 describe('the HTTP side: readiness and the message list', () => {
   it('readiness lists the MLLP listener with its port', async () => {
     const res = await http().get('/health/ready').expect(200);
-    expect(res.body.checks).toEqual(expect.arrayContaining([expect.objectContaining({ name: 'mllp', status: 'up', port: mllpPort })]));
+    expect(res.body.checks).toEqual(expect.arrayContaining([expect.objectContaining({ name: 'mllp', status: 'up', port: harness.mllpPort })]));
   });
 
   it('filters by accession and ACK code, pages with nextCursor, and answers 404 / 400', async () => {
@@ -441,13 +402,13 @@ describe('the HTTP side: readiness and the message list', () => {
 
 describe('shutdown', () => {
   it('messages already read when the listener stops are still applied and answered; then the connection closes and nothing listens', async () => {
-    const second = await startApp(loadServiceConfig(env));
+    const second = await startAccessionApp(loadServiceConfig(accessionEnv(MLLP_SETTINGS)));
     const client = await connectClient(second.mllpPort);
     const accessions = Array.from({ length: 5 }, () => newAccession());
     const messages = accessions.map((a) => order(a));
     // Pipelined in one write: when the first is stored, the other four have been read and wait in line.
     client.write(Buffer.concat(messages.map((m) => frame(m))));
-    await eventually(async () => ((await pool.query('SELECT 1 FROM accession.hl7_message WHERE control_id = $1', [controlIdOf(messages[0] ?? '')])).rowCount ? true : undefined), 10_000);
+    await eventually(async () => ((await harness.pool.query('SELECT 1 FROM accession.hl7_message WHERE control_id = $1', [controlIdOf(messages[0] ?? '')])).rowCount ? true : undefined), 10_000);
     const closing = second.app.close();
     const acks = [];
     for (let i = 0; i < messages.length; i++) acks.push(parseAck(await client.nextAck()));
@@ -462,7 +423,7 @@ describe('shutdown', () => {
 
 describe('the LIS simulator (scripts/lis-sim.mjs) against the listener', () => {
   const sim = (args: string[]) =>
-    promisify(execFile)(process.execPath, [join(ROOT, 'scripts/lis-sim.mjs'), '--host', '127.0.0.1', '--port', String(mllpPort), ...args], { cwd: ROOT }).then(
+    promisify(execFile)(process.execPath, [join(ROOT, 'scripts/lis-sim.mjs'), '--host', '127.0.0.1', '--port', String(harness.mllpPort), ...args], { cwd: ROOT }).then(
       (r) => ({ code: 0, stdout: r.stdout }),
       (e: { code: number; stdout: string }) => ({ code: e.code, stdout: e.stdout }),
     );

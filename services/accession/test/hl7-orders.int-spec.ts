@@ -1,14 +1,9 @@
-import { INestApplication } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
-import { AddressInfo } from 'node:net';
 import { Hl7Message, Hl7Segment } from '@medplum/core';
 import { Hl7Client } from '@medplum/hl7';
-import { asCaller, identityEnv, serviceDatabaseUrl, TestCaller, testEnv } from '@slidecharge/testing';
-import { createServiceApp } from '@slidecharge/service-kit';
-import { AppModule } from '../src/app.module';
-import { AccessionConfig, loadServiceConfig } from '../src/config';
-import { MllpListener } from '../src/hl7/mllp-listener';
-import { ACCESSION_SERVICE } from '../src/openapi';
+import { asCaller, TestCaller } from '@slidecharge/testing';
+import { loadServiceConfig } from '../src/config';
+import { accessionEnv, RunningAccession, startAccessionApp } from './harness';
 
 /**
  * Orders as real LIS systems build them, with an independent HL7 v2 implementation (@medplum/core's
@@ -16,39 +11,15 @@ import { ACCESSION_SERVICE } from '../src/openapi';
  * in-process accession service (real Postgres and Kafka): one order per specimen, TQ1 quantities,
  * ISO-8859-1 text, MSH-15=AL. Checks the response type and codes and the case as stored.
  */
-const { kafkaEnv } = testEnv();
-const env = {
-  ...kafkaEnv,
-  DATABASE_URL: serviceDatabaseUrl('accession'),
-  LOG_LEVEL: 'warn',
-  ...identityEnv(),
-  SLIDECHARGE_ENV: 'development',
-  ACCESSION_MLLP_PORT: '0',
-  // The v2.3 LIS below has no SAC: its slide barcodes ride in OBR-21 (filler field 2), repeated.
-  ACCESSION_HL7_SLIDE_BARCODE_FIELD: 'OBR-21',
-};
+// The v2.3 LIS below has no SAC: its slide barcodes ride in OBR-21 (filler field 2), repeated.
+const env = accessionEnv({ ACCESSION_HL7_SLIDE_BARCODE_FIELD: 'OBR-21' });
 
-interface Running {
-  app: INestApplication;
-  mllpPort: number;
-  baseUrl: string;
-}
-
-async function startApp(cfg: AccessionConfig): Promise<Running> {
-  const app = await createServiceApp(AppModule.forRoot(cfg), ACCESSION_SERVICE, { logger: false });
-  await app.init();
-  await app.listen(0, '127.0.0.1');
-  const mllpPort = app.get(MllpListener).port;
-  if (!mllpPort) throw new Error('the MLLP listener is not listening');
-  return { app, mllpPort, baseUrl: `http://127.0.0.1:${(app.getHttpServer().address() as AddressInfo).port}` };
-}
-
-let specimenMode: Running;
-let caseMode: Running;
+let specimenMode: RunningAccession;
+let caseMode: RunningAccession;
 
 beforeAll(async () => {
-  specimenMode = await startApp(loadServiceConfig(env));
-  caseMode = await startApp(loadServiceConfig({ ...env, ACCESSION_HL7_ORDER_MERGE: 'case' }));
+  specimenMode = await startAccessionApp(loadServiceConfig(env));
+  caseMode = await startAccessionApp(loadServiceConfig({ ...env, ACCESSION_HL7_ORDER_MERGE: 'case' }));
 });
 
 afterAll(async () => {
@@ -60,7 +31,7 @@ const run = randomUUID().slice(0, 8).toUpperCase();
 let counter = 0;
 const newAccession = () => `HO${run}-${++counter}`;
 const newControlId = () => `LIS${run}${++counter}`;
-const http = (service: Running = specimenMode, caller: TestCaller = 'integration-admin') => asCaller(service.baseUrl, caller);
+const http = (service: RunningAccession = specimenMode, caller: TestCaller = 'integration-admin') => asCaller(service.baseUrl, caller);
 
 /** A segment as an LIS interface engine writes it: fields by position, components already joined. */
 function segment(name: string, fields: Record<number, string>): Hl7Segment {
@@ -90,7 +61,7 @@ const orc = (control: string, accession: string, part: string) =>
   segment('ORC', { 1: control, 2: `PL-${accession}-${part}^EPIC`, 3: `${accession}^COPATH`, 12: '1234567893^WELBY^MARCUS^^^DR^^^^^^^NPI' });
 
 /** Sends one message with the LIS's own MLLP client, in its character set; the response as a parsed message. */
-async function send(service: Running, message: Hl7Message, encoding = 'utf-8'): Promise<Hl7Message> {
+async function send(service: RunningAccession, message: Hl7Message, encoding = 'utf-8'): Promise<Hl7Message> {
   const client = new Hl7Client({ host: '127.0.0.1', port: service.mllpPort, encoding });
   try {
     return await client.sendAndWait(message, { timeoutMs: 20_000 });
@@ -100,7 +71,7 @@ async function send(service: Running, message: Hl7Message, encoding = 'utf-8'): 
 }
 
 const field = (msg: Hl7Message, name: string, n: number) => msg.getSegment(name)?.getField(n)?.toString() ?? '';
-const storedCase = async (accession: string, service: Running = specimenMode) => (await http(service).get(`/cases/${accession}`).expect(200)).body;
+const storedCase = async (accession: string, service: RunningAccession = specimenMode) => (await http(service).get(`/cases/${accession}`).expect(200)).body;
 
 describe('ORM^O01 v2.3, one order per specimen, ISO-8859-1 (CoPath style: no SAC, no TQ1)', () => {
   const accession = newAccession();

@@ -1,20 +1,15 @@
-import { INestApplication } from '@nestjs/common';
 import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
-import { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { TLSSocket } from 'node:tls';
 import { Pool } from 'pg';
 import { CaseDetails } from '@slidecharge/contracts';
 import { buildOrderMessage, frame, parseAck, type OrderMessageOptions } from '@slidecharge/hl7';
-import { asCaller, identityEnv, makeTestPki, MllpTestClient, serviceDatabaseUrl, type TestCertificate, testEnv, type TestPki, eventually } from '@slidecharge/testing';
-import { createServiceApp } from '@slidecharge/service-kit';
-import { AppModule } from '../src/app.module';
+import { asCaller, makeTestPki, MllpTestClient, type TestCertificate, testEnv, type TestPki, eventually } from '@slidecharge/testing';
 import { loadServiceConfig } from '../src/config';
-import { MllpListener } from '../src/hl7/mllp-listener';
-import { ACCESSION_SERVICE } from '../src/openapi';
+import { accessionEnv, RunningAccession, startAccessionApp } from './harness';
 
 /**
  * The MLLP port as a hospital network sees it, over real TCP and TLS sockets: TLS and mutual TLS
@@ -24,7 +19,7 @@ import { ACCESSION_SERVICE } from '../src/openapi';
  * listeners: one with mutual TLS and an allow-list by certificate, one plain with an allow-list by
  * peer address, small caps and short clocks.
  */
-const { databaseUrl, kafkaEnv } = testEnv();
+const { databaseUrl } = testEnv();
 const pool = new Pool({ connectionString: databaseUrl });
 const run = randomUUID().slice(0, 8).toUpperCase();
 let counter = 0;
@@ -38,27 +33,8 @@ let pki: TestPki;
 let lisA: TestCertificate;
 let lisB: TestCertificate;
 
-interface Started {
-  app: INestApplication;
-  mllpPort: number;
-  baseUrl: string;
-}
-
-async function start(env: Record<string, string>): Promise<Started> {
-  const config = loadServiceConfig({
-    ...kafkaEnv,
-    DATABASE_URL: serviceDatabaseUrl('accession'),
-    LOG_LEVEL: 'warn',
-    ...identityEnv(),
-    SLIDECHARGE_ENV: 'production',
-    ACCESSION_MLLP_PORT: '0',
-    ...env,
-  });
-  const app = await createServiceApp(AppModule.forRoot(config), ACCESSION_SERVICE, { logger: false });
-  await app.init();
-  await app.listen(0, '127.0.0.1');
-  return { app, mllpPort: app.get(MllpListener).port ?? 0, baseUrl: `http://127.0.0.1:${(app.getHttpServer().address() as AddressInfo).port}` };
-}
+/** Accession in production mode (the sender allow-list required) with `env`'s MLLP settings. */
+const start = (env: Record<string, string>) => startAccessionApp(loadServiceConfig(accessionEnv({ SLIDECHARGE_ENV: 'production', ...env })));
 
 /** The sender allow-list file, written next to the certificates. */
 function sendersFile(name: string, senders: unknown[]): string {
@@ -67,8 +43,8 @@ function sendersFile(name: string, senders: unknown[]): string {
   return path;
 }
 
-let tls: Started;
-let plain: Started;
+let tls: RunningAccession;
+let plain: RunningAccession;
 
 beforeAll(async () => {
   pki = makeTestPki('mllp-transport', ['lis-a', 'lis-b']);
@@ -103,7 +79,7 @@ afterAll(async () => {
 
 /** Every HTTP request of this file goes through here (one place to add a bearer token). */
 /** A test client with every role (metrics, cases, the HL7 message log). */
-const http = (service: Started) => asCaller(service.baseUrl, 'all-roles');
+const http = (service: RunningAccession) => asCaller(service.baseUrl, 'all-roles');
 
 function order(accession: string, options: Partial<OrderMessageOptions> = {}): string {
   const details = CaseDetails.parse({
@@ -136,7 +112,7 @@ async function stored(controlId: string) {
   return rows as { outcome: string; ack_code: string; client_certificate: string | null; sending_application: string }[];
 }
 
-async function metric(service: Started, line: RegExp): Promise<number> {
+async function metric(service: RunningAccession, line: RegExp): Promise<number> {
   const text = (await http(service).get('/metrics').expect(200)).text;
   const found = text.split('\n').find((l) => line.test(l));
   return found ? Number(found.split(' ').at(-1)) : 0;

@@ -1,47 +1,20 @@
-import { INestApplication } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
-import { AddressInfo } from 'node:net';
-import { Pool } from 'pg';
 import request from 'supertest';
 import { CaseEvent, CaseSnapshot, validateTopicMessage } from '@slidecharge/contracts';
-import { asCaller, identityEnv, ReadMessage, serviceDatabaseUrl, TestCaller, testEnv, TopicReader } from '@slidecharge/testing';
-import { createServiceApp } from '@slidecharge/service-kit';
-import { AppModule } from '../src/app.module';
-import { loadServiceConfig } from '../src/config';
-import { ACCESSION_SERVICE } from '../src/openapi';
+import { ReadMessage } from '@slidecharge/testing';
+import { CASE_TOPIC, useAccessionHarness } from './harness';
 
 /**
  * Moving a slide between cases (issue #8) against the real Postgres, Kafka and identity provider:
  * the move route and an order (PUT) that lists a slide of another active case. Each move must change
  * both cases in one transaction and publish both case events.
  */
-const { databaseUrl, kafkaBrokers, kafkaEnv } = testEnv();
-const config = loadServiceConfig({ ...kafkaEnv, DATABASE_URL: serviceDatabaseUrl('accession'), LOG_LEVEL: 'warn', ...identityEnv(), SLIDECHARGE_ENV: 'development', ACCESSION_MLLP_PORT: '0' });
-const TOPIC = 'lis.case-events.v1';
-
-let app: INestApplication;
-let baseUrl: string;
-let reader: TopicReader;
-const pool = new Pool({ connectionString: databaseUrl });
-
-beforeAll(async () => {
-  reader = await new TopicReader(kafkaBrokers, [TOPIC]).start();
-  app = await createServiceApp(AppModule.forRoot(config), ACCESSION_SERVICE, { logger: false });
-  await app.init();
-  await app.listen(0, '127.0.0.1');
-  baseUrl = `http://127.0.0.1:${(app.getHttpServer().address() as AddressInfo).port}`;
-});
-
-afterAll(async () => {
-  await app?.close();
-  await reader?.stop();
-  await pool.end();
-});
+const harness = useAccessionHarness();
+const { http } = harness;
 
 const run = randomUUID().slice(0, 8).toUpperCase();
 let counter = 0;
 const newAccession = () => `MV${run}-${++counter}`;
-const http = (caller: TestCaller = 'lis-integration') => asCaller(baseUrl, caller);
 
 function caseBody(accessionNumber: string, over: Record<string, unknown> = {}) {
   return {
@@ -62,9 +35,9 @@ function caseBody(accessionNumber: string, over: Record<string, unknown> = {}) {
 }
 
 const barcodesOf = (c: CaseSnapshot) => c.slides.map((s) => s.barcode);
-const eventsOf = (accessionNumber: string) => (m: ReadMessage) => m.topic === TOPIC && m.key === accessionNumber;
+const eventsOf = (accessionNumber: string) => (m: ReadMessage) => m.topic === CASE_TOPIC && m.key === accessionNumber;
 const waitForEvents = async (accessionNumber: string, count: number) =>
-  (await reader.waitFor(eventsOf(accessionNumber), (list) => list.length >= count)).map((m) => m.value as CaseEvent);
+  (await harness.reader.waitFor(eventsOf(accessionNumber), (list) => list.length >= count)).map((m) => m.value as CaseEvent);
 
 interface OutboxRow {
   key: string;
@@ -74,7 +47,7 @@ interface OutboxRow {
   created_at: Date;
 }
 async function outboxOf(...accessionNumbers: string[]): Promise<OutboxRow[]> {
-  const { rows } = await pool.query(
+  const { rows } = await harness.pool.query(
     `SELECT key, (payload->'data'->>'version')::int AS version, payload->>'type' AS type, seq::text, created_at
        FROM accession.outbox o WHERE key = ANY($1) ORDER BY o.seq`,
     [accessionNumbers],
@@ -82,7 +55,7 @@ async function outboxOf(...accessionNumbers: string[]): Promise<OutboxRow[]> {
   return rows as OutboxRow[];
 }
 async function movesOf(barcode: string) {
-  const { rows } = await pool.query(
+  const { rows } = await harness.pool.query(
     `SELECT from_accession_number, from_specimen_id, from_version, to_accession_number, to_specimen_id, to_version, via, reason, actor
        FROM accession.slide_move WHERE barcode = $1 ORDER BY id`,
     [barcode],
@@ -116,8 +89,8 @@ describe('POST /cases/:accessionNumber/slides/:barcode/move', () => {
     const [fromEvents, toEvents] = await Promise.all([waitForEvents(from, 2), waitForEvents(to, 2)]);
     expect(fromEvents[1]).toMatchObject({ type: 'case.updated', data: res.body.from });
     expect(toEvents[1]).toMatchObject({ type: 'case.updated', data: res.body.to });
-    expect(validateTopicMessage(TOPIC, fromEvents[1]).ok).toBe(true);
-    expect(validateTopicMessage(TOPIC, toEvents[1]).ok).toBe(true);
+    expect(validateTopicMessage(CASE_TOPIC, fromEvents[1]).ok).toBe(true);
+    expect(validateTopicMessage(CASE_TOPIC, toEvents[1]).ok).toBe(true);
 
     // One transaction: the two outbox records follow each other (gaining case first) with the same transaction time.
     const outbox = (await outboxOf(from, to)).filter((r) => r.version === 2);
@@ -177,7 +150,7 @@ describe('POST /cases/:accessionNumber/slides/:barcode/move', () => {
     expect((await move(gone, `${gone}-A1-1`, valid).expect(409)).body.error).toBe('case_cancelled');
 
     // Only case writers may move slides.
-    await request(baseUrl).post(`/cases/${to}/slides/${encodeURIComponent(other)}/move`).send(valid).expect(401);
+    await request(harness.baseUrl).post(`/cases/${to}/slides/${encodeURIComponent(other)}/move`).send(valid).expect(401);
     await http('ops-viewer').post(`/cases/${to}/slides/${encodeURIComponent(other)}/move`).send(valid).expect(403);
 
     expect((await http().get(`/cases/${to}`).expect(200)).body.version).toBe(2);
@@ -289,7 +262,7 @@ describe('concurrent moves', () => {
     // Every barcode is on exactly one of the two cases.
     const all = [...barcodesOf(finalA), ...barcodesOf(finalB)].sort();
     expect(all).toEqual([`${a}-A1-1`, `${a}-B1-1`, `${b}-A1-1`, `${b}-B1-1`].sort());
-    const { rows } = await pool.query('SELECT barcode, count(*)::int AS n FROM accession.slide WHERE case_active AND barcode = ANY($1) GROUP BY barcode', [all]);
+    const { rows } = await harness.pool.query('SELECT barcode, count(*)::int AS n FROM accession.slide WHERE case_active AND barcode = ANY($1) GROUP BY barcode', [all]);
     expect(rows.every((r: { n: number }) => r.n === 1)).toBe(true);
     // Each published version is the stored case at that version, and the last one is what GET shows.
     const [eventsA, eventsB] = await Promise.all([waitForEvents(a, finalA.version), waitForEvents(b, finalB.version)]);

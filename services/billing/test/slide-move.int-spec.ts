@@ -1,14 +1,7 @@
-import { randomUUID } from 'node:crypto';
-import { INestApplication } from '@nestjs/common';
-import { Pool } from 'pg';
 import { CaseSnapshot } from '@slidecharge/contracts';
-import { createLogger, KafkaBus, OutgoingMessage } from '@slidecharge/messaging';
-import { createServiceApp } from '@slidecharge/service-kit';
-import { eventually, serviceDatabaseUrl, testEnv, TopicReader } from '@slidecharge/testing';
-import { AppModule } from '../src/app.module';
-import { loadServiceConfig } from '../src/config';
-import { BILLING_SERVICE } from '../src/openapi';
-import { barcodeOf, caseEvent, ChargeMessage, CreditMessage, deleteGroup, INPUT_TOPICS, isChargeOf, isCreditOf, newAccession, passingScans, snapshot, startGroupAtEnd } from './support';
+import { OutgoingMessage } from '@slidecharge/messaging';
+import { barcodeOf, caseEvent, ChargeMessage, CreditMessage, isChargeOf, isCreditOf, newAccession, passingScans, snapshot } from './support';
+import { useBillingHarness } from './harness';
 
 /**
  * A slide moved between cases by accession (issue #8): accession publishes the two case.updated events
@@ -17,51 +10,17 @@ import { barcodeOf, caseEvent, ChargeMessage, CreditMessage, deleteGroup, INPUT_
  * the two events it handles first (they are keyed by different accession numbers, so Kafka may deliver
  * them in either order).
  */
-const { kafkaBrokers, kafka, databaseUrl } = testEnv();
-const groupId = `billing-move-it-${randomUUID()}`;
-const pool = new Pool({ connectionString: databaseUrl });
-let app: INestApplication;
-let bus: KafkaBus;
-let reader: TopicReader;
-
-beforeAll(async () => {
-  await startGroupAtEnd(kafkaBrokers, groupId, INPUT_TOPICS);
-  const config = loadServiceConfig({ ...process.env, DATABASE_URL: serviceDatabaseUrl('billing'), KAFKA_BROKERS: kafkaBrokers, BILLING_CONSUMER_GROUP: groupId, LOG_LEVEL: 'warn' });
-  app = await createServiceApp(AppModule.forRoot(config), BILLING_SERVICE, { logger: false });
-  await app.init();
-  bus = new KafkaBus({ connection: kafka, clientId: 'billing-move-it', service: 'billing-move-it', logger: createLogger('billing-move-it', 'warn') });
-  await bus.connect();
-  reader = await new TopicReader(kafkaBrokers, ['billing.charges.v1']).start();
-}, 60_000);
-
-afterAll(async () => {
-  await reader?.stop();
-  await bus?.disconnect();
-  await app?.close();
-  await deleteGroup(kafkaBrokers, groupId);
-  await pool.end();
-});
-
-/** Publishes each batch and waits until billing has handled (committed) it before the next. */
-async function send(...batches: OutgoingMessage[][]): Promise<void> {
-  for (const batch of batches) {
-    await bus.publish(batch);
-    const ids = batch.map((m) => (m.value as { eventId: string }).eventId);
-    await eventually(async () => {
-      const { rows } = await pool.query(`SELECT count(*)::int AS n FROM billing.consumed_event WHERE consumer = 'billing' AND event_id = ANY($1)`, [ids]);
-      return rows[0].n === ids.length ? true : undefined;
-    }, 30_000, `billing to handle ${ids.length} events`);
-  }
-}
+const harness = useBillingHarness({ name: 'billing-move-it', readTopics: ['billing.charges.v1'] });
+const { send } = harness;
 
 async function chargeRows(accession: string): Promise<[string, string][]> {
-  const { rows } = await pool.query(`SELECT charge_key, status FROM billing.charge WHERE accession_number = $1 ORDER BY charge_key, generation`, [accession]);
+  const { rows } = await harness.pool.query(`SELECT charge_key, status FROM billing.charge WHERE accession_number = $1 ORDER BY charge_key, generation`, [accession]);
   return rows.map((r) => [r.charge_key as string, r.status as string]);
 }
 
 /** Which event decided each change of the accession's charges (charge_audit). */
 async function auditEvents(accession: string): Promise<{ action: string; event_id: string }[]> {
-  const { rows } = await pool.query(
+  const { rows } = await harness.pool.query(
     `SELECT a.action, a.event_id FROM billing.charge_audit a JOIN billing.charge c ON c.charge_id = a.charge_id WHERE c.accession_number = $1 ORDER BY a.id`,
     [accession],
   );
@@ -76,7 +35,7 @@ async function chargedSlide(): Promise<{ from: CaseSnapshot; to: CaseSnapshot; s
   const to = snapshot(toAccession, [{ id: 'A', cpt: '88305', slides: 0 }, { id: 'B', cpt: '88305', slides: 0 }]);
   const slide = barcodeOf(fromAccession, 'A', 1);
   await send([caseEvent(from), caseEvent(to)], passingScans([slide]));
-  const [charge] = (await reader.waitFor(isChargeOf(fromAccession), (l) => l.length >= 1)).map((m) => m.value as ChargeMessage);
+  const [charge] = (await harness.reader.waitFor(isChargeOf(fromAccession), (l) => l.length >= 1)).map((m) => m.value as ChargeMessage);
   if (!charge) throw new Error('no charge for the scanned slide');
   return { from, to, slide, charge };
 }
@@ -96,9 +55,9 @@ describe('billing after a slide moves to another case', () => {
     const { lost, gained } = moveEvents(from, to, slide);
     await send([gained]);
 
-    const [credit] = (await reader.waitFor(isCreditOf(from.accessionNumber), (l) => l.length >= 1)).map((m) => m.value as CreditMessage);
+    const [credit] = (await harness.reader.waitFor(isCreditOf(from.accessionNumber), (l) => l.length >= 1)).map((m) => m.value as CreditMessage);
     expect(credit?.data).toMatchObject({ creditFor: charge.data.chargeId, reason: 'slide-reassigned' });
-    const [moved] = (await reader.waitFor(isChargeOf(to.accessionNumber), (l) => l.length >= 1)).map((m) => m.value as ChargeMessage);
+    const [moved] = (await harness.reader.waitFor(isChargeOf(to.accessionNumber), (l) => l.length >= 1)).map((m) => m.value as ChargeMessage);
     expect(moved?.data).toMatchObject({ specimenId: 'B', code: '0753T', units: 1, slideBarcodes: [slide] });
     // The same billing transaction (the gaining case's event) credited the old case and charged the new one.
     expect(await auditEvents(from.accessionNumber)).toContainEqual({ action: 'credited', event_id: eventIdOf(gained) });
@@ -115,16 +74,16 @@ describe('billing after a slide moves to another case', () => {
     const { lost, gained } = moveEvents(from, to, slide);
     await send([lost]);
 
-    const [credit] = (await reader.waitFor(isCreditOf(from.accessionNumber), (l) => l.length >= 1)).map((m) => m.value as CreditMessage);
+    const [credit] = (await harness.reader.waitFor(isCreditOf(from.accessionNumber), (l) => l.length >= 1)).map((m) => m.value as CreditMessage);
     expect(credit?.data).toMatchObject({ creditFor: charge.data.chargeId, reason: 'slide-reassigned' });
     expect(await auditEvents(from.accessionNumber)).toContainEqual({ action: 'credited', event_id: eventIdOf(lost) });
     expect(await chargeRows(to.accessionNumber)).toEqual([]);
     // Until the gaining case's event comes, no case holds the slide: its scan is on the unmatched work list.
-    const { rows } = await pool.query('SELECT count(*)::int AS n FROM billing.billing_slide WHERE barcode = $1', [slide]);
+    const { rows } = await harness.pool.query('SELECT count(*)::int AS n FROM billing.billing_slide WHERE barcode = $1', [slide]);
     expect(rows[0].n).toBe(0);
 
     await send([gained]);
-    const [moved] = (await reader.waitFor(isChargeOf(to.accessionNumber), (l) => l.length >= 1)).map((m) => m.value as ChargeMessage);
+    const [moved] = (await harness.reader.waitFor(isChargeOf(to.accessionNumber), (l) => l.length >= 1)).map((m) => m.value as ChargeMessage);
     expect(moved?.data).toMatchObject({ specimenId: 'B', code: '0753T', slideBarcodes: [slide] });
     expect(await chargeRows(from.accessionNumber)).toEqual([[`${from.accessionNumber}/A/0753T`, 'credited']]);
     expect(await chargeRows(to.accessionNumber)).toEqual([[`${to.accessionNumber}/B/0753T`, 'posted']]);
@@ -137,10 +96,10 @@ describe('billing after a slide moves to another case', () => {
     const to = snapshot(toAccession, [{ id: 'B', cpt: '88305', slides: 0 }]);
     const slide = barcodeOf(fromAccession, 'A', 1);
     await send([caseEvent(from), caseEvent(to)], passingScans([slide, barcodeOf(fromAccession, 'A', 2)]));
-    await reader.waitFor(isChargeOf(fromAccession), (l) => l.length >= 1);
+    await harness.reader.waitFor(isChargeOf(fromAccession), (l) => l.length >= 1);
     const { lost, gained } = moveEvents(from, to, slide);
     await send([gained], [lost]);
-    await reader.waitFor(isChargeOf(toAccession), (l) => l.length >= 1);
+    await harness.reader.waitFor(isChargeOf(toAccession), (l) => l.length >= 1);
     expect(await chargeRows(fromAccession)).toEqual([[`${fromAccession}/A/0753T`, 'posted']]);
     expect(await chargeRows(toAccession)).toEqual([[`${toAccession}/B/0753T`, 'posted']]);
   });

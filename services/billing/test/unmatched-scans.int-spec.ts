@@ -1,55 +1,15 @@
-import { randomUUID } from 'node:crypto';
-import { INestApplication } from '@nestjs/common';
-import { Pool } from 'pg';
-import { createLogger, KafkaBus, OutgoingMessage } from '@slidecharge/messaging';
-import { createServiceApp } from '@slidecharge/service-kit';
-import { asCaller, eventually, serviceDatabaseUrl, TestCaller, testEnv } from '@slidecharge/testing';
-import { AppModule } from '../src/app.module';
-import { loadServiceConfig } from '../src/config';
-import { BILLING_SERVICE } from '../src/openapi';
-import { barcodeOf, caseEvent, deleteGroup, INPUT_TOPICS, newAccession, qcEvent, scanEvent, snapshot, startGroupAtEnd } from './support';
+import { OutgoingMessage } from '@slidecharge/messaging';
+import { barcodeOf, caseEvent, newAccession, qcEvent, scanEvent, snapshot } from './support';
+import { useBillingHarness } from './harness';
 
 /**
  * The unmatched-scans work list through the public HTTP interface, with tokens from the identity
  * provider, fed by scan and case events over Kafka: newest first, cursor pages, filters, a scan matched
  * later by a case, and dismissing a scan with a reason.
  */
-const { databaseUrl, kafkaBrokers, kafka } = testEnv();
-const groupId = `billing-unmatched-it-${randomUUID()}`;
-const pool = new Pool({ connectionString: databaseUrl });
-let app: INestApplication;
-let bus: KafkaBus;
-
-beforeAll(async () => {
-  await startGroupAtEnd(kafkaBrokers, groupId, INPUT_TOPICS);
-  const config = loadServiceConfig({ ...process.env, DATABASE_URL: serviceDatabaseUrl('billing'), KAFKA_BROKERS: kafkaBrokers, BILLING_CONSUMER_GROUP: groupId, LOG_LEVEL: 'warn' });
-  app = await createServiceApp(AppModule.forRoot(config), BILLING_SERVICE, { logger: false });
-  await app.init();
-  bus = new KafkaBus({ connection: kafka, clientId: 'billing-unmatched-it', service: 'billing-unmatched-it', logger: createLogger('billing-unmatched-it', 'warn') });
-  await bus.connect();
-}, 60_000);
-
-afterAll(async () => {
-  await bus?.disconnect();
-  await app?.close();
-  await deleteGroup(kafkaBrokers, groupId);
-  await pool.end();
-});
-
-const http = (caller: TestCaller = 'ops-viewer') => asCaller(app.getHttpServer(), caller);
+const harness = useBillingHarness({ name: 'billing-unmatched-it' });
+const { http, send } = harness;
 const signedIn = (user: string) => expect.stringMatching(new RegExp(`^${user} \\(sub [0-9a-f-]{36}\\)$`));
-
-/** Publishes each batch and waits until billing has handled it before the next. */
-async function send(...batches: OutgoingMessage[][]): Promise<void> {
-  for (const batch of batches) {
-    await bus.publish(batch);
-    const ids = batch.map((m) => (m.value as { eventId: string }).eventId);
-    await eventually(async () => {
-      const { rows } = await pool.query(`SELECT count(*)::int AS n FROM billing.consumed_event WHERE consumer = 'billing' AND event_id = ANY($1)`, [ids]);
-      return rows[0].n === ids.length ? true : undefined;
-    }, 30_000, `billing to handle ${ids.length} events`);
-  }
-}
 
 /** A completed scan of `barcode` from `scannerId`, with its QC pass. */
 function scanFrom(barcode: string, scannerId: string): OutgoingMessage[] {
@@ -116,7 +76,7 @@ describe('resolution: matched later by a case, or dismissed with a reason', () =
     expect((await http().get(`/unmatched-scans?barcodePrefix=${acc}`).expect(200)).body.items).toEqual([]);
     const matched = await http().get(`/unmatched-scans?barcodePrefix=${acc}&state=matched`).expect(200);
     expect(matched.body.items).toEqual([expect.objectContaining({ scanId: scanIdOf(batch), state: 'matched', matchedAccession: acc })]);
-    const { rows } = await pool.query(`SELECT status FROM billing.charge WHERE accession_number = $1`, [acc]);
+    const { rows } = await harness.pool.query(`SELECT status FROM billing.charge WHERE accession_number = $1`, [acc]);
     expect(rows.map((r) => r.status)).toEqual(['posted']);
     // A scan whose case was there first never was on the work list.
     const onTime = scanFrom(barcodeOf(acc, 'A', 1), 'GT450-01');

@@ -1,43 +1,19 @@
 import { randomUUID } from 'node:crypto';
-import { INestApplication } from '@nestjs/common';
 import { DEAD_LETTER_TOPIC, DeadLetter, QcEvent, ScanImage } from '@slidecharge/contracts';
-import { buildEvent, createLogger, KafkaBus } from '@slidecharge/messaging';
+import { buildEvent } from '@slidecharge/messaging';
 import { DEFAULT_QC_RULES } from '@slidecharge/qc-rules';
-import { asCaller, eventually, identityEnv, ReadMessage, serviceDatabaseUrl, testEnv, testKafka, TopicReader } from '@slidecharge/testing';
-import { createServiceApp } from '@slidecharge/service-kit';
-import { AppModule } from '../src/app.module';
-import { loadServiceConfig } from '../src/config';
-import { QC_SERVICE } from '../src/openapi';
+import { eventually, ReadMessage, testKafka } from '@slidecharge/testing';
 import { PrismaService } from '../src/prisma.service';
 import { QcResultPage, QcResultView } from '../src/qc/qc.dto';
+import { GOOD, newBarcode, useQcHarness } from './harness';
 
 /**
  * The qc service against the real broker and database: scan events in on scan.events.v1, verdicts out
  * on qc.results.v1 through the outbox, the HTTP routes and readiness. Topics are shared with other
  * suites, so every test uses its own ids and filters by them.
  */
-const { kafkaBrokers, kafka, kafkaEnv } = testEnv();
-const config = loadServiceConfig({ ...kafkaEnv, DATABASE_URL: serviceDatabaseUrl('qc'), LOG_LEVEL: 'warn', ...identityEnv(), PORT: '0' });
-
-const GOOD: ScanImage = { focusScore: 0.92, tissueCoverage: 0.4, fileSizeBytes: 1_500_000_000, barcodeRead: true, stitchingErrors: 0 };
-
-let app: INestApplication;
-let bus: KafkaBus;
-let reader: TopicReader;
-
-beforeAll(async () => {
-  app = await createServiceApp(AppModule.forRoot(config), QC_SERVICE, { logger: false });
-  await app.init();
-  bus = new KafkaBus({ connection: kafka, clientId: 'qc-test', service: 'qc-test', logger: createLogger('qc-test', 'warn') });
-  await bus.connect();
-  reader = await new TopicReader(kafkaBrokers, ['qc.results.v1', DEAD_LETTER_TOPIC]).start();
-});
-
-afterAll(async () => {
-  await reader?.stop();
-  await bus?.disconnect();
-  await app?.close();
-});
+const harness = useQcHarness({ name: 'qc-test', readTopics: ['qc.results.v1', DEAD_LETTER_TOPIC] });
+const { http } = harness;
 
 type ScanType = 'scan.started' | 'scan.completed' | 'scan.failed';
 
@@ -61,9 +37,6 @@ function scanEvent(type: ScanType, scan: { scanId: string; slideBarcode: string;
   );
 }
 
-/** The qc API as an ops viewer signed in with the identity provider. */
-const http = () => asCaller(app.getHttpServer(), 'ops-viewer');
-const newBarcode = () => `S26-${randomUUID().slice(0, 8)}-A1-1`;
 const verdictsFor = (scanId: string) => (m: ReadMessage) => m.topic === 'qc.results.v1' && (m.value as QcEvent).data?.scanId === scanId;
 
 /**
@@ -72,8 +45,8 @@ const verdictsFor = (scanId: string) => (m: ReadMessage) => m.topic === 'qc.resu
  */
 async function barrier(slideBarcode: string): Promise<void> {
   const scanId = `barrier-${randomUUID()}`;
-  await bus.publish([scanEvent('scan.completed', { scanId, slideBarcode, image: GOOD })]);
-  await reader.waitFor(verdictsFor(scanId), (l) => l.length >= 1);
+  await harness.bus.publish([scanEvent('scan.completed', { scanId, slideBarcode, image: GOOD })]);
+  await harness.reader.waitFor(verdictsFor(scanId), (l) => l.length >= 1);
 }
 
 describe('scan.completed -> verdict on qc.results.v1', () => {
@@ -81,9 +54,9 @@ describe('scan.completed -> verdict on qc.results.v1', () => {
     const scan = { scanId: `scan-${randomUUID()}`, slideBarcode: newBarcode(), image: GOOD };
     const correlationId = `corr-${randomUUID()}`;
     const input = scanEvent('scan.completed', scan, correlationId);
-    await bus.publish([input]);
+    await harness.bus.publish([input]);
 
-    const [message] = await reader.waitFor(verdictsFor(scan.scanId), (l) => l.length >= 1);
+    const [message] = await harness.reader.waitFor(verdictsFor(scan.scanId), (l) => l.length >= 1);
     const event = message?.value as QcEvent;
     expect(event.type).toBe('qc.passed');
     expect(event.producer).toBe('qc');
@@ -108,9 +81,9 @@ describe('scan.completed -> verdict on qc.results.v1', () => {
 
   it('publishes qc.failed with the reason for poor focus', async () => {
     const scan = { scanId: `scan-${randomUUID()}`, slideBarcode: newBarcode(), image: { ...GOOD, focusScore: 0.42 } };
-    await bus.publish([scanEvent('scan.completed', scan)]);
+    await harness.bus.publish([scanEvent('scan.completed', scan)]);
 
-    const [message] = await reader.waitFor(verdictsFor(scan.scanId), (l) => l.length >= 1);
+    const [message] = await harness.reader.waitFor(verdictsFor(scan.scanId), (l) => l.length >= 1);
     const event = message?.value as QcEvent;
     expect(event.type).toBe('qc.failed');
     expect(event.data.reasons).toEqual(['focus score 0.42 below 0.70 (out of focus)']);
@@ -123,13 +96,13 @@ describe('scan.completed -> verdict on qc.results.v1', () => {
   it('publishes one verdict when the same event arrives twice', async () => {
     const scan = { scanId: `scan-${randomUUID()}`, slideBarcode: newBarcode(), image: GOOD };
     const event = scanEvent('scan.completed', scan);
-    await bus.publish([event]);
-    await bus.publish([event]);
+    await harness.bus.publish([event]);
+    await harness.bus.publish([event]);
     await barrier(scan.slideBarcode);
 
-    const verdicts = reader.messages.filter(verdictsFor(scan.scanId));
+    const verdicts = harness.reader.messages.filter(verdictsFor(scan.scanId));
     expect(verdicts).toHaveLength(1);
-    const consumed = await app.get(PrismaService).consumedEvent.count({ where: { consumer: 'qc', eventId: event.value.eventId } });
+    const consumed = await harness.app.get(PrismaService).consumedEvent.count({ where: { consumer: 'qc', eventId: event.value.eventId } });
     expect(consumed).toBe(1);
   });
 
@@ -137,29 +110,29 @@ describe('scan.completed -> verdict on qc.results.v1', () => {
     const scan = { scanId: `scan-${randomUUID()}`, slideBarcode: newBarcode(), image: GOOD };
     const first = scanEvent('scan.completed', scan);
     const again = scanEvent('scan.completed', { ...scan, image: { ...GOOD, focusScore: 0.1 } });
-    await bus.publish([first]);
-    await bus.publish([again]);
+    await harness.bus.publish([first]);
+    await harness.bus.publish([again]);
     await barrier(scan.slideBarcode);
 
-    const verdicts = reader.messages.filter(verdictsFor(scan.scanId));
+    const verdicts = harness.reader.messages.filter(verdictsFor(scan.scanId));
     expect(verdicts.map((m) => (m.value as QcEvent).type)).toEqual(['qc.passed']);
     expect((verdicts[0]?.value as QcEvent).data.scanEventId).toBe(first.value.eventId);
     const res = await http().get(`/qc/results/${scan.scanId}`).expect(200);
     expect(res.body).toMatchObject({ passed: true, scanEventId: first.value.eventId });
     // The second event was taken (not left for redelivery), just not judged.
-    expect(await app.get(PrismaService).consumedEvent.count({ where: { consumer: 'qc', eventId: again.value.eventId } })).toBe(1);
+    expect(await harness.app.get(PrismaService).consumedEvent.count({ where: { consumer: 'qc', eventId: again.value.eventId } })).toBe(1);
   });
 
   it('publishes no verdict for scan.started or scan.failed, and marks them consumed', async () => {
     const scan = { scanId: `scan-${randomUUID()}`, slideBarcode: newBarcode() };
     const started = scanEvent('scan.started', scan);
     const failed = scanEvent('scan.failed', scan);
-    await bus.publish([started, failed]);
+    await harness.bus.publish([started, failed]);
     await barrier(scan.slideBarcode);
 
-    expect(reader.messages.filter(verdictsFor(scan.scanId))).toHaveLength(0);
+    expect(harness.reader.messages.filter(verdictsFor(scan.scanId))).toHaveLength(0);
     await http().get(`/qc/results/${scan.scanId}`).expect(404);
-    const consumed = await app.get(PrismaService).consumedEvent.findMany({
+    const consumed = await harness.app.get(PrismaService).consumedEvent.findMany({
       where: { consumer: 'qc', eventId: { in: [started.value.eventId, failed.value.eventId] } },
     });
     expect(consumed.map((c) => c.topic)).toEqual(['scan.events.v1', 'scan.events.v1']);
@@ -174,7 +147,7 @@ describe('scan.completed -> verdict on qc.results.v1', () => {
     await producer.send({ topic: 'scan.events.v1', messages: [{ key: marker, value: JSON.stringify(bad) }] });
     await producer.disconnect();
 
-    const [letter] = await reader.waitFor(
+    const [letter] = await harness.reader.waitFor(
       (m) => m.topic === DEAD_LETTER_TOPIC && (m.value as DeadLetter).consumerGroup === 'qc' && (m.value as DeadLetter).source?.key === marker,
       (l) => l.length >= 1,
     );
@@ -182,7 +155,7 @@ describe('scan.completed -> verdict on qc.results.v1', () => {
     expect(record).toMatchObject({ service: 'qc', reason: 'schema-violation', source: { topic: 'scan.events.v1', key: marker } });
     expect(record.errors.map((e) => e.path)).toEqual(['data.slideBarcode']);
     expect(JSON.parse(record.originalValue ?? '{}')).toEqual(bad);
-    expect(reader.messages.filter(verdictsFor(`scan-${marker}`))).toHaveLength(0);
+    expect(harness.reader.messages.filter(verdictsFor(`scan-${marker}`))).toHaveLength(0);
   });
 });
 
@@ -204,8 +177,8 @@ describe('HTTP API', () => {
     const failedEarlier = { scanId: `scan-${randomUUID()}`, slideBarcode, image: { ...GOOD, stitchingErrors: 3 } };
     const passedScan = { scanId: `scan-${randomUUID()}`, slideBarcode, image: GOOD };
     const failedLater = { scanId: `scan-${randomUUID()}`, slideBarcode, image: { ...GOOD, barcodeRead: false } };
-    for (const scan of [failedEarlier, passedScan, failedLater]) await bus.publish([scanEvent('scan.completed', scan)]);
-    await reader.waitFor(verdictsFor(failedLater.scanId), (l) => l.length >= 1);
+    for (const scan of [failedEarlier, passedScan, failedLater]) await harness.bus.publish([scanEvent('scan.completed', scan)]);
+    await harness.reader.waitFor(verdictsFor(failedLater.scanId), (l) => l.length >= 1);
 
     // Walk the work list with small pages until both failures are seen (other suites add failures too).
     const seen: QcResultView[] = [];
@@ -277,7 +250,7 @@ describe('HTTP API', () => {
   });
 
   it('GET /health/ready stays 200 with a parked outbox record, and shows it', async () => {
-    const prisma = app.get(PrismaService);
+    const prisma = harness.app.get(PrismaService);
     const id = randomUUID();
     await prisma.outboxMessage.create({
       data: { id, topic: 'qc.results.v1', key: 'k', payload: {}, headers: {}, parkedAt: new Date(), lastError: 'MESSAGE_TOO_LARGE: test' },

@@ -1,45 +1,20 @@
 import { randomUUID } from 'node:crypto';
-import { INestApplication } from '@nestjs/common';
 import { QcEvent, ScanImage } from '@slidecharge/contracts';
-import { buildEvent, createLogger, KafkaBus } from '@slidecharge/messaging';
-import { createServiceApp } from '@slidecharge/service-kit';
-import { asCaller, identityEnv, ReadMessage, serviceDatabaseUrl, testEnv, TopicReader } from '@slidecharge/testing';
-import { AppModule } from '../src/app.module';
-import { loadServiceConfig } from '../src/config';
-import { QC_SERVICE } from '../src/openapi';
+import { buildEvent } from '@slidecharge/messaging';
+import { ReadMessage } from '@slidecharge/testing';
 import { RescanItem, RescanPage } from '../src/qc/rescans.dto';
+import { GOOD, newBarcode, useQcHarness } from './harness';
 
 /**
  * The rescan work list (GET /qc/rescans) through the HTTP interface with a token from the identity
  * provider, fed by scan events over Kafka: a slide is listed once while its latest verdict failed and
  * leaves when a rescan passes.
  */
-const { kafkaBrokers, kafka, kafkaEnv } = testEnv();
-const config = loadServiceConfig({ ...kafkaEnv, DATABASE_URL: serviceDatabaseUrl('qc'), LOG_LEVEL: 'warn', ...identityEnv(), PORT: '0' });
+const harness = useQcHarness({ name: 'qc-rescans-test', readTopics: ['qc.results.v1'] });
+const { http } = harness;
 
-const GOOD: ScanImage = { focusScore: 0.92, tissueCoverage: 0.4, fileSizeBytes: 1_500_000_000, barcodeRead: true, stitchingErrors: 0 };
 const BLURRED: ScanImage = { ...GOOD, focusScore: 0.2 };
 
-let app: INestApplication;
-let bus: KafkaBus;
-let reader: TopicReader;
-
-beforeAll(async () => {
-  app = await createServiceApp(AppModule.forRoot(config), QC_SERVICE, { logger: false });
-  await app.init();
-  bus = new KafkaBus({ connection: kafka, clientId: 'qc-rescans-test', service: 'qc-rescans-test', logger: createLogger('qc-rescans-test', 'warn') });
-  await bus.connect();
-  reader = await new TopicReader(kafkaBrokers, ['qc.results.v1']).start();
-});
-
-afterAll(async () => {
-  await reader?.stop();
-  await bus?.disconnect();
-  await app?.close();
-});
-
-const http = () => asCaller(app.getHttpServer(), 'ops-viewer');
-const newBarcode = () => `S26-${randomUUID().slice(0, 8)}-A1-1`;
 const verdictOf = (scanId: string) => (m: ReadMessage) => m.topic === 'qc.results.v1' && (m.value as QcEvent).data?.scanId === scanId;
 
 /** A completed scan of the slide with these image metrics; resolves with its scanId once QC published its verdict. */
@@ -52,8 +27,8 @@ async function scanned(slideBarcode: string, image: ScanImage): Promise<string> 
     { scanId, slideBarcode, scannerId: 'GT450-1', scannedAt: new Date().toISOString(), purpose: 'diagnostic', receivedVia: 'kafka', sourceEventId: `mw-${randomUUID()}`, image },
     { producer: 'scanner-events' },
   );
-  await bus.publish([event]);
-  await reader.waitFor(verdictOf(scanId), (l) => l.length >= 1);
+  await harness.bus.publish([event]);
+  await harness.reader.waitFor(verdictOf(scanId), (l) => l.length >= 1);
   return scanId;
 }
 
