@@ -242,7 +242,7 @@ describe('bad orders get AE or AR naming the segment and field, and are stored w
     expect(loser.version).toBe(2);
     expect(loser.slides.map((s) => s.barcode)).not.toContain(moved);
     // The move is recorded with the sender and the message that caused it.
-    const { rows } = await pool.query('SELECT via, actor, from_accession_number AS "from", to_accession_number AS "to" FROM accession.slide_move WHERE barcode = $1', [moved]);
+    const { rows } = await harness.pool.query('SELECT via, actor, from_accession_number AS "from", to_accession_number AS "to" FROM accession.slide_move WHERE barcode = $1', [moved]);
     expect(rows).toEqual([{ via: 'order', actor: `HL7 order LIS${run}^LAB MSH-10 ${controlIdOf(message)}`, from: owner, to: accession }]);
   });
 });
