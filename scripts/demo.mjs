@@ -55,7 +55,10 @@ console.log(`\n== 1. LIS sends case ${accession} (correlation id ${correlationId
 const created = await call('POST', `${accessionUrl}/cases`, {
   accessionNumber: accession,
   patientId: 'MRN-0042',
-  payer: { payerId: 'MEDICARE', name: 'Medicare Part B' },
+  patient: { familyName: 'DEMO', givenName: 'PAT', birthDate: '1961-07-04', administrativeSex: 'F', identifierAuthority: 'DEMOHOSP' },
+  payer: { payerId: 'MEDICARE', name: 'Medicare Part B', plan: 'MEDICARE-B' },
+  orderingProvider: 'WELBY',
+  orderingProviderNpi: '1234567893',
   collectionDate: new Date(Date.now() - 3 * 86400_000).toISOString().slice(0, 10),
   diagnoses: ['C50.911'],
   specimens: [
