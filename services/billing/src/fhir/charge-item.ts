@@ -233,84 +233,110 @@ function notesOf(source: ChargeItemSource): Annotation[] {
 }
 
 /** The stored charge as an R4 ChargeItem, its extensions under the canonical URLs `urls`. */
-export function toChargeItem(source: ChargeItemSource, urls: ExtensionUrls): ChargeItem {
-  const status = FHIR_STATUS_OF[source.status];
+/** ChargeItem.code: the add-on code, its modifiers in the text. */
+function codeOf(source: ChargeItemSource): CodeableConcept {
   const display = addOnDisplay(source.code, source.primaryCode);
-  const extensions = nonEmpty(chargeExtensions(source, urls));
-  const code: CodeableConcept = {
-    coding: [{ system: FHIR_SYSTEMS.cpt, code: source.code, display }],
-    text: source.modifiers.length > 0 ? `${source.code}-${source.modifiers.join('-')} ${display}` : `${source.code} ${display}`,
-  };
+  const modifiers = source.modifiers.length > 0 ? `-${source.modifiers.join('-')}` : '';
+  return { coding: [{ system: FHIR_SYSTEMS.cpt, code: source.code, display }], text: `${source.code}${modifiers} ${display}` };
+}
+
+/** ChargeItem.partOf: the primary procedure (88305...) this add-on belongs to, by logical identifier. */
+function primaryProcedureOf(source: ChargeItemSource): Reference {
   const primaryName = primaryProcedureName(source.primaryCode);
-  const partOf: Reference = {
+  return {
     type: 'ChargeItem',
     identifier: { system: FHIR_SYSTEMS.primaryProcedure, value: `${source.accessionNumber}/${source.specimenId}/${source.primaryCode}` },
     display: `CPT ${source.primaryCode}${primaryName ? ` (${primaryName})` : ''}, specimen ${source.specimenId} of ${source.accessionNumber}`,
   };
+}
+
+/** ChargeItem.subject: the patient by medical record number. */
+function patientOf(source: ChargeItemSource): Reference {
+  return {
+    type: 'Patient',
+    identifier: {
+      type: { coding: [{ system: FHIR_SYSTEMS.identifierType, code: 'MR', display: 'Medical record number' }] },
+      system: FHIR_SYSTEMS.mrn,
+      value: source.patientId,
+    },
+  };
+}
+
+/** ChargeItem.performer: the scanning step, by NUCC taxonomy. */
+function performersOf(source: ChargeItemSource): ChargeItem['performer'] {
+  const performer = source.performer;
+  if (!performer) return undefined;
+  const described = performer.description ? ` (${performer.description})` : '';
+  return [
+    {
+      function: {
+        coding: [{ system: FHIR_SYSTEMS.nucc, code: performer.taxonomy, ...(performer.description ? { display: performer.description } : {}) }],
+        text: 'Slide scanning (digitization)',
+      },
+      actor: { type: 'Practitioner', display: `Scanning staff${described}` },
+    },
+  ];
+}
+
+/** ChargeItem.supportingInformation: the order (accession) and the specimen, by logical identifier. */
+function orderAndSpecimenOf(source: ChargeItemSource): Reference[] {
+  return [
+    {
+      type: 'ServiceRequest',
+      identifier: {
+        type: { coding: [{ system: FHIR_SYSTEMS.identifierType, code: 'FILL', display: 'Filler Identifier' }] },
+        system: FHIR_SYSTEMS.accession,
+        value: source.accessionNumber,
+      },
+      display: `Accession ${source.accessionNumber}`,
+    },
+    {
+      type: 'Specimen',
+      identifier: { system: FHIR_SYSTEMS.specimen, value: `${source.accessionNumber}/${source.specimenId}` },
+      display: `Specimen ${source.specimenId} of ${source.accessionNumber}`,
+    },
+  ];
+}
+
+/** The generated narrative: one sentence of what the charge is and where it stands. */
+function narrativeOf(source: ChargeItemSource, status: string): ChargeItem['text'] {
+  const summary =
+    `${source.code} x ${source.units} (add-on to ${source.primaryCode}), specimen ${source.specimenId} of ${source.accessionNumber}, ` +
+    `date of service ${source.dateOfService}: ${status} (charge ${source.status}).`;
+  return { status: 'generated', div: `<div xmlns="http://www.w3.org/1999/xhtml"><p>${escapeXhtml(summary)}</p></div>` };
+}
+
+export function toChargeItem(source: ChargeItemSource, urls: ExtensionUrls): ChargeItem {
+  const status = FHIR_STATUS_OF[source.status];
+  const extensions = nonEmpty(chargeExtensions(source, urls));
+  const performers = performersOf(source);
   const scans = nonEmpty(
     source.scanIds.map((scanId): Reference => ({ type: 'ImagingStudy', identifier: { system: FHIR_SYSTEMS.scan, value: scanId }, display: `Whole-slide scan ${scanId}` })),
   );
   const reasons = nonEmpty(source.diagnoses.map((dx): CodeableConcept => ({ coding: [{ system: FHIR_SYSTEMS.icd10cm, code: dx }] })));
   const notes = nonEmpty(notesOf(source));
-  const summary =
-    `${source.code} x ${source.units} (add-on to ${source.primaryCode}), specimen ${source.specimenId} of ${source.accessionNumber}, ` +
-    `date of service ${source.dateOfService}: ${status} (charge ${source.status}).`;
   return {
     resourceType: 'ChargeItem',
     id: source.chargeId,
     meta: { lastUpdated: source.statusChangedAt },
-    text: { status: 'generated', div: `<div xmlns="http://www.w3.org/1999/xhtml"><p>${escapeXhtml(summary)}</p></div>` },
+    text: narrativeOf(source, status),
     ...(extensions ? { extension: extensions } : {}),
     identifier: [
       { use: 'official', system: FHIR_SYSTEMS.chargeId, value: source.chargeId },
       { use: 'secondary', system: FHIR_SYSTEMS.chargeKey, value: source.chargeKey },
     ],
     status,
-    partOf: [partOf],
-    code,
-    subject: {
-      type: 'Patient',
-      identifier: {
-        type: { coding: [{ system: FHIR_SYSTEMS.identifierType, code: 'MR', display: 'Medical record number' }] },
-        system: FHIR_SYSTEMS.mrn,
-        value: source.patientId,
-      },
-    },
+    partOf: [primaryProcedureOf(source)],
+    code: codeOf(source),
+    subject: patientOf(source),
     occurrenceDateTime: source.dateOfService,
-    ...(source.performer
-      ? {
-          performer: [
-            {
-              function: {
-                coding: [{ system: FHIR_SYSTEMS.nucc, code: source.performer.taxonomy, ...(source.performer.description ? { display: source.performer.description } : {}) }],
-                text: 'Slide scanning (digitization)',
-              },
-              actor: { type: 'Practitioner', display: `Scanning staff${source.performer.description ? ` (${source.performer.description})` : ''}` },
-            },
-          ],
-        }
-      : {}),
+    ...(performers ? { performer: performers } : {}),
     quantity: { value: source.units },
     enterer: { type: 'Device', display: 'slidecharge billing rules' },
     enteredDate: source.decidedAt,
     ...(reasons ? { reason: reasons } : {}),
     ...(scans ? { service: scans } : {}),
     ...(notes ? { note: notes } : {}),
-    supportingInformation: [
-      {
-        type: 'ServiceRequest',
-        identifier: {
-          type: { coding: [{ system: FHIR_SYSTEMS.identifierType, code: 'FILL', display: 'Filler Identifier' }] },
-          system: FHIR_SYSTEMS.accession,
-          value: source.accessionNumber,
-        },
-        display: `Accession ${source.accessionNumber}`,
-      },
-      {
-        type: 'Specimen',
-        identifier: { system: FHIR_SYSTEMS.specimen, value: `${source.accessionNumber}/${source.specimenId}` },
-        display: `Specimen ${source.specimenId} of ${source.accessionNumber}`,
-      },
-    ],
+    supportingInformation: orderAndSpecimenOf(source),
   };
 }
