@@ -61,6 +61,12 @@ export interface OrderMapping {
    * v2.3 LIS systems that have no SAC. Empty by default (set it per LIS, e.g. OBR-20 or OBR-21).
    */
   specimenSlideBarcodes: FieldRef[];
+  /**
+   * The date the specimen was obtained from storage (an archived specimen, 42 CFR 414.510(b)(2)(ii)),
+   * DT or DTM, read from the specimen's own OBR or SPM. No HL7 v2.5.1 field means this, so it is empty
+   * by default: set it to the field the LIS agrees to fill (e.g. SPM-18 or OBR-14).
+   */
+  specimenRetrievedFromStorageDate: FieldRef[];
   /** Payer id used when the order has no IN1 segment (self-pay / client bill). */
   selfPayPayerId: string;
   /** ORC-1 values accepted (HL7 table 0119); others are refused with AE 103. */
@@ -123,6 +129,7 @@ export const DEFAULT_ORDER_MAPPING: OrderMapping = {
   spmSlideContainerTypes: ['SLIDE', 'SLD', 'SL'],
   spmBlockContainerTypes: ['BLOCK', 'BLK', 'CASSETTE', 'CAS'],
   specimenSlideBarcodes: [],
+  specimenRetrievedFromStorageDate: [],
   selfPayPayerId: 'SELF-PAY',
   orderControlCodes: ['NW', 'OK', 'CA', 'CR', 'OC', 'DC', 'DR', 'XO', 'XR', 'XX', 'SC', 'SN', 'RP', 'RO', 'HD', 'HR', 'RL', 'CH', 'PA', 'RE', 'OD', 'OH', 'OR', 'SS', 'UA', 'UC', 'UD', 'UF', 'UH', 'UM', 'UN', 'UR', 'UX'],
   upsertOrderControls: ['NW', 'XO', 'XX', 'XR'],

@@ -1,6 +1,7 @@
 import { hl7DateToIso, readValue } from './encoding';
 import type { OrderMapping } from './order-mapping';
 import { readDescription, readModifiers, readProcedureCode, readUnits } from './order-observation';
+import { readRetrievedFromStorageDate } from './order-retrieval';
 import { describeRefs, err, firstLoc, pick, warning, type Findings, type Found, type SegRef, type SegmentsByName } from './order-reading';
 import { timingOfObr, type OrderStructure } from './order-structure';
 
@@ -57,9 +58,11 @@ function readSpecimen(source: SpecimenSource, prefix: string, m: OrderMapping, f
   const description = readDescription(source.segs, prefix, m, f);
   const primaryCpt = readProcedureCode(source.segs, prefix, own, id.value, m, f);
   const modifiers = readModifiers(source.segs, prefix, m, f);
+  const retrieved = readRetrievedFromStorageDate(source.segs, prefix, id.value, m, f);
   return {
     specimenId: id.value,
     ...(description !== undefined ? { description } : {}),
+    ...(retrieved !== undefined ? { retrievedFromStorageDate: retrieved } : {}),
     primaryCpt,
     ...(modifiers ? { modifiers } : {}),
     units: readUnits(source.segs, prefix, m, f),

@@ -11,8 +11,9 @@ import { accessionEnv, RunningAccession, startAccessionApp } from './harness';
  * in-process accession service (real Postgres and Kafka): one order per specimen, TQ1 quantities,
  * ISO-8859-1 text, MSH-15=AL. Checks the response type and codes and the case as stored.
  */
-// The v2.3 LIS below has no SAC: its slide barcodes ride in OBR-21 (filler field 2), repeated.
-const env = accessionEnv({ ACCESSION_HL7_SLIDE_BARCODE_FIELD: 'OBR-21' });
+// The v2.3 LIS below has no SAC: its slide barcodes ride in OBR-21 (filler field 2), repeated. The
+// v2.5.1 LIS puts the date an archived specimen was obtained from storage in SPM-18, as agreed.
+const env = accessionEnv({ ACCESSION_HL7_SLIDE_BARCODE_FIELD: 'OBR-21', ACCESSION_HL7_RETRIEVAL_DATE_FIELD: 'SPM-18' });
 
 let specimenMode: RunningAccession;
 let caseMode: RunningAccession;
@@ -255,6 +256,42 @@ describe('OML^O21 v2.5.1, one order per specimen with SPM, ISO-8859-1, original 
     expect(field(response, 'MSA', 1)).toBe('AA');
     const warnings = response.getAllSegments('ERR').filter((e) => e.getField(4)?.toString() === 'W');
     expect(warnings.map((e) => e.getField(8)?.toString())).toContain('no slides known: scans cannot match until slides are sent');
+  });
+});
+
+describe('ACCESSION_HL7_RETRIEVAL_DATE_FIELD=SPM-18: the date an archived specimen was obtained from storage', () => {
+  const accession = newAccession();
+  /** An OML^O21 for specimen A (collected 2026-09-01), SPM-18 as given. */
+  const order = (control: string, spm18: string) =>
+    new Hl7Message([
+      msh({ type: 'OML^O21^OML_O21', version: '2.5.1', controlId: newControlId() }),
+      pid(accession),
+      orc(control, accession, 'A'),
+      segment('OBR', { 1: '1', 3: accession, 4: '88305^^C4', 7: '20260901' }),
+      segment('SPM', { 1: '1', 2: 'A', 4: 'TISS', 17: '20260901', 18: spm18 }),
+      segment('SAC', { 3: `${accession}-A1-1`, 4: 'A1' }),
+    ]);
+
+  it('SPM-18 (DTM) -> the specimen carries retrievedFromStorageDate (its date part)', async () => {
+    const response = await send(specimenMode, order('NW', '202611201015-0500'));
+    expect(field(response, 'MSA', 1)).toBe('AA');
+    const stored = await storedCase(accession);
+    expect(stored.collectionDate).toBe('2026-09-01');
+    expect(stored.specimens).toEqual([expect.objectContaining({ specimenId: 'A', retrievedFromStorageDate: '2026-11-20' })]);
+  });
+
+  it('a change (XO) of A without SPM-18 keeps the stored retrieval date', async () => {
+    const response = await send(specimenMode, order('XO', ''));
+    expect(field(response, 'MSA', 1)).toBe('AA');
+    expect((await storedCase(accession)).specimens).toEqual([expect.objectContaining({ specimenId: 'A', retrievedFromStorageDate: '2026-11-20' })]);
+  });
+
+  it('SPM-18 that is not a date -> AE 102 at SPM-18, the case unchanged', async () => {
+    const response = await send(specimenMode, order('XO', '20261131'));
+    expect(field(response, 'MSA', 1)).toBe('AE');
+    expect(field(response, 'ERR', 2)).toMatch(/^SPM\^1\^18/);
+    expect(field(response, 'ERR', 3)).toMatch(/^102/);
+    expect((await storedCase(accession)).specimens).toEqual([expect.objectContaining({ retrievedFromStorageDate: '2026-11-20' })]);
   });
 });
 

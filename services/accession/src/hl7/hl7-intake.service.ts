@@ -76,7 +76,7 @@ export class Hl7IntakeService {
     private readonly messages: Hl7MessageRepository,
     private readonly senders: SenderAllowListService,
     runtime: ServiceRuntime,
-    @Inject(ACCESSION_CONFIG) private readonly config: Pick<AccessionConfig, 'ACCESSION_HL7_ORDER_MERGE' | 'ACCESSION_HL7_SLIDE_BARCODE_FIELD'>,
+    @Inject(ACCESSION_CONFIG) private readonly config: Pick<AccessionConfig, 'ACCESSION_HL7_ORDER_MERGE' | 'ACCESSION_HL7_SLIDE_BARCODE_FIELD' | 'ACCESSION_HL7_RETRIEVAL_DATE_FIELD'>,
   ) {
     this.mapping = orderMappingOf(config);
     this.log = runtime.logger.child({ component: 'hl7-intake' });

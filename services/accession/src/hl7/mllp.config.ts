@@ -38,6 +38,18 @@ export const mllpConfigShape = {
       .regex(/^(OBR|SPM)-\d{1,3}(\.\d{1,2})?$/, 'must be OBR-n, SPM-n, OBR-n.c or SPM-n.c, e.g. OBR-21')
       .optional(),
   ),
+  /**
+   * The field of a specimen's OBR (or SPM) that holds the date it was obtained from storage (an
+   * archived specimen, 42 CFR 414.510(b)(2)(ii)), DT or DTM, as SEG-n or SEG-n.c (e.g. SPM-18 or
+   * OBR-14, whichever the LIS agrees to fill). Unset: HL7 orders carry no retrieval date.
+   */
+  ACCESSION_HL7_RETRIEVAL_DATE_FIELD: unsetWhenEmpty(
+    z
+      .string()
+      .trim()
+      .regex(/^(OBR|SPM)-\d{1,3}(\.\d{1,2})?$/, 'must be OBR-n, SPM-n, OBR-n.c or SPM-n.c, e.g. SPM-18')
+      .optional(),
+  ),
   /** `false` runs no MLLP listener (REST only); readiness then reports it as disabled. */
   ACCESSION_MLLP_ENABLED: unsetWhenEmpty(
     z
