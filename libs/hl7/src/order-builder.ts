@@ -48,96 +48,99 @@ const HL7_DATE = (iso: string) => iso.replace(/-/g, '');
  * block). For tests, simulators and documentation samples. Segments are joined by CR.
  */
 export function buildOrderMessage(options: OrderMessageOptions): string {
-  const control = options.orderControl ?? 'NW';
-  const version = options.version ?? '2.5.1';
-  const structure = options.structure ?? 'ORM^O01';
-  const [type, trigger] = structure.split('^') as [string, string];
   const c = options.case;
-  const accession = options.accessionNumber;
-  const placer = `PL-${accession}`;
-  const segments: string[] = [
-    encodeSegment('MSH', [
-      options.sendingApplication ?? 'LIS',
-      options.sendingFacility ?? 'LAB',
-      options.receivingApplication ?? 'SLIDECHARGE',
-      options.receivingFacility ?? 'PATH',
-      formatHl7DateTime(options.timestamp ?? new Date()),
-      undefined,
-      [type, trigger, `${type}_${trigger}`],
-      options.controlId,
-      options.processingId ?? 'P',
-      version,
-      undefined,
-      undefined,
-      options.acceptAcknowledgmentType,
-      options.applicationAcknowledgmentType,
-      undefined,
-      options.characterSet,
-    ]),
-  ];
+  const segments = [mshSegment(options)];
   const patientId = c?.patientId ?? options.patientId;
   if (patientId) segments.push(pidSegment(patientId, c?.patient));
-  if (c) {
-    segments.push(encodeSegment('PV1', [1, 'O']));
-    segments.push(encodeSegment('IN1', [1, [c.payer.plan], [c.payer.payerId], [c.payer.name]]));
-  }
-  const orc = (extra: FieldInput[] = []) =>
-    encodeSegment('ORC', [control, [placer], [accession], undefined, undefined, undefined, undefined, undefined, undefined, undefined, undefined, providerField(c), ...extra]);
-
-  if (!c) {
-    // A cancel: the accession is enough; ORC-16 says why.
-    const reason = options.cancelReason ? [undefined, undefined, undefined, [undefined, options.cancelReason]] : [];
-    segments.push(orc(reason));
-    return segments.join('\r');
-  }
-
-  const obr = (setId: number, specimen?: CaseDetails['specimens'][number]) => {
-    const fields: FieldInput[] = [];
-    fields[0] = setId;
-    fields[1] = [placer];
-    fields[2] = [accession];
-    fields[3] = specimen ? [specimen.primaryCpt, undefined, 'C4'] : ['SURG', 'Surgical pathology', 'L'];
-    fields[6] = HL7_DATE(c.collectionDate);
-    if (specimen?.description && structure === 'ORM^O01') fields[14] = [[undefined, specimen.description]];
-    if (specimen && specimen.units !== 1 && !V25(version)) fields[26] = [[specimen.units]];
-    if (specimen && structure === 'ORM^O01') fields[19] = specimen.specimenId;
-    if (specimen) fields[43] = [specimen.primaryCpt, undefined, 'C4'];
-    if (specimen?.modifiers?.length) fields[44] = { repeat: specimen.modifiers.map((m) => [m]) };
-    return encodeSegment('OBR', Array.from(fields, (f) => f));
-  };
-  // v2.5+: the quantity in TQ1-2 of the order group (OBR-27 is for backward compatibility only).
-  const timing = (specimen: CaseDetails['specimens'][number]) => (V25(version) && specimen.units !== 1 ? [encodeSegment('TQ1', [1, [specimen.units]])] : []);
-  const sac = (slide: CaseDetails['slides'][number]) => encodeSegment('SAC', [undefined, undefined, [slide.barcode], slide.block ? [slide.block] : undefined]);
-  const slidesOf = (specimenId: string) => c.slides.filter((s) => s.specimenId === specimenId);
-
-  if (structure === 'ORM^O01') {
-    c.specimens.forEach((s, i) => {
-      segments.push(orc(), ...timing(s), obr(i + 1, s));
-      for (const slide of slidesOf(s.specimenId)) segments.push(sac(slide));
-    });
-  } else {
-    // OML^O21: one ORC + OBR per specimen (the OBR carries its procedure code), then its SPM and slides.
-    let setId = 0;
-    for (const s of c.specimens) {
-      segments.push(orc(), ...timing(s), obr(++setId, s));
-      segments.push(
-        encodeSegment('SPM', [
-          setId,
-          [[s.specimenId]],
-          undefined,
-          ['TISS', undefined, 'HL70487'],
-          undefined, undefined, undefined, undefined, undefined, undefined, undefined, undefined, undefined,
-          s.description ? [s.description] : undefined,
-          undefined,
-          undefined,
-          [[HL7_DATE(c.collectionDate)]],
-        ]),
-      );
-      for (const slide of slidesOf(s.specimenId)) segments.push(sac(slide));
-    }
-  }
+  if (!c) return [...segments, cancelOrcSegment(options)].join('\r');
+  segments.push(encodeSegment('PV1', [1, 'O']), encodeSegment('IN1', [1, [c.payer.plan], [c.payer.payerId], [c.payer.name]]));
+  const order = { ...options, case: c, version: options.version ?? '2.5.1', structure: options.structure ?? 'ORM^O01' };
+  c.specimens.forEach((specimen, i) => segments.push(...specimenGroup(order, specimen, i + 1)));
   c.diagnoses.forEach((code, i) => segments.push(encodeSegment('DG1', [i + 1, undefined, [code, undefined, 'I10']])));
   return segments.join('\r');
+}
+
+type Specimen = CaseDetails['specimens'][number];
+type Slide = CaseDetails['slides'][number];
+/** The options of an order (not a cancel), with their defaults. */
+type CaseOrder = OrderMessageOptions & { case: CaseDetails; version: string; structure: 'ORM^O01' | 'OML^O21' };
+
+function mshSegment(options: OrderMessageOptions): string {
+  const [type, trigger] = (options.structure ?? 'ORM^O01').split('^') as [string, string];
+  return encodeSegment('MSH', [
+    options.sendingApplication ?? 'LIS',
+    options.sendingFacility ?? 'LAB',
+    options.receivingApplication ?? 'SLIDECHARGE',
+    options.receivingFacility ?? 'PATH',
+    formatHl7DateTime(options.timestamp ?? new Date()),
+    undefined,
+    [type, trigger, `${type}_${trigger}`],
+    options.controlId,
+    options.processingId ?? 'P',
+    options.version ?? '2.5.1',
+    undefined,
+    undefined,
+    options.acceptAcknowledgmentType,
+    options.applicationAcknowledgmentType,
+    undefined,
+    options.characterSet,
+  ]);
+}
+
+/** ORC-1..3 and ORC-12, plus `extra` from ORC-13 on. */
+function orcSegment(options: OrderMessageOptions, extra: FieldInput[] = []): string {
+  const accession = options.accessionNumber;
+  const empty = Array<FieldInput>(8).fill(undefined);
+  return encodeSegment('ORC', [options.orderControl ?? 'NW', [`PL-${accession}`], [accession], ...empty, providerField(options.case), ...extra]);
+}
+
+/** A cancel: the accession is enough; ORC-16 says why. */
+function cancelOrcSegment(options: OrderMessageOptions): string {
+  const reason = options.cancelReason ? [undefined, undefined, undefined, [undefined, options.cancelReason]] : [];
+  return orcSegment(options, reason);
+}
+
+/** ORC, TQ1 (v2.5+), OBR, then SPM (OML^O21) and the specimen's slides as SAC. */
+function specimenGroup(order: CaseOrder, specimen: Specimen, setId: number): string[] {
+  const slides = order.case.slides.filter((s) => s.specimenId === specimen.specimenId).map(sacSegment);
+  const spm = order.structure === 'OML^O21' ? [spmSegment(order.case, specimen, setId)] : [];
+  return [orcSegment(order), ...timing(order.version, specimen), obrSegment(order, specimen, setId), ...spm, ...slides];
+}
+
+/** v2.5+: the quantity in TQ1-2 of the order group (OBR-27 is for backward compatibility only). */
+function timing(version: string, specimen: Specimen): string[] {
+  return V25(version) && specimen.units !== 1 ? [encodeSegment('TQ1', [1, [specimen.units]])] : [];
+}
+
+function obrSegment(order: CaseOrder, specimen: Specimen, setId: number): string {
+  const orm = order.structure === 'ORM^O01';
+  const fields: FieldInput[] = [];
+  fields[0] = setId;
+  fields[1] = [`PL-${order.accessionNumber}`];
+  fields[2] = [order.accessionNumber];
+  fields[3] = [specimen.primaryCpt, undefined, 'C4'];
+  fields[6] = HL7_DATE(order.case.collectionDate);
+  if (specimen.description && orm) fields[14] = [[undefined, specimen.description]];
+  if (orm) fields[19] = specimen.specimenId;
+  if (specimen.units !== 1 && !V25(order.version)) fields[26] = [[specimen.units]];
+  fields[43] = [specimen.primaryCpt, undefined, 'C4'];
+  if (specimen.modifiers?.length) fields[44] = { repeat: specimen.modifiers.map((m) => [m]) };
+  return encodeSegment('OBR', Array.from(fields, (f) => f));
+}
+
+/** OML^O21: SPM-2 specimen id, SPM-4 tissue, SPM-14 description, SPM-17 collection date. */
+function spmSegment(c: CaseDetails, specimen: Specimen, setId: number): string {
+  const fields: FieldInput[] = [];
+  fields[0] = setId;
+  fields[1] = [[specimen.specimenId]];
+  fields[3] = ['TISS', undefined, 'HL70487'];
+  if (specimen.description) fields[13] = [specimen.description];
+  fields[16] = [[HL7_DATE(c.collectionDate)]];
+  return encodeSegment('SPM', Array.from(fields, (f) => f));
+}
+
+function sacSegment(slide: Slide): string {
+  return encodeSegment('SAC', [undefined, undefined, [slide.barcode], slide.block ? [slide.block] : undefined]);
 }
 
 /** PID-3 (with PID-3.4 when known), PID-5 family^given, PID-7 birth date, PID-8 sex. */
