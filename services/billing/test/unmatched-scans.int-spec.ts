@@ -87,6 +87,41 @@ describe('resolution: matched later by a case, or dismissed with a reason', () =
     expect(refused.body.message).toContain(`case ${acc} has slide`);
   });
 
+  it('matched means taken after the scan arrived: a later update of the case that already had the slide matches nothing', async () => {
+    const acc = newAccession('UNM');
+    const [onTimeSlide, lateSlide] = [barcodeOf(acc, 'A', 1), barcodeOf(acc, 'B', 1)];
+    const assignedAt = async () => {
+      const { rows } = await harness.pool.query(`SELECT barcode, accession_number, assigned_at FROM billing.billing_slide WHERE barcode = ANY($1) ORDER BY barcode`, [[onTimeSlide, lateSlide]]);
+      return rows.map((r) => ({ barcode: r.barcode, accession: r.accession_number, at: new Date(r.assigned_at).toISOString() }));
+    };
+    const listed = async (state: string) =>
+      (await http().get(`/unmatched-scans?barcodePrefix=${acc}&state=${state}`).expect(200)).body.items.map((s: { scanId: string; matchedAccession?: string }) => [s.scanId, s.matchedAccession]);
+
+    await send([caseEvent(snapshot(acc, [{ id: 'A', cpt: '88305', slides: 1 }]))]);
+    const onTime = scanFrom(onTimeSlide, 'GT450-01');
+    const late = scanFrom(lateSlide, 'GT450-01');
+    await send(onTime, late);
+    expect(await listed('open')).toEqual([[scanIdOf(late), undefined]]);
+
+    // Version 2 adds specimen B with the waiting slide; version 3 changes only the payer's name.
+    const specimens = [{ id: 'A', cpt: '88305', slides: 1 }, { id: 'B', cpt: '88305', slides: 1 }];
+    await send([caseEvent(snapshot(acc, specimens, { version: 2 }), 'case.updated')]);
+    const afterTaking = await assignedAt();
+    await send([caseEvent(snapshot(acc, specimens, { version: 3, payer: { payerId: 'AETNA', name: 'Aetna Health' } }), 'case.updated')]);
+    expect(await assignedAt()).toEqual(afterTaking);
+    expect(await listed('matched')).toEqual([[scanIdOf(late), acc]]);
+    expect(await listed('open')).toEqual([]);
+    expect(await listed('dismissed')).toEqual([]);
+
+    // A slide that moves to another case is taken anew by that case.
+    const other = newAccession('UNM');
+    await send([caseEvent(snapshot(other, [{ id: 'A', cpt: '88305', slides: 0 }], { slides: [{ barcode: lateSlide, specimenId: 'A' }] }))]);
+    const moved = (await assignedAt()).find((s) => s.barcode === lateSlide);
+    expect(moved).toMatchObject({ accession: other });
+    expect(moved?.at).not.toBe(afterTaking.find((s) => s.barcode === lateSlide)?.at);
+    expect(await listed('matched')).toEqual([[scanIdOf(late), other]]);
+  });
+
   it('a billing reviewer dismisses an open scan with a reason: who, when and why are kept; once only', async () => {
     const acc = newAccession('UNM');
     const batch = scanFrom(barcodeOf(acc, 'A', 1), 'GT450-01');

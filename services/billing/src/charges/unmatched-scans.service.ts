@@ -33,19 +33,19 @@ interface Row {
 const HOUR_MS = 3_600_000;
 
 /**
- * A completed scan's state on the work list. matched: a case holds its slide and that case's latest
- * version arrived after the scan (the scan waited for it); open / dismissed: no case holds the slide.
- * Completed scans of slides a case already had when they arrived are not on the list at all.
+ * A completed scan's state on the work list. matched: a case holds its slide and took it after billing
+ * received the scan (billing_slide.assigned_at, kept across that case's later versions: the scan
+ * waited for it); open / dismissed: no case holds the slide. Completed scans of slides their case
+ * already had when they arrived are not on the list at all.
  */
 const STATE_SQL = `CASE WHEN sl.barcode IS NULL AND s.dismissed_at IS NULL THEN 'open'
                         WHEN sl.barcode IS NULL THEN 'dismissed'
-                        WHEN s.received_at < c.updated_at THEN 'matched' END`;
+                        WHEN s.received_at < sl.assigned_at THEN 'matched' END`;
 
 const SELECT_SQL = `SELECT s.scan_id, s.slide_barcode, s.status, s.purpose, s.scanner_id, s.scanned_at, s.source_event_id, s.received_at,
                            s.dismissed_at, s.dismissed_by, s.dismissal_reason, sl.accession_number AS matched_accession, ${STATE_SQL} AS state
                       FROM billing.scan s
                       LEFT JOIN billing.billing_slide sl ON sl.barcode = s.slide_barcode
-                      LEFT JOIN billing.billing_case c ON c.accession_number = sl.accession_number
                      WHERE s.status = 'completed'`;
 
 function toView(r: Row, now: Date): UnmatchedScanView {

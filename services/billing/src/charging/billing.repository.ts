@@ -105,7 +105,8 @@ export class BillingRepository {
   /**
    * Stores a case snapshot in place of the previous version: the case row, and its specimens and slides
    * replaced by the snapshot's. A barcode that another case held moves to this one; those moves are
-   * returned so the caller can say so.
+   * returned so the caller can say so. A slide keeps the time its case took it (assigned_at) across
+   * versions of that case; a slide new to the case, or moved to it, is taken `now`.
    */
   async replaceCase(tx: Db, snapshot: CaseSnapshot, now: Date): Promise<{ barcode: string; fromAccession: string }[]> {
     const accessionNumber = snapshot.accessionNumber;
@@ -121,6 +122,12 @@ export class BillingRepository {
       updatedAt: now,
     };
     await tx.billingCase.upsert({ where: { accessionNumber }, create: { accessionNumber, ...caseData }, update: caseData });
+    const barcodes = snapshot.slides.map((s) => s.barcode);
+    // Read before the specimens go: who holds each of the snapshot's slides, and since when.
+    const held = barcodes.length === 0 ? [] : await tx.billingSlide.findMany({
+      where: { barcode: { in: barcodes } },
+      select: { barcode: true, accessionNumber: true, assignedAt: true },
+    });
     // Deleting the specimens deletes their slides too (foreign key ON DELETE CASCADE).
     await tx.billingSpecimen.deleteMany({ where: { accessionNumber } });
     await tx.billingSpecimen.createMany({
@@ -135,14 +142,11 @@ export class BillingRepository {
       })),
     });
     if (snapshot.slides.length === 0) return [];
-    const barcodes = snapshot.slides.map((s) => s.barcode);
-    const moved = await tx.billingSlide.findMany({
-      where: { barcode: { in: barcodes }, accessionNumber: { not: accessionNumber } },
-      select: { barcode: true, accessionNumber: true },
-    });
+    const moved = held.filter((h) => h.accessionNumber !== accessionNumber);
+    const keptSince = new Map(held.filter((h) => h.accessionNumber === accessionNumber).map((h) => [h.barcode, h.assignedAt]));
     if (moved.length > 0) await tx.billingSlide.deleteMany({ where: { barcode: { in: moved.map((m) => m.barcode) } } });
     await tx.billingSlide.createMany({
-      data: snapshot.slides.map((s) => ({ barcode: s.barcode, accessionNumber, specimenId: s.specimenId })),
+      data: snapshot.slides.map((s) => ({ barcode: s.barcode, accessionNumber, specimenId: s.specimenId, assignedAt: keptSince.get(s.barcode) ?? now })),
     });
     return moved.map((m) => ({ barcode: m.barcode, fromAccession: m.accessionNumber }));
   }
