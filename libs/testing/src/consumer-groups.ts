@@ -1,4 +1,5 @@
 import { harnessKafkaConnection, testKafka } from './kafka';
+import { eventually } from './topic-reader';
 
 /** A client of the harness's principal on the given brokers. */
 const harnessOn = (brokers: string) => testKafka('test-setup', { ...harnessKafkaConnection(), brokers: brokers.split(',') });
@@ -34,4 +35,33 @@ export async function deleteGroup(brokers: string, groupId: string): Promise<voi
   await admin.connect();
   await admin.deleteGroups([groupId]).catch(() => undefined);
   await admin.disconnect();
+}
+
+/**
+ * A barrier: waits until the group has committed, on every partition of `topics`, the end offset the
+ * partition had when this was called, so everything published before the call has been handled (the
+ * services commit an offset only after its message's transaction).
+ */
+export async function waitForGroupCaughtUp(brokers: string, groupId: string, topics: readonly string[], timeoutMs = 30_000): Promise<void> {
+  const admin = harnessOn(brokers).admin();
+  await admin.connect();
+  try {
+    const ends = new Map<string, bigint>();
+    for (const topic of topics) {
+      for (const p of await admin.fetchTopicOffsets(topic)) if (BigInt(p.high) > BigInt(p.low)) ends.set(`${topic}/${p.partition}`, BigInt(p.high));
+    }
+    await eventually(
+      async () => {
+        const committed = new Map<string, bigint>();
+        for (const t of await admin.fetchOffsets({ groupId, topics: [...topics] })) {
+          for (const p of t.partitions) committed.set(`${t.topic}/${p.partition}`, BigInt(p.offset));
+        }
+        return [...ends].every(([partition, end]) => (committed.get(partition) ?? -1n) >= end) ? true : undefined;
+      },
+      timeoutMs,
+      `consumer group ${groupId} to reach the end of ${topics.join(', ')}`,
+    );
+  } finally {
+    await admin.disconnect();
+  }
 }

@@ -20,6 +20,8 @@ export interface ReadMessage {
 export class TopicReader {
   readonly messages: ReadMessage[] = [];
   private consumer: Consumer | undefined;
+  /** The next offset to read per `topic/partition`. */
+  private readonly next = new Map<string, bigint>();
 
   constructor(
     private readonly brokers: string,
@@ -46,6 +48,7 @@ export class TopicReader {
         const headers: Record<string, string> = {};
         for (const [k, v] of Object.entries(message.headers ?? {})) if (v !== undefined) headers[k] = String(Array.isArray(v) ? v[0] : v);
         this.messages.push({ topic, partition, offset: message.offset, key: message.key?.toString() ?? null, value, headers });
+        this.next.set(`${topic}/${partition}`, BigInt(message.offset) + 1n);
       },
     });
     await ready;
@@ -63,6 +66,29 @@ export class TopicReader {
       }
       await new Promise((r) => setTimeout(r, 100));
     }
+  }
+
+  /**
+   * A barrier: waits until the reader has read every partition up to the end it had when this was
+   * called, so `messages` holds everything published before the call (and a test can assert that
+   * nothing more came).
+   */
+  async caughtUp(timeoutMs = 30_000): Promise<void> {
+    const admin = testKafka('test-reader', { ...harnessKafkaConnection(), brokers: this.brokers.split(',') }).admin();
+    await admin.connect();
+    const ends = new Map<string, bigint>();
+    try {
+      for (const topic of this.topics) {
+        for (const p of await admin.fetchTopicOffsets(topic)) if (BigInt(p.high) > BigInt(p.low)) ends.set(`${topic}/${p.partition}`, BigInt(p.high));
+      }
+    } finally {
+      await admin.disconnect();
+    }
+    await eventually(
+      async () => ([...ends].every(([partition, end]) => (this.next.get(partition) ?? 0n) >= end) ? true : undefined),
+      timeoutMs,
+      `the reader to reach the end of ${this.topics.join(', ')}`,
+    );
   }
 
   async stop(): Promise<void> {

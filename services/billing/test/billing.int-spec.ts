@@ -47,11 +47,7 @@ async function creditsOnTopic(accession: string, expected: number): Promise<Cred
 /** Waits for the accession's outbox to be relayed, then returns the distinct charges read from the topic. */
 async function chargesOnTopic(accession: string, expected: number): Promise<ChargeMessage[]> {
   await harness.reader.waitFor(isChargeOf(accession), (list) => new Set(list.map((m) => (m.value as ChargeMessage).data.chargeId)).size >= expected);
-  await eventually(async () => {
-    const { rows } = await harness.pool.query(`SELECT count(*)::int AS n FROM billing.outbox WHERE key = $1 AND published_at IS NULL`, [accession]);
-    return rows[0].n === 0 ? true : undefined;
-  });
-  await new Promise((r) => setTimeout(r, 300));
+  await harness.settled(accession);
   const byId = new Map<string, ChargeMessage>();
   for (const m of harness.reader.messages.filter(isChargeOf(accession))) byId.set((m.value as ChargeMessage).data.chargeId, m.value as ChargeMessage);
   return [...byId.values()].sort((a, b) => a.data.chargeKey.localeCompare(b.data.chargeKey));
@@ -242,7 +238,7 @@ describe('charge capture from events', () => {
     const credits = await creditsOnTopic(acc, 2);
     expect(credits.map((c) => [c.data.creditFor, c.data.reason])).toEqual(posted.map((p) => [p.data.chargeId, 'case-cancelled']));
     expect(await storedChargeKeys(acc)).toEqual([]);
-    await new Promise((r) => setTimeout(r, 300));
+    await harness.settled(acc);
     expect(harness.reader.messages.filter(isCreditOf(acc))).toHaveLength(2);
   });
 
@@ -386,7 +382,7 @@ describe('review queue', () => {
     ]);
     const b = await http().get(`/charges/${chargeIdFor(`${acc}/B/0753T`)}`).expect(200);
     expect(b.body.audit.at(-1)).toMatchObject({ action: 'voided', fromStatus: 'held', actor: 'billing-rules', reason: expect.stringContaining('case-cancelled') });
-    await new Promise((r) => setTimeout(r, 300));
+    await harness.settled(acc);
     expect(harness.reader.messages.filter((m) => isChargeOf(acc)(m) || isCreditOf(acc)(m))).toEqual([]);
   });
 });

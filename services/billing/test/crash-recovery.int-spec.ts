@@ -4,7 +4,7 @@ import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { Pool } from 'pg';
 import { createLogger, KafkaBus, OutgoingMessage } from '@slidecharge/messaging';
-import { builtEntryPoint, eventually, freePort, serviceDatabaseUrl, ServiceProcess, testEnv, TopicReader, WORKSPACE_ROOT } from '@slidecharge/testing';
+import { builtEntryPoint, eventually, freePort, serviceDatabaseUrl, ServiceProcess, testEnv, TopicReader, waitForGroupCaughtUp, WORKSPACE_ROOT } from '@slidecharge/testing';
 import { chargeIdFor, chargePostedEventIdFor } from '../src/charging/charge-id';
 import { barcodeOf, caseEvent, ChargeMessage, deleteGroup, newAccession, passingScans, snapshot, SpecimenSpec, startGroupAtEnd, INPUT_TOPICS } from './support';
 
@@ -125,9 +125,10 @@ it('posts every expected charge exactly once although billing is killed twice mi
   await waitForCharges(accessions, Math.ceil(expectedKeys.length / 2) + 1, 120_000);
   expect(await proc.stop('SIGKILL')).toBeNull();
 
-  // 3. Restart and let it finish.
+  // 3. Restart and let it finish: every input event handled (the group at the end of its topics).
   proc = await startBilling();
   await waitForCharges(accessions, expectedKeys.length, 150_000);
+  await waitForGroupCaughtUp(kafkaBrokers, groupId, INPUT_TOPICS, 60_000);
   await eventually(async () => {
     const { rows } = await pool.query(`SELECT count(*)::int AS n FROM billing.outbox WHERE key = ANY($1) AND published_at IS NULL`, [accessions]);
     return rows[0].n === 0 ? true : undefined;
@@ -139,8 +140,8 @@ it('posts every expected charge exactly once although billing is killed twice mi
     (list) => new Set(list.map((m) => (m.value as ChargeMessage).data.chargeId)).size >= expectedIds.size,
     60_000,
   );
-  // Let anything still in flight arrive, then check that nothing more came.
-  await new Promise((r) => setTimeout(r, 3000));
+  // Everything published so far has been read: nothing more can come.
+  await reader.caughtUp(60_000);
 
   // Every event was taken exactly once, whatever was redelivered after the kills.
   const eventIds = [...new Set(plan.flatMap((p) => p.events.map((e) => (e.value as { eventId: string }).eventId)))];

@@ -4,7 +4,7 @@ import { Pool } from 'pg';
 import { TopicName } from '@slidecharge/contracts';
 import { createLogger, KafkaBus, OutgoingMessage } from '@slidecharge/messaging';
 import { createServiceApp } from '@slidecharge/service-kit';
-import { asCaller, eventually, serviceDatabaseUrl, TestCaller, testEnv, TopicReader } from '@slidecharge/testing';
+import { asCaller, eventually, serviceDatabaseUrl, TestCaller, testEnv, TopicReader, waitForGroupCaughtUp } from '@slidecharge/testing';
 import { AppModule } from '../src/app.module';
 import { BillingConfig, loadServiceConfig } from '../src/config';
 import { BILLING_SERVICE } from '../src/openapi';
@@ -42,6 +42,11 @@ export interface BillingHarness {
   send(...batches: OutgoingMessage[][]): Promise<void>;
   /** Waits until billing has handled (committed) every given event. */
   handled(messages: OutgoingMessage[]): Promise<void>;
+  /**
+   * A barrier before asserting that nothing more happened: billing has handled everything on its input
+   * topics (repeats included), published the outbox records of `key`, and the reader has read them.
+   */
+  settled(key: string): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -91,6 +96,14 @@ export async function startBillingHarness(options: BillingHarnessOptions): Promi
   }
   const { app, bus, reader } = started;
   const handled = (messages: OutgoingMessage[]) => handledBy(pool, messages);
+  const settled = async (key: string): Promise<void> => {
+    await waitForGroupCaughtUp(kafkaBrokers, groupId, INPUT_TOPICS);
+    await eventually(async () => {
+      const { rows } = await pool.query(`SELECT count(*)::int AS n FROM billing.outbox WHERE key = $1 AND published_at IS NULL`, [key]);
+      return rows[0].n === 0 ? true : undefined;
+    }, 30_000, `billing's outbox records of ${key} to be published`);
+    if (reader) await reader.caughtUp();
+  };
   return {
     app,
     bus,
@@ -108,6 +121,7 @@ export async function startBillingHarness(options: BillingHarnessOptions): Promi
       }
     },
     handled,
+    settled,
     stop,
   };
 }
@@ -148,6 +162,7 @@ export function useBillingHarness(options: BillingHarnessOptions, timeoutMs = 60
     http: (caller) => get().http(caller),
     send: (...batches) => get().send(...batches),
     handled: (messages) => get().handled(messages),
+    settled: (key) => get().settled(key),
     stop: () => get().stop(),
   };
 }
