@@ -533,8 +533,10 @@ describe('DFT^P03 delivery over MLLP', () => {
       [delivered],
     );
     app = await startApp();
-    // Many polls (100 ms) and longer than the largest backoff (400 ms).
-    await new Promise((r) => setTimeout(r, 2_000));
+    // A barrier: a new charge posted after the restart goes out and is acked, so the restarted worker
+    // has been through its queue, where a resend of an acked delivery would have been.
+    const canary = await postCharge(newAccession('DFT'));
+    await waitForState('charge', canary.chargeId, 'acked');
     const resent = billingSystem.received.slice(before).filter((r) => delivered.includes(r.accession));
     expect(resent).toEqual([]);
     const { rows: snapshotAfter } = await pool.query(
