@@ -5,7 +5,7 @@ import { Hl7Connection, Hl7MessageEvent, Hl7Server } from '@medplum/hl7';
 import type { CaseSnapshot } from '@slidecharge/contracts';
 import { readValue, validateV251 } from '@slidecharge/hl7';
 import { buildEvent } from '@slidecharge/messaging';
-import { freePort, isoDaysAgo, principalKafkaConnection, ServiceName, ServiceProcess, testEnv, testKafka, tokenFor } from '@slidecharge/testing';
+import { eventually, freePort, isoDaysAgo, principalKafkaConnection, ServiceName, ServiceProcess, testEnv, testKafka, tokenFor } from '@slidecharge/testing';
 
 /** Collected yesterday: never an archived specimen, whatever the day of the run. */
 const COLLECTED = isoDaysAgo(1);
@@ -80,16 +80,6 @@ async function http(method: string, url: string, body?: unknown) {
   return { status: res.status, body: text ? JSON.parse(text) : undefined };
 }
 
-async function until<T>(what: string, probe: () => Promise<T | undefined> | T | undefined, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
-
 const barcode = (acc: string, specimen: string) => `${acc}-${specimen}1-1`;
 const ft1 = (m: Hl7Message, n: number, c = 1) => readValue(m.getSegment('FT1'), n, c);
 const dftsOf = (acc: string, type?: 'CG' | 'CD') => received.filter((m) => ft1(m, 23) === acc && (type === undefined || ft1(m, 6) === type));
@@ -145,7 +135,7 @@ it('charges and their credits reach the billing system as DFT^P03 that pass the 
   await publishCase(caseOf(acc, 1), 'case.created');
   await scan(barcode(acc, 'A'));
   await scan(barcode(acc, 'B'));
-  const charges = await until('two DFT^P03 charges', () => (dftsOf(acc, 'CG').length >= 2 ? dftsOf(acc, 'CG') : undefined));
+  const charges = await eventually(() => (dftsOf(acc, 'CG').length >= 2 ? dftsOf(acc, 'CG') : undefined), 60_000, 'two DFT^P03 charges');
 
   const a = charges.find((m) => ft1(m, 10) === '1') as Hl7Message;
   expect(a.getSegment('PID')?.getField(5)?.toString()).toBe('DOE^JANE^^^^^L');
@@ -162,7 +152,7 @@ it('charges and their credits reach the billing system as DFT^P03 that pass the 
 
   // The LIS cancels the case: two credits, each its own FT1-2, each naming its charge's FT1-2 in PR1-19.
   await publishCase(caseOf(acc, 2, { status: 'cancelled', cancelReason: 'e2e: wrong patient' }), 'case.cancelled');
-  const credits = await until('two DFT^P03 credits', () => (dftsOf(acc, 'CD').length >= 2 ? dftsOf(acc, 'CD') : undefined));
+  const credits = await eventually(() => (dftsOf(acc, 'CD').length >= 2 ? dftsOf(acc, 'CD') : undefined), 60_000, 'two DFT^P03 credits');
   for (const credit of credits) {
     const charge = charges.find((m) => readValue(m.getSegment('NTE'), 3) === readValue(credit.getSegment('NTE'), 3)) as Hl7Message;
     expect(readValue(credit.getSegment('PR1'), 19)).toBe(ft1(charge, 2));
@@ -177,16 +167,16 @@ it('a case without the patient\'s name: the charge is not sent, its delivery say
   const data = caseOf(acc, 1, { patient: { givenName: 'JANE' }, specimens: [{ specimenId: 'A', primaryCpt: '88305', units: 1 }], slides: [{ barcode: barcode(acc, 'A'), specimenId: 'A' }] });
   await publishCase(data, 'case.created');
   await scan(barcode(acc, 'A'));
-  const failed = await until('the refused delivery', async () => {
+  const failed = await eventually(async () => {
     const items = (await http('GET', `${services.billing.url}/deliveries?accession=${acc}`)).body.items as { state: string; lastOutcome: string; lastError: string }[];
     return items.find((d) => d.state === 'failed');
-  });
+  }, 60_000, 'the refused delivery');
   expect(failed.lastOutcome).toBe('not-sendable');
   expect(failed.lastError).toContain('has no patient family name (PID-5)');
   expect(dftsOf(acc)).toEqual([]);
 
   await publishCase({ ...data, version: 2, patient: { familyName: 'DOE', givenName: 'JANE' } }, 'case.updated');
-  const [sent] = await until('the charge, sent after the correction', () => (dftsOf(acc, 'CG').length > 0 ? dftsOf(acc, 'CG') : undefined));
+  const [sent] = await eventually(() => (dftsOf(acc, 'CG').length > 0 ? dftsOf(acc, 'CG') : undefined), 60_000, 'the charge, sent after the correction');
   expect(sent?.getSegment('PID')?.getField(5)?.toString()).toBe('DOE^JANE^^^^^L');
 });
 

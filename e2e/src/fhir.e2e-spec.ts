@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { ExtensionDefinitionLike, extensionProblems, fhirProblemLines, freePort, isoDaysAgo, ServiceName, ServiceProcess, TestCaller, testEnv, tokenFor } from '@slidecharge/testing';
+import { eventually, ExtensionDefinitionLike, extensionProblems, fhirProblemLines, freePort, isoDaysAgo, ServiceName, ServiceProcess, TestCaller, testEnv, tokenFor } from '@slidecharge/testing';
 
 /** Collected yesterday: never an archived specimen, whatever the day of the run. */
 const COLLECTED = isoDaysAgo(1);
@@ -58,16 +58,6 @@ async function fhir(path: string, caller: Caller = 'billing-system', method = 'G
   return res;
 }
 
-async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
-
 const barcode = (accession: string) => `${accession}-A1-1`;
 
 function caseDetails(accessionNumber: string, payer: { payerId: string; name: string }) {
@@ -101,11 +91,11 @@ async function chargedCase(accession: string, payer: { payerId: string; name: st
 }
 
 async function chargesOf(accession: string, count: number, status?: string): Promise<{ chargeId: string; status: string }[]> {
-  return until(`${count} charges of ${accession}${status ? ` ${status}` : ''}`, async () => {
+  return eventually(async () => {
     const items = (await http('GET', `${services.billing.url}/charges?accession=${accession}`, 'ops-viewer')).body['items'] as { chargeId: string; status: string }[] | undefined;
     const ok = (items ?? []).length >= count && (!status || (items ?? []).some((c) => c.status === status));
     return ok ? items : undefined;
-  });
+  }, 60_000, `${count} charges of ${accession}${status ? ` ${status}` : ''}`);
 }
 
 const posted = `F${run}-1`;

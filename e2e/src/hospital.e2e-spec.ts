@@ -3,7 +3,7 @@ import { Hl7Message } from '@medplum/core';
 import { Hl7Client, Hl7Connection, Hl7MessageEvent, Hl7Server } from '@medplum/hl7';
 import type { CaseDetails } from '@slidecharge/contracts';
 import { buildOrderMessage, readValue, validateV251 } from '@slidecharge/hl7';
-import { compactDaysAgo, fhirProblemLines, freePort, isoDaysAgo, ServiceName, ServiceProcess, TestCaller, testEnv, tokenFor } from '@slidecharge/testing';
+import { compactDaysAgo, eventually, fhirProblemLines, freePort, isoDaysAgo, ServiceName, ServiceProcess, TestCaller, testEnv, tokenFor } from '@slidecharge/testing';
 
 /** Collected yesterday: never an archived specimen, whatever the day of the run. */
 const COLLECTED = isoDaysAgo(1);
@@ -81,16 +81,6 @@ async function http(method: string, url: string, body?: unknown, contentType = '
   return { status: res.status, body: text ? JSON.parse(text) : undefined };
 }
 
-async function until<T>(what: string, probe: () => Promise<T | undefined> | T | undefined, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
-
 /** The DFT^P03 messages the billing system received for an accession (FT1-23 filler order number). */
 const dftsOf = (accession: string) => received.filter((m) => m.getSegment('FT1')?.getField(23)?.getComponent(1) === accession);
 
@@ -165,7 +155,7 @@ it('order over MLLP -> scans over HTTP and DICOM -> DFT^P03 over MLLP acknowledg
   expect(dicom.status).toBe(202);
 
   // 3. The billing system receives one DFT^P03 per charge and acknowledges it.
-  const dfts = await until('two DFT^P03 for the accession', () => (dftsOf(accession).length >= 2 ? dftsOf(accession) : undefined));
+  const dfts = await eventually(() => (dftsOf(accession).length >= 2 ? dftsOf(accession) : undefined), 60_000, 'two DFT^P03 for the accession');
   const lines = dfts.map((m) => {
     const ft1 = m.getSegment('FT1');
     return [ft1?.getField(6)?.toString(), ft1?.getField(7)?.getComponent(1), ft1?.getField(10)?.toString(), ft1?.getField(25)?.getComponent(1)];
@@ -179,10 +169,10 @@ it('order over MLLP -> scans over HTTP and DICOM -> DFT^P03 over MLLP acknowledg
   expect(charges).toHaveLength(2);
   const chargeA = charges.find((c) => c.specimenId === 'A') as { chargeId: string };
   // Each charge shows its delivery: acknowledged.
-  const delivered = await until('charge A acknowledged', async () => {
+  const delivered = await eventually(async () => {
     const res = await http('GET', `${services.billing.url}/charges/${chargeA.chargeId}/deliveries`);
     return res.status === 200 && JSON.stringify(res.body).includes('acked') ? res.body : undefined;
-  });
+  }, 60_000, 'charge A acknowledged');
   expect(JSON.stringify(delivered)).toContain('AA');
 
   // 4. The same charge as FHIR R4.
@@ -205,10 +195,10 @@ it('order over MLLP -> scans over HTTP and DICOM -> DFT^P03 over MLLP acknowledg
     Hl7Message.parse(buildOrderMessage({ controlId: `ORM-${run}-2`, accessionNumber: accession, orderControl: 'CA', patientId: `MRN-${accession}`, cancelReason: 'e2e: wrong patient' })),
   );
   expect(cancel.getSegment('MSA')?.getField(1)?.toString()).toBe('AA');
-  const credits = await until('two credits', () => {
+  const credits = await eventually(() => {
     const cd = dftsOf(accession).filter((m) => m.getSegment('FT1')?.getField(6)?.toString() === 'CD');
     return cd.length >= 2 ? cd : undefined;
-  });
+  }, 60_000, 'two credits');
   // Each credit names its charge (docs/integration-guide.md, "Pairing a credit with its charge"): PR1-19.1 = the
   // charge's FT1-2 (PR1-20 D), NTE-3 = the chargeId; the credit's own FT1-2 is new.
   expect(credits.map((m) => readValue(m.getSegment('NTE'), 3)).sort()).toEqual(charges.map((c) => `chargeId ${c.chargeId}`).sort());

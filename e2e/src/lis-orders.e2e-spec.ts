@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Hl7Message, Hl7Segment } from '@medplum/core';
 import { Hl7Client } from '@medplum/hl7';
-import { compactDaysAgo, freePort, isoDaysAgo, ServiceName, ServiceProcess, testEnv, tokenFor } from '@slidecharge/testing';
+import { compactDaysAgo, eventually, freePort, isoDaysAgo, ServiceName, ServiceProcess, testEnv, tokenFor } from '@slidecharge/testing';
 
 /**
  * Orders as a real LIS builds them (issue #8), end to end: the four services as separate processes
@@ -53,16 +53,6 @@ async function http(method: string, url: string, body?: unknown) {
   });
   const text = await res.text();
   return { status: res.status, body: text ? JSON.parse(text) : undefined };
-}
-
-async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
 }
 
 /** A segment as an LIS interface engine writes it: fields by position, components already joined. */
@@ -132,12 +122,12 @@ interface ChargeLine {
 
 /** The accession's charges once `count` of them are posted, as [specimen, code, primary code, units], sorted. */
 async function postedCharges(accession: string, count: number): Promise<ChargeLine[]> {
-  return until(`${count} posted charges for ${accession}`, async () => {
+  return eventually(async () => {
     const res = await http('GET', `${services.billing.url}/charges?accession=${accession}`);
     const items = (res.status === 200 ? res.body.items : []) as ChargeLine[];
     const posted = items.filter((c) => c.status === 'posted');
     return posted.length >= count ? posted.sort((a, b) => a.specimenId.localeCompare(b.specimenId)) : undefined;
-  });
+  }, 60_000, `${count} posted charges for ${accession}`);
 }
 
 const lines = (charges: ChargeLine[]) => charges.map((c) => [c.specimenId, c.code, c.primaryCode, c.units]);
