@@ -5,12 +5,8 @@ import { decodeCursor } from './verdict';
 export const ScanIdParam = z.string().trim().min(1).max(128);
 export const SlideBarcodeParam = SlideBarcode;
 
-/** Query of GET /qc/results (passed=false lists every failed verdict; the rescan work list is GET /qc/rescans). */
-export const ListResultsQuery = z.object({
-  passed: z
-    .enum(['true', 'false'], { error: 'must be "true" or "false"' })
-    .transform((v) => v === 'true')
-    .optional(),
+/** One page of a list: how many, and where the previous page ended (nextCursor). */
+export const PageQuery = z.object({
   limit: z.coerce
     .number({ error: 'must be a whole number between 1 and 200' })
     .int('must be a whole number between 1 and 200')
@@ -30,6 +26,16 @@ export const ListResultsQuery = z.object({
       return decoded;
     }),
 });
+
+/** Query of GET /qc/results (passed=false lists every failed verdict; the rescan work list is GET /qc/rescans). */
+export const ListResultsQuery = z
+  .object({
+    passed: z
+      .enum(['true', 'false'], { error: 'must be "true" or "false"' })
+      .transform((v) => v === 'true')
+      .optional(),
+  })
+  .extend(PageQuery.shape);
 export type ListResultsQuery = z.output<typeof ListResultsQuery>;
 
 export const QcResultView = z.object({

@@ -1,27 +1,8 @@
 import { z } from 'zod';
-import { decodeCursor } from './verdict';
+import { PageQuery } from './qc.dto';
 
 /** Query of GET /qc/rescans: one page of the rescan work list. */
-export const RescansQuery = z.object({
-  limit: z.coerce
-    .number({ error: 'must be a whole number between 1 and 200' })
-    .int('must be a whole number between 1 and 200')
-    .min(1, 'must be a whole number between 1 and 200')
-    .max(200, 'must be a whole number between 1 and 200')
-    .default(50),
-  cursor: z
-    .string()
-    .optional()
-    .transform((v, ctx) => {
-      if (v === undefined || v === '') return undefined;
-      const decoded = decodeCursor(v);
-      if (!decoded) {
-        ctx.addIssue({ code: 'custom', message: 'is not a cursor this service returned (use nextCursor from the previous page)' });
-        return z.NEVER;
-      }
-      return decoded;
-    }),
-});
+export const RescansQuery = PageQuery;
 export type RescansQuery = z.output<typeof RescansQuery>;
 
 /** One slide to rescan: its latest verdict failed and no scan passed since. */
