@@ -11,3 +11,4 @@ export * from './validation';
 export * from './safe-text';
 export * from './kafka-principals';
 export * from './kafka-access';
+export * from './ops-console';
