@@ -72,3 +72,5 @@ export type {
   HoldReason,
   ReversalReason,
 } from './rules-engine';
+export { estimateCents, parseFeeSchedule, unitPriceCents } from './fee-schedule';
+export type { FeeSchedule, FeeScheduleEntry, FeeScheduleParse } from './fee-schedule';
