@@ -206,8 +206,10 @@ function browserClient(clientId, redirectUris, webOrigins) {
 function opsConsoleClients() {
   return [
     browserClient('ops-console', OPS_CONSOLE_ORIGINS.map((o) => `${o}/*`), OPS_CONSOLE_ORIGINS),
-    // Browser tests: the console runs on a free port of 127.0.0.1, so this client accepts any port there.
-    browserClient('test-ops-console', ['http://127.0.0.1:*'], ['+']),
+    // Browser tests: the console runs on a free port of 127.0.0.1, so this client accepts any port there;
+    // Keycloak cannot derive CORS origins from a port wildcard, so its token endpoint answers any origin
+    // (a development realm's test client, like test-all-roles: never in a hospital's realm).
+    browserClient('test-ops-console', ['http://127.0.0.1:*'], ['*']),
   ];
 }
 

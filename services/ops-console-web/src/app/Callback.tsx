@@ -1,6 +1,15 @@
+import type { User, UserManager } from 'oidc-client-ts';
 import { useEffect, useState } from 'react';
 import { useNavigate } from 'react-router';
 import { useSession } from '../auth/session';
+
+// The code can be exchanged once: React may run the effect twice (StrictMode), so both runs share one exchange.
+const exchanges = new WeakMap<UserManager, Promise<User>>();
+function exchangeCode(manager: UserManager): Promise<User> {
+  const pending = exchanges.get(manager) ?? manager.signinRedirectCallback();
+  exchanges.set(manager, pending);
+  return pending;
+}
 
 /** Where the identity provider sends the browser back with the code: exchange it (PKCE), then go on. */
 export function Callback() {
@@ -9,8 +18,7 @@ export function Callback() {
   const [error, setError] = useState<string>();
   useEffect(() => {
     let done = false;
-    manager
-      .signinRedirectCallback()
+    exchangeCode(manager)
       .then((user) => {
         if (done) return;
         const state = user.state as { returnTo?: string } | undefined;

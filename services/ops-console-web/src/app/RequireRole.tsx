@@ -6,8 +6,15 @@ export function RequireRole({ children }: { children: ReactNode }) {
   const session = useSession();
   const signedIn = session.user !== null;
   useEffect(() => {
-    if (!signedIn) void session.signIn();
+    if (!signedIn && !session.signingOut) void session.signIn();
   }, [signedIn, session]);
+  if (session.signingOut) {
+    return (
+      <main id="main" className="page-center">
+        <h1>Signing out…</h1>
+      </main>
+    );
+  }
   if (!signedIn) {
     return (
       <main id="main" className="page-center">

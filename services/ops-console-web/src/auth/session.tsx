@@ -28,6 +28,8 @@ export interface Session {
   accessToken: string | undefined;
   userName: string;
   roles: StaffRole[];
+  /** Set from the click on "Sign out" until the identity provider takes over: no automatic sign-in meanwhile. */
+  signingOut: boolean;
   signIn(returnTo?: string): Promise<void>;
   signOut(): Promise<void>;
   manager: UserManager;
@@ -49,6 +51,7 @@ function userNameOf(user: User | null, claims: Record<string, unknown>): string 
 export function SessionProvider({ config, manager, children }: { config: OpsConsoleConfig; manager: UserManager; children: ReactNode }) {
   const [user, setUser] = useState<User | null>(null);
   const [loaded, setLoaded] = useState(false);
+  const [signingOut, setSigningOut] = useState(false);
 
   useEffect(() => {
     const update = (u: User | null) => setUser(u && !u.expired ? u : null);
@@ -79,10 +82,14 @@ export function SessionProvider({ config, manager, children }: { config: OpsCons
       accessToken: user?.access_token,
       userName: userNameOf(user, claims),
       roles: staffRoles(claims),
+      signingOut,
       signIn: (returnTo = window.location.pathname + window.location.search) => manager.signinRedirect({ state: { returnTo } }),
-      signOut: () => manager.signoutRedirect(),
+      signOut: () => {
+        setSigningOut(true);
+        return manager.signoutRedirect();
+      },
     };
-  }, [config, manager, user]);
+  }, [config, manager, user, signingOut]);
 
   useEffect(() => setTokenSource(() => session.accessToken), [session.accessToken]);
   // Until the stored session is read the page stays empty: no flash of the sign-in page.
