@@ -13,7 +13,7 @@ const depConstraints = [
   { sourceTag: 'layer:infra', onlyDependOnLibsWithTags: ['layer:domain', 'layer:contracts', 'layer:infra'] },
   { sourceTag: 'layer:testing', onlyDependOnLibsWithTags: ['layer:domain', 'layer:contracts', 'layer:infra'] },
 ];
-const testFiles = ['**/*.spec.ts', '**/*.int-spec.ts', '**/*.e2e-spec.ts', '**/test/**/*.ts'];
+const testFiles = ['**/*.spec.ts', '**/*.int-spec.ts', '**/*.e2e-spec.ts', '**/*.browser-spec.ts', 'e2e/src/browser/**/*.ts', '**/test/**/*.ts'];
 
 export default [
   ...nx.configs['flat/base'],
