@@ -41,7 +41,7 @@ export async function signIn(page: Page, consoleUrl: string, role: ConsolePerson
   await page.locator('input[name="username"]').fill(user);
   await page.locator('input[name="password"]').fill(passwordOf(user));
   await Promise.all([page.waitForURL((url) => url.href.startsWith(consoleUrl) && !url.pathname.startsWith('/callback'), { timeout: 30_000, waitUntil: 'commit' }), page.locator('#kc-login, button[type="submit"]').first().click()]);
-  // Signed in: the header names the user, or the page says the account has no role.
-  await page.locator('[data-testid="signed-in-user"], h1:has-text("no slidecharge role")').first().waitFor({ timeout: 30_000 });
+  // Signed in: the header names the user (the wall screen names nobody), or the page says the account has no role.
+  await page.locator('[data-testid="signed-in-user"], [data-testid="wall"], h1:has-text("no slidecharge role")').first().waitFor({ timeout: 30_000 });
   return { authorizeUrl };
 }

@@ -21,7 +21,7 @@ export function WallView() {
   }, []);
   const asOf = data.overview?.asOf;
   return (
-    <main id="main" className="wall">
+    <main id="main" className="wall" data-testid="wall">
       <header className="wall-head">
         <h1>{config.labName}: digitization charges</h1>
         <span className="wall-clock">{asOf ? `${formatLabClock(asOf, config.labTimeZone)} ${zoneName(asOf, config.labTimeZone)}` : ''}</span>
