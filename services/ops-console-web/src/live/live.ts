@@ -1,6 +1,7 @@
 import { fetchEventSource } from '@microsoft/fetch-event-source';
 import type { ChargeActivity, LagSeries, OpsOverview } from '@slidecharge/contracts/ops-console';
 import { useEffect, useState } from 'react';
+import { isEventStream, reconnectDelayMs } from './reconnect';
 
 export type LiveState = 'connecting' | 'live' | 'reconnecting' | 'signed-out';
 
@@ -11,11 +12,6 @@ export interface LiveHandlers {
 }
 
 class RetriableError extends Error {}
-
-/** Seconds to wait before reconnecting, growing to 30 s while the server stays away. */
-export function reconnectDelayMs(failures: number): number {
-  return Math.min(30_000, 1000 * 2 ** Math.min(failures, 5));
-}
 
 /**
  * GET /api/live (server-sent events with the Authorization header, which EventSource cannot send).
@@ -40,7 +36,7 @@ export function useLive(accessToken: string | undefined, view: 'console' | 'wall
       signal: abort.signal,
       openWhenHidden: true,
       async onopen(response) {
-        if (response.ok && response.headers.get('content-type')?.includes('text/event-stream')) {
+        if (isEventStream(response.status, response.headers.get('content-type'))) {
           failures = 0;
           setState('live');
           return;
