@@ -2,16 +2,17 @@ import type { CaseTimeline, TimelineEntry, TimelineKind } from '@slidecharge/con
 import { LabTime } from '../../ui/LabTime';
 import { Empty, Warning } from '../../ui/Notice';
 
+// Symbols every system font has (DejaVu, Segoe UI, Helvetica): no emoji font needed; the word is always beside them.
 const KIND: Record<TimelineKind, { icon: string; text: string }> = {
-  'case-version': { icon: '📄', text: 'Case' },
-  'slide-move': { icon: '↔', text: 'Slide moved' },
-  scan: { icon: '🔬', text: 'Scan' },
+  'case-version': { icon: '▤', text: 'Case' },
+  'slide-move': { icon: '⇄', text: 'Slide moved' },
+  scan: { icon: '◉', text: 'Scan' },
   'qc-verdict': { icon: '✓', text: 'QC' },
-  decision: { icon: '⚖', text: 'Decision' },
-  charge: { icon: '＋', text: 'Charge' },
-  credit: { icon: '－', text: 'Credit' },
+  decision: { icon: '◆', text: 'Decision' },
+  charge: { icon: '+', text: 'Charge' },
+  credit: { icon: '−', text: 'Credit' },
   delivery: { icon: '✉', text: 'Delivery' },
-  audit: { icon: '👤', text: 'Action' },
+  audit: { icon: '☺', text: 'Action' },
   'dead-letter': { icon: '⚠', text: 'Dead letter' },
 };
 

@@ -15,7 +15,7 @@ export function ActivityFeed({ activity }: { activity: ChargeActivity[] }) {
         <ol className="feed" aria-live="polite" data-testid="activity-feed">
           {activity.map((a) => (
             <li key={a.id} className={`feed-${a.kind}`}>
-              <span aria-hidden="true">{a.kind === 'charge' ? '＋' : '－'}</span> <strong>{a.kind === 'charge' ? 'Charge' : 'Credit'}</strong> {a.code} × {a.units} for{' '}
+              <span aria-hidden="true">{a.kind === 'charge' ? '+' : '−'}</span> <strong>{a.kind === 'charge' ? 'Charge' : 'Credit'}</strong> {a.code} × {a.units} for{' '}
               <Link to={`/cases/${encodeURIComponent(a.accessionNumber)}`}>{a.accessionNumber}</Link>, payer {a.payerId}, <LabTime at={a.at} />
               {a.lagSeconds !== null ? <span className="muted"> (lag {formatDuration(a.lagSeconds)})</span> : null}
             </li>
