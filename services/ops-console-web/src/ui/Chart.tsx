@@ -3,7 +3,7 @@ import { AriaComponent, GridComponent, LegendComponent, TooltipComponent } from 
 import * as echarts from 'echarts/core';
 import { CanvasRenderer } from 'echarts/renderers';
 import { useEffect, useRef } from 'react';
-import { SERIES_COLOURS } from './palette';
+import { SERIES_COLOURS, SERIES_COLOURS_ON_DARK } from './palette';
 
 echarts.use([LineChart, BarChart, GridComponent, TooltipComponent, LegendComponent, AriaComponent, CanvasRenderer]);
 
@@ -31,7 +31,7 @@ export function Chart({ option, label, height = 320, dark = false }: { option: C
   }, [dark]);
 
   useEffect(() => {
-    chart.current?.setOption({ color: SERIES_COLOURS, aria: { enabled: true, decal: { show: true } }, animation: false, ...option }, { notMerge: true });
+    chart.current?.setOption({ color: dark ? SERIES_COLOURS_ON_DARK : SERIES_COLOURS, aria: { enabled: true, decal: { show: true } }, animation: false, ...option }, { notMerge: true });
   }, [option, dark]);
 
   return <div ref={ref} role="img" aria-label={label} className="chart" style={{ height }} />;

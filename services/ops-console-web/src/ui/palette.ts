@@ -11,3 +11,6 @@ export const OKABE_ITO = {
 } as const;
 
 export const SERIES_COLOURS = [OKABE_ITO.blue, OKABE_ITO.orange, OKABE_ITO.vermillion, OKABE_ITO.bluishGreen, OKABE_ITO.reddishPurple, OKABE_ITO.skyBlue, OKABE_ITO.yellow];
+
+/** On the wall's black: the light members first (blue #0072B2 is too dark on black). */
+export const SERIES_COLOURS_ON_DARK = [OKABE_ITO.skyBlue, OKABE_ITO.orange, OKABE_ITO.vermillion, OKABE_ITO.bluishGreen, OKABE_ITO.reddishPurple, OKABE_ITO.yellow];
