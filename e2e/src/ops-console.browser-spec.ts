@@ -3,6 +3,7 @@ import { existsSync } from 'node:fs';
 import type { Producer } from 'kafkajs';
 import type { ScannerMiddlewareEvent } from '@slidecharge/contracts';
 import { builtEntryPoint, eventually, freePort, isoDaysAgo, principalKafkaConnection, ServiceName, ServiceProcess, testEnv, testKafka, tokenFor } from '@slidecharge/testing';
+import type { Locator } from 'playwright-core';
 import { launchChromium, screenshot, signIn, type BrowserSession, type ConsolePerson } from './browser';
 
 /**
@@ -118,13 +119,27 @@ async function deadLetter(): Promise<void> {
 
 const text = async (s: BrowserSession, selector: string) => (await s.page.locator(selector).first().textContent()) ?? '';
 
+/** Reloads the view until `target` shows: each round waits for the list (or its empty or error state) first. */
+async function reloadUntil(s: BrowserSession, target: Locator, what: string): Promise<void> {
+  await eventually(
+    async () => {
+      await s.page.locator('main table, main .empty, main [role="alert"]').first().waitFor({ timeout: 15_000 });
+      if ((await target.count()) > 0) return true;
+      await s.page.reload();
+      return undefined;
+    },
+    60_000,
+    what,
+  );
+}
+
 // ---- the tests ----
 
 it('an ops viewer sees the review queue and the dead letters but no button that acts', async () => {
   const accession = await heldCharge();
   await deadLetter();
   const s = await open('ops-viewer', '/review');
-  await eventually(async () => ((await text(s, '[data-testid="review-table"]')).includes(accession) ? true : (await s.page.reload(), undefined)), 60_000, 'the held charge in the queue');
+  await reloadUntil(s, s.page.locator('[data-testid="review-table"] tr', { hasText: accession }), 'the held charge in the queue');
   await expect(s.page.getByRole('button', { name: 'Release' }).count()).resolves.toBe(0);
   await expect(s.page.getByRole('button', { name: 'Void' }).count()).resolves.toBe(0);
   await s.page.getByRole('link', { name: 'Dead letters' }).click();
@@ -137,7 +152,7 @@ it('a billing reviewer releases a held charge with a justification: the result i
   const accession = await heldCharge();
   const s = await open('billing-reviewer', '/review');
   const row = s.page.locator('tr', { hasText: accession });
-  await eventually(async () => ((await row.count()) > 0 ? true : (await s.page.reload(), undefined)), 60_000, 'the held charge in the queue');
+  await reloadUntil(s, row, 'the held charge in the queue');
   await screenshot(s.page, 'review-queue');
   await row.getByRole('button', { name: 'Release' }).click();
   const dialog = s.page.getByRole('dialog', { name: 'Release the held charge' });
@@ -151,7 +166,7 @@ it('an integration admin inspects a dead letter and replays it, and sees the out
   await deadLetter();
   const s = await open('integration-admin', '/dead-letters');
   const table = s.page.locator('[data-testid="dead-letter-table"]');
-  await eventually(async () => ((await table.count()) > 0 ? true : (await s.page.reload(), undefined)), 60_000, 'a dead letter listed');
+  await reloadUntil(s, table.locator('tbody tr', { hasText: 'scanner-events' }), 'a dead letter of scanner-events listed');
   await screenshot(s.page, 'dead-letters');
   const row = table.locator('tbody tr', { hasText: 'scanner-events' }).first();
   await row.getByRole('button', { name: 'Inspect' }).click();
