@@ -143,7 +143,8 @@ it('an ops viewer sees the review queue and the dead letters but no button that 
   await expect(s.page.getByRole('button', { name: 'Release' }).count()).resolves.toBe(0);
   await expect(s.page.getByRole('button', { name: 'Void' }).count()).resolves.toBe(0);
   await s.page.getByRole('link', { name: 'Dead letters' }).click();
-  await s.page.locator('[data-testid="dead-letter-table"]').waitFor({ timeout: 60_000 });
+  await s.page.locator('main h1', { hasText: 'Dead letters' }).waitFor();
+  await reloadUntil(s, s.page.locator('[data-testid="dead-letter-table"] tbody tr'), 'a dead letter listed');
   await expect(s.page.getByRole('button', { name: 'Replay' }).count()).resolves.toBe(0);
   await screenshot(s.page, 'review-queue-ops-viewer');
 });
