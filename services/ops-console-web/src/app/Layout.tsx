@@ -1,4 +1,5 @@
-import { NavLink, Outlet } from 'react-router';
+import { useEffect } from 'react';
+import { NavLink, Outlet, useLocation } from 'react-router';
 import { useSession } from '../auth/session';
 import { zoneName } from '../format/time';
 
@@ -14,8 +15,18 @@ export const NAV = [
 ] as const;
 
 /** The console's frame: skip link, who is signed in, the main navigation, the view. */
+/** The view's name for the window title (screen readers announce it, history lists it). */
+function viewName(pathname: string): string {
+  const match = [...NAV].reverse().find((item) => (item.to === '/' ? pathname === '/' : pathname.startsWith(item.to)));
+  return match?.label ?? 'Ops console';
+}
+
 export function Layout() {
   const session = useSession();
+  const { pathname } = useLocation();
+  useEffect(() => {
+    document.title = `${viewName(pathname)} · slidecharge ops console`;
+  }, [pathname]);
   const zone = session.config.labTimeZone;
   return (
     <>
