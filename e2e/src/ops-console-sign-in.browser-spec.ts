@@ -1,4 +1,4 @@
-import type { OpsConsoleConfig } from '@slidecharge/contracts/ops-console';
+import { OPS_METRICS, type OpsConsoleConfig } from '@slidecharge/contracts/ops-console';
 import { oidcIssuer } from '@slidecharge/testing';
 import { launchChromium, serveBundle, signIn, type BrowserSession, type BundleServer } from './browser';
 
@@ -99,6 +99,7 @@ it('is usable by keyboard alone: a skip link first, then every view of the main 
     await page.keyboard.press('Enter');
     await page.waitForURL((url) => url.pathname === path);
     await page.locator('main h1', { hasText: label }).waitFor();
+    await expect(page.title()).resolves.toBe(`${label} · slidecharge ops console`);
   }
 });
 
@@ -122,6 +123,27 @@ it('opens the definition of a number from its "?" by keyboard and closes it with
   await page.keyboard.press('Escape');
   await dialog.waitFor({ state: 'hidden' });
   await expect(page.evaluate('document.activeElement.getAttribute("aria-label")')).resolves.toBe('What is "Revenue at risk"?');
+});
+
+it('the wall screen has no navigation and names nobody, not even who signed it in, at 1080p and 4K', async () => {
+  for (const viewport of [
+    { width: 1920, height: 1080 },
+    { width: 3840, height: 2160 },
+  ]) {
+    const wall = await launchChromium(viewport);
+    try {
+      await signIn(wall.page, bundle.url, 'ops-viewer', '/wall');
+      await expect(wall.page.locator('nav, [data-testid="signed-in-user"], [data-testid="activity-feed"]').count()).resolves.toBe(0);
+      await expect(wall.page.locator('body').textContent()).resolves.not.toContain('ops-viewer');
+      await expect(wall.page.locator('[data-metric]').count()).resolves.toBe(Object.values(OPS_METRICS).filter((m) => m.wall).length);
+      // Everything fits the screen: no scrolling on the lab floor.
+      const overflow = (await wall.page.evaluate('[document.documentElement.scrollWidth, document.documentElement.scrollHeight]')) as [number, number];
+      expect(overflow[0]).toBeLessThanOrEqual(viewport.width);
+      expect(overflow[1]).toBeLessThanOrEqual(viewport.height);
+    } finally {
+      await wall.close();
+    }
+  }
 });
 
 it('signs out at the identity provider: coming back asks for the password again', async () => {
