@@ -71,6 +71,9 @@ describe('replayErrorText', () => {
     expect(replayErrorText('plain')).toBe('plain');
     expect(replayErrorText(new Error(''))).toBe('failed without a message');
     expect(replayErrorText(new Error('x'.repeat(2000))).length).toBeLessThan(REPLAY_ERROR_MAX_CHARS + 40);
+    const prisma = new Error('\nInvalid `tx.$executeRawUnsafe()` invocation:\n\n\nnew row violates check constraint "c"\nFailing row contains (MRN-1)');
+    prisma.name = 'PrismaClientKnownRequestError';
+    expect(replayErrorText(prisma)).toBe('PrismaClientKnownRequestError: new row violates check constraint "c"');
   });
 });
 

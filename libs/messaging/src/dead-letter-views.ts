@@ -1,6 +1,7 @@
 import type { DeadLetterOriginal, DeadLetterSummary } from '@slidecharge/contracts';
 import { capText } from './dead-letter-record';
 import { sha256Hex } from './dead-letter-store';
+import { sanitizeError } from './redaction';
 
 /**
  * What the dead-letter API shows of a dead letter and its replays, and the page cursor: pure
@@ -19,9 +20,13 @@ export const REPLAY_ERROR_MAX_CHARS = 500;
 /** Longest dead-letter error text in a summary (the row keeps up to 10,000). */
 export const SUMMARY_MESSAGE_MAX_CHARS = 1000;
 
-/** An error as a replay records it: its first line, capped. */
+/**
+ * An error as a replay records it: its first line, capped (a database error as the logs show it: kind
+ * and first line, never Prisma's echo of the query and its values).
+ */
 export function replayErrorText(error: unknown): string {
-  const text = error instanceof Error ? `${error.name === 'Error' ? '' : `${error.name}: `}${error.message}` : String(error);
+  const safe = sanitizeError(error);
+  const text = safe instanceof Error ? `${safe.name === 'Error' ? '' : `${safe.name}: `}${safe.message}` : String(safe);
   const firstLine = text.split(/\r?\n/, 1)[0] ?? '';
   return capText(firstLine || 'failed without a message', REPLAY_ERROR_MAX_CHARS).text;
 }

@@ -145,8 +145,9 @@ export class MessageProcessor<T extends TopicName> {
       try {
         await this.options.handler(incoming);
       } catch (e) {
-        this.log.warn({ topic, partition: stored.partition, offset: stored.offset, error: replayErrorText(e) }, 'replayed dead letter failed again');
-        return { outcome: 'failed-again', error: replayErrorText(e) };
+        const error = replayErrorText(e);
+        this.log.warn({ topic, partition: stored.partition, offset: stored.offset, error }, 'replayed dead letter failed again');
+        return { outcome: 'failed-again', error };
       }
       messagingMetrics.consumed.inc({ topic, group: this.options.groupId });
       return { outcome: 'consumed' };

@@ -2,17 +2,17 @@ import { BeforeApplicationShutdown, OnApplicationShutdown, OnModuleInit } from '
 import {
   ConsumerHandle,
   ConsumerOptions,
+  DeadLetterReplayAnswer,
   DeadLetterRetention,
-  ReplayRequest,
-  trackOpenDeadLetters,
   KafkaBus,
   Logger,
   OutboxRelay,
-  DeadLetterReplayAnswer,
+  ReplayRequest,
   RunInTransaction,
   SqlDeadLetterArchive,
   SqlDeadLetterStore,
   SqlExecutor,
+  trackOpenDeadLetters,
 } from '@slidecharge/messaging';
 import { isKafkaPrincipal, TopicName, topicsUsedBy } from '@slidecharge/contracts';
 import type { KafkaConnection } from '@slidecharge/kafka-client';
