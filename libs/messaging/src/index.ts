@@ -15,3 +15,5 @@ export * from './outbox-batch';
 export * from './outbox';
 export * from './metrics';
 export * from './redaction';
+export * from './dead-letter-views';
+export * from './dead-letter-archive';
