@@ -4,12 +4,12 @@ import type {
   CasePage,
   ChargeView,
   DeadLetterDetail,
-  DeadLetterPage,
+  DeadLetterReplayResult,
   DeadLetterState,
   DeliveryPage,
   DeliveryState,
+  ListedDeadLetterPage,
   RescanPage,
-  ReplayOutcome,
   ReviewQueueFilter,
   ReviewQueuePage,
   UnmatchedScansPage,
@@ -70,10 +70,10 @@ export const api = {
   dismissScan: (scanId: string, justification: string) => call<unknown>(`/api/unmatched-scans/${id(scanId)}/dismiss`, { method: 'POST', body: { justification } }),
   rescans: () => call<RescanPage>('/api/qc/rescans'),
 
-  deadLetters: (service?: string, state?: DeadLetterState) => call<DeadLetterPage>(`/api/dead-letters${query({ service, state })}`),
+  deadLetters: (service?: string, state?: DeadLetterState) => call<ListedDeadLetterPage>(`/api/dead-letters${query({ service, state })}`),
   deadLetter: (service: string, deadLetterId: string) => call<DeadLetterDetail>(`/api/dead-letters/${id(service)}/${id(deadLetterId)}`),
   replay: (service: string, deadLetterId: string, justification: string) =>
-    call<ReplayOutcome>(`/api/dead-letters/${id(service)}/${id(deadLetterId)}/replay`, { method: 'POST', body: { justification } }),
+    call<DeadLetterReplayResult>(`/api/dead-letters/${id(service)}/${id(deadLetterId)}/replay`, { method: 'POST', body: { justification } }),
 
   cases: (search: string) => call<CasePage>(`/api/cases${query({ search })}`),
   timeline: (accessionNumber: string) => call<CaseTimeline>(`/api/cases/${id(accessionNumber)}/timeline`),

@@ -107,28 +107,15 @@ export interface CasePage {
 }
 
 export type DeadLetterState = DeadLetterSummary['state'];
+/** GET /api/dead-letters lists the dead letters of every service, each naming its service. */
 export type ListedDeadLetter = DeadLetterSummary & { service: OpsServiceName };
 
 /** GET /api/dead-letters */
-export interface DeadLetterPage {
+export interface ListedDeadLetterPage {
   items: ListedDeadLetter[];
   total: number;
   nextCursor: string | null;
 }
 
-/** GET /api/dead-letters/:service/:id: the summary plus the message as kept. */
-export interface DeadLetterDetail extends DeadLetterSummary {
-  key?: string | null;
-  headers?: Record<string, string>;
-  /** The value as UTF-8 text when it is text, else base64. */
-  valueText?: string | null;
-  valueBase64?: string | null;
-  [more: string]: unknown;
-}
-
-export interface ReplayOutcome {
-  deadLetter: DeadLetterSummary;
-  outcome: 'consumed' | 'failed-again';
-  alreadyReplayed: boolean;
-  error?: string;
-}
+/** GET /api/dead-letters/:service/:id and POST .../replay: the contract's shapes. */
+export type { DeadLetterDetail, DeadLetterReplayResult } from '@slidecharge/contracts/ops-console';

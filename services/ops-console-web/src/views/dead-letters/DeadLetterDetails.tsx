@@ -5,10 +5,10 @@ import { LabTime } from '../../ui/LabTime';
 import { ErrorNote, Loading } from '../../ui/Notice';
 import { useLoad } from '../../ui/useLoad';
 
-function valueOf(detail: DeadLetterDetail): { text: string; encoding: 'text' | 'base64' } | undefined {
-  if (typeof detail.valueText === 'string') return { text: detail.valueText, encoding: 'text' };
-  if (typeof detail.valueBase64 === 'string') return { text: detail.valueBase64, encoding: 'base64' };
-  return undefined;
+function valueOf(detail: DeadLetterDetail): { text: string; encoding: string } | undefined {
+  const { value, valueEncoding } = detail.original;
+  if (value === null) return undefined;
+  return { text: value, encoding: valueEncoding === 'base64' ? 'base64: the bytes are not UTF-8 text' : 'UTF-8 text' };
 }
 
 /** One dead letter as kept: headers, the value (text, or base64 when it is not text), replays. */
@@ -38,13 +38,19 @@ export function DeadLetterDetails({ listed, onClose }: { listed: ListedDeadLette
               {d.reason}: {d.message}
             </dd>
             <dt>Size</dt>
-            <dd>{d.sizeBytes} bytes</dd>
+            <dd>{d.original.sizeBytes} bytes</dd>
+            <dt>Key</dt>
+            <dd>{d.original.key ?? '(none)'}</dd>
+            <dt>SHA-256</dt>
+            <dd>
+              <code>{d.original.sha256}</code>
+            </dd>
           </dl>
           <h3>Headers</h3>
-          {d.headers && Object.keys(d.headers).length ? (
+          {Object.keys(d.original.headers).length ? (
             <table className="table">
               <tbody>
-                {Object.entries(d.headers).map(([k, v]) => (
+                {Object.entries(d.original.headers).map(([k, v]) => (
                   <tr key={k}>
                     <th scope="row">{k}</th>
                     <td>
@@ -58,7 +64,7 @@ export function DeadLetterDetails({ listed, onClose }: { listed: ListedDeadLette
             <p>None.</p>
           )}
           <h3>Value {value ? `(${value.encoding})` : ''}</h3>
-          {value ? <pre className="value">{value.text}</pre> : <p>The service did not keep the value.</p>}
+          {value ? <pre className="value">{value.text}</pre> : <p>The message had no value (a tombstone).</p>}
           <h3>Replays</h3>
           {d.replays.length ? (
             <ul className="plain">

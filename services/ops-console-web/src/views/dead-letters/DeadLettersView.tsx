@@ -1,6 +1,6 @@
 import { useState } from 'react';
 import { api } from '../../api/client';
-import type { DeadLetterState, ListedDeadLetter, ReplayOutcome } from '../../api/types';
+import type { DeadLetterReplayResult, DeadLetterState, ListedDeadLetter } from '../../api/types';
 import { may } from '../../auth/roles';
 import { useSession } from '../../auth/session';
 import { JustificationDialog, type JustifiedAction } from '../../ui/JustificationDialog';
@@ -12,7 +12,7 @@ import { DeadLetterDetails } from './DeadLetterDetails';
 const SERVICES = ['', 'accession', 'scanner-events', 'qc', 'billing'];
 const STATES: Array<DeadLetterState | ''> = ['open', 'replayed', 'replay-failed', ''];
 
-function outcomeText(o: ReplayOutcome): string {
+function outcomeText(o: DeadLetterReplayResult): string {
   if (o.alreadyReplayed) return 'It had been replayed already; nothing was sent again.';
   return o.outcome === 'consumed' ? 'Replayed: the service took the message this time.' : `Replayed, and it failed again: ${o.error ?? 'no reason given'}.`;
 }
@@ -25,13 +25,14 @@ export function DeadLettersView() {
   const list = useLoad(() => api.deadLetters(service || undefined, state || undefined), `${service}|${state}`);
   const [inspected, setInspected] = useState<ListedDeadLetter>();
   const [action, setAction] = useState<JustifiedAction>();
-  const [outcome, setOutcome] = useState<ReplayOutcome>();
+  const [outcome, setOutcome] = useState<DeadLetterReplayResult>();
   const canReplay = may(roles, 'replay-dead-letter');
   const replay = (d: ListedDeadLetter): JustifiedAction => ({
     title: 'Replay the dead letter',
     effect: `The message from ${d.topic} (partition ${d.partition}, offset ${d.offset}) is given to ${d.service} again.`,
     confirm: 'Replay',
-    minLength: 10,
+    // As the services' replay request (libs/service-kit dead-letters.dto.ts).
+    minLength: 3,
     run: async (j) => {
       setOutcome(await api.replay(d.service, d.id, j));
       list.reload();
