@@ -82,4 +82,8 @@ export const HEADERS = {
   correlationId: 'x-correlation-id',
   eventType: 'x-event-type',
   producer: 'x-producer',
+  /** W3C trace context (https://www.w3.org/TR/trace-context/): 00-<32 hex trace id>-<16 hex span id>-<2 hex flags>. */
+  traceparent: 'traceparent',
+  /** W3C trace context: vendor entries that travel with traceparent, when there are any. */
+  tracestate: 'tracestate',
 } as const;
