@@ -138,11 +138,7 @@ export async function startService(
         logger.error({ timeoutMs: listen.shutdownTimeoutMs }, 'shutdown took too long; exiting');
         process.exit(1);
       }, listen.shutdownTimeoutMs).unref();
-      app
-        .close()
-        // Spans still buffered go out before the process ends (a no-op without an OTLP endpoint).
-        .then(() => currentTracing()?.shutdown().catch((err: unknown) => logger.warn({ err }, 'trace export at shutdown failed')))
-        .then(
+      closeAndFlush(app, logger).then(
         () => {
           logger.info('shut down cleanly');
           process.exit(0);
@@ -155,6 +151,14 @@ export async function startService(
     });
   }
   return app;
+}
+
+/** Closes the app, then sends the spans still buffered (a no-op without an OTLP endpoint). */
+async function closeAndFlush(app: INestApplication, logger: Logger): Promise<void> {
+  await app.close();
+  await currentTracing()
+    ?.shutdown()
+    .catch((err: unknown) => logger.warn({ err }, 'trace export at shutdown failed'));
 }
 
 /** Wraps main(): a configuration error prints the variables at fault and exits 1; anything else is logged. */
