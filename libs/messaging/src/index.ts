@@ -1,4 +1,5 @@
 export * from './correlation';
+export * from './trace-context';
 export * from './logger';
 export * from './events';
 export * from './sql';

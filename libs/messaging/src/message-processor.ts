@@ -1,3 +1,4 @@
+import { SpanKind } from '@opentelemetry/api';
 import { EachMessagePayload, IHeaders } from 'kafkajs';
 import { DeadLetterReason, findUnsafeText, HEADERS, TopicMessage, TopicName, validateTopicMessage } from '@slidecharge/contracts';
 import { acceptCorrelationId, runWithCorrelation } from './correlation';
@@ -8,6 +9,7 @@ import { Logger } from './logger';
 import { messagingMetrics } from './metrics';
 import { retryDelays, retryPolicy, RetryPolicy } from './retry-policy';
 import { ConsumerStoppingError } from './supervised-consumer';
+import { contextFromHeaders, inSpan, SpanOptions } from './trace-context';
 
 /** A message read from a topic, already decoded and validated against the topic's contract. */
 export interface IncomingMessage<T extends TopicName> {
@@ -158,7 +160,7 @@ export class MessageProcessor<T extends TopicName> {
     const headers = headersToRecord(message.headers);
     const { correlationId, replacedLength } = acceptCorrelationId(headers[HEADERS.correlationId]);
     const pause = pauseKeepingPartition(heartbeat, this.heartbeatIntervalMs, isStopping, this.options.groupId);
-    await runWithCorrelation(correlationId, async () => {
+    await runWithCorrelation(correlationId, () => inSpan(this.consumerSpan(topic, partition, headers), async () => {
       if (replacedLength !== undefined) {
         this.log.warn({ topic, partition, offset: message.offset, headerLength: replacedLength }, 'x-correlation-id header is not 1-128 printable characters; replaced by a new id');
       }
@@ -170,7 +172,23 @@ export class MessageProcessor<T extends TopicName> {
       if (!checked.ok) return deadLetter(checked.reason, checked.text, checked.errors);
       const incoming: IncomingMessage<T> = { topic: topic as T, partition, offset: message.offset, key: source.key, value: checked.value, headers, correlationId };
       return this.handleWithRetries(incoming, pause, deadLetter);
-    });
+    }));
+  }
+
+  /** The consumer span: child of the record's traceparent (the producer span), or a new trace when it has none. */
+  private consumerSpan(topic: string, partition: number, headers: Record<string, string>): SpanOptions {
+    return {
+      name: `process ${topic}`,
+      kind: SpanKind.CONSUMER,
+      parent: contextFromHeaders(headers),
+      attributes: {
+        'messaging.system': 'kafka',
+        'messaging.operation.type': 'process',
+        'messaging.destination.name': topic,
+        'messaging.destination.partition.id': String(partition),
+        'messaging.consumer.group.name': this.options.groupId,
+      },
+    };
   }
 
   private async handleWithRetries(
