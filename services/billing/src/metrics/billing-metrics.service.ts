@@ -6,9 +6,6 @@ import { PrismaService } from '../prisma.service';
 import { billingMetrics, BillingGaugeSource, DELIVERY_GAUGE_STATES, HeldGroup, registerHeldValueGauge, setBillingGaugeSource, UNMATCHED_GAUGE_STATES } from './billing.metrics';
 import { PayerLabels } from './payer-label';
 
-/** The held query is shared by the two held gauges of one scrape (they collect at the same moment). */
-const HELD_READ_REUSE_MS = 1_000;
-
 const secondsBetween = (from: Date, to: Date) => Math.max(0, (to.getTime() - from.getTime()) / 1000);
 
 /**
@@ -21,7 +18,8 @@ const secondsBetween = (from: Date, to: Date) => Math.max(0, (to.getTime() - fro
 export class BillingMetricsService implements BillingGaugeSource, OnApplicationBootstrap, OnApplicationShutdown {
   private readonly payers = new PayerLabels(50);
   private readonly undo: (() => void)[] = [];
-  private heldRead: { at: number; groups: Promise<HeldGroup[]> } | undefined;
+  /** The held query in flight: the two held gauges of one scrape collect at the same moment and share it. */
+  private heldRead: Promise<HeldGroup[]> | undefined;
 
   constructor(
     @Inject(BILLING_CONFIG) private readonly config: BillingConfig,
@@ -75,17 +73,15 @@ export class BillingMetricsService implements BillingGaugeSource, OnApplicationB
   }
 
   held(): Promise<HeldGroup[]> {
-    const now = Date.now();
-    if (!this.heldRead || now - this.heldRead.at > HELD_READ_REUSE_MS) {
-      const groups = this.prisma.$queryRawUnsafe<{ code: string; payer_id: string; charges: number; units: number }[]>(
+    this.heldRead ??= this.prisma
+      .$queryRawUnsafe<{ code: string; payer_id: string; charges: number; units: number }[]>(
         `SELECT code, payer_id, count(*)::int AS charges, sum(units)::int AS units FROM billing.charge WHERE status = 'held' GROUP BY code, payer_id`,
-      ).then((rows) => rows.map((r) => ({ code: r.code, payerId: r.payer_id, charges: r.charges, units: r.units })));
-      this.heldRead = { at: now, groups };
-      groups.catch(() => {
+      )
+      .then((rows) => rows.map((r) => ({ code: r.code, payerId: r.payer_id, charges: r.charges, units: r.units })))
+      .finally(() => {
         this.heldRead = undefined;
       });
-    }
-    return this.heldRead.groups;
+    return this.heldRead;
   }
 
   /** Held value in cents by code under the fee schedule; undefined without one. A code or payer it has no amount for adds 0. */
