@@ -104,7 +104,7 @@ describe('scan.completed -> verdict on qc.results.v1', () => {
     for (const scan of scans) await harness.reader.waitFor(verdictsFor(scan.scanId), (l) => l.length >= 1);
     const series = (text: string) => Object.fromEntries(text.split('\n').filter((l) => l.includes(`scanner="${scannerId}"`)).map((l) => [l.slice(0, l.lastIndexOf(' ')), Number(l.slice(l.lastIndexOf(' ') + 1))]));
     const counted = await eventually(async () => {
-      const found = series((await http('ops-viewer').get('/metrics').expect(200)).text);
+      const found = series((await http().get('/metrics').expect(200)).text);
       return Object.keys(found).length >= 5 ? found : undefined;
     }, 20_000, 'the verdicts to be counted');
     expect(counted).toEqual({
