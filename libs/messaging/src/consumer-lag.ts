@@ -1,4 +1,4 @@
-import { KafkaJSProtocolError } from 'kafkajs';
+import { KafkaJSGroupCoordinatorNotFound, KafkaJSProtocolError } from 'kafkajs';
 import { Logger } from './logger';
 import { messagingMetrics } from './metrics';
 
@@ -14,9 +14,16 @@ export interface ConsumerLagMonitorOptions {
 
 const AUTHORIZATION_FAILURES = new Set(['GROUP_AUTHORIZATION_FAILED', 'TOPIC_AUTHORIZATION_FAILED', 'CLUSTER_AUTHORIZATION_FAILED']);
 
-/** True when the broker refused the read for want of an ACL (reading again will not help until the ACLs change). */
+/**
+ * True when the broker refused the read for want of an ACL (reading again will not help until the ACLs
+ * change). Without DESCRIBE on the group the broker refuses FindCoordinator, which kafkajs reports as
+ * KafkaJSGroupCoordinatorNotFound after its retries (a coordinator that is really away reads the same).
+ */
 export function isAuthorizationFailure(e: unknown): boolean {
-  return e instanceof KafkaJSProtocolError && AUTHORIZATION_FAILURES.has(e.type);
+  if (e instanceof KafkaJSGroupCoordinatorNotFound) return true;
+  if (e instanceof KafkaJSProtocolError) return AUTHORIZATION_FAILURES.has(e.type);
+  const cause = (e as { cause?: unknown } | undefined)?.cause;
+  return cause !== undefined && cause !== e && isAuthorizationFailure(cause);
 }
 
 /**
@@ -74,7 +81,7 @@ export class ConsumerLagMonitor {
       if (isAuthorizationFailure(err)) {
         this.log.warn(
           { groupId: group, topics, err },
-          'consumer lag not readable: the Kafka principal lacks DESCRIBE on its consumer group or topics; slidecharge_consumer_lag stays absent until the ACLs allow it (docs/operations.md, "Kafka security")',
+          'consumer lag not readable: the Kafka principal lacks DESCRIBE on its consumer group or topics (or the group coordinator is away); slidecharge_consumer_lag stays absent until the ACLs allow it (docs/operations.md, "Kafka security"); tried again every interval',
         );
       } else {
         this.log.warn({ groupId: group, err }, 'consumer lag not readable now; tried again every interval');
