@@ -36,6 +36,7 @@ export class ConsumerLagMonitor {
   private readonly groups = new Map<string, readonly string[]>();
   private readonly failing = new Set<string>();
   private timer: NodeJS.Timeout | undefined;
+  private stopped = false;
   private reading: Promise<void> | undefined;
   private readonly log: Logger;
 
@@ -45,6 +46,7 @@ export class ConsumerLagMonitor {
 
   /** Adds a consumer group (its topics) to what is read; starts the timer with the first group. */
   watch(groupId: string, topics: readonly string[]): void {
+    this.stopped = false;
     this.groups.set(groupId, [...new Set([...(this.groups.get(groupId) ?? []), ...topics])]);
     if (!this.timer) {
       this.timer = setInterval(() => void this.readAll(), this.options.intervalMs ?? 15_000);
@@ -53,10 +55,19 @@ export class ConsumerLagMonitor {
     void this.readAll();
   }
 
-  async stop(): Promise<void> {
+  /**
+   * Stops the timer, waits for a reading in flight at most `graceMs` (with the broker away it could
+   * outlast the shutdown deadline; what it brings back later is dropped), and removes the series.
+   */
+  async stop(graceMs = 2_000): Promise<void> {
+    this.stopped = true;
     clearInterval(this.timer);
     this.timer = undefined;
-    await this.reading;
+    if (this.reading) {
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([this.reading, new Promise<void>((resolve) => (timer = setTimeout(resolve, graceMs)))]);
+      clearTimeout(timer);
+    }
     for (const [group, topics] of this.groups) for (const topic of topics) messagingMetrics.consumerLag.remove({ group, topic });
     this.groups.clear();
   }
@@ -64,7 +75,7 @@ export class ConsumerLagMonitor {
   /** Reads every watched group once (one reading at a time; a tick during a reading is skipped). */
   readAll(): Promise<void> {
     this.reading ??= (async () => {
-      for (const [group, topics] of this.groups) await this.readGroup(group, topics);
+      for (const [group, topics] of this.groups) if (!this.stopped) await this.readGroup(group, topics);
     })().finally(() => {
       this.reading = undefined;
     });
@@ -73,10 +84,12 @@ export class ConsumerLagMonitor {
 
   private async readGroup(group: string, topics: readonly string[]): Promise<void> {
     try {
-      for (const { topic, lag } of await this.options.read(group, topics)) messagingMetrics.consumerLag.set({ group, topic }, lag);
+      const lags = await this.options.read(group, topics);
+      if (this.stopped) return;
+      for (const { topic, lag } of lags) messagingMetrics.consumerLag.set({ group, topic }, lag);
       if (this.failing.delete(group)) this.log.info({ groupId: group }, 'consumer lag readable again');
     } catch (err) {
-      if (this.failing.has(group)) return;
+      if (this.stopped || this.failing.has(group)) return;
       this.failing.add(group);
       if (isAuthorizationFailure(err)) {
         this.log.warn(
