@@ -136,6 +136,27 @@ export class KafkaBus {
     return { brokers: described.brokers.length };
   }
 
+  /**
+   * How far a consumer group is behind on each topic: the log end offset minus the group's committed
+   * offset, summed over the topic's partitions (a partition the group never committed counts from its
+   * earliest retained offset). Needs DESCRIBE on the topics and on the group (READ on the group implies it).
+   */
+  async consumerLag(groupId: string, topics: readonly string[]): Promise<{ topic: string; lag: number }[]> {
+    await this.connect();
+    const committed = await this.admin.fetchOffsets({ groupId, topics: [...topics] });
+    const lags: { topic: string; lag: number }[] = [];
+    for (const topic of topics) {
+      const ends = await this.admin.fetchTopicOffsets(topic);
+      const byPartition = new Map((committed.find((c) => c.topic === topic)?.partitions ?? []).map((p) => [p.partition, Number(p.offset)]));
+      const lag = ends.reduce((sum, end) => {
+        const done = byPartition.get(end.partition) ?? -1;
+        return sum + Math.max(0, Number(end.high) - (done >= 0 ? done : Number(end.low)));
+      }, 0);
+      lags.push({ topic, lag });
+    }
+    return lags;
+  }
+
   consumersRunning(): boolean {
     return this.consumers.every((c) => c.isRunning());
   }

@@ -4,6 +4,17 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
 export const metricsRegistry = new Registry();
 collectDefaultMetrics({ register: metricsRegistry });
 
+/** Where slidecharge_outbox_backlog reads from, by schema: the running outbox relays. */
+const backlogSources = new Map<string, () => Promise<number>>();
+
+/** Adds the outbox backlog count of a schema to the gauge; returns the function that removes it again. */
+export function setOutboxBacklogSource(schema: string, count: () => Promise<number>): () => void {
+  backlogSources.set(schema, count);
+  return () => {
+    if (backlogSources.get(schema) === count) backlogSources.delete(schema);
+  };
+}
+
 export const messagingMetrics = {
   published: new Counter({ name: 'slidecharge_messages_published_total', help: 'Messages published to Kafka', labelNames: ['topic'], registers: [metricsRegistry] }),
   consumed: new Counter({ name: 'slidecharge_messages_consumed_total', help: 'Messages handled successfully', labelNames: ['topic', 'group'], registers: [metricsRegistry] }),
@@ -36,6 +47,27 @@ export const messagingMetrics = {
     registers: [metricsRegistry],
   }),
   outboxParked: new Gauge({ name: 'slidecharge_outbox_parked', help: 'Outbox records parked now, waiting for an operator', labelNames: ['schema'], registers: [metricsRegistry] }),
+  outboxBacklog: new Gauge({
+    name: 'slidecharge_outbox_backlog',
+    help: 'Outbox records written and not yet published to Kafka (parked records not counted: slidecharge_outbox_parked), read at each scrape',
+    labelNames: ['schema'],
+    registers: [metricsRegistry],
+    async collect() {
+      for (const [schema, count] of backlogSources) {
+        try {
+          this.set({ schema }, await count());
+        } catch {
+          // The database is away (shutting down, or down: readiness says so); keep the last value.
+        }
+      }
+    },
+  }),
+  consumerLag: new Gauge({
+    name: 'slidecharge_consumer_lag',
+    help: "Messages of a topic not yet consumed by this service's consumer group: log end offset minus committed offset, summed over partitions (read every 15 s)",
+    labelNames: ['group', 'topic'],
+    registers: [metricsRegistry],
+  }),
 };
 
 /** Where the open-dead-letter gauge reads its numbers at scrape time: each consuming service's archive. */

@@ -3,7 +3,7 @@ import { brokerRefusal } from './broker-refusal';
 import { OutgoingMessage } from './events';
 import { KafkaBus } from './kafka-bus';
 import { Logger } from './logger';
-import { messagingMetrics } from './metrics';
+import { messagingMetrics, setOutboxBacklogSource } from './metrics';
 import { deliverSplitting, DeliveryOutcome, takeByBytes } from './outbox-batch';
 import { quoteSchema as ident, RunInTransaction, SqlExecutor } from './sql';
 import { contextFromHeaders, slidechargeTracer, traceHeaders, withoutTraceHeaders } from './trace-context';
@@ -92,6 +92,7 @@ export class OutboxRelay {
   private loop: Promise<void> | undefined;
   private wakeUp: (() => void) | undefined;
   private lastError: string | undefined;
+  private removeBacklogSource: (() => void) | undefined;
   private readonly table: string;
   private readonly log: Logger;
 
@@ -103,6 +104,7 @@ export class OutboxRelay {
   start(): void {
     if (this.loop) return;
     this.stopping = false;
+    this.removeBacklogSource = setOutboxBacklogSource(this.options.schema, () => this.backlog().then((b) => b.backlog));
     this.loop = this.run();
   }
 
@@ -127,6 +129,24 @@ export class OutboxRelay {
     this.wake();
     await this.loop;
     this.loop = undefined;
+    this.removeBacklogSource?.();
+    this.removeBacklogSource = undefined;
+  }
+
+  /**
+   * Records written and not yet published (parked ones not counted: they wait for an operator, see
+   * parkedCount), and the age of the oldest of them. One cheap query (count over the unpublished rows).
+   */
+  async backlog(): Promise<{ backlog: number; oldestSeconds: number }> {
+    const rows = await this.options.transaction((tx) =>
+      tx.$queryRawUnsafe<{ backlog: number; oldest_seconds: number | null }[]>(
+        `SELECT count(*)::int AS backlog, EXTRACT(EPOCH FROM now() - min(created_at))::float AS oldest_seconds
+           FROM ${this.table} WHERE published_at IS NULL AND parked_at IS NULL`,
+      ),
+    );
+    const backlog = rows[0]?.backlog ?? 0;
+    messagingMetrics.outboxBacklog.set({ schema: this.options.schema }, backlog);
+    return { backlog, oldestSeconds: rows[0]?.oldest_seconds ?? 0 };
   }
 
   /** Publishes one batch; returns how many records it published (parked ones are not counted). */

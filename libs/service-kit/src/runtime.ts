@@ -1,6 +1,7 @@
 import { BeforeApplicationShutdown, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import {
   ConsumerHandle,
+  ConsumerLagMonitor,
   ConsumerOptions,
   DeadLetterReplayAnswer,
   DeadLetterRetention,
@@ -41,6 +42,8 @@ export interface ServiceRuntimeOptions {
     /** Transactions of dead-letter replays (the row stays locked while the consumer's handler runs). */
     transaction?: RunInTransaction;
   };
+  /** How often the lag of the service's consumer groups is read into slidecharge_consumer_lag (default 15 s). */
+  consumerLagIntervalMs?: number;
 }
 
 /**
@@ -62,6 +65,7 @@ export class ServiceRuntime implements OnModuleInit, BeforeApplicationShutdown, 
   readonly deadLetters: SqlDeadLetterArchive | undefined;
   private untrackDeadLetters: (() => void) | undefined;
   private readonly consumers: ConsumerHandle[] = [];
+  private readonly lag: ConsumerLagMonitor;
   private started: Promise<void> | undefined;
 
   constructor(private readonly options: ServiceRuntimeOptions) {
@@ -97,6 +101,11 @@ export class ServiceRuntime implements OnModuleInit, BeforeApplicationShutdown, 
           ...(options.outbox.maxBatchBytes !== undefined ? { maxBatchBytes: options.outbox.maxBatchBytes } : {}),
         })
       : undefined;
+    this.lag = new ConsumerLagMonitor({
+      read: (groupId, topics) => this.bus.consumerLag(groupId, topics),
+      logger: options.logger,
+      ...(options.consumerLagIntervalMs !== undefined ? { intervalMs: options.consumerLagIntervalMs } : {}),
+    });
   }
 
   async onModuleInit(): Promise<void> {
@@ -125,6 +134,7 @@ export class ServiceRuntime implements OnModuleInit, BeforeApplicationShutdown, 
     await this.start();
     const handle = await this.bus.subscribe(options);
     this.consumers.push(handle);
+    this.lag.watch(options.groupId, options.topics);
     this.logger.info({ groupId: options.groupId, topics: options.topics }, 'consumer started');
     return handle;
   }
@@ -176,14 +186,13 @@ export class ServiceRuntime implements OnModuleInit, BeforeApplicationShutdown, 
         // error and counts it in slidecharge_outbox_parked, which is what to alert on).
         check: async () => {
           if (!relay.healthy()) throw new Error(`outbox relay is not publishing: ${relay.failure() ?? 'see logs'}`);
-          const rows = await this.options.database.$queryRawUnsafe<{ pending: number; oldest_seconds: number | null }[]>(
-            `SELECT count(*)::int AS pending, EXTRACT(EPOCH FROM now() - min(created_at))::float AS oldest_seconds
-               FROM "${this.options.outbox?.schema}".outbox WHERE published_at IS NULL AND parked_at IS NULL`,
-          );
+          // `backlog` (records not yet published) is read by the ops console under that name; `pending` is its older name.
+          const { backlog, oldestSeconds } = await relay.backlog();
           const parked = await relay.parkedCount();
           return {
-            pending: rows[0]?.pending ?? 0,
-            oldestPendingSeconds: rows[0]?.oldest_seconds ?? 0,
+            backlog,
+            pending: backlog,
+            oldestPendingSeconds: oldestSeconds,
             parked,
             ...(parked > 0 ? { warning: `${parked} parked record(s) refused by the broker wait for an operator (docs/operations.md)` } : {}),
           };
@@ -194,6 +203,7 @@ export class ServiceRuntime implements OnModuleInit, BeforeApplicationShutdown, 
   }
 
   async beforeApplicationShutdown(): Promise<void> {
+    await this.lag.stop();
     for (const c of this.consumers.splice(0)) {
       await c.stop().catch((err: unknown) => this.logger.warn({ err, groupId: c.groupId }, 'consumer stop failed'));
     }

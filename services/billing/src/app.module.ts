@@ -15,6 +15,7 @@ import { DeliveryWorker } from './delivery/delivery.worker';
 import { FhirController } from './fhir/fhir.controller';
 import { FhirChargeItemService } from './fhir/fhir.service';
 import { fhirSettingsProvider } from './fhir/fhir-settings.provider';
+import { BillingMetricsService } from './metrics/billing-metrics.service';
 import { PolicySetStore } from './policies/policy-set.store';
 import { PolicySetsController } from './policies/policy-sets.controller';
 import { PrismaService } from './prisma.service';
@@ -34,7 +35,7 @@ export class AppModule extends ServiceAppModule {
       accessAuditSchema: BILLING_SCHEMA,
       deadLetterSchema: BILLING_SCHEMA,
       controllers: [ChargesController, UnmatchedScansController, ReviewController, PolicySetsController, FhirController, DeliveriesController],
-      providers: [BillingRepository, UnmatchedScansService, PolicySetStore, ChargingService, BillingQueryService, ReviewService, FhirChargeItemService, fhirSettingsProvider, DeliveryRepository, DeliveryQueue, DeliveryWorker, DeliveriesService],
+      providers: [BillingRepository, UnmatchedScansService, PolicySetStore, ChargingService, BillingQueryService, ReviewService, FhirChargeItemService, fhirSettingsProvider, DeliveryRepository, DeliveryQueue, DeliveryWorker, DeliveriesService, BillingMetricsService],
     });
   }
 }

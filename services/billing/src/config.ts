@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { baseConfigSchema, loadConfig, portVariable } from '@slidecharge/service-kit';
 import { checkDeliveryConfig, deliveryConfigShape } from './delivery/delivery.config';
 import { fhirConfigShape } from './fhir/fhir.config';
+import { feeScheduleConfigShape } from './metrics/fee-schedule.config';
 
 export const BILLING_CONFIG = Symbol('BILLING_CONFIG');
 
@@ -32,6 +33,8 @@ export const billingConfigSchema = baseConfigSchema.extend({
   ...deliveryConfigShape,
   /** The FHIR API's canonical base and SMART endpoints: FHIR_*, see src/fhir/fhir.config.ts. */
   ...fhirConfigShape,
+  /** The fee schedule of the held-value metric: SLIDECHARGE_FEE_SCHEDULE_FILE, see src/metrics/fee-schedule.config.ts. */
+  ...feeScheduleConfigShape,
 })
   .superRefine(checkDeliveryConfig);
 

@@ -17,7 +17,7 @@ const { http } = harness;
 
 type ScanType = 'scan.started' | 'scan.completed' | 'scan.failed';
 
-function scanEvent(type: ScanType, scan: { scanId: string; slideBarcode: string; image?: ScanImage }, correlationId?: string) {
+function scanEvent(type: ScanType, scan: { scanId: string; slideBarcode: string; image?: ScanImage; scannerId?: string }, correlationId?: string) {
   return buildEvent(
     'scan.events.v1',
     type,
@@ -25,7 +25,7 @@ function scanEvent(type: ScanType, scan: { scanId: string; slideBarcode: string;
     {
       scanId: scan.scanId,
       slideBarcode: scan.slideBarcode,
-      scannerId: 'GT450-1',
+      scannerId: scan.scannerId ?? 'GT450-1',
       scannedAt: new Date().toISOString(),
       purpose: 'diagnostic',
       receivedVia: 'kafka',
@@ -91,6 +91,29 @@ describe('scan.completed -> verdict on qc.results.v1', () => {
 
     const res = await http().get(`/qc/results/${scan.scanId}`).expect(200);
     expect(res.body).toMatchObject({ passed: false, reasons: ['focus score 0.42 below 0.70 (out of focus)'] });
+  });
+
+  it('counts verdicts on /metrics by scanner, verdict and failing rule (none when passed), and judged scans once each', async () => {
+    const scannerId = `QCM-${randomUUID().slice(0, 8)}`;
+    const scans = [
+      { scanId: `scan-${randomUUID()}`, slideBarcode: newBarcode(), scannerId, image: GOOD },
+      { scanId: `scan-${randomUUID()}`, slideBarcode: newBarcode(), scannerId, image: { ...GOOD, focusScore: 0.42 } },
+      { scanId: `scan-${randomUUID()}`, slideBarcode: newBarcode(), scannerId, image: { ...GOOD, focusScore: 0.42, barcodeRead: false } },
+    ];
+    await harness.bus.publish(scans.map((scan) => scanEvent('scan.completed', scan)));
+    for (const scan of scans) await harness.reader.waitFor(verdictsFor(scan.scanId), (l) => l.length >= 1);
+    const series = (text: string) => Object.fromEntries(text.split('\n').filter((l) => l.includes(`scanner="${scannerId}"`)).map((l) => [l.slice(0, l.lastIndexOf(' ')), Number(l.slice(l.lastIndexOf(' ') + 1))]));
+    const counted = await eventually(async () => {
+      const found = series((await http().get('/metrics').expect(200)).text);
+      return Object.keys(found).length >= 5 ? found : undefined;
+    }, 20_000, 'the verdicts to be counted');
+    expect(counted).toEqual({
+      [`slidecharge_qc_verdicts_total{scanner="${scannerId}",verdict="passed",reason="none"}`]: 1,
+      [`slidecharge_qc_verdicts_total{scanner="${scannerId}",verdict="failed",reason="focus"}`]: 2,
+      [`slidecharge_qc_verdicts_total{scanner="${scannerId}",verdict="failed",reason="barcode"}`]: 1,
+      [`slidecharge_qc_scans_judged_total{scanner="${scannerId}",verdict="passed"}`]: 1,
+      [`slidecharge_qc_scans_judged_total{scanner="${scannerId}",verdict="failed"}`]: 2,
+    });
   });
 
   it('publishes one verdict when the same event arrives twice', async () => {

@@ -129,6 +129,26 @@ describe('POST /scan-events', () => {
     expect(reader.messages.filter(fromSource(event.eventId))).toHaveLength(1);
   });
 
+  it('counts accepted events per scanner and type on /metrics (a repeat not counted) and a second completed scan of a slide as a rescan', async () => {
+    const scannerId = `SEM-${randomUUID().slice(0, 8)}`;
+    const first = middlewareEvent({ scannerId });
+    const slideBarcode = first.slideBarcode;
+    const started = middlewareEvent({ scannerId, slideBarcode, eventType: 'scan.started', image: { ...first.image } });
+    const rescan = middlewareEvent({ scannerId, slideBarcode });
+    const failed = middlewareEvent({ scannerId, eventType: 'scan.failed', failureReason: 'tray jammed' });
+    for (const event of [started, first, first, rescan, failed]) await scanner.post('/scan-events').send(event).expect(202);
+    const metrics = await request(app.getHttpServer()).get('/metrics').expect(200);
+    const series = metrics.text.split('\n').filter((l) => l.includes(`scanner="${scannerId}"`));
+    expect(series.sort()).toEqual(
+      [
+        `slidecharge_rescans_total{scanner="${scannerId}"} 1`,
+        `slidecharge_scans_total{scanner="${scannerId}",type="completed"} 2`,
+        `slidecharge_scans_total{scanner="${scannerId}",type="failed"} 1`,
+        `slidecharge_scans_total{scanner="${scannerId}",type="started"} 1`,
+      ].sort(),
+    );
+  });
+
   it('accepts exactly one of several copies sent at the same time', async () => {
     const event = middlewareEvent({ eventType: 'scan.failed', failureReason: 'tray jam', image: undefined });
     const answers = await Promise.all(Array.from({ length: 6 }, () => scanner.post('/scan-events').send(event)));

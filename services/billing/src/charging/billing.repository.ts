@@ -122,7 +122,7 @@ export class BillingRepository {
       flags: snapshot.flags ?? {},
       updatedAt: now,
     };
-    await tx.billingCase.upsert({ where: { accessionNumber }, create: { accessionNumber, ...caseData }, update: caseData });
+    await tx.billingCase.upsert({ where: { accessionNumber }, create: { accessionNumber, ...caseData, firstSeenAt: now }, update: caseData });
     const barcodes = snapshot.slides.map((s) => s.barcode);
     // Read before the specimens go: who holds each of the snapshot's slides, and since when.
     const held = barcodes.length === 0 ? [] : await tx.billingSlide.findMany({

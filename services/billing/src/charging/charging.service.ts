@@ -13,6 +13,7 @@ import {
 import { ServiceRuntime } from '@slidecharge/service-kit';
 import { BILLING_CONFIG, BillingConfig } from '../config';
 import { DeliveryQueue } from '../delivery/delivery.queue'; // issue #4: DFT^P03 delivery
+import { BillingMetricsService } from '../metrics/billing-metrics.service';
 import { PolicySetStore } from '../policies/policy-set.store';
 import { PrismaService } from '../prisma.service';
 import { AuditEntry, BILLING_SCHEMA, BillingRepository, Db, NewChargeRow } from './billing.repository';
@@ -63,13 +64,16 @@ export interface ChargeChanges {
   credited: string[];
   /** Held or unsent charges withdrawn. */
   voided: string[];
+  /** Ids of the posted charges and of the credits (for the metrics, observed after the commit). */
+  postedIds: string[];
+  creditIds: string[];
 }
 
 export interface HandlingResult extends ChargeChanges {
   outcome: HandlingOutcome;
 }
 
-const noChanges = (): ChargeChanges => ({ posted: [], held: [], notSent: [], credited: [], voided: [] });
+const noChanges = (): ChargeChanges => ({ posted: [], held: [], notSent: [], credited: [], voided: [], postedIds: [], creditIds: [] });
 const changeCount = (c: ChargeChanges) => c.posted.length + c.held.length + c.notSent.length + c.credited.length + c.voided.length;
 
 /** Interactive transactions run at most this long (a case may carry up to 2000 slides). */
@@ -93,6 +97,7 @@ export class ChargingService implements OnApplicationBootstrap {
     private readonly policies: PolicySetStore,
     private readonly runtime: ServiceRuntime,
     private readonly deliveries: DeliveryQueue, // issue #4: queues the DFT^P03 in the posting transaction
+    private readonly metrics: BillingMetricsService,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
@@ -142,7 +147,11 @@ export class ChargingService implements OnApplicationBootstrap {
           return this.applyQcEvent(tx, message as IncomingMessage<'qc.results.v1'>);
       }
     }, TRANSACTION_OPTIONS);
-    if (result.posted.length + result.credited.length > 0) this.runtime.wakeRelay();
+    if (result.posted.length + result.credited.length > 0) {
+      this.runtime.wakeRelay();
+      await this.metrics.chargesPosted(result.postedIds);
+      await this.metrics.creditsSent(result.creditIds);
+    }
     const said = (['posted', 'held', 'notSent', 'credited', 'voided'] as const)
       .filter((k) => result[k].length > 0)
       .map((k) => `${k === 'notSent' ? 'kept unsent' : k} ${result[k].join(', ')}`);
@@ -274,6 +283,7 @@ export class ChargingService implements OnApplicationBootstrap {
         await this.deliveries.chargeCredited(tx, credit.creditId, cr.creditFor); // issue #4: DFT^P03 (CD) delivery
         audits.push({ chargeId: cr.creditFor, at: now, actor: RULES_ACTOR, action: 'credited', fromStatus: 'posted', toStatus: 'credited', reason: `${cr.reason}: ${cr.detail}`, eventId });
         changes.credited.push(original.chargeKey);
+        changes.creditIds.push(credit.creditId);
       }
 
       const rows: NewChargeRow[] = result.charges.map((decided) => {
@@ -302,6 +312,7 @@ export class ChargingService implements OnApplicationBootstrap {
         if (row.status === 'posted') {
           outgoing.push(postedEvents.get(c.chargeId) as OutgoingMessage);
           changes.posted.push(c.chargeKey);
+          changes.postedIds.push(c.chargeId);
         } else if (row.status === 'held') changes.held.push(c.chargeKey);
         else changes.notSent.push(c.chargeKey);
       }

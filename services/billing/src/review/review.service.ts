@@ -6,6 +6,7 @@ import { chargeFromRow, storedStatus } from '../charging/charge-row';
 import { ChargingService } from '../charging/charging.service';
 import { caseLockKey, StoredChargeStatus } from '../charging/facts';
 import { DeliveryQueue } from '../delivery/delivery.queue'; // issue #4: DFT^P03 delivery
+import { BillingMetricsService } from '../metrics/billing-metrics.service';
 import { PrismaService } from '../prisma.service';
 
 export class ChargeNotFoundError extends Error {
@@ -41,6 +42,7 @@ export class ReviewService {
     private readonly charging: ChargingService,
     private readonly runtime: ServiceRuntime,
     private readonly deliveries: DeliveryQueue, // issue #4: queues the DFT^P03 in the releasing transaction
+    private readonly metrics: BillingMetricsService,
   ) {}
 
   /** held -> posted: the charge goes onto the charges topic, with who released it and why. */
@@ -64,6 +66,7 @@ export class ReviewService {
       await this.repository.audit(tx, [{ chargeId, at: now, actor, action: 'released', fromStatus: 'held', toStatus: 'posted', reason: justification }]);
     }, TX);
     this.runtime.wakeRelay();
+    await this.metrics.chargesPosted([chargeId]);
     this.runtime.logger.info({ chargeId, actor }, `charge ${chargeId} released from review by ${actor}`);
   }
 

@@ -5,7 +5,8 @@ import { QC_CONFIG, QcConfig } from '../config';
 import { PrismaService } from '../prisma.service';
 import { QcRepository, toView } from './qc.repository';
 import { ListResultsQuery, QcResultPage, QcResultView, QcRulesView, SlideQcView } from './qc.dto';
-import { encodeCursor, judgeScan } from './verdict';
+import { countJudgement } from './qc.metrics';
+import { encodeCursor, judgeScan, Judgement } from './verdict';
 
 export const QC_SCHEMA = 'qc';
 export const QC_CONSUMER_GROUP = 'qc';
@@ -45,11 +46,14 @@ export class QcService implements OnApplicationBootstrap {
   async handleScanEvent(message: IncomingMessage<typeof SCAN_TOPIC>): Promise<ScanHandlingOutcome> {
     const event = message.value;
     const rules = this.config.qc.rules;
+    let judged: Judgement | undefined;
     const outcome = await this.prisma.$transaction(async (tx): Promise<ScanHandlingOutcome> => {
+      judged = undefined;
       if (!(await markConsumed(tx, QC_SCHEMA, QC_CONSUMER_GROUP, event.eventId, message.topic))) return 'duplicate-event';
       if (event.type !== 'scan.completed') return 'not-a-completed-scan';
       const judgement = judgeScan(event, rules, new Date());
       if (!(await this.repository.insertIfNew(tx, judgement))) return 'scan-already-judged';
+      judged = judgement;
       const verdict = judgement.verdict;
       await writeOutbox(tx, QC_SCHEMA, [
         buildEvent('qc.results.v1', judgement.eventType, verdict.slideBarcode, verdict, {
@@ -60,6 +64,7 @@ export class QcService implements OnApplicationBootstrap {
       return 'judged';
     });
     if (outcome === 'judged') this.runtime.wakeRelay();
+    if (judged) countJudgement(event.data.scannerId, judged);
     this.runtime.logger.info(
       { eventId: event.eventId, type: event.type, scanId: event.data.scanId, slideBarcode: event.data.slideBarcode, outcome },
       `scan event ${outcome}`,

@@ -45,6 +45,15 @@ export class ReceiptRepository {
     return count === 1;
   }
 
+  /** Whether the slide had a completed scan under another scan id before (this one makes it a rescan). */
+  async slideCompletedBefore(tx: Db, slideBarcode: string, scanId: string): Promise<boolean> {
+    const earlier = await tx.scanEventReceipt.findFirst({
+      where: { slideBarcode, eventType: 'scan.completed', scanId: { not: scanId } },
+      select: { eventId: true },
+    });
+    return earlier !== null;
+  }
+
   find(eventId: string, tx: Db = this.prisma): Promise<ReceiptRow | null> {
     return tx.scanEventReceipt.findUnique({ where: { eventId } });
   }

@@ -7,6 +7,7 @@ import { LOGGER, PG_SCHEMA, SERVICE_NAME } from '../config';
 import { PrismaService } from '../prisma.service';
 import { BatchAnswer, BatchItemAnswer, IngestAnswer } from './api';
 import { ReceiptRepository } from './receipt.repository';
+import { scanMetrics, scanTypeLabel } from './scan.metrics';
 import { ReceivedVia, scanEventMessage, scanIdOf, validateBatchElements } from './scan-normalizer';
 
 /** Where an HTTP event came from, kept on its receipt. */
@@ -85,11 +86,14 @@ export class ScanIngestService implements OnApplicationBootstrap {
     const outcome = await this.prisma.$transaction(async (tx) => {
       if (await this.receipts.insertIfNew(tx, event, receivedVia, origin)) {
         await writeOutbox(tx, PG_SCHEMA, [message]);
-        return { status: 'accepted' as const };
+        const rescan = event.eventType === 'scan.completed' && (await this.receipts.slideCompletedBefore(tx, event.slideBarcode, message.value.data.scanId));
+        return { status: 'accepted' as const, rescan };
       }
       return { status: 'duplicate' as const, original: await this.receipts.find(event.eventId, tx) };
     });
     if (outcome.status === 'accepted') {
+      scanMetrics.scans.inc({ scanner: event.scannerId, type: scanTypeLabel(event.eventType) });
+      if (outcome.rescan) scanMetrics.rescans.inc({ scanner: event.scannerId });
       this.log.info(
         {
           eventId: event.eventId,
