@@ -10,6 +10,7 @@ export * from './dead-letter-writer';
 export * from './dead-letter-retention';
 export * from './supervised-consumer';
 export * from './message-processor';
+export * from './consumer-lag';
 export * from './kafka-bus';
 export * from './outbox-batch';
 export * from './outbox';

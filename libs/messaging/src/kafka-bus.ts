@@ -4,6 +4,7 @@ import { describeKafkaConnection, kafkaClientOptions, KafkaConnection } from '@s
 import { DEAD_LETTER_DEFAULT_RECORD_BYTES, DeadLetterRecord } from './dead-letter-record';
 import { DeadLetterStore } from './dead-letter-store';
 import { DeadLetterWriter } from './dead-letter-writer';
+import { CommittedOffset, GroupLag, groupLag, PartitionEnds } from './consumer-lag';
 import { checkOutgoing, OutgoingMessage } from './events';
 import { kafkaLogCreator, Logger } from './logger';
 import { ConsumerOptions, MessageProcessor } from './message-processor';
@@ -130,6 +131,24 @@ export class KafkaBus {
       }),
     ]);
     return { brokers: described.brokers.length };
+  }
+
+  /**
+   * The lag of consumer groups (of any principal this one may DESCRIBE): log end offsets of each
+   * group's topics against the group's committed offsets (consumer-lag.ts). Reads offsets, no message.
+   */
+  async consumerLag(groups: readonly { group: string; topics: readonly TopicName[] }[]): Promise<GroupLag[]> {
+    await this.connect();
+    const topics = [...new Set(groups.flatMap((g) => g.topics))];
+    const ends: Record<string, PartitionEnds[]> = {};
+    for (const topic of topics) ends[topic] = (await this.admin.fetchTopicOffsets(topic)).map((p) => ({ partition: p.partition, high: p.high, low: p.low }));
+    const lags: GroupLag[] = [];
+    for (const { group, topics: groupTopics } of groups) {
+      const fetched = await this.admin.fetchOffsets({ groupId: group, topics: [...groupTopics] });
+      const committed: Record<string, CommittedOffset[]> = Object.fromEntries(fetched.map((t) => [t.topic, t.partitions.map((p) => ({ partition: p.partition, offset: p.offset }))]));
+      lags.push(groupLag(group, Object.fromEntries(groupTopics.map((t) => [t, ends[t] ?? []])), committed));
+    }
+    return lags;
   }
 
   consumersRunning(): boolean {
