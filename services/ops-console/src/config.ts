@@ -31,6 +31,8 @@ export function isTimeZone(name: string): boolean {
 
 export const opsConsoleConfigSchema = baseConfigSchema.extend({
   PORT: portVariable(3005),
+  /** The consumer group of the read model (prefix ops-console: its Kafka principal may join only those). */
+  OPS_CONSOLE_CONSUMER_GROUP: unsetWhenEmpty(z.string().trim().regex(/^ops-console[A-Za-z0-9._-]*$/, 'must start with ops-console').default('ops-console')),
   /** The owning services, reached with the caller's own token. */
   ACCESSION_URL: serviceUrl('http://127.0.0.1:3001'),
   SCANNER_EVENTS_URL: serviceUrl('http://127.0.0.1:3002'),

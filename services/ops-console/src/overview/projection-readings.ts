@@ -36,13 +36,15 @@ type ProjectionMetricId = Extract<
   | 'charges.amount.today'
   | 'charges.amount.week'
   | 'credits.today'
-  | `lag.${string}`
+  | LagMetricId
   | 'scans.last-hour'
   | 'qc.failure-rate.24h'
   | 'qc.rescans.24h'
 >;
 
-function lagReadings(scan: PostedLag[], caseLags: PostedLag[], now: Date): Record<`lag.${string}`, MetricReading> {
+type LagMetricId = Extract<OpsMetricId, `lag.${string}`>;
+
+function lagReadings(scan: PostedLag[], caseLags: PostedLag[], now: Date): Record<LagMetricId, MetricReading> {
   const hourAgo = now.getTime() - HOUR_MS;
   const lastHour = summarizeLags(scan.filter((l) => l.postedAt.getTime() >= hourAgo).map((l) => l.lagSeconds));
   const lastDay = summarizeLags(scan.map((l) => l.lagSeconds));
