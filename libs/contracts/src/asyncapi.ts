@@ -23,6 +23,13 @@ export function buildAsyncApiDocument(version: string): Record<string, unknown> 
           'x-correlation-id': { type: 'string', description: 'Correlation id carried from the originating request or event.' },
           'x-event-type': { type: 'string', description: 'The envelope type, for routing without parsing the body.' },
           'x-producer': { type: 'string', description: 'The service that produced the message.' },
+          traceparent: {
+            type: 'string',
+            pattern: '^[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$',
+            description:
+              'W3C trace context (00-<trace id>-<parent span id>-<flags>): the producer span of the message. Consumers continue the trace; a missing or invalid value starts a new one. Scanner middleware may send it on scanner.ingress.v1.',
+          },
+          tracestate: { type: 'string', description: 'W3C trace context vendor entries that travel with traceparent, when any.' },
         },
       },
       payload: z.toJSONSchema(topic.schema, { io: 'input', unrepresentable: 'any' }),

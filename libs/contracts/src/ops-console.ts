@@ -393,3 +393,36 @@ export interface DeadLetterSummary {
   state: 'open' | 'replayed' | 'replay-failed';
   replays: Array<{ at: string; by: string; justification: string; outcome: 'consumed' | 'failed-again'; error?: string }>;
 }
+
+/** GET /dead-letters of scanner-events, qc and billing (newest first). */
+export interface DeadLetterPage {
+  items: DeadLetterSummary[];
+  /** How many match the filters, over all pages. */
+  total: number;
+  nextCursor: string | null;
+}
+
+/** The original message of a dead letter: the value as UTF-8 text when its bytes decode exactly, else base64. */
+export interface DeadLetterOriginal {
+  key: string | null;
+  headers: Record<string, string>;
+  value: string | null;
+  valueEncoding: 'utf8' | 'base64' | null;
+  sizeBytes: number;
+  sha256: string;
+}
+
+/** GET /dead-letters/:id (access-audited: the original may hold patient data). */
+export interface DeadLetterDetail extends DeadLetterSummary {
+  original: DeadLetterOriginal;
+}
+
+/** POST /dead-letters/:id/replay with an ActionRequest body. */
+export interface DeadLetterReplayResult {
+  deadLetter: DeadLetterSummary;
+  outcome: 'consumed' | 'failed-again';
+  /** The dead letter had been consumed by an earlier replay: nothing ran now. */
+  alreadyReplayed: boolean;
+  /** Why it failed again (first line, capped; never the message body). */
+  error?: string;
+}

@@ -82,4 +82,11 @@ export const HEADERS = {
   correlationId: 'x-correlation-id',
   eventType: 'x-event-type',
   producer: 'x-producer',
+  /** W3C trace context (https://www.w3.org/TR/trace-context/): 00-<32 hex trace id>-<16 hex span id>-<2 hex flags>. */
+  traceparent: 'traceparent',
+  /** W3C trace context: vendor entries that travel with traceparent, when there are any. */
+  tracestate: 'tracestate',
 } as const;
+
+/** A W3C traceparent of version 00: groups 1 and 2 are the trace id (32 hex) and the parent span id (16 hex). */
+export const TRACE_HEADER_PATTERN = /^00-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})$/;

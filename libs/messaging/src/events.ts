@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { EventEnvelope, findUnsafeText, HEADERS, TopicMessage, TopicName, validateTopicMessage } from '@slidecharge/contracts';
 import { currentCorrelationId } from './correlation';
+import { traceHeaders } from './trace-context';
 
 /** An event ready to be written to the outbox or published: topic, key, validated value, headers. */
 export interface OutgoingMessage<T extends TopicName = TopicName> {
@@ -36,7 +37,8 @@ type EnvelopeOf<T extends TopicName> = Extract<TopicMessage<T>, EventEnvelope>;
 
 /**
  * Wraps `data` in the standard envelope for `topic` and checks it (checkOutgoing), so nothing that
- * breaks a contract or carries unsafe text is ever stored in an outbox or sent.
+ * breaks a contract or carries unsafe text is ever stored in an outbox or sent. Its headers carry the
+ * correlation id and the active trace context.
  */
 export function buildEvent<T extends TopicName>(
   topic: T,
@@ -59,6 +61,8 @@ export function buildEvent<T extends TopicName>(
     topic,
     key,
     value: checkOutgoing(topic, candidate),
-    headers: { [HEADERS.correlationId]: correlationId, [HEADERS.eventType]: String(type), [HEADERS.producer]: options.producer },
+    // The trace context of the span writing the event (request, consumer, HL7 message): the outbox keeps
+    // it with the record and the relay continues it (trace-context.ts).
+    headers: { [HEADERS.correlationId]: correlationId, [HEADERS.eventType]: String(type), [HEADERS.producer]: options.producer, ...traceHeaders() },
   };
 }

@@ -1,4 +1,5 @@
 export * from './correlation';
+export * from './trace-context';
 export * from './logger';
 export * from './events';
 export * from './sql';
@@ -16,3 +17,5 @@ export * from './outbox-batch';
 export * from './outbox';
 export * from './metrics';
 export * from './redaction';
+export * from './dead-letter-views';
+export * from './dead-letter-archive';

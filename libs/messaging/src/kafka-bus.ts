@@ -2,7 +2,9 @@ import { Admin, Kafka, Partitioners, Producer, ProducerBatch, RetryOptions } fro
 import { DEAD_LETTER_TOPIC, TopicMessage, TopicName } from '@slidecharge/contracts';
 import { describeKafkaConnection, kafkaClientOptions, KafkaConnection } from '@slidecharge/kafka-client';
 import { DEAD_LETTER_DEFAULT_RECORD_BYTES, DeadLetterRecord } from './dead-letter-record';
+import type { ReplayableMessage } from './dead-letter-archive';
 import { DeadLetterStore } from './dead-letter-store';
+import type { ReplayResult } from './dead-letter-views';
 import { DeadLetterWriter } from './dead-letter-writer';
 import { CommittedOffset, GroupLag, groupLag, PartitionEnds } from './consumer-lag';
 import { checkOutgoing, OutgoingMessage } from './events';
@@ -41,6 +43,8 @@ export class KafkaBus {
   private producerOpening: Promise<Producer> | undefined;
   private readonly admin: Admin;
   private readonly consumers: SupervisedConsumer[] = [];
+  /** What each subscribed consumer does with a message: a dead letter is replayed through its group's. */
+  private readonly processors: MessageProcessor<TopicName>[] = [];
   private adminConnected = false;
   private readonly deadLetters: DeadLetterWriter | undefined;
   private readonly log: Logger;
@@ -181,7 +185,21 @@ export class KafkaBus {
     });
     await consumer.start();
     this.consumers.push(consumer);
+    this.processors.push(processor as unknown as MessageProcessor<TopicName>);
     return consumer;
+  }
+
+  /**
+   * Runs a stored dead letter once more through the consumer of its topic and consumer group in this
+   * process: the same checks and handler, so the handler's exactly-once path (consumed event id,
+   * transaction, outbox) applies. Fails again, without running anything, when no such consumer runs here.
+   */
+  async replay(message: ReplayableMessage): Promise<ReplayResult> {
+    const processor = this.processors.find((p) => p.consumes(message.consumerGroup, message.topic));
+    if (!processor) {
+      return { outcome: 'failed-again', error: `no consumer of group ${message.consumerGroup} on topic ${message.topic} runs in this service (the group or the topic was renamed?)` };
+    }
+    return processor.replay(message);
   }
 
   private async sendDeadLetter(record: DeadLetterRecord): Promise<void> {
@@ -235,6 +253,7 @@ export class KafkaBus {
 
   /** Stops every consumer (finishing the message in flight and committing), then disconnects. */
   async disconnect(): Promise<void> {
+    this.processors.splice(0);
     for (const consumer of this.consumers.splice(0)) {
       await consumer.stop().catch((err: unknown) => this.log.warn({ err }, 'consumer stop failed'));
     }

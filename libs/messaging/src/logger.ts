@@ -1,12 +1,14 @@
 import pino, { DestinationStream, Logger } from 'pino';
 import { logLevel, LogEntry } from 'kafkajs';
 import { currentCorrelationId } from './correlation';
+import { currentTraceId } from './trace-context';
 import { REDACTED_PATHS, REDACTION_CENSOR, sanitizeError } from './redaction';
 
 export type { Logger } from 'pino';
 
 /**
- * Structured JSON logs, one line per event, with the service name and the current correlation id.
+ * Structured JSON logs, one line per event, with the service name, the current correlation id and
+ * trace id.
  * Credentials and patient data are redacted (REDACTED_PATHS), database errors trimmed to their kind.
  */
 export function createLogger(service: string, level = process.env['LOG_LEVEL'] ?? 'info', destination?: DestinationStream): Logger {
@@ -19,7 +21,8 @@ export function createLogger(service: string, level = process.env['LOG_LEVEL'] ?
     serializers: { err: (err: unknown) => pino.stdSerializers.err(sanitizeError(err) as Error) },
     mixin: () => {
       const correlationId = currentCorrelationId();
-      return correlationId ? { correlationId } : {};
+      const traceId = currentTraceId();
+      return { ...(correlationId ? { correlationId } : {}), ...(traceId ? { traceId } : {}) };
     },
   };
   return destination ? pino(options, destination) : pino(options);

@@ -1,11 +1,15 @@
+import { SpanKind } from '@opentelemetry/api';
 import { EachMessagePayload, IHeaders } from 'kafkajs';
 import { DeadLetterReason, findUnsafeText, HEADERS, TopicMessage, TopicName, validateTopicMessage } from '@slidecharge/contracts';
 import { acceptCorrelationId, runWithCorrelation } from './correlation';
+import type { ReplayableMessage } from './dead-letter-archive';
+import { replayErrorText, ReplayResult } from './dead-letter-views';
 import { DeadLetterWriter, PartitionPause } from './dead-letter-writer';
 import { Logger } from './logger';
 import { messagingMetrics } from './metrics';
 import { retryDelays, retryPolicy, RetryPolicy } from './retry-policy';
 import { ConsumerStoppingError } from './supervised-consumer';
+import { contextFromHeaders, inSpan, SpanOptions } from './trace-context';
 
 /** A message read from a topic, already decoded and validated against the topic's contract. */
 export interface IncomingMessage<T extends TopicName> {
@@ -75,6 +79,31 @@ export function pauseKeepingPartition(heartbeat: () => Promise<void>, heartbeatI
 
 const errorText = (e: unknown) => (e instanceof Error ? e.message : String(e));
 
+type CheckedMessage<T extends TopicName> =
+  | { ok: true; value: TopicMessage<T> }
+  | { ok: false; reason: DeadLetterReason; text: string; errors: { path: string; message: string }[] };
+
+/** Why a message failed the checks, for a replay's answer: the decoder's own text may quote the body, so only the reason and the fields. */
+function checkFailureText(failed: { reason: DeadLetterReason; text: string; errors: { path: string; message: string }[] }): string {
+  if (failed.reason === 'invalid-json') return 'invalid-json: value is not JSON';
+  return `${failed.reason}: ${failed.errors.map((e) => `${e.path} ${e.message}`).join('; ') || failed.text}`;
+}
+
+/** Decodes a value as JSON, refuses unsafe text and validates it against the topic's contract. */
+function checkMessage<T extends TopicName>(topic: T, value: Buffer | null): CheckedMessage<T> {
+  let decoded: unknown;
+  try {
+    decoded = JSON.parse(value?.toString('utf8') ?? '');
+  } catch (e) {
+    return { ok: false, reason: 'invalid-json', text: `value is not JSON: ${errorText(e)}`, errors: [] };
+  }
+  const unsafe = findUnsafeText(decoded);
+  if (unsafe) return { ok: false, reason: 'schema-violation', text: `value breaks the ${topic} contract: ${unsafe.path} ${unsafe.message}`, errors: [unsafe] };
+  const checked = validateTopicMessage(topic, decoded);
+  if (!checked.ok) return { ok: false, reason: 'schema-violation', text: `value breaks the ${topic} contract`, errors: checked.issues };
+  return { ok: true, value: checked.value };
+}
+
 /**
  * What a consumer does with each message: decode, refuse unsafe text, validate against the topic's
  * contract, run the handler with retries under the retry policy, and dead-letter what cannot be
@@ -98,11 +127,40 @@ export class MessageProcessor<T extends TopicName> {
     return this.options.heartbeatIntervalMs ?? 3000;
   }
 
+  /** Whether this processor is the consumer of `topic` in consumer group `groupId`. */
+  consumes(groupId: string, topic: string): boolean {
+    return this.options.groupId === groupId && (this.options.topics as readonly string[]).includes(topic);
+  }
+
+  /**
+   * Runs a stored dead letter through this consumer once, as if read again: the same checks and the
+   * same handler (which records the event id in the transaction of its effect, so an event consumed
+   * meanwhile is not applied twice). No retries and no new dead letter: a failure is the answer.
+   */
+  async replay(stored: ReplayableMessage): Promise<ReplayResult> {
+    const { correlationId } = acceptCorrelationId(stored.headers[HEADERS.correlationId]);
+    return runWithCorrelation(correlationId, async (): Promise<ReplayResult> => {
+      const topic = stored.topic as T;
+      const checked = checkMessage(topic, stored.value);
+      if (!checked.ok) return { outcome: 'failed-again', error: replayErrorText(checkFailureText(checked)) };
+      const incoming: IncomingMessage<T> = { ...stored, topic, value: checked.value, correlationId };
+      try {
+        await this.options.handler(incoming);
+      } catch (e) {
+        const error = replayErrorText(e);
+        this.log.warn({ topic, partition: stored.partition, offset: stored.offset, error }, 'replayed dead letter failed again');
+        return { outcome: 'failed-again', error };
+      }
+      messagingMetrics.consumed.inc({ topic, group: this.options.groupId });
+      return { outcome: 'consumed' };
+    });
+  }
+
   async process({ topic, partition, message, heartbeat }: EachMessagePayload, isStopping: () => boolean): Promise<void> {
     const headers = headersToRecord(message.headers);
     const { correlationId, replacedLength } = acceptCorrelationId(headers[HEADERS.correlationId]);
     const pause = pauseKeepingPartition(heartbeat, this.heartbeatIntervalMs, isStopping, this.options.groupId);
-    await runWithCorrelation(correlationId, async () => {
+    await runWithCorrelation(correlationId, () => inSpan(this.consumerSpan(topic, partition, headers), async () => {
       if (replacedLength !== undefined) {
         this.log.warn({ topic, partition, offset: message.offset, headerLength: replacedLength }, 'x-correlation-id header is not 1-128 printable characters; replaced by a new id');
       }
@@ -110,19 +168,27 @@ export class MessageProcessor<T extends TopicName> {
       const deadLetter = async (reason: DeadLetterReason, text: string, errors: { path: string; message: string }[]) => {
         await this.deadLetters.write({ service: this.service, consumerGroup: this.options.groupId, reason, message: text, errors, source, value: message.value }, pause);
       };
-      let decoded: unknown;
-      try {
-        decoded = JSON.parse(message.value?.toString('utf8') ?? '');
-      } catch (e) {
-        return deadLetter('invalid-json', `value is not JSON: ${errorText(e)}`, []);
-      }
-      const unsafe = findUnsafeText(decoded);
-      if (unsafe) return deadLetter('schema-violation', `value breaks the ${topic} contract: ${unsafe.path} ${unsafe.message}`, [unsafe]);
-      const checked = validateTopicMessage(topic as T, decoded);
-      if (!checked.ok) return deadLetter('schema-violation', `value breaks the ${topic} contract`, checked.issues);
+      const checked = checkMessage(topic as T, message.value);
+      if (!checked.ok) return deadLetter(checked.reason, checked.text, checked.errors);
       const incoming: IncomingMessage<T> = { topic: topic as T, partition, offset: message.offset, key: source.key, value: checked.value, headers, correlationId };
       return this.handleWithRetries(incoming, pause, deadLetter);
-    });
+    }));
+  }
+
+  /** The consumer span: child of the record's traceparent (the producer span), or a new trace when it has none. */
+  private consumerSpan(topic: string, partition: number, headers: Record<string, string>): SpanOptions {
+    return {
+      name: `process ${topic}`,
+      kind: SpanKind.CONSUMER,
+      parent: contextFromHeaders(headers),
+      attributes: {
+        'messaging.system': 'kafka',
+        'messaging.operation.type': 'process',
+        'messaging.destination.name': topic,
+        'messaging.destination.partition.id': String(partition),
+        'messaging.consumer.group.name': this.options.groupId,
+      },
+    };
   }
 
   private async handleWithRetries(

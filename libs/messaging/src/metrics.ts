@@ -29,5 +29,42 @@ export const messagingMetrics = {
     labelNames: ['schema', 'topic'],
     registers: [metricsRegistry],
   }),
+  deadLetterReplays: new Counter({
+    name: 'slidecharge_dead_letter_replays_total',
+    help: 'Replays of dead letters by people (POST /dead-letters/:id/replay), by outcome (consumed, failed-again)',
+    labelNames: ['topic', 'outcome'],
+    registers: [metricsRegistry],
+  }),
   outboxParked: new Gauge({ name: 'slidecharge_outbox_parked', help: 'Outbox records parked now, waiting for an operator', labelNames: ['schema'], registers: [metricsRegistry] }),
 };
+
+/** Where the open-dead-letter gauge reads its numbers at scrape time: each consuming service's archive. */
+export type OpenDeadLetterSource = () => Promise<readonly { topic: string; reason: string; count: number }[]>;
+const openDeadLetterSources = new Set<OpenDeadLetterSource>();
+
+/** Counts `source` in slidecharge_dead_letters_open until the returned function is called. */
+export function trackOpenDeadLetters(source: OpenDeadLetterSource): () => void {
+  openDeadLetterSources.add(source);
+  return () => openDeadLetterSources.delete(source);
+}
+
+/** Computed when Prometheus scrapes: a source that cannot be read (database down) is left out, not fatal. */
+export const deadLettersOpen = new Gauge({
+  name: 'slidecharge_dead_letters_open',
+  help: 'Dead letters not yet consumed (never replayed, or whose replay failed), by topic and reason',
+  labelNames: ['topic', 'reason'],
+  registers: [metricsRegistry],
+  async collect() {
+    const totals = new Map<string, { topic: string; reason: string; count: number }>();
+    for (const source of openDeadLetterSources) {
+      const counts = await source().catch(() => []);
+      for (const c of counts) {
+        const key = `${c.topic}\u0000${c.reason}`;
+        const seen = totals.get(key);
+        totals.set(key, { ...c, count: (seen?.count ?? 0) + c.count });
+      }
+    }
+    this.reset();
+    for (const t of totals.values()) this.set({ topic: t.topic, reason: t.reason }, t.count);
+  },
+});

@@ -1,3 +1,4 @@
+import { Context, ROOT_CONTEXT, Span, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import { brokerRefusal } from './broker-refusal';
 import { OutgoingMessage } from './events';
 import { KafkaBus } from './kafka-bus';
@@ -5,6 +6,7 @@ import { Logger } from './logger';
 import { messagingMetrics } from './metrics';
 import { deliverSplitting, DeliveryOutcome, takeByBytes } from './outbox-batch';
 import { quoteSchema as ident, RunInTransaction, SqlExecutor } from './sql';
+import { contextFromHeaders, slidechargeTracer, traceHeaders, withoutTraceHeaders } from './trace-context';
 
 /**
  * Writes events to the service's outbox table ("<schema>".outbox) inside the caller's transaction.
@@ -72,7 +74,8 @@ export interface RelayPass {
 }
 
 /**
- * Publishes outbox records to Kafka in insertion order and marks them published. Records are locked
+ * Publishes outbox records to Kafka in insertion order and marks them published, each in a producer
+ * span continuing the trace stored with it (its traceparent header). Records are locked
  * with FOR UPDATE SKIP LOCKED, so several instances can run side by side. A crash between the send and
  * the mark publishes a record again with the same eventId: delivery is at-least-once and consumers
  * drop repeats by eventId (and billing systems by chargeId).
@@ -152,7 +155,7 @@ export class OutboxRelay {
       );
       const taken = takeByBytes(candidates.map((c) => c.size), this.options.maxBatchBytes ?? OUTBOX_DEFAULT_BATCH_BYTES);
       const rows = taken === 0 ? [] : await this.load(tx, candidates.slice(0, taken).map((c) => c.id));
-      const delivered = await deliverSplitting(rows, (batch) => this.options.bus.publish(batch.map(toMessage)), brokerRefusal);
+      const delivered = await deliverSplitting(rows, (batch) => this.publish(batch), brokerRefusal);
       await this.record(tx, delivered);
       return { outcome: delivered, more: taken < candidates.length || candidates.length === batchSize };
     });
@@ -160,6 +163,22 @@ export class OutboxRelay {
     if (outcome.parked.length > 0) await this.alertParked(outcome.parked);
     if (outcome.failed) throw outcome.failed.error;
     return { published: outcome.published.length, parked: outcome.parked.length, more };
+  }
+
+  /**
+   * Sends records, each in a producer span that continues the trace its writer stored with it: the
+   * record goes out with the producer span's traceparent, so the consumer's span is that span's child.
+   */
+  private async publish(batch: readonly OutboxRow[]): Promise<void> {
+    const spans = batch.map((row) => producerSpan(row.topic, contextFromHeaders(row.headers)));
+    try {
+      await this.options.bus.publish(batch.map((row, i) => toMessage(row, spans[i] as Span)));
+    } catch (e) {
+      for (const span of spans) span.setStatus({ code: SpanStatusCode.ERROR, message: e instanceof Error ? e.name : 'error' });
+      throw e;
+    } finally {
+      for (const span of spans) span.end();
+    }
   }
 
   private load(tx: SqlExecutor, ids: string[]): Promise<OutboxRow[]> {
@@ -233,6 +252,16 @@ export class OutboxRelay {
   }
 }
 
-const toMessage = (r: OutboxRow): OutgoingMessage => ({ topic: r.topic as OutgoingMessage['topic'], key: r.key, value: r.payload as OutgoingMessage['value'], headers: r.headers });
+function producerSpan(topic: string, parent: Context): Span {
+  const attributes = { 'messaging.system': 'kafka', 'messaging.operation.type': 'send', 'messaging.destination.name': topic };
+  return slidechargeTracer().startSpan(`send ${topic}`, { kind: SpanKind.PRODUCER, attributes }, parent);
+}
+
+const toMessage = (r: OutboxRow, span: Span): OutgoingMessage => ({
+  topic: r.topic as OutgoingMessage['topic'],
+  key: r.key,
+  value: r.payload as OutgoingMessage['value'],
+  headers: { ...withoutTraceHeaders(r.headers), ...traceHeaders(trace.setSpan(ROOT_CONTEXT, span)) },
+});
 
 const errorText = (e: unknown) => (e instanceof Error ? e.message : String(e));

@@ -16,6 +16,8 @@ import { HTTP_SETTINGS, HttpSettings } from './http-settings';
 import { useJsonBody } from './json-body';
 import { ServiceRuntime } from './runtime';
 import { useSecurityHeaders } from './security-headers';
+import { httpTracing } from './http-tracing';
+import { currentTracing, startTracing } from './tracing';
 import { UnsafeUrlTextInterceptor } from './url-text.interceptor';
 
 export interface ServiceDescription {
@@ -73,7 +75,7 @@ export interface HttpOptions {
 }
 
 /**
- * Builds the service's Nest application as it runs in production (security headers, Host allow-list,
+ * Builds the service's Nest application as it runs in production (tracing, security headers, Host allow-list,
  * checked JSON bodies and URLs, error answers without internals, JSON logs, OpenAPI at /docs and
  * /openapi.json), without listening: startService and the tests share it. The HTTP settings come from
  * the service's configuration (HTTP_SETTINGS, provided by serviceModule).
@@ -83,12 +85,16 @@ export async function createServiceApp(
   service: ServiceDescription,
   http: HttpOptions = {},
 ): Promise<NestExpressApplication> {
+  // Before anything that may start a span (consumers, the outbox relay, the MLLP listener).
+  startTracing(service.name);
   const app = await NestFactory.create<NestExpressApplication>(module, {
     bufferLogs: http.logger !== false,
     bodyParser: false,
     ...(http.logger === false ? { logger: false } : {}),
   });
   const settings = app.get<HttpSettings>(HTTP_SETTINGS);
+  // First: every request has a server span, refused ones included, and answers with its traceparent.
+  app.use(httpTracing());
   useSecurityHeaders(app, settings);
   useHostAllowList(app, settings);
   // Authentication before the body parser: a request without a valid credential is answered before
@@ -132,7 +138,7 @@ export async function startService(
         logger.error({ timeoutMs: listen.shutdownTimeoutMs }, 'shutdown took too long; exiting');
         process.exit(1);
       }, listen.shutdownTimeoutMs).unref();
-      app.close().then(
+      closeAndFlush(app, logger).then(
         () => {
           logger.info('shut down cleanly');
           process.exit(0);
@@ -145,6 +151,14 @@ export async function startService(
     });
   }
   return app;
+}
+
+/** Closes the app, then sends the spans still buffered (a no-op without an OTLP endpoint). */
+async function closeAndFlush(app: INestApplication, logger: Logger): Promise<void> {
+  await app.close();
+  await currentTracing()
+    ?.shutdown()
+    .catch((err: unknown) => logger.warn({ err }, 'trace export at shutdown failed'));
 }
 
 /** Wraps main(): a configuration error prints the variables at fault and exits 1; anything else is logged. */

@@ -20,3 +20,6 @@ export * from './error-log';
 export * from './error-answer.filter';
 export * from './fhir-error-answer';
 export * from './tls-files';
+export * from './dead-letters';
+export * from './tracing';
+export * from './http-tracing';

@@ -2,13 +2,17 @@ import { BeforeApplicationShutdown, OnApplicationShutdown, OnModuleInit } from '
 import {
   ConsumerHandle,
   ConsumerOptions,
+  DeadLetterReplayAnswer,
   DeadLetterRetention,
   KafkaBus,
   Logger,
   OutboxRelay,
+  ReplayRequest,
   RunInTransaction,
+  SqlDeadLetterArchive,
   SqlDeadLetterStore,
   SqlExecutor,
+  trackOpenDeadLetters,
 } from '@slidecharge/messaging';
 import { isKafkaPrincipal, TopicName, topicsUsedBy } from '@slidecharge/contracts';
 import type { KafkaConnection } from '@slidecharge/kafka-client';
@@ -29,7 +33,14 @@ export interface ServiceRuntimeOptions {
    * When the service consumes: the schema whose dead_letter table keeps every dead-lettered message
    * whole, how long it keeps them (purged at start and hourly) and the largest dead-letter record.
    */
-  deadLetters?: { schema: string; retentionDays: number; maxRecordBytes?: number; purgeIntervalMs?: number };
+  deadLetters?: {
+    schema: string;
+    retentionDays: number;
+    maxRecordBytes?: number;
+    purgeIntervalMs?: number;
+    /** Transactions of dead-letter replays (the row stays locked while the consumer's handler runs). */
+    transaction?: RunInTransaction;
+  };
 }
 
 /**
@@ -47,6 +58,9 @@ export class ServiceRuntime implements OnModuleInit, BeforeApplicationShutdown, 
   readonly logger: Logger;
   private readonly relay: OutboxRelay | undefined;
   private readonly retention: DeadLetterRetention | undefined;
+  /** The service's dead letters for people (list, read, replay); undefined when it consumes nothing. */
+  readonly deadLetters: SqlDeadLetterArchive | undefined;
+  private untrackDeadLetters: (() => void) | undefined;
   private readonly consumers: ConsumerHandle[] = [];
   private started: Promise<void> | undefined;
 
@@ -71,6 +85,8 @@ export class ServiceRuntime implements OnModuleInit, BeforeApplicationShutdown, 
             ...(deadLetters.purgeIntervalMs !== undefined ? { intervalMs: deadLetters.purgeIntervalMs } : {}),
           })
         : undefined;
+    this.deadLetters =
+      deadLetters?.transaction !== undefined ? new SqlDeadLetterArchive(options.database, deadLetters.transaction, deadLetters.schema) : undefined;
     this.relay = options.outbox
       ? new OutboxRelay({
           schema: options.outbox.schema,
@@ -98,6 +114,8 @@ export class ServiceRuntime implements OnModuleInit, BeforeApplicationShutdown, 
       if (isKafkaPrincipal(this.options.service)) await this.bus.requireTopics(topicsUsedBy(this.options.service));
       this.relay?.start();
       this.retention?.start();
+      const archive = this.deadLetters;
+      if (archive) this.untrackDeadLetters ??= trackOpenDeadLetters(() => archive.openCounts());
     })();
     return this.started;
   }
@@ -109,6 +127,20 @@ export class ServiceRuntime implements OnModuleInit, BeforeApplicationShutdown, 
     this.consumers.push(handle);
     this.logger.info({ groupId: options.groupId, topics: options.topics }, 'consumer started');
     return handle;
+  }
+
+  /**
+   * Replays a dead letter of this service through the consumer that dead-lettered it (same group,
+   * same handler) and records who and why; undefined for an unknown id.
+   */
+  async replayDeadLetter(id: string, request: ReplayRequest): Promise<DeadLetterReplayAnswer | undefined> {
+    if (!this.deadLetters) throw new Error(`${this.options.service} keeps no dead letters`);
+    const answer = await this.deadLetters.replay(id, request, (message) => this.bus.replay(message));
+    if (answer && !answer.alreadyReplayed) {
+      const { topic, reason } = answer.deadLetter;
+      this.logger.info({ deadLetterId: id, topic, reason, outcome: answer.outcome, by: request.by }, `dead letter replayed: ${answer.outcome}`);
+    }
+    return answer;
   }
 
   /** Call after committing a transaction that wrote to the outbox, to publish without waiting for the poll. */
@@ -167,6 +199,8 @@ export class ServiceRuntime implements OnModuleInit, BeforeApplicationShutdown, 
     }
     await this.relay?.stop();
     await this.retention?.stop();
+    this.untrackDeadLetters?.();
+    this.untrackDeadLetters = undefined;
   }
 
   async onApplicationShutdown(): Promise<void> {

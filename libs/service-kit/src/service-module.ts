@@ -21,6 +21,11 @@ import { CorrelationMiddleware } from './http';
 import { loggerModule } from './bootstrap';
 import { transactionRunner } from './prisma';
 import { ServiceRuntime } from './runtime';
+import { DeadLettersController } from './dead-letters/dead-letters.controller';
+import { DeadLettersService } from './dead-letters/dead-letters.service';
+
+/** How long a dead-letter replay may hold its row lock (the consumer's handler runs meanwhile; billing's own transactions stop at 30 s). */
+export const DEAD_LETTER_REPLAY_TIMEOUT_MS = 120_000;
 
 /** A service's Prisma client class: raw SQL, transactions, disconnect (see each service's prisma.service.ts). */
 type DatabaseClient = SqlExecutor & { $disconnect(): Promise<void>; $transaction: (...args: never[]) => unknown };
@@ -59,7 +64,11 @@ export interface ServiceModuleOptions<TConfig extends WiringConfig> {
   apiKeys?: boolean;
   /** Readiness checks of the service's own, besides Postgres, Kafka, consumers, outbox relay and identity provider. */
   readiness?: { inject: InjectionToken[]; checks: (...dependencies: never[]) => ReadinessCheck[] };
-  /** The service's Postgres schema with a dead_letter table, when it consumes (its consumers need one). */
+  /**
+   * The service's Postgres schema with a dead_letter table, when it consumes (its consumers need one).
+   * The service then also serves the dead-letter routes (dead-letters/: list, read, replay), with
+   * reads of an original audited in that schema's access_audit unless accessAuditSchema says otherwise.
+   */
   deadLetterSchema?: string;
   controllers: NonNullable<ModuleMetadata['controllers']>;
   providers: Provider[];
@@ -79,11 +88,13 @@ export function serviceModule<TConfig extends WiringConfig>(options: ServiceModu
   const logger = createLogger(options.service, options.config.LOG_LEVEL);
   const readiness = options.readiness ?? { inject: [], checks: () => [] };
   const kafka = kafkaConnectionOf(options.config);
+  const deadLetterRoutes = options.deadLetterSchema !== undefined;
+  const accessAuditSchema = options.accessAuditSchema ?? options.deadLetterSchema;
   if (!kafka.sasl || !kafka.tls) logger.warn(describeKafkaConnection(kafka), 'Kafka without SASL or without TLS: development only');
   return {
     module: options.module,
     imports: [loggerModule(logger)],
-    controllers: [HealthController, ...options.controllers],
+    controllers: [HealthController, ...(deadLetterRoutes ? [DeadLettersController] : []), ...options.controllers],
     providers: [
       { provide: options.configToken, useValue: options.config },
       { provide: HTTP_SETTINGS, useValue: httpSettingsFrom(options.config, options.streamedMediaTypes) },
@@ -106,6 +117,7 @@ export function serviceModule<TConfig extends WiringConfig>(options: ServiceModu
                     schema: options.deadLetterSchema,
                     retentionDays: options.config.DEAD_LETTER_RETENTION_DAYS,
                     maxRecordBytes: options.config.DEAD_LETTER_MAX_RECORD_BYTES,
+                    transaction: transactionRunner(database, DEAD_LETTER_REPLAY_TIMEOUT_MS),
                   },
                 }
               : {}),
@@ -127,8 +139,9 @@ export function serviceModule<TConfig extends WiringConfig>(options: ServiceModu
         database: options.database,
         apiKeys: options.apiKeys ?? false,
         ...(options.openPaths ? { openPaths: options.openPaths } : {}),
-        ...(options.accessAuditSchema ? { accessAuditSchema: options.accessAuditSchema } : {}),
+        ...(accessAuditSchema ? { accessAuditSchema } : {}),
       }),
+      ...(deadLetterRoutes ? [DeadLettersService] : []),
       ...options.providers,
     ],
   };

@@ -10,3 +10,4 @@ export * from './test-pki';
 export * from './mllp-test-client';
 export * from './fhir-validation';
 export * from './dates';
+export * from './otlp-receiver';

@@ -1,5 +1,5 @@
-import { ChildProcess, spawn } from 'node:child_process';
-import { createWriteStream, mkdirSync } from 'node:fs';
+import { ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { createWriteStream, existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { WORKSPACE_ROOT } from './infra';
@@ -24,6 +24,27 @@ export function freePort(): Promise<number> {
 
 export function builtEntryPoint(service: ServiceName): string {
   return join(WORKSPACE_ROOT, 'dist/services', service, 'services', service, 'src/main.js');
+}
+
+/** Newest modification time of the TypeScript sources (not specs) under a directory. */
+function newestSource(dir: string): number {
+  let latest = 0;
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) latest = Math.max(latest, newestSource(path));
+    else if (entry.name.endsWith('.ts') && !entry.name.endsWith('.spec.ts')) latest = Math.max(latest, statSync(path).mtimeMs);
+  }
+  return latest;
+}
+
+/** Builds a service into dist/ (as its build target does) when the build is missing or older than its sources or its libraries'. */
+export function ensureServiceBuilt(service: ServiceName, libs: readonly string[]): void {
+  const entry = builtEntryPoint(service);
+  const sources = [join(WORKSPACE_ROOT, 'services', service, 'src'), ...libs.map((l) => join(WORKSPACE_ROOT, 'libs', l, 'src'))];
+  if (existsSync(entry) && statSync(entry).mtimeMs > Math.max(...sources.map(newestSource))) return;
+  const tsconfig = `services/${service}/tsconfig.app.json`;
+  execFileSync('npx', ['tsc', '-p', tsconfig], { cwd: WORKSPACE_ROOT, stdio: 'inherit', timeout: 300_000 });
+  execFileSync('npx', ['tsc-alias', '-p', tsconfig], { cwd: WORKSPACE_ROOT, stdio: 'inherit', timeout: 120_000 });
 }
 
 /**

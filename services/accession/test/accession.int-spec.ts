@@ -5,7 +5,7 @@ import request from 'supertest';
 import { CaseEvent, CaseSnapshot, validateTopicMessage } from '@slidecharge/contracts';
 import { ReadMessage } from '@slidecharge/testing';
 import { createOpenApiDocument } from '../src/openapi';
-import { CASE_TOPIC, useAccessionHarness } from './harness';
+import { CASE_TOPIC, caseOfAnswer, useAccessionHarness } from './harness';
 
 /**
  * The accession service against the real Postgres and Kafka: HTTP in, case events out through the
@@ -65,7 +65,7 @@ describe('creating, updating and cancelling a case', () => {
     expect(validateTopicMessage(CASE_TOPIC, event).ok).toBe(true);
     const message = harness.reader.messages.find(eventsOf(accession));
     expect(message?.headers['x-event-type']).toBe('case.created');
-    expect((await http().get(`/cases/${accession}`).expect(200)).body).toEqual(created);
+    expect(caseOfAnswer((await http().get(`/cases/${accession}`).expect(200)).body)).toEqual(created);
   });
 
   it('replaces the details (200, version 2) and publishes case.updated', async () => {
@@ -126,7 +126,7 @@ describe('case flags, specimen modifiers and diagnosis pointers', () => {
       { specimenId: 'A', description: 'left breast core', primaryCpt: '88305', units: 1, modifiers: ['Q1', '59'], diagnosisPointers: [2, 1] },
       { specimenId: 'B', primaryCpt: '88307', units: 1 },
     ]);
-    expect((await http().get(`/cases/${accession}`).expect(200)).body).toEqual(res.body);
+    expect(caseOfAnswer((await http().get(`/cases/${accession}`).expect(200)).body)).toEqual(res.body);
     const [event] = await waitForEvents(accession, 1);
     expect(event?.type).toBe('case.created');
     expect(event?.data).toEqual(res.body);
@@ -250,7 +250,7 @@ describe('patient demographics, ordering provider NPI and storage retrieval date
     expect(res.body).toMatchObject({ patient, orderingProviderNpi: '1234567893' });
     expect(res.body.specimens[0]).toMatchObject({ specimenId: 'A', retrievedFromStorageDate: '2026-11-25' });
     expect(res.body.specimens[1]).not.toHaveProperty('retrievedFromStorageDate');
-    expect((await http().get(`/cases/${accession}`).expect(200)).body).toEqual(res.body);
+    expect(caseOfAnswer((await http().get(`/cases/${accession}`).expect(200)).body)).toEqual(res.body);
     const [event] = await waitForEvents(accession, 1);
     expect(event?.data).toEqual(res.body);
     expect(validateTopicMessage(CASE_TOPIC, event).ok).toBe(true);
@@ -402,7 +402,7 @@ describe('concurrent writers', () => {
     expect(results.map((r) => r.body.version).sort()).toEqual([2, 3, 4, 5, 6]);
     const events = await waitForEvents(accession, 6);
     expect(events.map((e) => e.data.version)).toEqual([1, 2, 3, 4, 5, 6]);
-    const final = (await http().get(`/cases/${accession}`).expect(200)).body as CaseSnapshot;
+    const final = caseOfAnswer((await http().get(`/cases/${accession}`).expect(200)).body);
     expect(final.version).toBe(6);
     expect(final).toEqual(events[5]?.data);
   });

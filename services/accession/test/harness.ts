@@ -1,6 +1,7 @@
 import { INestApplication } from '@nestjs/common';
 import { AddressInfo } from 'node:net';
 import { Pool } from 'pg';
+import { CaseSnapshot } from '@slidecharge/contracts';
 import { createServiceApp } from '@slidecharge/service-kit';
 import { asCaller, identityEnv, serviceDatabaseUrl, TestCaller, testEnv, TopicReader } from '@slidecharge/testing';
 import { AppModule } from '../src/app.module';
@@ -12,6 +13,17 @@ import { ACCESSION_SERVICE } from '../src/openapi';
  * Accession in-process (AppModule, as production builds it) against the real Postgres, Kafka and
  * identity provider, for integration test files.
  */
+
+/**
+ * GET /cases/{accessionNumber} answers the case with the trace id of its current version (the request
+ * or HL7 message that wrote it): the case alone, as events and writes carry it, after checking that
+ * the trace id is one (32 lower-case hex).
+ */
+export function caseOfAnswer(body: Record<string, unknown>): CaseSnapshot {
+  const { traceId, ...snapshot } = body;
+  expect(traceId).toMatch(/^[0-9a-f]{32}$/);
+  return snapshot as unknown as CaseSnapshot;
+}
 
 /** The case events accession publishes. */
 export const CASE_TOPIC = 'lis.case-events.v1';

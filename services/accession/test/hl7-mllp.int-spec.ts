@@ -11,7 +11,7 @@ import { buildOrderMessage, frame, parseAck, type OrderMessageOptions, type Pars
 import { MllpTestClient, ReadMessage, eventually } from '@slidecharge/testing';
 import { loadServiceConfig } from '../src/config';
 import { Hl7IntakeService } from '../src/hl7/hl7-intake.service';
-import { accessionEnv, CASE_TOPIC, startAccessionApp, useAccessionHarness } from './harness';
+import { accessionEnv, CASE_TOPIC, caseOfAnswer, startAccessionApp, useAccessionHarness } from './harness';
 
 /**
  * HL7 v2 orders over real MLLP on loopback into the in-process accession service, against the real
@@ -100,7 +100,8 @@ describe('an order over MLLP becomes a case, once', () => {
     const { text, ack } = await send(first);
     firstAck = text;
     expect(ack).toMatchObject({ code: 'AA', controlId: controlIdOf(first), text: `case ${accession} created (version 1)` });
-    const stored = (await http().get(`/cases/${accession}`).expect(200)).body;
+    // The MLLP listener runs each message in a span of its own: the case version carries its trace id.
+    const stored = caseOfAnswer((await http().get(`/cases/${accession}`).expect(200)).body);
     expect(stored).toMatchObject({ accessionNumber: accession, version: 1, status: 'active', patientId: `MRN-${accession}`, payer: { payerId: 'AETNA' } });
     expect(stored.specimens).toEqual([
       { specimenId: 'A', description: 'Left breast core', primaryCpt: '88305', units: 1 },

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import request from 'supertest';
 import { CaseEvent, CaseSnapshot, validateTopicMessage } from '@slidecharge/contracts';
 import { ReadMessage } from '@slidecharge/testing';
-import { CASE_TOPIC, useAccessionHarness } from './harness';
+import { CASE_TOPIC, caseOfAnswer, useAccessionHarness } from './harness';
 
 /**
  * Moving a slide between cases (issue #8) against the real Postgres, Kafka and identity provider:
@@ -83,8 +83,8 @@ describe('POST /cases/:accessionNumber/slides/:barcode/move', () => {
     expect(barcodesOf(res.body.from)).toEqual([`${from}-B1-1`]);
     expect(res.body.to).toMatchObject({ accessionNumber: to, version: 2 });
     expect(res.body.to.slides).toContainEqual({ barcode: slide, specimenId: 'B', block: 'A1', stain: 'H&E' });
-    expect((await http().get(`/cases/${from}`).expect(200)).body).toEqual(res.body.from);
-    expect((await http().get(`/cases/${to}`).expect(200)).body).toEqual(res.body.to);
+    expect(caseOfAnswer((await http().get(`/cases/${from}`).expect(200)).body)).toEqual(res.body.from);
+    expect(caseOfAnswer((await http().get(`/cases/${to}`).expect(200)).body)).toEqual(res.body.to);
 
     const [fromEvents, toEvents] = await Promise.all([waitForEvents(from, 2), waitForEvents(to, 2)]);
     expect(fromEvents[1]).toMatchObject({ type: 'case.updated', data: res.body.from });
@@ -174,7 +174,7 @@ describe('an order (PUT /cases) that lists a slide of another active case', () =
     const put = await http().put(`/cases/${taker}`).send(body).expect(201);
     expect(put.body).toMatchObject({ version: 1 });
     expect(put.body.slides).toContainEqual({ barcode: slide, specimenId: 'A' });
-    const ownerNow = (await http().get(`/cases/${owner}`).expect(200)).body as CaseSnapshot;
+    const ownerNow = caseOfAnswer((await http().get(`/cases/${owner}`).expect(200)).body);
     expect(ownerNow.version).toBe(2);
     expect(barcodesOf(ownerNow)).toEqual([`${owner}-A1-1`]);
 
@@ -258,7 +258,7 @@ describe('concurrent moves', () => {
       Array.from({ length: 4 }, (_, i) => (i % 2 === 0 ? http().put(`/cases/${a}`).send(order(a, b)) : http().put(`/cases/${b}`).send(order(b, a)))),
     );
     expect(results.map((r) => r.status)).toEqual([200, 200, 200, 200]);
-    const [finalA, finalB] = [(await http().get(`/cases/${a}`).expect(200)).body as CaseSnapshot, (await http().get(`/cases/${b}`).expect(200)).body as CaseSnapshot];
+    const [finalA, finalB] = [caseOfAnswer((await http().get(`/cases/${a}`).expect(200)).body), caseOfAnswer((await http().get(`/cases/${b}`).expect(200)).body)];
     // Every barcode is on exactly one of the two cases.
     const all = [...barcodesOf(finalA), ...barcodesOf(finalB)].sort();
     expect(all).toEqual([`${a}-A1-1`, `${a}-B1-1`, `${b}-A1-1`, `${b}-B1-1`].sort());
@@ -281,8 +281,8 @@ describe('concurrent moves', () => {
       http().post(`/cases/${from}/slides/${encodeURIComponent(`${from}-B1-1`)}/move`).send({ toAccessionNumber: to, toSpecimenId: 'A', reason: 'crossed labels' });
     const [ab, ba] = await Promise.all([move(a, b), move(b, a)]);
     expect([ab.status, ba.status]).toEqual([200, 200]);
-    const finalA = (await http().get(`/cases/${a}`).expect(200)).body as CaseSnapshot;
-    const finalB = (await http().get(`/cases/${b}`).expect(200)).body as CaseSnapshot;
+    const finalA = caseOfAnswer((await http().get(`/cases/${a}`).expect(200)).body);
+    const finalB = caseOfAnswer((await http().get(`/cases/${b}`).expect(200)).body);
     expect(finalA.version).toBe(3);
     expect(finalB.version).toBe(3);
     expect(barcodesOf(finalA).sort()).toEqual([`${a}-A1-1`, `${b}-B1-1`].sort());

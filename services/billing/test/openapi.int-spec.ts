@@ -32,6 +32,9 @@ it('documents every billing route with its parameters and answers', async () => 
       '/fhir/StructureDefinition/{id}',
       '/fhir/ChargeItem',
       '/fhir/ChargeItem/{id}',
+      '/dead-letters',
+      '/dead-letters/{id}',
+      '/dead-letters/{id}/replay',
     ].sort(),
   );
   const list = doc.paths['/charges']?.get;

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { DEAD_LETTER_TOPIC, DeadLetter, QcEvent, ScanImage } from '@slidecharge/contracts';
+import { DEAD_LETTER_TOPIC, DeadLetter, DeadLetterDetail, DeadLetterPage, DeadLetterReplayResult, QcEvent, ScanImage } from '@slidecharge/contracts';
 import { buildEvent } from '@slidecharge/messaging';
 import { DEFAULT_QC_RULES } from '@slidecharge/qc-rules';
-import { eventually, ReadMessage, testKafka } from '@slidecharge/testing';
+import { asCaller, eventually, ReadMessage, testKafka } from '@slidecharge/testing';
 import { PrismaService } from '../src/prisma.service';
 import { QcResultPage, QcResultView } from '../src/qc/qc.dto';
 import { GOOD, newBarcode, useQcHarness } from './harness';
@@ -156,6 +156,38 @@ describe('scan.completed -> verdict on qc.results.v1', () => {
     expect(record.errors.map((e) => e.path)).toEqual(['data.slideBarcode']);
     expect(JSON.parse(record.originalValue ?? '{}')).toEqual(bad);
     expect(harness.reader.messages.filter(verdictsFor(`scan-${marker}`))).toHaveLength(0);
+  });
+
+  it('shows the dead letter through GET /dead-letters, its original to an interface analyst (audited), and a replay fails again naming the field', async () => {
+    const marker = randomUUID();
+    const bad = { ...scanEvent('scan.completed', { scanId: `scan-${marker}`, slideBarcode: newBarcode(), image: GOOD }).value } as Record<string, unknown>;
+    bad['data'] = { ...(bad['data'] as object), slideBarcode: 'has spaces' };
+    const producer = testKafka('qc-test-raw').producer();
+    await producer.connect();
+    await producer.send({ topic: 'scan.events.v1', messages: [{ key: marker, value: JSON.stringify(bad) }] });
+    await producer.disconnect();
+    const [letter] = await harness.reader.waitFor(
+      (m) => m.topic === DEAD_LETTER_TOPIC && (m.value as DeadLetter).consumerGroup === 'qc' && (m.value as DeadLetter).source?.key === marker,
+      (l) => l.length >= 1,
+    );
+    const id = (letter?.value as DeadLetter).deadLetterId;
+    const page = (await http().get('/dead-letters?state=open&topic=scan.events.v1&reason=schema-violation&limit=500').expect(200)).body as DeadLetterPage;
+    expect(page.items.find((d) => d.id === id)).toMatchObject({ consumerGroup: 'qc', state: 'open', reason: 'schema-violation' });
+
+    const analyst = asCaller(harness.app.getHttpServer(), 'integration-admin');
+    const detail = (await analyst.get(`/dead-letters/${id}`).expect(200)).body as DeadLetterDetail;
+    expect(detail.original).toMatchObject({ key: marker, valueEncoding: 'utf8' });
+    expect(JSON.parse(detail.original.value ?? '{}')).toEqual(bad);
+    const audited = await harness.app.get(PrismaService).$queryRawUnsafe<{ username: string; status: number }[]>(
+      `SELECT username, status FROM qc.access_audit WHERE route = 'GET /dead-letters/:id' AND params->>'id' = $1`,
+      id,
+    );
+    expect(audited).toEqual([{ username: 'integration-admin', status: 200 }]);
+
+    const replayed = (await analyst.post(`/dead-letters/${id}/replay`).send({ justification: 'is the contract fixed?' }).expect(200)).body as DeadLetterReplayResult;
+    expect(replayed).toMatchObject({ outcome: 'failed-again', alreadyReplayed: false, deadLetter: { state: 'replay-failed' } });
+    expect(replayed.error).toContain('data.slideBarcode');
+    expect(replayed.error).not.toContain('has spaces');
   });
 });
 

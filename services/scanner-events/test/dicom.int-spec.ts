@@ -62,6 +62,20 @@ afterAll(async () => {
 });
 
 describe('POST /dicom/instances', () => {
+  it("continues the image manager's trace (traceparent): the answer, the receipt and the scan event's record carry its trace id", async () => {
+    const { attrs, attributes } = instance();
+    const traceId = randomUUID().replace(/-/g, '');
+    const res = await postPart10(part10File(attributes, { pixelData: Buffer.alloc(1024, 0x5a) }))
+      .set('traceparent', `00-${traceId}-00f067aa0ba902b7-01`)
+      .expect(202);
+    expect(res.headers['traceparent']).toMatch(new RegExp(`^00-${traceId}-[0-9a-f]{16}-01$`));
+    const eventId = `dicom:${attrs.sopInstanceUid}`;
+    const message = await waitForScanEvent(eventId);
+    expect(message.headers['traceparent']).toMatch(new RegExp(`^00-${traceId}-(?!00f067aa0ba902b7)[0-9a-f]{16}-01$`));
+    const receipt = await scanner.get(`/scan-events/${encodeURIComponent(eventId)}`).expect(200);
+    expect(receipt.body.traceId).toBe(traceId);
+  });
+
   it('turns a Part 10 file into scan.completed on scan.events.v1 with the slide barcode and accession number', async () => {
     const { attrs, barcode, accessionNumber, attributes } = instance();
     const res = await postPart10(part10File(attributes, { pixelData: Buffer.alloc(1024, 0x5a) })).expect(202);

@@ -20,6 +20,9 @@ describe('OpenAPI document', () => {
         '/api-keys',
         '/api-keys/{id}',
         '/api-keys/{id}/revoke',
+        '/dead-letters',
+        '/dead-letters/{id}',
+        '/dead-letters/{id}/replay',
       ].sort(),
     );
     const post = document.paths['/scan-events']?.post;

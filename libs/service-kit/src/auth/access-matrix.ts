@@ -31,6 +31,16 @@ export type RouteKey = `${'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE'} /${string
 const READERS: readonly Role[] = ['ops-viewer', 'billing-reviewer', 'billing-admin'];
 const ALL_STAFF: readonly Role[] = [...READERS, 'integration-admin'];
 
+/**
+ * Routes of every service that consumes (libs/service-kit dead-letters/). The original of a dead
+ * letter may hold patient data; replaying changes what the service holds.
+ */
+const DEAD_LETTERS: Record<RouteKey, RouteAccess> = {
+  'GET /dead-letters': { who: 'signed-in', roles: ['ops-viewer', 'integration-admin', 'billing-admin'] },
+  'GET /dead-letters/:id': { who: 'signed-in', roles: ['integration-admin', 'billing-admin'], patientData: true },
+  'POST /dead-letters/:id/replay': { who: 'signed-in', roles: ['integration-admin', 'billing-admin'] },
+};
+
 /** Routes every service has (libs/service-kit HealthController). */
 const COMMON: Record<RouteKey, RouteAccess> = {
   'GET /health/live': { who: 'anyone' },
@@ -56,6 +66,7 @@ export const ACCESS_MATRIX: Record<ServiceName, Record<RouteKey, RouteAccess>> =
   },
   'scanner-events': {
     ...COMMON,
+    ...DEAD_LETTERS,
     'POST /scan-events': { who: 'scanner-client', keyScope: 'scan-events:write' },
     'POST /scan-events/batch': { who: 'scanner-client', keyScope: 'scan-events:write' },
     'GET /scan-events/:eventId': { who: 'scanner-client', keyScope: 'scan-events:read', orRoles: ['ops-viewer', 'integration-admin'] },
@@ -68,6 +79,7 @@ export const ACCESS_MATRIX: Record<ServiceName, Record<RouteKey, RouteAccess>> =
   },
   qc: {
     ...COMMON,
+    ...DEAD_LETTERS,
     'GET /qc/rules': { who: 'signed-in', roles: ALL_STAFF },
     'GET /qc/results': { who: 'signed-in', roles: ALL_STAFF },
     'GET /qc/results/:scanId': { who: 'signed-in', roles: ALL_STAFF },
@@ -76,6 +88,7 @@ export const ACCESS_MATRIX: Record<ServiceName, Record<RouteKey, RouteAccess>> =
   },
   billing: {
     ...COMMON,
+    ...DEAD_LETTERS,
     'GET /charges': { who: 'signed-in', roles: READERS, patientData: true },
     'GET /charges/:chargeId': { who: 'signed-in', roles: READERS, patientData: true },
     'GET /cases/:accessionNumber/billing': { who: 'signed-in', roles: READERS, patientData: true },
@@ -109,6 +122,7 @@ export const ACCESS_MATRIX: Record<ServiceName, Record<RouteKey, RouteAccess>> =
   // hold no data: anyone.
   'ops-console': {
     ...COMMON,
+    ...DEAD_LETTERS,
     'GET /api/config': { who: 'anyone' },
     'GET /api/overview': { who: 'signed-in', roles: ALL_STAFF },
     'GET /api/charge-lag': { who: 'signed-in', roles: ALL_STAFF },

@@ -73,6 +73,15 @@ export const ListCasesQuery = z.object({
 });
 export type ListCasesQuery = z.output<typeof ListCasesQuery>;
 
+/** GET /cases/{accessionNumber}: the case as its last case event carried it, and the trace that wrote that version. */
+export const CaseView = CaseSnapshot.extend({
+  traceId: z
+    .string()
+    .optional()
+    .describe('W3C trace id (32 hex) of the request or HL7 message that wrote the current version; absent for versions older than tracing'),
+});
+export type CaseView = z.infer<typeof CaseView>;
+
 export const CasePage = z.object({
   items: z.array(CaseSnapshot),
   nextCursor: z.string().optional().describe('Pass as ?cursor= to read the next (older) page; absent on the last page.'),

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { CaseSnapshot } from '@slidecharge/contracts';
+import { currentTraceId } from '@slidecharge/messaging';
 import { Prisma } from '../generated/prisma/client';
 import { PrismaService } from '../prisma.service';
 import { BarcodeOwner } from './case.errors';
@@ -31,6 +32,13 @@ export class CaseRepository {
 
   find(accessionNumber: string, db: Db = this.prisma): Promise<CaseSnapshot | undefined> {
     return db.case.findUnique({ where: { accessionNumber }, include: withSlides }).then((row) => (row ? snapshotFromRows(row) : undefined));
+  }
+
+  /** The case with the trace id of the request or message that wrote its current version. */
+  findWithTrace(accessionNumber: string): Promise<{ snapshot: CaseSnapshot; traceId: string | null } | undefined> {
+    return this.prisma.case
+      .findUnique({ where: { accessionNumber }, include: withSlides })
+      .then((row) => (row ? { snapshot: snapshotFromRows(row), traceId: row.traceId } : undefined));
   }
 
   /**
@@ -154,5 +162,6 @@ function caseColumns(snapshot: CaseSnapshot) {
     diagnoses: snapshot.diagnoses,
     ...flagColumns(snapshot.flags),
     cancelReason: snapshot.cancelReason ?? null,
+    traceId: currentTraceId() ?? null,
   };
 }

@@ -20,6 +20,7 @@ import {
   CancelCaseRequest,
   CasePage,
   CasePathParams,
+  CaseView,
   ErrorBody,
   ListCasesQuery,
   NewCaseRequest,
@@ -160,9 +161,9 @@ export class CasesController {
   @Get(':accessionNumber')
   @ApiOperation({ summary: 'Read a case', description: 'The current case, as the last case event carried it.' })
   @ApiParam(accessionParam)
-  @ApiOkResponse({ description: 'The case.', schema: snapshotSchema })
+  @ApiOkResponse({ description: 'The case, with the trace id of its current version.', schema: openApiSchema(CaseView, 'output') })
   @ApiNotFoundResponse({ description: 'No case has this accession number.', schema: errorSchema })
-  async get(@Param(new ZodValidationPipe(CasePathParams, 'path')) params: z.output<typeof CasePathParams>): Promise<CaseSnapshot> {
+  async get(@Param(new ZodValidationPipe(CasePathParams, 'path')) params: z.output<typeof CasePathParams>): Promise<CaseView> {
     return this.cases.get(params.accessionNumber).catch(rethrow);
   }
 

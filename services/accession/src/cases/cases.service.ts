@@ -8,7 +8,7 @@ import { CaseDecision, decideCancel, decideCreate, decideReplace, withStoredSlid
 import { decideSpecimenCancel, decideSpecimenOrder, type SpecimenCancel, type SpecimenOrder } from './case-merge.decision';
 import { BarcodeConflictError, BarcodeOwner, CaseNotFoundError, CaseTooLargeError } from './case.errors';
 import { eventBytes } from './case-size';
-import { CasePage, encodeCursor, ListCasesQuery } from './case.model';
+import { CasePage, CaseView, encodeCursor, ListCasesQuery } from './case.model';
 import { ACCESSION_SCHEMA, CaseRepository, Db } from './case.repository';
 import { decideSlideMove, decideSlidesTaken, SlideMove, SlideMoveRequest } from './slide-move.decision';
 
@@ -140,10 +140,10 @@ export class CasesService implements OnApplicationBootstrap {
     return this.apply(accessionNumber, [], (current) => decideSpecimenCancel(current, accessionNumber, cancel), options, false);
   }
 
-  async get(accessionNumber: string): Promise<CaseSnapshot> {
-    const snapshot = await this.cases.find(accessionNumber);
-    if (!snapshot) throw new CaseNotFoundError(accessionNumber);
-    return snapshot;
+  async get(accessionNumber: string): Promise<CaseView> {
+    const found = await this.cases.findWithTrace(accessionNumber);
+    if (!found) throw new CaseNotFoundError(accessionNumber);
+    return { ...found.snapshot, ...(found.traceId ? { traceId: found.traceId } : {}) };
   }
 
   async list(query: ListCasesQuery): Promise<CasePage> {

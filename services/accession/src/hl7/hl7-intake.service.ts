@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { buildAck, buildOrderResponse, parseOrder, readMessageHeader, type AckCode, type Hl7Error, type OrderMapping, type ParsedOrder } from '@slidecharge/hl7';
-import { Logger, metricsRegistry } from '@slidecharge/messaging';
+import { SpanKind } from '@opentelemetry/api';
+import { inSpan, Logger, metricsRegistry } from '@slidecharge/messaging';
 import { ServiceRuntime } from '@slidecharge/service-kit';
 import { Counter } from 'prom-client';
 import { ACCESSION_CONFIG, type AccessionConfig } from '../config';
@@ -82,10 +83,23 @@ export class Hl7IntakeService {
     this.log = runtime.logger.child({ component: 'hl7-intake' });
   }
 
-  /** One message in, its ACK out. Never throws: our own failure is AR 207 (send again later). */
+  /**
+   * One message in, its ACK out, in a span of its own (HL7 carries no trace context: the trace starts
+   * here; the span names the message type and the ACK code, nothing of the message). Never throws: our
+   * own failure is AR 207 (send again later).
+   */
   async receive(rawText: string, from?: Hl7Peer): Promise<IntakeResult> {
     const raw = storableText(rawText);
     const header = storableHeader(readMessageHeader(raw));
+    const attributes = { 'network.transport': 'tcp', ...(header.messageType ? { 'hl7.message_type': header.messageType.slice(0, 20) } : {}) };
+    return inSpan({ name: 'hl7 receive', kind: SpanKind.SERVER, attributes }, async (span) => {
+      const result = await this.decideAndLog(raw, header, from);
+      span.setAttribute('hl7.ack_code', result.ackCode);
+      return result;
+    });
+  }
+
+  private async decideAndLog(raw: string, header: StorableHeader, from: Hl7Peer | undefined): Promise<IntakeResult> {
     const base = baseRecord(raw, header, from);
     let result: IntakeResult;
     try {

@@ -30,9 +30,18 @@ export function toSummary(row: ChargeSummaryRow): ChargeSummary {
     statusChangedAt: row.statusChangedAt.toISOString(),
     holdReasons: row.holdReasons as ChargeSummary['holdReasons'],
     refusedModifiers: row.refusedModifiers as ChargeSummary['refusedModifiers'],
-    ...(row.credit
-      ? { credit: { creditId: row.credit.creditId, reason: row.credit.reason, detail: row.credit.detail, creditedAt: row.credit.createdAt.toISOString() } }
-      : {}),
+    ...(row.traceId ? { traceId: row.traceId } : {}),
+    ...(row.credit ? { credit: toCreditView(row.credit) } : {}),
+  };
+}
+
+function toCreditView(row: CreditRow): NonNullable<ChargeSummary['credit']> {
+  return {
+    creditId: row.creditId,
+    reason: row.reason,
+    detail: row.detail,
+    creditedAt: row.createdAt.toISOString(),
+    ...(row.traceId ? { traceId: row.traceId } : {}),
   };
 }
 

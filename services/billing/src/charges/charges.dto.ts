@@ -84,6 +84,7 @@ export const CreditView = z.object({
   reason: z.string(),
   detail: z.string(),
   creditedAt: IsoDateTime,
+  traceId: z.string().optional().describe('W3C trace id (32 hex) of the event whose handling reversed the charge; absent for credits older than tracing'),
 });
 
 /** A charge as billing holds it: the payload (as posted, or as it would be) plus its state. */
@@ -94,6 +95,10 @@ export const ChargeView = Charge.extend({
   statusChangedAt: IsoDateTime,
   holdReasons: z.array(HoldReasonView).describe('why it is (or was) held for review'),
   refusedModifiers: z.array(z.object({ modifier: z.string(), reason: z.string() })).describe('requested modifiers the rules refused'),
+  traceId: z
+    .string()
+    .optional()
+    .describe('W3C trace id (32 hex) of the event (scan, QC verdict or case) whose handling decided the charge; absent for charges older than tracing'),
   credit: CreditView.optional().describe('the credit that reversed it'),
   audit: z.array(AuditEntryView).describe('every state change, oldest first'),
 });

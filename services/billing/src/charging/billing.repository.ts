@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { ExistingCharge, HoldReason } from '@slidecharge/billing-rules';
 import type { Charge, CaseSnapshot, Credit } from '@slidecharge/contracts';
+import { currentTraceId } from '@slidecharge/messaging';
 import { Prisma } from '../generated/prisma/client';
 import { LIVE_STATUSES, LoadedCase, LoadedCaseRow, loadedCaseFromRow, StoredChargeStatus } from './facts';
 
@@ -312,6 +313,7 @@ export class BillingRepository {
         postedAt: status === 'posted' ? new Date(c.postedAt) : null,
         statusChangedAt: now,
         createdAt: now,
+        traceId: currentTraceId() ?? null,
       })),
       skipDuplicates: true,
       select: { chargeId: true },
@@ -353,6 +355,7 @@ export class BillingRepository {
         causedBy: credit.causedBy,
         trace: credit.trace,
         createdAt: new Date(credit.creditedAt),
+        traceId: currentTraceId() ?? null,
       },
     });
   }

@@ -37,6 +37,7 @@ const row: ChargeRow = {
   release: null,
   statusChangedAt: new Date('2026-03-02T10:14:04.002Z'),
   createdAt: new Date('2026-03-02T10:14:04.002Z'),
+  traceId: null,
 };
 const settings = {
   receivingApplication: 'EPIC',
@@ -104,7 +105,7 @@ describe('the DFT^P03 of a delivery', () => {
 
   it('a credit: FT1-6 CD, its own FT1-2, PR1-19 the charge\'s FT1-2 with PR1-20 D, FT1-5 the time of the credit, its own MSH-10', () => {
     const creditControlId = messageControlIdFor('credit', 'c1b2a3d4-0000-5000-8000-000000000001');
-    const credit = { creditId: 'c1b2a3d4-0000-5000-8000-000000000001', creditFor: chargeId, reason: 'case-cancelled', detail: '', causedBy: [], trace: [], createdAt: new Date('2026-03-05T08:00:00.000Z') };
+    const credit = { creditId: 'c1b2a3d4-0000-5000-8000-000000000001', creditFor: chargeId, reason: 'case-cancelled', detail: '', causedBy: [], trace: [], createdAt: new Date('2026-03-05T08:00:00.000Z'), traceId: null };
     const text = sent(dftMessageOf(delivery(creditControlId, '2026-03-05T08:00:01.000Z', '1077'), subject({ credit, chargeTransactionId: '1041' }), {}));
     const { msh, ft1 } = segments(text);
     expect(readValue(msh, 10)).toBe(creditControlId);

@@ -288,6 +288,7 @@ describe('chargeItemSourceFromRow', () => {
     release: null,
     statusChangedAt: new Date('2026-11-28T09:00:00.000Z'),
     createdAt: new Date('2026-11-27T10:14:04.002Z'),
+    traceId: null,
     credit: {
       creditId: '7a0c2f6e-1d2a-5c3b-9e4f-0a1b2c3d4e5f',
       creditFor: CHARGE_ID,
@@ -296,6 +297,7 @@ describe('chargeItemSourceFromRow', () => {
       causedBy: ['e2'],
       trace: [],
       createdAt: new Date('2026-11-28T09:00:00.000Z'),
+      traceId: null,
     },
   };
 

@@ -5,7 +5,7 @@ const root = resolve('/srv/console');
 
 describe('the web front end files', () => {
   it("tells the server's own paths from the front end's", () => {
-    for (const p of ['/api/overview', '/api', '/health/ready', '/metrics', '/docs', '/docs/swagger-ui.css', '/openapi.json']) expect(isServerPath(p)).toBe(true);
+    for (const p of ['/api/overview', '/api', '/health/ready', '/metrics', '/docs', '/docs/swagger-ui.css', '/openapi.json', '/dead-letters', '/dead-letters/x/replay']) expect(isServerPath(p)).toBe(true);
     for (const p of ['/', '/cases/S26-1', '/assets/index-abc12345.js', '/apiary']) expect(isServerPath(p)).toBe(false);
   });
 

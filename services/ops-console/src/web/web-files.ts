@@ -5,7 +5,7 @@ import { extname, relative, resolve, sep } from 'node:path';
  * file answers a path, how long browsers may keep it, and the Content-Security-Policy of its pages.
  */
 
-/** Paths of the server's own: the API, probes, metrics and API docs. Never the front end's. */
+/** Paths of the server's own: the API, probes, metrics, API docs and its own dead letters (service kit). Never the front end's. */
 export function isServerPath(path: string): boolean {
   return (
     path === '/api' ||
@@ -16,7 +16,9 @@ export function isServerPath(path: string): boolean {
     path === '/docs' ||
     path.startsWith('/docs/') ||
     path.startsWith('/docs-') ||
-    path === '/openapi.json'
+    path === '/openapi.json' ||
+    path === '/dead-letters' ||
+    path.startsWith('/dead-letters/')
   );
 }
 

@@ -47,6 +47,7 @@ export const QcResultView = z.object({
   checks: z.array(QcCheck),
   rulesVersion: z.string(),
   evaluatedAt: z.iso.datetime(),
+  traceId: z.string().optional().describe('W3C trace id (32 hex) of the scan event that was judged; absent for verdicts older than tracing'),
 });
 export type QcResultView = z.infer<typeof QcResultView>;
 

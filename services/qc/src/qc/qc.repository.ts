@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { QcVerdict } from '@slidecharge/contracts';
+import { currentTraceId } from '@slidecharge/messaging';
 import { Prisma, QcResult } from '../generated/prisma/client';
 import { PrismaService } from '../prisma.service';
 import { QcResultView } from './qc.dto';
@@ -17,6 +18,7 @@ export function toView(row: QcResult): QcResultView {
     checks: row.checks as QcVerdict['checks'],
     rulesVersion: row.rulesVersion,
     evaluatedAt: row.evaluatedAt.toISOString(),
+    ...(row.traceId ? { traceId: row.traceId } : {}),
   };
 }
 
@@ -41,6 +43,7 @@ export class QcRepository {
           checks: verdict.checks as Prisma.InputJsonValue,
           rulesVersion: verdict.rulesVersion,
           evaluatedAt: judgement.evaluatedAt,
+          traceId: currentTraceId() ?? null,
         },
       ],
       skipDuplicates: true,

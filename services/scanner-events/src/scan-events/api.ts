@@ -61,6 +61,7 @@ export const ReceiptView = z.object({
   event: z.record(z.string(), z.unknown()).describe('The middleware event as received (after validation and defaults); for DICOM, the event made from the instance.'),
   apiClientId: z.string().optional().describe('Id of the API key that sent the first copy over HTTP.'),
   dicom: z.record(z.string(), z.unknown()).optional().describe('For an event made from a DICOM instance: the DICOM attributes it was made from and the warnings of the mapping.'),
+  traceId: z.string().optional().describe('W3C trace id (32 hex) of the request or ingress message that brought the first copy; absent for receipts older than tracing.'),
 });
 export type ReceiptView = z.infer<typeof ReceiptView>;
 

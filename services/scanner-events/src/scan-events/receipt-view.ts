@@ -15,6 +15,7 @@ export interface ReceiptRecord {
   payload: unknown;
   apiClientId?: string | null;
   dicom?: unknown;
+  traceId?: string | null;
 }
 
 /** A receipt as support staff see it, with the id of the scan event it produced. */
@@ -31,6 +32,7 @@ export function toReceiptView(row: ReceiptRecord): ReceiptView {
     scanEventId: scanEventIdOf(row.eventId),
     event: (row.payload ?? {}) as Record<string, unknown>,
     ...(row.apiClientId ? { apiClientId: row.apiClientId } : {}),
+    ...(row.traceId ? { traceId: row.traceId } : {}),
     ...(row.dicom && typeof row.dicom === 'object' ? { dicom: row.dicom as Record<string, unknown> } : {}),
   };
 }

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { ScannerMiddlewareEvent } from '@slidecharge/contracts';
 import { Prisma } from '../generated/prisma/client';
+import { currentTraceId } from '@slidecharge/messaging';
 import { PrismaService } from '../prisma.service';
 import { ReceivedVia, scanIdOf } from './scan-normalizer';
 
@@ -35,6 +36,7 @@ export class ReceiptRepository {
           receivedVia,
           payload: event as unknown as Prisma.InputJsonObject,
           apiClientId: origin.apiClientId ?? null,
+          traceId: currentTraceId() ?? null,
           ...(origin.dicom ? { dicom: origin.dicom as Prisma.InputJsonObject } : {}),
         },
       ],

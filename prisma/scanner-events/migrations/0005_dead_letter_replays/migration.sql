@@ -1,0 +1,54 @@
+-- AlterTable
+ALTER TABLE "scanner"."dead_letter" ADD COLUMN     "state" TEXT NOT NULL DEFAULT 'open';
+
+-- CreateTable
+CREATE TABLE "scanner"."dead_letter_replay" (
+    "id" UUID NOT NULL,
+    "dead_letter_id" UUID NOT NULL,
+    "at" TIMESTAMPTZ(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,
+    "by" TEXT NOT NULL,
+    "justification" TEXT NOT NULL,
+    "outcome" TEXT NOT NULL,
+    "error" TEXT,
+
+    CONSTRAINT "dead_letter_replay_pkey" PRIMARY KEY ("id")
+);
+
+-- CreateTable
+CREATE TABLE "scanner"."access_audit" (
+    "id" BIGSERIAL NOT NULL,
+    "at" TIMESTAMPTZ(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,
+    "subject" TEXT NOT NULL,
+    "username" TEXT,
+    "client_id" TEXT,
+    "roles" TEXT[],
+    "method" TEXT NOT NULL,
+    "route" TEXT NOT NULL,
+    "params" JSONB NOT NULL,
+    "status" INTEGER NOT NULL,
+    "records" INTEGER,
+    "correlation_id" TEXT,
+    "remote_address" TEXT,
+
+    CONSTRAINT "access_audit_pkey" PRIMARY KEY ("id")
+);
+
+-- CreateIndex
+CREATE INDEX "dead_letter_replay_dead_letter_id_at_idx" ON "scanner"."dead_letter_replay"("dead_letter_id", "at");
+
+-- CreateIndex
+CREATE INDEX "access_audit_at_idx" ON "scanner"."access_audit"("at");
+
+-- CreateIndex
+CREATE INDEX "access_audit_subject_at_idx" ON "scanner"."access_audit"("subject", "at");
+
+-- CreateIndex
+CREATE INDEX "dead_letter_state_failed_at_idx" ON "scanner"."dead_letter"("state", "failed_at");
+
+-- AddForeignKey
+ALTER TABLE "scanner"."dead_letter_replay" ADD CONSTRAINT "dead_letter_replay_dead_letter_id_fkey" FOREIGN KEY ("dead_letter_id") REFERENCES "scanner"."dead_letter"("id") ON DELETE CASCADE ON UPDATE CASCADE;
+
+
+-- The states and outcomes the dead-letter API writes (libs/messaging dead-letter-archive.ts).
+ALTER TABLE "scanner"."dead_letter" ADD CONSTRAINT "dead_letter_state_check" CHECK ("state" IN ('open', 'replayed', 'replay-failed'));
+ALTER TABLE "scanner"."dead_letter_replay" ADD CONSTRAINT "dead_letter_replay_outcome_check" CHECK ("outcome" IN ('consumed', 'failed-again'));
