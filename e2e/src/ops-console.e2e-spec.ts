@@ -244,6 +244,8 @@ describe('the ops console', () => {
     const counts = (await get(`${services.billing.url}/deliveries?limit=1`))['counts'] as Record<string, number>;
     expect(o.metrics['deliveries.failed'].value).toBe(counts['failed'] ?? 0);
     expect(o.metrics['deliveries.pending'].value).toBe((counts['pending'] ?? 0) + (counts['in-flight'] ?? 0));
+    const deadLetters = await Promise.all((['scanner-events', 'qc', 'billing'] as const).map(async (name) => (await get(`${services[name].url}/dead-letters?state=open`))['total'] as number));
+    expect(o.metrics['dead-letters.open'].value).toBe(deadLetters.reduce((a, b) => a + b, 0));
   });
 
   it("gives this run's scanner the QC failure rate of qc GET /qc/results and the scan count of scanner-events", async () => {
