@@ -16,7 +16,7 @@ export type ReadyService = OpsServiceName | 'ops-console';
 export function problemOf(service: string, route: string, status: number | 'unreachable', detail?: string): string {
   if (status === 'unreachable') return `${service} did not answer ${route}${detail ? ` (${detail})` : ''}: check that ${service} runs (npm run stack:status) and its URL setting`;
   if (status === 401 || status === 403) return `${service} refused ${route} (HTTP ${status}) for your sign-in: the number needs a role that may read it`;
-  if (status === 404) return `${service} has no ${route} (HTTP 404): update ${service} to a version with this route`;
+  if (status === 404) return `${service} answered ${route} with HTTP 404: no such record, or ${service} lacks the route (update ${service})`;
   return `${service} answered ${route} with HTTP ${status}: look at ${service}'s log and readiness`;
 }
 
