@@ -6,12 +6,14 @@ const depConstraints = [
   { sourceTag: 'type:service', onlyDependOnLibsWithTags: ['type:lib'] },
   { sourceTag: 'type:e2e', onlyDependOnLibsWithTags: ['type:lib'] },
   { sourceTag: 'type:lib', onlyDependOnLibsWithTags: ['type:lib'] },
+  // The browser front end: the contracts' plain data and types, pure domain code, nothing that runs on a server.
+  { sourceTag: 'type:web', onlyDependOnLibsWithTags: ['layer:contracts', 'layer:domain'] },
   { sourceTag: 'layer:domain', onlyDependOnLibsWithTags: ['layer:domain'] },
   { sourceTag: 'layer:contracts', onlyDependOnLibsWithTags: ['layer:domain', 'layer:contracts'] },
   { sourceTag: 'layer:infra', onlyDependOnLibsWithTags: ['layer:domain', 'layer:contracts', 'layer:infra'] },
   { sourceTag: 'layer:testing', onlyDependOnLibsWithTags: ['layer:domain', 'layer:contracts', 'layer:infra'] },
 ];
-const testFiles = ['**/*.spec.ts', '**/*.int-spec.ts', '**/*.e2e-spec.ts', '**/test/**/*.ts'];
+const testFiles = ['**/*.spec.ts', '**/*.int-spec.ts', '**/*.e2e-spec.ts', '**/*.browser-spec.ts', 'e2e/src/browser/**/*.ts', '**/test/**/*.ts'];
 
 export default [
   ...nx.configs['flat/base'],
@@ -43,6 +45,20 @@ export default [
         },
       ],
       'no-restricted-imports': 'off',
+    },
+  },
+  {
+    // The ops console's browser code: of libs/contracts only the ops console's contract file (plain
+    // data and types); the package entry would pull zod and every topic schema into the bundle.
+    files: ['services/ops-console-web/**/*.ts', 'services/ops-console-web/**/*.tsx'],
+    rules: {
+      '@nx/enforce-module-boundaries': ['error', { enforceBuildableLibDependency: false, allow: [], depConstraints }],
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        { paths: [{ name: '@slidecharge/contracts', allowTypeImports: true, message: 'import @slidecharge/contracts/ops-console (values) or use import type' }] },
+      ],
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      '@typescript-eslint/no-explicit-any': 'error',
     },
   },
   // The testing lib itself.

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs every test: lint, typecheck and unit tests of all projects, then integration tests of the libs
 # and services against the real Postgres and Kafka, then the end-to-end test of the four services as
-# separate processes. Needs Postgres (DATABASE_URL; default a local slidecharge_test database) and
+# separate processes, and the ops console in chromium (scripts/browser.sh). Needs Postgres (DATABASE_URL; default a local slidecharge_test database) and
 # starts the bundled Kafka (SASL_SSL, ACLs) and the development identity provider (Keycloak,
 # scripts/idp.sh) when KAFKA_BROKERS / OIDC_ISSUER are not given. Ends with one line: "N passed, N failed".
 set -uo pipefail
@@ -47,6 +47,9 @@ step dependency_check
 step npx nx run-many -t lint typecheck test --parallel=2 --outputStyle=stream
 step npx nx run-many -t integration --parallel=1 --outputStyle=stream
 step npx nx run e2e:e2e --outputStyle=stream
+# The ops console in a real browser (Debian's chromium, installed when missing) against the real identity provider.
+step bash scripts/browser.sh ensure
+step npx nx run e2e:browser --outputStyle=stream
 
 # Sum jest's "Tests:" lines (each project prints one) into the closing line CI reads.
 read -r passed failed < <(sed 's/\x1b\[[0-9;]*m//g' "$log" | awk '

@@ -178,6 +178,41 @@ function cliClient() {
   };
 }
 
+/** Origins the ops console is served from: the console's server (3005) and Vite's dev server (4300). */
+export const OPS_CONSOLE_ORIGINS = ['http://127.0.0.1:3005', 'http://localhost:3005', 'http://127.0.0.1:4300', 'http://localhost:4300'];
+
+/**
+ * The ops console's browser front end (services/ops-console-web): a public client, authorization code
+ * with PKCE (S256) only, the same audience and roles claim as every other client (scope slidecharge-api).
+ */
+function browserClient(clientId, redirectUris, webOrigins) {
+  return {
+    clientId,
+    enabled: true,
+    publicClient: true,
+    standardFlowEnabled: true,
+    directAccessGrantsEnabled: false,
+    implicitFlowEnabled: false,
+    serviceAccountsEnabled: false,
+    protocol: 'openid-connect',
+    redirectUris,
+    webOrigins,
+    attributes: { 'pkce.code.challenge.method': 'S256', 'post.logout.redirect.uris': '+' },
+    defaultClientScopes: ['basic', 'profile', AUDIENCE],
+    optionalClientScopes: [],
+  };
+}
+
+function opsConsoleClients() {
+  return [
+    browserClient('ops-console', OPS_CONSOLE_ORIGINS.map((o) => `${o}/*`), OPS_CONSOLE_ORIGINS),
+    // Browser tests: the console runs on a free port of 127.0.0.1, so this client accepts any port there;
+    // Keycloak cannot derive CORS origins from a port wildcard, so its token endpoint answers any origin
+    // (a development realm's test client, like test-all-roles: never in a hospital's realm).
+    browserClient('test-ops-console', ['http://127.0.0.1:*'], ['*']),
+  ];
+}
+
 export function slidechargeRealm(secrets) {
   return {
     realm: 'slidecharge',
@@ -189,7 +224,7 @@ export function slidechargeRealm(secrets) {
     clientScopes: clientScopes(),
     defaultDefaultClientScopes: ['basic', 'profile', AUDIENCE],
     defaultOptionalClientScopes: [],
-    clients: [cliClient(), ...Object.entries(MACHINE_CLIENTS).map(([id, spec]) => machine(id, spec, secrets.clients[id]))],
+    clients: [cliClient(), ...opsConsoleClients(), ...Object.entries(MACHINE_CLIENTS).map(([id, spec]) => machine(id, spec, secrets.clients[id]))],
     users: [
       ...Object.entries(USERS).map(([u, roles]) => person(u, roles, secrets.users[u])),
       ...Object.entries(MACHINE_CLIENTS).map(([id, spec]) => serviceAccount(id, spec.roles)),

@@ -1,0 +1,239 @@
+import { randomUUID } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import type { Producer } from 'kafkajs';
+import type { ScannerMiddlewareEvent } from '@slidecharge/contracts';
+import { builtEntryPoint, eventually, freePort, isoDaysAgo, principalKafkaConnection, ServiceName, ServiceProcess, testEnv, testKafka, tokenFor } from '@slidecharge/testing';
+import type { Locator } from 'playwright-core';
+import { launchChromium, screenshot, signIn, type BrowserSession, type ConsolePerson } from './browser';
+
+/**
+ * The ops console as its users see it: the four services and services/ops-console (serving the built
+ * front end, dist/services/ops-console-web) as processes, the real Kafka, Postgres and identity
+ * provider, and Debian's chromium. People sign in through Keycloak's login form; the console's
+ * client for tests is test-ops-console (any port of 127.0.0.1). Screenshots go to docs/screenshots.
+ */
+const { kafkaBrokers } = testEnv();
+const SCANNER_API_KEY = 'sck_e2etest01_e2e-development-key-not-a-secret-000';
+const COLLECTED = isoDaysAgo(1);
+const run = randomUUID().slice(0, 8).toUpperCase();
+let counter = 0;
+const newAccession = () => `BRW${run}-${++counter}`;
+
+const services = {} as Record<ServiceName, ServiceProcess>;
+let consoleUrl: string;
+let producer: Producer;
+let browser: BrowserSession | undefined;
+
+beforeAll(async () => {
+  const server = builtEntryPoint('ops-console' as ServiceName);
+  if (!existsSync(server)) throw new Error(`no ${server}: this spec needs the console's server (npx nx run ops-console:build) and its front end (npx nx run ops-console-web:build)`);
+  const env = { KAFKA_BROKERS: kafkaBrokers, LOG_LEVEL: 'info', SCANNER_DEV_API_KEY: SCANNER_API_KEY, ACCESSION_MLLP_PORT: '0' };
+  const names: ServiceName[] = ['accession', 'scanner-events', 'qc', 'billing'];
+  const ports = await Promise.all(names.map(() => freePort()));
+  await Promise.all(names.map(async (name, i) => (services[name] = await new ServiceProcess(name, ports[i] as number, env, 'browser-logs').start())));
+  const opsConsole = await new ServiceProcess('ops-console' as ServiceName, await freePort(), {
+    ...env,
+    ACCESSION_URL: services.accession.url,
+    SCANNER_EVENTS_URL: services['scanner-events'].url,
+    QC_URL: services.qc.url,
+    BILLING_URL: services.billing.url,
+    OPS_CONSOLE_CLIENT_ID: 'test-ops-console',
+    OPS_CONSOLE_WEB_ROOT: 'dist/services/ops-console-web',
+    LAB_TIME_ZONE: 'America/Chicago',
+    LAB_NAME: 'Browser test lab',
+  }, 'browser-logs').start();
+  consoleUrl = opsConsole.url;
+  producer = testKafka('browser-middleware', principalKafkaConnection('scanner-middleware')).producer();
+  await producer.connect();
+}, 180_000);
+
+afterAll(async () => {
+  await producer?.disconnect();
+});
+
+afterEach(async () => {
+  await browser?.close();
+  browser = undefined;
+});
+
+async function open(role: ConsolePerson, path = '/', viewport?: { width: number; height: number }): Promise<BrowserSession> {
+  browser = await launchChromium(viewport);
+  await signIn(browser.page, consoleUrl, role, path);
+  return browser;
+}
+
+// ---- what the LIS and the scanner middleware do ----
+
+async function send(method: string, url: string, body: unknown, headers: Record<string, string>): Promise<number> {
+  const res = await fetch(url, { method, headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
+  await res.text();
+  return res.status;
+}
+
+const barcode = (accession: string, slide: number) => `${accession}-A1-${slide}`;
+
+async function postCase(accessionNumber: string, payer = { payerId: 'AETNA', name: 'Aetna' }): Promise<void> {
+  const body = {
+    accessionNumber,
+    patientId: `MRN-${accessionNumber}`,
+    payer,
+    collectionDate: COLLECTED,
+    diagnoses: ['C50.911'],
+    specimens: [{ specimenId: 'A', primaryCpt: '88305', units: 1 }],
+    slides: [{ barcode: barcode(accessionNumber, 1), specimenId: 'A' }],
+  };
+  expect(await send('POST', `${services.accession.url}/cases`, body, { authorization: `Bearer ${await tokenFor('lis-integration')}` })).toBe(201);
+}
+
+function scanCompleted(slideBarcode: string): ScannerMiddlewareEvent {
+  const scanId = randomUUID();
+  return {
+    eventId: randomUUID(),
+    eventType: 'scan.completed',
+    occurredAt: new Date().toISOString(),
+    slideBarcode,
+    scannerId: 'GT450-01',
+    scanId,
+    purpose: 'diagnostic',
+    image: { focusScore: 0.93, tissueCoverage: 0.41, fileSizeBytes: 1_800_000_000, barcodeRead: true, stitchingErrors: 0, imageId: scanId, imageUri: `wsi://store/${scanId}.svs` },
+  };
+}
+
+async function scan(accession: string): Promise<void> {
+  expect(await send('POST', `${services['scanner-events'].url}/scan-events`, scanCompleted(barcode(accession, 1)), { 'x-api-key': SCANNER_API_KEY })).toBe(202);
+}
+
+/** A Medicare case, scanned: billing holds its charge for review (payer policy). */
+async function heldCharge(): Promise<string> {
+  const accession = newAccession();
+  await postCase(accession, { payerId: 'MEDICARE', name: 'Medicare Part B' });
+  await scan(accession);
+  return accession;
+}
+
+/** A scan event that fails the schema on the ingress topic: scanner-events sets it aside as a dead letter. */
+async function deadLetter(): Promise<void> {
+  const bad = { ...scanCompleted(barcode(newAccession(), 1)), occurredAt: 'last tuesday' };
+  await producer.send({ topic: 'scanner.ingress.v1', messages: [{ key: bad.slideBarcode, value: JSON.stringify(bad) }] });
+}
+
+const text = async (s: BrowserSession, selector: string) => (await s.page.locator(selector).first().textContent()) ?? '';
+
+/** Reloads the view until `target` shows: each round waits for the list (or its empty or error state) first. */
+async function reloadUntil(s: BrowserSession, target: Locator, what: string): Promise<void> {
+  await eventually(
+    async () => {
+      await s.page.locator('main table, main .empty, main [role="alert"]').first().waitFor({ timeout: 15_000 });
+      if ((await target.count()) > 0) return true;
+      await s.page.reload();
+      return undefined;
+    },
+    60_000,
+    what,
+  );
+}
+
+// ---- the tests ----
+
+it('an ops viewer sees the review queue and the dead letters but no button that acts', async () => {
+  const accession = await heldCharge();
+  await deadLetter();
+  const s = await open('ops-viewer', '/review');
+  await reloadUntil(s, s.page.locator('[data-testid="review-table"] tr', { hasText: accession }), 'the held charge in the queue');
+  await expect(s.page.getByRole('button', { name: 'Release' }).count()).resolves.toBe(0);
+  await expect(s.page.getByRole('button', { name: 'Void' }).count()).resolves.toBe(0);
+  await s.page.getByRole('link', { name: 'Dead letters' }).click();
+  await s.page.locator('main h1', { hasText: 'Dead letters' }).waitFor();
+  await reloadUntil(s, s.page.locator('[data-testid="dead-letter-table"] tbody tr'), 'a dead letter listed');
+  await expect(s.page.getByRole('button', { name: 'Replay' }).count()).resolves.toBe(0);
+  await screenshot(s.page, 'review-queue-ops-viewer');
+});
+
+it('a billing reviewer releases a held charge with a justification: the result is shown and the row leaves the queue', async () => {
+  const accession = await heldCharge();
+  const s = await open('billing-reviewer', '/review');
+  const row = s.page.locator('tr', { hasText: accession });
+  await reloadUntil(s, row, 'the held charge in the queue');
+  await screenshot(s.page, 'review-queue');
+  await row.getByRole('button', { name: 'Release' }).click();
+  const dialog = s.page.getByRole('dialog', { name: 'Release the held charge' });
+  await dialog.getByLabel(/Justification/).fill('MAC confirmed medical necessity by phone, ref 1234');
+  await dialog.getByRole('button', { name: 'Release charge' }).click();
+  await s.page.getByRole('status').filter({ hasText: `of ${accession} is now posted` }).waitFor();
+  await row.waitFor({ state: 'detached' });
+});
+
+it('an integration admin inspects a dead letter and replays it, and sees the outcome', async () => {
+  await deadLetter();
+  const s = await open('integration-admin', '/dead-letters');
+  const table = s.page.locator('[data-testid="dead-letter-table"]');
+  await reloadUntil(s, table.locator('tbody tr', { hasText: 'scanner-events' }), 'a dead letter of scanner-events listed');
+  await screenshot(s.page, 'dead-letters');
+  const row = table.locator('tbody tr', { hasText: 'scanner-events' }).first();
+  await row.getByRole('button', { name: 'Inspect' }).click();
+  const details = s.page.getByRole('dialog', { name: /Dead letter/ });
+  await expect(details.textContent()).resolves.toContain('scanner.ingress.v1');
+  await s.page.keyboard.press('Escape');
+  await row.getByRole('button', { name: 'Replay' }).click();
+  const dialog = s.page.getByRole('dialog', { name: 'Replay the dead letter' });
+  await dialog.getByLabel(/Justification/).fill('browser test: the middleware fixed the date format');
+  await dialog.getByRole('button', { name: 'Replay' }).click();
+  await s.page.getByText(/^(Replayed: the service took the message this time\.|Replayed, and it failed again: .+|It had been replayed already.+)$/).waitFor();
+});
+
+it('a case charged while the overview is open: the activity feed, Charges today and the lag chart change without a reload', async () => {
+  const s = await open('ops-viewer', '/');
+  await s.page.getByTestId('live-state').filter({ hasText: 'live' }).waitFor({ timeout: 30_000 });
+  const card = s.page.getByTestId('metric-charges.today');
+  await eventually(async () => ((await card.textContent()) !== '—' ? true : undefined), 30_000, 'the first overview');
+  const before = Number((await card.textContent())?.replace(/,/g, ''));
+  const chartBefore = Number(await s.page.getByTestId('lag-chart').getAttribute('data-charges'));
+  const accession = newAccession();
+  await postCase(accession);
+  await scan(accession);
+  await s.page.getByTestId('activity-feed').locator('li', { hasText: accession }).waitFor({ timeout: 60_000 });
+  await eventually(async () => (Number((await card.textContent())?.replace(/,/g, '')) > before ? true : undefined), 60_000, 'Charges today to count the charge');
+  await eventually(async () => (Number(await s.page.getByTestId('lag-chart').getAttribute('data-charges')) > chartBefore ? true : undefined), 60_000, 'the lag chart to take the charge');
+  await screenshot(s.page, 'overview');
+
+  await s.page.getByRole('link', { name: accession }).click();
+  await s.page.getByTestId('timeline').waitFor({ timeout: 30_000 });
+  await expect(text(s, '[data-testid="timeline"]')).resolves.toMatch(/Charge/);
+  await screenshot(s.page, 'case-timeline');
+});
+
+it('deliveries, unmatched scans and health open with their lists or say why they are empty', async () => {
+  const s = await open('billing-admin', '/deliveries');
+  await s.page.locator('main h1', { hasText: 'Deliveries' }).waitFor();
+  await s.page.locator('[data-testid="delivery-table"], .empty, [role="alert"]').first().waitFor({ timeout: 30_000 });
+  await screenshot(s.page, 'deliveries');
+  await s.page.getByRole('link', { name: 'Unmatched scans' }).click();
+  await s.page.locator('#rescans-title').waitFor();
+  await screenshot(s.page, 'unmatched-scans');
+  await s.page.getByRole('link', { name: 'Health' }).click();
+  await s.page.locator('main table').first().waitFor();
+  await screenshot(s.page, 'health');
+});
+
+it('the wall screen shows the wall numbers and the lag chart, and no accession number, patient or person, at 1080p and 4K', async () => {
+  const accession = newAccession();
+  await postCase(accession);
+  await scan(accession);
+  for (const [name, viewport] of [
+    ['wall', { width: 1920, height: 1080 }],
+    ['wall-4k', { width: 3840, height: 2160 }],
+  ] as const) {
+    const s = await open('ops-viewer', '/wall', viewport);
+    await s.page.getByTestId('live-state').filter({ hasText: 'live' }).waitFor({ timeout: 30_000 });
+    await eventually(async () => ((await s.page.getByTestId('metric-charges.today').textContent()) !== '—' ? true : undefined), 30_000, 'the wall numbers');
+    await expect(s.page.locator('nav').count()).resolves.toBe(0);
+    await expect(s.page.locator('[data-testid="activity-feed"]').count()).resolves.toBe(0);
+    const body = (await s.page.locator('body').textContent()) ?? '';
+    expect(body).not.toContain(`BRW${run}`);
+    expect(body).not.toMatch(/MRN-/);
+    expect(body).not.toContain('ops-viewer');
+    await screenshot(s.page, name, false);
+    await s.close();
+    browser = undefined;
+  }
+});

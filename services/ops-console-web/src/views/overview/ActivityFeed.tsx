@@ -1,0 +1,27 @@
+import type { ChargeActivity } from '@slidecharge/contracts/ops-console';
+import { Link } from 'react-router';
+import { formatDuration } from '../../format/units';
+import { LabTime } from '../../ui/LabTime';
+import { Empty } from '../../ui/Notice';
+
+/** Charges and credits as they are posted (the `activity` events of the live stream). */
+export function ActivityFeed({ activity }: { activity: ChargeActivity[] }) {
+  return (
+    <section aria-labelledby="activity-title">
+      <h2 id="activity-title">Live activity</h2>
+      {activity.length === 0 ? (
+        <Empty>No charge or credit since this page opened. New ones appear here as they are posted.</Empty>
+      ) : (
+        <ol className="feed" aria-live="polite" data-testid="activity-feed">
+          {activity.map((a) => (
+            <li key={a.id} className={`feed-${a.kind}`}>
+              <span aria-hidden="true">{a.kind === 'charge' ? '+' : '−'}</span> <strong>{a.kind === 'charge' ? 'Charge' : 'Credit'}</strong> {a.code} × {a.units} for{' '}
+              <Link to={`/cases/${encodeURIComponent(a.accessionNumber)}`}>{a.accessionNumber}</Link>, payer {a.payerId}, <LabTime at={a.at} />
+              {a.lagSeconds !== null ? <span className="muted"> (lag {formatDuration(a.lagSeconds)})</span> : null}
+            </li>
+          ))}
+        </ol>
+      )}
+    </section>
+  );
+}
