@@ -4,14 +4,15 @@
 #                            (Keycloak), create the database and the services' Postgres roles, migrate
 #                            (each service as its own role), build, start a billing-system simulator
 #                            (MLLP :2576) and the four services in the background, each with its own
-#                            Kafka principal and Postgres role, wait until each is ready, run the demos
-#                            (REST, then HL7)
-#   scripts/stack.sh down    stop the four services (SIGTERM: they finish in-flight work), Kafka and
+#                            Kafka principal and Postgres role, wait until each is ready, then the ops
+#                            console's server (:3005, after the four), run the demos (REST, then HL7)
+#   scripts/stack.sh down    stop the ops console and the four services (SIGTERM: they finish in-flight work), Kafka and
 #                            the identity provider
 #   scripts/stack.sh status  readiness of each service
 # Logs: tmp/stack/<service>.log (JSON lines), tmp/stack/billing-system-sim.log (the DFT^P03 received).
 # Ports: accession 3001 (HL7 orders over MLLP: 2575), scanner-events 3002, qc 3003, billing 3004
-# (delivers DFT^P03 over MLLP to the simulator on 2576; set BILLING_DFT_HOST/PORT to use another).
+# (delivers DFT^P03 over MLLP to the simulator on 2576; set BILLING_DFT_HOST/PORT to use another),
+# ops console 3005 (its web front end at /, built by npx nx run ops-console-web:build when that project exists).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/env.sh
@@ -32,7 +33,12 @@ SIM_PORT=2576
 export BILLING_DFT_HOST BILLING_DFT_PORT
 
 SERVICES=(accession scanner-events qc billing)
-declare -A PORTS=([accession]=3001 [scanner-events]=3002 [qc]=3003 [billing]=3004)
+# The ops console's server starts after the four (it reads them) and stops before them.
+CONSOLE=ops-console
+declare -A PORTS=([accession]=3001 [scanner-events]=3002 [qc]=3003 [billing]=3004 [ops-console]=3005)
+# The console estimates values with the example fee schedule unless told otherwise.
+: "${OPS_CONSOLE_FEE_SCHEDULE_FILE:=ops/fee-schedule.example.json}"
+export OPS_CONSOLE_FEE_SCHEDULE_FILE
 dir=tmp/stack
 mkdir -p "$dir"
 
@@ -44,30 +50,17 @@ up() {
   ensure_idp
   ensure_database
   echo "== building services"
-  npx nx run-many -t build -p "${SERVICES[@]}" --outputStyle=static
+  npx nx run-many -t build -p "${SERVICES[@]}" "$CONSOLE" --outputStyle=static
+  if npx nx show project ops-console-web >/dev/null 2>&1; then npx nx run ops-console-web:build --outputStyle=static; fi
   if [ "$BILLING_DFT_HOST:$BILLING_DFT_PORT" = "127.0.0.1:$SIM_PORT" ] && ! (exec 3<>"/dev/tcp/127.0.0.1/$SIM_PORT") 2>/dev/null; then
     nohup node scripts/billing-system-sim.mjs --port "$SIM_PORT" >>"$dir/billing-system-sim.log" 2>&1 &
     echo $! >"$dir/billing-system-sim.pid"
     echo "billing-system simulator listening on 127.0.0.1:$SIM_PORT (log: $dir/billing-system-sim.log)"
   fi
-  for s in "${SERVICES[@]}"; do
-    port=${PORTS[$s]}
-    if ready "$port"; then echo "$s already running on :$port"; continue; fi
-    # Each service connects to Kafka as its own principal (scripts/kafka.sh env <service>) and to
-    # Postgres as its own role (made by ensure_database), never as the administrator.
-    db_url=$(node scripts/service-database-url.mjs "$s")
-    (
-      settings="$(kafka_principal_env "$s")"
-      if [ -n "$settings" ]; then set -a; eval "$settings"; set +a; fi
-      DATABASE_URL=$db_url PORT=$port exec nohup node "dist/services/$s/services/$s/src/main.js" >>"$dir/$s.log" 2>&1
-    ) &
-    echo $! >"$dir/$s.pid"
-  done
-  for s in "${SERVICES[@]}"; do
-    port=${PORTS[$s]}
-    for _ in $(seq 1 120); do ready "$port" && break; sleep 0.5; done
-    if ready "$port"; then echo "$s ready on http://127.0.0.1:$port (API docs: /docs)"; else echo "$s not ready; see $dir/$s.log" >&2; tail -20 "$dir/$s.log" >&2; exit 1; fi
-  done
+  start_services "${SERVICES[@]}"
+  wait_ready "${SERVICES[@]}"
+  start_services "$CONSOLE"
+  wait_ready "$CONSOLE"
   if [ "${1:-}" != "--no-demo" ]; then node scripts/demo.mjs && node scripts/demo-hl7.mjs; fi
   cat <<EOF
 
@@ -77,11 +70,41 @@ Every API call needs a credential (docs/security.md). Tokens from the developmen
   node scripts/token.mjs --list         billing-reviewer, billing-admin, integration-admin, ops-viewer,
                                         lis-integration, billing-system (FHIR), ops-dashboard
   node scripts/token.mjs --scanner-key  the scanner middleware's development API key (X-API-Key)
+
+The ops console: http://127.0.0.1:3005/  (one user per role; password: node scripts/token.mjs --password <role>)
+  ops-viewer         user "ops-viewer"         reads every view, changes nothing
+  billing-reviewer   user "reviewer"           releases and voids held charges, dismisses unmatched scans
+  billing-admin      user "billing-admin"      retries DFT deliveries
+  integration-admin  user "integration-admin"  reads every view (dead letters, HL7 log)
 EOF
 }
 
+# Starts services in the background, each connected to Kafka as its own principal (scripts/kafka.sh
+# env <service>) and to Postgres as its own role (made by ensure_database), never as the administrator.
+start_services() {
+  for s in "$@"; do
+    port=${PORTS[$s]}
+    if ready "$port"; then echo "$s already running on :$port"; continue; fi
+    db_url=$(node scripts/service-database-url.mjs "$s")
+    (
+      settings="$(kafka_principal_env "$s")"
+      if [ -n "$settings" ]; then set -a; eval "$settings"; set +a; fi
+      DATABASE_URL=$db_url PORT=$port exec nohup node "dist/services/$s/services/$s/src/main.js" >>"$dir/$s.log" 2>&1
+    ) &
+    echo $! >"$dir/$s.pid"
+  done
+}
+
+wait_ready() {
+  for s in "$@"; do
+    port=${PORTS[$s]}
+    for _ in $(seq 1 120); do ready "$port" && break; sleep 0.5; done
+    if ready "$port"; then echo "$s ready on http://127.0.0.1:$port (API docs: /docs)"; else echo "$s not ready; see $dir/$s.log" >&2; tail -20 "$dir/$s.log" >&2; exit 1; fi
+  done
+}
+
 down() {
-  for s in "${SERVICES[@]}"; do
+  for s in "$CONSOLE" "${SERVICES[@]}"; do
     if [ -f "$dir/$s.pid" ] && kill -0 "$(cat "$dir/$s.pid")" 2>/dev/null; then
       kill -TERM "$(cat "$dir/$s.pid")"
       for _ in $(seq 1 40); do kill -0 "$(cat "$dir/$s.pid")" 2>/dev/null || break; sleep 0.5; done
@@ -97,7 +120,7 @@ down() {
 }
 
 status() {
-  for s in "${SERVICES[@]}"; do
+  for s in "${SERVICES[@]}" "$CONSOLE"; do
     port=${PORTS[$s]}
     printf '%-15s ' "$s"; curl -sS "http://127.0.0.1:$port/health/ready" || echo "down"; echo
   done

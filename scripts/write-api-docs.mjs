@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const require = createRequire(import.meta.url);
-const SERVICES = ['accession', 'scanner-events', 'qc', 'billing'];
+const SERVICES = ['accession', 'scanner-events', 'qc', 'billing', 'ops-console'];
 
 // Enough configuration to build each app; nothing is connected to.
 const env = {

@@ -10,7 +10,7 @@
 //   - it may CONNECT to the database, but not CREATE (schemas) nor make TEMPORARY tables there;
 //   - nothing on the other services' schemas, nothing on schema public.
 // Roles are cluster-wide in Postgres: every database of the cluster (slidecharge, slidecharge_test)
-// shares the four roles and their passwords; each database grants them CONNECT and its schemas.
+// shares the services' roles and their passwords; each database grants them CONNECT and its schemas.
 import pg from 'pg';
 import { scramVerifier, verifierMatches } from './scram.mjs';
 import { rolePassword, SERVICE_ROLES, SERVICES } from './service-roles.mjs';
@@ -89,7 +89,7 @@ async function ensurePassword(db, role, password, source, adminIsSuperuser, log)
   log(`role ${role}: password set (from ${source})`);
 }
 
-/** CONNECT for the four roles and no one else; no CREATE or TEMPORARY; schema public closed. */
+/** CONNECT for the services' roles and no one else; no CREATE or TEMPORARY; schema public closed. */
 async function closeDatabase(db, database) {
   const roles = SERVICES.map((s) => ident(SERVICE_ROLES[s].role)).join(', ');
   await db.query(`REVOKE ALL ON DATABASE ${ident(database)} FROM PUBLIC`);

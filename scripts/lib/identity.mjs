@@ -26,6 +26,16 @@ function idpSecrets() {
   return JSON.parse(readFileSync(file, 'utf8'));
 }
 
+/**
+ * The development password of a person (billing-reviewer, billing-admin, integration-admin, ops-viewer),
+ * to sign in to the ops console in a browser. Development identity provider only.
+ */
+export function passwordOf(caller) {
+  const spec = CALLERS[caller];
+  if (!spec?.user) throw new Error(`${caller} is not a person; one of ${Object.entries(CALLERS).filter(([, s]) => s.user).map(([n]) => n).join(', ')}`);
+  return { user: spec.user, password: idpSecrets().users[spec.user] };
+}
+
 function form(caller) {
   const spec = CALLERS[caller];
   if (!spec) throw new Error(`unknown caller ${caller}; one of ${Object.keys(CALLERS).join(', ')}`);

@@ -15,6 +15,7 @@ export const SERVICE_ROLES = Object.freeze({
   'scanner-events': { schema: 'scanner', role: 'slidecharge_scanner', passwordVariable: 'SLIDECHARGE_DB_PASSWORD_SCANNER_EVENTS' },
   qc: { schema: 'qc', role: 'slidecharge_qc', passwordVariable: 'SLIDECHARGE_DB_PASSWORD_QC' },
   billing: { schema: 'billing', role: 'slidecharge_billing', passwordVariable: 'SLIDECHARGE_DB_PASSWORD_BILLING' },
+  'ops-console': { schema: 'ops_console', role: 'slidecharge_ops_console', passwordVariable: 'SLIDECHARGE_DB_PASSWORD_OPS_CONSOLE' },
 });
 export const SERVICES = Object.keys(SERVICE_ROLES);
 

@@ -1,4 +1,4 @@
-import { KafkaAcl, kafkaAcls, kafkaSuperUsers, topicSettings, topicsUsedBy } from './kafka-access';
+import { KafkaAcl, kafkaAcls, kafkaSuperUsers, observedGroupsOf, topicSettings, topicsUsedBy } from './kafka-access';
 import { KAFKA_PRINCIPAL_NAMES, KafkaPrincipal } from './kafka-principals';
 import { DEAD_LETTER_TOPIC, TOPIC_NAMES, TOPICS } from './topics';
 
@@ -51,6 +51,23 @@ describe('Kafka access derived from the topic table', () => {
       ],
       'scanner-middleware': ['allow describe topic scanner.ingress.v1', 'allow write topic scanner.ingress.v1'],
       'billing-system': ['allow describe topic billing.charges.v1', 'allow read group prefix billing-system', 'allow read topic billing.charges.v1'],
+      'ops-console': [
+        'allow describe group prefix billing',
+        'allow describe group prefix qc',
+        'allow describe group prefix scanner-events',
+        'allow describe topic billing.charges.v1',
+        'allow describe topic lis.case-events.v1',
+        'allow describe topic qc.results.v1',
+        'allow describe topic scan.events.v1',
+        'allow describe topic scanner.ingress.v1',
+        'allow describe topic slidecharge.dead-letter.v1',
+        'allow read group prefix ops-console',
+        'allow read topic billing.charges.v1',
+        'allow read topic lis.case-events.v1',
+        'allow read topic qc.results.v1',
+        'allow read topic scan.events.v1',
+        'allow write topic slidecharge.dead-letter.v1',
+      ],
     });
   });
 
@@ -60,7 +77,20 @@ describe('Kafka access derived from the topic table', () => {
       if (acl.resourceName === DEAD_LETTER_TOPIC) continue;
       expect(TOPICS[acl.resourceName as keyof typeof TOPICS].producer).toBe(acl.principal);
     }
-    expect(writes.filter((acl) => acl.resourceName === DEAD_LETTER_TOPIC).map((acl) => acl.principal).sort()).toEqual(['billing', 'qc', 'scanner-events']);
+    expect(writes.filter((acl) => acl.resourceName === DEAD_LETTER_TOPIC).map((acl) => acl.principal).sort()).toEqual(['billing', 'ops-console', 'qc', 'scanner-events']);
+  });
+
+  it('lets an observer describe the groups of the consuming services and their topics, and nothing more', () => {
+    expect(observedGroupsOf('ops-console')).toEqual([
+      { group: 'scanner-events', topics: ['scanner.ingress.v1'] },
+      { group: 'qc', topics: ['scan.events.v1'] },
+      { group: 'billing', topics: ['lis.case-events.v1', 'scan.events.v1', 'qc.results.v1'] },
+    ]);
+    expect(observedGroupsOf('billing')).toEqual([]);
+    const observerOnly = kafkaAcls().filter((acl) => acl.principal === 'ops-console' && acl.resourceType === 'group' && acl.resourceName !== 'ops-console');
+    expect(observerOnly.every((acl) => acl.operation === 'describe' && acl.permission === 'allow' && acl.patternType === 'prefixed')).toBe(true);
+    // Describing a topic it does not consume gives no READ: it cannot read scanner.ingress.v1.
+    expect(kafkaAcls().some((acl) => acl.principal === 'ops-console' && acl.resourceName === 'scanner.ingress.v1' && acl.operation === 'read')).toBe(false);
   });
 
   it('grants nothing on the cluster, no wildcard and no prefix on topics', () => {

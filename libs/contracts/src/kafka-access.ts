@@ -1,4 +1,4 @@
-import { KAFKA_PRINCIPAL_NAMES, KAFKA_PRINCIPALS, KafkaPrincipal } from './kafka-principals';
+import { isObserver, KAFKA_PRINCIPAL_NAMES, KAFKA_PRINCIPALS, KafkaPrincipal } from './kafka-principals';
 import { DEAD_LETTER_TOPIC, TOPIC_NAMES, TopicDefinition, TOPICS, TopicName } from './topics';
 
 /**
@@ -11,6 +11,9 @@ import { DEAD_LETTER_TOPIC, TOPIC_NAMES, TopicDefinition, TOPICS, TopicName } fr
  * - a principal that consumes anything: READ on the consumer groups whose name starts with its own name
  *   (`billing`, `billing-it-<uuid>`), and DENY on the groups of a principal whose name starts with its
  *   own (`billing` may not join `billing-system` groups);
+ * - an observer (`observes: true`, the ops console): DESCRIBE on the consumer groups of every other
+ *   service that consumes (prefixed, as their READ) and DESCRIBE on every topic those groups read, so it
+ *   can measure their consumer lag; describing never reads a message nor joins a group;
  * - super users (broker, admin) need no ACL; nobody else may create topics or change ACLs.
  */
 export type KafkaAclOperation = 'read' | 'write' | 'describe' | 'all';
@@ -105,9 +108,33 @@ function groupAcls(principal: KafkaPrincipal): KafkaAcl[] {
   return [group(prefix, 'read', 'allow'), ...othersUnderPrefix.map((other) => group(other, 'all', 'deny'))];
 }
 
+/** The consumer groups an observer measures: those of every other consuming service, by principal (= group prefix). */
+export function observedGroupsOf(principal: KafkaPrincipal): { group: string; topics: TopicName[] }[] {
+  if (!isObserver(principal)) return [];
+  return KAFKA_PRINCIPAL_NAMES.filter((other) => other !== principal && KAFKA_PRINCIPALS[other].role === 'service')
+    .map((other) => ({ group: groupPrefixOf(other), topics: topicsReadBy(other) }))
+    .filter((o): o is { group: string; topics: TopicName[] } => o.group !== undefined);
+}
+
+function observerAcls(principal: KafkaPrincipal): KafkaAcl[] {
+  const observed = observedGroupsOf(principal);
+  if (observed.length === 0) return [];
+  const own = new Set(topicAcls(principal).filter((acl) => acl.operation === 'describe').map((acl) => acl.resourceName));
+  const topics = TOPIC_NAMES.filter((topic) => !own.has(topic) && observed.some((o) => o.topics.includes(topic)));
+  const describe = (resourceType: KafkaAcl['resourceType'], resourceName: string, patternType: KafkaAcl['patternType']): KafkaAcl => ({
+    principal,
+    resourceType,
+    resourceName,
+    patternType,
+    operation: 'describe',
+    permission: 'allow',
+  });
+  return [...observed.map((o) => describe('group', o.group, 'prefixed')), ...topics.map((topic) => describe('topic', topic, 'literal'))];
+}
+
 /** Every ACL of every principal; super users have none (they bypass the authorizer). */
 export function kafkaAcls(): KafkaAcl[] {
-  return KAFKA_PRINCIPAL_NAMES.filter((p) => !isSuper(p)).flatMap((p) => [...topicAcls(p), ...groupAcls(p)]);
+  return KAFKA_PRINCIPAL_NAMES.filter((p) => !isSuper(p)).flatMap((p) => [...topicAcls(p), ...groupAcls(p), ...observerAcls(p)]);
 }
 
 /** The principals the broker treats as super users. */

@@ -17,7 +17,7 @@ export const TOPICS = {
     description: 'Case created, updated or cancelled in the LIS; each event carries the whole case (latest version wins).',
     key: 'accessionNumber',
     producer: 'accession',
-    consumers: ['billing'],
+    consumers: ['billing', 'ops-console'],
     schema: CaseEvent,
   },
   'scanner.ingress.v1': {
@@ -31,21 +31,21 @@ export const TOPICS = {
     description: 'Normalized scan started / completed / failed events, one per middleware event after de-duplication.',
     key: 'slideBarcode',
     producer: 'scanner-events',
-    consumers: ['qc', 'billing'],
+    consumers: ['qc', 'billing', 'ops-console'],
     schema: ScanEvent,
   },
   'qc.results.v1': {
     description: 'Image-quality verdict for each completed scan, with the checks and reasons.',
     key: 'slideBarcode',
     producer: 'qc',
-    consumers: ['billing'],
+    consumers: ['billing', 'ops-console'],
     schema: QcEvent,
   },
   'billing.charges.v1': {
     description: 'Digitization charges (0753T and siblings) for billing systems: charge.posted (FT1-6 = CG) and charge.credited (FT1-6 = CD, creditFor = the reversed chargeId). chargeId and creditId are stable: drop repeats by them. Held charges appear only once released from the review queue.',
     key: 'accessionNumber',
     producer: 'billing',
-    consumers: ['billing-system'],
+    consumers: ['billing-system', 'ops-console'],
     schema: ChargeEvent,
   },
   'slidecharge.dead-letter.v1': {

@@ -1,65 +1,31 @@
-import { KafkaJSGroupCoordinatorNotFound, KafkaJSProtocolError } from 'kafkajs';
-import { ConsumerLagMonitor, isAuthorizationFailure, LagReader } from './consumer-lag';
-import { createLogger } from './logger';
-import { metricsRegistry } from './metrics';
+import { groupLag, partitionLag } from './consumer-lag';
 
-const refused = () => new KafkaJSProtocolError(Object.assign(new Error('Not authorized to access group'), { type: 'GROUP_AUTHORIZATION_FAILED', code: 30, retriable: false }));
-
-function capture() {
-  const lines: Record<string, unknown>[] = [];
-  const logger = createLogger('lag-test', 'info', { write: (line: string) => lines.push(JSON.parse(line) as Record<string, unknown>) });
-  return { lines, logger };
-}
-
-async function lagSeries(): Promise<Record<string, number>> {
-  const metric = await metricsRegistry.getSingleMetric('slidecharge_consumer_lag')?.get();
-  return Object.fromEntries((metric?.values ?? []).map((v) => [`${String(v.labels['group'])} ${String(v.labels['topic'])}`, v.value]));
-}
-
-describe('ConsumerLagMonitor', () => {
-  it('sets slidecharge_consumer_lag per group and topic from each reading, and removes its series when stopped', async () => {
-    const lags: Record<string, number> = { 'scan.events.v1': 5, 'qc.results.v1': 0 };
-    const read: LagReader = async (_group, topics) => topics.map((topic) => ({ topic, lag: lags[topic] ?? 0 }));
-    const monitor = new ConsumerLagMonitor({ read, logger: capture().logger, intervalMs: 60_000 });
-    monitor.watch('billing-lag-a', ['scan.events.v1', 'qc.results.v1']);
-    await monitor.readAll();
-    expect(await lagSeries()).toMatchObject({ 'billing-lag-a scan.events.v1': 5, 'billing-lag-a qc.results.v1': 0 });
-    lags['scan.events.v1'] = 2;
-    await monitor.readAll();
-    expect(await lagSeries()).toMatchObject({ 'billing-lag-a scan.events.v1': 2 });
-    await monitor.stop();
-    expect(Object.keys(await lagSeries()).filter((k) => k.startsWith('billing-lag-a'))).toEqual([]);
+describe('consumer lag', () => {
+  it('is the log end offset minus the committed offset', () => {
+    expect(partitionLag({ partition: 0, high: '120', low: '0' }, '100')).toBe(20);
   });
 
-  it('an authorization failure is logged once, names the missing ACL, and the monitor keeps reading', async () => {
-    let allowed = false;
-    const read: LagReader = async (_group, topics) => {
-      if (!allowed) throw refused();
-      return topics.map((topic) => ({ topic, lag: 7 }));
-    };
-    const { lines, logger } = capture();
-    const monitor = new ConsumerLagMonitor({ read, logger, intervalMs: 60_000 });
-    monitor.watch('qc-lag-b', ['scan.events.v1']);
-    await monitor.readAll();
-    await monitor.readAll();
-    await monitor.readAll();
-    const warnings = lines.filter((l) => l['level'] === 'warn');
-    expect(warnings).toHaveLength(1);
-    expect(warnings[0]).toMatchObject({ groupId: 'qc-lag-b', msg: expect.stringContaining('lacks DESCRIBE') });
-    allowed = true;
-    await monitor.readAll();
-    expect(await lagSeries()).toMatchObject({ 'qc-lag-b scan.events.v1': 7 });
-    expect(lines.filter((l) => l['msg'] === 'consumer lag readable again')).toHaveLength(1);
-    await monitor.stop();
+  it('counts a partition the group never committed on from the log start', () => {
+    expect(partitionLag({ partition: 0, high: '120', low: '20' }, '-1')).toBe(100);
+    expect(partitionLag({ partition: 0, high: '120', low: '20' }, undefined)).toBe(100);
   });
 
-  it('tells authorization failures from other errors', () => {
-    expect(isAuthorizationFailure(refused())).toBe(true);
-    // FindCoordinator refused for want of DESCRIBE on the group: kafkajs gives up with this.
-    // (kafkajs' types declare no constructor argument; at run time it needs the message.)
-    const notFound = new (KafkaJSGroupCoordinatorNotFound as unknown as new (message: string) => Error)('Failed to find group coordinator');
-    expect(isAuthorizationFailure(notFound)).toBe(true);
-    expect(isAuthorizationFailure(Object.assign(new Error('wrapped'), { cause: refused() }))).toBe(true);
-    expect(isAuthorizationFailure(new Error('connection refused'))).toBe(false);
+  it('is never negative', () => {
+    expect(partitionLag({ partition: 0, high: '5', low: '0' }, '7')).toBe(0);
+  });
+
+  it('sums the partitions of every topic of the group', () => {
+    const lag = groupLag(
+      'billing',
+      {
+        'scan.events.v1': [
+          { partition: 0, high: '10', low: '0' },
+          { partition: 1, high: '4', low: '0' },
+        ],
+        'qc.results.v1': [{ partition: 0, high: '3', low: '0' }],
+      },
+      { 'scan.events.v1': [{ partition: 0, offset: '8' }, { partition: 1, offset: '4' }] },
+    );
+    expect(lag).toEqual({ group: 'billing', lag: 5, byTopic: { 'scan.events.v1': 2, 'qc.results.v1': 3 } });
   });
 });

@@ -1,104 +1,44 @@
-import { KafkaJSGroupCoordinatorNotFound, KafkaJSProtocolError } from 'kafkajs';
-import { Logger } from './logger';
-import { messagingMetrics } from './metrics';
+/**
+ * Consumer lag: messages on a group's topics not yet consumed by it. Pure arithmetic over the offsets
+ * the Kafka admin API returns (KafkaBus.consumerLag reads them); strings as kafkajs gives them.
+ */
 
-/** Reads a group's lag per topic (KafkaBus.consumerLag). */
-export type LagReader = (groupId: string, topics: readonly string[]) => Promise<{ topic: string; lag: number }[]>;
-
-export interface ConsumerLagMonitorOptions {
-  read: LagReader;
-  logger: Logger;
-  /** How often to read every watched group (default 15 s); the first reading comes at once. */
-  intervalMs?: number;
+/** The log end (high watermark) and log start of one partition. */
+export interface PartitionEnds {
+  partition: number;
+  high: string;
+  low: string;
 }
 
-const AUTHORIZATION_FAILURES = new Set(['GROUP_AUTHORIZATION_FAILED', 'TOPIC_AUTHORIZATION_FAILED', 'CLUSTER_AUTHORIZATION_FAILED']);
+/** The offset a group committed on one partition; '-1' when it committed none. */
+export interface CommittedOffset {
+  partition: number;
+  offset: string;
+}
 
-/**
- * True when the broker refused the read for want of an ACL (reading again will not help until the ACLs
- * change). Without DESCRIBE on the group the broker refuses FindCoordinator, which kafkajs reports as
- * KafkaJSGroupCoordinatorNotFound after its retries (a coordinator that is really away reads the same).
- */
-export function isAuthorizationFailure(e: unknown): boolean {
-  if (e instanceof KafkaJSGroupCoordinatorNotFound) return true;
-  if (e instanceof KafkaJSProtocolError) return AUTHORIZATION_FAILURES.has(e.type);
-  const cause = (e as { cause?: unknown } | undefined)?.cause;
-  return cause !== undefined && cause !== e && isAuthorizationFailure(cause);
+export interface GroupLag {
+  group: string;
+  /** Sum over the partitions of the group's topics. */
+  lag: number;
+  byTopic: Record<string, number>;
 }
 
 /**
- * Keeps slidecharge_consumer_lag{group,topic} of the service's own consumer groups, read with the
- * Kafka admin client on a timer (one OffsetFetch and one ListOffsets per topic per group). A failing
- * read never stops the service: it is logged once per group (an authorization failure says which
- * ACL is missing) and tried again at the next tick; the gauge keeps its last value.
+ * Lag of one partition: log end offset - committed offset. A partition the group never committed on
+ * counts from the log start (slidecharge's consumers start from the beginning); never below zero.
  */
-export class ConsumerLagMonitor {
-  private readonly groups = new Map<string, readonly string[]>();
-  private readonly failing = new Set<string>();
-  private timer: NodeJS.Timeout | undefined;
-  private stopped = false;
-  private reading: Promise<void> | undefined;
-  private readonly log: Logger;
+export function partitionLag(ends: PartitionEnds, committed: string | undefined): number {
+  const high = Number(ends.high);
+  const start = committed === undefined || Number(committed) < 0 ? Number(ends.low) : Number(committed);
+  return Math.max(0, high - start);
+}
 
-  constructor(private readonly options: ConsumerLagMonitorOptions) {
-    this.log = options.logger.child({ component: 'consumer-lag' });
+/** A group's lag over its topics, from the topics' partition ends and the group's committed offsets. */
+export function groupLag(group: string, ends: Record<string, readonly PartitionEnds[]>, committed: Record<string, readonly CommittedOffset[]>): GroupLag {
+  const byTopic: Record<string, number> = {};
+  for (const [topic, partitions] of Object.entries(ends)) {
+    const offsets = new Map((committed[topic] ?? []).map((c) => [c.partition, c.offset]));
+    byTopic[topic] = partitions.reduce((sum, p) => sum + partitionLag(p, offsets.get(p.partition)), 0);
   }
-
-  /** Adds a consumer group (its topics) to what is read; starts the timer with the first group. */
-  watch(groupId: string, topics: readonly string[]): void {
-    this.stopped = false;
-    this.groups.set(groupId, [...new Set([...(this.groups.get(groupId) ?? []), ...topics])]);
-    if (!this.timer) {
-      this.timer = setInterval(() => void this.readAll(), this.options.intervalMs ?? 15_000);
-      this.timer.unref();
-    }
-    void this.readAll();
-  }
-
-  /**
-   * Stops the timer, waits for a reading in flight at most `graceMs` (with the broker away it could
-   * outlast the shutdown deadline; what it brings back later is dropped), and removes the series.
-   */
-  async stop(graceMs = 2_000): Promise<void> {
-    this.stopped = true;
-    clearInterval(this.timer);
-    this.timer = undefined;
-    if (this.reading) {
-      let timer: NodeJS.Timeout | undefined;
-      await Promise.race([this.reading, new Promise<void>((resolve) => (timer = setTimeout(resolve, graceMs)))]);
-      clearTimeout(timer);
-    }
-    for (const [group, topics] of this.groups) for (const topic of topics) messagingMetrics.consumerLag.remove({ group, topic });
-    this.groups.clear();
-  }
-
-  /** Reads every watched group once (one reading at a time; a tick during a reading is skipped). */
-  readAll(): Promise<void> {
-    this.reading ??= (async () => {
-      for (const [group, topics] of this.groups) if (!this.stopped) await this.readGroup(group, topics);
-    })().finally(() => {
-      this.reading = undefined;
-    });
-    return this.reading;
-  }
-
-  private async readGroup(group: string, topics: readonly string[]): Promise<void> {
-    try {
-      const lags = await this.options.read(group, topics);
-      if (this.stopped) return;
-      for (const { topic, lag } of lags) messagingMetrics.consumerLag.set({ group, topic }, lag);
-      if (this.failing.delete(group)) this.log.info({ groupId: group }, 'consumer lag readable again');
-    } catch (err) {
-      if (this.stopped || this.failing.has(group)) return;
-      this.failing.add(group);
-      if (isAuthorizationFailure(err)) {
-        this.log.warn(
-          { groupId: group, topics, err },
-          'consumer lag not readable: the Kafka principal lacks DESCRIBE on its consumer group or topics (or the group coordinator is away); slidecharge_consumer_lag stays absent until the ACLs allow it (docs/operations.md, "Kafka security"); tried again every interval',
-        );
-      } else {
-        this.log.warn({ groupId: group, err }, 'consumer lag not readable now; tried again every interval');
-      }
-    }
-  }
+  return { group, lag: Object.values(byTopic).reduce((a, b) => a + b, 0), byTopic };
 }

@@ -6,6 +6,7 @@ import type { ReplayableMessage } from './dead-letter-archive';
 import { DeadLetterStore } from './dead-letter-store';
 import type { ReplayResult } from './dead-letter-views';
 import { DeadLetterWriter } from './dead-letter-writer';
+import { CommittedOffset, GroupLag, groupLag, PartitionEnds } from './consumer-lag';
 import { checkOutgoing, OutgoingMessage } from './events';
 import { kafkaLogCreator, Logger } from './logger';
 import { ConsumerOptions, MessageProcessor } from './message-processor';
@@ -137,22 +138,19 @@ export class KafkaBus {
   }
 
   /**
-   * How far a consumer group is behind on each topic: the log end offset minus the group's committed
-   * offset, summed over the topic's partitions (a partition the group never committed counts from its
-   * earliest retained offset). Needs DESCRIBE on the topics and on the group (READ on the group implies it).
+   * The lag of consumer groups (of any principal this one may DESCRIBE): log end offsets of each
+   * group's topics against the group's committed offsets (consumer-lag.ts). Reads offsets, no message.
    */
-  async consumerLag(groupId: string, topics: readonly string[]): Promise<{ topic: string; lag: number }[]> {
+  async consumerLag(groups: readonly { group: string; topics: readonly TopicName[] }[]): Promise<GroupLag[]> {
     await this.connect();
-    const committed = await this.admin.fetchOffsets({ groupId, topics: [...topics] });
-    const lags: { topic: string; lag: number }[] = [];
-    for (const topic of topics) {
-      const ends = await this.admin.fetchTopicOffsets(topic);
-      const byPartition = new Map((committed.find((c) => c.topic === topic)?.partitions ?? []).map((p) => [p.partition, Number(p.offset)]));
-      const lag = ends.reduce((sum, end) => {
-        const done = byPartition.get(end.partition) ?? -1;
-        return sum + Math.max(0, Number(end.high) - (done >= 0 ? done : Number(end.low)));
-      }, 0);
-      lags.push({ topic, lag });
+    const topics = [...new Set(groups.flatMap((g) => g.topics))];
+    const ends: Record<string, PartitionEnds[]> = {};
+    for (const topic of topics) ends[topic] = (await this.admin.fetchTopicOffsets(topic)).map((p) => ({ partition: p.partition, high: p.high, low: p.low }));
+    const lags: GroupLag[] = [];
+    for (const { group, topics: groupTopics } of groups) {
+      const fetched = await this.admin.fetchOffsets({ groupId: group, topics: [...groupTopics] });
+      const committed: Record<string, CommittedOffset[]> = Object.fromEntries(fetched.map((t) => [t.topic, t.partitions.map((p) => ({ partition: p.partition, offset: p.offset }))]));
+      lags.push(groupLag(group, Object.fromEntries(groupTopics.map((t) => [t, ends[t] ?? []])), committed));
     }
     return lags;
   }

@@ -198,6 +198,23 @@ describe('what each principal may do (ACLs from the topic table)', () => {
     expect(await refusal(send(billingSystem, 'billing.charges.v1', probe))).toBe('TOPIC_AUTHORIZATION_FAILED');
   });
 
+  it("the ops console (an observer) reads the offsets of the services' groups, but cannot join their groups or write their topics", async () => {
+    const observer = client(as('ops-console'), 5).admin();
+    await observer.connect();
+    try {
+      const committed = await observer.fetchOffsets({ groupId: 'billing', topics: ['scan.events.v1'] });
+      expect(committed.map((t) => t.topic)).toEqual(['scan.events.v1']);
+      // A topic it only describes (scanner-events reads it): its offsets, not its messages.
+      expect((await observer.fetchTopicOffsets('scanner.ingress.v1')).length).toBeGreaterThan(0);
+    } finally {
+      await observer.disconnect();
+    }
+    const joined = await joinRefused(as('ops-console'), `billing-observer-${run}`, 'scan.events.v1');
+    // DESCRIBE finds the group's coordinator; joining needs READ, which the broker refuses (a protocol error kafkajs does not retry).
+    expect(joined.error).toBe('KafkaJSProtocolError');
+    expect(await refusal(send(as('ops-console'), 'billing.charges.v1', '{}'))).toBe('TOPIC_AUTHORIZATION_FAILED');
+  });
+
   it('no service or external system may create topics (the setup does)', async () => {
     const admin = client(as('billing')).admin();
     await admin.connect();

@@ -102,7 +102,10 @@ export class ServiceRuntime implements OnModuleInit, BeforeApplicationShutdown, 
         })
       : undefined;
     this.lag = new ConsumerLagMonitor({
-      read: (groupId, topics) => this.bus.consumerLag(groupId, topics),
+      read: async (groupId, topics) => {
+        const [reading] = await this.bus.consumerLag([{ group: groupId, topics: topics as readonly TopicName[] }]);
+        return Object.entries(reading?.byTopic ?? {}).map(([topic, lag]) => ({ topic, lag }));
+      },
       logger: options.logger,
       ...(options.consumerLagIntervalMs !== undefined ? { intervalMs: options.consumerLagIntervalMs } : {}),
     });

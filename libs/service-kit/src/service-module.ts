@@ -72,6 +72,8 @@ export interface ServiceModuleOptions<TConfig extends WiringConfig> {
   deadLetterSchema?: string;
   controllers: NonNullable<ModuleMetadata['controllers']>;
   providers: Provider[];
+  /** Paths that need no credential besides the health probes: files of a web front end, its sign-in settings (no data). */
+  openPaths?: (path: string) => boolean;
   /** Media types of request bodies a route reads itself (e.g. application/dicom); other non-JSON bodies are refused with 415. */
   streamedMediaTypes?: readonly string[];
 }
@@ -136,6 +138,7 @@ export function serviceModule<TConfig extends WiringConfig>(options: ServiceModu
         logger,
         database: options.database,
         apiKeys: options.apiKeys ?? false,
+        ...(options.openPaths ? { openPaths: options.openPaths } : {}),
         ...(accessAuditSchema ? { accessAuditSchema } : {}),
       }),
       ...(deadLetterRoutes ? [DeadLettersService] : []),

@@ -14,6 +14,7 @@ const SERVICES: [ServiceName, string, string][] = [
   ['scanner-events', 'scanner', 'slidecharge_scanner'],
   ['qc', 'qc', 'slidecharge_qc'],
   ['billing', 'billing', 'slidecharge_billing'],
+  ['ops-console', 'ops_console', 'slidecharge_ops_console'],
 ];
 const { databaseUrl } = testEnv();
 const admin = new Pool({ connectionString: databaseUrl });
@@ -68,8 +69,14 @@ describe.each(SERVICES)('the %s role', (service, schema, role) => {
   it(`reads and writes its own schema (${schema}) and may create tables in it`, async () => {
     await client.query('BEGIN');
     try {
-      await client.query(`INSERT INTO "${schema}".outbox (id, topic, key, payload, headers) VALUES (gen_random_uuid(), 'probe', 'k', '{}', '{}')`);
-      const { rows } = await client.query(`SELECT count(*)::int AS n FROM "${schema}".outbox WHERE topic = 'probe'`);
+      if (schema === 'ops_console') {
+        // The ops console publishes nothing (no outbox): its inbox instead.
+        await client.query(`INSERT INTO "${schema}".consumed_event (consumer, event_id, topic) VALUES ('role-probe', gen_random_uuid()::text, 'probe')`);
+      } else {
+        await client.query(`INSERT INTO "${schema}".outbox (id, topic, key, payload, headers) VALUES (gen_random_uuid(), 'probe', 'k', '{}', '{}')`);
+      }
+      const table = schema === 'ops_console' ? 'consumed_event' : 'outbox';
+      const { rows } = await client.query(`SELECT count(*)::int AS n FROM "${schema}".${table} WHERE topic = 'probe'`);
       expect(rows[0].n).toBe(1);
       await client.query(`CREATE TABLE "${schema}".role_probe (id int)`);
     } finally {

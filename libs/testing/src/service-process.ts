@@ -6,7 +6,7 @@ import { WORKSPACE_ROOT } from './infra';
 import { principalKafkaEnv } from './kafka';
 import { serviceDatabaseUrl } from './service-database';
 
-export type ServiceName = 'accession' | 'scanner-events' | 'qc' | 'billing';
+export type ServiceName = 'accession' | 'scanner-events' | 'qc' | 'billing' | 'ops-console';
 
 /** A free TCP port on 127.0.0.1. */
 export function freePort(): Promise<number> {

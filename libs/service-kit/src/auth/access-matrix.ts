@@ -23,7 +23,7 @@ export interface SmartAccess {
   permission: 'r' | 's';
 }
 
-export type ServiceName = 'accession' | 'scanner-events' | 'qc' | 'billing';
+export type ServiceName = 'accession' | 'scanner-events' | 'qc' | 'billing' | 'ops-console';
 
 /** `METHOD /path` with the route's parameters as Nest declares them, e.g. `POST /charges/:chargeId/release`. */
 export type RouteKey = `${'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE'} /${string}`;
@@ -115,6 +115,35 @@ export const ACCESS_MATRIX: Record<ServiceName, Record<RouteKey, RouteAccess>> =
     'GET /fhir/StructureDefinition/:id': { who: 'anyone' },
     'GET /fhir/ChargeItem': { who: 'signed-in', roles: [...READERS, 'service'], patientData: true, smart: { resource: 'ChargeItem', permission: 's' } },
     'GET /fhir/ChargeItem/:id': { who: 'signed-in', roles: [...READERS, 'service'], patientData: true, smart: { resource: 'ChargeItem', permission: 'r' } },
+  },
+  // The ops console's server (a backend for its web front end). Its reads are for every staff role; an
+  // action or a read of another service is forwarded with the caller's own token, so the owning service
+  // decides (its 403 reaches the browser as it is). The web front end's files and its sign-in settings
+  // hold no data: anyone.
+  'ops-console': {
+    ...COMMON,
+    ...DEAD_LETTERS,
+    'GET /api/config': { who: 'anyone' },
+    'GET /api/overview': { who: 'signed-in', roles: ALL_STAFF },
+    'GET /api/charge-lag': { who: 'signed-in', roles: ALL_STAFF },
+    // The live feed names accessions (not with ?view=wall): audited when it opens.
+    'GET /api/live': { who: 'signed-in', roles: ALL_STAFF, patientData: true },
+    'GET /api/review-queue': { who: 'signed-in', roles: ALL_STAFF, patientData: true },
+    'GET /api/charges/:chargeId': { who: 'signed-in', roles: ALL_STAFF, patientData: true },
+    'POST /api/charges/:chargeId/release': { who: 'signed-in', roles: ALL_STAFF, patientData: true },
+    'POST /api/charges/:chargeId/void': { who: 'signed-in', roles: ALL_STAFF, patientData: true },
+    'GET /api/deliveries': { who: 'signed-in', roles: ALL_STAFF, patientData: true },
+    'POST /api/deliveries/:deliveryId/retry': { who: 'signed-in', roles: ALL_STAFF },
+    'GET /api/unmatched-scans': { who: 'signed-in', roles: ALL_STAFF },
+    'POST /api/unmatched-scans/:scanId/dismiss': { who: 'signed-in', roles: ALL_STAFF },
+    'GET /api/qc/rescans': { who: 'signed-in', roles: ALL_STAFF },
+    'GET /api/dead-letters': { who: 'signed-in', roles: ALL_STAFF },
+    'GET /api/dead-letters/:service/:id': { who: 'signed-in', roles: ALL_STAFF, patientData: true },
+    'POST /api/dead-letters/:service/:id/replay': { who: 'signed-in', roles: ALL_STAFF },
+    'GET /api/cases': { who: 'signed-in', roles: ALL_STAFF, patientData: true },
+    'GET /api/cases/:accessionNumber/timeline': { who: 'signed-in', roles: ALL_STAFF, patientData: true },
+    'GET /': { who: 'anyone' },
+    'GET /*path': { who: 'anyone' },
   },
 };
 

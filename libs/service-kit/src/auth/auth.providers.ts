@@ -23,6 +23,8 @@ export interface AuthProvidersOptions {
   accessAuditSchema?: string;
   /** Whether the service provides API_KEY_AUTHENTICATOR. */
   apiKeys: boolean;
+  /** Paths that need no credential besides the health probes (no data; each still in the access matrix as anyone). */
+  openPaths?: (path: string) => boolean;
 }
 
 /**
@@ -51,6 +53,7 @@ export function authProviders(options: AuthProvidersOptions): Provider[] {
             requestsPerMinutePerClient: options.config.HTTP_REQUESTS_PER_MINUTE_PER_CLIENT,
           },
           options.logger.child({ component: 'authentication' }),
+          options.openPaths,
         ),
     },
     {

@@ -69,6 +69,8 @@ export class Authentication {
     private readonly exposure: HttpExposure,
     private readonly limits: AuthenticationLimits,
     private readonly log: Logger,
+    /** Paths of the service's own that hold no data and need no credential (the ops console's web files). */
+    private readonly openPaths: (path: string) => boolean = () => false,
   ) {
     this.failures = new RateLimiterMemory({ points: limits.failuresPerMinute, duration: 60, blockDuration: limits.blockSeconds });
     this.perClient = new RateLimiterMemory({ points: limits.requestsPerMinutePerClient, duration: 60 });
@@ -78,6 +80,7 @@ export class Authentication {
   isPublic(path: string): boolean {
     if (path === '/health/live' || path === '/health/ready') return true;
     if (isFhirPublicPath(path)) return true;
+    if (this.openPaths(path)) return true;
     if (this.exposure.metrics === 'open' && path === '/metrics') return true;
     return this.exposure.docs === 'open' && isDocsPath(path);
   }

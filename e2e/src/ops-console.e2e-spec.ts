@@ -1,0 +1,320 @@
+import { randomUUID } from 'node:crypto';
+import type { OpsMetricId, OpsOverview } from '@slidecharge/contracts';
+import { OPS_METRIC_IDS } from '@slidecharge/contracts';
+import { eventually, freePort, isoDaysAgo, ServiceName, ServiceProcess, startGroupAtEnd, TestCaller, testEnv, tokenFor } from '@slidecharge/testing';
+
+/**
+ * The ops console's server against the four services, each its own process built from dist/, on the
+ * real Kafka, Postgres and identity provider: every number of GET /api/overview equals what the owning
+ * service's own API says, the live stream carries new charges (never on the wall view), and actions
+ * reach the owning service under the caller's token (its 403 comes back as it is).
+ *
+ * The topics are shared with other test runs, so the projection's numbers are compared through this
+ * run's own payer and scanner (breakdown entries nobody else writes); the numbers the console reads
+ * from the services are compared whole.
+ */
+const { kafkaBrokers } = testEnv();
+const run = randomUUID().slice(0, 8).toUpperCase();
+const PAYER = { payerId: `E2E-${run}`, name: 'E2E payer (default policy: billed)' };
+const MEDICARE = { payerId: 'MEDICARE', name: 'Medicare Part B' };
+const SCANNER = `E2E-SCN-${run}`;
+const SCANNER_API_KEY = 'sck_e2etest01_e2e-development-key-not-a-secret-000';
+const COLLECTED = isoDaysAgo(1);
+const CONSOLE_GROUP = `ops-console-e2e-${run}`;
+const PROJECTED = ['lis.case-events.v1', 'scan.events.v1', 'qc.results.v1', 'billing.charges.v1'];
+
+const services = {} as Record<ServiceName, ServiceProcess>;
+let consoleUrl: string;
+
+beforeAll(async () => {
+  const env = { KAFKA_BROKERS: kafkaBrokers, LOG_LEVEL: 'info', SCANNER_DEV_API_KEY: SCANNER_API_KEY, ACCESSION_MLLP_PORT: '0' };
+  const names: ServiceName[] = ['accession', 'scanner-events', 'qc', 'billing'];
+  const ports = await Promise.all([...names, 'ops-console'].map(() => freePort()));
+  await Promise.all(names.map(async (name, i) => (services[name] = await new ServiceProcess(name, ports[i] as number, env).start())));
+  // The console's read model starts at the end of the shared topics: it projects this run's events.
+  await startGroupAtEnd(kafkaBrokers, CONSOLE_GROUP, PROJECTED);
+  services['ops-console'] = await new ServiceProcess('ops-console', ports[4] as number, {
+    ...env,
+    ACCESSION_URL: services.accession.url,
+    SCANNER_EVENTS_URL: services['scanner-events'].url,
+    QC_URL: services.qc.url,
+    BILLING_URL: services.billing.url,
+    OPS_CONSOLE_CONSUMER_GROUP: CONSOLE_GROUP,
+    OPS_CONSOLE_FEE_SCHEDULE_FILE: 'ops/fee-schedule.example.json',
+    OPS_CONSOLE_WEB_ROOT: `tmp/no-web-root-${run}`,
+  }).start();
+  consoleUrl = services['ops-console'].url;
+}, 180_000);
+
+afterAll(async () => {
+  // The console first (its live streams end), then the four.
+  await services['ops-console']?.stop();
+  await Promise.all((['accession', 'scanner-events', 'qc', 'billing'] as const).map((name) => services[name]?.stop()));
+}, 60_000);
+
+// ---- callers ----
+
+type Json = Record<string, unknown> & { items?: unknown[] };
+type Caller = TestCaller | 'scanner-middleware';
+
+async function http(method: string, url: string, caller: Caller, body?: unknown): Promise<{ status: number; body: Json }> {
+  const credential: Record<string, string> = caller === 'scanner-middleware' ? { 'x-api-key': SCANNER_API_KEY } : { authorization: `Bearer ${await tokenFor(caller)}` };
+  const res = await fetch(url, {
+    method,
+    headers: { 'content-type': 'application/json', 'x-correlation-id': `e2e-console-${run}`, ...credential },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
+  const text = await res.text();
+  return { status: res.status, body: text ? (JSON.parse(text) as Json) : {} };
+}
+
+const get = async (url: string, caller: Caller = 'ops-viewer') => {
+  const res = await http('GET', url, caller);
+  expect(res.status).toBe(200);
+  return res.body;
+};
+
+// ---- what the LIS and the scanners do ----
+
+let counter = 0;
+const newAccession = () => `OPS${run}-${++counter}`;
+const barcodeOf = (accession: string, slide = 1) => `${accession}-A1-${slide}`;
+
+async function postCase(accession: string, payer = PAYER, slides = 1): Promise<void> {
+  const res = await http('POST', `${services.accession.url}/cases`, 'lis-integration', {
+    accessionNumber: accession,
+    patientId: `MRN-${accession}`,
+    payer,
+    collectionDate: COLLECTED,
+    diagnoses: ['C50.911'],
+    specimens: [{ specimenId: 'A', primaryCpt: '88305', units: 1 }],
+    slides: Array.from({ length: slides }, (_, i) => ({ barcode: barcodeOf(accession, i + 1), specimenId: 'A' })),
+  });
+  expect(res.status).toBe(201);
+}
+
+const GOOD = { focusScore: 0.93, tissueCoverage: 0.41, fileSizeBytes: 1_800_000_000, barcodeRead: true, stitchingErrors: 0 };
+const BLURRY = { ...GOOD, focusScore: 0.31 };
+
+async function scan(slideBarcode: string, image = GOOD): Promise<string> {
+  const scanId = randomUUID();
+  const res = await http('POST', `${services['scanner-events'].url}/scan-events`, 'scanner-middleware', {
+    eventId: randomUUID(),
+    eventType: 'scan.completed',
+    occurredAt: new Date().toISOString(),
+    slideBarcode,
+    scannerId: SCANNER,
+    scanId,
+    purpose: 'diagnostic',
+    image: { ...image, imageId: scanId, imageUri: `wsi://store/${scanId}.svs` },
+  });
+  expect(res.status).toBe(202);
+  return scanId;
+}
+
+/** Billing's charges of an accession (its own API). */
+async function chargesOf(accession: string): Promise<Array<{ chargeId: string; status: string }>> {
+  return (await get(`${services.billing.url}/charges?accession=${accession}`)).items as Array<{ chargeId: string; status: string }>;
+}
+
+async function chargedOnce(accession: string, status: string): Promise<string> {
+  const charges = await eventually(async () => {
+    const list = await chargesOf(accession);
+    return list.some((c) => c.status === status) ? list : undefined;
+  }, 60_000, `a ${status} charge of ${accession}`);
+  return (charges.find((c) => c.status === status) as { chargeId: string }).chargeId;
+}
+
+// ---- the console's numbers ----
+
+const overview = async (caller: TestCaller = 'ops-viewer') => (await get(`${consoleUrl}/api/overview`, caller)) as unknown as OpsOverview;
+const entry = (o: OpsOverview, id: OpsMetricId, by: 'payer' | 'scanner', key: string) => o.metrics[id].breakdowns?.[by]?.find((b) => b.key === key)?.value ?? 0;
+
+/** Every item of a paged list of an owning service (items + nextCursor). */
+async function allItems(url: string, caller: Caller = 'ops-viewer'): Promise<unknown[]> {
+  const items: unknown[] = [];
+  let cursor: string | undefined;
+  do {
+    const page = await get(`${url}${url.includes('?') ? '&' : '?'}${cursor ? `cursor=${encodeURIComponent(cursor)}` : ''}`, caller);
+    items.push(...(page.items ?? []));
+    cursor = typeof page['nextCursor'] === 'string' && page['nextCursor'] ? page['nextCursor'] : undefined;
+  } while (cursor);
+  return items;
+}
+
+// ---- the live stream ----
+
+/** A GET /api/live stream read as it comes: its raw text and its events. */
+class LiveReader {
+  text = '';
+  events: Array<{ event: string; data: unknown }> = [];
+  private readonly abort = new AbortController();
+
+  static async open(url: string, caller: TestCaller): Promise<LiveReader> {
+    const reader = new LiveReader();
+    const res = await fetch(url, { headers: { authorization: `Bearer ${await tokenFor(caller)}` }, signal: reader.abort.signal });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toMatch(/^text\/event-stream/);
+    void reader.read(res.body as ReadableStream<Uint8Array>);
+    return reader;
+  }
+
+  private async read(body: ReadableStream<Uint8Array>): Promise<void> {
+    const decoder = new TextDecoder();
+    let pending = '';
+    try {
+      for await (const chunk of body as unknown as AsyncIterable<Uint8Array>) {
+        const text = decoder.decode(chunk, { stream: true });
+        this.text += text;
+        pending += text;
+        let end: number;
+        while ((end = pending.indexOf('\n\n')) >= 0) {
+          const frame = pending.slice(0, end);
+          pending = pending.slice(end + 2);
+          const event = /^event: (.+)$/m.exec(frame)?.[1];
+          const data = /^data: (.+)$/m.exec(frame)?.[1];
+          if (event && data) this.events.push({ event, data: JSON.parse(data) });
+        }
+      }
+    } catch {
+      // aborted
+    }
+  }
+
+  waitFor<T>(what: string, pick: (e: { event: string; data: unknown }) => T | undefined): Promise<T> {
+    return eventually(() => this.events.map(pick).find((v) => v !== undefined), 60_000, what);
+  }
+
+  close(): void {
+    this.abort.abort();
+  }
+}
+
+// ---- the scenarios: one held charge, one QC failure, one unmatched scan, charges that go out ----
+
+describe('the ops console', () => {
+  const posted = newAccession();
+  const held = newAccession();
+  const failing = newAccession();
+  const unmatchedBarcode = `NOCASE-${run}-1`;
+  let heldChargeId: string;
+  let failedScanId: string;
+
+  beforeAll(async () => {
+    await postCase(posted, PAYER, 2);
+    await postCase(held, MEDICARE);
+    await postCase(failing, PAYER);
+    await scan(barcodeOf(posted, 1));
+    await scan(barcodeOf(posted, 2));
+    await scan(barcodeOf(held, 1));
+    failedScanId = await scan(barcodeOf(failing, 1), BLURRY);
+    await scan(unmatchedBarcode);
+    await chargedOnce(posted, 'posted');
+    heldChargeId = await chargedOnce(held, 'held');
+    await eventually(async () => ((await http('GET', `${services.qc.url}/qc/results/${failedScanId}`, 'ops-viewer')).status === 200 ? true : undefined), 60_000, 'the QC verdict of the blurry scan');
+    await eventually(async () => ((await allItems(`${services.billing.url}/unmatched-scans?state=open&scannerId=${SCANNER}`)).length === 1 ? true : undefined), 60_000, 'the unmatched scan');
+    // The projection has taken this run's charge and scans.
+    await eventually(async () => {
+      const o = await overview();
+      return entry(o, 'charges.today', 'payer', PAYER.payerId) === 1 && entry(o, 'scans.last-hour', 'scanner', SCANNER) === 5 ? true : undefined;
+    }, 60_000, "the console's projection of this run");
+  }, 180_000);
+
+  it('answers every number of the metric table', async () => {
+    const o = await overview();
+    expect(Object.keys(o.metrics).sort()).toEqual([...OPS_METRIC_IDS].sort());
+    expect(o.labTimeZone).toBe('UTC');
+  });
+
+  it("counts this run's charges as billing GET /charges does, and values them with the fee schedule", async () => {
+    const o = await overview();
+    const billed = (await chargesOf(posted)).filter((c) => c.status === 'posted' || c.status === 'credited');
+    expect(entry(o, 'charges.today', 'payer', PAYER.payerId)).toBe(billed.length);
+    expect(entry(o, 'charges.week', 'payer', PAYER.payerId)).toBe(billed.length);
+    expect(entry(o, 'charges.amount.today', 'payer', PAYER.payerId)).toBe(billed.length * 2400);
+  });
+
+  it('reads held charges, unmatched scans, rescans and deliveries as the owning services answer them', async () => {
+    const o = await overview();
+    const queue = await get(`${services.billing.url}/review-queue?limit=500`);
+    expect(o.metrics['held.count'].value).toBe(queue['total']);
+    expect(o.metrics['held.count'].value).toBeGreaterThanOrEqual(1);
+    expect(o.metrics['scans.unmatched'].value).toBe((await allItems(`${services.billing.url}/unmatched-scans?state=open&limit=1000`)).length);
+    expect(o.metrics['slides.awaiting-rescan'].value).toBe((await allItems(`${services.qc.url}/qc/rescans?limit=200`)).length);
+    const counts = (await get(`${services.billing.url}/deliveries?limit=1`))['counts'] as Record<string, number>;
+    expect(o.metrics['deliveries.failed'].value).toBe(counts['failed'] ?? 0);
+    expect(o.metrics['deliveries.pending'].value).toBe((counts['pending'] ?? 0) + (counts['in-flight'] ?? 0));
+    const deadLetters = await Promise.all((['scanner-events', 'qc', 'billing'] as const).map(async (name) => (await get(`${services[name].url}/dead-letters?state=open`))['total'] as number));
+    expect(o.metrics['dead-letters.open'].value).toBe(deadLetters.reduce((a, b) => a + b, 0));
+  });
+
+  it("gives this run's scanner the QC failure rate of qc GET /qc/results and the scan count of scanner-events", async () => {
+    const o = await overview();
+    const slides = [barcodeOf(posted, 1), barcodeOf(posted, 2), barcodeOf(held, 1), barcodeOf(failing, 1), unmatchedBarcode];
+    const receipts = (await Promise.all(slides.map((b) => get(`${services['scanner-events'].url}/slides/${b}/scans`)))).flatMap((s) => s['receipts'] as Array<{ eventType: string; scanId: string }>);
+    const completed = receipts.filter((r) => r.eventType === 'scan.completed');
+    expect(entry(o, 'scans.last-hour', 'scanner', SCANNER)).toBe(completed.length);
+    const verdicts = await Promise.all(completed.map(async (r) => (await get(`${services.qc.url}/qc/results/${r.scanId}`))['passed'] as boolean));
+    expect(entry(o, 'qc.failure-rate.24h', 'scanner', SCANNER)).toBeCloseTo(verdicts.filter((p) => !p).length / verdicts.length, 10);
+    expect(verdicts.filter((p) => !p)).toHaveLength(1);
+  });
+
+  it('counts the ready services from their own readiness probes', async () => {
+    const o = await overview();
+    const ready = await Promise.all(Object.values(services).map(async (s) => (await fetch(`${s.url}/health/ready`)).status === 200));
+    expect(o.metrics['services.up'].value).toBe(ready.filter(Boolean).length);
+    expect(o.metrics['services.up'].value).toBe(5);
+    expect(o.metrics['consumer.lag'].unavailable).toBeUndefined();
+  });
+
+  it('passes the owning service\'s 403 through when an ops viewer releases a held charge, and releases it for a reviewer', async () => {
+    const refused = await http('POST', `${consoleUrl}/api/charges/${heldChargeId}/release`, 'ops-viewer', { justification: 'payer confirmed coverage by phone' });
+    expect(refused.status).toBe(403);
+    expect(refused.body).toMatchObject({ error: 'forbidden' });
+    expect(String(refused.body['message'])).toMatch(/billing-reviewer/);
+    const released = await http('POST', `${consoleUrl}/api/charges/${heldChargeId}/release`, 'billing-reviewer', { justification: 'payer confirmed coverage by phone' });
+    expect(released.status).toBe(200);
+    expect(released.body).toMatchObject({ chargeId: heldChargeId, status: 'posted' });
+  });
+
+  it('streams a new charge as activity and an overview whose charges today moved', async () => {
+    const live = await LiveReader.open(`${consoleUrl}/api/live`, 'ops-viewer');
+    const wall = await LiveReader.open(`${consoleUrl}/api/live?view=wall`, 'ops-viewer');
+    try {
+      const first = await live.waitFor('the first overview', (e) => (e.event === 'overview' ? (e.data as OpsOverview) : undefined));
+      const before = entry(first, 'charges.today', 'payer', PAYER.payerId);
+      const accession = newAccession();
+      await postCase(accession, PAYER);
+      await scan(barcodeOf(accession, 1));
+      const activity = await live.waitFor('the activity of the new charge', (e) => (e.event === 'activity' && (e.data as { accessionNumber: string }).accessionNumber === accession ? e.data : undefined));
+      expect(activity).toMatchObject({ kind: 'charge', code: '0753T', payerId: PAYER.payerId });
+      await live.waitFor('an overview with the new charge', (e) => (e.event === 'overview' && entry(e.data as OpsOverview, 'charges.today', 'payer', PAYER.payerId) === before + 1 ? true : undefined));
+      await wall.waitFor('a wall overview with the new charge', (e) => (e.event === 'overview' && entry(e.data as OpsOverview, 'charges.today', 'payer', PAYER.payerId) === before + 1 ? true : undefined));
+      expect(wall.events.some((e) => e.event === 'lag')).toBe(true);
+      expect(wall.events.some((e) => e.event === 'activity')).toBe(false);
+      expect(wall.text).not.toContain(accession);
+      expect(wall.text).not.toContain(`OPS${run}`);
+      expect(wall.text).not.toContain('MRN-');
+    } finally {
+      live.close();
+      wall.close();
+    }
+  });
+
+  it("tells a case's story across the services", async () => {
+    const timeline = await get(`${consoleUrl}/api/cases/${failing}/timeline`);
+    const kinds = (timeline['entries'] as Array<{ kind: string }>).map((e) => e.kind);
+    expect(kinds).toEqual(expect.arrayContaining(['case-version', 'scan', 'qc-verdict', 'decision']));
+    expect(timeline['missing']).toEqual([]);
+  });
+
+  it('serves its sign-in settings without a credential and says when the web front end is not built', async () => {
+    const config = await fetch(`${consoleUrl}/api/config`);
+    expect(config.status).toBe(200);
+    expect(await config.json()).toMatchObject({ clientId: 'ops-console', scopes: 'openid profile', labTimeZone: 'UTC', feeScheduleConfigured: true });
+    const page = await fetch(`${consoleUrl}/`);
+    expect(page.status).toBe(503);
+    expect(await page.text()).toMatch(/ops-console-web:build/);
+    expect((await fetch(`${consoleUrl}/api/overview`)).status).toBe(401);
+  });
+});
