@@ -54,17 +54,19 @@ afterAll(async () => {
 describe('KafkaBus.consumerLag', () => {
   it("reads its own group's lag per topic as the service principal (log end - committed, summed over partitions)", async () => {
     const before = await expectedLag();
-    const [reading] = await busAs('qc').consumerLag(group, [TOPIC]);
+    const [reading] = await busAs('qc').consumerLag([{ group, topics: [TOPIC] }]);
     const after = await expectedLag();
-    expect(reading?.topic).toBe(TOPIC);
+    expect(reading?.group).toBe(group);
+    expect(Object.keys(reading?.byTopic ?? {})).toEqual([TOPIC]);
     // Other suites may publish to the topic meanwhile: the reading lies between the two of the harness.
-    expect(reading?.lag).toBeGreaterThanOrEqual(before);
-    expect(reading?.lag).toBeLessThanOrEqual(after);
+    expect(reading?.byTopic[TOPIC]).toBeGreaterThanOrEqual(before);
+    expect(reading?.byTopic[TOPIC]).toBeLessThanOrEqual(after);
+    expect(reading?.lag).toBe(reading?.byTopic[TOPIC]);
     expect(before).toBeGreaterThan(0);
   });
 
   it('a principal without rights on the group is refused with an authorization error', async () => {
-    const error = await busAs('accession').consumerLag(group, [TOPIC]).then(
+    const error = await busAs('accession').consumerLag([{ group, topics: [TOPIC] }]).then(
       () => undefined,
       (e: unknown) => e,
     );
