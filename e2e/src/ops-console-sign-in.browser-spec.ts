@@ -1,5 +1,5 @@
 import { OPS_METRICS, type OpsConsoleConfig } from '@slidecharge/contracts/ops-console';
-import { oidcIssuer } from '@slidecharge/testing';
+import { eventually, oidcIssuer } from '@slidecharge/testing';
 import { launchChromium, serveBundle, signIn, type BrowserSession, type BundleServer } from './browser';
 
 /**
@@ -68,8 +68,8 @@ it('tells a person whose account has no slidecharge role so, instead of an empty
 });
 
 it('comes back to the page the person asked for after signing in', async () => {
-  await signIn(browser.page, bundle.url, 'billing-reviewer', '/dead-letters');
-  expect(new URL(browser.page.url()).pathname).toBe('/dead-letters');
+  await signIn(browser.page, bundle.url, 'billing-reviewer', '/dead-letter-queue');
+  expect(new URL(browser.page.url()).pathname).toBe('/dead-letter-queue');
   await expect(browser.page.locator('h1').textContent()).resolves.toBe('Dead letters');
 });
 
@@ -84,10 +84,10 @@ it('is usable by keyboard alone: a skip link first, then every view of the main 
   const views: Array<[string, string]> = [
     ['Review queue', '/review'],
     ['Case timeline', '/cases'],
-    ['Dead letters', '/dead-letters'],
+    ['Dead letters', '/dead-letter-queue'],
     ['Deliveries', '/deliveries'],
     ['Unmatched scans', '/unmatched'],
-    ['Health', '/health'],
+    ['Health', '/service-health'],
     ['Overview', '/'],
   ];
   for (const [label, path] of views) {
@@ -99,7 +99,9 @@ it('is usable by keyboard alone: a skip link first, then every view of the main 
     await page.keyboard.press('Enter');
     await page.waitForURL((url) => url.pathname === path);
     await page.locator('main h1', { hasText: label }).waitFor();
-    await expect(page.title()).resolves.toBe(`${label} · slidecharge ops console`);
+    // The window title follows the view once it has rendered.
+    const title = `${label} · slidecharge ops console`;
+    await eventually(async () => ((await page.title()) === title ? true : undefined), 10_000, `the window title ${title}`);
   }
 });
 

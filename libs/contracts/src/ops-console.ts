@@ -426,3 +426,11 @@ export interface DeadLetterReplayResult {
   /** Why it failed again (first line, capped; never the message body). */
   error?: string;
 }
+
+/**
+ * The web front end's own pages (client routes). The console's server answers these with the front
+ * end, so none may be one of its own routes (a test of services/ops-console checks it): `/health` and
+ * `/dead-letters` are the server's (probes, its own dead letters), hence `/service-health` and
+ * `/dead-letter-queue` here.
+ */
+export const OPS_CONSOLE_PAGES = ['/', '/callback', '/wall', '/review', '/cases', '/dead-letter-queue', '/deliveries', '/unmatched', '/service-health'] as const;

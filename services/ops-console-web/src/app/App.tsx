@@ -35,10 +35,10 @@ export function App() {
           <Route path="review" element={<ReviewView />} />
           <Route path="cases" element={<CasesView />} />
           <Route path="cases/:accessionNumber" element={<CasesView />} />
-          <Route path="dead-letters" element={<DeadLettersView />} />
+          <Route path="dead-letter-queue" element={<DeadLettersView />} />
           <Route path="deliveries" element={<DeliveriesView />} />
           <Route path="unmatched" element={<UnmatchedView />} />
-          <Route path="health" element={<HealthView />} />
+          <Route path="service-health" element={<HealthView />} />
           <Route path="*" element={<Navigate to="/" replace />} />
         </Route>
       </Routes>

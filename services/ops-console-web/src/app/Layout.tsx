@@ -7,10 +7,10 @@ export const NAV = [
   { to: '/', label: 'Overview', end: true },
   { to: '/review', label: 'Review queue' },
   { to: '/cases', label: 'Case timeline' },
-  { to: '/dead-letters', label: 'Dead letters' },
+  { to: '/dead-letter-queue', label: 'Dead letters' },
   { to: '/deliveries', label: 'Deliveries' },
   { to: '/unmatched', label: 'Unmatched scans' },
-  { to: '/health', label: 'Health' },
+  { to: '/service-health', label: 'Health' },
   { to: '/wall', label: 'Wall screen' },
 ] as const;
 

@@ -1,3 +1,4 @@
+import { OPS_CONSOLE_PAGES } from '@slidecharge/contracts';
 import { resolve } from 'node:path';
 import { cacheControlOf, isOpenPath, isServerPath, webContentSecurityPolicy, webFileOf } from './web-files';
 
@@ -7,6 +8,8 @@ describe('the web front end files', () => {
   it("tells the server's own paths from the front end's", () => {
     for (const p of ['/api/overview', '/api', '/health/ready', '/metrics', '/docs', '/docs/swagger-ui.css', '/openapi.json', '/dead-letters', '/dead-letters/x/replay']) expect(isServerPath(p)).toBe(true);
     for (const p of ['/', '/cases/S26-1', '/assets/index-abc12345.js', '/apiary']) expect(isServerPath(p)).toBe(false);
+    // Every page of the front end is the front end's, never a route of the server's own.
+    for (const page of OPS_CONSOLE_PAGES) expect([page, isServerPath(page)]).toEqual([page, false]);
   });
 
   it('needs no credential for the sign-in settings and the files, and one for every other API route', () => {
