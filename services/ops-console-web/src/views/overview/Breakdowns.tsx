@@ -14,7 +14,7 @@ export function Breakdowns({ overview }: { overview: OpsOverview | undefined }) 
         <BreakdownTable caption="Revenue at risk by code" keyLabel="Code" unit="usd-cents" entries={m?.['held.amount'].breakdowns?.code ?? []} />
         <BreakdownTable caption="Scans last hour by scanner" keyLabel="Scanner" unit="count" entries={m?.['scans.last-hour'].breakdowns?.scanner ?? []} />
         <BreakdownTable caption="QC failure rate by scanner" keyLabel="Scanner" unit="ratio" shares={false} entries={m?.['qc.failure-rate.24h'].breakdowns?.scanner ?? []} />
-        <BreakdownTable caption="QC failures by reason" keyLabel="Reason" unit="count" entries={m?.['qc.failure-rate.24h'].breakdowns?.reason ?? []} />
+        <BreakdownTable caption="QC failure rate by reason" keyLabel="Reason" unit="ratio" shares={false} entries={m?.['qc.failure-rate.24h'].breakdowns?.reason ?? []} />
         <BreakdownTable caption="Dead letters by topic" keyLabel="Topic" unit="count" entries={m?.['dead-letters.open'].breakdowns?.topic ?? []} />
         <BreakdownTable caption="Consumer lag by group" keyLabel="Consumer group" unit="count" entries={m?.['consumer.lag'].breakdowns?.group ?? []} />
       </div>

@@ -14,12 +14,12 @@ function bars(entries: Array<{ key: string; value: number }>, name: string, perc
   };
 }
 
-/** Scans per scanner in the last hour, and QC failures by reason (24 h). */
+/** Scans per scanner in the last hour, and the QC failure rate by reason (24 h: scans failing for it / scans judged). */
 export function ScanCharts({ overview }: { overview: OpsOverview | undefined }) {
   const scans = breakdownOf(overview?.metrics['scans.last-hour'], 'scanner');
   const reasons = breakdownOf(overview?.metrics['qc.failure-rate.24h'], 'reason');
   const scanOption = useMemo(() => bars(scans, 'scans'), [scans]);
-  const reasonOption = useMemo(() => bars(reasons, 'failures'), [reasons]);
+  const reasonOption = useMemo(() => bars(reasons, 'failure rate', true), [reasons]);
   return (
     <section aria-labelledby="scans-title" className="two-columns">
       <h2 id="scans-title" className="span-all">
@@ -30,8 +30,8 @@ export function ScanCharts({ overview }: { overview: OpsOverview | undefined }) 
         <Chart option={scanOption} label={scans.length ? `Scans per scanner: ${scans.map((e) => `${e.key} ${e.value}`).join(', ')}` : 'No scans in the last hour'} height={240} />
       </figure>
       <figure>
-        <figcaption>QC failures by reason, last 24 hours</figcaption>
-        <Chart option={reasonOption} label={reasons.length ? `QC failures by reason: ${reasons.map((e) => `${e.key} ${e.value}`).join(', ')}` : 'No QC failure in the last 24 hours'} height={240} />
+        <figcaption>QC failure rate by reason, last 24 hours</figcaption>
+        <Chart option={reasonOption} label={reasons.length ? `QC failure rate by reason: ${reasons.map((e) => `${e.key} ${formatRatio(e.value)}`).join(', ')}` : 'No QC failure in the last 24 hours'} height={240} />
       </figure>
     </section>
   );
