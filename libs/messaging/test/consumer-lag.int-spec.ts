@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { DEAD_LETTER_TOPIC, TOPIC_PARTITIONS } from '@slidecharge/contracts';
 import { deleteGroup, principalKafkaConnection, testEnv, testKafka } from '@slidecharge/testing';
 import { createLogger, isAuthorizationFailure, KafkaBus } from '../src';
 
@@ -9,7 +10,9 @@ import { createLogger, isAuthorizationFailure, KafkaBus } from '../src';
  * lag monitor logs once and lives with).
  */
 const { kafkaBrokers } = testEnv();
-const TOPIC = 'scan.events.v1';
+// A topic the qc principal may DESCRIBE (it writes dead letters) and that no service consumes, so the
+// records this test writes to make sure there is a lag (a fresh broker has none) reach no consumer.
+const TOPIC = DEAD_LETTER_TOPIC;
 const group = `qc-lag-it-${randomUUID().slice(0, 8)}`;
 const logger = createLogger('lag-it', 'warn');
 const buses: KafkaBus[] = [];
@@ -35,7 +38,16 @@ async function expectedLag(): Promise<number> {
 }
 
 beforeAll(async () => {
-  // The group has committed two messages short of the end of every partition (where there are two).
+  // Two records per partition at least, whatever ran before (partition by explicit number).
+  const producer = testKafka('lag-it-admin').producer();
+  await producer.connect();
+  try {
+    const marker = JSON.stringify({ test: 'consumer-lag', group });
+    await producer.send({ topic: TOPIC, messages: Array.from({ length: TOPIC_PARTITIONS }, (_, partition) => partition).flatMap((partition) => [0, 1].map(() => ({ partition, key: group, value: marker }))) });
+  } finally {
+    await producer.disconnect();
+  }
+  // The group has committed two messages short of the end of every partition.
   const admin = testKafka('lag-it-admin').admin();
   await admin.connect();
   try {
