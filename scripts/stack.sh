@@ -12,7 +12,7 @@
 # Logs: tmp/stack/<service>.log (JSON lines), tmp/stack/billing-system-sim.log (the DFT^P03 received).
 # Ports: accession 3001 (HL7 orders over MLLP: 2575), scanner-events 3002, qc 3003, billing 3004
 # (delivers DFT^P03 over MLLP to the simulator on 2576; set BILLING_DFT_HOST/PORT to use another),
-# ops console 3005 (its web front end at /, built by npx nx run ops-console-web:build when that project exists).
+# ops console 3005 (its web front end at /, built by npx nx run ops-console-web:build).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/env.sh
@@ -50,8 +50,7 @@ up() {
   ensure_idp
   ensure_database
   echo "== building services"
-  npx nx run-many -t build -p "${SERVICES[@]}" "$CONSOLE" --outputStyle=static
-  if npx nx show project ops-console-web >/dev/null 2>&1; then npx nx run ops-console-web:build --outputStyle=static; fi
+  npx nx run-many -t build -p "${SERVICES[@]}" "$CONSOLE" ops-console-web --outputStyle=static
   if [ "$BILLING_DFT_HOST:$BILLING_DFT_PORT" = "127.0.0.1:$SIM_PORT" ] && ! (exec 3<>"/dev/tcp/127.0.0.1/$SIM_PORT") 2>/dev/null; then
     nohup node scripts/billing-system-sim.mjs --port "$SIM_PORT" >>"$dir/billing-system-sim.log" 2>&1 &
     echo $! >"$dir/billing-system-sim.pid"
@@ -74,8 +73,8 @@ Every API call needs a credential (docs/security.md). Tokens from the developmen
 The ops console: http://127.0.0.1:3005/  (one user per role; password: node scripts/token.mjs --password <role>)
   ops-viewer         user "ops-viewer"         reads every view, changes nothing
   billing-reviewer   user "reviewer"           releases and voids held charges, dismisses unmatched scans
-  billing-admin      user "billing-admin"      retries DFT deliveries
-  integration-admin  user "integration-admin"  reads every view (dead letters, HL7 log)
+  billing-admin      user "billing-admin"      retries DFT deliveries, replays dead letters
+  integration-admin  user "integration-admin"  inspects and replays dead letters (and reads the HL7 log)
 EOF
 }
 
