@@ -1,5 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import type { OpsMetricId, OpsOverview } from '@slidecharge/contracts';
+import { readFileSync } from 'node:fs';
+import { estimateCents, parseFeeSchedule } from '@slidecharge/billing-rules';
+import type { ChargeActivity, LagSeries, OpsMetricId, OpsOverview } from '@slidecharge/contracts';
 import { OPS_METRIC_IDS } from '@slidecharge/contracts';
 import { eventually, freePort, isoDaysAgo, ServiceName, ServiceProcess, startGroupAtEnd, TestCaller, testEnv, tokenFor } from '@slidecharge/testing';
 
@@ -123,6 +125,22 @@ async function chargedOnce(accession: string, status: string): Promise<string> {
     return list.some((c) => c.status === status) ? list : undefined;
   }, 60_000, `a ${status} charge of ${accession}`);
   return (charges.find((c) => c.status === status) as { chargeId: string }).chargeId;
+}
+
+/**
+ * A charge's scan -> charge lag by the owning services: billing's postedAt minus the latest scan time
+ * (the middleware's occurredAt, which scanner-events keeps) of the scans the charge names.
+ */
+async function scanLagOf(accession: string, slides: number): Promise<{ chargeId: string; postedAt: number; lagSeconds: number }> {
+  const [charge] = (await get(`${services.billing.url}/charges?accession=${accession}`)).items as Array<{ chargeId: string; postedAt: string; scanIds: string[] }>;
+  if (!charge) throw new Error(`no charge of ${accession}`);
+  const receipts = await Promise.all(
+    Array.from({ length: slides }, async (_, i) => (await get(`${services['scanner-events'].url}/slides/${barcodeOf(accession, i + 1)}/scans`))['receipts'] as Array<{ scanId: string; eventType: string; occurredAt: string }>),
+  );
+  const scanned = receipts.flat().filter((r) => r.eventType === 'scan.completed' && charge.scanIds.includes(r.scanId)).map((r) => Date.parse(r.occurredAt));
+  expect(scanned).toHaveLength(charge.scanIds.length);
+  const postedAt = Date.parse(charge.postedAt);
+  return { chargeId: charge.chargeId, postedAt, lagSeconds: (postedAt - Math.max(...scanned)) / 1000 };
 }
 
 // ---- the console's numbers ----
@@ -259,6 +277,45 @@ describe('the ops console', () => {
     expect(verdicts.filter((p) => !p)).toHaveLength(1);
   });
 
+  it("values the review queue with the fee schedule and ages its oldest held charge as billing's GET /review-queue does", async () => {
+    const before = Date.now();
+    const o = await overview();
+    const after = Date.now();
+    const queue = await get(`${services.billing.url}/review-queue?limit=500`);
+    const items = queue.items as Array<{ code: string; payerId: string; units: number; statusChangedAt: string }>;
+    // Both read the same page: billing's oldest 500 held charges (the console says so when there are more).
+    const parsed = parseFeeSchedule(JSON.parse(readFileSync('ops/fee-schedule.example.json', 'utf8')));
+    if (!parsed.ok) throw new Error(parsed.problems.join('; '));
+    const value = items.reduce((sum, i) => sum + (estimateCents(parsed.schedule, i.code, i.payerId, i.units) ?? 0), 0);
+    expect(o.metrics['held.amount'].value).toBe(value);
+    expect(value).toBeGreaterThan(0);
+    const oldest = Math.min(...items.map((i) => Date.parse(i.statusChangedAt)));
+    // The console reads the age at its own "now", between the two instants around the call.
+    expect(o.metrics['review.oldest.seconds'].value).toBeGreaterThanOrEqual(Math.floor((before - oldest) / 1000) - 1);
+    expect(o.metrics['review.oldest.seconds'].value).toBeLessThanOrEqual(Math.ceil((after - oldest) / 1000) + 1);
+  });
+
+  it("puts this run's charge in the lag series at billing's postedAt minus the scanner's scan time", async () => {
+    const { postedAt, lagSeconds } = await scanLagOf(posted, 2);
+    const series = (await get(`${consoleUrl}/api/charge-lag?measure=scan-to-charge&window=1h`)) as unknown as LagSeries;
+    const bucket = series.points.find((p) => Date.parse(p.at) <= postedAt && postedAt < Date.parse(p.at) + series.bucketSeconds * 1000);
+    expect(bucket).toBeDefined();
+    expect(bucket?.count).toBeGreaterThanOrEqual(1);
+    expect(bucket?.max).toBeGreaterThanOrEqual(lagSeconds - 0.001);
+  });
+
+  it('sums the outbox backlog of the readiness probes', async () => {
+    const o = await overview();
+    const backlogs = await Promise.all(
+      (['accession', 'scanner-events', 'qc', 'billing', 'ops-console'] as const).map(async (name) => {
+        const body = (await (await fetch(`${services[name].url}/health/ready`)).json()) as { checks: Array<{ backlog?: number }> };
+        return body.checks.find((c) => typeof c.backlog === 'number')?.backlog ?? 0;
+      }),
+    );
+    // Quiet now (the scenario has settled): both read the same, and nothing waits.
+    expect(o.metrics['outbox.backlog'].value).toBe(backlogs.reduce((a, b) => a + b, 0));
+  });
+
   it('counts the ready services from their own readiness probes', async () => {
     const o = await overview();
     const ready = await Promise.all(Object.values(services).map(async (s) => (await fetch(`${s.url}/health/ready`)).status === 200));
@@ -288,6 +345,10 @@ describe('the ops console', () => {
       await scan(barcodeOf(accession, 1));
       const activity = await live.waitFor('the activity of the new charge', (e) => (e.event === 'activity' && (e.data as { accessionNumber: string }).accessionNumber === accession ? e.data : undefined));
       expect(activity).toMatchObject({ kind: 'charge', code: '0753T', payerId: PAYER.payerId });
+      // Its lag is the owning services' postedAt - scan time (the scan is projected before its charge here).
+      const byServices = await scanLagOf(accession, 1);
+      expect(activity).toMatchObject({ chargeId: byServices.chargeId });
+      expect((activity as ChargeActivity).lagSeconds).toBeCloseTo(byServices.lagSeconds, 2);
       await live.waitFor('an overview with the new charge', (e) => (e.event === 'overview' && entry(e.data as OpsOverview, 'charges.today', 'payer', PAYER.payerId) === before + 1 ? true : undefined));
       await wall.waitFor('a wall overview with the new charge', (e) => (e.event === 'overview' && entry(e.data as OpsOverview, 'charges.today', 'payer', PAYER.payerId) === before + 1 ? true : undefined));
       expect(wall.events.some((e) => e.event === 'lag')).toBe(true);
