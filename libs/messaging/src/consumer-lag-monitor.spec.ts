@@ -1,7 +1,11 @@
 import { KafkaJSGroupCoordinatorNotFound, KafkaJSProtocolError } from 'kafkajs';
+import { GroupLag } from './consumer-lag';
 import { ConsumerLagMonitor, isAuthorizationFailure, LagReader } from './consumer-lag-monitor';
 import { createLogger } from './logger';
 import { metricsRegistry } from './metrics';
+
+/** A reading as KafkaBus.consumerLag gives it for one group. */
+const groupLagOf = (group: string, byTopic: Record<string, number>): GroupLag => ({ group, lag: Object.values(byTopic).reduce((a, b) => a + b, 0), byTopic });
 
 const refused = () => new KafkaJSProtocolError(Object.assign(new Error('Not authorized to access group'), { type: 'GROUP_AUTHORIZATION_FAILED', code: 30, retriable: false }));
 
@@ -19,7 +23,7 @@ async function lagSeries(): Promise<Record<string, number>> {
 describe('ConsumerLagMonitor', () => {
   it('sets slidecharge_consumer_lag per group and topic from each reading, and removes its series when stopped', async () => {
     const lags: Record<string, number> = { 'scan.events.v1': 5, 'qc.results.v1': 0 };
-    const read: LagReader = async (_group, topics) => topics.map((topic) => ({ topic, lag: lags[topic] ?? 0 }));
+    const read: LagReader = async (group, topics) => groupLagOf(group, Object.fromEntries(topics.map((topic) => [topic, lags[topic] ?? 0])));
     const monitor = new ConsumerLagMonitor({ read, logger: capture().logger, intervalMs: 60_000 });
     monitor.watch('billing-lag-a', ['scan.events.v1', 'qc.results.v1']);
     await monitor.readAll();
@@ -33,9 +37,9 @@ describe('ConsumerLagMonitor', () => {
 
   it('an authorization failure is logged once, names the missing ACL, and the monitor keeps reading', async () => {
     let allowed = false;
-    const read: LagReader = async (_group, topics) => {
+    const read: LagReader = async (group, topics) => {
       if (!allowed) throw refused();
-      return topics.map((topic) => ({ topic, lag: 7 }));
+      return groupLagOf(group, Object.fromEntries(topics.map((topic) => [topic, 7])));
     };
     const { lines, logger } = capture();
     const monitor = new ConsumerLagMonitor({ read, logger, intervalMs: 60_000 });

@@ -1,9 +1,10 @@
 import { KafkaJSGroupCoordinatorNotFound, KafkaJSProtocolError } from 'kafkajs';
+import { GroupLag } from './consumer-lag';
 import { Logger } from './logger';
 import { messagingMetrics } from './metrics';
 
-/** Reads a group's lag per topic (KafkaBus.consumerLag). */
-export type LagReader = (groupId: string, topics: readonly string[]) => Promise<{ topic: string; lag: number }[]>;
+/** Reads a group's lag over its topics (KafkaBus.consumerLag for one group): the reading the console uses too. */
+export type LagReader = (groupId: string, topics: readonly string[]) => Promise<GroupLag>;
 
 export interface ConsumerLagMonitorOptions {
   read: LagReader;
@@ -84,9 +85,9 @@ export class ConsumerLagMonitor {
 
   private async readGroup(group: string, topics: readonly string[]): Promise<void> {
     try {
-      const lags = await this.options.read(group, topics);
+      const reading = await this.options.read(group, topics);
       if (this.stopped) return;
-      for (const { topic, lag } of lags) messagingMetrics.consumerLag.set({ group, topic }, lag);
+      for (const [topic, lag] of Object.entries(reading.byTopic)) messagingMetrics.consumerLag.set({ group, topic }, lag);
       if (this.failing.delete(group)) this.log.info({ groupId: group }, 'consumer lag readable again');
     } catch (err) {
       if (this.stopped || this.failing.has(group)) return;

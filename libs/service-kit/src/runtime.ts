@@ -104,7 +104,7 @@ export class ServiceRuntime implements OnModuleInit, BeforeApplicationShutdown, 
     this.lag = new ConsumerLagMonitor({
       read: async (groupId, topics) => {
         const [reading] = await this.bus.consumerLag([{ group: groupId, topics: topics as readonly TopicName[] }]);
-        return Object.entries(reading?.byTopic ?? {}).map(([topic, lag]) => ({ topic, lag }));
+        return reading ?? { group: groupId, lag: 0, byTopic: {} };
       },
       logger: options.logger,
       ...(options.consumerLagIntervalMs !== undefined ? { intervalMs: options.consumerLagIntervalMs } : {}),
