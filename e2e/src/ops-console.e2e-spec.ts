@@ -2,8 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { estimateCents, parseFeeSchedule } from '@slidecharge/billing-rules';
 import type { ChargeActivity, LagSeries, OpsMetricId, OpsOverview } from '@slidecharge/contracts';
-import { OPS_METRIC_IDS } from '@slidecharge/contracts';
-import { eventually, freePort, isoDaysAgo, ServiceName, ServiceProcess, startGroupAtEnd, TestCaller, testEnv, tokenFor } from '@slidecharge/testing';
+import { observedGroupsOf, OPS_METRIC_IDS } from '@slidecharge/contracts';
+import { eventually, freePort, groupLagsFromBroker, isoDaysAgo, ServiceName, ServiceProcess, startGroupAtEnd, TestCaller, TopicReader, testEnv, tokenFor } from '@slidecharge/testing';
 
 /**
  * The ops console's server against the four services, each its own process built from dist/, on the
@@ -27,6 +27,8 @@ const PROJECTED = ['lis.case-events.v1', 'scan.events.v1', 'qc.results.v1', 'bil
 
 const services = {} as Record<ServiceName, ServiceProcess>;
 let consoleUrl: string;
+/** The case events as accession published them (the source of a case's created time). */
+let caseEvents: TopicReader;
 
 beforeAll(async () => {
   const env = { KAFKA_BROKERS: kafkaBrokers, LOG_LEVEL: 'info', SCANNER_DEV_API_KEY: SCANNER_API_KEY, ACCESSION_MLLP_PORT: '0' };
@@ -46,9 +48,11 @@ beforeAll(async () => {
     OPS_CONSOLE_WEB_ROOT: `tmp/no-web-root-${run}`,
   }).start();
   consoleUrl = services['ops-console'].url;
+  caseEvents = await new TopicReader(kafkaBrokers, ['lis.case-events.v1']).start();
 }, 180_000);
 
 afterAll(async () => {
+  await caseEvents?.stop();
   // The console first (its live streams end), then the four.
   await services['ops-console']?.stop();
   await Promise.all((['accession', 'scanner-events', 'qc', 'billing'] as const).map((name) => services[name]?.stop()));
@@ -95,6 +99,11 @@ async function postCase(accession: string, payer = PAYER, slides = 1): Promise<v
   expect(res.status).toBe(201);
 }
 
+async function cancelCase(accession: string): Promise<void> {
+  const res = await http('POST', `${services.accession.url}/cases/${accession}/cancel`, 'lis-integration', { reason: 'e2e: ordered on the wrong patient' });
+  expect(res.status).toBe(200);
+}
+
 const GOOD = { focusScore: 0.93, tissueCoverage: 0.41, fileSizeBytes: 1_800_000_000, barcodeRead: true, stitchingErrors: 0 };
 const BLURRY = { ...GOOD, focusScore: 0.31 };
 
@@ -115,8 +124,8 @@ async function scan(slideBarcode: string, image = GOOD): Promise<string> {
 }
 
 /** Billing's charges of an accession (its own API). */
-async function chargesOf(accession: string): Promise<Array<{ chargeId: string; status: string }>> {
-  return (await get(`${services.billing.url}/charges?accession=${accession}`)).items as Array<{ chargeId: string; status: string }>;
+async function chargesOf(accession: string): Promise<Array<{ chargeId: string; status: string; postedAt: string }>> {
+  return (await get(`${services.billing.url}/charges?accession=${accession}`)).items as Array<{ chargeId: string; status: string; postedAt: string }>;
 }
 
 async function chargedOnce(accession: string, status: string): Promise<string> {
@@ -125,6 +134,25 @@ async function chargedOnce(accession: string, status: string): Promise<string> {
     return list.some((c) => c.status === status) ? list : undefined;
   }, 60_000, `a ${status} charge of ${accession}`);
   return (charges.find((c) => c.status === status) as { chargeId: string }).chargeId;
+}
+
+/** Billing's credits (GET /charges/{id}) of this run's charges of `payer`, sent at or after `since`. */
+async function creditsOf(accessions: string[], since: number): Promise<Array<{ creditId: string; creditedAt: string }>> {
+  const charges = (await Promise.all(accessions.map(chargesOf))).flat();
+  const views = await Promise.all(charges.map(async (c) => (await get(`${services.billing.url}/charges/${c.chargeId}`))['credit'] as { creditId: string; creditedAt: string } | undefined));
+  return views.filter((v): v is { creditId: string; creditedAt: string } => v !== undefined && Date.parse(v.creditedAt) >= since);
+}
+
+/**
+ * A charge's case -> charge time by the owning sources: billing's postedAt minus the occurredAt of the
+ * accession's first case event on lis.case-events.v1 (what accession published when it took the case).
+ */
+async function caseToChargeOf(accession: string): Promise<{ chargeId: string; seconds: number }> {
+  const [charge] = (await get(`${services.billing.url}/charges?accession=${accession}`)).items as Array<{ chargeId: string; postedAt: string }>;
+  if (!charge) throw new Error(`no charge of ${accession}`);
+  const cases = await caseEvents.waitFor((m) => m.key === accession, (found) => found.length > 0);
+  const first = Math.min(...cases.map((m) => Date.parse((m.value as { occurredAt: string }).occurredAt)));
+  return { chargeId: charge.chargeId, seconds: (Date.parse(charge.postedAt) - first) / 1000 };
 }
 
 /**
@@ -208,35 +236,58 @@ class LiveReader {
   }
 }
 
-// ---- the scenarios: one held charge, one QC failure, one unmatched scan, charges that go out ----
+// ---- the scenarios: one held charge, a QC failure and its rescan, a credit, one unmatched scan ----
 
 describe('the ops console', () => {
   const posted = newAccession();
   const held = newAccession();
   const failing = newAccession();
+  const credited = newAccession();
   const unmatchedBarcode = `NOCASE-${run}-1`;
+  /** This run's accessions of PAYER: each charged once (failing after its rescan, credited before its cancel). */
+  const payerAccessions = [posted, failing, credited];
+  /** This run's slides, each scanned by SCANNER (failing's twice). */
+  const slides = [barcodeOf(posted, 1), barcodeOf(posted, 2), barcodeOf(held, 1), barcodeOf(failing, 1), barcodeOf(credited, 1), unmatchedBarcode];
   let heldChargeId: string;
-  let failedScanId: string;
 
   beforeAll(async () => {
     await postCase(posted, PAYER, 2);
     await postCase(held, MEDICARE);
     await postCase(failing, PAYER);
+    await postCase(credited, PAYER);
     await scan(barcodeOf(posted, 1));
     await scan(barcodeOf(posted, 2));
     await scan(barcodeOf(held, 1));
-    failedScanId = await scan(barcodeOf(failing, 1), BLURRY);
+    await scan(barcodeOf(credited, 1));
+    const failedScanId = await scan(barcodeOf(failing, 1), BLURRY);
     await scan(unmatchedBarcode);
     await chargedOnce(posted, 'posted');
     heldChargeId = await chargedOnce(held, 'held');
+    await chargedOnce(credited, 'posted');
+    await cancelCase(credited);
+    await chargedOnce(credited, 'credited');
+    // The slide that failed QC is scanned again, after its verdict: a rescan, which earns the charge.
     await eventually(async () => ((await http('GET', `${services.qc.url}/qc/results/${failedScanId}`, 'ops-viewer')).status === 200 ? true : undefined), 60_000, 'the QC verdict of the blurry scan');
+    await scan(barcodeOf(failing, 1));
+    await chargedOnce(failing, 'posted');
     await eventually(async () => ((await allItems(`${services.billing.url}/unmatched-scans?state=open&scannerId=${SCANNER}`)).length === 1 ? true : undefined), 60_000, 'the unmatched scan');
-    // The projection has taken this run's charge and scans.
+    // The projection has taken this run's charges, credit and scans.
     await eventually(async () => {
       const o = await overview();
-      return entry(o, 'charges.today', 'payer', PAYER.payerId) === 1 && entry(o, 'scans.last-hour', 'scanner', SCANNER) === 5 ? true : undefined;
+      const projected =
+        entry(o, 'charges.today', 'payer', PAYER.payerId) === 3 && entry(o, 'credits.today', 'payer', PAYER.payerId) === 1 && entry(o, 'scans.last-hour', 'scanner', SCANNER) === 7;
+      return projected ? true : undefined;
     }, 60_000, "the console's projection of this run");
-  }, 180_000);
+  }, 240_000);
+
+  /** The completed scans of each of this run's slides, as scanner-events' own API lists them. */
+  const completedScansBySlide = async () =>
+    Promise.all(
+      slides.map(async (barcode) => {
+        const receipts = (await get(`${services['scanner-events'].url}/slides/${barcode}/scans`))['receipts'] as Array<{ eventType: string; scanId: string }>;
+        return receipts.filter((r) => r.eventType === 'scan.completed');
+      }),
+    );
 
   it('answers every number of the metric table', async () => {
     const o = await overview();
@@ -246,10 +297,44 @@ describe('the ops console', () => {
 
   it("counts this run's charges as billing GET /charges does, and values them with the fee schedule", async () => {
     const o = await overview();
-    const billed = (await chargesOf(posted)).filter((c) => c.status === 'posted' || c.status === 'credited');
+    const billed = (await Promise.all(payerAccessions.map(chargesOf))).flat().filter((c) => c.status === 'posted' || c.status === 'credited');
+    expect(billed).toHaveLength(3);
     expect(entry(o, 'charges.today', 'payer', PAYER.payerId)).toBe(billed.length);
     expect(entry(o, 'charges.week', 'payer', PAYER.payerId)).toBe(billed.length);
     expect(entry(o, 'charges.amount.today', 'payer', PAYER.payerId)).toBe(billed.length * 2400);
+    expect(entry(o, 'charges.amount.week', 'payer', PAYER.payerId)).toBe(billed.length * 2400);
+  });
+
+  it("counts this run's credits as billing's charges carry them", async () => {
+    const o = await overview();
+    // The lab time zone of this run is UTC: today began at midnight UTC.
+    const midnight = new Date(new Date().toISOString().slice(0, 10)).getTime();
+    const credits = await creditsOf(payerAccessions, midnight);
+    expect(credits).toHaveLength(1);
+    expect(entry(o, 'credits.today', 'payer', PAYER.payerId)).toBe(credits.length);
+  });
+
+  it("counts this run's rescans as scanner-events' scans of each slide give them", async () => {
+    const o = await overview();
+    // A rescan is every completed scan of a slide after its first.
+    const rescans = (await completedScansBySlide()).reduce((sum, scans) => sum + Math.max(0, scans.length - 1), 0);
+    expect(rescans).toBe(1);
+    expect(entry(o, 'qc.rescans.24h', 'scanner', SCANNER)).toBe(rescans);
+  });
+
+  it("gives each consumer group the lag Kafka's own offsets give", async () => {
+    const groups = [...observedGroupsOf('ops-console'), { group: CONSOLE_GROUP, topics: PROJECTED }];
+    // Lag moves while anything is published; compare at a moment the broker reads the same before and after the console.
+    const { o, broker } = await eventually(async () => {
+      const before = await groupLagsFromBroker(kafkaBrokers, groups);
+      const reading = await overview();
+      const after = await groupLagsFromBroker(kafkaBrokers, groups);
+      return JSON.stringify(before) === JSON.stringify(after) ? { o: reading, broker: before } : undefined;
+    }, 60_000, 'a quiet moment on the topics');
+    const shown = Object.fromEntries((o.metrics['consumer.lag'].breakdowns?.group ?? []).map((b) => [b.key, b.value]));
+    expect(shown).toEqual(broker);
+    expect(Object.keys(shown).sort()).toEqual(groups.map((g) => g.group).sort());
+    expect(o.metrics['consumer.lag'].value).toBe(Object.values(broker).reduce((a, b) => a + b, 0));
   });
 
   it('reads held charges, unmatched scans, rescans and deliveries as the owning services answer them', async () => {
@@ -268,9 +353,7 @@ describe('the ops console', () => {
 
   it("gives this run's scanner the QC failure rate of qc GET /qc/results and the scan count of scanner-events", async () => {
     const o = await overview();
-    const slides = [barcodeOf(posted, 1), barcodeOf(posted, 2), barcodeOf(held, 1), barcodeOf(failing, 1), unmatchedBarcode];
-    const receipts = (await Promise.all(slides.map((b) => get(`${services['scanner-events'].url}/slides/${b}/scans`)))).flatMap((s) => s['receipts'] as Array<{ eventType: string; scanId: string }>);
-    const completed = receipts.filter((r) => r.eventType === 'scan.completed');
+    const completed = (await completedScansBySlide()).flat();
     expect(entry(o, 'scans.last-hour', 'scanner', SCANNER)).toBe(completed.length);
     const verdicts = await Promise.all(completed.map(async (r) => (await get(`${services.qc.url}/qc/results/${r.scanId}`))['passed'] as boolean));
     expect(entry(o, 'qc.failure-rate.24h', 'scanner', SCANNER)).toBeCloseTo(verdicts.filter((p) => !p).length / verdicts.length, 10);
@@ -302,6 +385,25 @@ describe('the ops console', () => {
     expect(bucket).toBeDefined();
     expect(bucket?.count).toBeGreaterThanOrEqual(1);
     expect(bucket?.max).toBeGreaterThanOrEqual(lagSeconds - 0.001);
+    // The overview's percentiles are over every charge the projection holds (other runs' too): this
+    // charge bounds their maximum, and they are ordered. Their arithmetic is unit-tested (lag-statistics.spec.ts).
+    const o = await overview();
+    for (const window of ['1h', '24h'] as const) {
+      const [p50, p95, max] = (['p50', 'p95', 'max'] as const).map((p) => o.metrics[`lag.scan-to-charge.${p}.${window}`].value as number);
+      expect(max).toBeGreaterThanOrEqual(lagSeconds - 0.001);
+      expect(p50).toBeLessThanOrEqual(p95 as number);
+      expect(p95).toBeLessThanOrEqual(max as number);
+    }
+  });
+
+  it("puts this run's charge in the case-to-charge series at billing's postedAt minus the case event's time", async () => {
+    const [charge] = await chargesOf(posted);
+    const postedAt = Date.parse(charge?.postedAt ?? '');
+    const { seconds } = await caseToChargeOf(posted);
+    const series = (await get(`${consoleUrl}/api/charge-lag?measure=case-to-charge&window=24h`)) as unknown as LagSeries;
+    const bucket = series.points.find((p) => Date.parse(p.at) <= postedAt && postedAt < Date.parse(p.at) + series.bucketSeconds * 1000);
+    expect(bucket?.max).toBeGreaterThanOrEqual(seconds - 0.001);
+    expect(series.measure).toBe('case-to-charge');
   });
 
   it('sums the outbox backlog of the readiness probes', async () => {
@@ -349,6 +451,8 @@ describe('the ops console', () => {
       const byServices = await scanLagOf(accession, 1);
       expect(activity).toMatchObject({ chargeId: byServices.chargeId });
       expect((activity as ChargeActivity).lagSeconds).toBeCloseTo(byServices.lagSeconds, 2);
+      const caseToCharge = await caseToChargeOf(accession);
+      expect((activity as ChargeActivity).caseToChargeSeconds).toBeCloseTo(caseToCharge.seconds, 2);
       await live.waitFor('an overview with the new charge', (e) => (e.event === 'overview' && entry(e.data as OpsOverview, 'charges.today', 'payer', PAYER.payerId) === before + 1 ? true : undefined));
       await wall.waitFor('a wall overview with the new charge', (e) => (e.event === 'overview' && entry(e.data as OpsOverview, 'charges.today', 'payer', PAYER.payerId) === before + 1 ? true : undefined));
       expect(wall.events.some((e) => e.event === 'lag')).toBe(true);

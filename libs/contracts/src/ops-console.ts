@@ -73,8 +73,8 @@ export const OPS_METRICS = {
     unit: 'count',
     definition: 'Credits (reversals of posted charges) sent since midnight in the lab time zone.',
     origin: 'projection',
-    source: 'topic billing.charges.v1 (charge.credited)',
-    breakdowns: ['code'],
+    source: 'topic billing.charges.v1 (charge.credited); equals the credits of billing GET /charges/{chargeId} with creditedAt since <midnight>',
+    breakdowns: ['code', 'payer'],
     wall: true,
   },
   'held.count': {
@@ -163,7 +163,7 @@ export const OPS_METRICS = {
     unit: 'seconds',
     definition: 'Median time from the case\'s first version (accession) to its charge being posted, charges of the last 24 hours. Mostly the time the slides waited to be scanned.',
     origin: 'projection',
-    source: 'case events (first occurredAt of the accession) joined to charge.posted',
+    source: 'topic lis.case-events.v1 (first occurredAt of the accession) joined to charge.posted (billing postedAt)',
     breakdowns: [],
     wall: false,
   },
@@ -314,7 +314,10 @@ export interface ChargeActivity {
   units: number;
   payerId: string;
   at: string;
+  /** A charge's scan completed -> charge posted, seconds (null for a credit, or while its scans are not projected). */
   lagSeconds: number | null;
+  /** A charge's case created (first case event) -> charge posted, seconds (null for a credit, or when the case event was not projected). */
+  caseToChargeSeconds: number | null;
 }
 
 /**

@@ -65,3 +65,31 @@ export async function waitForGroupCaughtUp(brokers: string, groupId: string, top
     await admin.disconnect();
   }
 }
+
+/**
+ * Each group's lag as Kafka's own offsets give it, read with the admin API: per partition of the
+ * group's topics, log end offset minus the committed offset (from the log start where the group
+ * committed none), summed. For comparing a number the product shows with the broker's.
+ */
+export async function groupLagsFromBroker(brokers: string, groups: readonly { group: string; topics: readonly string[] }[]): Promise<Record<string, number>> {
+  const admin = harnessOn(brokers).admin();
+  await admin.connect();
+  try {
+    const lags: Record<string, number> = {};
+    for (const { group, topics } of groups) {
+      let lag = 0;
+      for (const topic of topics) {
+        const committed = new Map<number, bigint>();
+        for (const t of await admin.fetchOffsets({ groupId: group, topics: [topic] })) for (const p of t.partitions) committed.set(p.partition, BigInt(p.offset));
+        for (const p of await admin.fetchTopicOffsets(topic)) {
+          const from = (committed.get(p.partition) ?? -1n) < 0n ? BigInt(p.low) : (committed.get(p.partition) as bigint);
+          lag += Number(BigInt(p.high) > from ? BigInt(p.high) - from : 0n);
+        }
+      }
+      lags[group] = lag;
+    }
+    return lags;
+  } finally {
+    await admin.disconnect();
+  }
+}

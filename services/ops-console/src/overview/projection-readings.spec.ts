@@ -10,7 +10,7 @@ const facts: ProjectionFacts = {
     { code: '0753T', payerId: 'MEDICARE', units: 2, postedAt: minutesAgo(120) },
     { code: '0751T', payerId: 'AETNA', units: 1, postedAt: new Date('2026-03-03T09:00:00Z') },
   ],
-  creditsToday: [{ code: '0753T' }],
+  creditsToday: [{ code: '0753T', payerId: 'AETNA' }],
   scanLags24h: [
     { postedAt: minutesAgo(10), lagSeconds: 3 },
     { postedAt: minutesAgo(20), lagSeconds: 5 },
@@ -38,7 +38,7 @@ describe('the projection numbers', () => {
     expect(readings['charges.week'].value).toBe(3);
     expect(readings['charges.amount.today'].value).toBe(3 * 2400);
     expect(readings['charges.amount.week'].value).toBe(3 * 2400);
-    expect(readings['credits.today']).toEqual({ value: 1, breakdowns: { code: [{ key: '0753T', value: 1 }] } });
+    expect(readings['credits.today']).toEqual({ value: 1, breakdowns: { code: [{ key: '0753T', value: 1 }], payer: [{ key: 'AETNA', value: 1 }] } });
   });
 
   it('takes lag percentiles over the last hour and the last day', () => {

@@ -9,7 +9,7 @@ export interface ProjectionFacts {
   /** Charges posted since Monday 00:00 (lab time zone). */
   chargesThisWeek: Array<ChargeLine & { postedAt: Date }>;
   /** Credits sent since midnight (lab time zone). */
-  creditsToday: Array<{ code: string }>;
+  creditsToday: Array<{ code: string; payerId: string }>;
   /** Scan -> charge lags of charges posted in the last 24 hours. */
   scanLags24h: PostedLag[];
   /** Case -> charge lags of charges posted in the last 24 hours. */
@@ -105,13 +105,17 @@ function scanReadings(scans: ProjectionFacts['completedScans24h'], now: Date): R
 export function projectionReadings(facts: ProjectionFacts, windows: Windows, schedule: FeeSchedule | null): Record<ProjectionMetricId, MetricReading> {
   const today = facts.chargesThisWeek.filter((c) => c.postedAt.getTime() >= windows.dayStart.getTime());
   const creditsByCode = new Map<string, number>();
-  for (const credit of facts.creditsToday) tally(creditsByCode, credit.code);
+  const creditsByPayer = new Map<string, number>();
+  for (const credit of facts.creditsToday) {
+    tally(creditsByCode, credit.code);
+    tally(creditsByPayer, credit.payerId);
+  }
   return {
     'charges.today': chargeCount(today),
     'charges.week': chargeCount(facts.chargesThisWeek),
     'charges.amount.today': chargeValue(today, schedule),
     'charges.amount.week': chargeValue(facts.chargesThisWeek, schedule),
-    'credits.today': reading(facts.creditsToday.length, { code: breakdownOf(creditsByCode) }),
+    'credits.today': reading(facts.creditsToday.length, { code: breakdownOf(creditsByCode), payer: breakdownOf(creditsByPayer) }),
     ...lagReadings(facts.scanLags24h, facts.caseLags24h, windows.now),
     ...scanReadings(facts.completedScans24h, windows.now),
     'qc.failure-rate.24h': qcFailureRate(facts.verdicts24h),

@@ -39,7 +39,7 @@ describe('facts of the projected events', () => {
     } as unknown as TopicMessage<'billing.charges.v1'>;
     const fact = factOf('billing.charges.v1', charge, { traceparent: '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01' });
     expect(fact).toMatchObject({ kind: 'charge', chargeId: 'c1', units: 2, scanIds: ['s1'], traceId: '4bf92f3577b34da6a3ce929d0e0e4736' });
-    expect(fact.kind === 'charge' && activityOf(fact, 5)).toEqual({
+    expect(fact.kind === 'charge' && activityOf(fact, { scanToCharge: 5, caseToCharge: 3600 })).toEqual({
       kind: 'charge',
       id: 'c1',
       chargeId: 'c1',
@@ -49,6 +49,7 @@ describe('facts of the projected events', () => {
       payerId: 'AETNA',
       at: '2026-03-04T10:00:05.000Z',
       lagSeconds: 5,
+      caseToChargeSeconds: 3600,
     });
   });
 
@@ -59,6 +60,6 @@ describe('facts of the projected events', () => {
       data: { creditId: 'k1', creditFor: 'c1', code: '0753T', payerId: 'AETNA', units: 1, accessionNumber: 'S26-1', reason: 'case-cancelled', creditedAt: '2026-03-04T11:00:00.000Z' },
     } as unknown as TopicMessage<'billing.charges.v1'>;
     const fact = factOf('billing.charges.v1', credit, {});
-    expect(fact.kind === 'credit' && activityOf(fact, null)).toMatchObject({ kind: 'credit', id: 'k1', chargeId: 'c1', lagSeconds: null });
+    expect(fact.kind === 'credit' && activityOf(fact)).toMatchObject({ kind: 'credit', id: 'k1', chargeId: 'c1', lagSeconds: null, caseToChargeSeconds: null });
   });
 });

@@ -103,10 +103,19 @@ export function factOf<T extends ProjectedTopic>(topic: T, value: TopicMessage<T
   }
 }
 
-/** The live feed's line of a charge or credit fact. */
-export function activityOf(fact: ChargeFact | CreditFact, lagSeconds: number | null): ChargeActivity {
+/** A charge's two lags as the projection knows them when the charge is written (null while a side is missing). */
+export interface ChargeLags {
+  scanToCharge: number | null;
+  caseToCharge: number | null;
+}
+
+const NO_LAGS: ChargeLags = { scanToCharge: null, caseToCharge: null };
+
+/** The live feed's line of a charge or credit fact (a credit has no lag). */
+export function activityOf(fact: ChargeFact | CreditFact, lags: ChargeLags = NO_LAGS): ChargeActivity {
+  const common = { accessionNumber: fact.accessionNumber, code: fact.code, units: fact.units, payerId: fact.payerId };
   if (fact.kind === 'charge') {
-    return { kind: 'charge', id: fact.chargeId, chargeId: fact.chargeId, accessionNumber: fact.accessionNumber, code: fact.code, units: fact.units, payerId: fact.payerId, at: fact.postedAt.toISOString(), lagSeconds };
+    return { kind: 'charge', id: fact.chargeId, chargeId: fact.chargeId, ...common, at: fact.postedAt.toISOString(), lagSeconds: lags.scanToCharge, caseToChargeSeconds: lags.caseToCharge };
   }
-  return { kind: 'credit', id: fact.creditId, chargeId: fact.creditFor, accessionNumber: fact.accessionNumber, code: fact.code, units: fact.units, payerId: fact.payerId, at: fact.creditedAt.toISOString(), lagSeconds: null };
+  return { kind: 'credit', id: fact.creditId, chargeId: fact.creditFor, ...common, at: fact.creditedAt.toISOString(), lagSeconds: null, caseToChargeSeconds: null };
 }

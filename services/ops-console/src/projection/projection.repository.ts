@@ -3,7 +3,7 @@ import type { SqlExecutor } from '@slidecharge/messaging';
 import type { PostedLag } from '../overview/lag-statistics';
 import type { ProjectionFacts } from '../overview/projection-readings';
 import { PrismaService } from '../prisma.service';
-import type { CaseVersionFact, ChargeFact, CreditFact, Fact, QcFact, ScanFact } from './facts';
+import type { CaseVersionFact, ChargeFact, ChargeLags, CreditFact, Fact, QcFact, ScanFact } from './facts';
 
 export const OPS_CONSOLE_SCHEMA = 'ops_console';
 const S = `"${OPS_CONSOLE_SCHEMA}"`;
@@ -147,10 +147,13 @@ export class ProjectionRepository {
     );
   }
 
-  /** The scan -> charge lag of one charge, once known. */
-  async scanLagOf(tx: SqlExecutor, chargeId: string): Promise<number | null> {
-    const rows = await tx.$queryRawUnsafe<{ lag: number | null }[]>(`SELECT scan_to_charge_seconds AS lag FROM ${S}.charge_fact WHERE charge_id = $1::uuid`, chargeId);
-    return rows[0]?.lag ?? null;
+  /** The scan -> charge and case -> charge lags of one charge, as far as known. */
+  async lagsOf(tx: SqlExecutor, chargeId: string): Promise<ChargeLags> {
+    const rows = await tx.$queryRawUnsafe<ChargeLags[]>(
+      `SELECT scan_to_charge_seconds AS "scanToCharge", case_to_charge_seconds AS "caseToCharge" FROM ${S}.charge_fact WHERE charge_id = $1::uuid`,
+      chargeId,
+    );
+    return rows[0] ?? { scanToCharge: null, caseToCharge: null };
   }
 
   // ---- reads, cut to their windows here ----
@@ -163,7 +166,7 @@ export class ProjectionRepository {
         `SELECT code, payer_id AS "payerId", units, posted_at AS "postedAt" FROM ${S}.charge_fact WHERE posted_at >= $1`,
         windows.weekStart,
       ),
-      this.prisma.$queryRawUnsafe<Array<{ code: string }>>(`SELECT code FROM ${S}.credit_fact WHERE credited_at >= $1`, windows.dayStart),
+      this.prisma.$queryRawUnsafe<Array<{ code: string; payerId: string }>>(`SELECT code, payer_id AS "payerId" FROM ${S}.credit_fact WHERE credited_at >= $1`, windows.dayStart),
       this.lagsSince('scan_to_charge_seconds', dayAgo),
       this.lagsSince('case_to_charge_seconds', dayAgo),
       this.prisma.$queryRawUnsafe<Array<{ scannerId: string; scannedAt: Date; rescan: boolean }>>(

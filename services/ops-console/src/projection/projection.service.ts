@@ -41,12 +41,12 @@ export class ProjectionService implements OnApplicationBootstrap {
         return { outcome: 'duplicate-event' as const };
       }
       await this.repository.write(tx, fact);
-      const lag = fact.kind === 'charge' ? await this.repository.scanLagOf(tx, fact.chargeId) : null;
-      return { outcome: 'projected' as const, lag };
+      const lags = fact.kind === 'charge' ? await this.repository.lagsOf(tx, fact.chargeId) : undefined;
+      return { outcome: 'projected' as const, lags };
     });
     this.runtime.logger.debug({ topic: message.topic, eventId: message.value.eventId, type: message.value.type, outcome: result.outcome }, `projection: ${message.value.type} ${result.outcome}`);
     if (result.outcome === 'projected') {
-      const activity = fact.kind === 'charge' || fact.kind === 'credit' ? activityOf(fact, result.lag ?? null) : undefined;
+      const activity = fact.kind === 'charge' || fact.kind === 'credit' ? activityOf(fact, result.lags) : undefined;
       this.changes.emit({ topic: message.topic, ...(activity ? { activity } : {}) });
     }
     return result.outcome;

@@ -4,6 +4,15 @@ import { formatDuration } from '../../format/units';
 import { LabTime } from '../../ui/LabTime';
 import { Empty } from '../../ui/Notice';
 
+/** A charge's scan -> charge lag and case -> charge time, where the console knows them. */
+function Lags({ activity }: { activity: ChargeActivity }) {
+  const parts = [
+    activity.lagSeconds !== null ? `scan to charge ${formatDuration(activity.lagSeconds)}` : undefined,
+    activity.caseToChargeSeconds !== null ? `case to charge ${formatDuration(activity.caseToChargeSeconds)}` : undefined,
+  ].filter((p) => p !== undefined);
+  return parts.length ? <span className="muted"> ({parts.join(', ')})</span> : null;
+}
+
 /** Charges and credits as they are posted (the `activity` events of the live stream). */
 export function ActivityFeed({ activity }: { activity: ChargeActivity[] }) {
   return (
@@ -17,7 +26,7 @@ export function ActivityFeed({ activity }: { activity: ChargeActivity[] }) {
             <li key={a.id} className={`feed-${a.kind}`}>
               <span aria-hidden="true">{a.kind === 'charge' ? '+' : '−'}</span> <strong>{a.kind === 'charge' ? 'Charge' : 'Credit'}</strong> {a.code} × {a.units} for{' '}
               <Link to={`/cases/${encodeURIComponent(a.accessionNumber)}`}>{a.accessionNumber}</Link>, payer {a.payerId}, <LabTime at={a.at} />
-              {a.lagSeconds !== null ? <span className="muted"> (lag {formatDuration(a.lagSeconds)})</span> : null}
+              <Lags activity={a} />
             </li>
           ))}
         </ol>
