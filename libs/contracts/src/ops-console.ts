@@ -179,7 +179,7 @@ export const OPS_METRICS = {
   'qc.failure-rate.24h': {
     label: 'QC failure rate (24 h)',
     unit: 'ratio',
-    definition: 'Scans that failed image QC / scans QC judged, last 24 hours, by scanner and by reason.',
+    definition: 'Scans that failed image QC / scans QC judged, last 24 hours, by scanner and by reason (the QC rule that failed: focus, tissue, file-size, barcode, stitching; a scan failing two rules counts for both).',
     origin: 'projection',
     source: 'topic qc.results.v1; equals qc GET /qc/results counts',
     breakdowns: ['scanner', 'reason'],

@@ -23,10 +23,10 @@ const facts: ProjectionFacts = {
     { scannerId: 'GT450-02', scannedAt: minutesAgo(300), rescan: true },
   ],
   verdicts24h: [
-    { passed: true, reasons: [], scannerId: 'GT450-01' },
-    { passed: false, reasons: ['focus'], scannerId: 'GT450-01' },
-    { passed: false, reasons: ['focus', 'tissue'], scannerId: 'GT450-02' },
-    { passed: true, reasons: [], scannerId: null },
+    { passed: true, failedRules: [], scannerId: 'GT450-01' },
+    { passed: false, failedRules: ['focus'], scannerId: 'GT450-01' },
+    { passed: false, failedRules: ['focus', 'tissue'], scannerId: 'GT450-02' },
+    { passed: true, failedRules: [], scannerId: null },
   ],
 };
 

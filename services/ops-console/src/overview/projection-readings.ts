@@ -17,7 +17,7 @@ export interface ProjectionFacts {
   /** Completed scans of the last 24 hours (by scannedAt). */
   completedScans24h: Array<{ scannerId: string; scannedAt: Date; rescan: boolean }>;
   /** QC verdicts of the last 24 hours, with the scanner of the scan when known. */
-  verdicts24h: Array<{ passed: boolean; reasons: string[]; scannerId: string | null }>;
+  verdicts24h: Array<{ passed: boolean; failedRules: string[]; scannerId: string | null }>;
 }
 
 /** When the windows start. */
@@ -71,7 +71,7 @@ export function qcFailureRate(verdicts: ProjectionFacts['verdicts24h']): MetricR
     tally(judged, scanner);
     if (v.passed) continue;
     tally(failed, scanner);
-    for (const reason of new Set(v.reasons)) tally(reasons, reason);
+    for (const rule of new Set(v.failedRules)) tally(reasons, rule);
   }
   const failures = verdicts.filter((v) => !v.passed).length;
   const byScanner = new Map([...judged.entries()].map(([scanner, n]) => [scanner, (failed.get(scanner) ?? 0) / n]));

@@ -24,9 +24,15 @@ describe('facts of the projected events', () => {
     });
   });
 
-  it('keeps of a QC verdict pass or fail, the reasons and the verdict time', () => {
-    const value = { ...envelope, type: 'qc.failed', data: { scanId: 's1', slideBarcode: 'B-1', scanEventId: 'e', rulesVersion: 'v1', checks: [], reasons: ['focus'] } } as unknown as TopicMessage<'qc.results.v1'>;
-    expect(factOf('qc.results.v1', value, {})).toMatchObject({ kind: 'qc', passed: false, reasons: ['focus'], at: new Date(envelope.occurredAt) });
+  it('keeps of a QC verdict pass or fail, the rules that failed (not the reason texts) and the verdict time', () => {
+    const checks = [
+      { rule: 'focus', passed: false, value: 0.42, threshold: '>= 0.70', reason: 'focus score 0.42 below 0.70 (out of focus)' },
+      { rule: 'tissue', passed: true, value: 0.4, threshold: '>= 0.05' },
+      { rule: 'stitching', passed: false, value: 3, threshold: '<= 0', reason: '3 stitching errors' },
+    ];
+    const reasons = checks.flatMap((c) => (c.reason ? [c.reason] : []));
+    const value = { ...envelope, type: 'qc.failed', data: { scanId: 's1', slideBarcode: 'B-1', scanEventId: 'e', rulesVersion: 'v1', checks, reasons } } as unknown as TopicMessage<'qc.results.v1'>;
+    expect(factOf('qc.results.v1', value, {})).toMatchObject({ kind: 'qc', passed: false, failedRules: ['focus', 'stitching'], at: new Date(envelope.occurredAt) });
   });
 
   it('keeps of a case event its version and time, and of a charge what the numbers need', () => {

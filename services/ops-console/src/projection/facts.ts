@@ -34,7 +34,8 @@ export interface QcFact {
   scanId: string;
   slideBarcode: string;
   passed: boolean;
-  reasons: string[];
+  /** The rules of the failed checks (QcCheck.rule), the key of the failure rate by reason. */
+  failedRules: string[];
   at: Date;
 }
 
@@ -89,7 +90,7 @@ export function factOf<T extends ProjectedTopic>(topic: T, value: TopicMessage<T
     }
     case 'qc.results.v1': {
       const e = value as TopicMessage<'qc.results.v1'>;
-      return { kind: 'qc', eventId: e.eventId, scanId: e.data.scanId, slideBarcode: e.data.slideBarcode, passed: e.type === 'qc.passed', reasons: e.data.reasons, at: new Date(e.occurredAt) };
+      return { kind: 'qc', eventId: e.eventId, scanId: e.data.scanId, slideBarcode: e.data.slideBarcode, passed: e.type === 'qc.passed', failedRules: e.data.checks.filter((c) => !c.passed).map((c) => c.rule), at: new Date(e.occurredAt) };
     }
     default: {
       const e = value as TopicMessage<'billing.charges.v1'>;

@@ -102,11 +102,11 @@ export class ProjectionRepository {
 
   private async writeQc(tx: SqlExecutor, f: QcFact): Promise<void> {
     await tx.$executeRawUnsafe(
-      `INSERT INTO ${S}.qc_fact (scan_id, slide_barcode, passed, reasons, at, event_id) VALUES ($1, $2, $3, $4::text[], $5, $6) ON CONFLICT DO NOTHING`,
+      `INSERT INTO ${S}.qc_fact (scan_id, slide_barcode, passed, failed_rules, at, event_id) VALUES ($1, $2, $3, $4::text[], $5, $6) ON CONFLICT DO NOTHING`,
       f.scanId,
       f.slideBarcode,
       f.passed,
-      f.reasons,
+      f.failedRules,
       f.at,
       f.eventId,
     );
@@ -173,8 +173,8 @@ export class ProjectionRepository {
         `SELECT scanner_id AS "scannerId", scanned_at AS "scannedAt", rescan FROM ${S}.scan_fact WHERE type = 'scan.completed' AND scanned_at >= $1`,
         dayAgo,
       ),
-      this.prisma.$queryRawUnsafe<Array<{ passed: boolean; reasons: string[]; scannerId: string | null }>>(
-        `SELECT q.passed, q.reasons, s.scanner_id AS "scannerId"
+      this.prisma.$queryRawUnsafe<Array<{ passed: boolean; failedRules: string[]; scannerId: string | null }>>(
+        `SELECT q.passed, q.failed_rules AS "failedRules", s.scanner_id AS "scannerId"
            FROM ${S}.qc_fact q LEFT JOIN ${S}.scan_fact s ON s.scan_id = q.scan_id AND s.type = 'scan.completed'
           WHERE q.at >= $1`,
         dayAgo,
