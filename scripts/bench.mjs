@@ -28,7 +28,7 @@ import { runSlidecharge } from './bench/slidecharge.mjs';
 import { ratio } from './bench/stats.mjs';
 
 const settings = benchSettings(parseArgs(process.argv.slice(2)), process.env);
-const { databaseUrl: _secretPerhaps, ...shownSettings } = settings;
+const shownSettings = settingsShown(settings);
 const machine = `${os.cpus().length} cores, ${Math.round(os.totalmem() / 2 ** 30)} GiB, node ${process.version}`;
 
 const slidecharge = settings.mode === 'baseline' ? undefined : await runSlidecharge(settings);
@@ -39,6 +39,13 @@ if (settings.mode === 'slidecharge') Object.assign(output, slidecharge);
 else Object.assign(output, { slidecharge, baseline, ...(slidecharge && { ratio: ratios(slidecharge, baseline) }) });
 console.log(JSON.stringify(output, null, 2));
 process.exit(problems(slidecharge, baseline) ? 1 : 0);
+
+/** The settings the run used (not the database URL, which may hold a password). */
+function settingsShown({ databaseUrl: _secret, baselineEvents, ...stack }) {
+  const kafka = { kafkaBrokers: stack.kafkaBrokers, mode: stack.mode };
+  if (settings.mode === 'baseline') return { ...kafka, baselineEvents, batch: stack.batch, concurrency: stack.concurrency };
+  return settings.mode === 'both' ? { ...stack, baselineEvents } : stack;
+}
 
 /** slidecharge's figures as a fraction of the baseline's (throughput: higher is better; latency: lower). */
 function ratios(sc, base) {
