@@ -2,7 +2,7 @@
 // and CPU time used so far (/proc/<pid>/stat utime + stime), so that a run reports RSS at its end and
 // CPU seconds per 1,000 events between two samples.
 import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, realpathSync } from 'node:fs';
 
 /** Resident set size in kB from the text of /proc/<pid>/status. */
 export function rssKb(statusText) {
@@ -62,10 +62,11 @@ function usageOf(before, after, events) {
 
 /**
  * The pids of the stack's service processes (scripts/stack.sh): its pid files (tmp/stack/<service>.pid),
- * else `pgrep -f` on the service's dist entry point; undefined for one not running.
+ * else `pgrep -f` on the service's dist entry point, run from this checkout (root); undefined for one
+ * not running.
  */
 export function stackServicePids(root, services) {
-  return Object.fromEntries(services.map((s) => [s, pidFromFile(`${root}tmp/stack/${s}.pid`) ?? pidFromPgrep(`dist/services/${s}/services/${s}/src/main.js`)]));
+  return Object.fromEntries(services.map((s) => [s, pidFromFile(`${root}tmp/stack/${s}.pid`) ?? pidFromPgrep(`dist/services/${s}/services/${s}/src/main.js`, root)]));
 }
 
 function pidFromFile(path) {
@@ -74,9 +75,11 @@ function pidFromFile(path) {
   return existsSync(`/proc/${pid}`) ? pid : undefined;
 }
 
-function pidFromPgrep(entryPoint) {
+/** stack.sh starts `node dist/...` from the checkout's root: another checkout's stack is not this one. */
+function pidFromPgrep(entryPoint, root) {
   try {
-    return Number(execFileSync('pgrep', ['-f', '-o', entryPoint], { encoding: 'utf8' }).trim().split('\n')[0]);
+    const pids = execFileSync('pgrep', ['-f', entryPoint], { encoding: 'utf8' }).trim().split('\n').map(Number);
+    return pids.find((pid) => `${realpathSync(`/proc/${pid}/cwd`)}/` === realpathSync(root).replace(/\/?$/, '/'));
   } catch {
     return undefined;
   }
