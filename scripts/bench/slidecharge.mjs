@@ -1,0 +1,174 @@
+// slidecharge's part of the benchmark: N cases and their scan events through the RUNNING stack
+// (npm run stack), from scan-completed to charge on billing.charges.v1 (see scripts/bench.mjs).
+import { randomUUID } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
+import { bearer, scannerDevKey } from '../lib/identity.mjs';
+import { kafkaAs } from './kafka.mjs';
+import { sampleAll, stackServicePids, usageBetween } from './process-usage.mjs';
+import { latencySummary, perSecond } from './stats.mjs';
+
+// The stack's service processes (scripts/stack.sh SERVICES and CONSOLE), measured during the scans.
+const STACK_SERVICES = ['accession', 'scanner-events', 'qc', 'billing', 'ops-console'];
+const root = new URL('../../', import.meta.url).pathname;
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+const call = async (method, url, body, headers = {}) => {
+  const res = await fetch(url, { method, headers: { 'content-type': 'application/json', ...headers }, body: body && JSON.stringify(body) });
+  if (!res.ok) throw new Error(`${method} ${url} -> ${res.status} ${await res.text()}`);
+  return res.json();
+};
+
+async function pool(items, size, fn) {
+  let next = 0;
+  await Promise.all(Array.from({ length: size }, async () => {
+    while (next < items.length) await fn(items[next++]);
+  }));
+}
+
+/** Runs the stack's benchmark and returns its figures (chargesReceived < chargesExpected when some are missing). */
+export async function runSlidecharge(settings) {
+  const run = randomUUID().slice(0, 6).toUpperCase();
+  const plan = benchPlan(settings, run);
+  // Kafka as the principals that really read charges and write raw scan events: billing-system and
+  // scanner-middleware of the bundled broker (scripts/kafka.sh env), or the KAFKA_* settings given.
+  const reader = await startChargeReader(settings, run);
+  const producer = kafkaAs('scanner-middleware', settings.kafkaBrokers).producer();
+  await producer.connect();
+  try {
+    const casesSeconds = await createCases(settings, plan);
+    await waitUntilBillingKnows(settings, plan.cases[plan.cases.length - 1]);
+    const pids = stackServicePids(root, STACK_SERVICES);
+    const before = sampleAll(pids);
+    const sent = await sendScans(settings, plan.events, producer);
+    await reader.receivedAll(plan.expectedCharges, 600_000);
+    const processes = usageBetween(before, sampleAll(pids), plan.events.length);
+    return figures({ settings, plan, casesSeconds, sent, received: reader.received, processes });
+  } finally {
+    await reader.consumer.disconnect();
+    await producer.disconnect();
+  }
+}
+
+// ---- what is sent ----
+
+/**
+ * Each case has settings.specimensPerCase 88305 specimens with settings.slidesPerSpecimen slides each;
+ * every slide gets one passing scan-completed event, so each specimen yields exactly one 0753T charge.
+ */
+function benchPlan(settings, run) {
+  const cases = Array.from({ length: settings.cases }, (_, i) => `B${run}-${i + 1}`);
+  const specimenIds = 'ABCDEFGHIJ'.slice(0, settings.specimensPerCase).split('');
+  const events = [];
+  for (const acc of cases) for (const s of specimenIds) for (let n = 1; n <= settings.slidesPerSpecimen; n++) {
+    events.push({ chargeKey: `${acc}/${s}/0753T`, event: scanCompleted(barcode(acc, s, n)) });
+  }
+  return { run, cases, specimenIds, events, expectedCharges: cases.length * specimenIds.length };
+}
+
+const barcode = (acc, sp, n) => `${acc}-${sp}1-${n}`;
+
+function scanCompleted(slideBarcode) {
+  const scanId = randomUUID();
+  return {
+    eventId: randomUUID(), eventType: 'scan.completed', occurredAt: new Date().toISOString(), slideBarcode,
+    scannerId: 'BENCH-1', scanId, purpose: 'diagnostic',
+    image: { imageId: scanId, focusScore: 0.9, tissueCoverage: 0.4, fileSizeBytes: 1_500_000_000, barcodeRead: true, stitchingErrors: 0 },
+  };
+}
+
+// ---- cases (not timed as part of the scan -> charge latency) ----
+
+/** Sends the cases to accession as the LIS integration; returns the seconds it took. */
+async function createCases(settings, plan) {
+  const t0 = performance.now();
+  await pool(plan.cases, settings.concurrency, async (acc) => call('POST', `${settings.accessionUrl}/cases`, caseOrder(settings, plan, acc), await bearer('lis-integration')));
+  return (performance.now() - t0) / 1000;
+}
+
+function caseOrder(settings, plan, acc) {
+  return {
+    accessionNumber: acc, patientId: `MRN-${acc}`, payer: { payerId: settings.payer }, collectionDate: new Date(Date.now() - 86_400_000).toISOString().slice(0, 10), diagnoses: ['C61'],
+    specimens: plan.specimenIds.map((s) => ({ specimenId: s, primaryCpt: '88305', units: 1 })),
+    slides: plan.specimenIds.flatMap((s) => Array.from({ length: settings.slidesPerSpecimen }, (_, n) => ({ barcode: barcode(acc, s, n + 1), specimenId: s }))),
+  };
+}
+
+/** Waits until billing knows the last case, so scan latency is not case-ingest latency. */
+async function waitUntilBillingKnows(settings, acc) {
+  for (;;) {
+    const res = await fetch(`${settings.billingUrl}/cases/${acc}/billing`, { headers: await bearer('ops-viewer') });
+    if (res.ok) return;
+    await sleep(200);
+  }
+}
+
+// ---- scans, timed ----
+
+/** Sends the scan events (paced when settings.rate > 0); returns chargeKey -> ms its first scan was sent, and when sending started and ended. */
+async function sendScans(settings, events, producer) {
+  // scanner-events wants an API key (X-API-Key): SCANNER_API_KEY, else the stack's development key.
+  const apiKey = scannerDevKey();
+  const firstSent = new Map();
+  const batches = [];
+  for (let i = 0; i < events.length; i += settings.batch) batches.push(events.slice(i, i + settings.batch));
+  const start = performance.now();
+  let sentEvents = 0;
+  await pool(batches, settings.rate > 0 ? 1 : settings.concurrency, async (batch) => {
+    if (settings.rate > 0) {
+      const due = start + (sentEvents / settings.rate) * 1000;
+      sentEvents += batch.length;
+      if (due > performance.now()) await sleep(due - performance.now());
+    }
+    const sentAt = performance.now();
+    for (const e of batch) if (!firstSent.has(e.chargeKey)) firstSent.set(e.chargeKey, sentAt);
+    await sendScanBatch(settings, batch, producer, apiKey);
+  });
+  return { firstSent, start, end: performance.now() };
+}
+
+function sendScanBatch(settings, batch, producer, apiKey) {
+  if (settings.via === 'kafka') {
+    return producer.send({ topic: 'scanner.ingress.v1', messages: batch.map((e) => ({ key: e.event.slideBarcode, value: JSON.stringify(e.event) })) });
+  }
+  return call('POST', `${settings.scannerUrl}/scan-events/batch`, { events: batch.map((e) => e.event) }, { 'x-api-key': apiKey });
+}
+
+// ---- charges read ----
+
+/** Reads billing.charges.v1 as billing-system: chargeKey -> ms first read, for this run's cases. */
+async function startChargeReader(settings, run) {
+  const consumer = kafkaAs('billing-system', settings.kafkaBrokers).consumer({ groupId: `billing-system-bench-${run}` });
+  const reader = { consumer, received: new Map() };
+  await consumer.connect();
+  await consumer.subscribe({ topic: 'billing.charges.v1', fromBeginning: false });
+  const joined = new Promise((resolve) => consumer.on(consumer.events.GROUP_JOIN, resolve));
+  await consumer.run({
+    eachMessage: async ({ message }) => {
+      const value = JSON.parse(message.value.toString());
+      if (value.data?.accessionNumber?.startsWith(`B${run}`) && !reader.received.has(value.data.chargeKey)) reader.received.set(value.data.chargeKey, performance.now());
+    },
+  });
+  await joined;
+  reader.receivedAll = async (count, timeoutMs) => {
+    const deadline = Date.now() + timeoutMs;
+    while (reader.received.size < count && Date.now() < deadline) await sleep(100);
+  };
+  return reader;
+}
+
+// ---- figures ----
+
+function figures({ settings, plan, casesSeconds, sent, received, processes }) {
+  const end = [...received.values()].reduce((a, b) => Math.max(a, b), -Infinity);
+  const seconds = (end - sent.start) / 1000;
+  return {
+    cases: plan.cases.length, caseIngestSeconds: +casesSeconds.toFixed(2),
+    scanEvents: plan.events.length, scanSendSeconds: +((sent.end - sent.start) / 1000).toFixed(2),
+    chargesExpected: plan.expectedCharges, chargesReceived: received.size,
+    endToEndSeconds: +seconds.toFixed(2),
+    scanEventsPerSecond: perSecond(plan.events.length, seconds),
+    chargesPerSecond: perSecond(received.size, seconds),
+    latencyMs: latencySummary([...received].map(([key, t]) => t - sent.firstSent.get(key))),
+    processes,
+  };
+}
