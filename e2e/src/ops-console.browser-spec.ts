@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import type { Producer } from 'kafkajs';
+import type { Hl7Message } from '@medplum/core';
+import { Hl7Connection, Hl7MessageEvent, Hl7Server } from '@medplum/hl7';
 import type { ScannerMiddlewareEvent } from '@slidecharge/contracts';
 import { builtEntryPoint, eventually, freePort, isoDaysAgo, principalKafkaConnection, ServiceName, ServiceProcess, testEnv, testKafka, tokenFor } from '@slidecharge/testing';
 import type { Locator } from 'playwright-core';
@@ -24,13 +26,49 @@ let consoleUrl: string;
 let producer: Producer;
 let browser: BrowserSession | undefined;
 
+/**
+ * The billing system billing delivers DFT^P03 to: it acknowledges every message (AA) but those of the
+ * accessions in `refusing`, which it refuses (AE) until a test takes them out.
+ */
+const refusing = new Set<string>();
+let billingSystem: Hl7Server;
+
+function startBillingSystem(port: number): void {
+  billingSystem = new Hl7Server((connection: Hl7Connection) => {
+    connection.addEventListener('message', ({ message }: Hl7MessageEvent) => {
+      const text = (message as Hl7Message).toString();
+      const refused = [...refusing].some((accession) => text.includes(accession));
+      connection.send((message as Hl7Message).buildAck({ ackCode: refused ? 'AE' : 'AA' }));
+    });
+  });
+  billingSystem.start(port);
+}
+
 beforeAll(async () => {
   const server = builtEntryPoint('ops-console' as ServiceName);
   if (!existsSync(server)) throw new Error(`no ${server}: this spec needs the console's server (npx nx run ops-console:build) and its front end (npx nx run ops-console-web:build)`);
+  const dftPort = await freePort();
+  startBillingSystem(dftPort);
   const env = { KAFKA_BROKERS: kafkaBrokers, LOG_LEVEL: 'info', SCANNER_DEV_API_KEY: SCANNER_API_KEY, ACCESSION_MLLP_PORT: '0' };
+  // billing delivers each charge as DFT^P03 to the billing system above; one refusal fails a delivery (until a person retries it).
+  const dft = {
+    BILLING_DFT_HOST: '127.0.0.1',
+    BILLING_DFT_PORT: String(dftPort),
+    BILLING_DFT_POLL_MS: '200',
+    BILLING_DFT_MAX_ATTEMPTS: '1',
+    BILLING_DFT_SENDING_FACILITY: 'PATHLAB',
+    BILLING_DFT_RECEIVING_APPLICATION: 'BILLSYS',
+    BILLING_DFT_RECEIVING_FACILITY: 'MAIN',
+    BILLING_DFT_PERFORMER_NPI: '1234567893',
+    BILLING_DFT_PERFORMER_FAMILY_NAME: 'UNIVERSITY PATHOLOGY LAB',
+    BILLING_DFT_DEPARTMENT_CODE: 'PATH',
+    BILLING_DFT_DEPARTMENT_NAME: 'Anatomic pathology',
+  };
   const names: ServiceName[] = ['accession', 'scanner-events', 'qc', 'billing'];
   const ports = await Promise.all(names.map(() => freePort()));
-  await Promise.all(names.map(async (name, i) => (services[name] = await new ServiceProcess(name, ports[i] as number, env, 'browser-logs').start())));
+  await Promise.all(
+    names.map(async (name, i) => (services[name] = await new ServiceProcess(name, ports[i] as number, name === 'billing' ? { ...env, ...dft } : env, 'browser-logs').start())),
+  );
   const opsConsole = await new ServiceProcess('ops-console' as ServiceName, await freePort(), {
     ...env,
     ACCESSION_URL: services.accession.url,
@@ -54,6 +92,7 @@ afterAll(async () => {
   // The console first (its live streams end), then the four.
   await services['ops-console' as ServiceName]?.stop();
   await Promise.all((['accession', 'scanner-events', 'qc', 'billing'] as const).map((name) => services[name]?.stop()));
+  await billingSystem?.stop({ forceDrainTimeoutMs: 1000 });
 }, 60_000);
 
 afterEach(async () => {
@@ -77,10 +116,15 @@ async function send(method: string, url: string, body: unknown, headers: Record<
 
 const barcode = (accession: string, slide: number) => `${accession}-A1-${slide}`;
 
-async function postCase(accessionNumber: string, payer = { payerId: 'AETNA', name: 'Aetna' }): Promise<void> {
+/** The patient of every case here: a name that must never reach the wall screen. */
+const PATIENT = { familyName: 'WALLCANARY', givenName: 'JANE', birthDate: '1961-07-04', administrativeSex: 'F', identifierAuthority: 'UNIVHOSP' };
+
+/** A case as the LIS sends it, with what a DFT^P03 needs (patient name, payer plan). */
+async function postCase(accessionNumber: string, payer = { payerId: 'AETNA', name: 'Aetna', plan: 'AETNA-PPO' }): Promise<void> {
   const body = {
     accessionNumber,
     patientId: `MRN-${accessionNumber}`,
+    patient: PATIENT,
     payer,
     collectionDate: COLLECTED,
     diagnoses: ['C50.911'],
@@ -104,14 +148,23 @@ function scanCompleted(slideBarcode: string): ScannerMiddlewareEvent {
   };
 }
 
-async function scan(accession: string): Promise<void> {
-  expect(await send('POST', `${services['scanner-events'].url}/scan-events`, scanCompleted(barcode(accession, 1)), { 'x-api-key': SCANNER_API_KEY })).toBe(202);
+async function scanSlide(slideBarcode: string): Promise<void> {
+  expect(await send('POST', `${services['scanner-events'].url}/scan-events`, scanCompleted(slideBarcode), { 'x-api-key': SCANNER_API_KEY })).toBe(202);
+}
+
+const scan = (accession: string) => scanSlide(barcode(accession, 1));
+
+/** billing's own API, read as an ops viewer (what the console's action changed, seen at its owner). */
+async function billingApi(path: string): Promise<{ items?: unknown[] }> {
+  const res = await fetch(`${services.billing.url}${path}`, { headers: { authorization: `Bearer ${await tokenFor('ops-viewer')}` } });
+  expect(res.status).toBe(200);
+  return (await res.json()) as { items?: unknown[] };
 }
 
 /** A Medicare case, scanned: billing holds its charge for review (payer policy). */
 async function heldCharge(): Promise<string> {
   const accession = newAccession();
-  await postCase(accession, { payerId: 'MEDICARE', name: 'Medicare Part B' });
+  await postCase(accession, { payerId: 'MEDICARE', name: 'Medicare Part B', plan: 'MEDICARE-B' });
   await scan(accession);
   return accession;
 }
@@ -166,6 +219,45 @@ it('a billing reviewer releases a held charge with a justification: the result i
   await dialog.getByRole('button', { name: 'Release charge' }).click();
   await s.page.getByRole('status').filter({ hasText: `of ${accession} is now posted` }).waitFor();
   await row.waitFor({ state: 'detached' });
+});
+
+it('a billing reviewer dismisses an unmatched scan with a justification: it leaves the open list', async () => {
+  const slide = barcode(newAccession(), 1);
+  await scanSlide(slide);
+  const s = await open('billing-reviewer', '/unmatched');
+  const row = s.page.locator('tr', { hasText: slide });
+  await reloadUntil(s, row, 'the unmatched scan in the open list');
+  await row.getByRole('button', { name: 'Dismiss' }).click();
+  const dialog = s.page.getByRole('dialog', { name: 'Dismiss the unmatched scan' });
+  await dialog.getByLabel(/Justification/).fill('test slide of the scanner service engineer, no patient');
+  await dialog.getByRole('button', { name: 'Dismiss scan' }).click();
+  await s.page.getByRole('status').filter({ hasText: `Scan of ${slide} dismissed.` }).waitFor();
+  await row.waitFor({ state: 'detached' });
+  const dismissed = await billingApi(`/unmatched-scans?state=dismissed&limit=500`);
+  const item = (dismissed.items as Array<{ slideBarcode: string; dismissal?: { by: string; reason: string } }>).find((i) => i.slideBarcode === slide);
+  expect(item?.dismissal?.reason).toBe('test slide of the scanner service engineer, no patient');
+});
+
+it('a billing admin retries a delivery the billing system refused: it goes out again and is acknowledged', async () => {
+  const accession = newAccession();
+  refusing.add(accession);
+  await postCase(accession);
+  await scan(accession);
+  const s = await open('billing-admin', '/deliveries');
+  const row = s.page.locator('tr', { hasText: accession });
+  await reloadUntil(s, row, 'the refused delivery in the failed list');
+  // The billing system takes it now; the admin sends it again.
+  refusing.delete(accession);
+  await row.getByRole('button', { name: 'Retry' }).click();
+  const dialog = s.page.getByRole('dialog', { name: 'Send the delivery again' });
+  await dialog.getByLabel(/Justification/).fill('billing system fixed the department table, ticket 5521');
+  await dialog.getByRole('button', { name: 'Retry delivery' }).click();
+  await s.page.getByRole('status').filter({ hasText: /is queued again\./ }).waitFor();
+  await eventually(
+    async () => ((await billingApi(`/deliveries?accession=${accession}`)).items as Array<{ state: string }>).every((d) => d.state === 'acked') || undefined,
+    60_000,
+    `the delivery of ${accession} acknowledged after the retry`,
+  );
 });
 
 it('an integration admin inspects a dead letter and replays it, and sees the outcome', async () => {
@@ -242,6 +334,7 @@ it('the wall screen shows the wall numbers and the lag chart, and no accession n
     const body = (await s.page.locator('body').textContent()) ?? '';
     expect(body).not.toContain(`BRW${run}`);
     expect(body).not.toMatch(/MRN-/);
+    expect(body).not.toContain(PATIENT.familyName);
     expect(body).not.toContain('ops-viewer');
     await screenshot(s.page, name, false);
     await s.close();
