@@ -2,8 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Producer } from 'kafkajs';
-import { Charge, Credit, DEAD_LETTER_TOPIC, DeadLetter, EventEnvelope, ScannerMiddlewareEvent } from '@slidecharge/contracts';
-import { freePort, isoDaysAgo, principalKafkaConnection, ReadMessage, ServiceName, ServiceProcess, TestCaller, testEnv, testKafka, tokenFor, TopicReader } from '@slidecharge/testing';
+import { Charge, Credit, DEAD_LETTER_TOPIC, DeadLetter, EventEnvelope, observedGroupsOf, ScannerMiddlewareEvent } from '@slidecharge/contracts';
+import { freePort, isoDaysAgo, principalKafkaConnection, ReadMessage, ServiceName, ServiceProcess, TestCaller, testEnv, testKafka, tokenFor, TopicReader, waitForPipelineSettled } from '@slidecharge/testing';
 
 /** Collected yesterday: never an archived specimen, whatever the day of the run. */
 const COLLECTED = isoDaysAgo(1);
@@ -140,10 +140,10 @@ async function creditsOf(accession: string, expected: number): Promise<Credit[]>
   return [...byId.values()].sort((a, b) => a.chargeKey.localeCompare(b.chargeKey));
 }
 
-/** Waits for `expected` distinct charges of the accession, then a quiet spell, and returns them. */
+/** Waits for `expected` distinct charges of the accession, then for the pipeline to settle (so a surplus would show), and returns them. */
 async function settledCharges(accession: string, expected: number): Promise<Charge[]> {
   await reader.waitFor(chargesFor(accession), (list) => new Set(list.map((m) => (m.value as ChargeMessage).data.chargeId)).size >= expected, 60_000);
-  await new Promise((r) => setTimeout(r, 2500));
+  await drainPipeline();
   const byId = new Map<string, Charge>();
   for (const m of reader.messages.filter(chargesFor(accession))) byId.set((m.value as ChargeMessage).data.chargeId, (m.value as ChargeMessage).data);
   return [...byId.values()].sort((a, b) => a.specimenId.localeCompare(b.specimenId));
@@ -156,12 +156,16 @@ async function billingCharges(accession: string): Promise<Charge[]> {
   return (Array.isArray(res.body) ? res.body : res.body.items) as Charge[];
 }
 
-/** Sends a sentinel case through the whole pipe; once its charge is out, earlier events have been handled. */
+/**
+ * A barrier: every stage, in the order events flow (accession, scanner-events, qc, billing), has
+ * handled its inputs and published its outbox, and the reader has read billing.charges.v1 and the
+ * dead-letter topic to their end. Whatever the events sent so far cause has been read by then.
+ */
 async function drainPipeline() {
-  const sentinel = newAccession();
-  await postCase(sentinel, [{ id: 'A', cpt: '88305', slides: 1 }]);
-  await sendScanOverHttp(scanCompleted(barcode(sentinel, 'A', 1)));
-  await settledCharges(sentinel, 1);
+  const groups = new Map(observedGroupsOf('ops-console').map((g) => [g.group, g]));
+  const stages = (['accession', 'scanner-events', 'qc', 'billing'] as const).map((name) => ({ url: services[name].url, ...(groups.has(name) ? { consumes: groups.get(name) } : {}) }));
+  await waitForPipelineSettled(kafkaBrokers, stages);
+  await reader.caughtUp();
 }
 
 // ---- scenarios ----

@@ -11,3 +11,4 @@ export * from './mllp-test-client';
 export * from './fhir-validation';
 export * from './dates';
 export * from './otlp-receiver';
+export * from './pipeline-settled';

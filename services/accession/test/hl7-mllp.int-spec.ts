@@ -84,6 +84,18 @@ async function outboxCount(accession: string): Promise<number> {
   return rows[0].n as number;
 }
 
+/** Waits until the relay has published every outbox record of the accession. */
+async function outboxPublished(accession: string): Promise<void> {
+  await eventually(
+    async () => {
+      const { rows } = await harness.pool.query('SELECT count(*)::int AS n FROM accession.outbox WHERE key = $1 AND published_at IS NULL', [accession]);
+      return rows[0].n === 0 ? true : undefined;
+    },
+    30_000,
+    `the outbox records of ${accession} published`,
+  );
+}
+
 async function storedMessages(controlId: string) {
   const res = await http().get('/hl7/messages').query({ controlId }).expect(200);
   return res.body.items as { id: number; outcome: string; ackCode: string; duplicateOf?: number; accessionNumber?: string; caseVersion?: number }[];
@@ -343,8 +355,10 @@ describe('concurrency', () => {
     const stored = await storedMessages(controlIdOf(message));
     expect(stored.map((m) => m.outcome).sort()).toEqual(['created', 'duplicate', 'duplicate', 'duplicate', 'duplicate', 'duplicate']);
     await waitForEvents(accession, 1);
-    // Give a second event (there must be none) the time to arrive.
-    await new Promise((r) => setTimeout(r, 1000));
+    // A barrier instead of a wait: every outbox record of the accession is published and the reader has
+    // read the topic to its end, so a second event (there must be none) would be among the messages.
+    await outboxPublished(accession);
+    await harness.reader.caughtUp();
     expect(harness.reader.messages.filter(eventsOf(accession))).toHaveLength(1);
   });
 
@@ -469,10 +483,13 @@ describe('why not @medplum/hl7 Hl7Server (docs/hl7-library-choice.md): re-check 
     const m = (id: string) => Hl7Message.parse(`MSH|^~\\&|A|B|C|D|20260101||ORM^O01|${id}|P|2.5.1\rPID|1||X`).toString();
     client.write(Buffer.concat([frame(m('ONE')), frame(m('TWO'))]));
     await client.nextAck();
-    await new Promise((r) => setTimeout(r, 300));
+    // A barrier instead of a wait: a third frame on its own, acknowledged. The connection handles its
+    // messages in order, so had TWO been taken, it would be in `got` before THREE.
+    client.write(frame(m('THREE')));
+    await eventually(() => (got.includes('THREE') ? true : undefined), 10_000, 'the third message');
     client.close();
     await server.stop({ forceDrainTimeoutMs: 100 });
     // If this fails, Hl7Server now separates the frames: re-evaluate it for the listener.
-    expect(got).toEqual(['ONE']);
+    expect(got).toEqual(['ONE', 'THREE']);
   });
 });
