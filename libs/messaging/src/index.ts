@@ -20,3 +20,4 @@ export * from './metrics';
 export * from './redaction';
 export * from './dead-letter-views';
 export * from './dead-letter-archive';
+export * from './pg-listener';

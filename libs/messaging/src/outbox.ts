@@ -5,6 +5,7 @@ import { KafkaBus } from './kafka-bus';
 import { Logger } from './logger';
 import { messagingMetrics, setOutboxBacklogSource } from './metrics';
 import { deliverSplitting, DeliveryOutcome, takeByBytes } from './outbox-batch';
+import { outboxChannel, PgListener } from './pg-listener';
 import { quoteSchema as ident, RunInTransaction, SqlExecutor } from './sql';
 import { contextFromHeaders, slidechargeTracer, traceHeaders, withoutTraceHeaders } from './trace-context';
 
@@ -13,16 +14,20 @@ import { contextFromHeaders, slidechargeTracer, traceHeaders, withoutTraceHeader
  * The table's shape is the same in every service's Prisma schema (model OutboxMessage).
  */
 export async function writeOutbox(tx: SqlExecutor, schema: string, messages: readonly OutgoingMessage[]): Promise<void> {
-  for (const m of messages) {
-    await tx.$executeRawUnsafe(
-      `INSERT INTO ${ident(schema)}.outbox (id, topic, key, payload, headers) VALUES ($1::uuid, $2, $3, $4::jsonb, $5::jsonb)`,
-      (m.value as { eventId: string }).eventId,
-      m.topic,
-      m.key,
-      JSON.stringify(m.value),
-      JSON.stringify(m.headers),
-    );
-  }
+  if (messages.length === 0) return;
+  // One statement for all of them (rows in the order given: seq follows it). The table's trigger
+  // (outbox_notify, each service's migration) NOTIFYs the relay once per statement, at commit.
+  await tx.$executeRawUnsafe(
+    `INSERT INTO ${ident(schema)}.outbox (id, topic, key, payload, headers)
+     SELECT id, topic, key, payload, headers
+       FROM unnest($1::uuid[], $2::text[], $3::text[], $4::jsonb[], $5::jsonb[]) WITH ORDINALITY AS m(id, topic, key, payload, headers, n)
+      ORDER BY n`,
+    messages.map((m) => (m.value as { eventId: string }).eventId),
+    messages.map((m) => m.topic),
+    messages.map((m) => m.key),
+    messages.map((m) => JSON.stringify(m.value)),
+    messages.map((m) => JSON.stringify(m.headers)),
+  );
 }
 
 /**
@@ -59,8 +64,16 @@ export interface OutboxRelayOptions {
    * record larger than this goes alone. Keep it below the broker's message.max.bytes (1 MiB by default).
    */
   maxBatchBytes?: number;
-  /** How often to look for new records when nobody called wake() (default 250 ms). */
+  /** How often to look for new records when nobody called wake() and no notification channel is up (default 250 ms). */
   pollIntervalMs?: number;
+  /**
+   * LISTEN for the outbox table's insert notifications (channel outbox_<schema>) on a dedicated
+   * connection with these settings (the service's DATABASE_URL): a record committed by any process
+   * wakes the relay. While that connection is down the relay polls every pollIntervalMs.
+   */
+  listen?: { connection: string };
+  /** While notifications arrive: the safety poll, so that a lost notification never strands a record (default 5 s). */
+  safetyPollMs?: number;
 }
 
 export const OUTBOX_DEFAULT_BATCH_BYTES = 512 * 1024;
@@ -85,12 +98,22 @@ export interface RelayPass {
  * (parked_at, last_error), logged as an error for alerting and counted in slidecharge_outbox_parked,
  * and the relay goes on with the next ones; a batch refused as a whole is split to find it. An
  * operator fixes and re-queues a parked record (docs/operations.md). Errors about the cluster (broker
- * down) are retried with backoff, the batch kept in order.
+ * down) are retried with backoff, the batch kept in order. A published batch is marked in one statement.
+ *
+ * When it runs (start): woken by the outbox table's insert trigger (NOTIFY outbox_<schema>, at commit,
+ * from any process) through a LISTEN on its own connection (`listen`), and by wake() in-process; a
+ * wake-up during a pass makes another pass, so none is lost. A slow safety poll (safetyPollMs) covers a
+ * notification lost anyway; while the LISTEN connection is down it polls fast (pollIntervalMs) and it
+ * makes a pass whenever that connection comes back.
  */
 export class OutboxRelay {
   private stopping = false;
   private loop: Promise<void> | undefined;
   private wakeUp: (() => void) | undefined;
+  /** A wake-up came while a pass was running: the next idle() returns at once. */
+  private woken = false;
+  private listener: PgListener | undefined;
+  private idleWaiters: (() => void)[] = [];
   private lastError: string | undefined;
   private removeBacklogSource: (() => void) | undefined;
   private readonly table: string;
@@ -105,12 +128,41 @@ export class OutboxRelay {
     if (this.loop) return;
     this.stopping = false;
     this.removeBacklogSource = setOutboxBacklogSource(this.options.schema, () => this.backlog().then((b) => b.backlog));
+    this.listener = this.options.listen ? this.startListener(this.options.listen.connection) : undefined;
     this.loop = this.run();
   }
 
   /** Asks the relay to look now (call after committing a transaction that wrote to the outbox). */
   wake(): void {
+    this.woken = true;
     this.wakeUp?.();
+  }
+
+  /** Whether insert notifications are arriving (false without `listen`, or while its connection is down). */
+  listening(): boolean {
+    return this.listener?.listening ?? false;
+  }
+
+  /**
+   * Resolves when the relay next waits with nothing left to publish while LISTENing: from then on, only a
+   * notification (or wake()) makes it look before the safety poll. For tests and start-up probes.
+   */
+  idleListening(): Promise<void> {
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  /** Every notification wakes the relay; so does each (re)connection, for what was sent while it was down. */
+  private startListener(connection: string): PgListener {
+    const listener = new PgListener({
+      connection,
+      channels: [outboxChannel(this.options.schema)],
+      logger: this.log,
+      onNotify: () => this.wake(),
+      onListening: () => this.wake(),
+      onDown: () => this.wake(),
+    });
+    void listener.start();
+    return listener;
   }
 
   /** False while publishing fails for a reason worth retrying (broker down...); parked records do not count. */
@@ -129,6 +181,8 @@ export class OutboxRelay {
     this.wake();
     await this.loop;
     this.loop = undefined;
+    await this.listener?.stop();
+    this.listener = undefined;
     this.removeBacklogSource?.();
     this.removeBacklogSource = undefined;
   }
@@ -215,8 +269,13 @@ export class OutboxRelay {
         outcome.published.map((r) => r.id),
       );
     }
-    for (const { record, refusal } of outcome.parked) {
-      await tx.$executeRawUnsafe(`UPDATE ${this.table} SET parked_at = now(), attempts = attempts + 1, last_error = $2 WHERE id = $1::uuid`, record.id, refusal);
+    if (outcome.parked.length > 0) {
+      await tx.$executeRawUnsafe(
+        `UPDATE ${this.table} AS o SET parked_at = now(), attempts = o.attempts + 1, last_error = p.refusal
+           FROM unnest($1::uuid[], $2::text[]) AS p(id, refusal) WHERE o.id = p.id`,
+        outcome.parked.map((p) => p.record.id),
+        outcome.parked.map((p) => p.refusal),
+      );
     }
     if (outcome.failed) {
       await tx.$executeRawUnsafe(
@@ -243,6 +302,8 @@ export class OutboxRelay {
     await this.parkedCount().catch((err: unknown) => this.log.warn({ err }, 'could not count parked records'));
     while (!this.stopping) {
       let pass: RelayPass;
+      // Cleared before the pass reads: a notification of a commit after this point makes another pass.
+      this.woken = false;
       try {
         pass = await this.relayPass();
         this.lastError = undefined;
@@ -250,16 +311,22 @@ export class OutboxRelay {
       } catch (e) {
         this.lastError = errorText(e);
         this.log.error({ err: e }, 'outbox relay failed; will retry');
-        await this.idle(backoff);
+        await this.idle(backoff, false);
         backoff = Math.min(backoff * 2, 10_000);
         continue;
       }
-      if (!pass.more) await this.idle(this.options.pollIntervalMs ?? 250);
+      if (!pass.more) await this.idle(this.pollMs());
     }
   }
 
-  private idle(ms: number): Promise<void> {
-    if (this.stopping) return Promise.resolve();
+  /** Slow while notifications arrive (only a safety net then), fast without them. */
+  private pollMs(): number {
+    return this.listening() ? (this.options.safetyPollMs ?? 5_000) : (this.options.pollIntervalMs ?? 250);
+  }
+
+  /** Waits `ms`, or less when woken (a notification, wake(), stop()); a backoff after an error only ends early at stop(). */
+  private idle(ms: number, wakeable = true): Promise<void> {
+    if (this.stopping || (wakeable && this.woken)) return Promise.resolve();
     return new Promise((resolve) => {
       const done = () => {
         clearTimeout(timer);
@@ -267,7 +334,10 @@ export class OutboxRelay {
         resolve();
       };
       const timer = setTimeout(done, ms);
-      this.wakeUp = done;
+      this.wakeUp = () => {
+        if (wakeable || this.stopping) done();
+      };
+      if (wakeable && this.listening()) for (const waiter of this.idleWaiters.splice(0)) waiter();
     });
   }
 }

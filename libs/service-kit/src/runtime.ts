@@ -29,7 +29,14 @@ export interface ServiceRuntimeOptions {
   /** The service's Prisma client (or anything that runs raw SQL and disconnects). */
   database: SqlExecutor & { $disconnect(): Promise<void> };
   /** When the service publishes through an outbox: its Postgres schema and a transaction runner. */
-  outbox?: { schema: string; transaction: RunInTransaction; pollIntervalMs?: number; maxBatchBytes?: number };
+  outbox?: {
+    schema: string;
+    transaction: RunInTransaction;
+    pollIntervalMs?: number;
+    maxBatchBytes?: number;
+    /** LISTEN for the outbox's insert notifications with these connection settings (OutboxRelayOptions.listen). */
+    listen?: { connection: string };
+  };
   /**
    * When the service consumes: the schema whose dead_letter table keeps every dead-lettered message
    * whole, how long it keeps them (purged at start and hourly) and the largest dead-letter record.
@@ -99,6 +106,7 @@ export class ServiceRuntime implements OnModuleInit, BeforeApplicationShutdown, 
           logger: options.logger,
           ...(options.outbox.pollIntervalMs !== undefined ? { pollIntervalMs: options.outbox.pollIntervalMs } : {}),
           ...(options.outbox.maxBatchBytes !== undefined ? { maxBatchBytes: options.outbox.maxBatchBytes } : {}),
+          ...(options.outbox.listen ? { listen: options.outbox.listen } : {}),
         })
       : undefined;
     this.lag = new ConsumerLagMonitor({
@@ -195,6 +203,7 @@ export class ServiceRuntime implements OnModuleInit, BeforeApplicationShutdown, 
           return {
             backlog,
             pending: backlog,
+            wokenBy: relay.listening() ? 'notifications' : 'polling',
             oldestPendingSeconds: oldestSeconds,
             parked,
             ...(parked > 0 ? { warning: `${parked} parked record(s) refused by the broker wait for an operator (docs/operations.md)` } : {}),

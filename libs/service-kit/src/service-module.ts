@@ -47,6 +47,7 @@ type WiringConfig = AuthConfig &
     | 'DEAD_LETTER_RETENTION_DAYS'
     | 'DEAD_LETTER_MAX_RECORD_BYTES'
     | 'OUTBOX_BATCH_MAX_BYTES'
+    | 'DATABASE_URL'
   >;
 
 export interface ServiceModuleOptions<TConfig extends WiringConfig> {
@@ -109,7 +110,15 @@ export function serviceModule<TConfig extends WiringConfig>(options: ServiceModu
             logger,
             database,
             ...(options.outboxSchema
-              ? { outbox: { schema: options.outboxSchema, transaction: transactionRunner(database), maxBatchBytes: options.config.OUTBOX_BATCH_MAX_BYTES } }
+              ? {
+                  outbox: {
+                    schema: options.outboxSchema,
+                    transaction: transactionRunner(database),
+                    maxBatchBytes: options.config.OUTBOX_BATCH_MAX_BYTES,
+                    // The relay LISTENs for the outbox's insert notifications with the pool's own settings.
+                    listen: { connection: options.config.DATABASE_URL },
+                  },
+                }
               : {}),
             ...(options.deadLetterSchema
               ? {

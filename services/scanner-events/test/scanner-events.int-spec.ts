@@ -199,6 +199,30 @@ describe('POST /scan-events/batch', () => {
     await scanner.get(`/scan-events/${b.eventId}`).expect(404);
   });
 
+  it('writes a batch in one transaction: receipts and outbox records of the accepted events, none for the repeat of an earlier one', async () => {
+    const earlier = middlewareEvent();
+    await scanner.post('/scan-events').send(earlier).expect(202);
+    const slideBarcode = `S26-${randomUUID().slice(0, 8)}-C1-1`;
+    const batch = [middlewareEvent({ slideBarcode }), earlier, middlewareEvent({ slideBarcode, eventType: 'scan.started' }), middlewareEvent({ slideBarcode })];
+    const res = await scanner.post('/scan-events/batch').send({ events: batch }).expect(200);
+    expect(res.body.results.map((r: { status: string }) => r.status)).toEqual(['accepted', 'duplicate', 'accepted', 'accepted']);
+    const accepted = batch.filter((e) => e !== earlier).map((e) => e.eventId);
+    const prisma = app.get(PrismaService);
+    const transactions = await prisma.$queryRawUnsafe<{ table: string; xid: string; n: number }[]>(
+      `SELECT 'receipt' AS table, xmin::text AS xid, count(*)::int AS n FROM scanner.scan_event_receipt WHERE event_id = ANY($1) GROUP BY xmin
+       UNION ALL
+       SELECT 'outbox', xmin::text, count(*)::int FROM scanner.outbox WHERE payload->'data'->>'sourceEventId' = ANY($1) GROUP BY xmin`,
+      accepted,
+    );
+    expect(transactions.map((t) => [t.table, t.n]).sort()).toEqual([
+      ['outbox', 3],
+      ['receipt', 3],
+    ]);
+    expect(new Set(transactions.map((t) => t.xid)).size).toBe(1);
+    const [earlierReceipt] = await prisma.$queryRawUnsafe<{ xid: string }[]>(`SELECT xmin::text AS xid FROM scanner.scan_event_receipt WHERE event_id = $1`, earlier.eventId);
+    expect(earlierReceipt?.xid).not.toBe(transactions[0]?.xid);
+  });
+
   it('takes a full-size batch larger than Express’s default 100 kB body limit', async () => {
     const slideBarcode = `S26-${randomUUID().slice(0, 8)}-B1-1`;
     const events = Array.from({ length: 250 }, () =>

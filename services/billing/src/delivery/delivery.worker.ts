@@ -8,12 +8,23 @@ import { DELIVERY_OFF_REASON, DeliverySettings, deliverySettingsOf, EnabledDeliv
 import { dftMessageOf } from './delivery-message';
 import { loadDftTls } from './dft-tls';
 import { deliveryMetrics, setDeliveryQueueSource } from './delivery.metrics';
-import { AttemptRecord, ClaimedDelivery, DeliveryRepository } from './delivery.repository';
+import { AttemptRecord, AttemptResult, ClaimedDelivery, DeliveryRepository, DeliverySubject } from './delivery.repository';
 import { MllpSender } from './mllp-sender';
 
 /**
+ * How many due deliveries one claim takes. Small, so that while this sender waits for ACKs another
+ * instance takes the next ones (each sender has one connection, and one message outstanding on it).
+ */
+export const DELIVERY_CLAIM_BATCH = 5;
+
+/**
  * Sends the queued DFT^P03 messages to the billing system over MLLP, one at a time per process, and
- * waits for each ACK: AA (or CA) -> acked, never sent again; AE/AR, no answer or a connection error ->
+ * waits for each ACK (HL7 v2 original mode over MLLP: one message outstanding per connection, so
+ * messages of one charge go out in order and a retry carries the same MSH-10). The database work around
+ * the sends is batched: a batch of due deliveries is claimed in one statement, what their messages are
+ * built from is read in four queries, and outcomes are recorded behind the sends (while the next
+ * message waits for its ACK), as many as have come in, in one transaction of two statements. What a
+ * batch did not send (shutdown, billing system unreachable) is given back at once. Outcomes: AA (or CA) -> acked, never sent again; AE/AR, no answer or a connection error ->
  * sent again after an exponential backoff, until the maximum attempts (then failed, for a person to
  * retry). Several billing instances share the queue safely (claims use FOR UPDATE SKIP LOCKED).
  * At shutdown it finishes the message in flight (ACK or timeout), records it, then closes the connection.
@@ -98,7 +109,7 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
     while (!this.stopping) {
       let pauseMs = settings.pollMs;
       try {
-        const sent = await this.deliverOne(settings);
+        const sent = await this.deliverBatch(settings);
         if (sent === 'connection-error') {
           // The billing system is unreachable: wait before the next delivery too, growing like a backoff.
           this.consecutiveConnectionErrors += 1;
@@ -130,23 +141,47 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
     });
   }
 
-  /** Sends the oldest due delivery, if any; returns its outcome, or undefined when nothing was due. */
-  private async deliverOne(settings: EnabledDeliverySettings): Promise<AttemptOutcome | undefined> {
+  /**
+   * Claims a batch of due deliveries and sends them in order; returns the last outcome
+   * ('connection-error' when the billing system was unreachable), or undefined when nothing was due.
+   */
+  private async deliverBatch(settings: EnabledDeliverySettings): Promise<AttemptOutcome | undefined> {
     if (this.stopping || !this.sender) return undefined;
-    const startedAt = new Date();
-    // Connect timeout and ACK wait each take at most ackTimeoutMs; past the lease another sender may take it.
-    const leaseUntil = new Date(startedAt.getTime() + 2 * settings.ackTimeoutMs + 5_000);
-    const delivery = await this.repository.claim(this.instance, startedAt, leaseUntil);
-    if (!delivery) return undefined;
-    if (delivery.interrupted) await this.repository.recordInterrupted(delivery, startedAt);
+    const claimedAt = new Date();
+    // Connect timeout and ACK wait each take at most ackTimeoutMs per message; past the lease another sender may take them.
+    const leaseUntil = new Date(claimedAt.getTime() + DELIVERY_CLAIM_BATCH * 2 * settings.ackTimeoutMs + 5_000);
+    const batch = await this.repository.claimBatch(this.instance, claimedAt, leaseUntil, DELIVERY_CLAIM_BATCH);
+    if (batch.length === 0) return undefined;
+    const subjects = await this.repository.subjects(batch).catch((e: unknown) => batch.map(() => (e instanceof Error ? e : new Error(String(e)))));
+    const recorder = new OutcomeRecorder((results) => this.record(results));
+    let last: AttemptOutcome | undefined;
+    let sent = 0;
+    for (const [i, delivery] of batch.entries()) {
+      if (this.stopping || last === 'connection-error') break;
+      const result = await this.attempt(delivery, subjects[i] as DeliverySubject | Error, settings);
+      recorder.add(result);
+      last = result.record.outcome;
+      sent += 1;
+    }
+    await recorder.flush();
+    await this.repository.release(this.instance, batch.slice(sent), new Date());
+    return last;
+  }
 
+  /** Builds and sends one delivery's DFT^P03 and reads its ACK; never throws. */
+  private async attempt(delivery: ClaimedDelivery, subject: DeliverySubject | Error, settings: EnabledDeliverySettings): Promise<AttemptResult> {
+    const startedAt = new Date();
     let record: AttemptRecord;
     let message: string | null = null;
     try {
-      const built = dftMessageOf(delivery, await this.repository.subject(delivery), settings);
-      if (!built.ok) return await this.refuse(delivery, built.reason, startedAt);
+      if (subject instanceof Error) throw subject;
+      const built = dftMessageOf(delivery, subject, settings);
+      if (!built.ok) {
+        // Not sent: the case lacks what v2.5.1 requires, or the message fails the check. The delivery fails with the reason.
+        return { delivery, record: { outcome: 'not-sendable', detail: built.reason, ack: null, message: null, startedAt, finishedAt: new Date() }, step: { state: 'failed' } };
+      }
       message = built.message;
-      const result = await this.sender.send(message);
+      const result = await (this.sender as MllpSender).send(message);
       const finishedAt = new Date();
       if (result.kind === 'answer') {
         const reading = interpretAck(result.text, delivery.messageControlId);
@@ -159,25 +194,19 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
       record = { outcome: 'internal-error', detail: (e as Error).message, ack: null, message, startedAt, finishedAt: new Date() };
       this.runtime.logger.error({ err: e, deliveryId: delivery.id }, `DFT^P03 ${delivery.messageControlId}: could not build or send it`);
     }
-
-    const step = nextStepAfter(record.outcome, delivery.attempt, settings.retry, record.finishedAt);
-    const applied = await this.repository.recordAttempt(delivery, this.instance, record, step);
-    deliveryMetrics.attempts.inc({ kind: delivery.kind, outcome: record.outcome });
-    if (applied && step.state === 'failed') deliveryMetrics.failed.inc({ kind: delivery.kind });
-    this.last = { outcome: record.outcome, at: record.finishedAt.toISOString(), messageControlId: delivery.messageControlId };
-    this.log(delivery, record, step, applied);
-    return record.outcome;
+    return { delivery, record, step: nextStepAfter(record.outcome, delivery.attempt, settings.retry, record.finishedAt) };
   }
 
-  /** Not sent: the case lacks what v2.5.1 requires, or the message fails the check. The delivery fails with the reason. */
-  private async refuse(delivery: ClaimedDelivery, reason: string, startedAt: Date): Promise<AttemptOutcome> {
-    const record: AttemptRecord = { outcome: 'not-sendable', detail: reason, ack: null, message: null, startedAt, finishedAt: new Date() };
-    const applied = await this.repository.recordAttempt(delivery, this.instance, record, { state: 'failed' });
-    deliveryMetrics.attempts.inc({ kind: delivery.kind, outcome: record.outcome });
-    if (applied) deliveryMetrics.failed.inc({ kind: delivery.kind });
-    this.last = { outcome: record.outcome, at: record.finishedAt.toISOString(), messageControlId: delivery.messageControlId };
-    this.log(delivery, record, { state: 'failed' }, applied);
-    return record.outcome;
+  /** Records outcomes (one transaction for all of them), then counts and logs each. */
+  private async record(results: AttemptResult[]): Promise<void> {
+    const applied = await this.repository.recordAttempts(this.instance, results);
+    for (const { delivery, record, step } of results) {
+      const changed = applied.has(delivery.id);
+      deliveryMetrics.attempts.inc({ kind: delivery.kind, outcome: record.outcome });
+      if (changed && step.state === 'failed') deliveryMetrics.failed.inc({ kind: delivery.kind });
+      this.last = { outcome: record.outcome, at: record.finishedAt.toISOString(), messageControlId: delivery.messageControlId };
+      this.log(delivery, record, step, changed);
+    }
   }
 
   private log(delivery: ClaimedDelivery, record: AttemptRecord, step: ReturnType<typeof nextStepAfter>, applied: boolean): void {
@@ -226,5 +255,40 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
       oldestDueSeconds,
       ...(this.last ? { lastAttempt: this.last } : {}),
     };
+  }
+}
+
+/**
+ * Writes outcomes behind the sends: one write at a time, each taking every outcome that came in while
+ * the previous one ran. flush() waits for all and throws the first error.
+ */
+class OutcomeRecorder {
+  private pending: AttemptResult[] = [];
+  private writing: Promise<void> | undefined;
+  private error: unknown;
+
+  constructor(private readonly write: (results: AttemptResult[]) => Promise<void>) {}
+
+  add(result: AttemptResult): void {
+    this.pending.push(result);
+    this.next();
+  }
+
+  async flush(): Promise<void> {
+    while (this.writing) await this.writing;
+    if (this.error !== undefined) throw this.error;
+  }
+
+  private next(): void {
+    if (this.writing || this.pending.length === 0 || this.error !== undefined) return;
+    const results = this.pending.splice(0);
+    this.writing = this.write(results)
+      .catch((e: unknown) => {
+        this.error = e;
+      })
+      .finally(() => {
+        this.writing = undefined;
+        this.next();
+      });
   }
 }

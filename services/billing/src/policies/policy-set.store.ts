@@ -1,8 +1,19 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import { DEFAULT_POLICY_SET, PolicySet, validatePolicySet } from '@slidecharge/billing-rules';
-import { canonicalJson } from '@slidecharge/service-kit';
+import { PgListener } from '@slidecharge/messaging';
+import { canonicalJson, ServiceRuntime } from '@slidecharge/service-kit';
 import type { Db } from '../charging/billing.repository';
+import { BILLING_CONFIG, BillingConfig } from '../config';
 import { PrismaService } from '../prisma.service';
+
+/** The channel billing.policy_activation's insert trigger notifies (migration 0011), with the activation's id. */
+export const POLICY_ACTIVATION_CHANNEL = 'billing_policy_activation';
+
+/** The activation in force as this instance last saw it. */
+interface ActiveSet {
+  activationId: bigint;
+  set: PolicySet;
+}
 
 /** Who stored the built-in policy set when billing first started on an empty database. */
 export const BUILT_IN_AUTHOR = 'slidecharge (built-in default)';
@@ -35,24 +46,81 @@ export class PolicyVersionUnknownError extends Error {
 /**
  * Payer policy sets as versioned data in billing.policy_set, and which one is in force (the newest
  * row of billing.policy_activation). A set is validated before it is stored and never edited: a change
- * is a new version, activating an older version rolls back. Billing reads the active set inside each
- * event's transaction, so an activation applies to the next event without a restart or a deploy.
+ * is a new version, activating an older version rolls back.
+ *
+ * The set in force is cached in memory with the id of its activation, and an activation never goes
+ * unnoticed by an event decided after it, in this instance or any other:
+ * - Every event transaction checks the cached activation id with one index-only read
+ *   (`SELECT max(id)` on policy_activation's primary key, no row fetched), inside the transaction.
+ *   It is the guarantee: an activation committed before that statement is seen, so the event is
+ *   decided under it. One committed after it is concurrent with the event, which then serializes before
+ *   the activation (the event reads and writes nothing the activation writes), and is still correct.
+ * - The notification (trigger on policy_activation, channel billing_policy_activation, LISTENed on a
+ *   connection of its own in every billing instance) refreshes the cache ahead of the next event:
+ *   the set's document is read and validated outside any event transaction, so the check finds it
+ *   cached and the event pays only the one read. When the notification connection is down, or a
+ *   notification is lost, nothing is stale: the check reads the new set through in the transaction.
+ * Why not skip the check while notifications arrive: a notification reaches another instance some
+ * time after the activation commits, and an event that instance starts meanwhile would be decided under
+ * the old set although it began after the activation. Only a read inside the event's transaction (or a
+ * fence as costly) closes that window. With batched consumption the check is once per batch.
  */
 @Injectable()
-export class PolicySetStore {
+export class PolicySetStore implements OnModuleInit, OnApplicationShutdown {
   /** Parsed documents by version (stored versions never change, so this never goes stale). */
   private readonly parsed = new Map<string, PolicySet>();
+  private current: ActiveSet | undefined;
+  private readonly listener: PgListener;
 
-  constructor(private readonly prisma: PrismaService) {}
+  constructor(
+    private readonly prisma: PrismaService,
+    @Inject(BILLING_CONFIG) config: BillingConfig,
+    runtime: ServiceRuntime,
+  ) {
+    const logger = runtime.logger.child({ component: 'policy-sets' });
+    this.listener = new PgListener({
+      connection: config.DATABASE_URL,
+      channels: [POLICY_ACTIVATION_CHANNEL],
+      logger,
+      onNotify: () => void this.refresh().catch((err: unknown) => logger.warn({ err }, 'could not read the policy set just activated; the next event reads it')),
+    });
+  }
 
-  /** The policy set in force. */
+  async onModuleInit(): Promise<void> {
+    await this.listener.start();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.listener.stop();
+  }
+
+  /** Whether activation notifications arrive now (the cache is refreshed ahead; correctness does not depend on it). */
+  notificationsArriving(): boolean {
+    return this.listener.listening;
+  }
+
+  /** The policy set in force: the cached one when its activation is still the newest (checked in `db`, the caller's transaction). */
   async active(db: Db = this.prisma): Promise<PolicySet> {
-    const rows = await db.$queryRawUnsafe<{ policy_version: string }[]>(
-      `SELECT policy_version FROM billing.policy_activation ORDER BY id DESC LIMIT 1`,
-    );
-    const version = rows[0]?.policy_version;
-    if (version === undefined) throw new Error('no payer policy set is active (billing stores the built-in one at start; was billing.policy_activation emptied?)');
-    return this.byVersion(db, version);
+    const rows = await db.$queryRawUnsafe<{ id: bigint | null }[]>(`SELECT max(id) AS id FROM billing.policy_activation`);
+    const newest = rows[0]?.id ?? null;
+    if (newest === null) throw new Error('no payer policy set is active (billing stores the built-in one at start; was billing.policy_activation emptied?)');
+    const cached = this.current;
+    if (cached && BigInt(cached.activationId) === BigInt(newest)) return cached.set;
+    return (await this.load(db)).set;
+  }
+
+  /** Reads the newest activation and its set into the cache (on a notification: outside any event transaction). */
+  async refresh(): Promise<PolicySet> {
+    return (await this.load(this.prisma)).set;
+  }
+
+  private async load(db: Db): Promise<ActiveSet> {
+    const row = await db.policyActivation.findFirst({ orderBy: { id: 'desc' }, select: { id: true, policyVersion: true } });
+    if (!row) throw new Error('no payer policy set is active (billing stores the built-in one at start; was billing.policy_activation emptied?)');
+    const loaded = { activationId: row.id, set: await this.byVersion(db, row.policyVersion) };
+    // Kept only if no newer activation was cached meanwhile (a notification and an event may load at once).
+    if (!this.current || this.current.activationId < loaded.activationId) this.current = loaded;
+    return loaded;
   }
 
   private async byVersion(db: Db, version: string): Promise<PolicySet> {
