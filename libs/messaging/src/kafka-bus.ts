@@ -9,7 +9,10 @@ import { DeadLetterWriter } from './dead-letter-writer';
 import { CommittedOffset, GroupLag, groupLag, PartitionEnds } from './consumer-lag';
 import { checkOutgoing, OutgoingMessage } from './events';
 import { kafkaLogCreator, Logger } from './logger';
+import { BatchProcessor, ExactlyOnceConsumerOptions } from './batch-processor';
+import { EventTopic } from './exactly-once';
 import { ConsumerOptions, MessageProcessor } from './message-processor';
+import { SqlExecutor } from './sql';
 import { messagingMetrics } from './metrics';
 import { ConsumerHandle, SupervisedConsumer } from './supervised-consumer';
 
@@ -29,6 +32,12 @@ export interface KafkaBusOptions {
   deadLetters?: { store: DeadLetterStore; maxRecordBytes?: number };
 }
 
+/** What a dead letter is replayed through: the consumer of its group and topic. */
+interface ReplayTarget {
+  consumes(groupId: string, topic: string): boolean;
+  replay(message: ReplayableMessage): Promise<ReplayResult>;
+}
+
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
@@ -44,7 +53,7 @@ export class KafkaBus {
   private readonly admin: Admin;
   private readonly consumers: SupervisedConsumer[] = [];
   /** What each subscribed consumer does with a message: a dead letter is replayed through its group's. */
-  private readonly processors: MessageProcessor<TopicName>[] = [];
+  private readonly processors: ReplayTarget[] = [];
   private adminConnected = false;
   private readonly deadLetters: DeadLetterWriter | undefined;
   private readonly log: Logger;
@@ -180,12 +189,41 @@ export class KafkaBus {
       fromBeginning: options.fromBeginning ?? true,
       sessionTimeoutMs: options.sessionTimeoutMs ?? 30_000,
       heartbeatIntervalMs: processor.heartbeatIntervalMs,
-      eachMessage: (payload, isStopping) => processor.process(payload, isStopping),
+      handling: { eachMessage: (payload, isStopping) => processor.process(payload, isStopping) },
       logger: this.options.logger,
     });
     await consumer.start();
     this.consumers.push(consumer);
-    this.processors.push(processor as unknown as MessageProcessor<TopicName>);
+    this.processors.push(processor as unknown as ReplayTarget);
+    return consumer;
+  }
+
+  /**
+   * Subscribes a consumer group that consumes exactly once, by batch (BatchProcessor): each partition's
+   * messages are checked as subscribe does (what fails is dead-lettered), and the valid ones applied in
+   * one transaction per batch with their event ids and their outgoing events (applyExactlyOnce), split
+   * when the transaction fails so that a message that fails alone is retried and dead-lettered without
+   * its neighbours. Several partitions are consumed at once (partitionsConsumedConcurrently); within a
+   * partition the messages reach the handler in offset order. Offsets are committed after the commit.
+   */
+  async consume<T extends EventTopic, TX extends SqlExecutor>(options: ExactlyOnceConsumerOptions<T, TX>): Promise<ConsumerHandle> {
+    const deadLetters = this.deadLetters;
+    if (!deadLetters) throw new Error('this KafkaBus has no dead-letter store (options.deadLetters): it can publish but not consume');
+    await this.connect();
+    const processor = new BatchProcessor(options, deadLetters, this.options.service, this.options.logger);
+    const consumer = new SupervisedConsumer({
+      kafka: this.kafka,
+      groupId: options.groupId,
+      topics: options.topics,
+      fromBeginning: options.fromBeginning ?? true,
+      sessionTimeoutMs: options.sessionTimeoutMs ?? 30_000,
+      heartbeatIntervalMs: processor.heartbeatIntervalMs,
+      handling: { eachBatch: (payload, isStopping) => processor.process(payload, isStopping), partitionsConsumedConcurrently: processor.partitionsConsumedConcurrently },
+      logger: this.options.logger,
+    });
+    await consumer.start();
+    this.consumers.push(consumer);
+    this.processors.push(processor as unknown as ReplayTarget);
     return consumer;
   }
 

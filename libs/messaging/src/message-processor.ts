@@ -11,8 +11,8 @@ import { retryDelays, retryPolicy, RetryPolicy } from './retry-policy';
 import { ConsumerStoppingError } from './supervised-consumer';
 import { contextFromHeaders, inSpan, SpanOptions } from './trace-context';
 
-/** A message read from a topic, already decoded and validated against the topic's contract. */
-export interface IncomingMessage<T extends TopicName> {
+/** A message of one topic, already decoded and validated against the topic's contract. */
+export interface IncomingMessageOf<T extends TopicName> {
   topic: T;
   partition: number;
   offset: string;
@@ -21,6 +21,12 @@ export interface IncomingMessage<T extends TopicName> {
   headers: Record<string, string>;
   correlationId: string;
 }
+
+/**
+ * A message read from one of the topics T: distributive over the union, so a handler switching on
+ * `message.topic` gets that topic's payload type.
+ */
+export type IncomingMessage<T extends TopicName> = T extends TopicName ? IncomingMessageOf<T> : never;
 
 /**
  * A handler throws this when a message is well-formed but can never be processed (a business rule
@@ -45,7 +51,7 @@ export interface ConsumerOptions<T extends TopicName> {
   heartbeatIntervalMs?: number;
 }
 
-function headersToRecord(headers: IHeaders | undefined): Record<string, string> {
+export function headersToRecord(headers: IHeaders | undefined): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [k, v] of Object.entries(headers ?? {})) {
     if (v === undefined) continue;
@@ -79,18 +85,18 @@ export function pauseKeepingPartition(heartbeat: () => Promise<void>, heartbeatI
 
 const errorText = (e: unknown) => (e instanceof Error ? e.message : String(e));
 
-type CheckedMessage<T extends TopicName> =
+export type CheckedMessage<T extends TopicName> =
   | { ok: true; value: TopicMessage<T> }
   | { ok: false; reason: DeadLetterReason; text: string; errors: { path: string; message: string }[] };
 
 /** Why a message failed the checks, for a replay's answer: the decoder's own text may quote the body, so only the reason and the fields. */
-function checkFailureText(failed: { reason: DeadLetterReason; text: string; errors: { path: string; message: string }[] }): string {
+export function checkFailureText(failed: { reason: DeadLetterReason; text: string; errors: { path: string; message: string }[] }): string {
   if (failed.reason === 'invalid-json') return 'invalid-json: value is not JSON';
   return `${failed.reason}: ${failed.errors.map((e) => `${e.path} ${e.message}`).join('; ') || failed.text}`;
 }
 
 /** Decodes a value as JSON, refuses unsafe text and validates it against the topic's contract. */
-function checkMessage<T extends TopicName>(topic: T, value: Buffer | null): CheckedMessage<T> {
+export function checkMessage<T extends TopicName>(topic: T, value: Buffer | null): CheckedMessage<T> {
   let decoded: unknown;
   try {
     decoded = JSON.parse(value?.toString('utf8') ?? '');
@@ -102,6 +108,22 @@ function checkMessage<T extends TopicName>(topic: T, value: Buffer | null): Chec
   const checked = validateTopicMessage(topic, decoded);
   if (!checked.ok) return { ok: false, reason: 'schema-violation', text: `value breaks the ${topic} contract`, errors: checked.issues };
   return { ok: true, value: checked.value };
+}
+
+/** The consumer span of a message: child of the record's traceparent (the producer span), or a new trace when it has none. */
+export function consumerSpan(topic: string, partition: number, headers: Record<string, string>, groupId: string): SpanOptions {
+  return {
+    name: `process ${topic}`,
+    kind: SpanKind.CONSUMER,
+    parent: contextFromHeaders(headers),
+    attributes: {
+      'messaging.system': 'kafka',
+      'messaging.operation.type': 'process',
+      'messaging.destination.name': topic,
+      'messaging.destination.partition.id': String(partition),
+      'messaging.consumer.group.name': groupId,
+    },
+  };
 }
 
 /**
@@ -143,7 +165,7 @@ export class MessageProcessor<T extends TopicName> {
       const topic = stored.topic as T;
       const checked = checkMessage(topic, stored.value);
       if (!checked.ok) return { outcome: 'failed-again', error: replayErrorText(checkFailureText(checked)) };
-      const incoming: IncomingMessage<T> = { ...stored, topic, value: checked.value, correlationId };
+      const incoming = { ...stored, topic, value: checked.value, correlationId } as unknown as IncomingMessage<T>;
       try {
         await this.options.handler(incoming);
       } catch (e) {
@@ -160,7 +182,7 @@ export class MessageProcessor<T extends TopicName> {
     const headers = headersToRecord(message.headers);
     const { correlationId, replacedLength } = acceptCorrelationId(headers[HEADERS.correlationId]);
     const pause = pauseKeepingPartition(heartbeat, this.heartbeatIntervalMs, isStopping, this.options.groupId);
-    await runWithCorrelation(correlationId, () => inSpan(this.consumerSpan(topic, partition, headers), async () => {
+    await runWithCorrelation(correlationId, () => inSpan(consumerSpan(topic, partition, headers, this.options.groupId), async () => {
       if (replacedLength !== undefined) {
         this.log.warn({ topic, partition, offset: message.offset, headerLength: replacedLength }, 'x-correlation-id header is not 1-128 printable characters; replaced by a new id');
       }
@@ -170,25 +192,9 @@ export class MessageProcessor<T extends TopicName> {
       };
       const checked = checkMessage(topic as T, message.value);
       if (!checked.ok) return deadLetter(checked.reason, checked.text, checked.errors);
-      const incoming: IncomingMessage<T> = { topic: topic as T, partition, offset: message.offset, key: source.key, value: checked.value, headers, correlationId };
+      const incoming = { topic: topic as T, partition, offset: message.offset, key: source.key, value: checked.value, headers, correlationId } as unknown as IncomingMessage<T>;
       return this.handleWithRetries(incoming, pause, deadLetter);
     }));
-  }
-
-  /** The consumer span: child of the record's traceparent (the producer span), or a new trace when it has none. */
-  private consumerSpan(topic: string, partition: number, headers: Record<string, string>): SpanOptions {
-    return {
-      name: `process ${topic}`,
-      kind: SpanKind.CONSUMER,
-      parent: contextFromHeaders(headers),
-      attributes: {
-        'messaging.system': 'kafka',
-        'messaging.operation.type': 'process',
-        'messaging.destination.name': topic,
-        'messaging.destination.partition.id': String(partition),
-        'messaging.consumer.group.name': this.options.groupId,
-      },
-    };
   }
 
   private async handleWithRetries(

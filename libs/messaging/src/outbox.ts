@@ -1,7 +1,7 @@
 import { Context, ROOT_CONTEXT, Span, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import { brokerRefusal } from './broker-refusal';
 import { OutgoingMessage } from './events';
-import { KafkaBus } from './kafka-bus';
+import type { KafkaBus } from './kafka-bus';
 import { Logger } from './logger';
 import { messagingMetrics, setOutboxBacklogSource } from './metrics';
 import { deliverSplitting, DeliveryOutcome, takeByBytes } from './outbox-batch';
@@ -28,20 +28,6 @@ export async function writeOutbox(tx: SqlExecutor, schema: string, messages: rea
     messages.map((m) => JSON.stringify(m.value)),
     messages.map((m) => JSON.stringify(m.headers)),
   );
-}
-
-/**
- * Records that `consumer` has taken event `eventId` ("<schema>".consumed_event). Returns false when it
- * had already been taken: the caller then skips its effect, which makes redelivery harmless.
- */
-export async function markConsumed(tx: SqlExecutor, schema: string, consumer: string, eventId: string, topic: string): Promise<boolean> {
-  const inserted = await tx.$executeRawUnsafe(
-    `INSERT INTO ${ident(schema)}.consumed_event (consumer, event_id, topic) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING`,
-    consumer,
-    eventId,
-    topic,
-  );
-  return inserted === 1;
 }
 
 interface OutboxRow {

@@ -1,4 +1,4 @@
-import { Consumer, EachMessagePayload, Kafka, KafkaJSError } from 'kafkajs';
+import { Consumer, EachBatchPayload, EachMessagePayload, Kafka, KafkaJSError } from 'kafkajs';
 import { Logger } from './logger';
 import { messagingMetrics } from './metrics';
 
@@ -36,8 +36,14 @@ export interface SupervisedConsumerOptions {
   fromBeginning: boolean;
   sessionTimeoutMs: number;
   heartbeatIntervalMs: number;
-  /** Handles one message; `isStopping` says when to give up waiting (throw ConsumerStoppingError). */
-  eachMessage: (payload: EachMessagePayload, isStopping: () => boolean) => Promise<void>;
+  /**
+   * How messages are handled: one at a time (`eachMessage`), or by batch of a partition (`eachBatch`,
+   * which resolves the offsets of what it has done; kafkajs commits them). `isStopping` says when to give
+   * up waiting (throw ConsumerStoppingError).
+   */
+  handling:
+    | { eachMessage: (payload: EachMessagePayload, isStopping: () => boolean) => Promise<void> }
+    | { eachBatch: (payload: EachBatchPayload, isStopping: () => boolean) => Promise<void>; partitionsConsumedConcurrently: number };
   logger: Logger;
   /** First delay before the bus restarts a consumer that kafkajs left stopped; doubled up to maxRestartDelayMs. */
   restartDelayMs?: number;
@@ -118,11 +124,18 @@ export class SupervisedConsumer implements ConsumerHandle {
       return;
     }
     // Resolves once the group is joined, or after a crash at the first join (onCrash has run then).
+    const handling = this.options.handling;
+    const isStopping = () => this.stopping;
     await consumer.run({
       autoCommit: true,
       autoCommitInterval: 1000,
-      partitionsConsumedConcurrently: 1,
-      eachMessage: (payload) => this.options.eachMessage(payload, () => this.stopping),
+      ...('eachBatch' in handling
+        ? {
+            partitionsConsumedConcurrently: handling.partitionsConsumedConcurrently,
+            eachBatchAutoResolve: false,
+            eachBatch: (payload: EachBatchPayload) => handling.eachBatch(payload, isStopping),
+          }
+        : { partitionsConsumedConcurrently: 1, eachMessage: (payload: EachMessagePayload) => handling.eachMessage(payload, isStopping) }),
     });
   }
 

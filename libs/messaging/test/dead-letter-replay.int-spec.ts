@@ -8,7 +8,7 @@ import {
   decodeDeadLetterCursor,
   IncomingMessage,
   KafkaBus,
-  markConsumed,
+  markConsumedBatch,
   metricsRegistry,
   SqlDeadLetterArchive,
   SqlDeadLetterStore,
@@ -18,7 +18,7 @@ import { capturingLogger, createServiceLikeSchema, executor, rawProducer, transa
 
 /**
  * Replaying dead letters against the real broker and Postgres. The consumer's handler is a service's
- * in small: one transaction that records the event id (markConsumed), looks the payer up in a
+ * in small: one transaction that records the event id (markConsumedBatch), looks the payer up in a
  * reference table and writes its effect. A credit for a payer that is not configured fails; the fix
  * is configuring the payer (a row the test inserts). billing.charges.v1 is consumed by no service, so
  * these messages disturb no other suite; the tables live in a scratch schema made from qc's migrations.
@@ -41,7 +41,7 @@ let untrack: () => void;
 /** The consumer's handler: exactly once by event id, and failing while the payer is not configured. */
 async function applyCredit(message: IncomingMessage<Topic>): Promise<void> {
   await transactionOn(pool)(async (tx) => {
-    if (!(await markConsumed(tx, schema, groupId, message.value.eventId, message.topic))) return;
+    if (!(await markConsumedBatch(tx, schema, groupId, [{ eventId: message.value.eventId, topic: message.topic }])).has(message.value.eventId)) return;
     const data = message.value.data as { payerId: string; detail?: string };
     const payers = await tx.$queryRawUnsafe<unknown[]>(`SELECT 1 FROM "${schema}".payer WHERE payer_id = $1`, data.payerId);
     if (payers.length === 0) throw new Error(`payer ${data.payerId} is not configured`);

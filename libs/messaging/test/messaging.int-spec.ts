@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Pool } from 'pg';
 import { DEAD_LETTER_TOPIC, DeadLetter } from '@slidecharge/contracts';
 import { startGroupAtEnd, TopicReader, testEnv, testKafka } from '@slidecharge/testing';
-import { buildEvent, createLogger, KafkaBus, markConsumed, OutboxRelay, SqlDeadLetterStore, writeOutbox } from '../src';
+import { buildEvent, createLogger, KafkaBus, markConsumedBatch, OutboxRelay, SqlDeadLetterStore, writeOutbox } from '../src';
 import { createServiceLikeSchema, executor, transactionOn } from './support';
 
 /**
@@ -79,9 +79,9 @@ it('does not publish what a rolled-back transaction wrote', async () => {
 
 it('records a consumed event id once', async () => {
   const id = randomUUID();
-  expect(await transaction((tx) => markConsumed(tx, schema, 'c1', id, 't'))).toBe(true);
-  expect(await transaction((tx) => markConsumed(tx, schema, 'c1', id, 't'))).toBe(false);
-  expect(await transaction((tx) => markConsumed(tx, schema, 'c2', id, 't'))).toBe(true);
+  expect(await transaction((tx) => markConsumedBatch(tx, schema, 'c1', [{ eventId: id, topic: 't' }]).then((taken) => taken.has(id)))).toBe(true);
+  expect(await transaction((tx) => markConsumedBatch(tx, schema, 'c1', [{ eventId: id, topic: 't' }]).then((taken) => taken.has(id)))).toBe(false);
+  expect(await transaction((tx) => markConsumedBatch(tx, schema, 'c2', [{ eventId: id, topic: 't' }]).then((taken) => taken.has(id)))).toBe(true);
 });
 
 it('dead-letters invalid JSON and contract violations with the reason and original bytes, then keeps consuming', async () => {

@@ -5,6 +5,9 @@ import {
   ConsumerOptions,
   DeadLetterReplayAnswer,
   DeadLetterRetention,
+  EventTopic,
+  ExactlyOnceConsumerOptions,
+  Inbox,
   KafkaBus,
   Logger,
   OutboxRelay,
@@ -148,6 +151,31 @@ export class ServiceRuntime implements OnModuleInit, BeforeApplicationShutdown, 
     this.lag.watch(options.groupId, options.topics);
     this.logger.info({ groupId: options.groupId, topics: options.topics }, 'consumer started');
     return handle;
+  }
+
+  /**
+   * Starts an exactly-once consumer group after start(): batches of each partition applied in one
+   * transaction with their consumed event ids and outgoing events (KafkaBus.consume). Build its inbox
+   * with inbox().
+   */
+  async consume<T extends EventTopic, TX extends SqlExecutor>(options: ExactlyOnceConsumerOptions<T, TX>): Promise<ConsumerHandle> {
+    await this.start();
+    const handle = await this.bus.consume(options);
+    this.consumers.push(handle);
+    this.lag.watch(options.groupId, options.topics);
+    this.logger.info({ groupId: options.groupId, topics: options.topics }, 'consumer started');
+    return handle;
+  }
+
+  /**
+   * The service's inbox for an exactly-once consumer: its schema's consumed_event and outbox tables,
+   * events recorded under `consumer`, transactions opened by `transaction` (the service's Prisma
+   * $transaction), the outbox relay woken after a commit that wrote to the outbox.
+   */
+  inbox<TX extends SqlExecutor>(consumer: string, transaction: <R>(fn: (tx: TX) => Promise<R>) => Promise<R>): Inbox<TX> {
+    const schema = this.options.outbox?.schema ?? this.options.deadLetters?.schema;
+    if (!schema) throw new Error(`${this.options.service} has neither an outbox nor a dead-letter schema: it has no inbox`);
+    return { schema, consumer, transaction, outboxWritten: () => this.wakeRelay(), logger: this.logger };
   }
 
   /**

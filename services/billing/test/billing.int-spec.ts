@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import request from 'supertest';
 import { DEAD_LETTER_TOPIC, DeadLetter } from '@slidecharge/contracts';
-import { IncomingMessage, OutgoingMessage } from '@slidecharge/messaging';
+import { IncomingMessage, incomingOf, OutgoingMessage } from '@slidecharge/messaging';
 import { eventually, testKafka } from '@slidecharge/testing';
 import { chargeCreditedEventIdFor, chargeIdFor, chargeIdForGeneration, chargePostedEventIdFor, creditIdFor } from '../src/charging/charge-id';
 import { BillingTopic, ChargingService } from '../src/charging/charging.service';
@@ -299,15 +299,7 @@ describe('charge capture from events', () => {
 
   it('a case and a scan of the same slide handled at the same moment serialize: the later one sees the earlier', async () => {
     const charging = harness.app.get(ChargingService);
-    const asIncoming = <T extends BillingTopic>(m: OutgoingMessage<T>): IncomingMessage<T> => ({
-      topic: m.topic,
-      partition: 0,
-      offset: '0',
-      key: m.key,
-      value: m.value,
-      headers: m.headers,
-      correlationId: 'concurrency-test',
-    });
+    const asIncoming = <T extends BillingTopic>(m: OutgoingMessage<T>): IncomingMessage<T> => incomingOf(m, 'concurrency-test');
     const accessions = Array.from({ length: 12 }, () => newAccession('BCC'));
     await Promise.all(
       accessions.map(async (acc) => {

@@ -7,7 +7,7 @@ import { INestApplication } from '@nestjs/common';
 import { Pool } from 'pg';
 import request from 'supertest';
 import { buildAck, buildDftP03, frame, MllpDecoder, readMessageHeader } from '@slidecharge/hl7';
-import { createLogger, IncomingMessage, OutgoingMessage } from '@slidecharge/messaging';
+import { createLogger, IncomingMessage, incomingOf, OutgoingMessage } from '@slidecharge/messaging';
 import { createServiceApp } from '@slidecharge/service-kit';
 import { eventually, makeTestPki, serviceDatabaseUrl, testEnv, type TestCertificate, type TestPki } from '@slidecharge/testing';
 import type { Charge } from '@slidecharge/contracts';
@@ -212,15 +212,7 @@ describe('billing delivering over mutual TLS (BILLING_DFT_TLS and its files)', (
     await pool.end();
   });
 
-  const asIncoming = <T extends BillingTopic>(m: OutgoingMessage<T>): IncomingMessage<T> => ({
-    topic: m.topic,
-    partition: 0,
-    offset: '0',
-    key: m.key,
-    value: m.value,
-    headers: m.headers,
-    correlationId: 'dft-tls-test',
-  });
+  const asIncoming = <T extends BillingTopic>(m: OutgoingMessage<T>): IncomingMessage<T> => incomingOf(m, 'dft-tls-test');
 
   /** Every HTTP request of this describe goes through here (one place to add a bearer token). */
   const http = () => request(app.getHttpServer());

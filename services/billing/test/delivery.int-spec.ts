@@ -7,7 +7,7 @@ import { INestApplication } from '@nestjs/common';
 import { Pool } from 'pg';
 import type { CaseSnapshot } from '@slidecharge/contracts';
 import { buildAck, parseMessage, readValue, validateV251 } from '@slidecharge/hl7';
-import { IncomingMessage, OutgoingMessage } from '@slidecharge/messaging';
+import { IncomingMessage, incomingOf, OutgoingMessage } from '@slidecharge/messaging';
 import { createServiceApp, ServiceRuntime } from '@slidecharge/service-kit';
 import { asCaller, eventually, serviceDatabaseUrl, TestCaller, testEnv } from '@slidecharge/testing';
 import { AppModule } from '../src/app.module';
@@ -189,15 +189,7 @@ afterAll(async () => {
 
 const http = (caller: TestCaller = 'ops-viewer') => asCaller(app.getHttpServer(), caller);
 
-const asIncoming = <T extends BillingTopic>(m: OutgoingMessage<T>): IncomingMessage<T> => ({
-  topic: m.topic,
-  partition: 0,
-  offset: '0',
-  key: m.key,
-  value: m.value,
-  headers: m.headers,
-  correlationId: 'delivery-test',
-});
+const asIncoming = <T extends BillingTopic>(m: OutgoingMessage<T>): IncomingMessage<T> => incomingOf(m, 'delivery-test');
 
 /** Hands the events to billing's handler, in order. */
 async function feed(...messages: OutgoingMessage[]): Promise<void> {

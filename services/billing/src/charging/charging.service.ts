@@ -2,13 +2,15 @@ import { Inject, Injectable, OnApplicationBootstrap } from '@nestjs/common';
 import { evaluateCharges, ExistingCharge } from '@slidecharge/billing-rules';
 import { Charge, Credit, TopicName } from '@slidecharge/contracts';
 import {
+  applyExactlyOnce,
   buildEvent,
   ContractViolationError,
+  HandledBatch,
+  handleEach,
+  Inbox,
   IncomingMessage,
-  markConsumed,
   OutgoingMessage,
   RejectedMessageError,
-  writeOutbox,
 } from '@slidecharge/messaging';
 import { ServiceRuntime } from '@slidecharge/service-kit';
 import { BILLING_CONFIG, BillingConfig } from '../config';
@@ -16,7 +18,7 @@ import { DeliveryQueue } from '../delivery/delivery.queue'; // issue #4: DFT^P03
 import { BillingMetricsService } from '../metrics/billing-metrics.service';
 import { PolicySetStore } from '../policies/policy-set.store';
 import { PrismaService } from '../prisma.service';
-import { AuditEntry, BILLING_SCHEMA, BillingRepository, Db, NewChargeRow } from './billing.repository';
+import { AuditEntry, BillingRepository, Db, NewChargeRow } from './billing.repository';
 import { chargeCreditedEventIdFor, chargeIdForGeneration, chargePostedEventIdFor, creditIdFor } from './charge-id';
 import {
   caseLockKey,
@@ -73,6 +75,18 @@ export interface HandlingResult extends ChargeChanges {
   outcome: HandlingOutcome;
 }
 
+/** The advisory-lock keys an event names by itself: the slides of a scan or verdict, a case and its new slides. */
+function lockKeysOf(message: IncomingMessage<BillingTopic>): string[] {
+  switch (message.topic) {
+    case 'lis.case-events.v1':
+      return [caseLockKey(message.value.data.accessionNumber), ...message.value.data.slides.map((s) => slideLockKey(s.barcode))];
+    case 'scan.events.v1':
+      return [slideLockKey(message.value.data.slideBarcode)];
+    case 'qc.results.v1':
+      return [slideLockKey(message.value.data.slideBarcode)];
+  }
+}
+
 const noChanges = (): ChargeChanges => ({ posted: [], held: [], notSent: [], credited: [], voided: [], postedIds: [], creditIds: [] });
 const changeCount = (c: ChargeChanges) => c.posted.length + c.held.length + c.notSent.length + c.credited.length + c.voided.length;
 
@@ -82,14 +96,19 @@ const TRANSACTION_OPTIONS = { timeout: 30_000, maxWait: 10_000 };
 /**
  * Turns case, scan and QC facts into digitization charges, exactly once.
  *
- * Each event is handled in ONE transaction: record its id (a redelivered event stops there), lock the
- * slides it concerns, store its facts, decide with the billing rules for each case it affects, insert
- * the new charges (unique by chargeKey) and their charge.posted events into the outbox. A crash
- * anywhere rolls all of it back and Kafka redelivers the event; the outbox relay publishes committed
- * events at least once with stable ids.
+ * Events are consumed exactly once by batch (libs/messaging KafkaBus.consume): a batch of one
+ * partition is handled in ONE transaction that records the event ids (redelivered events stop there),
+ * locks the slides and cases they concern, and for each event in order stores its facts, decides with
+ * the billing rules for each case it affects and inserts the new charges (unique by chargeKey); their
+ * charge.posted events go into the outbox in the same transaction. A crash anywhere rolls all of it
+ * back and Kafka redelivers the batch; a batch that fails is split until the event that fails alone is
+ * retried and dead-lettered. The outbox relay publishes committed events at least once with stable ids.
  */
 @Injectable()
 export class ChargingService implements OnApplicationBootstrap {
+  /** Where consumed event ids and outgoing events go, in the transaction of their effect. */
+  private readonly inbox: Inbox<Db>;
+
   constructor(
     @Inject(BILLING_CONFIG) private readonly config: BillingConfig,
     private readonly prisma: PrismaService,
@@ -98,7 +117,9 @@ export class ChargingService implements OnApplicationBootstrap {
     private readonly runtime: ServiceRuntime,
     private readonly deliveries: DeliveryQueue, // issue #4: queues the DFT^P03 in the posting transaction
     private readonly metrics: BillingMetricsService,
-  ) {}
+  ) {
+    this.inbox = runtime.inbox<Db>(BILLING_CONSUMER, (fn) => this.prisma.$transaction(fn, TRANSACTION_OPTIONS));
+  }
 
   async onApplicationBootstrap(): Promise<void> {
     const seeded = await this.policies.ensureOne();
@@ -115,40 +136,58 @@ export class ChargingService implements OnApplicationBootstrap {
       },
       `payer policy set ${policy.policyVersion} in force${seeded.seeded ? ' (the built-in set, stored at this first start)' : ''}`,
     );
-    // Several members of the one group: partitions are handled in parallel. Safe, because handlers
+    // Several members of the one group, each consuming partitions in parallel: safe, because handlers
     // serialize on advisory locks per slide and case, and charges are unique by chargeKey. They
     // subscribe together so that they join the group in one rebalance.
     await this.runtime.start();
     await Promise.all(
       Array.from({ length: this.config.BILLING_CONSUMERS }, () =>
-        this.runtime.subscribe({
+        this.runtime.consume({
           groupId: this.config.BILLING_CONSUMER_GROUP,
           topics: BILLING_TOPICS,
-          handler: async (message) => {
-            await this.handle(message);
-          },
+          inbox: this.inbox,
+          handler: (tx, messages) => this.applyBatch(tx, messages),
         }),
       ),
     );
   }
 
+  /** Handles one event alone, exactly once (its own transaction): what the consumer does with a batch of one. */
   async handle(message: IncomingMessage<BillingTopic>): Promise<HandlingResult> {
-    const started = Date.now();
-    const result = await this.prisma.$transaction(async (tx) => {
-      if (!(await markConsumed(tx, BILLING_SCHEMA, BILLING_CONSUMER, message.value.eventId, message.topic))) {
-        return { outcome: 'duplicate-event' as const, ...noChanges() };
-      }
-      switch (message.topic) {
-        case 'lis.case-events.v1':
-          return this.applyCaseEvent(tx, message as IncomingMessage<'lis.case-events.v1'>);
-        case 'scan.events.v1':
-          return this.applyScanEvent(tx, message as IncomingMessage<'scan.events.v1'>);
-        case 'qc.results.v1':
-          return this.applyQcEvent(tx, message as IncomingMessage<'qc.results.v1'>);
-      }
-    }, TRANSACTION_OPTIONS);
+    const applied = await applyExactlyOnce(this.inbox, [message], (tx, messages) => this.applyBatch(tx, messages));
+    return applied.handled?.results[0] ?? { outcome: 'duplicate-event', ...noChanges() };
+  }
+
+  /**
+   * The effect of a batch of new events of one partition, in order, in the transaction that records
+   * their ids: first the advisory locks of every slide and case the events name, in one statement (in
+   * hash order, so that batches of other partitions cannot deadlock on them), then each event as alone.
+   */
+  async applyBatch(tx: Db, messages: readonly IncomingMessage<BillingTopic>[]): Promise<HandledBatch & { results: HandlingResult[] }> {
+    await this.repository.lock(tx, messages.flatMap(lockKeysOf));
+    const handled = await handleEach(messages, async (message) => {
+      const started = Date.now();
+      const outgoing: OutgoingMessage[] = [];
+      const result = await this.applyOne(tx, message, outgoing);
+      return { outgoing, result, afterCommit: () => this.committed(message, result, started) };
+    });
+    return { ...handled, results: handled.results.map((r) => r.result) };
+  }
+
+  private applyOne(tx: Db, message: IncomingMessage<BillingTopic>, outgoing: OutgoingMessage[]): Promise<HandlingResult> {
+    switch (message.topic) {
+      case 'lis.case-events.v1':
+        return this.applyCaseEvent(tx, message, outgoing);
+      case 'scan.events.v1':
+        return this.applyScanEvent(tx, message, outgoing);
+      case 'qc.results.v1':
+        return this.applyQcEvent(tx, message, outgoing);
+    }
+  }
+
+  /** After the commit: the metrics of what was posted and credited, and the event's log line. */
+  private async committed(message: IncomingMessage<BillingTopic>, result: HandlingResult, started: number): Promise<void> {
     if (result.posted.length + result.credited.length > 0) {
-      this.runtime.wakeRelay();
       await this.metrics.chargesPosted(result.postedIds);
       await this.metrics.creditsSent(result.creditIds);
     }
@@ -169,10 +208,9 @@ export class ChargingService implements OnApplicationBootstrap {
       },
       `${message.value.type} ${result.outcome}${said.length ? `; ${said.join('; ')}` : ''}`,
     );
-    return result;
   }
 
-  private async applyCaseEvent(tx: Db, message: IncomingMessage<'lis.case-events.v1'>): Promise<HandlingResult> {
+  private async applyCaseEvent(tx: Db, message: IncomingMessage<'lis.case-events.v1'>, outgoing: OutgoingMessage[]): Promise<HandlingResult> {
     const snapshot = message.value.data;
     const accession = snapshot.accessionNumber;
     // The case lock first (versions of one case serialize), then the slides it had and will have.
@@ -198,11 +236,11 @@ export class ChargingService implements OnApplicationBootstrap {
     // A case that lost a slide to this one is decided again too: its charge may rest on that slide.
     const losers = [...new Set(moved.map((m) => m.fromAccession))].sort();
     await this.repository.lock(tx, losers.map(caseLockKey));
-    const changes = await this.evaluate(tx, [accession, ...losers], message.value.eventId, { reportDrift: stored !== undefined });
+    const changes = await this.evaluate(tx, [accession, ...losers], message.value.eventId, outgoing, { reportDrift: stored !== undefined });
     return { outcome: 'case-applied', ...changes };
   }
 
-  private async applyScanEvent(tx: Db, message: IncomingMessage<'scan.events.v1'>): Promise<HandlingResult> {
+  private async applyScanEvent(tx: Db, message: IncomingMessage<'scan.events.v1'>, outgoing: OutgoingMessage[]): Promise<HandlingResult> {
     const event = message.value;
     const scan = event.data;
     await this.repository.lock(tx, [slideLockKey(scan.slideBarcode)]);
@@ -221,10 +259,10 @@ export class ChargingService implements OnApplicationBootstrap {
     );
     if (!changed) return { outcome: 'scan-unchanged', ...noChanges() };
     if (!accessionNumber) return { outcome: 'scan-unmatched', ...noChanges() };
-    return { outcome: 'scan-applied', ...(await this.evaluate(tx, [accessionNumber], event.eventId)) };
+    return { outcome: 'scan-applied', ...(await this.evaluate(tx, [accessionNumber], event.eventId, outgoing)) };
   }
 
-  private async applyQcEvent(tx: Db, message: IncomingMessage<'qc.results.v1'>): Promise<HandlingResult> {
+  private async applyQcEvent(tx: Db, message: IncomingMessage<'qc.results.v1'>, outgoing: OutgoingMessage[]): Promise<HandlingResult> {
     const event = message.value;
     const verdict = event.data;
     await this.repository.lock(tx, [slideLockKey(verdict.slideBarcode)]);
@@ -242,16 +280,16 @@ export class ChargingService implements OnApplicationBootstrap {
     );
     if (!recorded) return { outcome: 'qc-repeat', ...noChanges() };
     if (!accessionNumber) return { outcome: 'qc-unmatched', ...noChanges() };
-    return { outcome: 'qc-applied', ...(await this.evaluate(tx, [accessionNumber], event.eventId)) };
+    return { outcome: 'qc-applied', ...(await this.evaluate(tx, [accessionNumber], event.eventId, outgoing)) };
   }
 
   /**
    * Decides the cases again from everything stored, under the policy set in force, and applies what
    * the rules say: reversals first (a posted charge is credited, a held or unsent one voided), then the
-   * new charges (posted, held for review, or kept unsent), each with its audit line. Posted charges and
-   * credits go to the outbox in the same transaction.
+   * new charges (posted, held for review, or kept unsent), each with its audit line. The events of
+   * posted charges and credits are added to `sent`, for the outbox in the same transaction.
    */
-  private async evaluate(tx: Db, accessionNumbers: string[], eventId: string, options: { reportDrift?: boolean } = {}): Promise<ChargeChanges> {
+  private async evaluate(tx: Db, accessionNumbers: string[], eventId: string, sent: OutgoingMessage[], options: { reportDrift?: boolean } = {}): Promise<ChargeChanges> {
     const changes = noChanges();
     const policySet = await this.policies.active(tx);
     for (const loaded of await this.repository.loadCases(tx, accessionNumbers)) {
@@ -317,7 +355,7 @@ export class ChargingService implements OnApplicationBootstrap {
         else changes.notSent.push(c.chargeKey);
       }
       await this.deliveries.chargesPosted(tx, rows.filter((r) => r.status === 'posted' && inserted.has(r.charge.chargeId)).map((r) => r.charge.chargeId)); // issue #4: DFT^P03 delivery
-      await writeOutbox(tx, BILLING_SCHEMA, outgoing);
+      sent.push(...outgoing);
       await this.repository.audit(tx, audits);
 
       if (options.reportDrift) {

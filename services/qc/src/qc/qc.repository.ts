@@ -1,12 +1,11 @@
 import { Injectable } from '@nestjs/common';
 import { QcVerdict } from '@slidecharge/contracts';
-import { currentTraceId } from '@slidecharge/messaging';
 import { Prisma, QcResult } from '../generated/prisma/client';
 import { PrismaService } from '../prisma.service';
 import { QcResultView } from './qc.dto';
 import { Judgement, ResultCursor } from './verdict';
 
-type Tx = Prisma.TransactionClient;
+export type Tx = Prisma.TransactionClient;
 
 export function toView(row: QcResult): QcResultView {
   return {
@@ -27,28 +26,31 @@ export class QcRepository {
   constructor(private readonly prisma: PrismaService) {}
 
   /**
-   * Stores a verdict unless the scan already has one. Returns false when it had (the same scan
-   * reported again under another event id): the caller then publishes nothing.
+   * Stores the verdicts, in one insert, of the scans that have none yet; each with the trace it was
+   * judged in. Returns the scan event ids whose verdict was stored: for the others the scan already had
+   * one (the same scan reported again under another event id, or twice in the batch: the first is kept)
+   * and the caller publishes nothing.
    */
-  async insertIfNew(tx: Tx, judgement: Judgement): Promise<boolean> {
-    const { verdict } = judgement;
-    const { count } = await tx.qcResult.createMany({
-      data: [
-        {
-          scanId: verdict.scanId,
-          slideBarcode: verdict.slideBarcode,
-          scanEventId: verdict.scanEventId,
-          passed: judgement.passed,
-          reasons: verdict.reasons,
-          checks: verdict.checks as Prisma.InputJsonValue,
-          rulesVersion: verdict.rulesVersion,
-          evaluatedAt: judgement.evaluatedAt,
-          traceId: currentTraceId() ?? null,
-        },
-      ],
+  async insertAllIfNew(tx: Tx, judged: readonly { judgement: Judgement; traceId: string | null }[]): Promise<Set<string>> {
+    const seen = new Set<string>();
+    const firsts = judged.filter(({ judgement }) => !seen.has(judgement.verdict.scanId) && seen.add(judgement.verdict.scanId));
+    if (firsts.length === 0) return new Set();
+    const rows = await tx.qcResult.createManyAndReturn({
+      data: firsts.map(({ judgement, traceId }) => ({
+        scanId: judgement.verdict.scanId,
+        slideBarcode: judgement.verdict.slideBarcode,
+        scanEventId: judgement.verdict.scanEventId,
+        passed: judgement.passed,
+        reasons: judgement.verdict.reasons,
+        checks: judgement.verdict.checks as Prisma.InputJsonValue,
+        rulesVersion: judgement.verdict.rulesVersion,
+        evaluatedAt: judgement.evaluatedAt,
+        traceId,
+      })),
       skipDuplicates: true,
+      select: { scanEventId: true },
     });
-    return count === 1;
+    return new Set(rows.map((r) => r.scanEventId));
   }
 
   async findByScanId(scanId: string): Promise<QcResult | null> {

@@ -1,9 +1,9 @@
 import { Inject, Injectable, OnApplicationBootstrap } from '@nestjs/common';
-import { buildEvent, IncomingMessage, markConsumed, writeOutbox } from '@slidecharge/messaging';
+import { buildEvent, currentTraceId, HandledBatch, IncomingMessage, inMessageContext, OutgoingMessage } from '@slidecharge/messaging';
 import { ServiceRuntime } from '@slidecharge/service-kit';
 import { QC_CONFIG, QcConfig } from '../config';
 import { PrismaService } from '../prisma.service';
-import { QcRepository, toView } from './qc.repository';
+import { QcRepository, toView, Tx } from './qc.repository';
 import { ListResultsQuery, QcResultPage, QcResultView, QcRulesView, SlideQcView } from './qc.dto';
 import { countJudgement } from './qc.metrics';
 import { encodeCursor, judgeScan, Judgement } from './verdict';
@@ -12,7 +12,13 @@ export const QC_SCHEMA = 'qc';
 export const QC_CONSUMER_GROUP = 'qc';
 const SCAN_TOPIC = 'scan.events.v1';
 
-export type ScanHandlingOutcome = 'duplicate-event' | 'not-a-completed-scan' | 'scan-already-judged' | 'judged';
+export type ScanHandlingOutcome = 'not-a-completed-scan' | 'scan-already-judged' | 'judged';
+
+interface ScanCandidate {
+  message: IncomingMessage<typeof SCAN_TOPIC>;
+  judged?: { judgement: Judgement; event: OutgoingMessage<'qc.results.v1'>; traceId: string | null };
+}
+type JudgedScan = Required<ScanCandidate>;
 
 /** Judges completed scans from scan.events.v1 and answers lab operations' questions about verdicts. */
 @Injectable()
@@ -29,47 +35,50 @@ export class QcService implements OnApplicationBootstrap {
       { rulesVersion: this.config.qc.rules.version, source: this.config.qc.source },
       `QC rule set ${this.config.qc.rules.version} in force`,
     );
-    await this.runtime.subscribe({
+    await this.runtime.consume({
       groupId: QC_CONSUMER_GROUP,
       topics: [SCAN_TOPIC],
-      handler: async (message) => {
-        await this.handleScanEvent(message);
-      },
+      inbox: this.runtime.inbox<Tx>(QC_CONSUMER_GROUP, (fn) => this.prisma.$transaction(fn)),
+      handler: (tx, messages) => this.judgeScans(tx, messages),
     });
   }
 
   /**
-   * One transaction: record the event id (a redelivered event stops here), judge a completed scan,
-   * store the verdict and write qc.passed / qc.failed to the outbox. A scan that already has a verdict
-   * (reported again under another event id) keeps it and publishes nothing.
+   * The effect of a batch of new scan events, in the transaction that records their ids (libs/messaging
+   * applyExactlyOnce): judges the completed scans, stores the verdicts in one insert and returns
+   * qc.passed / qc.failed for the outbox. A scan that already has a verdict (reported again under another
+   * event id) keeps it and publishes nothing.
    */
-  async handleScanEvent(message: IncomingMessage<typeof SCAN_TOPIC>): Promise<ScanHandlingOutcome> {
-    const event = message.value;
+  async judgeScans(tx: Tx, messages: readonly IncomingMessage<typeof SCAN_TOPIC>[]): Promise<HandledBatch> {
     const rules = this.config.qc.rules;
-    let judged: Judgement | undefined;
-    const outcome = await this.prisma.$transaction(async (tx): Promise<ScanHandlingOutcome> => {
-      judged = undefined;
-      if (!(await markConsumed(tx, QC_SCHEMA, QC_CONSUMER_GROUP, event.eventId, message.topic))) return 'duplicate-event';
-      if (event.type !== 'scan.completed') return 'not-a-completed-scan';
-      const judgement = judgeScan(event, rules, new Date());
-      if (!(await this.repository.insertIfNew(tx, judgement))) return 'scan-already-judged';
-      judged = judgement;
-      const verdict = judgement.verdict;
-      await writeOutbox(tx, QC_SCHEMA, [
-        buildEvent('qc.results.v1', judgement.eventType, verdict.slideBarcode, verdict, {
-          producer: 'qc',
-          occurredAt: judgement.evaluatedAt,
-        }),
-      ]);
-      return 'judged';
-    });
-    if (outcome === 'judged') this.runtime.wakeRelay();
-    if (judged) countJudgement(event.data.scannerId, judged);
+    const candidates = messages.map((message) => inMessageContext(message, () => this.candidate(message, rules)));
+    const judged = candidates.filter((c): c is JudgedScan => c.judged !== undefined);
+    const inserted = await this.repository.insertAllIfNew(tx, judged.map((c) => ({ judgement: c.judged.judgement, traceId: c.judged.traceId })));
+    const outcomes = candidates.map((c): ScanHandlingOutcome => (!c.judged ? 'not-a-completed-scan' : inserted.has(c.judged.judgement.verdict.scanEventId) ? 'judged' : 'scan-already-judged'));
+    return {
+      outgoing: judged.filter((c) => inserted.has(c.judged.judgement.verdict.scanEventId)).map((c) => c.judged.event),
+      afterCommit: () => {
+        for (const [i, c] of candidates.entries()) inMessageContext(c.message, () => this.logOutcome(c, outcomes[i] as ScanHandlingOutcome));
+      },
+    };
+  }
+
+  /** A scan event with its judgement, the verdict event and the trace it was judged in (for a completed scan). */
+  private candidate(message: IncomingMessage<typeof SCAN_TOPIC>, rules: QcConfig['qc']['rules']): ScanCandidate {
+    const event = message.value;
+    if (event.type !== 'scan.completed') return { message };
+    const judgement = judgeScan(event, rules, new Date());
+    const event_ = buildEvent('qc.results.v1', judgement.eventType, judgement.verdict.slideBarcode, judgement.verdict, { producer: 'qc', occurredAt: judgement.evaluatedAt });
+    return { message, judged: { judgement, event: event_, traceId: currentTraceId() ?? null } };
+  }
+
+  private logOutcome(c: ScanCandidate, outcome: ScanHandlingOutcome): void {
+    const event = c.message.value;
+    if (outcome === 'judged' && c.judged) countJudgement(event.data.scannerId, c.judged.judgement);
     this.runtime.logger.info(
       { eventId: event.eventId, type: event.type, scanId: event.data.scanId, slideBarcode: event.data.slideBarcode, outcome },
       `scan event ${outcome}`,
     );
-    return outcome;
   }
 
   rulesInForce(): QcRulesView {
