@@ -36,7 +36,9 @@ export function scanCompleted(scanId: string, slideBarcode: string, scannedAt: D
   );
 }
 
-export function qcVerdict(scanId: string, slideBarcode: string, passed: boolean, at: Date, reason = 'focus 0.3 < 0.6') {
+/** A QC verdict with one check, of `rule` (the key of the failure rate by reason). */
+export function qcVerdict(scanId: string, slideBarcode: string, passed: boolean, at: Date, rule = 'focus') {
+  const reason = `${rule}: 0.3 below 0.6`;
   return buildEvent(
     'qc.results.v1',
     passed ? 'qc.passed' : 'qc.failed',
@@ -46,7 +48,7 @@ export function qcVerdict(scanId: string, slideBarcode: string, passed: boolean,
       slideBarcode,
       scanEventId: randomUUID(),
       rulesVersion: 'it-1',
-      checks: [{ rule: 'focus', passed, value: passed ? 0.9 : 0.3, threshold: '>= 0.6', ...(passed ? {} : { reason }) }],
+      checks: [{ rule, passed, value: passed ? 0.9 : 0.3, threshold: '>= 0.6', ...(passed ? {} : { reason }) }],
       reasons: passed ? [] : [reason],
     },
     { producer: 'qc', occurredAt: at },

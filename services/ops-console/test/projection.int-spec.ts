@@ -17,14 +17,14 @@ import { caseCreated, chargeCredited, chargePosted, qcVerdict, scanCompleted } f
  * overview's projection numbers move by exactly them, and replays change nothing.
  * Its own consumer group starts at the end of the shared topics. Other suites publish on the same
  * topics at the same time, so the numbers are checked through this run's own payer, scanner and QC
- * reason (breakdown entries no one else writes).
+ * rule (breakdown entries no one else writes).
  */
 const { kafkaBrokers, kafka, kafkaEnv, databaseUrl } = testEnv();
 const group = `ops-console-it-${randomUUID().slice(0, 8)}`;
 const run = randomUUID().slice(0, 8).toUpperCase();
 const payer = `PAYER-${run}`;
 const scanner = `GT-${run}`;
-const reason = `focus ${run}`;
+const rule = `focus-${run}`;
 let app: INestApplication;
 let bus: KafkaBus;
 let pool: Pool;
@@ -129,14 +129,14 @@ describe('the read model', () => {
     const slide = `IT${run}-4-A1-1`;
     await publish([
       scanCompleted(`scan-${run}-4`, slide, secondsAgo(10), scanner),
-      qcVerdict(`scan-${run}-4`, slide, false, secondsAgo(9), reason),
+      qcVerdict(`scan-${run}-4`, slide, false, secondsAgo(9), rule),
       chargeCredited(chargeId, accession, secondsAgo(1)),
     ]);
     const after = await overview();
     expect(after.metrics['credits.today'].value).toBeGreaterThanOrEqual((start.metrics['credits.today'].value ?? 0) + 1);
     // This run's scanner had one verdict judged in the window (scan 1 passed) and now one failure: 1 / 2.
     expect(entry(after, 'qc.failure-rate.24h', 'scanner', scanner)).toBe(0.5);
-    expect(entry(after, 'qc.failure-rate.24h', 'reason', reason)).toBeGreaterThan(0);
+    expect(entry(after, 'qc.failure-rate.24h', 'reason', rule)).toBeGreaterThan(0);
     const { rows } = await pool.query(`SELECT count(*)::int AS n FROM ops_console.credit_fact WHERE credit_for = $1`, [chargeId]);
     expect(rows[0].n).toBe(1);
   });
