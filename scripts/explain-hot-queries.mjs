@@ -92,6 +92,11 @@ const QUERIES = [
   ...relay('qc'),
   { name: 'qc: GET /qc/results page', where: 'services/qc/src/qc/qc.repository.ts list (failed, newest first)',
     q: () => [`SELECT * FROM qc.qc_result WHERE passed = false ORDER BY evaluated_at DESC, scan_id DESC LIMIT 51`, []] },
+  { name: 'qc: GET /qc/results first page (all)', where: 'services/qc/src/qc/qc.repository.ts list (no passed filter, newest first)',
+    q: () => [`SELECT * FROM qc.qc_result ORDER BY evaluated_at DESC, scan_id DESC LIMIT 51`, []] },
+  { name: 'qc: GET /qc/results next page (proposed)', where: 'the same cursor as evaluated_at <= $1 AND (evaluated_at < $1 OR scan_id < $2)',
+    q: (s) => [`SELECT * FROM qc.qc_result WHERE evaluated_at <= $1::timestamptz AND (evaluated_at < $1::timestamptz OR scan_id < $2)
+                 ORDER BY evaluated_at DESC, scan_id DESC LIMIT 51`, [s.cursorAt, 'HSCAN-99999999']] },
   { name: 'qc: GET /qc/results next page', where: 'services/qc/src/qc/qc.repository.ts list (cursor: evaluatedAt lt OR (eq AND scanId lt))',
     q: (s) => [`SELECT * FROM qc.qc_result WHERE (evaluated_at < $1::timestamptz OR (evaluated_at = $1::timestamptz AND scan_id < $2))
                  ORDER BY evaluated_at DESC, scan_id DESC LIMIT 51`, [s.cursorAt, 'HSCAN-99999999']] },
@@ -119,6 +124,10 @@ const QUERIES = [
 
   { name: 'accession: GET /cases next page', where: 'case.repository.ts list (cursor: createdAt lt OR (eq AND accessionNumber lt))',
     q: (s) => [`SELECT * FROM accession."case" WHERE (created_at < $1::timestamptz OR (created_at = $1::timestamptz AND accession_number < $2))
+                 ORDER BY created_at DESC, accession_number DESC LIMIT 50`, [s.cursorAt, 'H99-9999999']] },
+
+  { name: 'accession: GET /cases next page (proposed)', where: 'the same cursor as created_at <= $1 AND (created_at < $1 OR accession_number < $2)',
+    q: (s) => [`SELECT * FROM accession."case" WHERE created_at <= $1::timestamptz AND (created_at < $1::timestamptz OR accession_number < $2)
                  ORDER BY created_at DESC, accession_number DESC LIMIT 50`, [s.cursorAt, 'H99-9999999']] },
 
   // ---- billing: charging, per case / scan / QC event (charging.service.ts, billing.repository.ts) ----
