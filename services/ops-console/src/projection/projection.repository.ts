@@ -85,7 +85,8 @@ export class ProjectionRepository {
         WHERE s.scan_id = r.scan_id AND s.type = r.type AND s.rescan IS DISTINCT FROM (r.n > 1)`,
       f.slideBarcode,
     );
-    await this.fillScanLags(tx, `$1 = ANY(c.scan_ids)`, f.scanId);
+    // Array containment (not `= ANY`) so the GIN index on scan_ids serves it: one row, not every charge.
+    await this.fillScanLags(tx, `c.scan_ids @> ARRAY[$1]::text[]`, f.scanId);
   }
 
   /** Scan -> charge lag of the charges matching `where`: posted at - the latest scannedAt of their completed scans known so far. */
