@@ -123,7 +123,8 @@ const PATIENT = { familyName: 'WALLCANARY', givenName: 'JANE', birthDate: '1961-
 async function postCase(accessionNumber: string, payer = { payerId: 'AETNA', name: 'Aetna', plan: 'AETNA-PPO' }): Promise<void> {
   const body = {
     accessionNumber,
-    patientId: `MRN-${accessionNumber}`,
+    // PID-3.1 of the DFT^P03 allows 15 characters: MRN- and the accession's run and number.
+    patientId: `MRN-${accessionNumber.slice(3, 9)}${accessionNumber.split('-')[1]}`,
     patient: PATIENT,
     payer,
     collectionDate: COLLECTED,
@@ -243,9 +244,11 @@ it('a billing admin retries a delivery the billing system refused: it goes out a
   refusing.add(accession);
   await postCase(accession);
   await scan(accession);
-  const s = await open('billing-admin', '/deliveries');
+  // The list filtered by the accession, as a link would open it (the filter is in the address).
+  const s = await open('billing-admin', `/deliveries?accession=${accession}`);
   const row = s.page.locator('tr', { hasText: accession });
   await reloadUntil(s, row, 'the refused delivery in the failed list');
+  await expect(s.page.getByLabel('Accession').inputValue()).resolves.toBe(accession);
   // The billing system takes it now; the admin sends it again.
   refusing.delete(accession);
   await row.getByRole('button', { name: 'Retry' }).click();
@@ -262,7 +265,7 @@ it('a billing admin retries a delivery the billing system refused: it goes out a
 
 it('an integration admin inspects a dead letter and replays it, and sees the outcome', async () => {
   await deadLetter();
-  const s = await open('integration-admin', '/dead-letter-queue');
+  const s = await open('integration-admin', '/dead-letter-queue?service=scanner-events');
   const table = s.page.locator('[data-testid="dead-letter-table"]');
   await reloadUntil(s, table.locator('tbody tr', { hasText: 'scanner-events' }), 'a dead letter of scanner-events listed');
   await screenshot(s.page, 'dead-letters');

@@ -63,7 +63,7 @@ export const api = {
   release: (chargeId: string, justification: string) => call<ChargeView>(`/api/charges/${id(chargeId)}/release`, { method: 'POST', body: { justification } }),
   void: (chargeId: string, justification: string) => call<ChargeView>(`/api/charges/${id(chargeId)}/void`, { method: 'POST', body: { justification } }),
 
-  deliveries: (state?: DeliveryState) => call<DeliveryPage>(`/api/deliveries${query({ state })}`),
+  deliveries: (state?: DeliveryState, accession?: string) => call<DeliveryPage>(`/api/deliveries${query({ state, accession })}`),
   retryDelivery: (deliveryId: string, justification: string) => call<unknown>(`/api/deliveries/${id(deliveryId)}/retry`, { method: 'POST', body: { justification } }),
 
   unmatchedScans: (state: UnmatchedScanState, scannerId?: string) => call<UnmatchedScansPage>(`/api/unmatched-scans${query({ state, scannerId })}`),

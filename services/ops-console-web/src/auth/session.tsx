@@ -91,7 +91,9 @@ export function SessionProvider({ config, manager, children }: { config: OpsCons
     };
   }, [config, manager, user, signingOut]);
 
-  useEffect(() => setTokenSource(() => session.accessToken), [session.accessToken]);
+  // Set while rendering, not in an effect: the views' effects (their first API calls) run before this
+  // provider's effects, so after a page reload they would go out without the token and come back 401.
+  setTokenSource(() => session.accessToken);
   // Until the stored session is read the page stays empty: no flash of the sign-in page.
   if (!loaded) return null;
   return <SessionContext.Provider value={session}>{children}</SessionContext.Provider>;

@@ -7,6 +7,7 @@ import { JustificationDialog, type JustifiedAction } from '../../ui/Justificatio
 import { LabTime } from '../../ui/LabTime';
 import { Empty, ErrorNote, Loading, Success, Warning } from '../../ui/Notice';
 import { useLoad } from '../../ui/useLoad';
+import { useQueryParam } from '../../ui/useQueryParam';
 import { DeadLetterDetails } from './DeadLetterDetails';
 
 const SERVICES = ['', 'accession', 'scanner-events', 'qc', 'billing'];
@@ -20,8 +21,8 @@ function outcomeText(o: DeadLetterReplayResult): string {
 /** Messages the services set aside: filter, inspect, replay with a justification. */
 export function DeadLettersView() {
   const { roles } = useSession();
-  const [service, setService] = useState('');
-  const [state, setState] = useState<DeadLetterState | ''>('open');
+  const [service, setService] = useQueryParam<string>('service', '');
+  const [state, setState] = useQueryParam<DeadLetterState | ''>('state', 'open');
   const list = useLoad(() => api.deadLetters(service || undefined, state || undefined), `${service}|${state}`);
   const [inspected, setInspected] = useState<ListedDeadLetter>();
   const [action, setAction] = useState<JustifiedAction>();

@@ -1,4 +1,4 @@
-import { useState } from 'react';
+import { useState, type FormEvent } from 'react';
 import { api } from '../../api/client';
 import type { DeliveryState, DeliverySummary } from '../../api/types';
 import { may } from '../../auth/roles';
@@ -7,14 +7,21 @@ import { JustificationDialog, type JustifiedAction } from '../../ui/Justificatio
 import { LabTime } from '../../ui/LabTime';
 import { Empty, ErrorNote, Loading, Success, Warning } from '../../ui/Notice';
 import { useLoad } from '../../ui/useLoad';
+import { useQueryParam } from '../../ui/useQueryParam';
 
 const STATES: DeliveryState[] = ['failed', 'pending', 'in-flight', 'acked'];
 
 /** HL7 DFT^P03 deliveries to the billing system: failed ones wait for a person (billing admins retry). */
 export function DeliveriesView() {
   const { roles } = useSession();
-  const [state, setState] = useState<DeliveryState>('failed');
-  const page = useLoad(() => api.deliveries(state), state);
+  const [state, setState] = useQueryParam<DeliveryState>('state', 'failed');
+  const [filter, setFilter] = useQueryParam<string>('accession', '');
+  const [accession, setAccession] = useState<string>(filter);
+  const page = useLoad(() => api.deliveries(state, filter || undefined), `${state}|${filter}`);
+  const apply = (e: FormEvent) => {
+    e.preventDefault();
+    setFilter(accession.trim());
+  };
   const [action, setAction] = useState<JustifiedAction>();
   const [result, setResult] = useState<string>();
   const canRetry = may(roles, 'retry-delivery');
@@ -35,7 +42,7 @@ export function DeliveriesView() {
     <>
       <h1>Deliveries</h1>
       {page.data && !page.data.delivery.enabled ? <Warning>Delivery to the billing system is off{page.data.delivery.note ? `: ${page.data.delivery.note}` : ''}.</Warning> : null}
-      <div className="row filters">
+      <form className="row filters" onSubmit={apply} role="search" aria-label="Filter the deliveries">
         <label>
           State
           <select value={state} onChange={(e) => setState(e.target.value as DeliveryState)}>
@@ -47,12 +54,16 @@ export function DeliveriesView() {
             ))}
           </select>
         </label>
+        <label>
+          Accession <input value={accession} onChange={(e) => setAccession(e.target.value)} />
+        </label>
+        <button type="submit">Filter</button>
         {page.data?.delivery.target ? <span className="muted">Billing system: {page.data.delivery.target}</span> : null}
-      </div>
+      </form>
       {result ? <Success>{result}</Success> : null}
       <ErrorNote error={page.error} what="The deliveries could not be read" />
       {page.loading && !page.data ? <Loading what="deliveries" /> : null}
-      {page.data && items.length === 0 ? <Empty>No {state} delivery. {state === 'failed' ? 'Nothing waits for a retry.' : ''}</Empty> : null}
+      {page.data && items.length === 0 ? <Empty>No {state} delivery{filter ? ` of ${filter}` : ''}. {state === 'failed' && !filter ? 'Nothing waits for a retry.' : ''}</Empty> : null}
       {items.length > 0 ? (
         <table className="table" data-testid="delivery-table">
           <caption>{state} deliveries, oldest first</caption>
