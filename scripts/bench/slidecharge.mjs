@@ -85,9 +85,12 @@ async function createCases(settings, plan) {
   return (performance.now() - t0) / 1000;
 }
 
+const BENCH_PATIENT = { familyName: 'BENCH', givenName: 'PAT', birthDate: '1961-07-04', administrativeSex: 'F', identifierAuthority: 'BENCHHOSP' };
+
 function caseOrder(settings, plan, acc) {
   return {
-    accessionNumber: acc, patientId: `MRN-${acc}`, payer: { payerId: settings.payer }, collectionDate: new Date(Date.now() - 86_400_000).toISOString().slice(0, 10), diagnoses: ['C61'],
+    // What a DFT^P03 needs (patient name, payer plan), so billing delivers every charge as in a lab.
+    accessionNumber: acc, patientId: `MRN-${acc}`.slice(0, 15), patient: BENCH_PATIENT, payer: { payerId: settings.payer, name: settings.payer, plan: `${settings.payer}-PPO` }, collectionDate: new Date(Date.now() - 86_400_000).toISOString().slice(0, 10), diagnoses: ['C61'],
     specimens: plan.specimenIds.map((s) => ({ specimenId: s, primaryCpt: '88305', units: 1 })),
     slides: plan.specimenIds.flatMap((s) => Array.from({ length: settings.slidesPerSpecimen }, (_, n) => ({ barcode: barcode(acc, s, n + 1), specimenId: s }))),
   };
