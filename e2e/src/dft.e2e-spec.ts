@@ -5,7 +5,7 @@ import { Hl7Connection, Hl7MessageEvent, Hl7Server } from '@medplum/hl7';
 import type { CaseSnapshot } from '@slidecharge/contracts';
 import { readValue, validateV251 } from '@slidecharge/hl7';
 import { buildEvent } from '@slidecharge/messaging';
-import { eventually, freePort, isoDaysAgo, principalKafkaConnection, ServiceName, ServiceProcess, testEnv, testKafka, tokenFor } from '@slidecharge/testing';
+import { dftTestSettings, eventually, freePort, isoDaysAgo, principalKafkaConnection, ServiceName, ServiceProcess, testEnv, testKafka, tokenFor } from '@slidecharge/testing';
 
 /** Collected yesterday: never an archived specimen, whatever the day of the run. */
 const COLLECTED = isoDaysAgo(1);
@@ -43,16 +43,7 @@ beforeAll(async () => {
     LOG_LEVEL: 'info',
     SLIDECHARGE_ENV: 'development',
     SCANNER_DEV_API_KEY: SCANNER_API_KEY,
-    BILLING_DFT_HOST: '127.0.0.1',
-    BILLING_DFT_PORT: String(dftPort),
-    BILLING_DFT_POLL_MS: '200',
-    BILLING_DFT_SENDING_FACILITY: 'PATHLAB',
-    BILLING_DFT_RECEIVING_APPLICATION: 'BILLSYS',
-    BILLING_DFT_RECEIVING_FACILITY: 'MAIN',
-    BILLING_DFT_PERFORMER_NPI: '1234567893',
-    BILLING_DFT_PERFORMER_FAMILY_NAME: 'UNIVERSITY PATHOLOGY LAB',
-    BILLING_DFT_DEPARTMENT_CODE: 'PATH',
-    BILLING_DFT_DEPARTMENT_NAME: 'Anatomic pathology',
+    ...dftTestSettings(dftPort),
   };
   const names: ServiceName[] = ['scanner-events', 'qc', 'billing'];
   const ports = await Promise.all(names.map(() => freePort()));

@@ -4,7 +4,7 @@ import type { Producer } from 'kafkajs';
 import type { Hl7Message } from '@medplum/core';
 import { Hl7Connection, Hl7MessageEvent, Hl7Server } from '@medplum/hl7';
 import type { ScannerMiddlewareEvent } from '@slidecharge/contracts';
-import { builtEntryPoint, eventually, freePort, isoDaysAgo, principalKafkaConnection, ServiceName, ServiceProcess, testEnv, testKafka, tokenFor } from '@slidecharge/testing';
+import { builtEntryPoint, dftTestSettings, eventually, freePort, isoDaysAgo, principalKafkaConnection, ServiceName, ServiceProcess, testEnv, testKafka, tokenFor } from '@slidecharge/testing';
 import type { Locator } from 'playwright-core';
 import { launchChromium, screenshot, signIn, type BrowserSession, type ConsolePerson } from './browser';
 
@@ -51,19 +51,8 @@ beforeAll(async () => {
   startBillingSystem(dftPort);
   const env = { KAFKA_BROKERS: kafkaBrokers, LOG_LEVEL: 'info', SCANNER_DEV_API_KEY: SCANNER_API_KEY, ACCESSION_MLLP_PORT: '0' };
   // billing delivers each charge as DFT^P03 to the billing system above; one refusal fails a delivery (until a person retries it).
-  const dft = {
-    BILLING_DFT_HOST: '127.0.0.1',
-    BILLING_DFT_PORT: String(dftPort),
-    BILLING_DFT_POLL_MS: '200',
-    BILLING_DFT_MAX_ATTEMPTS: '1',
-    BILLING_DFT_SENDING_FACILITY: 'PATHLAB',
-    BILLING_DFT_RECEIVING_APPLICATION: 'BILLSYS',
-    BILLING_DFT_RECEIVING_FACILITY: 'MAIN',
-    BILLING_DFT_PERFORMER_NPI: '1234567893',
-    BILLING_DFT_PERFORMER_FAMILY_NAME: 'UNIVERSITY PATHOLOGY LAB',
-    BILLING_DFT_DEPARTMENT_CODE: 'PATH',
-    BILLING_DFT_DEPARTMENT_NAME: 'Anatomic pathology',
-  };
+  const dft = dftTestSettings(dftPort, { BILLING_DFT_MAX_ATTEMPTS: '1' });
+
   const names: ServiceName[] = ['accession', 'scanner-events', 'qc', 'billing'];
   const ports = await Promise.all(names.map(() => freePort()));
   await Promise.all(

@@ -12,3 +12,4 @@ export * from './fhir-validation';
 export * from './dates';
 export * from './otlp-receiver';
 export * from './pipeline-settled';
+export * from './dft-settings';
