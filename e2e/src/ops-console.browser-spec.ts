@@ -52,7 +52,6 @@ beforeAll(async () => {
   const env = { KAFKA_BROKERS: kafkaBrokers, LOG_LEVEL: 'info', SCANNER_DEV_API_KEY: SCANNER_API_KEY, ACCESSION_MLLP_PORT: '0' };
   // billing delivers each charge as DFT^P03 to the billing system above; one refusal fails a delivery (until a person retries it).
   const dft = dftTestSettings(dftPort, { BILLING_DFT_MAX_ATTEMPTS: '1' });
-
   const names: ServiceName[] = ['accession', 'scanner-events', 'qc', 'billing'];
   const ports = await Promise.all(names.map(() => freePort()));
   await Promise.all(
