@@ -122,6 +122,9 @@ export class BatchProcessor<T extends EventTopic, TX extends SqlExecutor> {
       if (!isRunning() || isStale() || isStopping()) return;
       const received = chunk.map((m) => this.receive(batch.topic as T, batch.partition, m));
       await this.processChunk(received, pause, heartbeat, resolveOffset);
+      // Every message of the chunk is applied or dead-lettered now (processChunk throws otherwise):
+      // resolve up to its last one, which may be a dead letter no applied message follows.
+      resolveOffset((chunk[chunk.length - 1] as KafkaMessage).offset);
       await commitOffsetsIfNecessary();
       await heartbeat();
     }

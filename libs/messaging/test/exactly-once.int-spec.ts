@@ -145,6 +145,20 @@ describe('exactly-once batch consumer', () => {
     expect(lines.some((l) => l['msg'] === 'batch transaction failed; splitting it to find the message that fails' && l['groupId'] === groupId)).toBe(true);
   }, 120_000);
 
+  it('a batch that ends with a broken message: committed past it, dead-lettered once', async () => {
+    const key = `tail-${randomUUID()}`;
+    const groupId = `messaging-exactly-once-${randomUUID()}`;
+    await startGroupAtEnd(kafkaBrokers, groupId, [TOPIC]);
+    const good = [credit(key, 'AETNA'), credit(key, 'AETNA')];
+    const { partition, first } = await sendTogether(key, [...good.map((e) => JSON.stringify(e.value)), '{not json']);
+    await consume(groupId);
+    // Nothing follows the broken message, so only resolving it moves the committed offset to the end.
+    await eventually(async () => ((await committed(groupId, partition)) === first + 3 ? true : undefined), 45_000, 'the offset committed past the broken message');
+    expect((await appliedRows(groupId, key)).map((r) => r.event_id)).toEqual(good.map((e) => e.value.eventId));
+    const { rows: dead } = await pool.query(`SELECT reason, "offset" FROM "${schema}".dead_letter WHERE consumer_group = $1`, [groupId]);
+    expect(dead).toEqual([{ reason: 'invalid-json', offset: String(first + 2) }]);
+  }, 120_000);
+
   it('a batch read again (offsets reset, and an event repeated within it) has no effect twice', async () => {
     const key = `again-${randomUUID()}`;
     const groupId = `messaging-exactly-once-${randomUUID()}`;
