@@ -11,7 +11,7 @@ import { ProjectionRepository } from './projection.repository';
  * The read model: consumer group OPS_CONSOLE_CONSUMER_GROUP (default ops-console) of the four topics.
  * Events are consumed exactly once by batch (libs/messaging KafkaBus.consume): each batch's facts are
  * written in one transaction with their event ids, so a redelivered event changes nothing; offsets are
- * committed after the transaction.
+ * committed after the transaction. Batches are applied one at a time (see partitionsConsumedConcurrently).
  */
 @Injectable()
 export class ProjectionService implements OnApplicationBootstrap {
@@ -29,6 +29,10 @@ export class ProjectionService implements OnApplicationBootstrap {
       groupId: group,
       topics: PROJECTED_TOPICS,
       inbox: this.runtime.inbox<SqlExecutor>(group, (fn) => this.prisma.$transaction(fn)),
+      // One batch at a time: a fact's lags are filled by whichever of its two sides (charge, scan or case)
+      // is written second, which must see the first committed. Two partitions' transactions side by side
+      // would each miss the other and leave the lag empty.
+      partitionsConsumedConcurrently: 1,
       handler: (tx, messages) => handleEach(messages, (message) => this.project(tx, message)),
     });
   }
