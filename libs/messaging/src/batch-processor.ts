@@ -4,12 +4,11 @@ import { DeadLetterReason, HEADERS } from '@slidecharge/contracts';
 import { applySplitting, chunked } from './batch-split';
 import { acceptCorrelationId, runWithCorrelation } from './correlation';
 import type { ReplayableMessage } from './dead-letter-archive';
-import { replayErrorText, ReplayResult } from './dead-letter-views';
+import type { ReplayResult } from './dead-letter-views';
 import { DeadLetterWriter, PartitionPause } from './dead-letter-writer';
 import { applyExactlyOnce, BatchHandler, EventTopic, Inbox, setMessageContext } from './exactly-once';
 import { Logger } from './logger';
 import {
-  checkFailureText,
   checkMessage,
   CheckedMessage,
   ConsumerOptions,
@@ -18,6 +17,7 @@ import {
   IncomingMessage,
   pauseKeepingPartition,
   RejectedMessageError,
+  replayStored,
 } from './message-processor';
 import { messagingMetrics } from './metrics';
 import { retryDelays, retryPolicy, RetryPolicy } from './retry-policy';
@@ -95,24 +95,9 @@ export class BatchProcessor<T extends EventTopic, TX extends SqlExecutor> {
     return this.options.groupId === groupId && (this.options.topics as readonly string[]).includes(topic);
   }
 
-  /** Runs a stored dead letter once more, alone, through the checks and the exactly-once path. No retries: a failure is the answer. */
-  async replay(stored: ReplayableMessage): Promise<ReplayResult> {
-    const { correlationId } = acceptCorrelationId(stored.headers[HEADERS.correlationId]);
-    return runWithCorrelation(correlationId, async (): Promise<ReplayResult> => {
-      const topic = stored.topic as T;
-      const checked = checkMessage(topic, stored.value);
-      if (!checked.ok) return { outcome: 'failed-again', error: replayErrorText(checkFailureText(checked)) };
-      const incoming = { ...stored, topic, value: checked.value, correlationId } as unknown as IncomingMessage<T>;
-      try {
-        await applyExactlyOnce(this.options.inbox, [incoming], this.options.handler);
-      } catch (e) {
-        const error = replayErrorText(e);
-        this.log.warn({ topic, partition: stored.partition, offset: stored.offset, error }, 'replayed dead letter failed again');
-        return { outcome: 'failed-again', error };
-      }
-      messagingMetrics.consumed.inc({ topic, group: this.options.groupId });
-      return { outcome: 'consumed' };
-    });
+  /** Runs a stored dead letter once more, alone, through the checks and the exactly-once path (replayStored). */
+  replay(stored: ReplayableMessage): Promise<ReplayResult> {
+    return replayStored<T>(stored, this.options.groupId, this.log, (incoming) => applyExactlyOnce(this.options.inbox, [incoming], this.options.handler));
   }
 
   async process(payload: EachBatchPayload, isStopping: () => boolean): Promise<void> {

@@ -14,7 +14,7 @@ import { EventTopic } from './exactly-once';
 import { ConsumerOptions, MessageProcessor } from './message-processor';
 import { SqlExecutor } from './sql';
 import { messagingMetrics } from './metrics';
-import { ConsumerHandle, SupervisedConsumer } from './supervised-consumer';
+import { ConsumerHandle, SupervisedConsumer, SupervisedConsumerOptions } from './supervised-consumer';
 
 export interface KafkaBusOptions {
   /** Brokers and credentials (see kafka-connection.ts). */
@@ -178,24 +178,8 @@ export class KafkaBus {
    * their effect). A consumer that kafkajs leaves stopped is restarted (SupervisedConsumer).
    */
   async subscribe<T extends TopicName>(options: ConsumerOptions<T>): Promise<ConsumerHandle> {
-    const deadLetters = this.deadLetters;
-    if (!deadLetters) throw new Error('this KafkaBus has no dead-letter store (options.deadLetters): it can publish but not consume');
-    await this.connect();
-    const processor = new MessageProcessor(options, deadLetters, this.options.service, this.options.logger);
-    const consumer = new SupervisedConsumer({
-      kafka: this.kafka,
-      groupId: options.groupId,
-      topics: options.topics,
-      fromBeginning: options.fromBeginning ?? true,
-      sessionTimeoutMs: options.sessionTimeoutMs ?? 30_000,
-      heartbeatIntervalMs: processor.heartbeatIntervalMs,
-      handling: { eachMessage: (payload, isStopping) => processor.process(payload, isStopping) },
-      logger: this.options.logger,
-    });
-    await consumer.start();
-    this.consumers.push(consumer);
-    this.processors.push(processor as unknown as ReplayTarget);
-    return consumer;
+    const processor = new MessageProcessor(options, this.deadLetterWriter(), this.options.service, this.options.logger);
+    return this.startConsumer(options, processor, { eachMessage: (payload, isStopping) => processor.process(payload, isStopping) });
   }
 
   /**
@@ -207,10 +191,26 @@ export class KafkaBus {
    * partition the messages reach the handler in offset order. Offsets are committed after the commit.
    */
   async consume<T extends EventTopic, TX extends SqlExecutor>(options: ExactlyOnceConsumerOptions<T, TX>): Promise<ConsumerHandle> {
-    const deadLetters = this.deadLetters;
-    if (!deadLetters) throw new Error('this KafkaBus has no dead-letter store (options.deadLetters): it can publish but not consume');
+    const processor = new BatchProcessor(options, this.deadLetterWriter(), this.options.service, this.options.logger);
+    return this.startConsumer(options, processor, {
+      eachBatch: (payload, isStopping) => processor.process(payload, isStopping),
+      partitionsConsumedConcurrently: processor.partitionsConsumedConcurrently,
+    });
+  }
+
+  /** The dead-letter writer a consumer needs; a bus made without one can publish only. */
+  private deadLetterWriter(): DeadLetterWriter {
+    if (!this.deadLetters) throw new Error('this KafkaBus has no dead-letter store (options.deadLetters): it can publish but not consume');
+    return this.deadLetters;
+  }
+
+  /** Connects, starts a supervised consumer group with the processor's handling, and keeps it for replays and shutdown. */
+  private async startConsumer(
+    options: { groupId: string; topics: readonly TopicName[]; fromBeginning?: boolean; sessionTimeoutMs?: number },
+    processor: ReplayTarget & { heartbeatIntervalMs: number },
+    handling: SupervisedConsumerOptions['handling'],
+  ): Promise<ConsumerHandle> {
     await this.connect();
-    const processor = new BatchProcessor(options, deadLetters, this.options.service, this.options.logger);
     const consumer = new SupervisedConsumer({
       kafka: this.kafka,
       groupId: options.groupId,
@@ -218,12 +218,12 @@ export class KafkaBus {
       fromBeginning: options.fromBeginning ?? true,
       sessionTimeoutMs: options.sessionTimeoutMs ?? 30_000,
       heartbeatIntervalMs: processor.heartbeatIntervalMs,
-      handling: { eachBatch: (payload, isStopping) => processor.process(payload, isStopping), partitionsConsumedConcurrently: processor.partitionsConsumedConcurrently },
+      handling,
       logger: this.options.logger,
     });
     await consumer.start();
     this.consumers.push(consumer);
-    this.processors.push(processor as unknown as ReplayTarget);
+    this.processors.push(processor);
     return consumer;
   }
 

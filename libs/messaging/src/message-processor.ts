@@ -131,6 +131,35 @@ export function consumerSpan(topic: string, partition: number, headers: Record<s
  * contract, run the handler with retries under the retry policy, and dead-letter what cannot be
  * taken. Returns only when the message is handled or safely dead-lettered, so its offset may move.
  */
+/**
+ * Runs a stored dead letter once more, alone, as if read again: the same checks, then `apply` (the
+ * consumer's own path, which records the event id in the transaction of its effect, so an event consumed
+ * meanwhile is not applied twice). No retries and no new dead letter: a failure is the answer.
+ */
+export function replayStored<T extends TopicName>(
+  stored: ReplayableMessage,
+  groupId: string,
+  log: Logger,
+  apply: (incoming: IncomingMessage<T>) => Promise<unknown>,
+): Promise<ReplayResult> {
+  const { correlationId } = acceptCorrelationId(stored.headers[HEADERS.correlationId]);
+  return runWithCorrelation(correlationId, async (): Promise<ReplayResult> => {
+    const topic = stored.topic as T;
+    const checked = checkMessage(topic, stored.value);
+    if (!checked.ok) return { outcome: 'failed-again', error: replayErrorText(checkFailureText(checked)) };
+    const incoming = { ...stored, topic, value: checked.value, correlationId } as unknown as IncomingMessage<T>;
+    try {
+      await apply(incoming);
+    } catch (e) {
+      const error = replayErrorText(e);
+      log.warn({ topic, partition: stored.partition, offset: stored.offset, error }, 'replayed dead letter failed again');
+      return { outcome: 'failed-again', error };
+    }
+    messagingMetrics.consumed.inc({ topic, group: groupId });
+    return { outcome: 'consumed' };
+  });
+}
+
 export class MessageProcessor<T extends TopicName> {
   private readonly policy: RetryPolicy;
   private readonly log: Logger;
@@ -154,28 +183,9 @@ export class MessageProcessor<T extends TopicName> {
     return this.options.groupId === groupId && (this.options.topics as readonly string[]).includes(topic);
   }
 
-  /**
-   * Runs a stored dead letter through this consumer once, as if read again: the same checks and the
-   * same handler (which records the event id in the transaction of its effect, so an event consumed
-   * meanwhile is not applied twice). No retries and no new dead letter: a failure is the answer.
-   */
-  async replay(stored: ReplayableMessage): Promise<ReplayResult> {
-    const { correlationId } = acceptCorrelationId(stored.headers[HEADERS.correlationId]);
-    return runWithCorrelation(correlationId, async (): Promise<ReplayResult> => {
-      const topic = stored.topic as T;
-      const checked = checkMessage(topic, stored.value);
-      if (!checked.ok) return { outcome: 'failed-again', error: replayErrorText(checkFailureText(checked)) };
-      const incoming = { ...stored, topic, value: checked.value, correlationId } as unknown as IncomingMessage<T>;
-      try {
-        await this.options.handler(incoming);
-      } catch (e) {
-        const error = replayErrorText(e);
-        this.log.warn({ topic, partition: stored.partition, offset: stored.offset, error }, 'replayed dead letter failed again');
-        return { outcome: 'failed-again', error };
-      }
-      messagingMetrics.consumed.inc({ topic, group: this.options.groupId });
-      return { outcome: 'consumed' };
-    });
+  /** Runs a stored dead letter through this consumer's handler once (replayStored). */
+  replay(stored: ReplayableMessage): Promise<ReplayResult> {
+    return replayStored<T>(stored, this.options.groupId, this.log, (incoming) => this.options.handler(incoming));
   }
 
   async process({ topic, partition, message, heartbeat }: EachMessagePayload, isStopping: () => boolean): Promise<void> {
