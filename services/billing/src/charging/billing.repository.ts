@@ -1,7 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { ExistingCharge, HoldReason } from '@slidecharge/billing-rules';
 import type { Charge, CaseSnapshot, Credit } from '@slidecharge/contracts';
-import { currentTraceId } from '@slidecharge/messaging';
 import { Prisma } from '../generated/prisma/client';
 import { LIVE_STATUSES, LoadedCase, LoadedCaseRow, loadedCaseFromRow, StoredChargeStatus } from './facts';
 
@@ -32,6 +31,8 @@ export interface NewChargeRow {
   status: 'posted' | 'held' | 'do-not-send';
   holdReasons: HoldReason[];
   refusedModifiers: { modifier: string; reason: string }[];
+  /** W3C trace id of the handling of the event that decided it (taken in that event's context). */
+  traceId: string | null;
 }
 
 /** One line of the append-only charge audit trail. */
@@ -153,56 +154,72 @@ export class BillingRepository {
   }
 
   /**
-   * Inserts a scan report, or applies it over the stored one of the same scanId when it is a later
-   * state (completed/failed over started; same rank: later scannedAt). Returns whether anything changed
-   * and the accession of the scan's slide, when a known case has that slide.
+   * Inserts scan reports, or applies each over the stored one of the same scanId when it is a later
+   * state (completed/failed over started; same rank: later scannedAt), in one statement (at most one
+   * report per scanId: see winningReports). Returns, per scanId, whether anything changed and the
+   * accession of the scan's slide when a known case has that slide.
    */
-  async upsertScan(tx: Db, scan: ScanRow, now: Date): Promise<{ changed: boolean; accessionNumber: string | undefined }> {
-    const rows = await tx.$queryRawUnsafe<{ changed: boolean; accession_number: string | null }[]>(
-      `WITH upserted AS (
+  async upsertScans(tx: Db, scans: readonly ScanRow[], now: Date): Promise<Map<string, { changed: boolean; accessionNumber: string | undefined }>> {
+    if (scans.length === 0) return new Map();
+    const rows = await tx.$queryRawUnsafe<{ scan_id: string; changed: boolean; accession_number: string | null }[]>(
+      `WITH input AS (
+         SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::timestamptz[], $7::text[])
+                    AS i(scan_id, slide_barcode, status, purpose, scanner_id, scanned_at, source_event_id)
+       ), upserted AS (
          INSERT INTO billing.scan AS s (scan_id, slide_barcode, status, purpose, scanner_id, scanned_at, source_event_id, received_at)
-         VALUES ($1, $2, $3, $4, $5, $6::timestamptz, $7, $8::timestamptz)
+         SELECT scan_id, slide_barcode, status, purpose, scanner_id, scanned_at, source_event_id, $8::timestamptz FROM input
          ON CONFLICT (scan_id) DO UPDATE SET
            slide_barcode = excluded.slide_barcode, status = excluded.status, purpose = excluded.purpose,
            scanner_id = excluded.scanner_id, scanned_at = excluded.scanned_at, source_event_id = excluded.source_event_id
          WHERE (CASE excluded.status WHEN 'started' THEN 0 ELSE 1 END, excluded.scanned_at)
              > (CASE s.status WHEN 'started' THEN 0 ELSE 1 END, s.scanned_at)
          RETURNING scan_id)
-       SELECT EXISTS (SELECT 1 FROM upserted) AS changed,
-              (SELECT sl.accession_number FROM billing.billing_slide sl WHERE sl.barcode = $2) AS accession_number`,
-      scan.scanId,
-      scan.slideBarcode,
-      scan.status,
-      scan.purpose,
-      scan.scannerId,
-      scan.scannedAt,
-      scan.sourceEventId,
+       SELECT i.scan_id, u.scan_id IS NOT NULL AS changed, sl.accession_number
+         FROM input i
+         LEFT JOIN upserted u ON u.scan_id = i.scan_id
+         LEFT JOIN billing.billing_slide sl ON sl.barcode = i.slide_barcode`,
+      scans.map((s) => s.scanId),
+      scans.map((s) => s.slideBarcode),
+      scans.map((s) => s.status),
+      scans.map((s) => s.purpose),
+      scans.map((s) => s.scannerId),
+      scans.map((s) => s.scannedAt),
+      scans.map((s) => s.sourceEventId),
       now.toISOString(),
     );
-    const row = rows[0];
-    return { changed: row?.changed === true, accessionNumber: row?.accession_number ?? undefined };
+    return new Map(rows.map((r) => [r.scan_id, { changed: r.changed === true, accessionNumber: r.accession_number ?? undefined }]));
   }
 
-  /** Records a QC verdict (once per event) and returns the accession of its slide, when known. */
-  async recordQc(tx: Db, qc: QcRow, now: Date): Promise<{ recorded: boolean; accessionNumber: string | undefined }> {
-    const rows = await tx.$queryRawUnsafe<{ recorded: boolean; accession_number: string | null }[]>(
-      `WITH inserted AS (
+  /**
+   * Records QC verdicts (once per scan and event) in one statement. Returns, per source event id,
+   * whether it was recorded now and the accession of its slide, when known.
+   */
+  async recordQcs(tx: Db, verdicts: readonly QcRow[], now: Date): Promise<Map<string, { recorded: boolean; accessionNumber: string | undefined }>> {
+    if (verdicts.length === 0) return new Map();
+    const rows = await tx.$queryRawUnsafe<{ source_event_id: string; recorded: boolean; accession_number: string | null }[]>(
+      `WITH input AS (
+         SELECT i.scan_id, i.source_event_id, i.slide_barcode, i.passed, i.rules_version,
+                ARRAY(SELECT jsonb_array_elements_text(i.reasons)) AS reasons
+           FROM unnest($1::text[], $2::text[], $3::text[], $4::boolean[], $5::jsonb[], $6::text[])
+                AS i(scan_id, source_event_id, slide_barcode, passed, reasons, rules_version)
+       ), inserted AS (
          INSERT INTO billing.qc_outcome (scan_id, source_event_id, slide_barcode, passed, reasons, rules_version, recorded_at)
-         VALUES ($1, $2, $3, $4, $5::text[], $6, $7::timestamptz)
+         SELECT scan_id, source_event_id, slide_barcode, passed, reasons, rules_version, $7::timestamptz FROM input
          ON CONFLICT DO NOTHING
-         RETURNING scan_id)
-       SELECT EXISTS (SELECT 1 FROM inserted) AS recorded,
-              (SELECT sl.accession_number FROM billing.billing_slide sl WHERE sl.barcode = $3) AS accession_number`,
-      qc.scanId,
-      qc.sourceEventId,
-      qc.slideBarcode,
-      qc.passed,
-      qc.reasons,
-      qc.rulesVersion,
+         RETURNING scan_id, source_event_id)
+       SELECT i.source_event_id, ins.source_event_id IS NOT NULL AS recorded, sl.accession_number
+         FROM input i
+         LEFT JOIN inserted ins ON ins.scan_id = i.scan_id AND ins.source_event_id = i.source_event_id
+         LEFT JOIN billing.billing_slide sl ON sl.barcode = i.slide_barcode`,
+      verdicts.map((q) => q.scanId),
+      verdicts.map((q) => q.sourceEventId),
+      verdicts.map((q) => q.slideBarcode),
+      verdicts.map((q) => q.passed),
+      verdicts.map((q) => JSON.stringify(q.reasons)),
+      verdicts.map((q) => q.rulesVersion),
       now.toISOString(),
     );
-    const row = rows[0];
-    return { recorded: row?.recorded === true, accessionNumber: row?.accession_number ?? undefined };
+    return new Map(rows.map((r) => [r.source_event_id, { recorded: r.recorded === true, accessionNumber: r.accession_number ?? undefined }]));
   }
 
   /**
@@ -256,22 +273,30 @@ export class BillingRepository {
   }
 
   /**
-   * The patient's live charges on other accessions for the given dates of service: what the per-patient
-   * unit limits count besides the case's own charges.
+   * For each case (patient, its accession, its dates of service): the patient's live charges on other
+   * accessions for those dates, what the per-patient unit limits count besides the case's own charges.
+   * One statement for all of them; the answer is in the order of the queries.
    */
-  async patientCharges(db: Db, patientId: string, exceptAccession: string, datesOfService: readonly string[]): Promise<PatientChargeRow[]> {
-    if (datesOfService.length === 0) return [];
-    return db.$queryRawUnsafe<PatientChargeRow[]>(
-      `SELECT charge_id::text AS "chargeId", accession_number AS "accessionNumber", specimen_id AS "specimenId", code,
-              primary_code AS "primaryCode", units, payer_id AS "payerId", to_char(date_of_service, 'YYYY-MM-DD') AS "dateOfService", status
-         FROM billing.charge
-        WHERE patient_id = $1 AND accession_number <> $2 AND date_of_service = ANY($3::date[]) AND status = ANY($4::text[])
-        ORDER BY charge_id`,
-      patientId,
-      exceptAccession,
-      [...datesOfService],
+  async patientCharges(db: Db, queries: readonly { patientId: string; exceptAccession: string; datesOfService: readonly string[] }[]): Promise<PatientChargeRow[][]> {
+    const pairs = queries.flatMap((q, i) => q.datesOfService.map((d) => ({ i, patientId: q.patientId, exceptAccession: q.exceptAccession, date: d })));
+    const answer: PatientChargeRow[][] = queries.map(() => []);
+    if (pairs.length === 0) return answer;
+    const rows = await db.$queryRawUnsafe<(PatientChargeRow & { query: number })[]>(
+      `SELECT q.query, c.charge_id::text AS "chargeId", c.accession_number AS "accessionNumber", c.specimen_id AS "specimenId", c.code,
+              c.primary_code AS "primaryCode", c.units, c.payer_id AS "payerId", to_char(c.date_of_service, 'YYYY-MM-DD') AS "dateOfService", c.status
+         FROM unnest($1::int[], $2::text[], $3::text[], $4::date[]) AS q(query, patient_id, except_accession, date_of_service)
+         JOIN billing.charge c
+           ON c.patient_id = q.patient_id AND c.accession_number <> q.except_accession
+          AND c.date_of_service = q.date_of_service AND c.status = ANY($5::text[])
+        ORDER BY q.query, c.charge_id`,
+      pairs.map((p) => p.i),
+      pairs.map((p) => p.patientId),
+      pairs.map((p) => p.exceptAccession),
+      pairs.map((p) => p.date),
       [...LIVE_STATUSES],
     );
+    for (const { query, ...row } of rows) answer[query]?.push(row);
+    return answer;
   }
 
   /**
@@ -282,7 +307,7 @@ export class BillingRepository {
   async insertCharges(tx: Db, rows: readonly NewChargeRow[], now: Date): Promise<Set<string>> {
     if (rows.length === 0) return new Set();
     const inserted = await tx.charge.createManyAndReturn({
-      data: rows.map(({ charge: c, generation, status, holdReasons, refusedModifiers }) => ({
+      data: rows.map(({ charge: c, generation, status, holdReasons, refusedModifiers, traceId }) => ({
         chargeId: c.chargeId,
         chargeKey: c.chargeKey,
         generation,
@@ -313,7 +338,7 @@ export class BillingRepository {
         postedAt: status === 'posted' ? new Date(c.postedAt) : null,
         statusChangedAt: now,
         createdAt: now,
-        traceId: currentTraceId() ?? null,
+        traceId,
       })),
       skipDuplicates: true,
       select: { chargeId: true },
@@ -345,9 +370,26 @@ export class BillingRepository {
     return count === 1;
   }
 
-  async insertCredit(tx: Db, credit: Credit): Promise<void> {
-    await tx.credit.create({
-      data: {
+  /** Moves the charges that are in one of `from` to `to`, in one statement; returns the ids moved. */
+  async changeStatuses(tx: Db, chargeIds: readonly string[], from: readonly StoredChargeStatus[], to: StoredChargeStatus, now: Date): Promise<Set<string>> {
+    if (chargeIds.length === 0) return new Set();
+    const rows = await tx.$queryRawUnsafe<{ charge_id: string }[]>(
+      `UPDATE billing.charge SET status = $3, status_changed_at = $4::timestamptz
+        WHERE charge_id = ANY($1::uuid[]) AND status = ANY($2::text[])
+        RETURNING charge_id::text AS charge_id`,
+      [...chargeIds],
+      [...from],
+      to,
+      now.toISOString(),
+    );
+    return new Set(rows.map((r) => r.charge_id));
+  }
+
+  /** Inserts credits, each with the trace id of the handling that reversed its charge. */
+  async insertCredits(tx: Db, credits: readonly { credit: Credit; traceId: string | null }[]): Promise<void> {
+    if (credits.length === 0) return;
+    await tx.credit.createMany({
+      data: credits.map(({ credit, traceId }) => ({
         creditId: credit.creditId,
         creditFor: credit.creditFor,
         reason: credit.reason,
@@ -355,8 +397,8 @@ export class BillingRepository {
         causedBy: credit.causedBy,
         trace: credit.trace,
         createdAt: new Date(credit.creditedAt),
-        traceId: currentTraceId() ?? null,
-      },
+        traceId,
+      })),
     });
   }
 

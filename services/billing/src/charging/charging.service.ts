@@ -5,9 +5,10 @@ import {
   applyExactlyOnce,
   buildEvent,
   ContractViolationError,
+  currentTraceId,
   HandledBatch,
-  handleEach,
   Inbox,
+  inMessageContext,
   IncomingMessage,
   OutgoingMessage,
   RejectedMessageError,
@@ -18,12 +19,14 @@ import { DeliveryQueue } from '../delivery/delivery.queue'; // issue #4: DFT^P03
 import { BillingMetricsService } from '../metrics/billing-metrics.service';
 import { PolicySetStore } from '../policies/policy-set.store';
 import { PrismaService } from '../prisma.service';
-import { AuditEntry, BillingRepository, Db, NewChargeRow } from './billing.repository';
+import { AuditEntry, BillingRepository, Db, NewChargeRow, QcRow, ScanRow } from './billing.repository';
+import { stepsOf, wavesByPatient, winningReports } from './batch-plan';
 import { chargeCreditedEventIdFor, chargeIdForGeneration, chargePostedEventIdFor, creditIdFor } from './charge-id';
 import {
   caseLockKey,
   engineStateOf,
   LIVE_STATUSES,
+  LoadedCase,
   nextGeneration,
   postedChargeChanges,
   scanStatusOf,
@@ -48,6 +51,7 @@ export type HandlingOutcome =
   | 'stale-case-version'
   | 'case-applied'
   | 'scan-unchanged'
+  | 'scan-superseded'
   | 'scan-unmatched'
   | 'scan-applied'
   | 'qc-repeat'
@@ -87,8 +91,63 @@ function lockKeysOf(message: IncomingMessage<BillingTopic>): string[] {
   }
 }
 
+type CaseMessage = IncomingMessage<'lis.case-events.v1'>;
+type FactsMessage = IncomingMessage<'scan.events.v1'> | IncomingMessage<'qc.results.v1'>;
+const isCaseMessage = (m: IncomingMessage<BillingTopic>): m is CaseMessage => m.topic === 'lis.case-events.v1';
+const asFactsMessage = (m: IncomingMessage<BillingTopic>) => m as FactsMessage;
+
+/** A case to decide again, and the event on whose account (the audit line's and the credit's cause). */
+interface CaseToDecide {
+  accessionNumber: string;
+  message: IncomingMessage<BillingTopic>;
+  /** Log what changed in the case that the rules do not reverse a posted charge for (a new case version). */
+  reportDrift: boolean;
+}
+
+/** What the rules decided for one case. */
+interface Decision {
+  loaded: LoadedCase;
+  target: CaseToDecide;
+  result: ReturnType<typeof evaluateCharges>;
+}
+
 const noChanges = (): ChargeChanges => ({ posted: [], held: [], notSent: [], credited: [], voided: [], postedIds: [], creditIds: [] });
 const changeCount = (c: ChargeChanges) => c.posted.length + c.held.length + c.notSent.length + c.credited.length + c.voided.length;
+
+/** The audit trail's reason for a charge the rules created. */
+function creationReason(row: NewChargeRow): string {
+  const c = row.charge;
+  if (row.status === 'posted') return `billable under policy ${c.payerPolicyId} v${c.policyVersion}${c.modifiers.length ? ` with ${c.modifiers.join(', ')}` : ''}`;
+  if (row.status === 'held') return `held for review: ${row.holdReasons.map((h) => `${h.rule}: ${h.detail}`).join('; ')}`;
+  return `not sent: ${c.trace.find((t) => t.outcome === 'do-not-send')?.detail ?? `payer policy ${c.payerPolicyId}`}`;
+}
+
+/** The scan report of a scan event, as billing stores it. */
+function scanRowOf(message: IncomingMessage<'scan.events.v1'>): ScanRow {
+  const scan = message.value.data;
+  return {
+    scanId: scan.scanId,
+    slideBarcode: scan.slideBarcode,
+    status: scanStatusOf(message.value.type),
+    purpose: scan.purpose,
+    scannerId: scan.scannerId,
+    scannedAt: scan.scannedAt,
+    sourceEventId: message.value.eventId,
+  };
+}
+
+/** The QC verdict of a QC event, as billing stores it. */
+function qcRowOf(message: IncomingMessage<'qc.results.v1'>): QcRow {
+  const verdict = message.value.data;
+  return {
+    scanId: verdict.scanId,
+    sourceEventId: message.value.eventId,
+    slideBarcode: verdict.slideBarcode,
+    passed: message.value.type === 'qc.passed',
+    reasons: verdict.reasons,
+    rulesVersion: verdict.rulesVersion,
+  };
+}
 
 /** Interactive transactions run at most this long (a case may carry up to 2000 slides). */
 const TRANSACTION_OPTIONS = { timeout: 30_000, maxWait: 10_000 };
@@ -161,40 +220,48 @@ export class ChargingService implements OnApplicationBootstrap {
   /**
    * The effect of a batch of new events of one partition, in order, in the transaction that records
    * their ids: first the advisory locks of every slide and case the events name, in one statement (in
-   * hash order, so that batches of other partitions cannot deadlock on them), then each event as alone.
+   * hash order, so that batches of other partitions cannot deadlock on them), then step by step (see
+   * stepsOf): a case event alone, a run of scan and QC events stored with one statement per table and
+   * the cases they touch decided once. The statements of a batch do not grow with its size.
    */
   async applyBatch(tx: Db, messages: readonly IncomingMessage<BillingTopic>[]): Promise<HandledBatch & { results: HandlingResult[] }> {
+    const started = Date.now();
     await this.repository.lock(tx, messages.flatMap(lockKeysOf));
-    const handled = await handleEach(messages, async (message) => {
-      const started = Date.now();
-      const outgoing: OutgoingMessage[] = [];
-      const result = await this.applyOne(tx, message, outgoing);
-      return { outgoing, result, afterCommit: () => this.committed(message, result, started) };
-    });
-    return { ...handled, results: handled.results.map((r) => r.result) };
+    const results: HandlingResult[] = messages.map(() => ({ outcome: 'scan-unchanged', ...noChanges() }));
+    const outgoing: OutgoingMessage[] = [];
+    for (const step of stepsOf(messages, isCaseMessage, asFactsMessage)) {
+      if (step.kind === 'case') results[step.index] = await inMessageContext(step.message, () => this.applyCaseEvent(tx, step.message, outgoing));
+      else await this.applyFacts(tx, step.items, results, outgoing);
+    }
+    return { outgoing, results, afterCommit: () => this.committed(messages, results, started) };
   }
 
-  private applyOne(tx: Db, message: IncomingMessage<BillingTopic>, outgoing: OutgoingMessage[]): Promise<HandlingResult> {
-    switch (message.topic) {
-      case 'lis.case-events.v1':
-        return this.applyCaseEvent(tx, message, outgoing);
-      case 'scan.events.v1':
-        return this.applyScanEvent(tx, message, outgoing);
-      case 'qc.results.v1':
-        return this.applyQcEvent(tx, message, outgoing);
+  /** After the commit: the metrics of what was posted and credited, a debug line per event and an info line for the batch. */
+  private async committed(messages: readonly IncomingMessage<BillingTopic>[], results: readonly HandlingResult[], started: number): Promise<void> {
+    const postedIds = results.flatMap((r) => r.postedIds);
+    const creditIds = results.flatMap((r) => r.creditIds);
+    await this.metrics.chargesPosted(postedIds);
+    await this.metrics.creditsSent(creditIds);
+    const logger = this.runtime.logger;
+    if (logger.isLevelEnabled('debug')) {
+      messages.forEach((message, i) => inMessageContext(message, () => this.logEvent(message, results[i] as HandlingResult)));
     }
+    const outcomes: Partial<Record<HandlingOutcome, number>> = {};
+    for (const r of results) outcomes[r.outcome] = (outcomes[r.outcome] ?? 0) + 1;
+    const total = (k: keyof ChargeChanges) => results.reduce((n, r) => n + r[k].length, 0);
+    const counts = { posted: total('posted'), held: total('held'), notSent: total('notSent'), credited: total('credited'), voided: total('voided') };
+    const said = Object.entries(counts).filter(([, n]) => n > 0).map(([k, n]) => `${n} ${k === 'notSent' ? 'kept unsent' : k}`);
+    logger.info(
+      { events: messages.length, outcomes, ...counts, ms: Date.now() - started },
+      `${messages.length} event(s) applied${said.length ? `: ${said.join(', ')}` : ''}`,
+    );
   }
 
-  /** After the commit: the metrics of what was posted and credited, and the event's log line. */
-  private async committed(message: IncomingMessage<BillingTopic>, result: HandlingResult, started: number): Promise<void> {
-    if (result.posted.length + result.credited.length > 0) {
-      await this.metrics.chargesPosted(result.postedIds);
-      await this.metrics.creditsSent(result.creditIds);
-    }
+  private logEvent(message: IncomingMessage<BillingTopic>, result: HandlingResult): void {
     const said = (['posted', 'held', 'notSent', 'credited', 'voided'] as const)
       .filter((k) => result[k].length > 0)
       .map((k) => `${k === 'notSent' ? 'kept unsent' : k} ${result[k].join(', ')}`);
-    this.runtime.logger.info(
+    this.runtime.logger.debug(
       {
         topic: message.topic,
         eventId: message.value.eventId,
@@ -204,13 +271,12 @@ export class ChargingService implements OnApplicationBootstrap {
         ...(changeCount(result) > 0
           ? { posted: result.posted, held: result.held, notSent: result.notSent, credited: result.credited, voided: result.voided }
           : {}),
-        ms: Date.now() - started,
       },
       `${message.value.type} ${result.outcome}${said.length ? `; ${said.join('; ')}` : ''}`,
     );
   }
 
-  private async applyCaseEvent(tx: Db, message: IncomingMessage<'lis.case-events.v1'>, outgoing: OutgoingMessage[]): Promise<HandlingResult> {
+  private async applyCaseEvent(tx: Db, message: CaseMessage, outgoing: OutgoingMessage[]): Promise<HandlingResult> {
     const snapshot = message.value.data;
     const accession = snapshot.accessionNumber;
     // The case lock first (versions of one case serialize), then the slides it had and will have.
@@ -236,143 +302,177 @@ export class ChargingService implements OnApplicationBootstrap {
     // A case that lost a slide to this one is decided again too: its charge may rest on that slide.
     const losers = [...new Set(moved.map((m) => m.fromAccession))].sort();
     await this.repository.lock(tx, losers.map(caseLockKey));
-    const changes = await this.evaluate(tx, [accession, ...losers], message.value.eventId, outgoing, { reportDrift: stored !== undefined });
+    const decided = await this.decideCases(
+      tx,
+      [accession, ...losers].map((accessionNumber) => ({ accessionNumber, message, reportDrift: accessionNumber === accession && stored !== undefined })),
+      outgoing,
+    );
+    const changes = noChanges();
+    for (const c of decided.values()) for (const k of Object.keys(changes) as (keyof ChargeChanges)[]) changes[k].push(...c[k]);
     return { outcome: 'case-applied', ...changes };
   }
 
-  private async applyScanEvent(tx: Db, message: IncomingMessage<'scan.events.v1'>, outgoing: OutgoingMessage[]): Promise<HandlingResult> {
-    const event = message.value;
-    const scan = event.data;
-    await this.repository.lock(tx, [slideLockKey(scan.slideBarcode)]);
-    const { changed, accessionNumber } = await this.repository.upsertScan(
-      tx,
-      {
-        scanId: scan.scanId,
-        slideBarcode: scan.slideBarcode,
-        status: scanStatusOf(event.type),
-        purpose: scan.purpose,
-        scannerId: scan.scannerId,
-        scannedAt: scan.scannedAt,
-        sourceEventId: event.eventId,
-      },
-      new Date(),
-    );
-    if (!changed) return { outcome: 'scan-unchanged', ...noChanges() };
-    if (!accessionNumber) return { outcome: 'scan-unmatched', ...noChanges() };
-    return { outcome: 'scan-applied', ...(await this.evaluate(tx, [accessionNumber], event.eventId, outgoing)) };
-  }
+  /**
+   * A run of scan and QC events: the scans stored with one upsert (of several reports of one scan, the
+   * one that wins; the others are superseded within the batch), the verdicts with one insert, then every
+   * case they touched decided once, on account of the last event that touched it (whose result carries
+   * the case's changes).
+   */
+  private async applyFacts(tx: Db, items: readonly { index: number; message: FactsMessage }[], results: HandlingResult[], outgoing: OutgoingMessage[]): Promise<void> {
+    const now = new Date();
+    const scans = items.flatMap(({ index, message }) => (message.topic === 'scan.events.v1' ? [{ index, message, row: scanRowOf(message) }] : []));
+    const verdicts = items.flatMap(({ index, message }) => (message.topic === 'qc.results.v1' ? [{ index, message, row: qcRowOf(message) }] : []));
+    const winners = winningReports(scans.map((s) => s.row));
+    const stored = await this.repository.upsertScans(tx, [...winners.values()].map((w) => (scans[w] as (typeof scans)[number]).row), now);
+    const recorded = await this.repository.recordQcs(tx, verdicts.map((v) => v.row), now);
 
-  private async applyQcEvent(tx: Db, message: IncomingMessage<'qc.results.v1'>, outgoing: OutgoingMessage[]): Promise<HandlingResult> {
-    const event = message.value;
-    const verdict = event.data;
-    await this.repository.lock(tx, [slideLockKey(verdict.slideBarcode)]);
-    const { recorded, accessionNumber } = await this.repository.recordQc(
-      tx,
-      {
-        scanId: verdict.scanId,
-        sourceEventId: event.eventId,
-        slideBarcode: verdict.slideBarcode,
-        passed: event.type === 'qc.passed',
-        reasons: verdict.reasons,
-        rulesVersion: verdict.rulesVersion,
-      },
-      new Date(),
-    );
-    if (!recorded) return { outcome: 'qc-repeat', ...noChanges() };
-    if (!accessionNumber) return { outcome: 'qc-unmatched', ...noChanges() };
-    return { outcome: 'qc-applied', ...(await this.evaluate(tx, [accessionNumber], event.eventId, outgoing)) };
+    const touched = new Map<string, IncomingMessage<BillingTopic>>();
+    scans.forEach(({ index, message, row }, position) => {
+      const effect = winners.get(row.scanId) === position ? stored.get(row.scanId) : undefined;
+      const outcome: HandlingOutcome = !effect ? 'scan-superseded' : !effect.changed ? 'scan-unchanged' : effect.accessionNumber ? 'scan-applied' : 'scan-unmatched';
+      results[index] = { outcome, ...noChanges() };
+      if (outcome === 'scan-applied') touched.set(effect?.accessionNumber as string, message);
+    });
+    for (const { index, message, row } of verdicts) {
+      const effect = recorded.get(row.sourceEventId);
+      const outcome: HandlingOutcome = !effect?.recorded ? 'qc-repeat' : effect.accessionNumber ? 'qc-applied' : 'qc-unmatched';
+      results[index] = { outcome, ...noChanges() };
+      if (outcome === 'qc-applied') touched.set(effect?.accessionNumber as string, message);
+    }
+    // The last event of the run that touched each case (Map order is first-touch; the value is the last).
+    const lastIndex = new Map(items.map(({ index, message }) => [message, index]));
+    const targets = [...touched].map(([accessionNumber, message]) => ({ accessionNumber, message, reportDrift: false }));
+    for (const [accessionNumber, changes] of await this.decideCases(tx, targets, outgoing)) {
+      const message = touched.get(accessionNumber) as IncomingMessage<BillingTopic>;
+      const result = results[lastIndex.get(message as FactsMessage) as number] as HandlingResult;
+      for (const k of Object.keys(changes) as (keyof ChargeChanges)[]) result[k].push(...changes[k]);
+    }
   }
 
   /**
    * Decides the cases again from everything stored, under the policy set in force, and applies what
    * the rules say: reversals first (a posted charge is credited, a held or unsent one voided), then the
    * new charges (posted, held for review, or kept unsent), each with its audit line. The events of
-   * posted charges and credits are added to `sent`, for the outbox in the same transaction.
+   * posted charges and credits are added to `sent`, for the outbox in the same transaction. The cases
+   * are read in one statement and decided in waves holding one case per patient (see wavesByPatient),
+   * each wave written with one statement per table. Returns the changes per accession.
    */
-  private async evaluate(tx: Db, accessionNumbers: string[], eventId: string, sent: OutgoingMessage[], options: { reportDrift?: boolean } = {}): Promise<ChargeChanges> {
-    const changes = noChanges();
+  private async decideCases(tx: Db, targets: readonly CaseToDecide[], sent: OutgoingMessage[]): Promise<Map<string, ChargeChanges>> {
+    const changes = new Map<string, ChargeChanges>();
+    if (targets.length === 0) return changes;
     const policySet = await this.policies.active(tx);
-    for (const loaded of await this.repository.loadCases(tx, accessionNumbers)) {
-      const accession = loaded.facts.accessionNumber;
-      const others = await this.repository.patientCharges(tx, loaded.facts.patientId, accession, [loaded.facts.collectionDate]);
-      const existingCharges: ExistingCharge[] = [
-        ...loaded.charges.map((c) => toExistingCharge(c, accession)),
-        ...others.map((o) => ({ ...o, state: engineStateOf(o.status) })),
-      ];
-      const result = evaluateCharges({ case: loaded.facts, scans: loaded.scans, qcResults: loaded.qcResults, policySet, existingCharges });
-      const now = new Date();
-      const byId = new Map(loaded.charges.map((c) => [c.chargeId, c]));
-      const audits: AuditEntry[] = [];
-      const outgoing: OutgoingMessage[] = [];
-
-      for (const v of result.voids) {
-        const original = byId.get(v.chargeId) as StoredCharge;
-        if (!(await this.repository.changeStatus(tx, v.chargeId, ['held', 'do-not-send'], 'voided', now))) continue;
-        audits.push({ chargeId: v.chargeId, at: now, actor: RULES_ACTOR, action: 'voided', fromStatus: original.status, toStatus: 'voided', reason: `${v.reason}: ${v.detail}`, eventId });
-        changes.voided.push(original.chargeKey);
-      }
-      for (const cr of result.credits) {
-        const original = byId.get(cr.creditFor) as StoredCharge;
-        if (!(await this.repository.changeStatus(tx, cr.creditFor, ['posted'], 'credited', now))) continue;
-        const trace = result.trace.filter((t) => t.rule === 'reversal' && t.detail.includes(cr.creditFor));
-        const credit = toCredit(cr, original, { creditId: creditIdFor(cr.creditFor) }, now, [eventId], trace);
-        outgoing.push(this.creditEvent(credit, now));
-        await this.repository.insertCredit(tx, credit);
-        await this.deliveries.chargeCredited(tx, credit.creditId, cr.creditFor); // issue #4: DFT^P03 (CD) delivery
-        audits.push({ chargeId: cr.creditFor, at: now, actor: RULES_ACTOR, action: 'credited', fromStatus: 'posted', toStatus: 'credited', reason: `${cr.reason}: ${cr.detail}`, eventId });
-        changes.credited.push(original.chargeKey);
-        changes.creditIds.push(credit.creditId);
-      }
-
-      const rows: NewChargeRow[] = result.charges.map((decided) => {
-        const generation = nextGeneration(loaded.charges, decided.chargeKey);
-        const ids = { chargeId: chargeIdForGeneration(decided.chargeKey, generation), ...(decided.replacesChargeId ? { replacesChargeId: decided.replacesChargeId } : {}) };
-        return {
-          charge: toCharge(decided, ids, now),
-          generation,
-          status: storedStatusOf(decided.status),
-          holdReasons: decided.holdReasons,
-          refusedModifiers: decided.refusedModifiers,
-        };
+    const byAccession = new Map(targets.map((t) => [t.accessionNumber, t]));
+    const loaded = await this.repository.loadCases(tx, targets.map((t) => t.accessionNumber));
+    for (const wave of wavesByPatient(loaded, (l) => l.facts.patientId)) {
+      const others = await this.repository.patientCharges(
+        tx,
+        wave.map((l) => ({ patientId: l.facts.patientId, exceptAccession: l.facts.accessionNumber, datesOfService: [l.facts.collectionDate] })),
+      );
+      const decisions = wave.map((l, i) => {
+        const target = byAccession.get(l.facts.accessionNumber) as CaseToDecide;
+        const existingCharges: ExistingCharge[] = [
+          ...l.charges.map((c) => toExistingCharge(c, l.facts.accessionNumber)),
+          ...(others[i] ?? []).map((o) => ({ ...o, state: engineStateOf(o.status) })),
+        ];
+        const result = evaluateCharges({ case: l.facts, scans: l.scans, qcResults: l.qcResults, policySet, existingCharges });
+        return { loaded: l, target, result };
       });
-      // Built (and so validated against the contract) before anything is written.
-      const postedEvents = new Map(rows.filter((r) => r.status === 'posted').map((r) => [r.charge.chargeId, this.chargePostedEvent(r.charge, now)]));
-      const inserted = await this.repository.insertCharges(tx, rows, now);
-      for (const row of rows.filter((r) => inserted.has(r.charge.chargeId))) {
-        const c = row.charge;
-        const reason =
-          row.status === 'posted'
-            ? `billable under policy ${c.payerPolicyId} v${c.policyVersion}${c.modifiers.length ? ` with ${c.modifiers.join(', ')}` : ''}`
-            : row.status === 'held'
-              ? `held for review: ${row.holdReasons.map((h) => `${h.rule}: ${h.detail}`).join('; ')}`
-              : `not sent: ${c.trace.find((t) => t.outcome === 'do-not-send')?.detail ?? `payer policy ${c.payerPolicyId}`}`;
-        audits.push({ chargeId: c.chargeId, at: now, actor: RULES_ACTOR, action: 'created', fromStatus: null, toStatus: row.status, reason, eventId });
-        if (row.status === 'posted') {
-          outgoing.push(postedEvents.get(c.chargeId) as OutgoingMessage);
-          changes.posted.push(c.chargeKey);
-          changes.postedIds.push(c.chargeId);
-        } else if (row.status === 'held') changes.held.push(c.chargeKey);
-        else changes.notSent.push(c.chargeKey);
-      }
-      await this.deliveries.chargesPosted(tx, rows.filter((r) => r.status === 'posted' && inserted.has(r.charge.chargeId)).map((r) => r.charge.chargeId)); // issue #4: DFT^P03 delivery
-      sent.push(...outgoing);
-      await this.repository.audit(tx, audits);
-
-      if (options.reportDrift) {
-        const reversed = new Set([...result.voids.map((v) => v.chargeId), ...result.credits.map((c) => c.creditFor)]);
-        for (const charge of loaded.charges) {
-          if (!LIVE_STATUSES.includes(charge.status) || reversed.has(charge.chargeId)) continue;
-          const drift = postedChargeChanges(charge, loaded.facts);
-          if (drift.length === 0) continue;
-          this.runtime.logger.warn(
-            { accessionNumber: accession, chargeId: charge.chargeId, chargeKey: charge.chargeKey, version: loaded.version, changes: drift },
-            `${charge.status} charge ${charge.chargeKey} no longer matches case ${accession} version ${loaded.version} ` +
-              `(${drift.join('; ')}); the rules do not reverse a charge for this, so it stands: review it by hand`,
-          );
-        }
-      }
+      for (const [accession, c] of await this.applyDecisions(tx, decisions, sent)) changes.set(accession, c);
     }
     return changes;
+  }
+
+  /** Writes the decisions of a wave of cases: one statement per table, whatever the number of cases. */
+  private async applyDecisions(tx: Db, decisions: readonly Decision[], sent: OutgoingMessage[]): Promise<Map<string, ChargeChanges>> {
+    const now = new Date();
+    const changes = new Map(decisions.map((d) => [d.loaded.facts.accessionNumber, noChanges()]));
+    const changesOf = (d: Decision) => changes.get(d.loaded.facts.accessionNumber) as ChargeChanges;
+    const eventIdOf = (d: Decision) => d.target.message.value.eventId;
+    const audits: AuditEntry[] = [];
+    const storedOf = (d: Decision, chargeId: string) => d.loaded.charges.find((c) => c.chargeId === chargeId) as StoredCharge;
+
+    const voided = await this.repository.changeStatuses(tx, decisions.flatMap((d) => d.result.voids.map((v) => v.chargeId)), ['held', 'do-not-send'], 'voided', now);
+    for (const d of decisions) {
+      for (const v of d.result.voids.filter((x) => voided.has(x.chargeId))) {
+        const original = storedOf(d, v.chargeId);
+        audits.push({ chargeId: v.chargeId, at: now, actor: RULES_ACTOR, action: 'voided', fromStatus: original.status, toStatus: 'voided', reason: `${v.reason}: ${v.detail}`, eventId: eventIdOf(d) });
+        changesOf(d).voided.push(original.chargeKey);
+      }
+    }
+
+    const credited = await this.repository.changeStatuses(tx, decisions.flatMap((d) => d.result.credits.map((c) => c.creditFor)), ['posted'], 'credited', now);
+    const credits = decisions.flatMap((d) =>
+      d.result.credits
+        .filter((cr) => credited.has(cr.creditFor))
+        .map((cr) =>
+          inMessageContext(d.target.message, () => {
+            const original = storedOf(d, cr.creditFor);
+            const trace = d.result.trace.filter((t) => t.rule === 'reversal' && t.detail.includes(cr.creditFor));
+            const credit = toCredit(cr, original, { creditId: creditIdFor(cr.creditFor) }, now, [eventIdOf(d)], trace);
+            audits.push({ chargeId: cr.creditFor, at: now, actor: RULES_ACTOR, action: 'credited', fromStatus: 'posted', toStatus: 'credited', reason: `${cr.reason}: ${cr.detail}`, eventId: eventIdOf(d) });
+            changesOf(d).credited.push(original.chargeKey);
+            changesOf(d).creditIds.push(credit.creditId);
+            return { credit, traceId: currentTraceId() ?? null, event: this.creditEvent(credit, now) };
+          }),
+        ),
+    );
+    await this.repository.insertCredits(tx, credits);
+    await this.deliveries.chargesCredited(tx, credits.map((c) => ({ creditId: c.credit.creditId, chargeId: c.credit.creditFor }))); // issue #4: DFT^P03 (CD) delivery
+
+    // Built (and so validated against the contract) before anything is written.
+    const rows = decisions.flatMap((d) => inMessageContext(d.target.message, () => this.newChargeRows(d, now)));
+    const inserted = await this.repository.insertCharges(tx, rows.map((r) => r.row), now);
+    const created = rows.filter((r) => inserted.has(r.row.charge.chargeId));
+    for (const { decision: d, row } of created) {
+      audits.push({ chargeId: row.charge.chargeId, at: now, actor: RULES_ACTOR, action: 'created', fromStatus: null, toStatus: row.status, reason: creationReason(row), eventId: eventIdOf(d) });
+      const c = changesOf(d);
+      if (row.status === 'posted') {
+        c.posted.push(row.charge.chargeKey);
+        c.postedIds.push(row.charge.chargeId);
+      } else if (row.status === 'held') c.held.push(row.charge.chargeKey);
+      else c.notSent.push(row.charge.chargeKey);
+    }
+    const posted = created.filter((r) => r.row.status === 'posted');
+    await this.deliveries.chargesPosted(tx, posted.map((r) => r.row.charge.chargeId)); // issue #4: DFT^P03 delivery
+    await this.repository.audit(tx, audits);
+    // Per accession (the topic's key) a credit goes out before the charge that replaces it.
+    sent.push(...credits.map((c) => c.event), ...posted.map((r) => r.event as OutgoingMessage));
+    for (const d of decisions) if (d.target.reportDrift) this.reportDrift(d);
+    return changes;
+  }
+
+  /** The rows of the charges a decision creates, each with its trace id and, when posted, its event. */
+  private newChargeRows(d: Decision, now: Date): { decision: Decision; row: NewChargeRow; event: OutgoingMessage | undefined }[] {
+    const traceId = currentTraceId() ?? null;
+    return d.result.charges.map((decided) => {
+      const generation = nextGeneration(d.loaded.charges, decided.chargeKey);
+      const ids = { chargeId: chargeIdForGeneration(decided.chargeKey, generation), ...(decided.replacesChargeId ? { replacesChargeId: decided.replacesChargeId } : {}) };
+      const row: NewChargeRow = {
+        charge: toCharge(decided, ids, now),
+        generation,
+        status: storedStatusOf(decided.status),
+        holdReasons: decided.holdReasons,
+        refusedModifiers: decided.refusedModifiers,
+        traceId,
+      };
+      return { decision: d, row, event: row.status === 'posted' ? this.chargePostedEvent(row.charge, now) : undefined };
+    });
+  }
+
+  /** Logs what changed in a new case version that the rules do not reverse a standing charge for. */
+  private reportDrift(d: Decision): void {
+    const reversed = new Set([...d.result.voids.map((v) => v.chargeId), ...d.result.credits.map((c) => c.creditFor)]);
+    const accession = d.loaded.facts.accessionNumber;
+    for (const charge of d.loaded.charges) {
+      if (!LIVE_STATUSES.includes(charge.status) || reversed.has(charge.chargeId)) continue;
+      const drift = postedChargeChanges(charge, d.loaded.facts);
+      if (drift.length === 0) continue;
+      this.runtime.logger.warn(
+        { accessionNumber: accession, chargeId: charge.chargeId, chargeKey: charge.chargeKey, version: d.loaded.version, changes: drift },
+        `${charge.status} charge ${charge.chargeKey} no longer matches case ${accession} version ${d.loaded.version} ` +
+          `(${drift.join('; ')}); the rules do not reverse a charge for this, so it stands: review it by hand`,
+      );
+    }
   }
 
   /** The charge.posted event of a charge (also used when a held charge is released). */

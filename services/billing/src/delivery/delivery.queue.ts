@@ -39,11 +39,11 @@ export class DeliveryQueue {
     if (requeued > 0) this.runtime.logger.info({ accessionNumber, requeued }, `case ${accessionNumber} changed: ${requeued} DFT^P03 not sent for what it lacked are due again`);
   }
 
-  /** A credit that has just reversed a posted charge: sent after the charge's own DFT^P03 is acknowledged. */
-  async chargeCredited(tx: Db, creditId: string, chargeId: string): Promise<void> {
-    if (!this.enabled) return;
-    const queued = await this.repository.enqueueCredits(tx, [creditId], new Date());
-    if (queued.length === 0) {
+  /** Credits that have just reversed posted charges: each sent after its charge's own DFT^P03 is acknowledged. */
+  async chargesCredited(tx: Db, credits: readonly { creditId: string; chargeId: string }[]): Promise<void> {
+    if (!this.enabled || credits.length === 0) return;
+    const queued = new Set(await this.repository.enqueueCredits(tx, credits.map((c) => c.creditId), new Date()));
+    for (const { creditId, chargeId } of credits.filter((c) => !queued.has(c.creditId.toLowerCase()))) {
       this.runtime.logger.info(
         { creditId, chargeId },
         `credit ${creditId} is not queued for DFT^P03: its charge ${chargeId} was never queued (posted while delivery was off), so the billing system never had it`,
