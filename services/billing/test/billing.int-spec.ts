@@ -315,6 +315,66 @@ describe('charge capture from events', () => {
     const { rows } = await harness.pool.query(`SELECT count(*)::int AS n FROM billing.charge WHERE accession_number = ANY($1)`, [accessions]);
     expect(rows[0].n).toBe(accessions.length);
   });
+
+  it('a batch of several cases, scans and verdicts applied in one transaction decides as the same events one at a time', async () => {
+    const charging = harness.app.get(ChargingService);
+    const asIncoming = <T extends BillingTopic>(m: OutgoingMessage<T>): IncomingMessage<T> => incomingOf(m, 'batch-test');
+    /** Three cases, two of one Medicare patient on one date (the unit limit counts the first's charge in the second's decision). */
+    const world = () => {
+      const [a, b, c] = [newAccession('BBA'), newAccession('BBA'), newAccession('BBA')] as [string, string, string];
+      const medicare = { payer: { payerId: 'MEDICARE', name: 'Medicare' }, patientId: `MRN-${b}` };
+      const started = scanEvent(barcodeOf(b, 'A', 1), { type: 'scan.started', scannedAt: new Date(Date.now() - 60_000).toISOString() });
+      const completed = scanEvent(barcodeOf(b, 'A', 1), { scanId: started.value.data.scanId });
+      const messages: OutgoingMessage<BillingTopic>[] = [
+        ...(passingScans([barcodeOf(a, 'A', 1)]) as OutgoingMessage<BillingTopic>[]),
+        caseEvent(snapshot(a, [{ id: 'A', cpt: '88305', slides: 2 }, { id: 'B', cpt: '88307', slides: 1 }])),
+        caseEvent(snapshot(b, [{ id: 'A', cpt: '88305', slides: 1 }], medicare)),
+        started,
+        completed,
+        qcEvent(completed),
+        caseEvent(snapshot(c, [{ id: 'A', cpt: '88305', slides: 1 }], medicare)),
+        ...(passingScans([barcodeOf(c, 'A', 1), barcodeOf(a, 'A', 2), barcodeOf(a, 'B', 1)]) as OutgoingMessage<BillingTopic>[]),
+      ];
+      return { accessions: [a, b, c], messages: messages.map(asIncoming) };
+    };
+    /** The charges of the world's cases, the accession replaced by its place: key, status, units, hold rules. */
+    const chargesOf = async (accessions: string[]) => {
+      const { rows } = await harness.pool.query(
+        `SELECT accession_number, specimen_id, code, status, units, generation,
+                ARRAY(SELECT h->>'rule' FROM jsonb_array_elements(hold_reasons) h ORDER BY 1) AS hold_rules
+           FROM billing.charge WHERE accession_number = ANY($1) ORDER BY accession_number, specimen_id, generation`,
+        [accessions],
+      );
+      return rows
+        .map((r) => [accessions.indexOf(r.accession_number), r.specimen_id, r.code, r.status, r.units, r.generation, r.hold_rules])
+        .sort((x, y) => JSON.stringify(x).localeCompare(JSON.stringify(y)));
+    };
+
+    const batched = world();
+    const results = await charging.handleBatch(batched.messages);
+    const alone = world();
+    for (const m of alone.messages) await charging.handle(m);
+
+    expect(results.map((r) => r.outcome)).toEqual([
+      'scan-unmatched', 'qc-unmatched', 'case-applied', 'case-applied', 'scan-superseded', 'scan-applied', 'qc-applied',
+      'case-applied', 'scan-applied', 'qc-applied', 'scan-applied', 'qc-applied', 'scan-applied', 'qc-applied',
+    ]);
+    const charges = await chargesOf(batched.accessions);
+    expect(charges).toEqual(await chargesOf(alone.accessions));
+    expect(charges).toEqual([
+      [0, 'A', '0753T', 'posted', 1, 1, []],
+      [0, 'B', '0754T', 'posted', 1, 1, []],
+      [1, 'A', '0753T', 'held', 1, 1, ['payer-policy']],
+      [2, 'A', '0753T', 'held', 1, 1, ['payer-policy', 'unit-limit']],
+    ]);
+    // Each change is reported once, on the last event of the batch that touched its case.
+    expect(results.flatMap((r) => [...r.posted, ...r.held]).sort()).toEqual(
+      [`${batched.accessions[0]}/A/0753T`, `${batched.accessions[0]}/B/0754T`, `${batched.accessions[1]}/A/0753T`, `${batched.accessions[2]}/A/0753T`].sort(),
+    );
+    // Applied again (a redelivery), the batch changes nothing.
+    expect((await charging.handleBatch(batched.messages)).map((r) => r.outcome)).toEqual(batched.messages.map(() => 'duplicate-event'));
+    expect(await chargesOf(batched.accessions)).toEqual(charges);
+  });
 });
 
 describe('review queue', () => {

@@ -213,8 +213,14 @@ export class ChargingService implements OnApplicationBootstrap {
 
   /** Handles one event alone, exactly once (its own transaction): what the consumer does with a batch of one. */
   async handle(message: IncomingMessage<BillingTopic>): Promise<HandlingResult> {
-    const applied = await applyExactlyOnce(this.inbox, [message], (tx, messages) => this.applyBatch(tx, messages));
-    return applied.handled?.results[0] ?? { outcome: 'duplicate-event', ...noChanges() };
+    return (await this.handleBatch([message]))[0] as HandlingResult;
+  }
+
+  /** Handles events as the consumer handles a batch of one partition, exactly once, in one transaction; a result per event. */
+  async handleBatch(messages: readonly IncomingMessage<BillingTopic>[]): Promise<HandlingResult[]> {
+    const applied = await applyExactlyOnce(this.inbox, messages, (tx, fresh) => this.applyBatch(tx, fresh));
+    const results = new Map(applied.fresh.map((m, i) => [m, applied.handled?.results[i] as HandlingResult]));
+    return messages.map((m) => results.get(m) ?? { outcome: 'duplicate-event', ...noChanges() });
   }
 
   /**
