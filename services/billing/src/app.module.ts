@@ -1,32 +1,25 @@
 import { DynamicModule, Module } from '@nestjs/common';
-import { serviceModule, ServiceAppModule } from '@slidecharge/service-kit';
-import { BillingQueryService } from './charges/billing-query.service';
-import { ChargesController } from './charges/charges.controller';
-import { UnmatchedScansController } from './charges/unmatched-scans.controller';
-import { UnmatchedScansService } from './charges/unmatched-scans.service';
-import { BILLING_SCHEMA, BillingRepository } from './charging/billing.repository';
-import { ChargingService } from './charging/charging.service';
+import { HTTP_SETTINGS, READINESS_CHECKS, serviceModule, ServiceAppModule, ServiceRuntime } from '@slidecharge/service-kit';
+import { ChargesModule } from './charges/charges.module';
+import { ChargingModule } from './charging/charging.module';
 import { BILLING_CONFIG, BillingConfig } from './config';
-import { DeliveriesController } from './delivery/deliveries.controller';
-import { DeliveriesService } from './delivery/deliveries.service';
-import { DeliveryQueue } from './delivery/delivery.queue';
-import { DeliveryRepository } from './delivery/delivery.repository';
-import { DeliveryWorker } from './delivery/delivery.worker';
-import { FhirController } from './fhir/fhir.controller';
-import { FhirChargeItemService } from './fhir/fhir.service';
-import { fhirSettingsProvider } from './fhir/fhir-settings.provider';
-import { BillingMetricsService } from './metrics/billing-metrics.service';
-import { PolicySetStore } from './policies/policy-set.store';
-import { PolicySetsController } from './policies/policy-sets.controller';
-import { PrismaService } from './prisma.service';
-import { ReviewController } from './review/review.controller';
-import { ReviewService } from './review/review.service';
+import { DeliveryModule } from './delivery/delivery.module';
+import { FhirModule } from './fhir/fhir.module';
+import { MetricsModule } from './metrics/metrics.module';
+import { PoliciesModule } from './policies/policies.module';
+import { BILLING_SCHEMA, PrismaService } from './prisma.service';
+import { ReviewModule } from './review/review.module';
 
+/**
+ * The shared wiring of every slidecharge service (config, logger, Prisma, ServiceRuntime with billing's
+ * outbox, inbox and dead letters, auth, access guard and audit, health and metrics), global so that the
+ * feature modules inject it.
+ */
 @Module({})
-export class AppModule extends ServiceAppModule {
+export class BillingCoreModule extends ServiceAppModule {
   static forRoot(config: BillingConfig): DynamicModule {
-    return serviceModule({
-      module: AppModule,
+    const core = serviceModule({
+      module: BillingCoreModule,
       service: 'billing',
       config,
       configToken: BILLING_CONFIG,
@@ -34,8 +27,23 @@ export class AppModule extends ServiceAppModule {
       outboxSchema: BILLING_SCHEMA,
       accessAuditSchema: BILLING_SCHEMA,
       deadLetterSchema: BILLING_SCHEMA,
-      controllers: [ChargesController, UnmatchedScansController, ReviewController, PolicySetsController, FhirController, DeliveriesController],
-      providers: [BillingRepository, UnmatchedScansService, PolicySetStore, ChargingService, BillingQueryService, ReviewService, FhirChargeItemService, fhirSettingsProvider, DeliveryRepository, DeliveryQueue, DeliveryWorker, DeliveriesService, BillingMetricsService],
+      controllers: [],
+      providers: [],
     });
+    return { ...core, global: true, exports: [BILLING_CONFIG, HTTP_SETTINGS, PrismaService, ServiceRuntime, READINESS_CHECKS] };
+  }
+}
+
+/**
+ * The billing service: charge capture from the input topics (charging), the payer policy sets, the
+ * DFT^P03 delivery, the read API and review queue, FHIR ChargeItems and the metrics.
+ */
+@Module({})
+export class AppModule {
+  static forRoot(config: BillingConfig): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [BillingCoreModule.forRoot(config), PoliciesModule, MetricsModule, DeliveryModule, ChargingModule, ChargesModule, ReviewModule, FhirModule],
+    };
   }
 }

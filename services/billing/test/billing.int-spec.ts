@@ -3,7 +3,7 @@ import request from 'supertest';
 import { DEAD_LETTER_TOPIC, DeadLetter } from '@slidecharge/contracts';
 import { IncomingMessage, incomingOf, OutgoingMessage } from '@slidecharge/messaging';
 import { eventually, testKafka } from '@slidecharge/testing';
-import { chargeCreditedEventIdFor, chargeIdFor, chargeIdForGeneration, chargePostedEventIdFor, creditIdFor } from '../src/charging/charge-id';
+import { chargeCreditedEventIdFor, chargeIdFor, chargeIdForGeneration, chargePostedEventIdFor, creditIdFor } from '../src/charge/charge-id';
 import { BillingTopic, ChargingService } from '../src/charging/charging.service';
 import { barcodeOf, caseEvent, ChargeMessage, COLLECTED, CreditMessage, isChargeOf, isCreditOf, newAccession, passingScans, qcEvent, scanEvent, snapshot } from './support';
 import { useBillingHarness } from './harness';

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { Pool } from 'pg';
 import { createLogger, KafkaBus, OutgoingMessage } from '@slidecharge/messaging';
 import { builtEntryPoint, eventually, freePort, serviceDatabaseUrl, ServiceProcess, testEnv, TopicReader, waitForGroupCaughtUp, WORKSPACE_ROOT } from '@slidecharge/testing';
-import { chargeIdFor, chargePostedEventIdFor } from '../src/charging/charge-id';
+import { chargeIdFor, chargePostedEventIdFor } from '../src/charge/charge-id';
 import { barcodeOf, caseEvent, ChargeMessage, deleteGroup, newAccession, passingScans, snapshot, SpecimenSpec, startGroupAtEnd, INPUT_TOPICS } from './support';
 
 /**

@@ -12,7 +12,7 @@ import { createServiceApp } from '@slidecharge/service-kit';
 import { eventually, makeTestPki, serviceDatabaseUrl, testEnv, type TestCertificate, type TestPki } from '@slidecharge/testing';
 import type { Charge } from '@slidecharge/contracts';
 import { AppModule } from '../src/app.module';
-import { chargeIdFor } from '../src/charging/charge-id';
+import { chargeIdFor } from '../src/charge/charge-id';
 import { BillingTopic, ChargingService } from '../src/charging/charging.service';
 import { loadServiceConfig } from '../src/config';
 import { deliveryIdFor } from '../src/delivery/delivery-policy';

@@ -11,7 +11,7 @@ import { IncomingMessage, incomingOf, OutgoingMessage } from '@slidecharge/messa
 import { createServiceApp, ServiceRuntime } from '@slidecharge/service-kit';
 import { asCaller, eventually, serviceDatabaseUrl, TestCaller, testEnv } from '@slidecharge/testing';
 import { AppModule } from '../src/app.module';
-import { chargeIdFor, chargeIdForGeneration, creditIdFor } from '../src/charging/charge-id';
+import { chargeIdFor, chargeIdForGeneration, creditIdFor } from '../src/charge/charge-id';
 import { BillingTopic, ChargingService } from '../src/charging/charging.service';
 import { BILLING_CONFIG, BillingConfig, loadServiceConfig } from '../src/config';
 import { deliveryIdFor, messageControlIdFor } from '../src/delivery/delivery-policy';

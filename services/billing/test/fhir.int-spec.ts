@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import request from 'supertest';
 import { extensionProblems, ExtensionDefinitionLike, fhirProblemLines } from '@slidecharge/testing';
-import { chargeIdFor, chargeIdForGeneration } from '../src/charging/charge-id';
+import { chargeIdFor, chargeIdForGeneration } from '../src/charge/charge-id';
 import { Bundle, ChargeItem, OperationOutcome } from '../src/fhir/r4';
 import { barcodeOf, caseEvent, newAccession, passingScans, snapshot } from './support';
 import { useBillingHarness } from './harness';

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { OutgoingMessage } from '@slidecharge/messaging';
 import { eventually, identityEnv, nestedArrays } from '@slidecharge/testing';
-import { chargeIdFor } from '../src/charging/charge-id';
+import { chargeIdFor } from '../src/charge/charge-id';
 import { barcodeOf, caseEvent, isChargeOf, newAccession, passingScans, snapshot } from './support';
 import { useBillingHarness } from './harness';
 

@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { estimateCents, parseFeeSchedule } from '@slidecharge/billing-rules';
 import { eventually } from '@slidecharge/testing';
 import { readFileSync } from 'node:fs';
-import { chargeIdFor } from '../src/charging/charge-id';
+import { chargeIdFor } from '../src/charge/charge-id';
 import { barcodeOf, caseEvent, newAccession, passingScans, snapshot } from './support';
 import { useBillingHarness } from './harness';
 

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { PolicySet } from '@slidecharge/billing-rules';
-import { chargeIdFor } from '../src/charging/charge-id';
+import { chargeIdFor } from '../src/charge/charge-id';
 import { PolicySetStore } from '../src/policies/policy-set.store';
 import { useBillingHarness } from './harness';
 import { barcodeOf, caseEvent, newAccession, passingScans, snapshot } from './support';

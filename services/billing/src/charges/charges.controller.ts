@@ -2,15 +2,9 @@ import { Controller, Get, NotFoundException, Param, Query } from '@nestjs/common
 import { ApiBadRequestResponse, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiParam, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { openApiSchema, ZodValidationPipe } from '@slidecharge/service-kit';
 import { BillingQueryService } from './billing-query.service';
-import {
-  AccessionNumberParam,
-  CaseBillingView,
-  ChargeIdParam,
-  ChargePage,
-  ChargeView,
-  ErrorBody,
-  ListChargesQuery,
-} from './charges.dto';
+import { AccessionNumberParam, CaseBillingView, ChargePage, ChargeView, ListChargesQuery } from './charges.dto';
+import { ChargeIdParam } from '../charge/charge.dto';
+import { ErrorBody } from '../error-body.dto';
 
 const errorSchema = openApiSchema(ErrorBody, 'output');
 

@@ -31,7 +31,6 @@ export const ListChargesQuery = z.object({
 });
 export type ListChargesQuery = z.output<typeof ListChargesQuery>;
 
-export const ChargeIdParam = z.uuid('must be a UUID');
 export const AccessionNumberParam = AccessionNumber;
 
 /** Releasing a held charge: why (goes into the audit trail and onto the charge, with the signed-in reviewer). */
@@ -194,8 +193,3 @@ export const ReviewQueueView = z.object({
 });
 export type ReviewQueueView = z.infer<typeof ReviewQueueView>;
 
-export const ErrorBody = z.object({
-  error: z.string(),
-  message: z.string(),
-  issues: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
-});

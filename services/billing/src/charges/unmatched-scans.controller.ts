@@ -11,9 +11,9 @@ import {
   ApiTags,
 } from '@nestjs/swagger';
 import { actorLabel, CurrentPrincipal, openApiSchema, Principal, ZodValidationPipe } from '@slidecharge/service-kit';
-import { ErrorBody } from './charges.dto';
 import { DismissScanRequest, ScanIdParam, UnmatchedScansPage, UnmatchedScansQuery, UnmatchedScanView } from './unmatched-scans.dto';
 import { ScanNotFoundError, ScanStateError, UnmatchedScansService } from './unmatched-scans.service';
+import { ErrorBody } from '../error-body.dto';
 
 const errorSchema = openApiSchema(ErrorBody, 'output');
 

@@ -1,18 +1,11 @@
 import { Injectable } from '@nestjs/common';
 import type { ExistingCharge, HoldReason } from '@slidecharge/billing-rules';
 import type { Charge, CaseSnapshot, Credit } from '@slidecharge/contracts';
-import { Prisma } from '../generated/prisma/client';
-import { LIVE_STATUSES, LoadedCase, LoadedCaseRow, loadedCaseFromRow, StoredChargeStatus } from './facts';
+import { dateColumn, Db } from '../prisma.service';
+import { LIVE_STATUSES, StoredChargeStatus } from '../charge/charge-status';
+import { LoadedCase, LoadedCaseRow, loadedCaseFromRow } from './facts';
 
-/** A Prisma interactive-transaction client, or the Prisma client itself for reads outside one. */
-export type Db = Prisma.TransactionClient;
 
-export const BILLING_SCHEMA = 'billing';
-
-/** A date column value (`@db.Date`) for a YYYY-MM-DD string: midnight UTC of that day. */
-export const dateColumn = (isoDate: string) => new Date(`${isoDate}T00:00:00.000Z`);
-/** The YYYY-MM-DD string of a date column value. */
-export const isoDateOf = (value: Date) => value.toISOString().slice(0, 10);
 
 export interface ScanRow {
   scanId: string;

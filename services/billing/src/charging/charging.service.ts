@@ -1,31 +1,21 @@
 import { Inject, Injectable, OnApplicationBootstrap } from '@nestjs/common';
 import { evaluateCharges, ExistingCharge } from '@slidecharge/billing-rules';
-import { Charge, Credit, TopicName } from '@slidecharge/contracts';
-import {
-  applyExactlyOnce,
-  buildEvent,
-  ContractViolationError,
-  currentTraceId,
-  HandledBatch,
-  Inbox,
-  inMessageContext,
-  IncomingMessage,
-  OutgoingMessage,
-  RejectedMessageError,
-} from '@slidecharge/messaging';
+import { TopicName } from '@slidecharge/contracts';
+import { applyExactlyOnce, currentTraceId, HandledBatch, Inbox, inMessageContext, IncomingMessage, OutgoingMessage } from '@slidecharge/messaging';
 import { ServiceRuntime } from '@slidecharge/service-kit';
+import { chargeIdForGeneration, creditIdFor } from '../charge/charge-id';
+import { LIVE_STATUSES } from '../charge/charge-status';
 import { BILLING_CONFIG, BillingConfig } from '../config';
-import { DeliveryQueue } from '../delivery/delivery.queue'; // issue #4: DFT^P03 delivery
+import { DeliveryQueue } from '../delivery/delivery.queue'; // issue #8: DFT^P03 not sent for what a case lacked
 import { BillingMetricsService } from '../metrics/billing-metrics.service';
 import { PolicySetStore } from '../policies/policy-set.store';
-import { PrismaService } from '../prisma.service';
-import { AuditEntry, BillingRepository, Db, NewChargeRow, QcRow, ScanRow } from './billing.repository';
+import { Db, PrismaService } from '../prisma.service';
 import { stepsOf, wavesByPatient, winningReports } from './batch-plan';
-import { chargeCreditedEventIdFor, chargeIdForGeneration, chargePostedEventIdFor, creditIdFor } from './charge-id';
+import { AuditEntry, BillingRepository, NewChargeRow, QcRow, ScanRow } from './billing.repository';
+import { ChargePosting } from './charge-posting.service';
 import {
   caseLockKey,
   engineStateOf,
-  LIVE_STATUSES,
   LoadedCase,
   nextGeneration,
   postedChargeChanges,
@@ -174,7 +164,8 @@ export class ChargingService implements OnApplicationBootstrap {
     private readonly repository: BillingRepository,
     private readonly policies: PolicySetStore,
     private readonly runtime: ServiceRuntime,
-    private readonly deliveries: DeliveryQueue, // issue #4: queues the DFT^P03 in the posting transaction
+    private readonly posting: ChargePosting,
+    private readonly deliveries: DeliveryQueue,
     private readonly metrics: BillingMetricsService,
   ) {
     this.inbox = runtime.inbox<Db>(BILLING_CONSUMER, (fn) => this.prisma.$transaction(fn, TRANSACTION_OPTIONS));
@@ -418,12 +409,10 @@ export class ChargingService implements OnApplicationBootstrap {
             audits.push({ chargeId: cr.creditFor, at: now, actor: RULES_ACTOR, action: 'credited', fromStatus: 'posted', toStatus: 'credited', reason: `${cr.reason}: ${cr.detail}`, eventId: eventIdOf(d) });
             changesOf(d).credited.push(original.chargeKey);
             changesOf(d).creditIds.push(credit.creditId);
-            return { credit, traceId: currentTraceId() ?? null, event: this.creditEvent(credit, now) };
+            return { credit, traceId: currentTraceId() ?? null, event: this.posting.creditEvent(credit, now) };
           }),
         ),
     );
-    await this.repository.insertCredits(tx, credits);
-    await this.deliveries.chargesCredited(tx, credits.map((c) => ({ creditId: c.credit.creditId, chargeId: c.credit.creditFor }))); // issue #4: DFT^P03 (CD) delivery
 
     // Built (and so validated against the contract) before anything is written.
     const rows = decisions.flatMap((d) => inMessageContext(d.target.message, () => this.newChargeRows(d, now)));
@@ -438,17 +427,14 @@ export class ChargingService implements OnApplicationBootstrap {
       } else if (row.status === 'held') c.held.push(row.charge.chargeKey);
       else c.notSent.push(row.charge.chargeKey);
     }
-    const posted = created.filter((r) => r.row.status === 'posted');
-    await this.deliveries.chargesPosted(tx, posted.map((r) => r.row.charge.chargeId)); // issue #4: DFT^P03 delivery
-    await this.repository.audit(tx, audits);
-    // Per accession (the topic's key) a credit goes out before the charge that replaces it.
-    sent.push(...credits.map((c) => c.event), ...posted.map((r) => r.event as OutgoingMessage));
+    const posted = created.flatMap((r) => (r.event ? [{ chargeId: r.row.charge.chargeId, event: r.event }] : []));
+    sent.push(...(await this.posting.record(tx, { posted, credits, audits })));
     for (const d of decisions) if (d.target.reportDrift) this.reportDrift(d);
     return changes;
   }
 
   /** The rows of the charges a decision creates, each with its trace id and, when posted, its event. */
-  private newChargeRows(d: Decision, now: Date): { decision: Decision; row: NewChargeRow; event: OutgoingMessage | undefined }[] {
+  private newChargeRows(d: Decision, now: Date): { decision: Decision; row: NewChargeRow; event: OutgoingMessage<'billing.charges.v1'> | undefined }[] {
     const traceId = currentTraceId() ?? null;
     return d.result.charges.map((decided) => {
       const generation = nextGeneration(d.loaded.charges, decided.chargeKey);
@@ -461,7 +447,7 @@ export class ChargingService implements OnApplicationBootstrap {
         refusedModifiers: decided.refusedModifiers,
         traceId,
       };
-      return { decision: d, row, event: row.status === 'posted' ? this.chargePostedEvent(row.charge, now) : undefined };
+      return { decision: d, row, event: row.status === 'posted' ? this.posting.chargePostedEvent(row.charge, now) : undefined };
     });
   }
 
@@ -478,37 +464,6 @@ export class ChargingService implements OnApplicationBootstrap {
         `${charge.status} charge ${charge.chargeKey} no longer matches case ${accession} version ${d.loaded.version} ` +
           `(${drift.join('; ')}); the rules do not reverse a charge for this, so it stands: review it by hand`,
       );
-    }
-  }
-
-  /** The charge.posted event of a charge (also used when a held charge is released). */
-  chargePostedEvent(charge: Charge, postedAt: Date): OutgoingMessage<'billing.charges.v1'> {
-    return this.contractChecked(`charge ${charge.chargeKey}`, () =>
-      buildEvent('billing.charges.v1', 'charge.posted', charge.accessionNumber, charge, {
-        producer: 'billing',
-        eventId: chargePostedEventIdFor(charge.chargeId),
-        occurredAt: postedAt,
-      }),
-    );
-  }
-
-  private creditEvent(credit: Credit, creditedAt: Date): OutgoingMessage<'billing.charges.v1'> {
-    return this.contractChecked(`credit of ${credit.chargeKey}`, () =>
-      buildEvent('billing.charges.v1', 'charge.credited', credit.accessionNumber, credit, {
-        producer: 'billing',
-        eventId: chargeCreditedEventIdFor(credit.creditId),
-        occurredAt: creditedAt,
-      }),
-    );
-  }
-
-  private contractChecked<T>(what: string, build: () => T): T {
-    try {
-      return build();
-    } catch (e) {
-      // Deterministic: retrying cannot help, so the event goes to the dead-letter topic at once.
-      if (e instanceof ContractViolationError) throw new RejectedMessageError(`${what} would break the contract: ${e.message}`);
-      throw e;
     }
   }
 }

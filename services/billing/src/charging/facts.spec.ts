@@ -1,20 +1,7 @@
 import { BillingCaseFacts, DEFAULT_DIGITIZATION_POLICY, DEFAULT_POLICY_SET, decideDigitizationCharges, evaluateCharges } from '@slidecharge/billing-rules';
 import { Charge, Credit } from '@slidecharge/contracts';
-import { chargeIdFor, chargeIdForGeneration, creditIdFor } from './charge-id';
-import {
-  engineStateOf,
-  LoadedCaseRow,
-  loadedCaseFromRow,
-  nextGeneration,
-  postedChargeChanges,
-  scanStatusOf,
-  StoredCharge,
-  storedStatusOf,
-  supersedes,
-  toCharge,
-  toCredit,
-  toExistingCharge,
-} from './facts';
+import { chargeIdFor, chargeIdForGeneration, creditIdFor } from '../charge/charge-id';
+import { engineStateOf, LoadedCaseRow, loadedCaseFromRow, nextGeneration, postedChargeChanges, scanStatusOf, StoredCharge, storedStatusOf, supersedes, toCharge, toCredit, toExistingCharge } from './facts';
 
 const facts = (over: Partial<BillingCaseFacts> = {}): BillingCaseFacts => ({
   accessionNumber: 'S26-1',

@@ -14,6 +14,7 @@ import type {
   TraceLine,
 } from '@slidecharge/billing-rules';
 import type { Charge, Credit, ScanEvent } from '@slidecharge/contracts';
+import type { StoredChargeStatus } from '../charge/charge-status';
 
 /**
  * Pure mapping between what billing stores and what the billing rules read, and the small decisions
@@ -52,10 +53,6 @@ export const slideLockKey = (barcode: string) => `slide:${barcode}`;
 /** Advisory-lock key of a case: two versions of one case serialize on it. */
 export const caseLockKey = (accessionNumber: string) => `case:${accessionNumber}`;
 
-/** A charge's state in billing.charge (every change is audited in billing.charge_audit). */
-export type StoredChargeStatus = 'held' | 'posted' | 'do-not-send' | 'voided' | 'credited';
-/** The states in which a charge still stands (at most one per chargeKey). */
-export const LIVE_STATUSES: readonly StoredChargeStatus[] = ['held', 'posted', 'do-not-send'];
 
 /** A charge as stored, as the rules and the drift check compare it with newer case facts. */
 export interface StoredCharge {

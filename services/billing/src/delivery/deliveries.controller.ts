@@ -11,17 +11,11 @@ import {
   ApiTags,
 } from '@nestjs/swagger';
 import { actorLabel, CurrentPrincipal, openApiSchema, Principal, ZodValidationPipe } from '@slidecharge/service-kit';
-import { ChargeIdParam, ErrorBody } from '../charges/charges.dto';
 import { DeliveriesService } from './deliveries.service';
-import {
-  ChargeDeliveriesView,
-  DeliveryIdParam,
-  DeliveryPage,
-  DeliveryView,
-  ListDeliveriesQuery,
-  RetryDeliveryRequest,
-} from './delivery.dto';
+import { ChargeDeliveriesView, DeliveryIdParam, DeliveryPage, DeliveryView, ListDeliveriesQuery, RetryDeliveryRequest } from './delivery.dto';
 import { DeliveryNotFoundError, DeliveryStateError } from './delivery.repository';
+import { ChargeIdParam } from '../charge/charge.dto';
+import { ErrorBody } from '../error-body.dto';
 
 const errorSchema = openApiSchema(ErrorBody, 'output');
 

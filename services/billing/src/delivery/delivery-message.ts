@@ -1,6 +1,6 @@
 import { PatientDemographics } from '@slidecharge/contracts';
 import { buildDftP03, describeV251Issues, type DftPatient, providerName, validateV251 } from '@slidecharge/hl7';
-import { chargeFromRow } from '../charging/charge-row';
+import { chargeFromRow } from '../charge/charge-row';
 import type { EnabledDeliverySettings } from './delivery.config';
 import type { ClaimedDelivery, DeliverySubject } from './delivery.repository';
 

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { parseMessage, readValue } from '@slidecharge/hl7';
 import { v5 as uuidV5 } from 'uuid';
-import { URL_NAMESPACE } from '../charging/charge-id';
+import { URL_NAMESPACE } from '../charge/charge-id';
 
 /**
  * The pure rules of DFT^P03 delivery: ids, backoff, reading an ACK and what happens after an attempt.

@@ -1,9 +1,9 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { ServiceRuntime } from '@slidecharge/service-kit';
-import type { Db } from '../charging/billing.repository';
 import { BILLING_CONFIG, BillingConfig } from '../config';
 import { deliverySettingsOf } from './delivery.config';
 import { DeliveryRepository } from './delivery.repository';
+import type { Db } from '../prisma.service';
 
 /**
  * What the charging and review code calls, inside the transaction that posts a charge or credits one:

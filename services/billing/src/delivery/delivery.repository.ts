@@ -1,14 +1,8 @@
 import { Injectable } from '@nestjs/common';
-import type { Db } from '../charging/billing.repository';
-import type {
-  BillingCase as CaseRow,
-  Charge as ChargeRow,
-  Credit as CreditRow,
-  Delivery as DeliveryRow,
-  DeliveryAttempt as AttemptRow,
-} from '../generated/prisma/client';
+import type { BillingCase as CaseRow, Charge as ChargeRow, Credit as CreditRow, Delivery as DeliveryRow, DeliveryAttempt as AttemptRow } from '../generated/prisma/client';
 import { PrismaService } from '../prisma.service';
 import { AttemptOutcome, DeliveryKind, DeliveryState, deliveryIdFor, messageControlIdFor, NextStep } from './delivery-policy';
+import type { Db } from '../prisma.service';
 
 /** A delivery the sender has claimed (state in-flight, attempts already counted). */
 export interface ClaimedDelivery {

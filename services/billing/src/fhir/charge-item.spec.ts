@@ -1,18 +1,9 @@
 import { fhirProblemLines } from '@slidecharge/testing';
-import type { StoredChargeStatus } from '../charging/facts';
 import type { Charge as ChargeRow, Credit as CreditRow } from '../generated/prisma/client';
-import {
-  addOnDisplay,
-  ChargeItemSource,
-  chargeItemSourceFromRow,
-  FHIR_STATUS_OF,
-  FHIR_SYSTEMS,
-  modifierSystem,
-  storedStatusesOf,
-  toChargeItem,
-} from './charge-item';
+import { addOnDisplay, ChargeItemSource, chargeItemSourceFromRow, FHIR_STATUS_OF, FHIR_SYSTEMS, modifierSystem, storedStatusesOf, toChargeItem } from './charge-item';
 import { CHARGE_ITEM_STATUSES, ChargeItem } from './r4';
 import { extensionUrls } from './structure-definitions';
+import type { StoredChargeStatus } from '../charge/charge-status';
 
 const URLS = extensionUrls('https://fhir.lab.example/slidecharge');
 

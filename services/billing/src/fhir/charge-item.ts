@@ -1,8 +1,8 @@
-import type { StoredChargeStatus } from '../charging/facts';
 import type { Charge as ChargeRow, Credit as CreditRow } from '../generated/prisma/client';
-import { isoDateOf } from '../charging/billing.repository';
 import type { Annotation, ChargeItem, ChargeItemStatus, CodeableConcept, Extension, Reference } from './r4';
 import type { ExtensionUrls } from './structure-definitions';
+import type { StoredChargeStatus } from '../charge/charge-status';
+import { isoDateOf } from '../prisma.service';
 
 /**
  * A stored charge as a FHIR R4 ChargeItem: pure mapping, no I/O. The charge row carries the case facts

@@ -1,10 +1,10 @@
 import { AccessionNumber } from '@slidecharge/contracts';
-import { dateColumn } from '../charging/billing.repository';
-import type { StoredChargeStatus } from '../charging/facts';
 import { ChargeCursor, decodeCursor, encodeCursor } from '../charges/cursor';
 import type { Prisma } from '../generated/prisma/client';
 import { FHIR_SYSTEMS, storedStatusesOf } from './charge-item';
 import { Bundle, CHARGE_ITEM_STATUSES, ChargeItem, ChargeItemStatus } from './r4';
+import { dateColumn } from '../prisma.service';
+import type { StoredChargeStatus } from '../charge/charge-status';
 
 /**
  * GET /fhir/ChargeItem search parameters: parsing (every problem named), the Prisma filter they make,

@@ -11,16 +11,9 @@ import {
   ApiTags,
 } from '@nestjs/swagger';
 import { actorLabel, CurrentPrincipal, openApiSchema, Principal, ZodValidationPipe } from '@slidecharge/service-kit';
-import { ErrorBody } from '../charges/charges.dto';
 import { PolicySetInvalidError, PolicySetStore, PolicyVersionExistsError, PolicyVersionUnknownError } from './policy-set.store';
-import {
-  ActivatePolicySetRequest,
-  CreatePolicySetRequest,
-  PolicySetInfoView,
-  PolicySetListView,
-  PolicySetView,
-  PolicyVersionParam,
-} from './policy-sets.dto';
+import { ActivatePolicySetRequest, CreatePolicySetRequest, PolicySetInfoView, PolicySetListView, PolicySetView, PolicyVersionParam } from './policy-sets.dto';
+import { ErrorBody } from '../error-body.dto';
 
 const errorSchema = openApiSchema(ErrorBody, 'output');
 

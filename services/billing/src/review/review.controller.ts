@@ -12,16 +12,10 @@ import {
 } from '@nestjs/swagger';
 import { actorLabel, CurrentPrincipal, openApiSchema, Principal, ZodValidationPipe } from '@slidecharge/service-kit';
 import { BillingQueryService } from '../charges/billing-query.service';
-import {
-  ChargeIdParam,
-  ChargeView,
-  ErrorBody,
-  ReleaseChargeRequest,
-  ReviewQueueQuery,
-  ReviewQueueView,
-  VoidChargeRequest,
-} from '../charges/charges.dto';
+import { ChargeView, ReleaseChargeRequest, ReviewQueueQuery, ReviewQueueView, VoidChargeRequest } from '../charges/charges.dto';
 import { ChargeNotFoundError, ChargeStateError, ReviewService } from './review.service';
+import { ChargeIdParam } from '../charge/charge.dto';
+import { ErrorBody } from '../error-body.dto';
 
 const errorSchema = openApiSchema(ErrorBody, 'output');
 

@@ -1,13 +1,14 @@
 import { Injectable } from '@nestjs/common';
 import { writeOutbox } from '@slidecharge/messaging';
 import { ServiceRuntime } from '@slidecharge/service-kit';
-import { BILLING_SCHEMA, BillingRepository } from '../charging/billing.repository';
-import { chargeFromRow, storedStatus } from '../charging/charge-row';
-import { ChargingService } from '../charging/charging.service';
-import { caseLockKey, StoredChargeStatus } from '../charging/facts';
-import { DeliveryQueue } from '../delivery/delivery.queue'; // issue #4: DFT^P03 delivery
+import { BillingRepository } from '../charging/billing.repository';
+import { chargeFromRow, storedStatus } from '../charge/charge-row';
+import { ChargePosting } from '../charging/charge-posting.service';
+import { caseLockKey } from '../charging/facts';
 import { BillingMetricsService } from '../metrics/billing-metrics.service';
 import { PrismaService } from '../prisma.service';
+import { BILLING_SCHEMA } from '../prisma.service';
+import { StoredChargeStatus } from '../charge/charge-status';
 
 export class ChargeNotFoundError extends Error {
   constructor(readonly chargeId: string) {
@@ -39,9 +40,8 @@ export class ReviewService {
   constructor(
     private readonly prisma: PrismaService,
     private readonly repository: BillingRepository,
-    private readonly charging: ChargingService,
+    private readonly posting: ChargePosting,
     private readonly runtime: ServiceRuntime,
-    private readonly deliveries: DeliveryQueue, // issue #4: queues the DFT^P03 in the releasing transaction
     private readonly metrics: BillingMetricsService,
   ) {}
 
@@ -56,14 +56,13 @@ export class ReviewService {
       const now = new Date();
       const release = { by: actor, justification, at: now.toISOString() };
       const charge = { ...chargeFromRow({ ...row, postedAt: now, release }), release };
-      const event = this.charging.chargePostedEvent(charge, now);
+      const event = this.posting.chargePostedEvent(charge, now);
       // Guarded by state: a reversal committed meanwhile (an event of the case) makes this a conflict.
       if (!(await this.repository.changeStatus(tx, chargeId, ['held'], 'posted', now, { postedAt: now, release }))) {
         throw new ChargeStateError(chargeId, storedStatus(await tx.charge.findUniqueOrThrow({ where: { chargeId }, select: { status: true } })), 'released', ['held']);
       }
-      await writeOutbox(tx, BILLING_SCHEMA, [event]);
-      await this.deliveries.chargesPosted(tx, [chargeId]); // issue #4: DFT^P03 delivery
-      await this.repository.audit(tx, [{ chargeId, at: now, actor, action: 'released', fromStatus: 'held', toStatus: 'posted', reason: justification }]);
+      const audits = [{ chargeId, at: now, actor, action: 'released', fromStatus: 'held', toStatus: 'posted', reason: justification }] as const;
+      await writeOutbox(tx, BILLING_SCHEMA, await this.posting.record(tx, { posted: [{ chargeId, event }], audits }));
     }, TX);
     this.runtime.wakeRelay();
     await this.metrics.chargesPosted([chargeId]);
@@ -84,7 +83,7 @@ export class ReviewService {
       if (!(await this.repository.changeStatus(tx, chargeId, allowed, 'voided', now))) {
         throw new ChargeStateError(chargeId, storedStatus(await tx.charge.findUniqueOrThrow({ where: { chargeId }, select: { status: true } })), 'voided', allowed);
       }
-      await this.repository.audit(tx, [{ chargeId, at: now, actor, action: 'voided', fromStatus: from, toStatus: 'voided', reason }]);
+      await this.posting.record(tx, { audits: [{ chargeId, at: now, actor, action: 'voided', fromStatus: from, toStatus: 'voided', reason }] });
     }, TX);
     this.runtime.logger.info({ chargeId, actor }, `charge ${chargeId} voided by ${actor}`);
   }

@@ -1,7 +1,7 @@
 import type { Charge } from '@slidecharge/contracts';
 import type { Charge as ChargeRow } from '../generated/prisma/client';
-import { isoDateOf } from './billing.repository';
-import type { StoredChargeStatus } from './facts';
+import { isoDateOf } from '../prisma.service';
+import type { StoredChargeStatus } from './charge-status';
 
 /** Performer and policy of charges stored before payer policies existed (migration 0002). */
 const UNRECORDED = 'unrecorded';
