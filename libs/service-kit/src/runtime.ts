@@ -39,6 +39,8 @@ export interface ServiceRuntimeOptions {
     maxBatchBytes?: number;
     /** LISTEN for the outbox's insert notifications with these connection settings (OutboxRelayOptions.listen). */
     listen?: { connection: string };
+    /** Releases what `transaction` runs on (its connection pool), once the relay has stopped. */
+    close?: () => Promise<void>;
   };
   /**
    * When the service consumes: the schema whose dead_letter table keeps every dead-lettered message
@@ -248,6 +250,7 @@ export class ServiceRuntime implements OnModuleInit, BeforeApplicationShutdown, 
       await c.stop().catch((err: unknown) => this.logger.warn({ err, groupId: c.groupId }, 'consumer stop failed'));
     }
     await this.relay?.stop();
+    await this.options.outbox?.close?.();
     await this.retention?.stop();
     this.untrackDeadLetters?.();
     this.untrackDeadLetters = undefined;

@@ -1,7 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import type { ExistingCharge, HoldReason } from '@slidecharge/billing-rules';
 import type { Charge, CaseSnapshot, Credit } from '@slidecharge/contracts';
-import { dateColumn, Db } from '../prisma.service';
+import type { SqlExecutor } from '@slidecharge/messaging';
+import { Db } from '../prisma.service';
 import { LIVE_STATUSES, StoredChargeStatus } from '../charge/charge-status';
 import { LoadedCase, LoadedCaseRow, loadedCaseFromRow } from './facts';
 
@@ -66,6 +67,14 @@ export function caseBillingFields(snapshot: CaseSnapshot) {
   };
 }
 
+/** The columns billing writes when it creates a charge (the others keep their defaults: release is set on release). */
+const CHARGE_COLUMNS = [
+  'charge_id', 'charge_key', 'generation', 'accession_number', 'specimen_id', 'code', 'primary_code', 'units', 'date_of_service',
+  'patient_id', 'payer_id', 'diagnoses', 'diagnosis_pointers', 'modifiers', 'refused_modifiers', 'performer_taxonomy',
+  'performer_name', 'policy_version', 'payer_policy_id', 'hold_reasons', 'flags', 'replaces_charge_id', 'slide_barcodes',
+  'scan_ids', 'caused_by', 'trace', 'status', 'posted_at', 'status_changed_at', 'created_at', 'trace_id',
+] as const;
+
 /**
  * Billing's SQL. Every write runs inside the caller's transaction; the hot path (one Kafka event)
  * costs a fixed number of statements whatever the number of slides, scans or charges involved.
@@ -77,7 +86,7 @@ export class BillingRepository {
    * one statement, in ascending hash order, so two transactions never wait on each other in a cycle.
    * They are released at commit or rollback.
    */
-  async lock(tx: Db, keys: readonly string[]): Promise<void> {
+  async lock(tx: SqlExecutor, keys: readonly string[]): Promise<void> {
     if (keys.length === 0) return;
     await tx.$queryRawUnsafe(
       `SELECT h, pg_advisory_xact_lock(h)::text AS locked
@@ -87,7 +96,7 @@ export class BillingRepository {
   }
 
   /** The stored version of a case and the barcodes of its slides, or undefined for an unknown case. */
-  async storedCase(tx: Db, accessionNumber: string): Promise<{ version: number; barcodes: string[] } | undefined> {
+  async storedCase(tx: SqlExecutor, accessionNumber: string): Promise<{ version: number; barcodes: string[] } | undefined> {
     const rows = await tx.$queryRawUnsafe<{ version: number; barcodes: string[] | null }[]>(
       `SELECT c.version, ARRAY(SELECT sl.barcode FROM billing.billing_slide sl WHERE sl.accession_number = c.accession_number) AS barcodes
          FROM billing.billing_case c WHERE c.accession_number = $1`,
@@ -103,47 +112,78 @@ export class BillingRepository {
    * returned so the caller can say so. A slide keeps the time its case took it (assigned_at) across
    * versions of that case; a slide new to the case, or moved to it, is taken `now`.
    */
-  async replaceCase(tx: Db, snapshot: CaseSnapshot, now: Date): Promise<{ barcode: string; fromAccession: string }[]> {
+  async replaceCase(tx: SqlExecutor, snapshot: CaseSnapshot, now: Date): Promise<{ barcode: string; fromAccession: string }[]> {
     const accessionNumber = snapshot.accessionNumber;
-    const caseData = {
-      version: snapshot.version,
-      status: snapshot.status,
-      patientId: snapshot.patientId,
-      ...caseBillingFields(snapshot),
-      payerId: snapshot.payer.payerId,
-      collectionDate: dateColumn(snapshot.collectionDate),
-      diagnoses: snapshot.diagnoses,
-      flags: snapshot.flags ?? {},
-      updatedAt: now,
-    };
-    await tx.billingCase.upsert({ where: { accessionNumber }, create: { accessionNumber, ...caseData, firstSeenAt: now }, update: caseData });
+    const billing = caseBillingFields(snapshot);
+    await tx.$executeRawUnsafe(
+      `INSERT INTO billing.billing_case AS c (accession_number, version, status, patient_id, patient, payer_name, payer_plan,
+                                              ordering_provider, ordering_provider_npi, payer_id, collection_date, diagnoses, flags,
+                                              updated_at, first_seen_at)
+       VALUES ($1, $2, $3, $4, $5::jsonb, $6, $7, $8, $9, $10, $11::date, $12::text[], $13::jsonb, $14::timestamptz, $14::timestamptz)
+       ON CONFLICT (accession_number) DO UPDATE SET
+         version = excluded.version, status = excluded.status, patient_id = excluded.patient_id, patient = excluded.patient,
+         payer_name = excluded.payer_name, payer_plan = excluded.payer_plan, ordering_provider = excluded.ordering_provider,
+         ordering_provider_npi = excluded.ordering_provider_npi, payer_id = excluded.payer_id, collection_date = excluded.collection_date,
+         diagnoses = excluded.diagnoses, flags = excluded.flags, updated_at = excluded.updated_at`,
+      accessionNumber,
+      snapshot.version,
+      snapshot.status,
+      snapshot.patientId,
+      JSON.stringify(billing.patient),
+      billing.payerName,
+      billing.payerPlan,
+      billing.orderingProvider,
+      billing.orderingProviderNpi,
+      snapshot.payer.payerId,
+      snapshot.collectionDate,
+      snapshot.diagnoses,
+      JSON.stringify(snapshot.flags ?? {}),
+      now.toISOString(),
+    );
     const barcodes = snapshot.slides.map((s) => s.barcode);
     // Read before the specimens go: who holds each of the snapshot's slides, and since when.
-    const held = barcodes.length === 0 ? [] : await tx.billingSlide.findMany({
-      where: { barcode: { in: barcodes } },
-      select: { barcode: true, accessionNumber: true, assignedAt: true },
-    });
+    const held =
+      barcodes.length === 0
+        ? []
+        : await tx.$queryRawUnsafe<{ barcode: string; accession_number: string; assigned_at: string }[]>(
+            `SELECT barcode, accession_number, to_char(assigned_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS assigned_at
+               FROM billing.billing_slide WHERE barcode = ANY($1::text[])`,
+            barcodes,
+          );
     // Deleting the specimens deletes their slides too (foreign key ON DELETE CASCADE).
-    await tx.billingSpecimen.deleteMany({ where: { accessionNumber } });
-    await tx.billingSpecimen.createMany({
-      data: snapshot.specimens.map((s) => ({
+    await tx.$executeRawUnsafe(`DELETE FROM billing.billing_specimen WHERE accession_number = $1`, accessionNumber);
+    if (snapshot.specimens.length > 0) {
+      await tx.$executeRawUnsafe(
+        `INSERT INTO billing.billing_specimen (accession_number, specimen_id, primary_cpt, units, modifiers, diagnosis_pointers, retrieved_from_storage_date)
+         SELECT $1, s.specimen_id, s.primary_cpt, s.units, s.modifiers, s.diagnosis_pointers, s.retrieved_from_storage_date
+           FROM jsonb_to_recordset($2::jsonb)
+                AS s(specimen_id text, primary_cpt text, units int, modifiers text[], diagnosis_pointers int[], retrieved_from_storage_date date)`,
         accessionNumber,
-        specimenId: s.specimenId,
-        primaryCpt: s.primaryCpt,
-        units: s.units,
-        modifiers: s.modifiers ?? [],
-        diagnosisPointers: s.diagnosisPointers ?? [],
-        retrievedFromStorageDate: s.retrievedFromStorageDate !== undefined ? dateColumn(s.retrievedFromStorageDate) : null,
-      })),
-    });
+        JSON.stringify(
+          snapshot.specimens.map((s) => ({
+            specimen_id: s.specimenId,
+            primary_cpt: s.primaryCpt,
+            units: s.units,
+            modifiers: s.modifiers ?? [],
+            diagnosis_pointers: s.diagnosisPointers ?? [],
+            retrieved_from_storage_date: s.retrievedFromStorageDate ?? null,
+          })),
+        ),
+      );
+    }
     if (snapshot.slides.length === 0) return [];
-    const moved = held.filter((h) => h.accessionNumber !== accessionNumber);
-    const keptSince = new Map(held.filter((h) => h.accessionNumber === accessionNumber).map((h) => [h.barcode, h.assignedAt]));
-    if (moved.length > 0) await tx.billingSlide.deleteMany({ where: { barcode: { in: moved.map((m) => m.barcode) } } });
-    await tx.billingSlide.createMany({
-      data: snapshot.slides.map((s) => ({ barcode: s.barcode, accessionNumber, specimenId: s.specimenId, assignedAt: keptSince.get(s.barcode) ?? now })),
-    });
-    return moved.map((m) => ({ barcode: m.barcode, fromAccession: m.accessionNumber }));
+    const moved = held.filter((h) => h.accession_number !== accessionNumber);
+    const keptSince = new Map(held.filter((h) => h.accession_number === accessionNumber).map((h) => [h.barcode, h.assigned_at]));
+    if (moved.length > 0) await tx.$executeRawUnsafe(`DELETE FROM billing.billing_slide WHERE barcode = ANY($1::text[])`, moved.map((m) => m.barcode));
+    await tx.$executeRawUnsafe(
+      `INSERT INTO billing.billing_slide (barcode, accession_number, specimen_id, assigned_at)
+       SELECT barcode, $1, specimen_id, assigned_at FROM unnest($2::text[], $3::text[], $4::timestamptz[]) AS s(barcode, specimen_id, assigned_at)`,
+      accessionNumber,
+      snapshot.slides.map((s) => s.barcode),
+      snapshot.slides.map((s) => s.specimenId),
+      snapshot.slides.map((s) => keptSince.get(s.barcode) ?? now.toISOString()),
+    );
+    return moved.map((m) => ({ barcode: m.barcode, fromAccession: m.accession_number }));
   }
 
   /**
@@ -152,7 +192,7 @@ export class BillingRepository {
    * report per scanId: see winningReports). Returns, per scanId, whether anything changed and the
    * accession of the scan's slide when a known case has that slide.
    */
-  async upsertScans(tx: Db, scans: readonly ScanRow[], now: Date): Promise<Map<string, { changed: boolean; accessionNumber: string | undefined }>> {
+  async upsertScans(tx: SqlExecutor, scans: readonly ScanRow[], now: Date): Promise<Map<string, { changed: boolean; accessionNumber: string | undefined }>> {
     if (scans.length === 0) return new Map();
     const rows = await tx.$queryRawUnsafe<{ scan_id: string; changed: boolean; accession_number: string | null }[]>(
       `WITH input AS (
@@ -187,7 +227,7 @@ export class BillingRepository {
    * Records QC verdicts (once per scan and event) in one statement. Returns, per source event id,
    * whether it was recorded now and the accession of its slide, when known.
    */
-  async recordQcs(tx: Db, verdicts: readonly QcRow[], now: Date): Promise<Map<string, { recorded: boolean; accessionNumber: string | undefined }>> {
+  async recordQcs(tx: SqlExecutor, verdicts: readonly QcRow[], now: Date): Promise<Map<string, { recorded: boolean; accessionNumber: string | undefined }>> {
     if (verdicts.length === 0) return new Map();
     const rows = await tx.$queryRawUnsafe<{ source_event_id: string; recorded: boolean; accession_number: string | null }[]>(
       `WITH input AS (
@@ -220,7 +260,7 @@ export class BillingRepository {
    * its specimens and slides, every scan of those slides, the QC verdicts of those scans and the
    * charges already posted.
    */
-  async loadCases(db: Db, accessionNumbers: readonly string[]): Promise<LoadedCase[]> {
+  async loadCases(db: SqlExecutor, accessionNumbers: readonly string[]): Promise<LoadedCase[]> {
     if (accessionNumbers.length === 0) return [];
     const rows = await db.$queryRawUnsafe<LoadedCaseRow[]>(
       `WITH cases AS (
@@ -270,7 +310,7 @@ export class BillingRepository {
    * accessions for those dates, what the per-patient unit limits count besides the case's own charges.
    * One statement for all of them; the answer is in the order of the queries.
    */
-  async patientCharges(db: Db, queries: readonly { patientId: string; exceptAccession: string; datesOfService: readonly string[] }[]): Promise<PatientChargeRow[][]> {
+  async patientCharges(db: SqlExecutor, queries: readonly { patientId: string; exceptAccession: string; datesOfService: readonly string[] }[]): Promise<PatientChargeRow[][]> {
     const pairs = queries.flatMap((q, i) => q.datesOfService.map((d) => ({ i, patientId: q.patientId, exceptAccession: q.exceptAccession, date: d })));
     const answer: PatientChargeRow[][] = queries.map(() => []);
     if (pairs.length === 0) return answer;
@@ -297,46 +337,51 @@ export class BillingRepository {
    * generation, and on the one-live-charge-per-key index) and returns the ids this transaction inserted:
    * only they are audited and, when posted, published.
    */
-  async insertCharges(tx: Db, rows: readonly NewChargeRow[], now: Date): Promise<Set<string>> {
+  async insertCharges(tx: SqlExecutor, rows: readonly NewChargeRow[], now: Date): Promise<Set<string>> {
     if (rows.length === 0) return new Set();
-    const inserted = await tx.charge.createManyAndReturn({
-      data: rows.map(({ charge: c, generation, status, holdReasons, refusedModifiers, traceId }) => ({
-        chargeId: c.chargeId,
-        chargeKey: c.chargeKey,
-        generation,
-        accessionNumber: c.accessionNumber,
-        specimenId: c.specimenId,
-        code: c.code,
-        primaryCode: c.primaryCode,
-        units: c.units,
-        dateOfService: dateColumn(c.dateOfService),
-        patientId: c.patientId,
-        payerId: c.payerId,
-        diagnoses: c.diagnoses,
-        diagnosisPointers: c.diagnosisPointers,
-        modifiers: c.modifiers,
-        refusedModifiers,
-        performerTaxonomy: c.performer.taxonomy,
-        performerName: c.performer.description,
-        policyVersion: c.policyVersion,
-        payerPolicyId: c.payerPolicyId,
-        holdReasons: holdReasons.map((h) => ({ rule: h.rule, detail: h.detail })),
-        flags: c.flags,
-        replacesChargeId: c.replacesChargeId ?? null,
-        slideBarcodes: c.slideBarcodes,
-        scanIds: c.scanIds,
-        causedBy: c.causedBy,
-        trace: c.trace,
-        status,
-        postedAt: status === 'posted' ? new Date(c.postedAt) : null,
-        statusChangedAt: now,
-        createdAt: now,
-        traceId,
-      })),
-      skipDuplicates: true,
-      select: { chargeId: true },
-    });
-    return new Set(inserted.map((r) => r.chargeId));
+    const records = rows.map(({ charge: c, generation, status, holdReasons, refusedModifiers, traceId }) => ({
+      charge_id: c.chargeId,
+      charge_key: c.chargeKey,
+      generation,
+      accession_number: c.accessionNumber,
+      specimen_id: c.specimenId,
+      code: c.code,
+      primary_code: c.primaryCode,
+      units: c.units,
+      date_of_service: c.dateOfService,
+      patient_id: c.patientId,
+      payer_id: c.payerId,
+      diagnoses: c.diagnoses,
+      diagnosis_pointers: c.diagnosisPointers,
+      modifiers: c.modifiers,
+      refused_modifiers: refusedModifiers,
+      performer_taxonomy: c.performer.taxonomy,
+      performer_name: c.performer.description,
+      policy_version: c.policyVersion,
+      payer_policy_id: c.payerPolicyId,
+      hold_reasons: holdReasons.map((h) => ({ rule: h.rule, detail: h.detail })),
+      flags: c.flags,
+      replaces_charge_id: c.replacesChargeId ?? null,
+      slide_barcodes: c.slideBarcodes,
+      scan_ids: c.scanIds,
+      caused_by: c.causedBy,
+      trace: c.trace,
+      status,
+      posted_at: status === 'posted' ? c.postedAt : null,
+      status_changed_at: now.toISOString(),
+      created_at: now.toISOString(),
+      trace_id: traceId,
+    }));
+    // One statement for every row; ON CONFLICT DO NOTHING on the charge id, on key and generation, and on
+    // the one-live-charge-per-key index.
+    const inserted = await tx.$queryRawUnsafe<{ charge_id: string }[]>(
+      `INSERT INTO billing.charge (${CHARGE_COLUMNS.join(', ')})
+       SELECT ${CHARGE_COLUMNS.join(', ')} FROM jsonb_populate_recordset(NULL::billing.charge, $1::jsonb)
+       ON CONFLICT DO NOTHING
+       RETURNING charge_id::text AS charge_id`,
+      JSON.stringify(records),
+    );
+    return new Set(inserted.map((r) => r.charge_id));
   }
 
   /**
@@ -364,7 +409,7 @@ export class BillingRepository {
   }
 
   /** Moves the charges that are in one of `from` to `to`, in one statement; returns the ids moved. */
-  async changeStatuses(tx: Db, chargeIds: readonly string[], from: readonly StoredChargeStatus[], to: StoredChargeStatus, now: Date): Promise<Set<string>> {
+  async changeStatuses(tx: SqlExecutor, chargeIds: readonly string[], from: readonly StoredChargeStatus[], to: StoredChargeStatus, now: Date): Promise<Set<string>> {
     if (chargeIds.length === 0) return new Set();
     const rows = await tx.$queryRawUnsafe<{ charge_id: string }[]>(
       `UPDATE billing.charge SET status = $3, status_changed_at = $4::timestamptz
@@ -379,36 +424,44 @@ export class BillingRepository {
   }
 
   /** Inserts credits, each with the trace id of the handling that reversed its charge. */
-  async insertCredits(tx: Db, credits: readonly { credit: Credit; traceId: string | null }[]): Promise<void> {
+  async insertCredits(tx: SqlExecutor, credits: readonly { credit: Credit; traceId: string | null }[]): Promise<void> {
     if (credits.length === 0) return;
-    await tx.credit.createMany({
-      data: credits.map(({ credit, traceId }) => ({
-        creditId: credit.creditId,
-        creditFor: credit.creditFor,
-        reason: credit.reason,
-        detail: credit.detail,
-        causedBy: credit.causedBy,
-        trace: credit.trace,
-        createdAt: new Date(credit.creditedAt),
-        traceId,
-      })),
-    });
+    await tx.$executeRawUnsafe(
+      `INSERT INTO billing.credit (credit_id, credit_for, reason, detail, caused_by, trace, created_at, trace_id)
+       SELECT credit_id, credit_for, reason, detail, caused_by, trace, created_at, trace_id
+         FROM jsonb_populate_recordset(NULL::billing.credit, $1::jsonb)`,
+      JSON.stringify(
+        credits.map(({ credit, traceId }) => ({
+          credit_id: credit.creditId,
+          credit_for: credit.creditFor,
+          reason: credit.reason,
+          detail: credit.detail,
+          caused_by: credit.causedBy,
+          trace: credit.trace,
+          created_at: credit.creditedAt,
+          trace_id: traceId,
+        })),
+      ),
+    );
   }
 
-  /** Appends to the audit trail (never updated or deleted). */
-  async audit(tx: Db, entries: readonly AuditEntry[]): Promise<void> {
+  /** Appends to the audit trail (never updated or deleted), in one statement. */
+  async audit(tx: SqlExecutor, entries: readonly AuditEntry[]): Promise<void> {
     if (entries.length === 0) return;
-    await tx.chargeAudit.createMany({
-      data: entries.map((e) => ({
-        chargeId: e.chargeId,
-        at: e.at,
-        actor: e.actor,
-        action: e.action,
-        fromStatus: e.fromStatus,
-        toStatus: e.toStatus,
-        reason: e.reason,
-        eventId: e.eventId ?? null,
-      })),
-    });
+    await tx.$executeRawUnsafe(
+      `INSERT INTO billing.charge_audit (charge_id, at, actor, action, from_status, to_status, reason, event_id)
+       SELECT charge_id, at, actor, action, from_status, to_status, reason, event_id
+         FROM unnest($1::uuid[], $2::timestamptz[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[])
+              WITH ORDINALITY AS a(charge_id, at, actor, action, from_status, to_status, reason, event_id, n)
+        ORDER BY n`,
+      entries.map((e) => e.chargeId),
+      entries.map((e) => e.at.toISOString()),
+      entries.map((e) => e.actor),
+      entries.map((e) => e.action),
+      entries.map((e) => e.fromStatus),
+      entries.map((e) => e.toStatus),
+      entries.map((e) => e.reason),
+      entries.map((e) => e.eventId ?? null),
+    );
   }
 }

@@ -1,9 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { Charge, Credit } from '@slidecharge/contracts';
-import { buildEvent, ContractViolationError, OutgoingMessage, RejectedMessageError } from '@slidecharge/messaging';
+import { buildEvent, ContractViolationError, OutgoingMessage, RejectedMessageError, SqlExecutor } from '@slidecharge/messaging';
 import { chargeCreditedEventIdFor, chargePostedEventIdFor } from '../charge/charge-id';
 import { DeliveryQueue } from '../delivery/delivery.queue'; // issue #4: DFT^P03 delivery
-import { Db } from '../prisma.service';
 import { AuditEntry, BillingRepository } from './billing.repository';
 
 /** What a transaction did to charges, for ChargePosting.record: the state changes are already written. */
@@ -33,7 +32,7 @@ export class ChargePosting {
    * Writes what follows the state changes and returns the events for the outbox of the same
    * transaction: per accession (the topic's key) credits before the charges that replace them.
    */
-  async record(tx: Db, record: PostingRecord): Promise<OutgoingMessage<'billing.charges.v1'>[]> {
+  async record(tx: SqlExecutor, record: PostingRecord): Promise<OutgoingMessage<'billing.charges.v1'>[]> {
     const credits = record.credits ?? [];
     const posted = record.posted ?? [];
     await this.repository.insertCredits(tx, credits);

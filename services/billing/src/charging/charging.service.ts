@@ -1,15 +1,24 @@
-import { Inject, Injectable, OnApplicationBootstrap } from '@nestjs/common';
+import { Inject, Injectable, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { evaluateCharges, ExistingCharge } from '@slidecharge/billing-rules';
 import { TopicName } from '@slidecharge/contracts';
-import { applyExactlyOnce, currentTraceId, HandledBatch, Inbox, inMessageContext, IncomingMessage, OutgoingMessage } from '@slidecharge/messaging';
-import { ServiceRuntime } from '@slidecharge/service-kit';
+import {
+  applyExactlyOnce,
+  currentTraceId,
+  DEFAULT_PARTITIONS_CONSUMED_CONCURRENTLY,
+  HandledBatch,
+  Inbox,
+  inMessageContext,
+  IncomingMessage,
+  OutgoingMessage,
+  SqlExecutor,
+} from '@slidecharge/messaging';
+import { PgTransactions, pgTransactions, ServiceRuntime } from '@slidecharge/service-kit';
 import { chargeIdForGeneration, creditIdFor } from '../charge/charge-id';
 import { LIVE_STATUSES } from '../charge/charge-status';
 import { BILLING_CONFIG, BillingConfig } from '../config';
 import { DeliveryQueue } from '../delivery/delivery.queue'; // issue #8: DFT^P03 not sent for what a case lacked
 import { BillingMetricsService } from '../metrics/billing-metrics.service';
 import { PolicySetStore } from '../policies/policy-set.store';
-import { Db, PrismaService } from '../prisma.service';
 import { stepsOf, wavesByPatient, winningReports } from './batch-plan';
 import { AuditEntry, BillingRepository, NewChargeRow, QcRow, ScanRow } from './billing.repository';
 import { ChargePosting } from './charge-posting.service';
@@ -139,8 +148,8 @@ function qcRowOf(message: IncomingMessage<'qc.results.v1'>): QcRow {
   };
 }
 
-/** Interactive transactions run at most this long (a case may carry up to 2000 slides). */
-const TRANSACTION_OPTIONS = { timeout: 30_000, maxWait: 10_000 };
+/** A transaction of the consumer runs at most this long (a case may carry up to 2000 slides). */
+const TRANSACTION_TIMEOUT_MS = 30_000;
 
 /**
  * Turns case, scan and QC facts into digitization charges, exactly once.
@@ -154,13 +163,17 @@ const TRANSACTION_OPTIONS = { timeout: 30_000, maxWait: 10_000 };
  * retried and dead-lettered. The outbox relay publishes committed events at least once with stable ids.
  */
 @Injectable()
-export class ChargingService implements OnApplicationBootstrap {
+export class ChargingService implements OnApplicationBootstrap, OnApplicationShutdown {
   /** Where consumed event ids and outgoing events go, in the transaction of their effect. */
-  private readonly inbox: Inbox<Db>;
+  private readonly inbox: Inbox;
+  /**
+   * The consumer's transactions: raw SQL on its own pg connections (one per batch applied at once),
+   * every statement hand-written, without Prisma's per-query cost on the hot path.
+   */
+  private readonly transactions: PgTransactions;
 
   constructor(
     @Inject(BILLING_CONFIG) private readonly config: BillingConfig,
-    private readonly prisma: PrismaService,
     private readonly repository: BillingRepository,
     private readonly policies: PolicySetStore,
     private readonly runtime: ServiceRuntime,
@@ -168,7 +181,12 @@ export class ChargingService implements OnApplicationBootstrap {
     private readonly deliveries: DeliveryQueue,
     private readonly metrics: BillingMetricsService,
   ) {
-    this.inbox = runtime.inbox<Db>(BILLING_CONSUMER, (fn) => this.prisma.$transaction(fn, TRANSACTION_OPTIONS));
+    this.transactions = pgTransactions(config.DATABASE_URL, {
+      max: config.BILLING_CONSUMERS * DEFAULT_PARTITIONS_CONSUMED_CONCURRENTLY,
+      timeoutMs: TRANSACTION_TIMEOUT_MS,
+      applicationName: 'billing-charging',
+    });
+    this.inbox = runtime.inbox(BILLING_CONSUMER, (fn) => this.transactions.transaction(fn));
   }
 
   async onApplicationBootstrap(): Promise<void> {
@@ -202,6 +220,10 @@ export class ChargingService implements OnApplicationBootstrap {
     );
   }
 
+  async onApplicationShutdown(): Promise<void> {
+    await this.transactions.end();
+  }
+
   /** Handles one event alone, exactly once (its own transaction): what the consumer does with a batch of one. */
   async handle(message: IncomingMessage<BillingTopic>): Promise<HandlingResult> {
     return (await this.handleBatch([message]))[0] as HandlingResult;
@@ -221,7 +243,7 @@ export class ChargingService implements OnApplicationBootstrap {
    * stepsOf): a case event alone, a run of scan and QC events stored with one statement per table and
    * the cases they touch decided once. The statements of a batch do not grow with its size.
    */
-  async applyBatch(tx: Db, messages: readonly IncomingMessage<BillingTopic>[]): Promise<HandledBatch & { results: HandlingResult[] }> {
+  async applyBatch(tx: SqlExecutor, messages: readonly IncomingMessage<BillingTopic>[]): Promise<HandledBatch & { results: HandlingResult[] }> {
     const started = Date.now();
     await this.repository.lock(tx, messages.flatMap(lockKeysOf));
     const results: HandlingResult[] = messages.map(() => ({ outcome: 'scan-unchanged', ...noChanges() }));
@@ -273,7 +295,7 @@ export class ChargingService implements OnApplicationBootstrap {
     );
   }
 
-  private async applyCaseEvent(tx: Db, message: CaseMessage, outgoing: OutgoingMessage[]): Promise<HandlingResult> {
+  private async applyCaseEvent(tx: SqlExecutor, message: CaseMessage, outgoing: OutgoingMessage[]): Promise<HandlingResult> {
     const snapshot = message.value.data;
     const accession = snapshot.accessionNumber;
     // The case lock first (versions of one case serialize), then the slides it had and will have.
@@ -315,7 +337,7 @@ export class ChargingService implements OnApplicationBootstrap {
    * case they touched decided once, on account of the last event that touched it (whose result carries
    * the case's changes).
    */
-  private async applyFacts(tx: Db, items: readonly { index: number; message: FactsMessage }[], results: HandlingResult[], outgoing: OutgoingMessage[]): Promise<void> {
+  private async applyFacts(tx: SqlExecutor, items: readonly { index: number; message: FactsMessage }[], results: HandlingResult[], outgoing: OutgoingMessage[]): Promise<void> {
     const now = new Date();
     const scans = items.flatMap(({ index, message }) => (message.topic === 'scan.events.v1' ? [{ index, message, row: scanRowOf(message) }] : []));
     const verdicts = items.flatMap(({ index, message }) => (message.topic === 'qc.results.v1' ? [{ index, message, row: qcRowOf(message) }] : []));
@@ -354,7 +376,7 @@ export class ChargingService implements OnApplicationBootstrap {
    * are read in one statement and decided in waves holding one case per patient (see wavesByPatient),
    * each wave written with one statement per table. Returns the changes per accession.
    */
-  private async decideCases(tx: Db, targets: readonly CaseToDecide[], sent: OutgoingMessage[]): Promise<Map<string, ChargeChanges>> {
+  private async decideCases(tx: SqlExecutor, targets: readonly CaseToDecide[], sent: OutgoingMessage[]): Promise<Map<string, ChargeChanges>> {
     const changes = new Map<string, ChargeChanges>();
     if (targets.length === 0) return changes;
     const policySet = await this.policies.active(tx);
@@ -380,7 +402,7 @@ export class ChargingService implements OnApplicationBootstrap {
   }
 
   /** Writes the decisions of a wave of cases: one statement per table, whatever the number of cases. */
-  private async applyDecisions(tx: Db, decisions: readonly Decision[], sent: OutgoingMessage[]): Promise<Map<string, ChargeChanges>> {
+  private async applyDecisions(tx: SqlExecutor, decisions: readonly Decision[], sent: OutgoingMessage[]): Promise<Map<string, ChargeChanges>> {
     const now = new Date();
     const changes = new Map(decisions.map((d) => [d.loaded.facts.accessionNumber, noChanges()]));
     const changesOf = (d: Decision) => changes.get(d.loaded.facts.accessionNumber) as ChargeChanges;

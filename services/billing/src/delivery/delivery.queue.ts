@@ -3,7 +3,7 @@ import { ServiceRuntime } from '@slidecharge/service-kit';
 import { BILLING_CONFIG, BillingConfig } from '../config';
 import { deliverySettingsOf } from './delivery.config';
 import { DeliveryRepository } from './delivery.repository';
-import type { Db } from '../prisma.service';
+import type { SqlExecutor } from '@slidecharge/messaging';
 
 /**
  * What the charging and review code calls, inside the transaction that posts a charge or credits one:
@@ -24,7 +24,7 @@ export class DeliveryQueue {
   }
 
   /** Charges that have just become posted (created billable, or released from review). */
-  async chargesPosted(tx: Db, chargeIds: readonly string[]): Promise<void> {
+  async chargesPosted(tx: SqlExecutor, chargeIds: readonly string[]): Promise<void> {
     if (!this.enabled || chargeIds.length === 0) return;
     await this.repository.enqueueCharges(tx, chargeIds, new Date());
   }
@@ -33,14 +33,14 @@ export class DeliveryQueue {
    * A newer version of the case was stored: its deliveries that were not sent for what the case lacked
    * are due again (the next attempt reads the case as it is now).
    */
-  async caseStored(tx: Db, accessionNumber: string): Promise<void> {
+  async caseStored(tx: SqlExecutor, accessionNumber: string): Promise<void> {
     if (!this.enabled) return;
     const requeued = await this.repository.requeueNotSendable(tx, accessionNumber, new Date());
     if (requeued > 0) this.runtime.logger.info({ accessionNumber, requeued }, `case ${accessionNumber} changed: ${requeued} DFT^P03 not sent for what it lacked are due again`);
   }
 
   /** Credits that have just reversed posted charges: each sent after its charge's own DFT^P03 is acknowledged. */
-  async chargesCredited(tx: Db, credits: readonly { creditId: string; chargeId: string }[]): Promise<void> {
+  async chargesCredited(tx: SqlExecutor, credits: readonly { creditId: string; chargeId: string }[]): Promise<void> {
     if (!this.enabled || credits.length === 0) return;
     const queued = new Set(await this.repository.enqueueCredits(tx, credits.map((c) => c.creditId), new Date()));
     for (const { creditId, chargeId } of credits.filter((c) => !queued.has(c.creditId.toLowerCase()))) {

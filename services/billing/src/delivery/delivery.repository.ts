@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import type { BillingCase as CaseRow, Charge as ChargeRow, Credit as CreditRow, Delivery as DeliveryRow, DeliveryAttempt as AttemptRow } from '../generated/prisma/client';
 import { PrismaService } from '../prisma.service';
 import { AttemptOutcome, DeliveryKind, DeliveryState, deliveryIdFor, messageControlIdFor, NextStep } from './delivery-policy';
-import type { Db } from '../prisma.service';
+import type { SqlExecutor } from '@slidecharge/messaging';
 
 /** A delivery the sender has claimed (state in-flight, attempts already counted). */
 export interface ClaimedDelivery {
@@ -98,7 +98,7 @@ export class DeliveryRepository {
    * waits for the credit of the charge it replaces, when that credit is queued. Returns the charge ids
    * queued now.
    */
-  async enqueueCharges(tx: Db, chargeIds: readonly string[], now: Date): Promise<string[]> {
+  async enqueueCharges(tx: SqlExecutor, chargeIds: readonly string[], now: Date): Promise<string[]> {
     if (chargeIds.length === 0) return [];
     const ids = chargeIds.map((c) => c.toLowerCase());
     const rows = await tx.$queryRawUnsafe<{ charge_id: string }[]>(
@@ -125,7 +125,7 @@ export class DeliveryRepository {
    * was never queued (posted while delivery was off) is not queued: the billing system never got the
    * charge. Returns the credit ids queued now.
    */
-  async enqueueCredits(tx: Db, creditIds: readonly string[], now: Date): Promise<string[]> {
+  async enqueueCredits(tx: SqlExecutor, creditIds: readonly string[], now: Date): Promise<string[]> {
     if (creditIds.length === 0) return [];
     const ids = creditIds.map((c) => c.toLowerCase());
     const rows = await tx.$queryRawUnsafe<{ credit_id: string }[]>(
@@ -243,12 +243,13 @@ export class DeliveryRepository {
    * outcome not-sendable) are due again now: a newer case version may have what they need. Runs in
    * the transaction that stores the case. Returns how many.
    */
-  async requeueNotSendable(tx: Db, accessionNumber: string, now: Date): Promise<number> {
-    const { count } = await tx.delivery.updateMany({
-      where: { accessionNumber, state: 'failed', lastOutcome: 'not-sendable' },
-      data: { state: 'pending', attempts: 0, nextAttemptAt: now, updatedAt: now },
-    });
-    return count;
+  async requeueNotSendable(tx: SqlExecutor, accessionNumber: string, now: Date): Promise<number> {
+    return tx.$executeRawUnsafe(
+      `UPDATE billing.delivery SET state = 'pending', attempts = 0, next_attempt_at = $2::timestamptz, updated_at = $2::timestamptz
+        WHERE accession_number = $1 AND state = 'failed' AND last_outcome = 'not-sendable'`,
+      accessionNumber,
+      now.toISOString(),
+    );
   }
 
   /**

@@ -4,6 +4,7 @@ import { PgListener } from '@slidecharge/messaging';
 import { canonicalJson, ServiceRuntime } from '@slidecharge/service-kit';
 import { BILLING_CONFIG, BillingConfig } from '../config';
 import { PrismaService } from '../prisma.service';
+import type { SqlExecutor } from '@slidecharge/messaging';
 import type { Db } from '../prisma.service';
 
 /** The channel billing.policy_activation's insert trigger notifies (migration 0011), with the activation's id. */
@@ -100,13 +101,13 @@ export class PolicySetStore implements OnModuleInit, OnApplicationShutdown {
   }
 
   /** The policy set in force: the cached one when its activation is still the newest (checked in `db`, the caller's transaction). */
-  async active(db: Db = this.prisma): Promise<PolicySet> {
+  async active(db: SqlExecutor = this.prisma): Promise<PolicySet> {
     const rows = await db.$queryRawUnsafe<{ id: bigint | null }[]>(`SELECT max(id) AS id FROM billing.policy_activation`);
     const newest = rows[0]?.id ?? null;
     if (newest === null) throw new Error('no payer policy set is active (billing stores the built-in one at start; was billing.policy_activation emptied?)');
     const cached = this.current;
     if (cached && BigInt(cached.activationId) === BigInt(newest)) return cached.set;
-    return (await this.load(db)).set;
+    return (await this.load(this.prisma)).set;
   }
 
   /** Reads the newest activation and its set into the cache (on a notification: outside any event transaction). */
