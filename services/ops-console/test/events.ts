@@ -27,9 +27,13 @@ export function caseCreated(accessionNumber: string, barcodes: string[], occurre
 }
 
 export function scanCompleted(scanId: string, slideBarcode: string, scannedAt: Date, scannerId = 'GT450-IT') {
+  return scanEvent('scan.completed', scanId, slideBarcode, scannedAt, scannerId);
+}
+
+export function scanEvent(type: 'scan.started' | 'scan.completed' | 'scan.failed', scanId: string, slideBarcode: string, scannedAt: Date, scannerId = 'GT450-IT') {
   return buildEvent(
     'scan.events.v1',
-    'scan.completed',
+    type,
     slideBarcode,
     { scanId, slideBarcode, scannerId, scannedAt: scannedAt.toISOString(), purpose: 'diagnostic', receivedVia: 'http', sourceEventId: `mw-${randomUUID()}` },
     { producer: 'scanner-events', occurredAt: scannedAt },

@@ -1,5 +1,5 @@
 import type { TopicMessage } from '@slidecharge/contracts';
-import { activityOf, factOf, traceIdOf } from './facts';
+import { activityOf, batchOf, changeOf, ChargeFact, countsByTopicAndType, CreditFact, factOf, Fact, ScanFact, traceIdOf } from './facts';
 
 const envelope = { eventId: '5f1c2a7e-8d0b-4a53-9f7e-3a5b8c1d2e4f', schemaVersion: 1 as const, occurredAt: '2026-03-04T10:00:00.000Z', producer: 'x', correlationId: 'c' };
 
@@ -67,5 +67,120 @@ describe('facts of the projected events', () => {
     } as unknown as TopicMessage<'billing.charges.v1'>;
     const fact = factOf('billing.charges.v1', credit, {});
     expect(fact.kind === 'credit' && activityOf(fact)).toMatchObject({ kind: 'credit', id: 'k1', chargeId: 'c1', lagSeconds: null, caseToChargeSeconds: null });
+  });
+});
+
+describe('a batch of facts grouped by table', () => {
+  const at = (minute: number) => new Date(Date.UTC(2026, 2, 4, 10, minute));
+  const scan = (eventId: string, scanId: string, type: string, slideBarcode: string, minute: number, scannerId = 'GT450-01'): ScanFact => ({
+    kind: 'scan',
+    eventId,
+    scanId,
+    type,
+    slideBarcode,
+    scannerId,
+    scannedAt: at(minute),
+  });
+  const charge = (eventId: string, chargeId: string, payerId: string): ChargeFact => ({
+    kind: 'charge',
+    eventId,
+    chargeId,
+    code: '0753T',
+    payerId,
+    units: 1,
+    accessionNumber: 'S26-1',
+    postedAt: at(30),
+    scanIds: ['s1'],
+    traceId: null,
+  });
+  const credit = (eventId: string, creditId: string, reason: string): CreditFact => ({
+    kind: 'credit',
+    eventId,
+    creditId,
+    creditFor: 'c1',
+    code: '0753T',
+    payerId: 'AETNA',
+    units: 1,
+    accessionNumber: 'S26-1',
+    reason,
+    creditedAt: at(40),
+  });
+  const caseVersion = (eventId: string, accessionNumber: string, version: number, minute: number): Fact => ({
+    kind: 'case',
+    eventId,
+    accessionNumber,
+    version,
+    type: 'case.updated',
+    occurredAt: at(minute),
+    traceId: null,
+  });
+
+  it('keeps the first fact of each key, as an insert that changes nothing on a key already there does one event at a time', () => {
+    const batch = batchOf([
+      scan('e1', 's1', 'scan.completed', 'B-1', 5),
+      scan('e2', 's1', 'scan.completed', 'B-1', 1, 'OTHER'),
+      scan('e3', 's1', 'scan.started', 'B-1', 0),
+      { kind: 'qc', eventId: 'e4', scanId: 's1', slideBarcode: 'B-1', passed: true, failedRules: [], at: at(6) },
+      { kind: 'qc', eventId: 'e5', scanId: 's1', slideBarcode: 'B-1', passed: false, failedRules: ['focus'], at: at(7) },
+      charge('e6', 'c1', 'AETNA'),
+      charge('e7', 'C1', 'CIGNA'),
+      charge('e8', 'c2', 'AETNA'),
+      credit('e9', 'k1', 'case-cancelled'),
+      credit('e10', 'k1', 'other'),
+    ]);
+    expect(batch.scans.map((s) => [s.eventId, s.type])).toEqual([
+      ['e1', 'scan.completed'],
+      ['e3', 'scan.started'],
+    ]);
+    expect(batch.verdicts.map((v) => [v.eventId, v.passed])).toEqual([['e4', true]]);
+    expect(batch.charges.map((c) => [c.chargeId, c.payerId])).toEqual([
+      ['c1', 'AETNA'],
+      ['c2', 'AETNA'],
+    ]);
+    expect(batch.credits.map((c) => c.reason)).toEqual(['case-cancelled']);
+  });
+
+  it('first sees a case at the earliest time of its events, whatever their order, and keeps every version', () => {
+    const batch = batchOf([caseVersion('e1', 'S26-1', 2, 20), caseVersion('e2', 'S26-2', 1, 15), caseVersion('e3', 'S26-1', 1, 10), caseVersion('e1', 'S26-1', 2, 20)]);
+    expect(batch.caseVersions.map((c) => c.eventId)).toEqual(['e1', 'e2', 'e3']);
+    expect(batch.casesFirstSeen).toEqual([
+      { accessionNumber: 'S26-1', firstOccurredAt: at(10) },
+      { accessionNumber: 'S26-2', firstOccurredAt: at(15) },
+    ]);
+  });
+
+  it('names the barcodes and scans whose rescan flags and charge lags must be computed again: completed scans only, once each', () => {
+    const batch = batchOf([
+      scan('e1', 's1', 'scan.completed', 'B-1', 1),
+      scan('e2', 's2', 'scan.completed', 'B-1', 2),
+      scan('e3', 's3', 'scan.started', 'B-2', 3),
+      scan('e4', 's1', 'scan.completed', 'B-1', 4),
+      scan('e5', 's4', 'scan.failed', 'B-3', 5),
+    ]);
+    expect(batch.completedBarcodes).toEqual(['B-1']);
+    expect(batch.completedScanIds).toEqual(['s1', 's2']);
+  });
+
+  it('is empty for no facts', () => {
+    expect(batchOf([])).toEqual({ caseVersions: [], casesFirstSeen: [], scans: [], completedBarcodes: [], completedScanIds: [], verdicts: [], charges: [], credits: [] });
+  });
+
+  it('tells the live feed of each event, a charge with its lags as written (found whatever the case of its id)', () => {
+    const lags = new Map([['c1', { scanToCharge: 12, caseToCharge: 340 }]]);
+    expect(changeOf('billing.charges.v1', charge('e1', 'C1', 'AETNA'), lags).activity).toMatchObject({ kind: 'charge', id: 'C1', lagSeconds: 12, caseToChargeSeconds: 340 });
+    expect(changeOf('billing.charges.v1', charge('e2', 'c9', 'AETNA'), lags).activity).toMatchObject({ lagSeconds: null, caseToChargeSeconds: null });
+    expect(changeOf('billing.charges.v1', credit('e3', 'k1', 'case-cancelled'), lags).activity).toMatchObject({ kind: 'credit', id: 'k1', chargeId: 'c1' });
+    expect(changeOf('scan.events.v1', scan('e4', 's1', 'scan.completed', 'B-1', 1), lags)).toEqual({ topic: 'scan.events.v1' });
+  });
+
+  it('counts a batch by topic and type', () => {
+    expect(
+      countsByTopicAndType([
+        { topic: 'scan.events.v1', type: 'scan.completed' },
+        { topic: 'scan.events.v1', type: 'scan.started' },
+        { topic: 'scan.events.v1', type: 'scan.completed' },
+        { topic: 'billing.charges.v1', type: 'charge.posted' },
+      ]),
+    ).toEqual({ 'scan.events.v1': { 'scan.completed': 2, 'scan.started': 1 }, 'billing.charges.v1': { 'charge.posted': 1 } });
   });
 });

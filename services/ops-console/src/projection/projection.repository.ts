@@ -3,10 +3,16 @@ import type { SqlExecutor } from '@slidecharge/messaging';
 import type { PostedLag } from '../overview/lag-statistics';
 import type { ProjectionFacts } from '../overview/projection-readings';
 import { PrismaService } from '../prisma.service';
-import type { CaseVersionFact, ChargeFact, ChargeLags, CreditFact, Fact, QcFact, ScanFact } from './facts';
+import type { CaseFirstSeen, CaseVersionFact, ChargeFact, ChargeLags, CreditFact, FactBatch, LagsByCharge, QcFact, ScanFact } from './facts';
 
 export const OPS_CONSOLE_SCHEMA = 'ops_console';
 const S = `"${OPS_CONSOLE_SCHEMA}"`;
+
+/** A jsonb array of strings (one row's list, passed in a jsonb[] next to unnest's other columns) as text[], in its order. */
+const textArray = (column: string) => `ARRAY(SELECT e FROM jsonb_array_elements_text(${column}) WITH ORDINALITY AS a(e, i) ORDER BY i)`;
+
+/** Uuids once each, as Postgres compares them (case does not matter). */
+const distinctIds = (ids: readonly string[]): string[] => [...new Set(ids.map((id) => id.toLowerCase()))];
 
 export type LagMeasureColumn = 'scan_to_charge_seconds' | 'case_to_charge_seconds';
 
@@ -27,134 +33,184 @@ export interface ProjectedCaseVersion {
 export class ProjectionRepository {
   constructor(private readonly prisma: PrismaService) {}
 
-  /** Writes one fact (a repeat of a fact already there changes nothing) and fills the lags it completes. */
-  async write(tx: SqlExecutor, fact: Fact): Promise<void> {
-    switch (fact.kind) {
-      case 'case':
-        return this.writeCase(tx, fact);
-      case 'scan':
-        return this.writeScan(tx, fact);
-      case 'qc':
-        return this.writeQc(tx, fact);
-      case 'charge':
-        return this.writeCharge(tx, fact);
-      case 'credit':
-        return this.writeCredit(tx, fact);
-    }
+  /**
+   * Writes a batch's facts (batchOf), each table once whatever the batch's size (at most ten
+   * statements, none for a table the batch has nothing for), in the order that lets each lag see
+   * both its sides: case facts, scans and their rescan flags, verdicts, charges with their case lag,
+   * the scan lags of the batch's charges and of the charges of its completed scans, credits. A fact
+   * already there changes nothing. Returns the lags of the batch's charges as written, for the live feed.
+   */
+  async writeBatch(tx: SqlExecutor, batch: FactBatch): Promise<LagsByCharge> {
+    await this.writeCaseVersions(tx, batch.caseVersions);
+    await this.writeCasesFirstSeen(tx, batch.casesFirstSeen);
+    await this.writeScans(tx, batch.scans);
+    await this.flagRescans(tx, batch.completedBarcodes);
+    await this.writeVerdicts(tx, batch.verdicts);
+    await this.writeCharges(tx, batch.charges);
+    const chargesOfScans = await this.chargesOfScans(tx, batch.completedScanIds);
+    await this.fillScanLags(tx, distinctIds([...batch.charges.map((c) => c.chargeId), ...chargesOfScans]));
+    await this.writeCredits(tx, batch.credits);
+    return this.lagsOf(tx, batch.charges.map((c) => c.chargeId));
   }
 
-  private async writeCase(tx: SqlExecutor, f: CaseVersionFact): Promise<void> {
+  private async writeCaseVersions(tx: SqlExecutor, facts: readonly CaseVersionFact[]): Promise<void> {
+    if (facts.length === 0) return;
     await tx.$executeRawUnsafe(
-      `INSERT INTO ${S}.case_version_fact (event_id, accession_number, version, type, occurred_at, trace_id) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING`,
-      f.eventId,
-      f.accessionNumber,
-      f.version,
-      f.type,
-      f.occurredAt,
-      f.traceId,
-    );
-    await tx.$executeRawUnsafe(
-      `INSERT INTO ${S}.case_first_seen (accession_number, first_occurred_at) VALUES ($1, $2)
-       ON CONFLICT (accession_number) DO UPDATE SET first_occurred_at = LEAST(${S}.case_first_seen.first_occurred_at, EXCLUDED.first_occurred_at)`,
-      f.accessionNumber,
-      f.occurredAt,
-    );
-    await tx.$executeRawUnsafe(
-      `UPDATE ${S}.charge_fact c SET case_to_charge_seconds = EXTRACT(EPOCH FROM c.posted_at - f.first_occurred_at)::float8
-         FROM ${S}.case_first_seen f WHERE f.accession_number = c.accession_number AND c.accession_number = $1`,
-      f.accessionNumber,
+      `INSERT INTO ${S}.case_version_fact (event_id, accession_number, version, type, occurred_at, trace_id)
+       SELECT * FROM unnest($1::text[], $2::text[], $3::int[], $4::text[], $5::timestamptz[], $6::text[])
+       ON CONFLICT DO NOTHING`,
+      facts.map((f) => f.eventId),
+      facts.map((f) => f.accessionNumber),
+      facts.map((f) => f.version),
+      facts.map((f) => f.type),
+      facts.map((f) => f.occurredAt.toISOString()),
+      facts.map((f) => f.traceId),
     );
   }
 
-  private async writeScan(tx: SqlExecutor, f: ScanFact): Promise<void> {
+  /**
+   * When each case was first seen (the earlier of the stored time and the batch's), and the case ->
+   * charge lag of the cases' stored charges from it, in one statement: the upsert's RETURNING gives
+   * the time as stored. (The batch's own charges take it when they are inserted, after this.)
+   */
+  private async writeCasesFirstSeen(tx: SqlExecutor, seen: readonly CaseFirstSeen[]): Promise<void> {
+    if (seen.length === 0) return;
     await tx.$executeRawUnsafe(
-      `INSERT INTO ${S}.scan_fact (scan_id, type, slide_barcode, scanner_id, scanned_at, event_id) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING`,
-      f.scanId,
-      f.type,
-      f.slideBarcode,
-      f.scannerId,
-      f.scannedAt,
-      f.eventId,
+      `WITH seen AS (
+         INSERT INTO ${S}.case_first_seen (accession_number, first_occurred_at)
+         SELECT * FROM unnest($1::text[], $2::timestamptz[])
+         ON CONFLICT (accession_number) DO UPDATE SET first_occurred_at = LEAST(${S}.case_first_seen.first_occurred_at, EXCLUDED.first_occurred_at)
+         RETURNING accession_number, first_occurred_at)
+       UPDATE ${S}.charge_fact c SET case_to_charge_seconds = EXTRACT(EPOCH FROM c.posted_at - f.first_occurred_at)::float8
+         FROM seen f WHERE c.accession_number = f.accession_number
+          AND c.case_to_charge_seconds IS DISTINCT FROM EXTRACT(EPOCH FROM c.posted_at - f.first_occurred_at)::float8`,
+      seen.map((s) => s.accessionNumber),
+      seen.map((s) => s.firstOccurredAt.toISOString()),
     );
-    if (f.type !== 'scan.completed') return;
-    // A rescan is a completed scan of a barcode with an earlier completed scan, whatever the arrival order.
+  }
+
+  private async writeScans(tx: SqlExecutor, facts: readonly ScanFact[]): Promise<void> {
+    if (facts.length === 0) return;
+    await tx.$executeRawUnsafe(
+      `INSERT INTO ${S}.scan_fact (scan_id, type, slide_barcode, scanner_id, scanned_at, event_id)
+       SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::timestamptz[], $6::text[])
+       ON CONFLICT DO NOTHING`,
+      facts.map((f) => f.scanId),
+      facts.map((f) => f.type),
+      facts.map((f) => f.slideBarcode),
+      facts.map((f) => f.scannerId),
+      facts.map((f) => f.scannedAt.toISOString()),
+      facts.map((f) => f.eventId),
+    );
+  }
+
+  /** A rescan is a completed scan of a barcode with an earlier completed scan, whatever the arrival order. */
+  private async flagRescans(tx: SqlExecutor, barcodes: readonly string[]): Promise<void> {
+    if (barcodes.length === 0) return;
     await tx.$executeRawUnsafe(
       `UPDATE ${S}.scan_fact s SET rescan = r.n > 1
-         FROM (SELECT scan_id, type, row_number() OVER (ORDER BY scanned_at, scan_id) AS n
-                 FROM ${S}.scan_fact WHERE slide_barcode = $1 AND type = 'scan.completed') r
+         FROM (SELECT scan_id, type, row_number() OVER (PARTITION BY slide_barcode ORDER BY scanned_at, scan_id) AS n
+                 FROM ${S}.scan_fact WHERE slide_barcode = ANY($1::text[]) AND type = 'scan.completed') r
         WHERE s.scan_id = r.scan_id AND s.type = r.type AND s.rescan IS DISTINCT FROM (r.n > 1)`,
-      f.slideBarcode,
+      barcodes,
     );
-    // Array containment (not `= ANY`) so the GIN index on scan_ids serves it: one row, not every charge.
-    await this.fillScanLags(tx, `c.scan_ids @> ARRAY[$1]::text[]`, f.scanId);
   }
 
-  /** Scan -> charge lag of the charges matching `where`: posted at - the latest scannedAt of their completed scans known so far. */
-  private async fillScanLags(tx: SqlExecutor, where: string, value: string): Promise<void> {
+  private async writeVerdicts(tx: SqlExecutor, facts: readonly QcFact[]): Promise<void> {
+    if (facts.length === 0) return;
+    await tx.$executeRawUnsafe(
+      `INSERT INTO ${S}.qc_fact (scan_id, slide_barcode, passed, failed_rules, at, event_id)
+       SELECT r.scan_id, r.slide_barcode, r.passed, ${textArray('r.failed_rules')}, r.at, r.event_id
+         FROM unnest($1::text[], $2::text[], $3::boolean[], $4::jsonb[], $5::timestamptz[], $6::text[]) AS r(scan_id, slide_barcode, passed, failed_rules, at, event_id)
+       ON CONFLICT DO NOTHING`,
+      facts.map((f) => f.scanId),
+      facts.map((f) => f.slideBarcode),
+      facts.map((f) => f.passed),
+      facts.map((f) => JSON.stringify(f.failedRules)),
+      facts.map((f) => f.at.toISOString()),
+      facts.map((f) => f.eventId),
+    );
+  }
+
+  /** New charges, each with its case -> charge lag when the case is known (its first-seen time written before). */
+  private async writeCharges(tx: SqlExecutor, facts: readonly ChargeFact[]): Promise<void> {
+    if (facts.length === 0) return;
+    await tx.$executeRawUnsafe(
+      `INSERT INTO ${S}.charge_fact (charge_id, code, payer_id, units, accession_number, posted_at, scan_ids, trace_id, event_id, case_to_charge_seconds)
+       SELECT r.charge_id, r.code, r.payer_id, r.units, r.accession_number, r.posted_at, ${textArray('r.scan_ids')}, r.trace_id, r.event_id,
+              EXTRACT(EPOCH FROM r.posted_at - f.first_occurred_at)::float8
+         FROM unnest($1::uuid[], $2::text[], $3::text[], $4::int[], $5::text[], $6::timestamptz[], $7::jsonb[], $8::text[], $9::text[])
+                AS r(charge_id, code, payer_id, units, accession_number, posted_at, scan_ids, trace_id, event_id)
+         LEFT JOIN ${S}.case_first_seen f ON f.accession_number = r.accession_number
+       ON CONFLICT DO NOTHING`,
+      facts.map((f) => f.chargeId),
+      facts.map((f) => f.code),
+      facts.map((f) => f.payerId),
+      facts.map((f) => f.units),
+      facts.map((f) => f.accessionNumber),
+      facts.map((f) => f.postedAt.toISOString()),
+      facts.map((f) => JSON.stringify(f.scanIds)),
+      facts.map((f) => f.traceId),
+      facts.map((f) => f.eventId),
+    );
+  }
+
+  /**
+   * The charges naming one of these scans: one probe of the GIN index on scan_ids per scan
+   * (`scan_ids @> ARRAY[scan]`). One `scan_ids && $1` for all of them would be estimated as most of the
+   * table (scan ids are unique, so Postgres has no element statistics) and read every charge.
+   */
+  private async chargesOfScans(tx: SqlExecutor, scanIds: readonly string[]): Promise<string[]> {
+    if (scanIds.length === 0) return [];
+    const rows = await tx.$queryRawUnsafe<Array<{ chargeId: string }>>(
+      `SELECT DISTINCT c.charge_id::text AS "chargeId"
+         FROM unnest($1::text[]) AS x(scan_id)
+         CROSS JOIN LATERAL (SELECT charge_id FROM ${S}.charge_fact WHERE scan_ids @> ARRAY[x.scan_id]) c`,
+      scanIds,
+    );
+    return rows.map((r) => r.chargeId);
+  }
+
+  /** Scan -> charge lag of these charges: posted at - the latest scannedAt of their completed scans known so far. */
+  private async fillScanLags(tx: SqlExecutor, chargeIds: readonly string[]): Promise<void> {
+    if (chargeIds.length === 0) return;
     await tx.$executeRawUnsafe(
       `UPDATE ${S}.charge_fact t SET scan_to_charge_seconds = l.lag
          FROM (SELECT c.charge_id, EXTRACT(EPOCH FROM c.posted_at - max(s.scanned_at))::float8 AS lag
                  FROM ${S}.charge_fact c JOIN ${S}.scan_fact s ON s.scan_id = ANY(c.scan_ids) AND s.type = 'scan.completed'
-                WHERE ${where} GROUP BY c.charge_id, c.posted_at) l
-        WHERE t.charge_id = l.charge_id`,
-      value,
+                WHERE c.charge_id = ANY($1::uuid[]) GROUP BY c.charge_id, c.posted_at) l
+        WHERE t.charge_id = l.charge_id AND t.scan_to_charge_seconds IS DISTINCT FROM l.lag`,
+      chargeIds,
     );
   }
 
-  private async writeQc(tx: SqlExecutor, f: QcFact): Promise<void> {
-    await tx.$executeRawUnsafe(
-      `INSERT INTO ${S}.qc_fact (scan_id, slide_barcode, passed, failed_rules, at, event_id) VALUES ($1, $2, $3, $4::text[], $5, $6) ON CONFLICT DO NOTHING`,
-      f.scanId,
-      f.slideBarcode,
-      f.passed,
-      f.failedRules,
-      f.at,
-      f.eventId,
-    );
-  }
-
-  private async writeCharge(tx: SqlExecutor, f: ChargeFact): Promise<void> {
-    await tx.$executeRawUnsafe(
-      `INSERT INTO ${S}.charge_fact (charge_id, code, payer_id, units, accession_number, posted_at, scan_ids, trace_id, event_id, case_to_charge_seconds)
-       VALUES ($1::uuid, $2, $3, $4, $5, $6, $7::text[], $8, $9,
-               (SELECT EXTRACT(EPOCH FROM $6::timestamptz - first_occurred_at)::float8 FROM ${S}.case_first_seen WHERE accession_number = $5))
-       ON CONFLICT DO NOTHING`,
-      f.chargeId,
-      f.code,
-      f.payerId,
-      f.units,
-      f.accessionNumber,
-      f.postedAt,
-      f.scanIds,
-      f.traceId,
-      f.eventId,
-    );
-    await this.fillScanLags(tx, `c.charge_id = $1::uuid`, f.chargeId);
-  }
-
-  private async writeCredit(tx: SqlExecutor, f: CreditFact): Promise<void> {
+  private async writeCredits(tx: SqlExecutor, facts: readonly CreditFact[]): Promise<void> {
+    if (facts.length === 0) return;
     await tx.$executeRawUnsafe(
       `INSERT INTO ${S}.credit_fact (credit_id, credit_for, code, payer_id, units, accession_number, reason, credited_at, event_id)
-       VALUES ($1::uuid, $2::uuid, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT DO NOTHING`,
-      f.creditId,
-      f.creditFor,
-      f.code,
-      f.payerId,
-      f.units,
-      f.accessionNumber,
-      f.reason,
-      f.creditedAt,
-      f.eventId,
+       SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::int[], $6::text[], $7::text[], $8::timestamptz[], $9::text[])
+       ON CONFLICT DO NOTHING`,
+      facts.map((f) => f.creditId),
+      facts.map((f) => f.creditFor),
+      facts.map((f) => f.code),
+      facts.map((f) => f.payerId),
+      facts.map((f) => f.units),
+      facts.map((f) => f.accessionNumber),
+      facts.map((f) => f.reason),
+      facts.map((f) => f.creditedAt.toISOString()),
+      facts.map((f) => f.eventId),
     );
   }
 
-  /** The scan -> charge and case -> charge lags of one charge, as far as known. */
-  async lagsOf(tx: SqlExecutor, chargeId: string): Promise<ChargeLags> {
-    const rows = await tx.$queryRawUnsafe<ChargeLags[]>(
-      `SELECT scan_to_charge_seconds AS "scanToCharge", case_to_charge_seconds AS "caseToCharge" FROM ${S}.charge_fact WHERE charge_id = $1::uuid`,
-      chargeId,
+  /** The scan -> charge and case -> charge lags of charges, as far as known, by charge id in lower case. */
+  async lagsOf(tx: SqlExecutor, chargeIds: readonly string[]): Promise<LagsByCharge> {
+    if (chargeIds.length === 0) return new Map();
+    const rows = await tx.$queryRawUnsafe<Array<ChargeLags & { chargeId: string }>>(
+      `SELECT charge_id::text AS "chargeId", scan_to_charge_seconds AS "scanToCharge", case_to_charge_seconds AS "caseToCharge"
+         FROM ${S}.charge_fact WHERE charge_id = ANY($1::uuid[])`,
+      chargeIds,
     );
-    return rows[0] ?? { scanToCharge: null, caseToCharge: null };
+    return new Map(rows.map(({ chargeId, ...lags }) => [chargeId, lags]));
   }
 
   // ---- reads, cut to their windows here ----
