@@ -1,8 +1,7 @@
-import { Inject, Injectable, OnApplicationBootstrap } from '@nestjs/common';
+import { Inject, Injectable, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { HandledBatch, IncomingMessage, inMessageContext, SqlExecutor } from '@slidecharge/messaging';
-import { ServiceRuntime } from '@slidecharge/service-kit';
+import { PgTransactions, pgTransactions, ServiceRuntime } from '@slidecharge/service-kit';
 import { OPS_CONSOLE_CONFIG, OpsConsoleConfig } from '../config';
-import { PrismaService } from '../prisma.service';
 import { batchOf, changeOf, countsByTopicAndType, Fact, factOf, PROJECTED_TOPICS, ProjectedTopic } from './facts';
 import { ProjectionChanges } from './projection-changes.service';
 import { ProjectionRepository } from './projection.repository';
@@ -15,27 +14,35 @@ import { ProjectionRepository } from './projection.repository';
  * transaction. Batches are applied one at a time (see partitionsConsumedConcurrently).
  */
 @Injectable()
-export class ProjectionService implements OnApplicationBootstrap {
+export class ProjectionService implements OnApplicationBootstrap, OnApplicationShutdown {
+  /** The projection's transactions: raw SQL on a pg connection of its own (one batch at a time), without Prisma's per-query cost. */
+  private readonly transactions: PgTransactions;
+
   constructor(
     @Inject(OPS_CONSOLE_CONFIG) private readonly config: OpsConsoleConfig,
-    private readonly prisma: PrismaService,
     private readonly repository: ProjectionRepository,
     private readonly runtime: ServiceRuntime,
     private readonly changes: ProjectionChanges,
-  ) {}
+  ) {
+    this.transactions = pgTransactions(config.DATABASE_URL, { max: 1, timeoutMs: 30_000, applicationName: 'ops-console-projection' });
+  }
 
   async onApplicationBootstrap(): Promise<void> {
     const group = this.config.OPS_CONSOLE_CONSUMER_GROUP;
     await this.runtime.consume({
       groupId: group,
       topics: PROJECTED_TOPICS,
-      inbox: this.runtime.inbox<SqlExecutor>(group, (fn) => this.prisma.$transaction(fn)),
+      inbox: this.runtime.inbox(group, (fn) => this.transactions.transaction(fn)),
       // One batch at a time: a fact's lags are filled by whichever of its two sides (charge, scan or case)
       // is written second, which must see the first committed. Two partitions' transactions side by side
       // would each miss the other and leave the lag empty.
       partitionsConsumedConcurrently: 1,
       handler: (tx, messages) => this.project(tx, messages),
     });
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.transactions.end();
   }
 
   /**
