@@ -1,0 +1,62 @@
+import { randomUUID } from 'node:crypto';
+import { Pool } from 'pg';
+import { testEnv } from '@slidecharge/testing';
+import { pgTransactions } from '../src';
+
+/**
+ * pgTransactions, the raw-SQL transactions of the consumers' hot paths and of the outbox relay, against
+ * the real Postgres: what a transaction wrote is there after it resolves and gone after it throws, and
+ * its connection carries the timeouts that keep a stuck transaction from holding its locks.
+ */
+const { databaseUrl } = testEnv();
+const admin = new Pool({ connectionString: databaseUrl });
+const table = `pg_tx_${randomUUID().replace(/-/g, '').slice(0, 12)}`;
+const pg = pgTransactions(databaseUrl, { max: 2, timeoutMs: 4_000, applicationName: 'pg-transactions-test' });
+
+beforeAll(async () => {
+  await admin.query(`CREATE TABLE public.${table} (id text PRIMARY KEY, n int8 NOT NULL, doc jsonb NOT NULL, at timestamptz NOT NULL)`);
+});
+
+afterAll(async () => {
+  await pg.end();
+  await admin.query(`DROP TABLE IF EXISTS public.${table}`);
+  await admin.end();
+});
+
+const ids = async () => (await admin.query(`SELECT id FROM public.${table} ORDER BY id`)).rows.map((r) => r.id as string);
+
+it('commits what the function wrote when it resolves, and answers rows as pg parses them', async () => {
+  const at = new Date('2026-03-02T10:00:00.123Z');
+  const rows = await pg.transaction(async (tx) => {
+    const written = await tx.$executeRawUnsafe(`INSERT INTO public.${table} VALUES ($1, $2, $3::jsonb, $4), ($5, $2, $3::jsonb, $4)`, 'a', 7, JSON.stringify({ k: [1] }), at, 'b');
+    expect(written).toBe(2);
+    return tx.$queryRawUnsafe<{ id: string; n: string; doc: unknown; at: Date }[]>(`SELECT * FROM public.${table} WHERE id = ANY($1::text[]) ORDER BY id`, ['a']);
+  });
+  expect(rows).toEqual([{ id: 'a', n: '7', doc: { k: [1] }, at }]);
+  expect(await ids()).toEqual(['a', 'b']);
+});
+
+it('rolls back everything when the function throws, and the connection serves the next transaction', async () => {
+  await expect(
+    pg.transaction(async (tx) => {
+      await tx.$executeRawUnsafe(`INSERT INTO public.${table} VALUES ('c', 1, '{}', now())`);
+      throw new Error('handler failed');
+    }),
+  ).rejects.toThrow('handler failed');
+  // A failing statement too (the duplicate key 'a').
+  await expect(pg.transaction((tx) => tx.$executeRawUnsafe(`INSERT INTO public.${table} VALUES ('d', 1, '{}', now()), ('a', 1, '{}', now())`))).rejects.toThrow(/duplicate key/);
+  expect(await ids()).toEqual(['a', 'b']);
+  await pg.transaction((tx) => tx.$executeRawUnsafe(`INSERT INTO public.${table} VALUES ('e', 1, '{}', now())`));
+  expect(await ids()).toEqual(['a', 'b', 'e']);
+});
+
+it('bounds statements and idle transactions by the timeout, under its application name', async () => {
+  const settings = await pg.transaction((tx) =>
+    tx.$queryRawUnsafe<{ statement: string; idle: string; app: string }[]>(
+      `SELECT current_setting('statement_timeout') AS statement, current_setting('idle_in_transaction_session_timeout') AS idle,
+              current_setting('application_name') AS app`,
+    ),
+  );
+  expect(settings).toEqual([{ statement: '4s', idle: '4s', app: 'pg-transactions-test' }]);
+  await expect(pg.transaction((tx) => tx.$queryRawUnsafe('SELECT pg_sleep(10)'))).rejects.toThrow(/statement timeout/);
+});
