@@ -42,6 +42,7 @@ describe('scanner-events configuration', () => {
     expect(config.SCANNER_IDEMPOTENCY_TTL_HOURS).toBe(24);
     expect(config.DICOM_MAX_BYTES).toBe(8 * 1024 * 1024);
     expect(config.DICOM_DEFAULT_UTC_OFFSET).toBe('+0000');
+    expect(config.SCANNER_INGRESS_CONSUMER_GROUP).toBe('scanner-events');
   });
 
   const key = 'sck_devstack_local-stack-key-not-a-secret-0000';
@@ -67,5 +68,11 @@ describe('scanner-events configuration', () => {
     expect(problems).toContain('SCANNER_ADMIN_TOKEN is no longer read: API keys are managed by people signed in with role integration-admin');
     expect(problems).toContain('SCANNER_DEV_API_KEY must look like sck_<id>_<secret>');
     expect(problems).toContain('DICOM_DEFAULT_UTC_OFFSET must be +HHMM');
+  });
+
+  it('takes an ingress consumer group under the principal\'s prefix only', () => {
+    expect(loadServiceConfig({ ...env, SCANNER_INGRESS_CONSUMER_GROUP: ' scanner-events-it-1 ' }).SCANNER_INGRESS_CONSUMER_GROUP).toBe('scanner-events-it-1');
+    expect(loadServiceConfig({ ...env, SCANNER_INGRESS_CONSUMER_GROUP: '' }).SCANNER_INGRESS_CONSUMER_GROUP).toBe('scanner-events');
+    expect(problemsOf({ SCANNER_INGRESS_CONSUMER_GROUP: 'qc' })).toContain('SCANNER_INGRESS_CONSUMER_GROUP must start with scanner-events');
   });
 });

@@ -27,6 +27,14 @@ export const configSchema = baseConfigSchema.extend({
       .refine((v) => parseApiKey(v) !== undefined, 'must look like sck_<id>_<secret> (id: 6-32 of a-z 0-9; secret: 32+ of A-Z a-z 0-9 _ -)')
       .optional(),
   ),
+  /**
+   * Kafka consumer group of the ingress topic scanner.ingress.v1. `scanner-events` in production (the
+   * principal may use only groups named with that prefix); a test gives its app a group of its own so
+   * that only the messages it sends reach it.
+   */
+  SCANNER_INGRESS_CONSUMER_GROUP: unsetWhenEmpty(
+    z.string().trim().max(200).regex(/^scanner-events[A-Za-z0-9._-]*$/, 'must start with scanner-events (letters, digits, ".", "_" or "-" after it)').default(SERVICE_NAME),
+  ),
   /** How long an Idempotency-Key and its stored answer are kept, in hours (default 24). */
   SCANNER_IDEMPOTENCY_TTL_HOURS: z.coerce.number().int().min(1).max(24 * 30).default(24),
   /**

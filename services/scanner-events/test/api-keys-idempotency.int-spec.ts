@@ -66,7 +66,7 @@ beforeAll(async () => {
 }, 90_000);
 
 afterAll(async () => {
-  await scanner?.app.close();
+  await scanner?.close();
   await reader?.stop();
 });
 
@@ -300,11 +300,11 @@ describe('the development key', () => {
       await withKey(scanner.devKey).post('/scan-events').send(event).expect(401);
       await request(without.app.getHttpServer()).post('/scan-events').set('x-api-key', scanner.devKey).send(event).expect(401);
     } finally {
-      await without.app.close();
+      await without.close();
     }
     // Starting again with the variable brings it back (this suite's app keeps using it).
     const restored = await startScannerApp({ SCANNER_DEV_API_KEY: scanner.devKey });
-    await restored.app.close();
+    await restored.close();
     await scanner.post('/scan-events').send(middlewareEvent()).expect(202);
   });
 });

@@ -19,7 +19,7 @@ beforeAll(async () => {
 }, 90_000);
 
 afterAll(async () => {
-  await scanner?.app.close();
+  await scanner?.close();
   await reader?.stop();
 });
 

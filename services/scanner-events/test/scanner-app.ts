@@ -1,8 +1,8 @@
 import { INestApplication } from '@nestjs/common';
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import request from 'supertest';
 import { createServiceApp } from '@slidecharge/service-kit';
-import { identityEnv, serviceDatabaseUrl, testEnv } from '@slidecharge/testing';
+import { deleteGroup, identityEnv, serviceDatabaseUrl, startGroupAtEnd, testEnv } from '@slidecharge/testing';
 import { AppModule } from '../src/app.module';
 import { jsonBodyLimitBytes, loadServiceConfig, ServiceConfig } from '../src/config';
 import { SERVICE_DESCRIPTION } from '../src/openapi';
@@ -13,6 +13,8 @@ export const uniqueDevKey = (): string => `sck_it${randomBytes(5).toString('hex'
 export interface ScannerApp {
   app: INestApplication;
   config: ServiceConfig;
+  /** The app's own consumer group of scanner.ingress.v1 (the topic is shared with other test runs). */
+  ingressGroup: string;
   /** SCANNER_DEV_API_KEY of this app: scan-events:write, scan-events:read, dicom:write. */
   devKey: string;
   /** A request with the development key in X-API-Key. */
@@ -20,12 +22,20 @@ export interface ScannerApp {
   get(path: string): request.Test;
   /** A request without any key. */
   anonymous: ReturnType<typeof request>;
+  /** Stops the app and deletes its consumer group. */
+  close(): Promise<void>;
 }
 
-/** scanner-events in this process, as production builds it, on the real Postgres and Kafka. */
+/**
+ * scanner-events in this process, as production builds it, on the real Postgres and Kafka. Its ingress
+ * consumer has a group of its own that starts at the current end of the topic, so it reads only what
+ * is sent after it starts (other runs share the broker).
+ */
 export async function startScannerApp(env: Record<string, string> = {}): Promise<ScannerApp> {
-  const { kafkaEnv } = testEnv();
+  const { kafkaEnv, kafkaBrokers } = testEnv();
   const devKey = uniqueDevKey();
+  const ingressGroup = `scanner-events-it-${randomUUID()}`;
+  await startGroupAtEnd(kafkaBrokers, ingressGroup, ['scanner.ingress.v1']);
   const config = loadServiceConfig({
     ...kafkaEnv,
     DATABASE_URL: serviceDatabaseUrl('scanner-events'),
@@ -34,6 +44,7 @@ export async function startScannerApp(env: Record<string, string> = {}): Promise
     SLIDECHARGE_ENV: 'development',
     ...identityEnv(),
     SCANNER_DEV_API_KEY: devKey,
+    SCANNER_INGRESS_CONSUMER_GROUP: ingressGroup,
     ...env,
   });
   const app = await createServiceApp(AppModule.forRoot(config), SERVICE_DESCRIPTION, { logger: false, jsonBodyLimit: jsonBodyLimitBytes(config.SCAN_BATCH_MAX) });
@@ -42,9 +53,14 @@ export async function startScannerApp(env: Record<string, string> = {}): Promise
   return {
     app,
     config,
+    ingressGroup,
     devKey,
     post: (path) => request(server).post(path).set('x-api-key', devKey),
     get: (path) => request(server).get(path).set('x-api-key', devKey),
     anonymous: request(server),
+    close: async () => {
+      await app.close();
+      await deleteGroup(kafkaBrokers, ingressGroup);
+    },
   };
 }

@@ -56,7 +56,7 @@ beforeAll(async () => {
 }, 90_000);
 
 afterAll(async () => {
-  await app?.close();
+  await scanner?.close();
   await producer?.disconnect();
   await reader?.stop();
 });
@@ -69,7 +69,7 @@ describe('readiness', () => {
     }, 45_000, 'readiness');
     expect(body.status).toBe('up');
     expect(body.checks.map((c: { name: string }) => c.name).sort()).toEqual(['consumers', 'identity-provider', 'kafka', 'outbox-relay', 'postgres']);
-    expect(body.checks.find((c: { name: string }) => c.name === 'consumers').groups).toEqual(['scanner-events']);
+    expect(body.checks.find((c: { name: string }) => c.name === 'consumers').groups).toEqual([scanner.ingressGroup]);
   });
 });
 
@@ -291,6 +291,39 @@ describe('scanner.ingress.v1', () => {
     expect(receipt.body.receivedVia).toBe('http');
   });
 
+  it('applies messages sent together in one transaction with their consumed ids; a repeat within them and an event received by HTTP before publish nothing more', async () => {
+    const earlier = middlewareEvent();
+    await scanner.post('/scan-events').send(earlier).expect(202);
+    const slideBarcode = `S26-${randomUUID().slice(0, 8)}-K1-1`;
+    const fresh = [middlewareEvent({ slideBarcode }), middlewareEvent({ slideBarcode, eventType: 'scan.started' }), middlewareEvent({ slideBarcode })];
+    const [a, b, c] = fresh as [ReturnType<typeof middlewareEvent>, ReturnType<typeof middlewareEvent>, ReturnType<typeof middlewareEvent>];
+    // One produce request, one key: one partition, consecutive offsets, fetched as one batch.
+    await producer.send({ topic: 'scanner.ingress.v1', acks: -1, messages: [a, earlier, b, a, c].map((e) => ({ key: slideBarcode, value: JSON.stringify(e) })) });
+    const [last] = await waitForScanEvent(c.eventId, 60_000);
+    expect(last?.value).toMatchObject({ data: { receivedVia: 'kafka', slideBarcode } });
+    const prisma = app.get(PrismaService);
+    const ids = fresh.map((e) => e.eventId);
+    // The receipts and the consumed ids in one transaction (the outbox rows were too, but the relay has
+    // marked them published since, which gives them a new xmin).
+    const transactions = await prisma.$queryRawUnsafe<{ table: string; xid: string; n: number }[]>(
+      `SELECT 'receipt' AS table, xmin::text AS xid, count(*)::int AS n FROM scanner.scan_event_receipt WHERE event_id = ANY($1) GROUP BY xmin
+       UNION ALL
+       SELECT 'consumed', xmin::text, count(*)::int FROM scanner.consumed_event WHERE consumer = $2 AND event_id = ANY($3) GROUP BY xmin`,
+      ids,
+      scanner.ingressGroup,
+      [...ids, earlier.eventId],
+    );
+    expect(transactions.map((t) => [t.table, t.n]).sort()).toEqual([
+      ['consumed', 4],
+      ['receipt', 3],
+    ]);
+    expect(new Set(transactions.map((t) => t.xid)).size).toBe(1);
+    expect(await prisma.outboxMessage.count({ where: { id: { in: ids.map(scanEventIdOf) } } })).toBe(3);
+    expect(await prisma.outboxMessage.count({ where: { id: scanEventIdOf(earlier.eventId) } })).toBe(1);
+    const receipt = await scanner.get(`/scan-events/${earlier.eventId}`).expect(200);
+    expect(receipt.body.receivedVia).toBe('http');
+  });
+
   it('dead-letters invalid JSON and schema-violating messages with the reason and the original value', async () => {
     const marker = randomUUID();
     const notJson = `{"eventId": "broken-${marker}"`;
@@ -305,12 +338,12 @@ describe('scanner.ingress.v1', () => {
     const byReason = Object.fromEntries(letters.map((m) => [(m.value as DeadLetter).reason, m.value as DeadLetter]));
     expect(byReason['invalid-json']).toMatchObject({
       service: 'scanner-events',
-      consumerGroup: 'scanner-events',
+      consumerGroup: scanner.ingressGroup,
       originalValue: notJson,
       source: { topic: 'scanner.ingress.v1', key: `S-${marker}` },
     });
     expect(byReason['schema-violation']).toMatchObject({
-      consumerGroup: 'scanner-events',
+      consumerGroup: scanner.ingressGroup,
       originalValue: violating,
       errors: [{ path: 'occurredAt', message: expect.any(String) }],
     });
@@ -320,7 +353,7 @@ describe('scanner.ingress.v1', () => {
       expect(letter.originalStored).toMatchObject({ schema: 'scanner', table: 'dead_letter', id: letter.deadLetterId });
       const rows = await app.get(PrismaService).deadLetterMessage.findMany({ where: { id: letter.deadLetterId } });
       expect(Buffer.from(rows[0]?.value ?? []).toString('utf8')).toBe(letter.originalValue);
-      expect(rows[0]).toMatchObject({ consumerGroup: 'scanner-events', topic: 'scanner.ingress.v1', reason: letter.reason, key: `S-${marker}` });
+      expect(rows[0]).toMatchObject({ consumerGroup: scanner.ingressGroup, topic: 'scanner.ingress.v1', reason: letter.reason, key: `S-${marker}` });
     }
   });
 });

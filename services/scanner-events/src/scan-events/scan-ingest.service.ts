@@ -1,30 +1,42 @@
 import { Inject, Injectable, OnApplicationBootstrap } from '@nestjs/common';
 import { isDeepStrictEqual } from 'node:util';
 import { ScannerMiddlewareEvent } from '@slidecharge/contracts';
-import { Logger, OutgoingMessage, writeOutbox } from '@slidecharge/messaging';
+import { currentTraceId, firstOfEachId, HandledBatch, IncomingMessage, inMessageContext, Logger, writeOutbox } from '@slidecharge/messaging';
 import { ServiceRuntime } from '@slidecharge/service-kit';
-import { LOGGER, PG_SCHEMA, SERVICE_NAME } from '../config';
+import { CONFIG, LOGGER, PG_SCHEMA, ServiceConfig } from '../config';
 import { PrismaService } from '../prisma.service';
 import { BatchAnswer, BatchItemAnswer, IngestAnswer } from './api';
-import { Db, ReceiptRepository, ReceiptRow } from './receipt.repository';
+import { Db, FirstCopy, ReceiptOrigin, ReceiptRepository } from './receipt.repository';
 import { scanMetrics, scanTypeLabel } from './scan.metrics';
 import { ReceivedVia, scanEventMessage, scanIdOf, validateBatchElements } from './scan-normalizer';
 
-/** Where an HTTP event came from, kept on its receipt. */
-export interface IngestOrigin {
-  /** The API client whose key sent it. */
-  apiClientId?: string | undefined;
-  /** For an event made from a DICOM instance: the DICOM attributes it was made from. */
-  dicom?: Record<string, unknown> | undefined;
+/** Where an HTTP event came from, kept on its receipt: the API client whose key sent it, and for an event made from a DICOM instance the attributes it was made from. */
+export type IngestOrigin = ReceiptOrigin;
+
+const INGRESS_TOPIC = 'scanner.ingress.v1';
+
+/** A validated middleware event about to be recorded: the scan event made from it, the trace it came under, and how to run code in its context (its correlation id and span). */
+interface Arrival {
+  event: ScannerMiddlewareEvent;
+  scanEvent: ScanEventMessage;
+  traceId: string | null;
+  within: <R>(fn: () => R) => R;
 }
 
-/** Kafka consumer group of the ingress topic. */
-export const INGRESS_GROUP_ID = SERVICE_NAME;
+/** What recording a batch of events did: one answer per event, in order, the scan events for the outbox, and what follows the commit. */
+interface Recorded {
+  answers: IngestAnswer[];
+  outgoing: ScanEventMessage[];
+  afterCommit: () => void;
+}
 
 /**
- * Takes scanner-middleware events from both doors (HTTP, single, batch or DICOM, and scanner.ingress.v1)
- * through one function: the receipts and outbox records of a request in one transaction, with
- * multi-row inserts, de-duplicated by the middleware event id.
+ * Takes scanner-middleware events from every door (HTTP, single, batch or DICOM, and the ingress topic
+ * scanner.ingress.v1) through one function, `record`: receipts, de-duplicated by the middleware event
+ * id, and the scan events for the outbox, of a whole batch in one transaction with a fixed number of
+ * statements (multi-row inserts; one read of the first copies of repeats, one of the slides' earlier
+ * completed scans). HTTP and DICOM run it in a transaction of their own; the ingress topic is consumed
+ * by batch, exactly once (ServiceRuntime.consume), in the transaction that records the message ids.
  */
 @Injectable()
 export class ScanIngestService implements OnApplicationBootstrap {
@@ -35,37 +47,37 @@ export class ScanIngestService implements OnApplicationBootstrap {
     private readonly receipts: ReceiptRepository,
     private readonly runtime: ServiceRuntime,
     @Inject(LOGGER) logger: Logger,
+    @Inject(CONFIG) private readonly config: ServiceConfig,
   ) {
     this.log = logger.child({ component: 'scan-ingest' });
   }
 
   async onApplicationBootstrap(): Promise<void> {
-    await this.runtime.subscribe({
-      groupId: INGRESS_GROUP_ID,
-      topics: ['scanner.ingress.v1'],
-      handler: async (message) => {
-        await this.ingest(message.value, 'kafka');
-      },
+    const groupId = this.config.SCANNER_INGRESS_CONSUMER_GROUP;
+    await this.runtime.consume({
+      groupId,
+      topics: [INGRESS_TOPIC],
+      inbox: this.runtime.inbox<Db>(groupId, (fn) => this.prisma.$transaction(fn)),
+      handler: (tx, messages) => this.ingestMessages(tx, messages),
     });
   }
 
   /** Processes one validated middleware event and wakes the outbox relay when it wrote a scan event. */
   async ingest(event: ScannerMiddlewareEvent, receivedVia: ReceivedVia, origin: IngestOrigin = {}): Promise<IngestAnswer> {
-    const [answer] = await this.recordAll([event], receivedVia, origin);
+    const [answer] = await this.recordAlone([event], receivedVia, origin);
     return answer as IngestAnswer;
   }
 
   /**
    * Processes a batch: invalid elements are answered `rejected` with their issues, and the others are
-   * written together in ONE transaction (receipts, outbox records: one multi-row statement each). An
-   * event id already received, or repeated within the batch, is answered `duplicate` (the first copy
-   * stands). A failure of the database fails the whole batch with an error and writes nothing: a
-   * retry of the batch answers as the first attempt would have.
+   * written together in ONE transaction (record). An event id already received, or repeated within the
+   * batch, is answered `duplicate` (the first copy stands). A failure of the database fails the whole
+   * batch with an error and writes nothing: a retry of the batch answers as the first attempt would have.
    */
   async ingestBatch(elements: readonly unknown[], receivedVia: ReceivedVia, origin: IngestOrigin = {}): Promise<BatchAnswer> {
     const validated = validateBatchElements(elements);
     const valid = validated.flatMap((e) => (e.ok ? [e] : []));
-    const answers = await this.recordAll(valid.map((e) => e.event), receivedVia, origin);
+    const answers = await this.recordAlone(valid.map((e) => e.event), receivedVia, origin);
     const byIndex = new Map(valid.map((e, i) => [e.index, answers[i] as IngestAnswer]));
     const results: BatchItemAnswer[] = validated.map((e) =>
       e.ok ? { index: e.index, ...(byIndex.get(e.index) as IngestAnswer) } : { index: e.index, eventId: e.eventId, status: 'rejected', issues: e.issues },
@@ -74,87 +86,132 @@ export class ScanIngestService implements OnApplicationBootstrap {
     return { results, accepted: count('accepted'), duplicates: count('duplicate'), rejected: count('rejected') };
   }
 
-  /** Writes the events in one transaction; one answer per event, in order. Wakes the relay when it wrote any. */
-  private async recordAll(events: readonly ScannerMiddlewareEvent[], receivedVia: ReceivedVia, origin: IngestOrigin): Promise<IngestAnswer[]> {
+  /**
+   * The effect of a batch of new messages of the ingress topic, in the consumer's transaction (which
+   * records their ids and writes the returned scan events to the outbox): record, each event built and
+   * traced in its message's context.
+   */
+  async ingestMessages(tx: Db, messages: readonly IncomingMessage<typeof INGRESS_TOPIC>[]): Promise<HandledBatch> {
+    const started = Date.now();
+    const arrivals = messages.map((message) => inMessageContext(message, () => this.arrival(message.value, 'kafka', (fn) => inMessageContext(message, fn))));
+    const recorded = await this.record(tx, arrivals, 'kafka', {}, started);
+    return { outgoing: recorded.outgoing, afterCommit: recorded.afterCommit };
+  }
+
+  /** record in a transaction of its own (the HTTP and DICOM doors), then the relay woken. */
+  private async recordAlone(events: readonly ScannerMiddlewareEvent[], receivedVia: ReceivedVia, origin: IngestOrigin): Promise<IngestAnswer[]> {
     if (events.length === 0) return [];
-    const messages = events.map((event) => scanEventMessage(event, receivedVia));
-    const firstCopies = firstOfEachId(events);
-    const written = await this.prisma.$transaction(async (tx) => {
-      const inserted = await this.receipts.insertNew(tx, firstCopies.map((i) => events[i] as ScannerMiddlewareEvent), receivedVia, origin);
-      const accepted = firstCopies.filter((i) => inserted.has((events[i] as ScannerMiddlewareEvent).eventId));
-      await writeOutbox(tx, PG_SCHEMA, accepted.map((i) => messages[i] as OutgoingMessage));
-      const acceptedSet = new Set(accepted);
-      const repeats = events.filter((_, i) => !acceptedSet.has(i)).map((e) => e.eventId);
-      const originals = new Map((await this.receipts.findMany(repeats, tx)).map((r) => [r.eventId, r]));
-      const rescans = await this.rescansAmong(tx, accepted.map((i) => ({ event: events[i] as ScannerMiddlewareEvent, scanId: (messages[i] as ScanEventMessage).value.data.scanId })));
-      return { acceptedSet, originals, rescans };
+    const started = Date.now();
+    const arrivals = events.map((event) => this.arrival(event, receivedVia, (fn) => fn()));
+    const recorded = await this.prisma.$transaction(async (tx) => {
+      const done = await this.record(tx, arrivals, receivedVia, origin, started);
+      await writeOutbox(tx, PG_SCHEMA, done.outgoing);
+      return done;
     });
-    if (written.acceptedSet.size > 0) this.runtime.wakeRelay();
-    return events.map((event, i) => {
-      const message = messages[i] as ScanEventMessage;
-      if (written.acceptedSet.has(i)) return this.accepted(event, message, receivedVia, origin, written.rescans.has(event.eventId));
-      return this.duplicate(event, receivedVia, written.originals.get(event.eventId));
-    });
+    if (recorded.outgoing.length > 0) this.runtime.wakeRelay();
+    recorded.afterCommit();
+    return recorded.answers;
+  }
+
+  private arrival(event: ScannerMiddlewareEvent, receivedVia: ReceivedVia, within: Arrival['within']): Arrival {
+    return { event, scanEvent: scanEventMessage(event, receivedVia), traceId: currentTraceId() ?? null, within };
+  }
+
+  /**
+   * Records the events in the caller's transaction, in a fixed number of statements: the receipts of
+   * the first copy of each event id in one insert (the ids already there are repeats), the first copies
+   * of the repeats in one read, the earlier completed scans of the slides in one read. Returns one
+   * answer per event, in order, and the scan events of the accepted ones for the outbox. Metrics and
+   * log lines wait for the commit: a debug line per event and one info line for the batch (counts, ms).
+   */
+  private async record(tx: Db, arrivals: readonly Arrival[], receivedVia: ReceivedVia, origin: IngestOrigin, started: number): Promise<Recorded> {
+    const { firsts } = firstOfEachId(arrivals, (a) => a.event.eventId);
+    const inserted = await this.receipts.insertNew(tx, firsts, receivedVia, origin);
+    const accepted = new Set(firsts.filter((a) => inserted.has(a.event.eventId)));
+    const repeats = arrivals.filter((a) => !accepted.has(a));
+    const originals = new Map((await this.receipts.firstCopies(tx, repeats.map((a) => a.event.eventId))).map((r) => [r.eventId, r]));
+    const rescans = await this.rescansAmong(tx, [...accepted]);
+    const answers = arrivals.map((a): IngestAnswer => ({
+      eventId: a.event.eventId,
+      status: accepted.has(a) ? 'accepted' : 'duplicate',
+      scanId: accepted.has(a) ? a.scanEvent.value.data.scanId : (originals.get(a.event.eventId)?.scanId ?? scanIdOf(a.event)),
+    }));
+    return {
+      answers,
+      outgoing: [...accepted].map((a) => a.scanEvent),
+      afterCommit: () => {
+        for (const a of accepted) this.counted(a, rescans.has(a));
+        if (this.log.isLevelEnabled('debug')) for (const a of accepted) a.within(() => this.logAccepted(a, receivedVia, origin));
+        for (const a of repeats) this.logRepeat(a, receivedVia, originals.get(a.event.eventId));
+        this.log.info(
+          {
+            receivedVia,
+            ...(origin.apiClientId ? { apiClientId: origin.apiClientId } : {}),
+            ...(origin.dicom ? { source: 'dicom' } : {}),
+            events: arrivals.length,
+            accepted: accepted.size,
+            alreadyReceived: repeats.length,
+            rescans: rescans.size,
+            ms: Date.now() - started,
+          },
+          'scan events recorded',
+        );
+      },
+    };
   }
 
   /**
    * The accepted completed scans that are rescans: their slide had a completed scan under another scan
    * id before them (received earlier, or earlier in this batch).
    */
-  private async rescansAmong(tx: Db, accepted: { event: ScannerMiddlewareEvent; scanId: string }[]): Promise<Set<string>> {
+  private async rescansAmong(tx: Db, accepted: readonly Arrival[]): Promise<Set<Arrival>> {
     const completed = accepted.filter((a) => a.event.eventType === 'scan.completed');
     const seen = await this.receipts.completedScans(
       tx,
       completed.map((a) => a.event.slideBarcode),
       accepted.map((a) => a.event.eventId),
     );
-    const rescans = new Set<string>();
-    for (const { event, scanId } of completed) {
-      const scans = seen.get(event.slideBarcode) ?? new Set<string>();
-      if ([...scans].some((s) => s !== scanId)) rescans.add(event.eventId);
-      seen.set(event.slideBarcode, scans.add(scanId));
+    const rescans = new Set<Arrival>();
+    for (const a of completed) {
+      const scanId = a.scanEvent.value.data.scanId;
+      const scans = seen.get(a.event.slideBarcode) ?? new Set<string>();
+      if ([...scans].some((s) => s !== scanId)) rescans.add(a);
+      seen.set(a.event.slideBarcode, scans.add(scanId));
     }
     return rescans;
   }
 
-  private accepted(event: ScannerMiddlewareEvent, message: ScanEventMessage, receivedVia: ReceivedVia, origin: IngestOrigin, rescan: boolean): IngestAnswer {
-    scanMetrics.scans.inc({ scanner: event.scannerId, type: scanTypeLabel(event.eventType) });
-    if (rescan) scanMetrics.rescans.inc({ scanner: event.scannerId });
-    this.log.info(
+  private counted(a: Arrival, rescan: boolean): void {
+    scanMetrics.scans.inc({ scanner: a.event.scannerId, type: scanTypeLabel(a.event.eventType) });
+    if (rescan) scanMetrics.rescans.inc({ scanner: a.event.scannerId });
+  }
+
+  private logAccepted(a: Arrival, receivedVia: ReceivedVia, origin: IngestOrigin): void {
+    this.log.debug(
       {
-        eventId: event.eventId,
-        scanId: message.value.data.scanId,
-        slideBarcode: event.slideBarcode,
-        type: event.eventType,
+        eventId: a.event.eventId,
+        scanId: a.scanEvent.value.data.scanId,
+        slideBarcode: a.event.slideBarcode,
+        type: a.event.eventType,
         receivedVia,
-        scanEventId: message.value.eventId,
+        scanEventId: a.scanEvent.value.eventId,
         ...(origin.apiClientId ? { apiClientId: origin.apiClientId } : {}),
         ...(origin.dicom ? { source: 'dicom' } : {}),
       },
       'scan event accepted',
     );
-    return { eventId: event.eventId, status: 'accepted', scanId: message.value.data.scanId };
   }
 
-  private duplicate(event: ScannerMiddlewareEvent, receivedVia: ReceivedVia, original: ReceiptRow | undefined): IngestAnswer {
-    const sameContent = original ? isDeepStrictEqual(original.payload, JSON.parse(JSON.stringify(event))) : false;
-    const details = { eventId: event.eventId, receivedVia, firstReceivedVia: original?.receivedVia, firstReceivedAt: original?.receivedAt };
-    if (sameContent) this.log.debug(details, 'duplicate scan event ignored');
-    else this.log.warn(details, 'event id already received with different content; the first copy stands');
-    return { eventId: event.eventId, status: 'duplicate', scanId: original?.scanId ?? scanIdOf(event) };
+  /** A repeat of an event id: debug when it is the same event, a warning when its content differs (the first copy stands). */
+  private logRepeat(a: Arrival, receivedVia: ReceivedVia, original: FirstCopy | undefined): void {
+    const sameContent = original ? isDeepStrictEqual(original.payload, JSON.parse(JSON.stringify(a.event))) : false;
+    if (sameContent && !this.log.isLevelEnabled('debug')) return;
+    const details = { eventId: a.event.eventId, receivedVia, firstReceivedVia: original?.receivedVia, firstReceivedAt: original?.receivedAt };
+    a.within(() => {
+      if (sameContent) this.log.debug(details, 'duplicate scan event ignored');
+      else this.log.warn(details, 'event id already received with different content; the first copy stands');
+    });
   }
 }
 
 type ScanEventMessage = ReturnType<typeof scanEventMessage>;
-
-/** Positions of the first copy of each event id, in order (a later copy in the same batch is a repeat). */
-function firstOfEachId(events: readonly ScannerMiddlewareEvent[]): number[] {
-  const seen = new Set<string>();
-  const first: number[] = [];
-  events.forEach((e, i) => {
-    if (seen.has(e.eventId)) return;
-    seen.add(e.eventId);
-    first.push(i);
-  });
-  return first;
-}
