@@ -26,31 +26,31 @@ export class QcRepository {
   constructor(private readonly prisma: PrismaService) {}
 
   /**
-   * Stores the verdicts, in one insert, of the scans that have none yet; each with the trace it was
-   * judged in. Returns the scan event ids whose verdict was stored: for the others the scan already had
-   * one (the same scan reported again under another event id, or twice in the batch: the first is kept)
-   * and the caller publishes nothing.
+   * Stores the verdicts, in one statement (INSERT ... SELECT FROM unnest ... ON CONFLICT DO NOTHING), of
+   * the scans that have none yet; each with the trace it was judged in. Returns the scan event ids whose
+   * verdict was stored: for the others the scan already had one (the same scan reported again under
+   * another event id, or twice in the batch: the first is kept) and the caller publishes nothing.
    */
   async insertAllIfNew(tx: Tx, judged: readonly { judgement: Judgement; traceId: string | null }[]): Promise<Set<string>> {
     const seen = new Set<string>();
     const firsts = judged.filter(({ judgement }) => !seen.has(judgement.verdict.scanId) && seen.add(judgement.verdict.scanId));
     if (firsts.length === 0) return new Set();
-    const rows = await tx.qcResult.createManyAndReturn({
-      data: firsts.map(({ judgement, traceId }) => ({
-        scanId: judgement.verdict.scanId,
-        slideBarcode: judgement.verdict.slideBarcode,
-        scanEventId: judgement.verdict.scanEventId,
-        passed: judgement.passed,
-        reasons: judgement.verdict.reasons,
-        checks: judgement.verdict.checks as Prisma.InputJsonValue,
-        rulesVersion: judgement.verdict.rulesVersion,
-        evaluatedAt: judgement.evaluatedAt,
-        traceId,
-      })),
-      skipDuplicates: true,
-      select: { scanEventId: true },
-    });
-    return new Set(rows.map((r) => r.scanEventId));
+    const rows = await tx.$queryRawUnsafe<{ scan_event_id: string }[]>(
+      `INSERT INTO qc.qc_result (scan_id, slide_barcode, scan_event_id, passed, reasons, checks, rules_version, evaluated_at, trace_id)
+       SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::boolean[], $5::jsonb[], $6::jsonb[], $7::text[], $8::timestamptz[], $9::text[])
+       ON CONFLICT DO NOTHING
+       RETURNING scan_event_id`,
+      firsts.map((j) => j.judgement.verdict.scanId),
+      firsts.map((j) => j.judgement.verdict.slideBarcode),
+      firsts.map((j) => j.judgement.verdict.scanEventId),
+      firsts.map((j) => j.judgement.passed),
+      firsts.map((j) => JSON.stringify(j.judgement.verdict.reasons)),
+      firsts.map((j) => JSON.stringify(j.judgement.verdict.checks)),
+      firsts.map((j) => j.judgement.verdict.rulesVersion),
+      firsts.map((j) => j.judgement.evaluatedAt.toISOString()),
+      firsts.map((j) => j.traceId),
+    );
+    return new Set(rows.map((r) => r.scan_event_id));
   }
 
   async findByScanId(scanId: string): Promise<QcResult | null> {

@@ -47,18 +47,40 @@ export class QcService implements OnApplicationBootstrap {
    * The effect of a batch of new scan events, in the transaction that records their ids (libs/messaging
    * applyExactlyOnce): judges the completed scans, stores the verdicts in one insert and returns
    * qc.passed / qc.failed for the outbox. A scan that already has a verdict (reported again under another
-   * event id) keeps it and publishes nothing.
+   * event id) keeps it and publishes nothing. After the commit: the verdict metrics (in memory), a debug
+   * line per event and one info line for the batch (counts, ms).
    */
   async judgeScans(tx: Tx, messages: readonly IncomingMessage<typeof SCAN_TOPIC>[]): Promise<HandledBatch> {
+    const started = Date.now();
     const rules = this.config.qc.rules;
     const candidates = messages.map((message) => inMessageContext(message, () => this.candidate(message, rules)));
     const judged = candidates.filter((c): c is JudgedScan => c.judged !== undefined);
     const inserted = await this.repository.insertAllIfNew(tx, judged.map((c) => ({ judgement: c.judged.judgement, traceId: c.judged.traceId })));
-    const outcomes = candidates.map((c): ScanHandlingOutcome => (!c.judged ? 'not-a-completed-scan' : inserted.has(c.judged.judgement.verdict.scanEventId) ? 'judged' : 'scan-already-judged'));
+    const stored = judged.filter((c) => inserted.has(c.judged.judgement.verdict.scanEventId));
+    const passed = stored.filter((c) => c.judged.judgement.passed).length;
     return {
-      outgoing: judged.filter((c) => inserted.has(c.judged.judgement.verdict.scanEventId)).map((c) => c.judged.event),
+      outgoing: stored.map((c) => c.judged.event),
       afterCommit: () => {
-        for (const [i, c] of candidates.entries()) inMessageContext(c.message, () => this.logOutcome(c, outcomes[i] as ScanHandlingOutcome));
+        const logger = this.runtime.logger;
+        for (const c of stored) countJudgement(c.message.value.data.scannerId, c.judged.judgement);
+        if (logger.isLevelEnabled('debug')) {
+          for (const c of candidates) {
+            const outcome: ScanHandlingOutcome = !c.judged ? 'not-a-completed-scan' : inserted.has(c.judged.judgement.verdict.scanEventId) ? 'judged' : 'scan-already-judged';
+            inMessageContext(c.message, () => this.logOutcome(c, outcome));
+          }
+        }
+        logger.info(
+          {
+            events: messages.length,
+            judged: stored.length,
+            passed,
+            failed: stored.length - passed,
+            alreadyJudged: judged.length - stored.length,
+            notCompleted: candidates.length - judged.length,
+            ms: Date.now() - started,
+          },
+          `${stored.length} scan(s) judged: ${passed} passed, ${stored.length - passed} failed`,
+        );
       },
     };
   }
@@ -74,8 +96,7 @@ export class QcService implements OnApplicationBootstrap {
 
   private logOutcome(c: ScanCandidate, outcome: ScanHandlingOutcome): void {
     const event = c.message.value;
-    if (outcome === 'judged' && c.judged) countJudgement(event.data.scannerId, c.judged.judgement);
-    this.runtime.logger.info(
+    this.runtime.logger.debug(
       { eventId: event.eventId, type: event.type, scanId: event.data.scanId, slideBarcode: event.data.slideBarcode, outcome },
       `scan event ${outcome}`,
     );
