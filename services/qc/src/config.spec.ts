@@ -88,6 +88,13 @@ describe('loadServiceConfig', () => {
   it('says which variable is missing in the error message', () => {
     expect(() => loadServiceConfig({ KAFKA_BROKERS: '127.0.0.1:9092' }, dir)).toThrow(/DATABASE_URL is required/);
   });
+
+  it('takes a consumer group under the principal\'s prefix only, qc by default', () => {
+    expect(loadServiceConfig(baseEnv, dir).QC_CONSUMER_GROUP).toBe('qc');
+    expect(loadServiceConfig({ ...baseEnv, QC_CONSUMER_GROUP: ' qc-it-1 ' }, dir).QC_CONSUMER_GROUP).toBe('qc-it-1');
+    expect(loadServiceConfig({ ...baseEnv, QC_CONSUMER_GROUP: '' }, dir).QC_CONSUMER_GROUP).toBe('qc');
+    expect(problemsOf({ ...baseEnv, QC_CONSUMER_GROUP: 'billing' }).join('\n')).toContain('QC_CONSUMER_GROUP must start with qc');
+  });
 });
 
 describe('loadQcRules', () => {

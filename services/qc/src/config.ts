@@ -10,6 +10,15 @@ export const qcConfigSchema = baseConfigSchema.extend({
   PORT: portVariable(3003),
   /** Path to a JSON rule set (see services/qc/qc-rules.example.json); unset or empty means DEFAULT_QC_RULES. */
   QC_RULES_FILE: z.preprocess((v) => (typeof v === 'string' && v.trim() === '' ? undefined : v), z.string().trim().optional()),
+  /**
+   * Kafka consumer group of the scan events, also the name they are recorded under in consumed_event.
+   * `qc` in production (the principal may use only groups named with that prefix); a test gives its app
+   * a group of its own so that only the events it sends reach it.
+   */
+  QC_CONSUMER_GROUP: z.preprocess(
+    (v) => (typeof v === 'string' && v.trim() === '' ? undefined : v),
+    z.string().trim().max(200).regex(/^qc[A-Za-z0-9._-]*$/, 'must start with qc (letters, digits, ".", "_" or "-" after it)').default('qc'),
+  ),
 });
 
 /** Where the rule set in force came from. */

@@ -3,7 +3,7 @@ import { INestApplication } from '@nestjs/common';
 import { ScanImage, TopicName } from '@slidecharge/contracts';
 import { createLogger, KafkaBus } from '@slidecharge/messaging';
 import { createServiceApp } from '@slidecharge/service-kit';
-import { asCaller, identityEnv, serviceDatabaseUrl, testEnv, TopicReader } from '@slidecharge/testing';
+import { asCaller, deleteGroup, identityEnv, serviceDatabaseUrl, startGroupAtEnd, testEnv, TopicReader } from '@slidecharge/testing';
 import { AppModule } from '../src/app.module';
 import { loadServiceConfig } from '../src/config';
 import { QC_SERVICE } from '../src/openapi';
@@ -25,6 +25,8 @@ export interface QcHarnessOptions {
 
 export interface QcHarness {
   app: INestApplication;
+  /** qc's consumer group in this test file (its own, started at the end of scan.events.v1), also its consumed_event name. */
+  group: string;
   /** The test's producer (scan events in). */
   bus: KafkaBus;
   reader: TopicReader;
@@ -39,11 +41,13 @@ export interface QcHarness {
  */
 export function useQcHarness(options: QcHarnessOptions): QcHarness {
   const { kafkaBrokers, kafka, kafkaEnv } = testEnv();
-  const config = loadServiceConfig({ ...kafkaEnv, DATABASE_URL: serviceDatabaseUrl('qc'), LOG_LEVEL: 'warn', ...identityEnv(), PORT: '0' });
+  const group = `qc-it-${randomUUID()}`;
+  const config = loadServiceConfig({ ...kafkaEnv, DATABASE_URL: serviceDatabaseUrl('qc'), LOG_LEVEL: 'warn', ...identityEnv(), PORT: '0', QC_CONSUMER_GROUP: group });
   let app: INestApplication | undefined;
   let bus: KafkaBus | undefined;
   let reader: TopicReader | undefined;
   beforeAll(async () => {
+    await startGroupAtEnd(kafkaBrokers, group, ['scan.events.v1']);
     app = await createServiceApp(AppModule.forRoot(config), QC_SERVICE, { logger: false });
     await app.init();
     bus = new KafkaBus({ connection: kafka, clientId: options.name, service: options.name, logger: createLogger(options.name, 'warn') });
@@ -54,6 +58,7 @@ export function useQcHarness(options: QcHarnessOptions): QcHarness {
     await reader?.stop();
     await bus?.disconnect();
     await app?.close();
+    await deleteGroup(kafkaBrokers, group);
   });
   const get = <T>(value: T | undefined): T => {
     if (value === undefined) throw new Error(`${options.name}: qc is not started (read the harness inside a test or a hook)`);
@@ -63,6 +68,7 @@ export function useQcHarness(options: QcHarnessOptions): QcHarness {
     get app() {
       return get(app);
     },
+    group,
     get bus() {
       return get(bus);
     },

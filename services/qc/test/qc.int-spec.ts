@@ -125,7 +125,7 @@ describe('scan.completed -> verdict on qc.results.v1', () => {
 
     const verdicts = harness.reader.messages.filter(verdictsFor(scan.scanId));
     expect(verdicts).toHaveLength(1);
-    const consumed = await harness.app.get(PrismaService).consumedEvent.count({ where: { consumer: 'qc', eventId: event.value.eventId } });
+    const consumed = await harness.app.get(PrismaService).consumedEvent.count({ where: { consumer: harness.group, eventId: event.value.eventId } });
     expect(consumed).toBe(1);
   });
 
@@ -143,7 +143,7 @@ describe('scan.completed -> verdict on qc.results.v1', () => {
     const res = await http().get(`/qc/results/${scan.scanId}`).expect(200);
     expect(res.body).toMatchObject({ passed: true, scanEventId: first.value.eventId });
     // The second event was taken (not left for redelivery), just not judged.
-    expect(await harness.app.get(PrismaService).consumedEvent.count({ where: { consumer: 'qc', eventId: again.value.eventId } })).toBe(1);
+    expect(await harness.app.get(PrismaService).consumedEvent.count({ where: { consumer: harness.group, eventId: again.value.eventId } })).toBe(1);
   });
 
   it('publishes no verdict for scan.started or scan.failed, and marks them consumed', async () => {
@@ -156,7 +156,7 @@ describe('scan.completed -> verdict on qc.results.v1', () => {
     expect(harness.reader.messages.filter(verdictsFor(scan.scanId))).toHaveLength(0);
     await http().get(`/qc/results/${scan.scanId}`).expect(404);
     const consumed = await harness.app.get(PrismaService).consumedEvent.findMany({
-      where: { consumer: 'qc', eventId: { in: [started.value.eventId, failed.value.eventId] } },
+      where: { consumer: harness.group, eventId: { in: [started.value.eventId, failed.value.eventId] } },
     });
     expect(consumed.map((c) => c.topic)).toEqual(['scan.events.v1', 'scan.events.v1']);
   });
@@ -171,7 +171,7 @@ describe('scan.completed -> verdict on qc.results.v1', () => {
     await producer.disconnect();
 
     const [letter] = await harness.reader.waitFor(
-      (m) => m.topic === DEAD_LETTER_TOPIC && (m.value as DeadLetter).consumerGroup === 'qc' && (m.value as DeadLetter).source?.key === marker,
+      (m) => m.topic === DEAD_LETTER_TOPIC && (m.value as DeadLetter).consumerGroup === harness.group && (m.value as DeadLetter).source?.key === marker,
       (l) => l.length >= 1,
     );
     const record = letter?.value as DeadLetter;
@@ -190,12 +190,12 @@ describe('scan.completed -> verdict on qc.results.v1', () => {
     await producer.send({ topic: 'scan.events.v1', messages: [{ key: marker, value: JSON.stringify(bad) }] });
     await producer.disconnect();
     const [letter] = await harness.reader.waitFor(
-      (m) => m.topic === DEAD_LETTER_TOPIC && (m.value as DeadLetter).consumerGroup === 'qc' && (m.value as DeadLetter).source?.key === marker,
+      (m) => m.topic === DEAD_LETTER_TOPIC && (m.value as DeadLetter).consumerGroup === harness.group && (m.value as DeadLetter).source?.key === marker,
       (l) => l.length >= 1,
     );
     const id = (letter?.value as DeadLetter).deadLetterId;
     const page = (await http().get('/dead-letters?state=open&topic=scan.events.v1&reason=schema-violation&limit=500').expect(200)).body as DeadLetterPage;
-    expect(page.items.find((d) => d.id === id)).toMatchObject({ consumerGroup: 'qc', state: 'open', reason: 'schema-violation' });
+    expect(page.items.find((d) => d.id === id)).toMatchObject({ consumerGroup: harness.group, state: 'open', reason: 'schema-violation' });
 
     const analyst = asCaller(harness.app.getHttpServer(), 'integration-admin');
     const detail = (await analyst.get(`/dead-letters/${id}`).expect(200)).body as DeadLetterDetail;
@@ -301,7 +301,7 @@ describe('HTTP API', () => {
       ['outbox-relay', 'up'],
       ['identity-provider', 'up'],
     ]);
-    expect(body.checks.find((c: { name: string }) => c.name === 'consumers').groups).toEqual(['qc']);
+    expect(body.checks.find((c: { name: string }) => c.name === 'consumers').groups).toEqual([harness.group]);
   });
 
   it('GET /health/ready stays 200 with a parked outbox record, and shows it', async () => {

@@ -5,6 +5,7 @@ import { buildEvent, createLogger, KafkaBus, OutgoingMessage } from '@slidecharg
 import { createServiceApp, currentTracing } from '@slidecharge/service-kit';
 import {
   asCaller,
+  deleteGroup,
   ensureServiceBuilt,
   eventually,
   freePort,
@@ -13,6 +14,7 @@ import {
   ReadMessage,
   serviceDatabaseUrl,
   ServiceProcess,
+  startGroupAtEnd,
   testEnv,
   tokenFor,
   TopicReader,
@@ -27,10 +29,11 @@ import { GOOD, newBarcode } from './harness';
  * Tracing of qc against the real Kafka, Postgres and identity provider: in-process, a request and a
  * scan event continue the caller's W3C trace and the verdict and its record on qc.results.v1 carry it;
  * as its own process (built, as in production), spans go to a small OTLP/HTTP receiver the test runs
- * only when OTEL_EXPORTER_OTLP_ENDPOINT names it. One qc at a time: they share the consumer group.
+ * only when OTEL_EXPORTER_OTLP_ENDPOINT names it. One qc at a time: they share the file's consumer group.
  */
 const { kafkaBrokers, kafka, kafkaEnv } = testEnv();
 const receiver = new OtlpReceiver();
+const group = `qc-it-${randomUUID()}`;
 let bus: KafkaBus;
 let reader: TopicReader;
 let app: INestApplication | undefined;
@@ -44,7 +47,7 @@ const parsed = (traceparent: string | undefined) => {
 };
 
 async function startQc(): Promise<INestApplication> {
-  const config = loadServiceConfig({ ...kafkaEnv, DATABASE_URL: serviceDatabaseUrl('qc'), LOG_LEVEL: 'warn', ...identityEnv(), PORT: '0' });
+  const config = loadServiceConfig({ ...kafkaEnv, DATABASE_URL: serviceDatabaseUrl('qc'), LOG_LEVEL: 'warn', ...identityEnv(), PORT: '0', QC_CONSUMER_GROUP: group });
   const started = await createServiceApp(AppModule.forRoot(config), QC_SERVICE, { logger: false });
   await started.init();
   return started;
@@ -52,7 +55,7 @@ async function startQc(): Promise<INestApplication> {
 
 /** qc as its own process, exporting to `endpoint` ('' = the variables empty: no export), batches sent every 100 ms. */
 async function startQcProcess(endpoint: string): Promise<ServiceProcess> {
-  const env = { KAFKA_BROKERS: kafkaBrokers, LOG_LEVEL: 'warn', OTEL_EXPORTER_OTLP_ENDPOINT: endpoint, OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: '', OTEL_BSP_SCHEDULE_DELAY: '100' };
+  const env = { KAFKA_BROKERS: kafkaBrokers, LOG_LEVEL: 'warn', OTEL_EXPORTER_OTLP_ENDPOINT: endpoint, OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: '', OTEL_BSP_SCHEDULE_DELAY: '100', QC_CONSUMER_GROUP: group };
   qcProcess = await new ServiceProcess('qc', await freePort(), env, 'qc-tracing').start(120_000);
   return qcProcess;
 }
@@ -81,6 +84,7 @@ const verdictOf = (scanId: string) => (m: ReadMessage) => m.topic === 'qc.result
 beforeAll(async () => {
   ensureServiceBuilt('qc', ['contracts', 'messaging', 'service-kit', 'qc-rules', 'kafka-client']);
   await receiver.start();
+  await startGroupAtEnd(kafkaBrokers, group, ['scan.events.v1']);
   bus = new KafkaBus({ connection: kafka, clientId: 'qc-tracing-test', service: 'qc-tracing-test', logger: createLogger('qc-tracing-test', 'warn') });
   await bus.connect();
   reader = await new TopicReader(kafkaBrokers, ['qc.results.v1']).start();
@@ -92,6 +96,7 @@ afterAll(async () => {
   await reader?.stop();
   await bus?.disconnect();
   await receiver.stop();
+  await deleteGroup(kafkaBrokers, group);
 });
 
 describe('in-process: the trace travels and is stored', () => {

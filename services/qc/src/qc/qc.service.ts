@@ -9,7 +9,6 @@ import { countJudgement } from './qc.metrics';
 import { encodeCursor, judgeScan, Judgement } from './verdict';
 
 export const QC_SCHEMA = 'qc';
-export const QC_CONSUMER_GROUP = 'qc';
 const SCAN_TOPIC = 'scan.events.v1';
 
 export type ScanHandlingOutcome = 'not-a-completed-scan' | 'scan-already-judged' | 'judged';
@@ -35,10 +34,11 @@ export class QcService implements OnApplicationBootstrap {
       { rulesVersion: this.config.qc.rules.version, source: this.config.qc.source },
       `QC rule set ${this.config.qc.rules.version} in force`,
     );
+    const groupId = this.config.QC_CONSUMER_GROUP;
     await this.runtime.consume({
-      groupId: QC_CONSUMER_GROUP,
+      groupId,
       topics: [SCAN_TOPIC],
-      inbox: this.runtime.inbox<Tx>(QC_CONSUMER_GROUP, (fn) => this.prisma.$transaction(fn)),
+      inbox: this.runtime.inbox<Tx>(groupId, (fn) => this.prisma.$transaction(fn)),
       handler: (tx, messages) => this.judgeScans(tx, messages),
     });
   }
