@@ -72,22 +72,31 @@ const relay = (schema) => [
 
 /** name, where in the code, whether it writes (rolled back), and (samples) => [sql, params]. */
 const QUERIES = [
-  // ---- scanner-events: HTTP ingest, per middleware event (scan-ingest.service.ts record) ----
-  { name: 'scanner: insert receipt', where: 'services/scanner-events/src/scan-events/receipt.repository.ts insertIfNew', write: true,
-    q: (s) => [`INSERT INTO scanner.scan_event_receipt (event_id, scan_id, slide_barcode, event_type, scanner_id, occurred_at, received_via, payload)
-                VALUES ($1, $2, $3, 'scan.completed', 'HSCN-001', now(), 'http', '{}') ON CONFLICT DO NOTHING`, [s.newId(), s.newId(), s.barcode]] },
+  // ---- scanner-events: HTTP, DICOM and ingress-topic batches (scan-ingest.service.ts record) ----
+  { name: 'scanner: insert receipts', where: 'services/scanner-events/src/scan-events/receipt.repository.ts insertNew', write: true,
+    q: (s) => [`INSERT INTO "scanner".scan_event_receipt (event_id, scan_id, slide_barcode, event_type, scanner_id, occurred_at, payload, trace_id, received_via, api_client_id, dicom)
+                SELECT r.event_id, r.scan_id, r.slide_barcode, r.event_type, r.scanner_id, r.occurred_at, r.payload, r.trace_id, $9, $10, $11::jsonb
+                  FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::timestamptz[], $7::jsonb[], $8::text[])
+                       AS r(event_id, scan_id, slide_barcode, event_type, scanner_id, occurred_at, payload, trace_id)
+                ON CONFLICT DO NOTHING RETURNING event_id`,
+      [[s.newId(), s.newId()], [s.newId(), s.newId()], [s.barcode, s.barcode], ['scan.completed', 'scan.completed'], ['HSCN-001', 'HSCN-001'], [s.now, s.now], ['{}', '{}'], [null, null], 'http', null, null]] },
+  { name: 'scanner: mark consumed (ingress topic)', where: 'libs/messaging/src/exactly-once.ts markConsumedBatch (scan-ingest.service.ts)', write: true, q: consumed('scanner', 'scanner-events') },
   { name: 'scanner: write outbox', where: 'libs/messaging/src/outbox.ts writeOutbox (scan-ingest.service.ts)', write: true, q: outboxInsert('scanner') },
-  { name: 'scanner: slide completed before', where: 'services/scanner-events/src/scan-events/receipt.repository.ts slideCompletedBefore',
-    q: (s) => [`SELECT event_id FROM scanner.scan_event_receipt WHERE slide_barcode = $1 AND event_type = 'scan.completed' AND scan_id <> $2 LIMIT 1`, [s.barcode, s.newId()]] },
-  { name: 'scanner: duplicate lookup', where: 'services/scanner-events/src/scan-events/receipt.repository.ts find',
-    q: () => [`SELECT * FROM scanner.scan_event_receipt WHERE event_id = $1 LIMIT 1`, ['H-mw-12345']] },
+  { name: 'scanner: earlier completed scans of the slides', where: 'services/scanner-events/src/scan-events/receipt.repository.ts completedScans',
+    q: (s) => [`SELECT DISTINCT slide_barcode, scan_id FROM "scanner".scan_event_receipt
+                 WHERE slide_barcode = ANY($1::text[]) AND event_type = 'scan.completed' AND event_id <> ALL($2::text[])`, [[s.barcode], [s.newId()]]] },
+  { name: 'scanner: first copies of repeats', where: 'services/scanner-events/src/scan-events/receipt.repository.ts firstCopies',
+    q: () => [`SELECT event_id AS "eventId", scan_id AS "scanId", received_via AS "receivedVia", received_at AS "receivedAt", payload
+                 FROM "scanner".scan_event_receipt WHERE event_id = ANY($1::text[])`, [['H-mw-12345']]] },
   ...relay('scanner'),
 
-  // ---- qc: per scan event (qc.service.ts handleScanEvent) ----
-  { name: 'qc: mark consumed', where: 'libs/messaging/src/outbox.ts markConsumed (qc.service.ts)', write: true, q: consumed('qc', 'qc') },
-  { name: 'qc: insert verdict', where: 'services/qc/src/qc/qc.repository.ts insertIfNew', write: true,
-    q: (s) => [`INSERT INTO qc.qc_result (scan_id, slide_barcode, scan_event_id, passed, reasons, checks, rules_version, evaluated_at)
-                VALUES ($1, $2, $3, true, '[]', '[]', '2025.1', now()) ON CONFLICT DO NOTHING`, [s.newId(), s.barcode, s.newId()]] },
+  // ---- qc: per batch of scan events (qc.service.ts judgeScans) ----
+  { name: 'qc: mark consumed', where: 'libs/messaging/src/exactly-once.ts markConsumedBatch (qc.service.ts)', write: true, q: consumed('qc', 'qc') },
+  { name: 'qc: insert verdicts', where: 'services/qc/src/qc/qc.repository.ts insertAllIfNew', write: true,
+    q: (s) => [`INSERT INTO qc.qc_result (scan_id, slide_barcode, scan_event_id, passed, reasons, checks, rules_version, evaluated_at, trace_id)
+                SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::boolean[], $5::jsonb[], $6::jsonb[], $7::text[], $8::timestamptz[], $9::text[])
+                ON CONFLICT DO NOTHING RETURNING scan_event_id`,
+      [[s.newId()], [s.barcode], [s.newId()], [true], ['[]'], ['[]'], ['2025.1'], [s.now], [null]]] },
   { name: 'qc: write outbox', where: 'libs/messaging/src/outbox.ts writeOutbox (qc.service.ts)', write: true, q: outboxInsert('qc') },
   ...relay('qc'),
   { name: 'qc: GET /qc/results page', where: 'services/qc/src/qc/qc.repository.ts list (failed, newest first)',

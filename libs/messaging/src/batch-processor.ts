@@ -4,36 +4,49 @@ import { DeadLetterReason, HEADERS } from '@slidecharge/contracts';
 import { applySplitting, chunked } from './batch-split';
 import { acceptCorrelationId, runWithCorrelation } from './correlation';
 import type { ReplayableMessage } from './dead-letter-archive';
-import type { ReplayResult } from './dead-letter-views';
+import { replayErrorText, ReplayResult } from './dead-letter-views';
 import { DeadLetterWriter, PartitionPause } from './dead-letter-writer';
 import { applyExactlyOnce, BatchHandler, EventTopic, Inbox, setMessageContext } from './exactly-once';
-import { Logger } from './logger';
 import {
+  checkFailureText,
   checkMessage,
   CheckedMessage,
-  ConsumerOptions,
   consumerSpan,
   headersToRecord,
   IncomingMessage,
   pauseKeepingPartition,
   RejectedMessageError,
-  replayStored,
-} from './message-processor';
+} from './incoming-message';
+import { Logger } from './logger';
 import { messagingMetrics } from './metrics';
 import { retryDelays, retryPolicy, RetryPolicy } from './retry-policy';
 import { SqlExecutor } from './sql';
 import { slidechargeTracer } from './trace-context';
 
 /** A consumer group that applies each partition's messages in batches, exactly once (applyExactlyOnce). */
-export interface ExactlyOnceConsumerOptions<T extends EventTopic, TX extends SqlExecutor = SqlExecutor> extends Omit<ConsumerOptions<T>, 'handler'> {
+export interface ExactlyOnceConsumerOptions<T extends EventTopic, TX extends SqlExecutor = SqlExecutor> {
+  groupId: string;
+  topics: readonly T[];
   /** Where the consumed event ids and the outgoing events go, and how to open a transaction. */
   inbox: Inbox<TX>;
   /** The effect of a batch of new messages of one partition, in offset order, inside its transaction. */
   handler: BatchHandler<T, TX>;
+  /** A new group starts at the beginning of its topics (default true). */
+  fromBeginning?: boolean;
   /** Partitions handled at the same time, each in its own transactions (default 3). */
   partitionsConsumedConcurrently?: number;
   /** Most messages applied in one transaction (default 200). */
   maxBatchMessages?: number;
+  /** Attempts before a message that fails alone is dead-lettered as processing-failed (default 8; see retry-policy.ts). */
+  maxAttempts?: number;
+  /** First retry delay; doubles each attempt (default 200 ms). */
+  retryDelayMs?: number;
+  /** Longest retry delay (default 5 s). */
+  maxRetryDelayMs?: number;
+  /** Kafka group session timeout (default 30 s; the broker allows 6 s to 30 min). */
+  sessionTimeoutMs?: number;
+  /** How often the member heartbeats, also while a transaction runs or a message waits for its next attempt (default 3 s). */
+  heartbeatIntervalMs?: number;
 }
 
 export const DEFAULT_MAX_BATCH_MESSAGES = 200;
@@ -54,8 +67,8 @@ const errorText = (e: unknown) => (e instanceof Error ? e.message : String(e));
 
 /**
  * What an exactly-once consumer does with each batch kafkajs fetches for a partition: cut it into
- * chunks of at most maxBatchMessages; in each, dead-letter what fails the checks (as the message
- * processor does: decode, unsafe text, contract), apply the valid messages in one transaction
+ * chunks of at most maxBatchMessages; in each, dead-letter what fails the checks (incoming-message.ts:
+ * JSON, unsafe text, the topic's contract), apply the valid messages in one transaction
  * (applyExactlyOnce), and when that fails split the chunk (applySplitting) until the message that fails
  * alone is retried under the retry policy and dead-lettered when it still fails. Offsets are resolved
  * only up to what is done; heartbeats go on while a transaction runs; a stopping consumer finishes the
@@ -95,9 +108,28 @@ export class BatchProcessor<T extends EventTopic, TX extends SqlExecutor> {
     return this.options.groupId === groupId && (this.options.topics as readonly string[]).includes(topic);
   }
 
-  /** Runs a stored dead letter once more, alone, through the checks and the exactly-once path (replayStored). */
+  /**
+   * Runs a stored dead letter once more, alone, as if read again: the same checks, then the exactly-once
+   * path (its event id recorded in the transaction of its effect, so an event consumed meanwhile is not
+   * applied twice). No retries and no new dead letter: a failure is the answer.
+   */
   replay(stored: ReplayableMessage): Promise<ReplayResult> {
-    return replayStored<T>(stored, this.options.groupId, this.log, (incoming) => applyExactlyOnce(this.options.inbox, [incoming], this.options.handler));
+    const { correlationId } = acceptCorrelationId(stored.headers[HEADERS.correlationId]);
+    return runWithCorrelation(correlationId, async (): Promise<ReplayResult> => {
+      const topic = stored.topic as T;
+      const checked = checkMessage(topic, stored.value);
+      if (!checked.ok) return { outcome: 'failed-again', error: replayErrorText(checkFailureText(checked)) };
+      const incoming = { ...stored, topic, value: checked.value, correlationId } as unknown as IncomingMessage<T>;
+      try {
+        await applyExactlyOnce(this.options.inbox, [incoming], this.options.handler);
+      } catch (e) {
+        const error = replayErrorText(e);
+        this.log.warn({ topic, partition: stored.partition, offset: stored.offset, error }, 'replayed dead letter failed again');
+        return { outcome: 'failed-again', error };
+      }
+      messagingMetrics.consumed.inc({ topic, group: this.options.groupId });
+      return { outcome: 'consumed' };
+    });
   }
 
   async process(payload: EachBatchPayload, isStopping: () => boolean): Promise<void> {

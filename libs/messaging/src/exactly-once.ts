@@ -5,7 +5,7 @@ import { runWithCorrelation } from './correlation';
 import { OutgoingMessage } from './events';
 import { Logger } from './logger';
 import { writeOutbox } from './outbox';
-import type { IncomingMessage, IncomingMessageOf } from './message-processor';
+import type { IncomingMessage, IncomingMessageOf } from './incoming-message';
 import { quoteSchema as ident, SqlExecutor } from './sql';
 
 /** The topics whose messages carry an event id (every topic but the dead-letter topic): what an inbox can record. */

@@ -10,7 +10,7 @@ export * from './dead-letter-store';
 export * from './dead-letter-writer';
 export * from './dead-letter-retention';
 export * from './supervised-consumer';
-export * from './message-processor';
+export * from './incoming-message';
 export * from './batch-split';
 export * from './exactly-once';
 export * from './batch-processor';

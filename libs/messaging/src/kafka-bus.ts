@@ -11,10 +11,9 @@ import { checkOutgoing, OutgoingMessage } from './events';
 import { kafkaLogCreator, Logger } from './logger';
 import { BatchProcessor, ExactlyOnceConsumerOptions } from './batch-processor';
 import { EventTopic } from './exactly-once';
-import { ConsumerOptions, MessageProcessor } from './message-processor';
 import { SqlExecutor } from './sql';
 import { messagingMetrics } from './metrics';
-import { ConsumerHandle, SupervisedConsumer, SupervisedConsumerOptions } from './supervised-consumer';
+import { ConsumerHandle, SupervisedConsumer } from './supervised-consumer';
 
 export interface KafkaBusOptions {
   /** Brokers and credentials (see kafka-connection.ts). */
@@ -26,7 +25,7 @@ export interface KafkaBusOptions {
   retry?: RetryOptions;
   /**
    * Where consumers keep what they dead-letter (the service's dead_letter table) and how large one
-   * dead-letter record may be (default 256 KiB). Needed to subscribe; a bus that only publishes can
+   * dead-letter record may be (default 256 KiB). Needed to consume; a bus that only publishes can
    * do without.
    */
   deadLetters?: { store: DeadLetterStore; maxRecordBytes?: number };
@@ -41,7 +40,7 @@ interface ReplayTarget {
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
- * The project's only door to Kafka. Services publish and subscribe through it with topic names and
+ * The project's only door to Kafka. Services publish and consume through it with topic names and
  * payloads the compiler checks against @slidecharge/contracts; kafkajs stays behind it.
  */
 export class KafkaBus {
@@ -52,7 +51,7 @@ export class KafkaBus {
   private producerOpening: Promise<Producer> | undefined;
   private readonly admin: Admin;
   private readonly consumers: SupervisedConsumer[] = [];
-  /** What each subscribed consumer does with a message: a dead letter is replayed through its group's. */
+  /** What each consumer does with a message: a dead letter is replayed through its group's. */
   private readonly processors: ReplayTarget[] = [];
   private adminConnected = false;
   private readonly deadLetters: DeadLetterWriter | undefined;
@@ -169,47 +168,20 @@ export class KafkaBus {
   }
 
   /**
-   * Subscribes a consumer group. Each message is decoded, checked for unsafe text and validated
-   * against its topic's contract; what fails is dead-lettered (whole in the service's dead_letter
-   * table, and a record that fits the broker's limit on the dead-letter topic) and the partition moves
-   * on. The handler runs inside the message's correlation id, with retries (retry-policy.ts). The
-   * offset is committed only after the handler returns or the dead letter is safely written, so a crash
-   * replays the message: handlers must be idempotent (record the event id in the same transaction as
-   * their effect). A consumer that kafkajs leaves stopped is restarted (SupervisedConsumer).
-   */
-  async subscribe<T extends TopicName>(options: ConsumerOptions<T>): Promise<ConsumerHandle> {
-    const processor = new MessageProcessor(options, this.deadLetterWriter(), this.options.service, this.options.logger);
-    return this.startConsumer(options, processor, { eachMessage: (payload, isStopping) => processor.process(payload, isStopping) });
-  }
-
-  /**
-   * Subscribes a consumer group that consumes exactly once, by batch (BatchProcessor): each partition's
-   * messages are checked as subscribe does (what fails is dead-lettered), and the valid ones applied in
-   * one transaction per batch with their event ids and their outgoing events (applyExactlyOnce), split
-   * when the transaction fails so that a message that fails alone is retried and dead-lettered without
-   * its neighbours. Several partitions are consumed at once (partitionsConsumedConcurrently); within a
-   * partition the messages reach the handler in offset order. Offsets are committed after the commit.
+   * Starts a consumer group that consumes exactly once, by batch (BatchProcessor). Each message is
+   * decoded, checked for unsafe text and validated against its topic's contract; what fails is
+   * dead-lettered (whole in the service's dead_letter table, and a record that fits the broker's limit
+   * on the dead-letter topic). The valid ones of a partition are applied in one transaction per batch
+   * with their event ids and their outgoing events (applyExactlyOnce), split when the transaction fails
+   * so that a message that fails alone is retried (retry-policy.ts) and dead-lettered without its
+   * neighbours. Several partitions are consumed at once (partitionsConsumedConcurrently); within a
+   * partition the messages reach the handler in offset order, each in its correlation id and consumer
+   * span (inMessageContext). Offsets are committed only after the commit or the dead letter, so a crash
+   * replays the batch and the inbox drops what was applied. A consumer that kafkajs leaves stopped is
+   * restarted (SupervisedConsumer).
    */
   async consume<T extends EventTopic, TX extends SqlExecutor>(options: ExactlyOnceConsumerOptions<T, TX>): Promise<ConsumerHandle> {
     const processor = new BatchProcessor(options, this.deadLetterWriter(), this.options.service, this.options.logger);
-    return this.startConsumer(options, processor, {
-      eachBatch: (payload, isStopping) => processor.process(payload, isStopping),
-      partitionsConsumedConcurrently: processor.partitionsConsumedConcurrently,
-    });
-  }
-
-  /** The dead-letter writer a consumer needs; a bus made without one can publish only. */
-  private deadLetterWriter(): DeadLetterWriter {
-    if (!this.deadLetters) throw new Error('this KafkaBus has no dead-letter store (options.deadLetters): it can publish but not consume');
-    return this.deadLetters;
-  }
-
-  /** Connects, starts a supervised consumer group with the processor's handling, and keeps it for replays and shutdown. */
-  private async startConsumer(
-    options: { groupId: string; topics: readonly TopicName[]; fromBeginning?: boolean; sessionTimeoutMs?: number },
-    processor: ReplayTarget & { heartbeatIntervalMs: number },
-    handling: SupervisedConsumerOptions['handling'],
-  ): Promise<ConsumerHandle> {
     await this.connect();
     const consumer = new SupervisedConsumer({
       kafka: this.kafka,
@@ -218,13 +190,20 @@ export class KafkaBus {
       fromBeginning: options.fromBeginning ?? true,
       sessionTimeoutMs: options.sessionTimeoutMs ?? 30_000,
       heartbeatIntervalMs: processor.heartbeatIntervalMs,
-      handling,
+      eachBatch: (payload, isStopping) => processor.process(payload, isStopping),
+      partitionsConsumedConcurrently: processor.partitionsConsumedConcurrently,
       logger: this.options.logger,
     });
     await consumer.start();
     this.consumers.push(consumer);
     this.processors.push(processor);
     return consumer;
+  }
+
+  /** The dead-letter writer a consumer needs; a bus made without one can publish only. */
+  private deadLetterWriter(): DeadLetterWriter {
+    if (!this.deadLetters) throw new Error('this KafkaBus has no dead-letter store (options.deadLetters): it can publish but not consume');
+    return this.deadLetters;
   }
 
   /**
@@ -289,7 +268,7 @@ export class KafkaBus {
     return fresh;
   }
 
-  /** Stops every consumer (finishing the message in flight and committing), then disconnects. */
+  /** Stops every consumer (finishing the chunk in flight and committing), then disconnects. */
   async disconnect(): Promise<void> {
     this.processors.splice(0);
     for (const consumer of this.consumers.splice(0)) {

@@ -1,4 +1,4 @@
-import { Consumer, EachBatchPayload, EachMessagePayload, Kafka, KafkaJSError } from 'kafkajs';
+import { Consumer, EachBatchPayload, Kafka, KafkaJSError } from 'kafkajs';
 import { Logger } from './logger';
 import { messagingMetrics } from './metrics';
 
@@ -15,7 +15,7 @@ export interface ConsumerHandle {
   readonly groupId: string;
   isRunning(): boolean;
   status(): ConsumerStatus;
-  /** Stops fetching, waits for the message in flight, commits its offset, leaves the group. */
+  /** Stops fetching, waits for the chunk in flight, commits its offsets, leaves the group. */
   stop(): Promise<void>;
 }
 
@@ -37,13 +37,12 @@ export interface SupervisedConsumerOptions {
   sessionTimeoutMs: number;
   heartbeatIntervalMs: number;
   /**
-   * How messages are handled: one at a time (`eachMessage`), or by batch of a partition (`eachBatch`,
-   * which resolves the offsets of what it has done; kafkajs commits them). `isStopping` says when to give
-   * up waiting (throw ConsumerStoppingError).
+   * How a batch of a partition is handled: it resolves the offsets of what it has done, and kafkajs
+   * commits them. `isStopping` says when to give up waiting (throw ConsumerStoppingError).
    */
-  handling:
-    | { eachMessage: (payload: EachMessagePayload, isStopping: () => boolean) => Promise<void> }
-    | { eachBatch: (payload: EachBatchPayload, isStopping: () => boolean) => Promise<void>; partitionsConsumedConcurrently: number };
+  eachBatch: (payload: EachBatchPayload, isStopping: () => boolean) => Promise<void>;
+  /** Partitions handled at the same time. */
+  partitionsConsumedConcurrently: number;
   logger: Logger;
   /** First delay before the bus restarts a consumer that kafkajs left stopped; doubled up to maxRestartDelayMs. */
   restartDelayMs?: number;
@@ -124,18 +123,14 @@ export class SupervisedConsumer implements ConsumerHandle {
       return;
     }
     // Resolves once the group is joined, or after a crash at the first join (onCrash has run then).
-    const handling = this.options.handling;
+    const { eachBatch, partitionsConsumedConcurrently } = this.options;
     const isStopping = () => this.stopping;
     await consumer.run({
       autoCommit: true,
       autoCommitInterval: 1000,
-      ...('eachBatch' in handling
-        ? {
-            partitionsConsumedConcurrently: handling.partitionsConsumedConcurrently,
-            eachBatchAutoResolve: false,
-            eachBatch: (payload: EachBatchPayload) => handling.eachBatch(payload, isStopping),
-          }
-        : { partitionsConsumedConcurrently: 1, eachMessage: (payload: EachMessagePayload) => handling.eachMessage(payload, isStopping) }),
+      partitionsConsumedConcurrently,
+      eachBatchAutoResolve: false,
+      eachBatch: (payload: EachBatchPayload) => eachBatch(payload, isStopping),
     });
   }
 

@@ -3,7 +3,7 @@ import { Consumer, PartitionAssigners } from 'kafkajs';
 import { Pool } from 'pg';
 import { eventually, startGroupAtEnd, testEnv, testKafka } from '@slidecharge/testing';
 import { createLogger, KafkaBus, metricsRegistry, SqlDeadLetterStore } from '../src';
-import { createServiceLikeSchema, executor } from './support';
+import { createServiceLikeSchema, executor, transactionOn } from './support';
 
 /**
  * A consumer that kafkajs leaves stopped (a crash with restart: false) is restarted by the bus, with
@@ -61,11 +61,13 @@ it('restarts a consumer stopped by a non-retriable error, says why while it is d
   await startGroupAtEnd(kafkaBrokers, groupId, [TOPIC]);
   const blocker = await holdGroup(groupId);
   const handled: string[] = [];
-  const handle = await bus.subscribe({
+  const handle = await bus.consume({
     groupId,
     topics: [TOPIC],
-    handler: async (m) => {
-      handled.push(m.value.eventId);
+    inbox: { schema, consumer: groupId, transaction: transactionOn(pool) },
+    handler: async (_tx, messages) => {
+      handled.push(...messages.map((m) => m.value.eventId));
+      return { outgoing: [] };
     },
   });
   try {

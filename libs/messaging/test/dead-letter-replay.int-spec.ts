@@ -6,20 +6,21 @@ import {
   buildEvent,
   ConsumerHandle,
   decodeDeadLetterCursor,
+  handleEach,
   IncomingMessage,
   KafkaBus,
-  markConsumedBatch,
   metricsRegistry,
   SqlDeadLetterArchive,
   SqlDeadLetterStore,
+  SqlExecutor,
   trackOpenDeadLetters,
 } from '../src';
 import { capturingLogger, createServiceLikeSchema, executor, rawProducer, transactionOn } from './support';
 
 /**
- * Replaying dead letters against the real broker and Postgres. The consumer's handler is a service's
- * in small: one transaction that records the event id (markConsumedBatch), looks the payer up in a
- * reference table and writes its effect. A credit for a payer that is not configured fails; the fix
+ * Replaying dead letters against the real broker and Postgres. The consumer is the exactly-once batch
+ * consumer (KafkaBus.consume), whose transaction records the event id; its handler is a service's in
+ * small: it looks the payer up in a reference table and writes its effect. A credit for a payer that is not configured fails; the fix
  * is configuring the payer (a row the test inserts). billing.charges.v1 is consumed by no service, so
  * these messages disturb no other suite; the tables live in a scratch schema made from qc's migrations.
  */
@@ -38,15 +39,13 @@ let consumer: ConsumerHandle;
 let groupId: string;
 let untrack: () => void;
 
-/** The consumer's handler: exactly once by event id, and failing while the payer is not configured. */
-async function applyCredit(message: IncomingMessage<Topic>): Promise<void> {
-  await transactionOn(pool)(async (tx) => {
-    if (!(await markConsumedBatch(tx, schema, groupId, [{ eventId: message.value.eventId, topic: message.topic }])).has(message.value.eventId)) return;
-    const data = message.value.data as { payerId: string; detail?: string };
-    const payers = await tx.$queryRawUnsafe<unknown[]>(`SELECT 1 FROM "${schema}".payer WHERE payer_id = $1`, data.payerId);
-    if (payers.length === 0) throw new Error(`payer ${data.payerId} is not configured`);
-    await tx.$executeRawUnsafe(`INSERT INTO "${schema}".credit_applied (event_id, payer_id) VALUES ($1, $2)`, message.value.eventId, data.payerId);
-  });
+/** The effect of one new credit, in the batch's transaction: failing while the payer is not configured. */
+async function applyCredit(tx: SqlExecutor, message: IncomingMessage<Topic>): Promise<{ outgoing: [] }> {
+  const data = message.value.data as { payerId: string; detail?: string };
+  const payers = await tx.$queryRawUnsafe<unknown[]>(`SELECT 1 FROM "${schema}".payer WHERE payer_id = $1`, data.payerId);
+  if (payers.length === 0) throw new Error(`payer ${data.payerId} is not configured`);
+  await tx.$executeRawUnsafe(`INSERT INTO "${schema}".credit_applied (event_id, payer_id) VALUES ($1, $2)`, message.value.eventId, data.payerId);
+  return { outgoing: [] };
 }
 
 beforeAll(async () => {
@@ -65,7 +64,14 @@ beforeAll(async () => {
   producer = await rawProducer();
   groupId = `messaging-replay-${randomUUID()}`;
   await startGroupAtEnd(kafkaBrokers, groupId, [TOPIC]);
-  consumer = await bus.subscribe({ groupId, topics: [TOPIC], maxAttempts: 2, retryDelayMs: 20, handler: applyCredit });
+  consumer = await bus.consume({
+    groupId,
+    topics: [TOPIC],
+    inbox: { schema, consumer: groupId, transaction: transactionOn(pool) },
+    maxAttempts: 2,
+    retryDelayMs: 20,
+    handler: (tx, messages) => handleEach(messages, (m) => applyCredit(tx, m)),
+  });
   untrack = trackOpenDeadLetters(() => archive.openCounts());
 }, 60_000);
 

@@ -102,11 +102,13 @@ it('dead-letters invalid JSON and contract violations with the reason and origin
     ],
   });
   await raw.disconnect();
-  const consumer = await bus.subscribe({
+  const consumer = await bus.consume({
     groupId,
     topics: ['scanner.ingress.v1'],
-    handler: async (m) => {
-      if (m.value.slideBarcode === `S-${marker}`) handled.push(m.value.eventId);
+    inbox: { schema, consumer: groupId, transaction },
+    handler: async (_tx, messages) => {
+      for (const m of messages) if (m.value.slideBarcode === `S-${marker}`) handled.push(m.value.eventId);
+      return { outgoing: [] };
     },
   });
   const letters = await reader.waitFor(

@@ -2,7 +2,6 @@ import { BeforeApplicationShutdown, OnApplicationShutdown, OnModuleInit } from '
 import {
   ConsumerHandle,
   ConsumerLagMonitor,
-  ConsumerOptions,
   DeadLetterReplayAnswer,
   DeadLetterRetention,
   EventTopic,
@@ -61,7 +60,7 @@ export interface ServiceRuntimeOptions {
 /**
  * What every slidecharge service runs besides its HTTP API: the Kafka bus, its consumers, the outbox
  * relay and the database connection, with readiness checks over all of them and the shutdown order
- * that loses nothing: stop consumers (the message in flight finishes and its offset is committed),
+ * that loses nothing: stop consumers (the chunk in flight finishes and its offsets are committed),
  * stop the relay (the batch in flight finishes), then disconnect Kafka and Postgres.
  * Before any of that, at module init (before every provider's onApplicationBootstrap), it refuses to
  * start when the database connection has more rights than the service's own schema needs (a superuser,
@@ -143,16 +142,6 @@ export class ServiceRuntime implements OnModuleInit, BeforeApplicationShutdown, 
       if (archive) this.untrackDeadLetters ??= trackOpenDeadLetters(() => archive.openCounts());
     })();
     return this.started;
-  }
-
-  /** Starts a consumer group after start(). */
-  async subscribe<T extends TopicName>(options: ConsumerOptions<T>): Promise<ConsumerHandle> {
-    await this.start();
-    const handle = await this.bus.subscribe(options);
-    this.consumers.push(handle);
-    this.lag.watch(options.groupId, options.topics);
-    this.logger.info({ groupId: options.groupId, topics: options.topics }, 'consumer started');
-    return handle;
   }
 
   /**
