@@ -1,13 +1,12 @@
 import { Injectable } from '@nestjs/common';
 import { ScannerMiddlewareEvent } from '@slidecharge/contracts';
 import { Prisma } from '../generated/prisma/client';
-import { quoteSchema } from '@slidecharge/messaging';
+import { quoteSchema, SqlExecutor } from '@slidecharge/messaging';
 import { PG_SCHEMA } from '../config';
 import { PrismaService } from '../prisma.service';
 import { ReceivedVia, scanIdOf } from './scan-normalizer';
 
 export type ReceiptRow = Prisma.ScanEventReceiptGetPayload<object>;
-export type Db = Prisma.TransactionClient | PrismaService;
 
 /** The first copy of an event id, as a repeat is compared with and answered from. */
 export type FirstCopy = Pick<ReceiptRow, 'eventId' | 'scanId' | 'receivedVia' | 'receivedAt' | 'payload'>;
@@ -38,7 +37,7 @@ export class ReceiptRepository {
    * first transaction and then finds the row. The events' ids must be distinct. Each receipt keeps the
    * trace its event came under (the request's, or its ingress message's).
    */
-  async insertNew(tx: Db, arrivals: readonly NewReceipt[], receivedVia: ReceivedVia, origin: ReceiptOrigin = {}): Promise<Set<string>> {
+  async insertNew(tx: SqlExecutor, arrivals: readonly NewReceipt[], receivedVia: ReceivedVia, origin: ReceiptOrigin = {}): Promise<Set<string>> {
     if (arrivals.length === 0) return new Set();
     const rows = await tx.$queryRawUnsafe<{ event_id: string }[]>(
       `INSERT INTO ${RECEIPT} (event_id, scan_id, slide_barcode, event_type, scanner_id, occurred_at, payload, trace_id, received_via, api_client_id, dicom)
@@ -66,7 +65,7 @@ export class ReceiptRepository {
    * The scan ids of the completed scans received for these slides, leaving out the given events (the
    * ones being written now), by slide barcode: one statement.
    */
-  async completedScans(tx: Db, slideBarcodes: readonly string[], except: readonly string[]): Promise<Map<string, Set<string>>> {
+  async completedScans(tx: SqlExecutor, slideBarcodes: readonly string[], except: readonly string[]): Promise<Map<string, Set<string>>> {
     const bySlide = new Map<string, Set<string>>();
     if (slideBarcodes.length === 0) return bySlide;
     const rows = await tx.$queryRawUnsafe<{ slide_barcode: string; scan_id: string }[]>(
@@ -80,7 +79,7 @@ export class ReceiptRepository {
   }
 
   /** What a repeat is answered with: the first copy's receipt, of these event ids, in one statement. */
-  async firstCopies(tx: Db, eventIds: readonly string[]): Promise<FirstCopy[]> {
+  async firstCopies(tx: SqlExecutor, eventIds: readonly string[]): Promise<FirstCopy[]> {
     if (eventIds.length === 0) return [];
     return tx.$queryRawUnsafe<FirstCopy[]>(
       `SELECT event_id AS "eventId", scan_id AS "scanId", received_via AS "receivedVia", received_at AS "receivedAt", payload
@@ -89,8 +88,8 @@ export class ReceiptRepository {
     );
   }
 
-  find(eventId: string, tx: Db = this.prisma): Promise<ReceiptRow | null> {
-    return tx.scanEventReceipt.findUnique({ where: { eventId } });
+  find(eventId: string): Promise<ReceiptRow | null> {
+    return this.prisma.scanEventReceipt.findUnique({ where: { eventId } });
   }
 
   /** Every receipt for a slide, newest first. */

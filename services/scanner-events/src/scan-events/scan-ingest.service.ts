@@ -1,12 +1,21 @@
-import { Inject, Injectable, OnApplicationBootstrap } from '@nestjs/common';
+import { Inject, Injectable, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { isDeepStrictEqual } from 'node:util';
 import { ScannerMiddlewareEvent } from '@slidecharge/contracts';
-import { currentTraceId, firstOfEachId, HandledBatch, IncomingMessage, inMessageContext, Logger, writeOutbox } from '@slidecharge/messaging';
-import { ServiceRuntime } from '@slidecharge/service-kit';
+import {
+  currentTraceId,
+  DEFAULT_PARTITIONS_CONSUMED_CONCURRENTLY,
+  firstOfEachId,
+  HandledBatch,
+  IncomingMessage,
+  inMessageContext,
+  Logger,
+  SqlExecutor,
+  writeOutbox,
+} from '@slidecharge/messaging';
+import { PgTransactions, pgTransactions, ServiceRuntime } from '@slidecharge/service-kit';
 import { CONFIG, LOGGER, PG_SCHEMA, ServiceConfig } from '../config';
-import { PrismaService } from '../prisma.service';
 import { BatchAnswer, BatchItemAnswer, IngestAnswer } from './api';
-import { Db, FirstCopy, ReceiptOrigin, ReceiptRepository } from './receipt.repository';
+import { FirstCopy, ReceiptOrigin, ReceiptRepository } from './receipt.repository';
 import { scanMetrics, scanTypeLabel } from './scan.metrics';
 import { ReceivedVia, scanEventMessage, scanIdOf, validateBatchElements } from './scan-normalizer';
 
@@ -14,6 +23,9 @@ import { ReceivedVia, scanEventMessage, scanIdOf, validateBatchElements } from '
 export type IngestOrigin = ReceiptOrigin;
 
 const INGRESS_TOPIC = 'scanner.ingress.v1';
+
+/** HTTP and DICOM requests whose transactions run at once; more wait for a connection. */
+const HTTP_TRANSACTIONS = 5;
 
 /** A validated middleware event about to be recorded: the scan event made from it, the trace it came under, and how to run code in its context (its correlation id and span). */
 interface Arrival {
@@ -37,19 +49,27 @@ interface Recorded {
  * statements (multi-row inserts; one read of the first copies of repeats, one of the slides' earlier
  * completed scans). HTTP and DICOM run it in a transaction of their own; the ingress topic is consumed
  * by batch, exactly once (ServiceRuntime.consume), in the transaction that records the message ids.
+ * Both on pg connections of their own (every statement is hand-written SQL), without Prisma's
+ * per-query cost.
  */
 @Injectable()
-export class ScanIngestService implements OnApplicationBootstrap {
+export class ScanIngestService implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly log: Logger;
+  /** The ingest's transactions: one per partition of the ingress topic applied at once, and HTTP_TRANSACTIONS for the HTTP doors. */
+  private readonly transactions: PgTransactions;
 
   constructor(
-    private readonly prisma: PrismaService,
     private readonly receipts: ReceiptRepository,
     private readonly runtime: ServiceRuntime,
     @Inject(LOGGER) logger: Logger,
     @Inject(CONFIG) private readonly config: ServiceConfig,
   ) {
     this.log = logger.child({ component: 'scan-ingest' });
+    this.transactions = pgTransactions(config.DATABASE_URL, {
+      max: DEFAULT_PARTITIONS_CONSUMED_CONCURRENTLY + HTTP_TRANSACTIONS,
+      timeoutMs: 30_000,
+      applicationName: 'scanner-events-ingest',
+    });
   }
 
   async onApplicationBootstrap(): Promise<void> {
@@ -57,9 +77,13 @@ export class ScanIngestService implements OnApplicationBootstrap {
     await this.runtime.consume({
       groupId,
       topics: [INGRESS_TOPIC],
-      inbox: this.runtime.inbox<Db>(groupId, (fn) => this.prisma.$transaction(fn)),
+      inbox: this.runtime.inbox(groupId, (fn) => this.transactions.transaction(fn)),
       handler: (tx, messages) => this.ingestMessages(tx, messages),
     });
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.transactions.end();
   }
 
   /** Processes one validated middleware event and wakes the outbox relay when it wrote a scan event. */
@@ -91,7 +115,7 @@ export class ScanIngestService implements OnApplicationBootstrap {
    * records their ids and writes the returned scan events to the outbox): record, each event built and
    * traced in its message's context.
    */
-  async ingestMessages(tx: Db, messages: readonly IncomingMessage<typeof INGRESS_TOPIC>[]): Promise<HandledBatch> {
+  async ingestMessages(tx: SqlExecutor, messages: readonly IncomingMessage<typeof INGRESS_TOPIC>[]): Promise<HandledBatch> {
     const started = Date.now();
     const arrivals = messages.map((message) => inMessageContext(message, () => this.arrival(message.value, 'kafka', (fn) => inMessageContext(message, fn))));
     const recorded = await this.record(tx, arrivals, 'kafka', {}, started);
@@ -103,7 +127,7 @@ export class ScanIngestService implements OnApplicationBootstrap {
     if (events.length === 0) return [];
     const started = Date.now();
     const arrivals = events.map((event) => this.arrival(event, receivedVia, (fn) => fn()));
-    const recorded = await this.prisma.$transaction(async (tx) => {
+    const recorded = await this.transactions.transaction(async (tx) => {
       const done = await this.record(tx, arrivals, receivedVia, origin, started);
       await writeOutbox(tx, PG_SCHEMA, done.outgoing);
       return done;
@@ -124,7 +148,7 @@ export class ScanIngestService implements OnApplicationBootstrap {
    * answer per event, in order, and the scan events of the accepted ones for the outbox. Metrics and
    * log lines wait for the commit: a debug line per event and one info line for the batch (counts, ms).
    */
-  private async record(tx: Db, arrivals: readonly Arrival[], receivedVia: ReceivedVia, origin: IngestOrigin, started: number): Promise<Recorded> {
+  private async record(tx: SqlExecutor, arrivals: readonly Arrival[], receivedVia: ReceivedVia, origin: IngestOrigin, started: number): Promise<Recorded> {
     const { firsts } = firstOfEachId(arrivals, (a) => a.event.eventId);
     const inserted = await this.receipts.insertNew(tx, firsts, receivedVia, origin);
     const accepted = new Set(firsts.filter((a) => inserted.has(a.event.eventId)));
@@ -164,7 +188,7 @@ export class ScanIngestService implements OnApplicationBootstrap {
    * The accepted completed scans that are rescans: their slide had a completed scan under another scan
    * id before them (received earlier, or earlier in this batch).
    */
-  private async rescansAmong(tx: Db, accepted: readonly Arrival[]): Promise<Set<Arrival>> {
+  private async rescansAmong(tx: SqlExecutor, accepted: readonly Arrival[]): Promise<Set<Arrival>> {
     const completed = accepted.filter((a) => a.event.eventType === 'scan.completed');
     const seen = await this.receipts.completedScans(
       tx,
