@@ -1,11 +1,10 @@
 import { Injectable } from '@nestjs/common';
 import { QcVerdict } from '@slidecharge/contracts';
+import type { SqlExecutor } from '@slidecharge/messaging';
 import { Prisma, QcResult } from '../generated/prisma/client';
 import { PrismaService } from '../prisma.service';
 import { QcResultView } from './qc.dto';
 import { Judgement, ResultCursor } from './verdict';
-
-export type Tx = Prisma.TransactionClient;
 
 export function toView(row: QcResult): QcResultView {
   return {
@@ -31,7 +30,7 @@ export class QcRepository {
    * verdict was stored: for the others the scan already had one (the same scan reported again under
    * another event id, or twice in the batch: the first is kept) and the caller publishes nothing.
    */
-  async insertAllIfNew(tx: Tx, judged: readonly { judgement: Judgement; traceId: string | null }[]): Promise<Set<string>> {
+  async insertAllIfNew(tx: SqlExecutor, judged: readonly { judgement: Judgement; traceId: string | null }[]): Promise<Set<string>> {
     const seen = new Set<string>();
     const firsts = judged.filter(({ judgement }) => !seen.has(judgement.verdict.scanId) && seen.add(judgement.verdict.scanId));
     if (firsts.length === 0) return new Set();

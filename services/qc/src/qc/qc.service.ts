@@ -1,9 +1,17 @@
-import { Inject, Injectable, OnApplicationBootstrap } from '@nestjs/common';
-import { buildEvent, currentTraceId, HandledBatch, IncomingMessage, inMessageContext, OutgoingMessage } from '@slidecharge/messaging';
-import { ServiceRuntime } from '@slidecharge/service-kit';
+import { Inject, Injectable, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import {
+  buildEvent,
+  currentTraceId,
+  DEFAULT_PARTITIONS_CONSUMED_CONCURRENTLY,
+  HandledBatch,
+  IncomingMessage,
+  inMessageContext,
+  OutgoingMessage,
+  SqlExecutor,
+} from '@slidecharge/messaging';
+import { PgTransactions, pgTransactions, ServiceRuntime } from '@slidecharge/service-kit';
 import { QC_CONFIG, QcConfig } from '../config';
-import { PrismaService } from '../prisma.service';
-import { QcRepository, toView, Tx } from './qc.repository';
+import { QcRepository, toView } from './qc.repository';
 import { ListResultsQuery, QcResultPage, QcResultView, QcRulesView, SlideQcView } from './qc.dto';
 import { countJudgement } from './qc.metrics';
 import { encodeCursor, judgeScan, Judgement } from './verdict';
@@ -21,13 +29,20 @@ type JudgedScan = Required<ScanCandidate>;
 
 /** Judges completed scans from scan.events.v1 and answers lab operations' questions about verdicts. */
 @Injectable()
-export class QcService implements OnApplicationBootstrap {
+export class QcService implements OnApplicationBootstrap, OnApplicationShutdown {
+  /**
+   * The consumer's transactions: raw SQL on pg connections of its own (one per partition applied at
+   * once), every statement hand-written, without Prisma's per-query cost on the hot path.
+   */
+  private readonly transactions: PgTransactions;
+
   constructor(
     @Inject(QC_CONFIG) private readonly config: QcConfig,
-    private readonly prisma: PrismaService,
     private readonly repository: QcRepository,
     private readonly runtime: ServiceRuntime,
-  ) {}
+  ) {
+    this.transactions = pgTransactions(config.DATABASE_URL, { max: DEFAULT_PARTITIONS_CONSUMED_CONCURRENTLY, timeoutMs: 30_000, applicationName: 'qc-consumer' });
+  }
 
   async onApplicationBootstrap(): Promise<void> {
     this.runtime.logger.info(
@@ -38,9 +53,13 @@ export class QcService implements OnApplicationBootstrap {
     await this.runtime.consume({
       groupId,
       topics: [SCAN_TOPIC],
-      inbox: this.runtime.inbox<Tx>(groupId, (fn) => this.prisma.$transaction(fn)),
+      inbox: this.runtime.inbox(groupId, (fn) => this.transactions.transaction(fn)),
       handler: (tx, messages) => this.judgeScans(tx, messages),
     });
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.transactions.end();
   }
 
   /**
@@ -50,7 +69,7 @@ export class QcService implements OnApplicationBootstrap {
    * event id) keeps it and publishes nothing. After the commit: the verdict metrics (in memory), a debug
    * line per event and one info line for the batch (counts, ms).
    */
-  async judgeScans(tx: Tx, messages: readonly IncomingMessage<typeof SCAN_TOPIC>[]): Promise<HandledBatch> {
+  async judgeScans(tx: SqlExecutor, messages: readonly IncomingMessage<typeof SCAN_TOPIC>[]): Promise<HandledBatch> {
     const started = Date.now();
     const rules = this.config.qc.rules;
     const candidates = messages.map((message) => inMessageContext(message, () => this.candidate(message, rules)));
