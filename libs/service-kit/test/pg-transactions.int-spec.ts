@@ -50,13 +50,13 @@ it('rolls back everything when the function throws, and the connection serves th
   expect(await ids()).toEqual(['a', 'b', 'e']);
 });
 
-it('bounds statements and idle transactions by the timeout, under its application name', async () => {
+it('bounds statements and idle transactions by the timeout, under its application name, without JIT', async () => {
   const settings = await pg.transaction((tx) =>
-    tx.$queryRawUnsafe<{ statement: string; idle: string; app: string }[]>(
+    tx.$queryRawUnsafe<{ statement: string; idle: string; app: string; jit: string }[]>(
       `SELECT current_setting('statement_timeout') AS statement, current_setting('idle_in_transaction_session_timeout') AS idle,
-              current_setting('application_name') AS app`,
+              current_setting('application_name') AS app, current_setting('jit') AS jit`,
     ),
   );
-  expect(settings).toEqual([{ statement: '4s', idle: '4s', app: 'pg-transactions-test' }]);
+  expect(settings).toEqual([{ statement: '4s', idle: '4s', app: 'pg-transactions-test', jit: 'off' }]);
   await expect(pg.transaction((tx) => tx.$queryRawUnsafe('SELECT pg_sleep(10)'))).rejects.toThrow(/statement timeout/);
 });

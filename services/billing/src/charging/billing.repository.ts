@@ -258,19 +258,14 @@ export class BillingRepository {
   /**
    * Everything the rules need about the given cases, in ONE statement whatever their size: the case,
    * its specimens and slides, every scan of those slides, the QC verdicts of those scans and the
-   * charges already posted.
+   * charges already posted. Each part is a lookup per case through an index (slides by accession,
+   * scans by barcode, verdicts by scan id, charges by accession), so its cost follows the cases read,
+   * not the tables' size.
    */
   async loadCases(db: SqlExecutor, accessionNumbers: readonly string[]): Promise<LoadedCase[]> {
     if (accessionNumbers.length === 0) return [];
     const rows = await db.$queryRawUnsafe<LoadedCaseRow[]>(
-      `WITH cases AS (
-         SELECT * FROM billing.billing_case WHERE accession_number = ANY($1::text[])
-       ), case_scans AS (
-         SELECT sl.accession_number, s.*
-           FROM billing.billing_slide sl JOIN billing.scan s ON s.slide_barcode = sl.barcode
-          WHERE sl.accession_number IN (SELECT accession_number FROM cases)
-       )
-       SELECT c.accession_number AS "accessionNumber", c.version, c.status, c.patient_id AS "patientId", c.payer_id AS "payerId",
+      `SELECT c.accession_number AS "accessionNumber", c.version, c.status, c.patient_id AS "patientId", c.payer_id AS "payerId",
               to_char(c.collection_date, 'YYYY-MM-DD') AS "collectionDate", c.diagnoses, c.flags,
               COALESCE((SELECT json_agg(json_build_object('specimenId', sp.specimen_id, 'primaryCpt', sp.primary_cpt, 'units', sp.units,
                                         'modifiers', sp.modifiers, 'diagnosisPointers', sp.diagnosis_pointers,
@@ -282,11 +277,13 @@ export class BillingRepository {
               COALESCE((SELECT json_agg(json_build_object('scanId', cs.scan_id, 'slideBarcode', cs.slide_barcode, 'status', cs.status,
                                         'purpose', cs.purpose, 'scannedAt', cs.scanned_at, 'sourceEventId', cs.source_event_id)
                                         ORDER BY cs.scan_id)
-                          FROM case_scans cs WHERE cs.accession_number = c.accession_number), '[]'::json) AS scans,
+                          FROM billing.billing_slide sl JOIN billing.scan cs ON cs.slide_barcode = sl.barcode
+                         WHERE sl.accession_number = c.accession_number), '[]'::json) AS scans,
               COALESCE((SELECT json_agg(json_build_object('scanId', q.scan_id, 'passed', q.passed, 'reasons', q.reasons,
                                         'sourceEventId', q.source_event_id) ORDER BY q.scan_id, q.source_event_id)
-                          FROM billing.qc_outcome q
-                         WHERE q.scan_id IN (SELECT cs.scan_id FROM case_scans cs WHERE cs.accession_number = c.accession_number)), '[]'::json) AS qc,
+                          FROM billing.billing_slide sl JOIN billing.scan cs ON cs.slide_barcode = sl.barcode
+                          JOIN billing.qc_outcome q ON q.scan_id = cs.scan_id
+                         WHERE sl.accession_number = c.accession_number), '[]'::json) AS qc,
               COALESCE((SELECT json_agg(json_build_object('chargeId', ch.charge_id, 'chargeKey', ch.charge_key, 'generation', ch.generation,
                                         'status', ch.status, 'specimenId', ch.specimen_id,
                                         'code', ch.code, 'primaryCode', ch.primary_code, 'units', ch.units,
@@ -298,7 +295,8 @@ export class BillingRepository {
                                                                      WHERE a.charge_id = ch.charge_id AND a.action = 'voided' AND a.actor <> 'billing-rules'))
                                         ORDER BY ch.charge_key, ch.generation)
                           FROM billing.charge ch WHERE ch.accession_number = c.accession_number), '[]'::json) AS charges
-         FROM cases c
+         FROM billing.billing_case c
+        WHERE c.accession_number = ANY($1::text[])
         ORDER BY c.accession_number`,
       [...accessionNumbers],
     );
