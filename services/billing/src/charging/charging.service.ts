@@ -156,11 +156,14 @@ const TRANSACTION_TIMEOUT_MS = 30_000;
  *
  * Events are consumed exactly once by batch (libs/messaging KafkaBus.consume): a batch of one
  * partition is handled in ONE transaction that records the event ids (redelivered events stop there),
- * locks the slides and cases they concern, and for each event in order stores its facts, decides with
- * the billing rules for each case it affects and inserts the new charges (unique by chargeKey); their
- * charge.posted events go into the outbox in the same transaction. A crash anywhere rolls all of it
- * back and Kafka redelivers the batch; a batch that fails is split until the event that fails alone is
- * retried and dead-lettered. The outbox relay publishes committed events at least once with stable ids.
+ * locks the slides and cases they concern, stores the facts (a case event alone, a run of scan and QC
+ * events set-based), decides every case they touch once with the billing rules and writes the new
+ * charges (unique by chargeKey) with one statement per table; their charge.posted events go into the
+ * outbox in the same transaction. A crash anywhere rolls all of it back and Kafka redelivers the batch;
+ * a batch that fails is split until the event that fails alone is retried and dead-lettered. The outbox
+ * relay publishes committed events at least once with stable ids. Deciding a case once for a run of its
+ * events (not after each) skips charges that a later event of the same batch would reverse at once; a
+ * batch split by a failure may decide in between, and both outcomes are the rules' answer to the facts.
  */
 @Injectable()
 export class ChargingService implements OnApplicationBootstrap, OnApplicationShutdown {
