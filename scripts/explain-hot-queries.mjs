@@ -151,32 +151,16 @@ const QUERIES = [
   { name: 'billing: requeue not-sendable deliveries', where: 'services/billing/src/delivery/delivery.repository.ts requeueNotSendable (caseStored)', write: true,
     q: (s) => [`UPDATE billing.delivery SET state = 'pending', attempts = 0, next_attempt_at = now(), updated_at = now()
                  WHERE accession_number = $1 AND state = 'failed' AND last_outcome = 'not-sendable'`, [s.acc]] },
-  { name: 'billing: upsert scan', where: 'billing.repository.ts upsertScan', write: true,
-    q: (s) => [`WITH upserted AS (
-         INSERT INTO billing.scan AS s (scan_id, slide_barcode, status, purpose, scanner_id, scanned_at, source_event_id, received_at)
-         VALUES ($1, $2, 'completed', 'diagnostic', 'HSCN-001', now(), $3, now())
-         ON CONFLICT (scan_id) DO UPDATE SET
-           slide_barcode = excluded.slide_barcode, status = excluded.status, purpose = excluded.purpose,
-           scanner_id = excluded.scanner_id, scanned_at = excluded.scanned_at, source_event_id = excluded.source_event_id
-         WHERE (CASE excluded.status WHEN 'started' THEN 0 ELSE 1 END, excluded.scanned_at)
-             > (CASE s.status WHEN 'started' THEN 0 ELSE 1 END, s.scanned_at)
-         RETURNING scan_id)
-       SELECT EXISTS (SELECT 1 FROM upserted) AS changed,
-              (SELECT sl.accession_number FROM billing.billing_slide sl WHERE sl.barcode = $2) AS accession_number`, [s.scanId, s.barcode, s.newId()]] },
-  { name: 'billing: record QC', where: 'billing.repository.ts recordQc', write: true,
-    q: (s) => [`WITH inserted AS (
-         INSERT INTO billing.qc_outcome (scan_id, source_event_id, slide_barcode, passed, reasons, rules_version, recorded_at)
-         VALUES ($1, $2, $3, true, '{}'::text[], '2025.1', now()) ON CONFLICT DO NOTHING RETURNING scan_id)
-       SELECT EXISTS (SELECT 1 FROM inserted) AS recorded,
-              (SELECT sl.accession_number FROM billing.billing_slide sl WHERE sl.barcode = $3) AS accession_number`, [s.scanId, s.newId(), s.barcode]] },
+  { name: 'billing: upsert scans', where: 'billing.repository.ts upsertScans (one statement per batch; here one scan)', write: true,
+    q: (s) => [UPSERT_SCANS, [[s.scanId], [s.barcode], ['completed'], ['diagnostic'], ['HSCN-001'], [new Date().toISOString()], [s.newId()], new Date().toISOString()]] },
+  { name: 'billing: record QC verdicts', where: 'billing.repository.ts recordQcs (one statement per batch; here one verdict)', write: true,
+    q: (s) => [RECORD_QCS, [[s.scanId], [s.newId()], [s.barcode], [true], ['[]'], ['2025.1'], new Date().toISOString()]] },
   { name: 'billing: active policy', where: 'services/billing/src/policies/policy-set.store.ts active',
     q: () => [`SELECT policy_version FROM billing.policy_activation ORDER BY id DESC LIMIT 1`, []] },
   { name: 'billing: load cases', where: 'billing.repository.ts loadCases (everything the rules read, one statement)',
     q: (s) => [LOAD_CASES, [[s.acc]]] },
-  { name: 'billing: patient charges', where: 'billing.repository.ts patientCharges',
-    q: (s) => [`SELECT charge_id::text AS "chargeId", accession_number, specimen_id, code, primary_code, units, payer_id, to_char(date_of_service, 'YYYY-MM-DD'), status
-                  FROM billing.charge WHERE patient_id = $1 AND accession_number <> $2 AND date_of_service = ANY($3::date[]) AND status = ANY($4::text[]) ORDER BY charge_id`,
-      [s.patient, s.acc, [s.dos], LIVE]] },
+  { name: 'billing: patient charges', where: 'billing.repository.ts patientCharges (one statement for a wave of cases; here one)',
+    q: (s) => [PATIENT_CHARGES, [[0], [s.patient], [s.acc], [s.dos], LIVE]] },
   { name: 'billing: insert charges', where: 'billing.repository.ts insertCharges (createManyAndReturn, skipDuplicates)', write: true,
     q: (s) => [`INSERT INTO billing.charge (charge_id, charge_key, generation, accession_number, specimen_id, code, primary_code, units, date_of_service, patient_id, payer_id,
                   diagnoses, slide_barcodes, scan_ids, caused_by, trace, status, posted_at, status_changed_at, created_at)
@@ -298,14 +282,8 @@ function fillScanLags(where) {
            WHERE t.charge_id = l.charge_id`;
 }
 
-const LOAD_CASES = `WITH cases AS (
-         SELECT * FROM billing.billing_case WHERE accession_number = ANY($1::text[])
-       ), case_scans AS (
-         SELECT sl.accession_number, s.*
-           FROM billing.billing_slide sl JOIN billing.scan s ON s.slide_barcode = sl.barcode
-          WHERE sl.accession_number IN (SELECT accession_number FROM cases)
-       )
-       SELECT c.accession_number AS "accessionNumber", c.version, c.status, c.patient_id AS "patientId", c.payer_id AS "payerId",
+// Copied from services/billing/src/charging/billing.repository.ts (keep in step).
+const LOAD_CASES = `SELECT c.accession_number AS "accessionNumber", c.version, c.status, c.patient_id AS "patientId", c.payer_id AS "payerId",
               to_char(c.collection_date, 'YYYY-MM-DD') AS "collectionDate", c.diagnoses, c.flags,
               COALESCE((SELECT json_agg(json_build_object('specimenId', sp.specimen_id, 'primaryCpt', sp.primary_cpt, 'units', sp.units,
                                         'modifiers', sp.modifiers, 'diagnosisPointers', sp.diagnosis_pointers,
@@ -317,11 +295,13 @@ const LOAD_CASES = `WITH cases AS (
               COALESCE((SELECT json_agg(json_build_object('scanId', cs.scan_id, 'slideBarcode', cs.slide_barcode, 'status', cs.status,
                                         'purpose', cs.purpose, 'scannedAt', cs.scanned_at, 'sourceEventId', cs.source_event_id)
                                         ORDER BY cs.scan_id)
-                          FROM case_scans cs WHERE cs.accession_number = c.accession_number), '[]'::json) AS scans,
+                          FROM billing.billing_slide sl JOIN billing.scan cs ON cs.slide_barcode = sl.barcode
+                         WHERE sl.accession_number = c.accession_number), '[]'::json) AS scans,
               COALESCE((SELECT json_agg(json_build_object('scanId', q.scan_id, 'passed', q.passed, 'reasons', q.reasons,
                                         'sourceEventId', q.source_event_id) ORDER BY q.scan_id, q.source_event_id)
-                          FROM billing.qc_outcome q
-                         WHERE q.scan_id IN (SELECT cs.scan_id FROM case_scans cs WHERE cs.accession_number = c.accession_number)), '[]'::json) AS qc,
+                          FROM billing.billing_slide sl JOIN billing.scan cs ON cs.slide_barcode = sl.barcode
+                          JOIN billing.qc_outcome q ON q.scan_id = cs.scan_id
+                         WHERE sl.accession_number = c.accession_number), '[]'::json) AS qc,
               COALESCE((SELECT json_agg(json_build_object('chargeId', ch.charge_id, 'chargeKey', ch.charge_key, 'generation', ch.generation,
                                         'status', ch.status, 'specimenId', ch.specimen_id,
                                         'code', ch.code, 'primaryCode', ch.primary_code, 'units', ch.units,
@@ -333,8 +313,46 @@ const LOAD_CASES = `WITH cases AS (
                                                                      WHERE a.charge_id = ch.charge_id AND a.action = 'voided' AND a.actor <> 'billing-rules'))
                                         ORDER BY ch.charge_key, ch.generation)
                           FROM billing.charge ch WHERE ch.accession_number = c.accession_number), '[]'::json) AS charges
-         FROM cases c
+         FROM billing.billing_case c
+        WHERE c.accession_number = ANY($1::text[])
         ORDER BY c.accession_number`;
+const UPSERT_SCANS = `WITH input AS (
+         SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::timestamptz[], $7::text[])
+                    AS i(scan_id, slide_barcode, status, purpose, scanner_id, scanned_at, source_event_id)
+       ), upserted AS (
+         INSERT INTO billing.scan AS s (scan_id, slide_barcode, status, purpose, scanner_id, scanned_at, source_event_id, received_at)
+         SELECT scan_id, slide_barcode, status, purpose, scanner_id, scanned_at, source_event_id, $8::timestamptz FROM input
+         ON CONFLICT (scan_id) DO UPDATE SET
+           slide_barcode = excluded.slide_barcode, status = excluded.status, purpose = excluded.purpose,
+           scanner_id = excluded.scanner_id, scanned_at = excluded.scanned_at, source_event_id = excluded.source_event_id
+         WHERE (CASE excluded.status WHEN 'started' THEN 0 ELSE 1 END, excluded.scanned_at)
+             > (CASE s.status WHEN 'started' THEN 0 ELSE 1 END, s.scanned_at)
+         RETURNING scan_id)
+       SELECT i.scan_id, u.scan_id IS NOT NULL AS changed, sl.accession_number
+         FROM input i
+         LEFT JOIN upserted u ON u.scan_id = i.scan_id
+         LEFT JOIN billing.billing_slide sl ON sl.barcode = i.slide_barcode`;
+const RECORD_QCS = `WITH input AS (
+         SELECT i.scan_id, i.source_event_id, i.slide_barcode, i.passed, i.rules_version,
+                ARRAY(SELECT jsonb_array_elements_text(i.reasons)) AS reasons
+           FROM unnest($1::text[], $2::text[], $3::text[], $4::boolean[], $5::jsonb[], $6::text[])
+                AS i(scan_id, source_event_id, slide_barcode, passed, reasons, rules_version)
+       ), inserted AS (
+         INSERT INTO billing.qc_outcome (scan_id, source_event_id, slide_barcode, passed, reasons, rules_version, recorded_at)
+         SELECT scan_id, source_event_id, slide_barcode, passed, reasons, rules_version, $7::timestamptz FROM input
+         ON CONFLICT DO NOTHING
+         RETURNING scan_id, source_event_id)
+       SELECT i.source_event_id, ins.source_event_id IS NOT NULL AS recorded, sl.accession_number
+         FROM input i
+         LEFT JOIN inserted ins ON ins.scan_id = i.scan_id AND ins.source_event_id = i.source_event_id
+         LEFT JOIN billing.billing_slide sl ON sl.barcode = i.slide_barcode`;
+const PATIENT_CHARGES = `SELECT q.query, c.charge_id::text AS "chargeId", c.accession_number AS "accessionNumber", c.specimen_id AS "specimenId", c.code,
+              c.primary_code AS "primaryCode", c.units, c.payer_id AS "payerId", to_char(c.date_of_service, 'YYYY-MM-DD') AS "dateOfService", c.status
+         FROM unnest($1::int[], $2::text[], $3::text[], $4::date[]) AS q(query, patient_id, except_accession, date_of_service)
+         JOIN billing.charge c
+           ON c.patient_id = q.patient_id AND c.accession_number <> q.except_accession
+          AND c.date_of_service = q.date_of_service AND c.status = ANY($5::text[])
+        ORDER BY q.query, c.charge_id`;
 
 /** Every node of a JSON plan (init plans and subplans included). */
 function* nodes(plan) {
