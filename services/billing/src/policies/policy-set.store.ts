@@ -1,11 +1,9 @@
 import { Inject, Injectable, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import { DEFAULT_POLICY_SET, PolicySet, validatePolicySet } from '@slidecharge/billing-rules';
-import { PgListener } from '@slidecharge/messaging';
+import { PgListener, SqlExecutor } from '@slidecharge/messaging';
 import { canonicalJson, ServiceRuntime } from '@slidecharge/service-kit';
 import { BILLING_CONFIG, BillingConfig } from '../config';
-import { PrismaService } from '../prisma.service';
-import type { SqlExecutor } from '@slidecharge/messaging';
-import type { Db } from '../prisma.service';
+import { Db, PrismaService } from '../prisma.service';
 
 /** The channel billing.policy_activation's insert trigger notifies (migration 0011), with the activation's id. */
 export const POLICY_ACTIVATION_CHANNEL = 'billing_policy_activation';

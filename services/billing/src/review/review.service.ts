@@ -1,14 +1,13 @@
 import { Injectable } from '@nestjs/common';
 import { writeOutbox } from '@slidecharge/messaging';
 import { ServiceRuntime } from '@slidecharge/service-kit';
-import { BillingRepository } from '../charging/billing.repository';
 import { chargeFromRow, storedStatus } from '../charge/charge-row';
+import { StoredChargeStatus } from '../charge/charge-status';
+import { BillingRepository } from '../charging/billing.repository';
 import { ChargePosting } from '../charging/charge-posting.service';
 import { caseLockKey } from '../charging/facts';
 import { BillingMetricsService } from '../metrics/billing-metrics.service';
-import { PrismaService } from '../prisma.service';
-import { BILLING_SCHEMA } from '../prisma.service';
-import { StoredChargeStatus } from '../charge/charge-status';
+import { BILLING_SCHEMA, PrismaService } from '../prisma.service';
 
 export class ChargeNotFoundError extends Error {
   constructor(readonly chargeId: string) {
