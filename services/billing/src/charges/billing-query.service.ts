@@ -4,10 +4,9 @@ import { BillingRepository } from '../charging/billing.repository';
 import { chargeFromRow, storedStatus } from '../charge/charge-row';
 import { Charge as ChargeRow, ChargeAudit, Credit as CreditRow, Prisma, Scan as ScanRow } from '../generated/prisma/client';
 import { PolicySetStore } from '../policies/policy-set.store';
-import { PrismaService } from '../prisma.service';
+import { isoDateOf, PrismaService } from '../prisma.service';
 import { AuditEntryView, CaseBillingView, ChargePage, ChargeSummary, ChargeView, ListChargesQuery, ReviewQueueQuery, ReviewQueueView, ScanView } from './charges.dto';
 import { encodeCursor } from './cursor';
-import { isoDateOf } from '../prisma.service';
 import { LIVE_STATUSES } from '../charge/charge-status';
 
 type ChargeSummaryRow = Omit<ChargeRow, 'trace'> & { credit?: CreditRow | null };

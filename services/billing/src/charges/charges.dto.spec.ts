@@ -1,9 +1,8 @@
 import { ZodValidationPipe } from '@slidecharge/service-kit';
 import { BadRequestException } from '@nestjs/common';
 import { ListChargesQuery } from './charges.dto';
-import { encodeScanCursor } from './cursor';
+import { decodeCursor, encodeCursor, encodeScanCursor } from './cursor';
 import { DismissScanRequest, UnmatchedScansQuery } from './unmatched-scans.dto';
-import { decodeCursor, encodeCursor } from './cursor';
 
 const pipe = new ZodValidationPipe(ListChargesQuery, 'query');
 
