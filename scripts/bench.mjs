@@ -18,7 +18,9 @@
 //
 // Each case has --specimens 88305 specimens with --slides slides each; every slide gets one passing
 // scan-completed event, so each specimen yields exactly one 0753T charge. Latency of a charge =
-// time it is read from billing.charges.v1 minus the time the first scan of its specimen was sent.
+// time it is read from billing.charges.v1 minus the time the first scan of its specimen was sent;
+// latencyStagesMs splits it at billing's decision (the charge's postedAt) and at the relay's send (the
+// record's timestamp).
 // processes: RSS of each service at the end of the run and its CPU seconds per 1,000 scan events
 // (from /proc, between the first scan sent and the last charge read).
 import os from 'node:os';

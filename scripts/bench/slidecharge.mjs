@@ -42,7 +42,7 @@ export async function runSlidecharge(settings) {
     const sent = await sendScans(settings, plan.events, producer);
     await reader.receivedAll(plan.expectedCharges, 600_000);
     const processes = usageBetween(before, sampleAll(pids), plan.events.length);
-    return figures({ settings, plan, casesSeconds, sent, received: reader.received, processes });
+    return figures({ settings, plan, casesSeconds, sent, received: reader.received, stamps: reader.stamps, processes });
   } finally {
     await reader.consumer.disconnect();
     await producer.disconnect();
@@ -112,6 +112,7 @@ async function sendScans(settings, events, producer) {
   // scanner-events wants an API key (X-API-Key): SCANNER_API_KEY, else the stack's development key.
   const apiKey = scannerDevKey();
   const firstSent = new Map();
+  const firstSentWall = new Map();
   const batches = [];
   for (let i = 0; i < events.length; i += settings.batch) batches.push(events.slice(i, i + settings.batch));
   const start = performance.now();
@@ -123,10 +124,12 @@ async function sendScans(settings, events, producer) {
       if (due > performance.now()) await sleep(due - performance.now());
     }
     const sentAt = performance.now();
+    const sentWallMs = Date.now();
     for (const e of batch) if (!firstSent.has(e.chargeKey)) firstSent.set(e.chargeKey, sentAt);
+    for (const e of batch) if (!firstSentWall.has(e.chargeKey)) firstSentWall.set(e.chargeKey, sentWallMs);
     await sendScanBatch(settings, batch, producer, apiKey);
   });
-  return { firstSent, start, end: performance.now() };
+  return { firstSent, firstSentWall, start, end: performance.now() };
 }
 
 function sendScanBatch(settings, batch, producer, apiKey) {
@@ -141,14 +144,18 @@ function sendScanBatch(settings, batch, producer, apiKey) {
 /** Reads billing.charges.v1 as billing-system: chargeKey -> ms first read, for this run's cases. */
 async function startChargeReader(settings, run) {
   const consumer = kafkaAs('billing-system', settings.kafkaBrokers).consumer({ groupId: `billing-system-bench-${run}` });
-  const reader = { consumer, received: new Map() };
+  // received: chargeKey -> when read (performance.now); stamps: the wall-clock times of its stages.
+  const reader = { consumer, received: new Map(), stamps: new Map() };
   await consumer.connect();
   await consumer.subscribe({ topic: 'billing.charges.v1', fromBeginning: false });
   const joined = new Promise((resolve) => consumer.on(consumer.events.GROUP_JOIN, resolve));
   await consumer.run({
     eachMessage: async ({ message }) => {
       const value = JSON.parse(message.value.toString());
-      if (value.data?.accessionNumber?.startsWith(`B${run}`) && !reader.received.has(value.data.chargeKey)) reader.received.set(value.data.chargeKey, performance.now());
+      if (!value.data?.accessionNumber?.startsWith(`B${run}`) || reader.received.has(value.data.chargeKey)) return;
+      reader.received.set(value.data.chargeKey, performance.now());
+      // Billing's decision (postedAt), the outbox relay's send (the record's CreateTime) and this read.
+      reader.stamps.set(value.data.chargeKey, { decided: Date.parse(value.data.postedAt), published: Number(message.timestamp), read: Date.now() });
     },
   });
   await joined;
@@ -161,7 +168,18 @@ async function startChargeReader(settings, run) {
 
 // ---- figures ----
 
-function figures({ settings, plan, casesSeconds, sent, received, processes }) {
+/**
+ * Where the latency goes, from wall-clock stamps (one machine, one clock): scan sent -> billing's
+ * decision (scanner-events, its relay, qc, its relay, billing's transaction), decision -> the charge
+ * sent to Kafka by billing's outbox relay, and sent -> read by this reader. Medians and p99s.
+ */
+function latencyStages(sentWall, stamps) {
+  const rows = [...stamps].filter(([key]) => sentWall.has(key)).map(([key, s]) => ({ sent: sentWall.get(key), ...s }));
+  const stage = (from, to) => latencySummary(rows.map((r) => r[to] - r[from]));
+  return { sentToDecided: stage('sent', 'decided'), decidedToPublished: stage('decided', 'published'), publishedToRead: stage('published', 'read') };
+}
+
+function figures({ settings, plan, casesSeconds, sent, received, stamps, processes }) {
   const end = [...received.values()].reduce((a, b) => Math.max(a, b), -Infinity);
   const seconds = (end - sent.start) / 1000;
   return {
@@ -172,6 +190,7 @@ function figures({ settings, plan, casesSeconds, sent, received, processes }) {
     scanEventsPerSecond: perSecond(plan.events.length, seconds),
     chargesPerSecond: perSecond(received.size, seconds),
     latencyMs: latencySummary([...received].map(([key, t]) => t - sent.firstSent.get(key))),
+    latencyStagesMs: latencyStages(sent.firstSentWall, stamps),
     processes,
   };
 }
