@@ -24,6 +24,8 @@ class PgClientExecutor implements SqlExecutor {
 export interface PgTransactions {
   /** Runs `fn` in one transaction on one connection: committed when it resolves, rolled back when it throws. */
   transaction<R>(fn: (tx: SqlExecutor) => Promise<R>): Promise<R>;
+  /** One statement on its own (autocommit), on any connection of the pool: no BEGIN and COMMIT round trips. */
+  query<T>(query: string, ...values: unknown[]): Promise<T[]>;
   /** Closes the pool (at shutdown). */
   end(): Promise<void>;
 }
@@ -64,6 +66,9 @@ export function pgTransactions(connectionString: string, options: { max: number;
       } finally {
         client.release(broken);
       }
+    },
+    async query<T>(query: string, ...values: unknown[]): Promise<T[]> {
+      return (await pool.query(query, values)).rows as T[];
     },
     end: () => pool.end(),
   };

@@ -60,3 +60,9 @@ it('bounds statements and idle transactions by the timeout, under its applicatio
   expect(settings).toEqual([{ statement: '4s', idle: '4s', app: 'pg-transactions-test', jit: 'off' }]);
   await expect(pg.transaction((tx) => tx.$queryRawUnsafe('SELECT pg_sleep(10)'))).rejects.toThrow(/statement timeout/);
 });
+
+it('runs a statement on its own (autocommit): another connection sees its effect at once', async () => {
+  const inserted = await pg.query<{ id: string }>(`INSERT INTO public.${table} VALUES ($1, 1, '{}', now()) RETURNING id`, 'q');
+  expect(inserted).toEqual([{ id: 'q' }]);
+  expect(await ids()).toContain('q');
+});

@@ -16,6 +16,7 @@ import { BillingTopic, ChargingService } from '../src/charging/charging.service'
 import { BILLING_CONFIG, BillingConfig, loadServiceConfig } from '../src/config';
 import { deliveryIdFor, messageControlIdFor } from '../src/delivery/delivery-policy';
 import { DeliveryRepository } from '../src/delivery/delivery.repository';
+import { DeliverySenderRepository } from '../src/delivery/delivery-sender.repository';
 import { DeliveryWorker } from '../src/delivery/delivery.worker';
 import { BILLING_SERVICE } from '../src/openapi';
 import { barcodeOf, caseEvent, COLLECTED, deleteGroup, INPUT_TOPICS, newAccession, passingScans, snapshot as caseSnapshot, SpecimenSpec, startGroupAtEnd } from './support';
@@ -459,7 +460,7 @@ describe('DFT^P03 delivery over MLLP', () => {
   });
 
   it('two senders on one queue never send the same delivery (FOR UPDATE SKIP LOCKED)', async () => {
-    const second = new DeliveryWorker(app.get<BillingConfig>(BILLING_CONFIG), app.get(DeliveryRepository), app.get(ServiceRuntime), []);
+    const second = new DeliveryWorker(app.get<BillingConfig>(BILLING_CONFIG), app.get(DeliveryRepository), app.get(DeliverySenderRepository), app.get(ServiceRuntime), []);
     second.onApplicationBootstrap();
     billingSystem.delayMs = 200;
     try {

@@ -1,8 +1,9 @@
 import { Injectable } from '@nestjs/common';
-import type { BillingCase as CaseRow, Charge as ChargeRow, Credit as CreditRow, Delivery as DeliveryRow, DeliveryAttempt as AttemptRow } from '../generated/prisma/client';
+import type { Charge as ChargeRow, Credit as CreditRow, Delivery as DeliveryRow, DeliveryAttempt as AttemptRow } from '../generated/prisma/client';
 import { PrismaService } from '../prisma.service';
 import { AttemptOutcome, DeliveryKind, DeliveryState, deliveryIdFor, messageControlIdFor, NextStep } from './delivery-policy';
 import type { SqlExecutor } from '@slidecharge/messaging';
+import type { DeliveryCase } from './delivery-rows';
 
 /** A delivery the sender has claimed (state in-flight, attempts already counted). */
 export interface ClaimedDelivery {
@@ -36,7 +37,7 @@ export interface DeliverySubject {
   charge: ChargeRow;
   credit: CreditRow | null;
   /** The case as billing last stored it (patient, payer name and plan, ordering provider); null when unknown. */
-  case: Pick<CaseRow, 'patient' | 'payerName' | 'payerPlan' | 'orderingProvider' | 'orderingProviderNpi'> | null;
+  case: DeliveryCase | null;
   /** FT1-2 of the charge's own DFT^P03 (for a credit: the charge it reverses; for a charge: its own). */
   chargeTransactionId: string;
 }
@@ -69,25 +70,11 @@ export class DeliveryStateError extends Error {
   }
 }
 
-interface ClaimRow {
-  id: string;
-  kind: DeliveryKind;
-  chargeId: string;
-  creditId: string | null;
-  accessionNumber: string;
-  messageControlId: string;
-  seq: string;
-  attempts: number;
-  createdAt: Date;
-  previousState: DeliveryState;
-  previousClaimer: string | null;
-  previousUpdatedAt: Date;
-}
-
 /**
- * The DFT^P03 delivery queue in Postgres (billing.delivery, billing.delivery_attempt). Queuing runs in
- * the caller's transaction (the one that posts or credits); claiming is one statement with
- * FOR UPDATE SKIP LOCKED, so several billing instances never take the same row at once.
+ * The DFT^P03 delivery queue in Postgres (billing.delivery, billing.delivery_attempt): queuing, in the
+ * caller's transaction (the one that posts or credits), and what the deliveries API reads and retries.
+ * The sender's claims and outcomes are DeliverySenderRepository's (raw SQL; claims use FOR UPDATE SKIP
+ * LOCKED, so several billing instances never take the same row at once).
  */
 @Injectable()
 export class DeliveryRepository {
@@ -148,97 +135,6 @@ export class DeliveryRepository {
   }
 
   /**
-   * Takes the oldest due deliveries nobody else holds (at most `limit`, in queue order), in ONE
-   * statement: pending and due, or in flight at a sender whose lease ran out; a delivery that waits for
-   * another (a credit for its charge) only once that one is acked. Marks them in flight for this
-   * instance until `leaseUntil` and counts the attempt.
-   */
-  async claimBatch(instance: string, now: Date, leaseUntil: Date, limit: number): Promise<ClaimedDelivery[]> {
-    const rows = await this.prisma.$queryRawUnsafe<ClaimRow[]>(
-      `WITH next AS (
-         SELECT d.id, d.state AS previous_state, d.claimed_by AS previous_claimer, d.updated_at AS previous_updated_at
-           FROM billing.delivery d
-          WHERE d.state IN ('pending', 'in-flight')
-            AND ((d.state = 'pending' AND d.next_attempt_at <= $1::timestamptz) OR (d.state = 'in-flight' AND d.lease_until < $1::timestamptz))
-            AND (d.depends_on IS NULL OR EXISTS (SELECT 1 FROM billing.delivery p WHERE p.id = d.depends_on AND p.state = 'acked'))
-          ORDER BY d.seq
-          LIMIT $4
-          FOR UPDATE OF d SKIP LOCKED)
-       UPDATE billing.delivery d
-          SET state = 'in-flight', attempts = d.attempts + 1, lease_until = $2::timestamptz, claimed_by = $3, updated_at = $1::timestamptz
-         FROM next
-        WHERE d.id = next.id
-       RETURNING d.id::text AS id, d.kind, d.charge_id::text AS "chargeId", d.credit_id::text AS "creditId",
-                 d.accession_number AS "accessionNumber", d.message_control_id AS "messageControlId", d.seq::text AS seq, d.attempts,
-                 d.created_at AS "createdAt", next.previous_state AS "previousState", next.previous_claimer AS "previousClaimer",
-                 next.previous_updated_at AS "previousUpdatedAt"`,
-      now.toISOString(),
-      leaseUntil.toISOString(),
-      instance,
-      limit,
-    );
-    return rows.sort((a, b) => Number(BigInt(a.seq) - BigInt(b.seq))).map(toClaimed);
-  }
-
-  /**
-   * Gives back claimed deliveries this instance did not send (it stopped, or the billing system was
-   * unreachable): pending again, due now, the attempt not counted. One statement.
-   */
-  async release(instance: string, deliveries: readonly ClaimedDelivery[], now: Date): Promise<void> {
-    if (deliveries.length === 0) return;
-    await this.prisma.$executeRawUnsafe(
-      `UPDATE billing.delivery d SET state = 'pending', attempts = d.attempts - 1, lease_until = NULL, next_attempt_at = $3::timestamptz, updated_at = $3::timestamptz
-         FROM unnest($1::uuid[], $2::int[]) AS r(id, attempt)
-        WHERE d.id = r.id AND d.state = 'in-flight' AND d.claimed_by = $4 AND d.attempts = r.attempt`,
-      deliveries.map((d) => d.id),
-      deliveries.map((d) => d.attempt),
-      now.toISOString(),
-      instance,
-    );
-  }
-
-  /**
-   * What the DFT^P03 of each delivery is built from (in the order given): its charge (and credit), the
-   * case's fields the DFT^P03 needs, and the FT1-2 of the charge's own delivery. Four reads for the
-   * whole batch. Posted charges and credits are never edited; the case is read as it is now, so a case
-   * corrected after a refusal is what the next attempt sends.
-   */
-  async subjects(deliveries: readonly Pick<ClaimedDelivery, 'chargeId' | 'creditId' | 'transactionId'>[]): Promise<(DeliverySubject | Error)[]> {
-    if (deliveries.length === 0) return [];
-    const chargeIds = [...new Set(deliveries.map((d) => d.chargeId))];
-    const creditIds = [...new Set(deliveries.flatMap((d) => (d.creditId ? [d.creditId] : [])))];
-    const charges = new Map((await this.prisma.charge.findMany({ where: { chargeId: { in: chargeIds } } })).map((c) => [c.chargeId, c]));
-    const credits = new Map(
-      (creditIds.length ? await this.prisma.credit.findMany({ where: { creditId: { in: creditIds } } }) : []).map((c) => [c.creditId, c]),
-    );
-    const accessions = [...new Set([...charges.values()].map((c) => c.accessionNumber))];
-    const cases = new Map(
-      (
-        await this.prisma.billingCase.findMany({
-          where: { accessionNumber: { in: accessions } },
-          select: { accessionNumber: true, patient: true, payerName: true, payerPlan: true, orderingProvider: true, orderingProviderNpi: true },
-        })
-      ).map(({ accessionNumber, ...rest }) => [accessionNumber, rest]),
-    );
-    const creditedCharges = [...new Set(deliveries.filter((d) => d.creditId).map((d) => d.chargeId))];
-    const chargeDeliveries = new Map(
-      (creditedCharges.length
-        ? await this.prisma.delivery.findMany({ where: { kind: 'charge', chargeId: { in: creditedCharges } }, select: { chargeId: true, seq: true } })
-        : []
-      ).map((d) => [d.chargeId, d.seq.toString()]),
-    );
-    return deliveries.map((d) => {
-      const charge = charges.get(d.chargeId);
-      if (!charge) return new Error(`charge ${d.chargeId} of a delivery is missing`);
-      const credit = d.creditId ? credits.get(d.creditId) : null;
-      if (credit === undefined) return new Error(`credit ${d.creditId} of a delivery is missing`);
-      const chargeTransactionId = credit ? chargeDeliveries.get(d.chargeId) : d.transactionId;
-      if (chargeTransactionId === undefined) return new Error(`the delivery of charge ${d.chargeId} credited by ${d.creditId} is missing`);
-      return { charge, credit, case: cases.get(charge.accessionNumber) ?? null, chargeTransactionId };
-    });
-  }
-
-  /**
    * Deliveries of the accession that billing refused to send for what the case lacked (failed with
    * outcome not-sendable) are due again now: a newer case version may have what they need. Runs in
    * the transaction that stores the case. Returns how many.
@@ -250,55 +146,6 @@ export class DeliveryRepository {
       accessionNumber,
       now.toISOString(),
     );
-  }
-
-  /**
-   * Records attempts (history, always, with the interrupted attempt a claim found) and applies their
-   * outcomes to the deliveries, in one transaction of two statements whatever their number. An
-   * acceptance applies whatever happened meanwhile (an ACK is final); anything else only while this
-   * instance still holds the delivery for this attempt (not when its lease ran out and another sender
-   * took it). Returns the ids of the deliveries that changed.
-   */
-  async recordAttempts(instance: string, results: readonly AttemptResult[]): Promise<Set<string>> {
-    if (results.length === 0) return new Set();
-    const interrupted = results.flatMap(({ delivery, record }) => (delivery.interrupted ? [interruptedAttempt(delivery, record.startedAt)] : []));
-    const attempts = results.map(({ delivery, record }) => ({
-      deliveryId: delivery.id,
-      attempt: delivery.attempt,
-      startedAt: record.startedAt,
-      finishedAt: record.finishedAt,
-      outcome: record.outcome,
-      ack: record.ack,
-      detail: record.detail,
-      sentBy: instance,
-    }));
-    const rows = await this.prisma.$transaction(async (tx) => {
-      await tx.deliveryAttempt.createMany({ data: [...interrupted, ...attempts] });
-      return tx.$queryRawUnsafe<{ id: string }[]>(
-        `UPDATE billing.delivery d
-            SET state = r.state, last_outcome = r.outcome, last_error = CASE WHEN r.state = 'acked' THEN NULL ELSE r.detail END,
-                lease_until = NULL, updated_at = r.finished_at,
-                acked_at = CASE WHEN r.state = 'acked' THEN r.finished_at ELSE d.acked_at END,
-                next_attempt_at = COALESCE(r.next_attempt_at, d.next_attempt_at),
-                message = COALESCE(d.message, r.message)
-           FROM unnest($1::uuid[], $2::int[], $3::text[], $4::text[], $5::text[], $6::timestamptz[], $7::timestamptz[], $8::text[])
-                AS r(id, attempt, state, outcome, detail, finished_at, next_attempt_at, message)
-          WHERE d.id = r.id
-            AND (CASE WHEN r.state = 'acked' THEN d.state <> 'acked'
-                      ELSE d.state = 'in-flight' AND d.claimed_by = $9 AND d.attempts = r.attempt END)
-          RETURNING d.id::text AS id`,
-        results.map((r) => r.delivery.id),
-        results.map((r) => r.delivery.attempt),
-        results.map((r) => r.step.state),
-        results.map((r) => r.record.outcome),
-        results.map((r) => r.record.detail),
-        results.map((r) => r.record.finishedAt.toISOString()),
-        results.map((r) => (r.step.state === 'pending' ? r.step.nextAttemptAt.toISOString() : null)),
-        results.map((r) => r.record.message),
-        instance,
-      );
-    });
-    return new Set(rows.map((r) => r.id));
   }
 
   /** failed -> pending, due now, attempts counted afresh. */
@@ -366,33 +213,4 @@ export class DeliveryRepository {
     }
     return { counts, oldestDueSeconds: oldest === undefined ? 0 : Math.max(0, (now.getTime() - oldest) / 1000) };
   }
-}
-
-function toClaimed(row: ClaimRow): ClaimedDelivery {
-  return {
-    id: row.id,
-    kind: row.kind,
-    chargeId: row.chargeId,
-    creditId: row.creditId,
-    accessionNumber: row.accessionNumber,
-    messageControlId: row.messageControlId,
-    transactionId: row.seq,
-    attempt: row.attempts,
-    createdAt: new Date(row.createdAt),
-    ...(row.previousState === 'in-flight' ? { interrupted: { by: row.previousClaimer, at: new Date(row.previousUpdatedAt) } } : {}),
-  };
-}
-
-/** The history line of an earlier attempt whose sender stopped before an answer (found when its lease ran out). */
-function interruptedAttempt(delivery: ClaimedDelivery, now: Date) {
-  return {
-    deliveryId: delivery.id,
-    attempt: delivery.attempt - 1,
-    startedAt: delivery.interrupted?.at ?? now,
-    finishedAt: now,
-    outcome: 'interrupted',
-    ack: null,
-    detail: 'the sender stopped before an answer came (its lease ran out); sent again with the same MSH-10',
-    sentBy: delivery.interrupted?.by ?? 'unknown',
-  };
 }

@@ -9,6 +9,7 @@ import { dftMessageOf } from './delivery-message';
 import { loadDftTls } from './dft-tls';
 import { deliveryMetrics, setDeliveryQueueSource } from './delivery.metrics';
 import { AttemptRecord, AttemptResult, ClaimedDelivery, DeliveryRepository, DeliverySubject } from './delivery.repository';
+import { DeliverySenderRepository } from './delivery-sender.repository';
 import { MllpSender } from './mllp-sender';
 
 /**
@@ -46,6 +47,7 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
   constructor(
     @Inject(BILLING_CONFIG) private readonly config: BillingConfig,
     private readonly repository: DeliveryRepository,
+    private readonly sending: DeliverySenderRepository,
     private readonly runtime: ServiceRuntime,
     @Inject(READINESS_CHECKS) readinessChecks: ReadinessCheck[],
   ) {
@@ -150,9 +152,9 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
     const claimedAt = new Date();
     // Connect timeout and ACK wait each take at most ackTimeoutMs per message; past the lease another sender may take them.
     const leaseUntil = new Date(claimedAt.getTime() + DELIVERY_CLAIM_BATCH * 2 * settings.ackTimeoutMs + 5_000);
-    const batch = await this.repository.claimBatch(this.instance, claimedAt, leaseUntil, DELIVERY_CLAIM_BATCH);
+    const batch = await this.sending.claimBatch(this.instance, claimedAt, leaseUntil, DELIVERY_CLAIM_BATCH);
     if (batch.length === 0) return undefined;
-    const subjects = await this.repository.subjects(batch).catch((e: unknown) => batch.map(() => (e instanceof Error ? e : new Error(String(e)))));
+    const subjects = await this.sending.subjects(batch).catch((e: unknown) => batch.map(() => (e instanceof Error ? e : new Error(String(e)))));
     const recorder = new OutcomeRecorder((results) => this.record(results));
     let last: AttemptOutcome | undefined;
     let sent = 0;
@@ -164,7 +166,7 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
       sent += 1;
     }
     await recorder.flush();
-    await this.repository.release(this.instance, batch.slice(sent), new Date());
+    await this.sending.release(this.instance, batch.slice(sent), new Date());
     return last;
   }
 
@@ -199,7 +201,7 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
 
   /** Records outcomes (one transaction for all of them), then counts and logs each. */
   private async record(results: AttemptResult[]): Promise<void> {
-    const applied = await this.repository.recordAttempts(this.instance, results);
+    const applied = await this.sending.recordAttempts(this.instance, results);
     for (const { delivery, record, step } of results) {
       const changed = applied.has(delivery.id);
       deliveryMetrics.attempts.inc({ kind: delivery.kind, outcome: record.outcome });
