@@ -3,7 +3,7 @@ import type { Logger } from '@slidecharge/messaging';
 import { ApiKeyAuthenticator, Principal } from '@slidecharge/service-kit';
 import { LOGGER } from '../config';
 import { API_KEY_PREFIX, checkApiKey, parseApiKey } from './api-key';
-import { ApiClientRepository } from './api-client.repository';
+import { ApiClientRepository, LAST_USED_RESOLUTION_MS } from './api-client.repository';
 
 /** The principal of an accepted API key: a machine with the key's scopes and no role. */
 export function apiKeyPrincipal(key: { clientId: string; name: string; scopes: readonly string[] }): Principal {
@@ -32,13 +32,16 @@ export class ApiKeyAuthentication implements ApiKeyAuthenticator {
 
   async authenticate(key: string): Promise<Principal | undefined> {
     const id = parseApiKey(key)?.id;
-    const checked = checkApiKey(key, id ? await this.clients.find(id) : null);
+    const row = id ? await this.clients.find(id) : null;
+    const checked = checkApiKey(key, row);
     if (!checked.ok) {
       // The key id is public (shown in key lists); the secret never appears in a log line.
       this.log.warn({ keyId: id, reason: checked.reason }, 'API key refused');
       return undefined;
     }
-    await this.clients.touch(checked.key.clientId, new Date());
+    // last_used_at is kept to the minute: the row just read says whether this use must be written.
+    const now = new Date();
+    if (!row?.lastUsedAt || now.getTime() - row.lastUsedAt.getTime() >= LAST_USED_RESOLUTION_MS) await this.clients.touch(checked.key.clientId, now);
     return apiKeyPrincipal(checked.key);
   }
 }
