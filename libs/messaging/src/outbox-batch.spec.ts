@@ -1,18 +1,4 @@
-import { deliverSplitting, takeByBytes } from './outbox-batch';
-
-describe('takeByBytes', () => {
-  it('takes the longest prefix within the budget', () => {
-    expect(takeByBytes([100, 200, 300, 400], 600)).toBe(3);
-    expect(takeByBytes([100, 200, 300, 400], 599)).toBe(2);
-    expect(takeByBytes([], 600)).toBe(0);
-  });
-
-  it('takes one record larger than the budget alone', () => {
-    const kb884 = 884 * 1024;
-    expect(takeByBytes([kb884, kb884, 10], 512 * 1024)).toBe(1);
-    expect(takeByBytes([10, kb884], 512 * 1024)).toBe(1);
-  });
-});
+import { deliverSplitting } from './outbox-batch';
 
 const TOO_LARGE = new Error('MESSAGE_TOO_LARGE');
 const DOWN = new Error('broker down');

@@ -2,22 +2,6 @@
  * How the outbox relay cuts and sends its batches. Pure: the sending is a function it is given.
  */
 
-/**
- * How many of the records (sizes in bytes, in publishing order) make the next batch: the longest
- * prefix whose total stays within `maxBytes`, and always at least one, so a record larger than the
- * budget goes alone (and the broker decides).
- */
-export function takeByBytes(sizes: readonly number[], maxBytes: number): number {
-  let total = 0;
-  let count = 0;
-  for (const size of sizes) {
-    if (count > 0 && total + size > maxBytes) break;
-    total += size;
-    count++;
-  }
-  return count;
-}
-
 export interface DeliveryOutcome<R> {
   /** Accepted by the broker. */
   published: R[];

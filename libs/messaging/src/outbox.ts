@@ -4,7 +4,7 @@ import { OutgoingMessage } from './events';
 import type { KafkaBus } from './kafka-bus';
 import { Logger } from './logger';
 import { messagingMetrics, setOutboxBacklogSource } from './metrics';
-import { deliverSplitting, DeliveryOutcome, takeByBytes } from './outbox-batch';
+import { deliverSplitting, DeliveryOutcome } from './outbox-batch';
 import { outboxChannel, PgListener } from './pg-listener';
 import { quoteSchema as ident, RunInTransaction, SqlExecutor } from './sql';
 import { contextFromHeaders, slidechargeTracer, traceHeaders, withoutTraceHeaders } from './trace-context';
@@ -118,8 +118,16 @@ export class OutboxRelay {
     this.loop = this.run();
   }
 
-  /** Asks the relay to look now (call after committing a transaction that wrote to the outbox). */
+  /**
+   * Asks the relay to look now (call after committing a transaction that wrote to the outbox). While
+   * the relay LISTENs, the commit's own notification wakes it: this hint is dropped, or every commit
+   * would make a second, empty pass.
+   */
   wake(): void {
+    if (!this.listening()) this.wakeNow();
+  }
+
+  private wakeNow(): void {
     this.woken = true;
     this.wakeUp?.();
   }
@@ -143,9 +151,9 @@ export class OutboxRelay {
       connection,
       channels: [outboxChannel(this.options.schema)],
       logger: this.log,
-      onNotify: () => this.wake(),
-      onListening: () => this.wake(),
-      onDown: () => this.wake(),
+      onNotify: () => this.wakeNow(),
+      onListening: () => this.wakeNow(),
+      onDown: () => this.wakeNow(),
     });
     void listener.start();
     return listener;
@@ -164,7 +172,7 @@ export class OutboxRelay {
   /** Finishes the batch in flight, then returns. */
   async stop(): Promise<void> {
     this.stopping = true;
-    this.wake();
+    this.wakeNow();
     await this.loop;
     this.loop = undefined;
     await this.listener?.stop();
@@ -204,20 +212,14 @@ export class OutboxRelay {
     return parked;
   }
 
-  /** One batch: take it by count and bytes, send it (splitting what the broker refuses), record the outcome. */
+  /** One batch: take it by count and bytes (one read), send it (splitting what the broker refuses), record the outcome. */
   async relayPass(): Promise<RelayPass> {
     const batchSize = this.options.batchSize ?? 200;
     const { outcome, more } = await this.options.transaction(async (tx) => {
-      const candidates = await tx.$queryRawUnsafe<{ id: string; size: number }[]>(
-        `SELECT id::text AS id, (octet_length(key) + octet_length(payload::text) + octet_length(headers::text))::int AS size
-           FROM ${this.table} WHERE published_at IS NULL AND parked_at IS NULL ORDER BY seq LIMIT $1 FOR UPDATE SKIP LOCKED`,
-        batchSize,
-      );
-      const taken = takeByBytes(candidates.map((c) => c.size), this.options.maxBatchBytes ?? OUTBOX_DEFAULT_BATCH_BYTES);
-      const rows = taken === 0 ? [] : await this.load(tx, candidates.slice(0, taken).map((c) => c.id));
+      const { rows, locked } = await this.take(tx, batchSize);
       const delivered = await deliverSplitting(rows, (batch) => this.publish(batch), brokerRefusal);
       await this.record(tx, delivered);
-      return { outcome: delivered, more: taken < candidates.length || candidates.length === batchSize };
+      return { outcome: delivered, more: rows.length < locked || locked === batchSize };
     });
     messagingMetrics.outboxPending.inc({ schema: this.options.schema }, outcome.published.length);
     if (outcome.parked.length > 0) await this.alertParked(outcome.parked);
@@ -241,11 +243,26 @@ export class OutboxRelay {
     }
   }
 
-  private load(tx: SqlExecutor, ids: string[]): Promise<OutboxRow[]> {
-    return tx.$queryRawUnsafe<OutboxRow[]>(
-      `SELECT id::text AS id, topic, key, payload, headers FROM ${this.table} WHERE id = ANY($1::uuid[]) ORDER BY seq`,
-      ids,
+  /**
+   * Locks the oldest unpublished records (at most `limit`, FOR UPDATE SKIP LOCKED) and answers, in the
+   * same statement, those of them that fit the batch's bytes (the longest prefix whose total stays
+   * within maxBatchBytes, and always the first: a record larger than that goes alone), with how many
+   * it locked.
+   */
+  private async take(tx: SqlExecutor, limit: number): Promise<{ rows: OutboxRow[]; locked: number }> {
+    const found = await tx.$queryRawUnsafe<(OutboxRow & { size: number; locked: number })[]>(
+      `SELECT id, topic, key, payload, headers, size, locked::int AS locked
+         FROM (SELECT c.*, sum(c.size) OVER (ORDER BY c.seq) AS running, count(*) OVER () AS locked, row_number() OVER (ORDER BY c.seq) AS n
+                 FROM (SELECT id::text AS id, seq, topic, key, payload, headers,
+                              (octet_length(key) + octet_length(payload::text) + octet_length(headers::text))::int AS size
+                         FROM ${this.table} WHERE published_at IS NULL AND parked_at IS NULL ORDER BY seq LIMIT $1 FOR UPDATE SKIP LOCKED) c) w
+        WHERE n = 1 OR running <= $2
+        ORDER BY seq`,
+      limit,
+      this.options.maxBatchBytes ?? OUTBOX_DEFAULT_BATCH_BYTES,
     );
+    const rows = found.map(({ size: _size, locked: _locked, ...row }) => row);
+    return { rows, locked: found[0]?.locked ?? 0 };
   }
 
   private async record(tx: SqlExecutor, outcome: DeliveryOutcome<OutboxRow>): Promise<void> {

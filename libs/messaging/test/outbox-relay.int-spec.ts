@@ -92,6 +92,20 @@ const metricValue = async (name: string, labels: Record<string, string>) => {
   return metric?.values.find((v) => Object.entries(labels).every(([k, want]) => v.labels[k] === want))?.value ?? 0;
 };
 
+describe('a relay pass', () => {
+  it('takes, in one read, the oldest records whose bytes fit the budget (the first always), and says more are waiting', async () => {
+    const marker = randomUUID();
+    const key = `S26-${marker}`;
+    const KB300 = 300 * 1024;
+    const ids = [await outboxRecord(marker, 1, key, KB300), await outboxRecord(marker, 2, key, KB300), await outboxRecord(marker, 3, key, KB300)];
+    const relay = new OutboxRelay({ schema, bus, transaction, logger, maxBatchBytes: 700 * 1024 });
+    expect(await relay.relayPass()).toEqual({ published: 2, parked: 0, more: true });
+    expect((await rowsOf(ids)).map((r) => r.published)).toEqual([true, true, false]);
+    expect(await relay.relayPass()).toEqual({ published: 1, parked: 0, more: false });
+    expect(await arrived(marker, 3)).toEqual([1, 2, 3]);
+  });
+});
+
 describe('two ~884 KB events of one case in one outbox batch', () => {
   it('go out in separate batches by default, in order, and what follows goes out too', async () => {
     const marker = randomUUID();
