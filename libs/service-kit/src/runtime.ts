@@ -20,6 +20,7 @@ import {
 import { isKafkaPrincipal, TopicName, topicsUsedBy } from '@slidecharge/contracts';
 import type { KafkaConnection } from '@slidecharge/kafka-client';
 import { assertLeastPrivilegedDatabaseRole } from './database-role-check';
+import { PgTransactions, pgTransactions } from './pg-transactions';
 import { ReadinessCheck } from './health';
 
 export interface ServiceRuntimeOptions {
@@ -30,16 +31,17 @@ export interface ServiceRuntimeOptions {
   logger: Logger;
   /** The service's Prisma client (or anything that runs raw SQL and disconnects). */
   database: SqlExecutor & { $disconnect(): Promise<void> };
+  /** The service's DATABASE_URL, for the raw-SQL pools of its hot paths (rawSql). */
+  databaseUrl?: string;
   /** When the service publishes through an outbox: its Postgres schema and a transaction runner. */
   outbox?: {
     schema: string;
-    transaction: RunInTransaction;
+    /** The relay's transactions; by default two connections of a rawSql pool of its own (`<service>-outbox-relay`). */
+    transaction?: RunInTransaction;
     pollIntervalMs?: number;
     maxBatchBytes?: number;
     /** LISTEN for the outbox's insert notifications with these connection settings (OutboxRelayOptions.listen). */
     listen?: { connection: string };
-    /** Releases what `transaction` runs on (its connection pool), once the relay has stopped. */
-    close?: () => Promise<void>;
   };
   /**
    * When the service consumes: the schema whose dead_letter table keeps every dead-lettered message
@@ -56,6 +58,9 @@ export interface ServiceRuntimeOptions {
   /** How often the lag of the service's consumer groups is read into slidecharge_consumer_lag (default 15 s). */
   consumerLagIntervalMs?: number;
 }
+
+/** Statement and idle-in-transaction timeout of the raw-SQL pools: a stuck transaction cannot hold its locks for ever. */
+const RAW_SQL_TIMEOUT_MS = 30_000;
 
 /**
  * What every slidecharge service runs besides its HTTP API: the Kafka bus, its consumers, the outbox
@@ -78,6 +83,8 @@ export class ServiceRuntime implements OnModuleInit, BeforeApplicationShutdown, 
   private readonly consumers: ConsumerHandle[] = [];
   private readonly lag: ConsumerLagMonitor;
   private started: Promise<void> | undefined;
+  /** The raw-SQL pools made by rawSql(), closed after the consumers and the relay have stopped. */
+  private readonly pools: PgTransactions[] = [];
 
   constructor(private readonly options: ServiceRuntimeOptions) {
     this.logger = options.logger;
@@ -106,7 +113,7 @@ export class ServiceRuntime implements OnModuleInit, BeforeApplicationShutdown, 
       ? new OutboxRelay({
           schema: options.outbox.schema,
           bus: this.bus,
-          transaction: options.outbox.transaction,
+          transaction: options.outbox.transaction ?? this.relayTransactions(),
           logger: options.logger,
           ...(options.outbox.pollIntervalMs !== undefined ? { pollIntervalMs: options.outbox.pollIntervalMs } : {}),
           ...(options.outbox.maxBatchBytes !== undefined ? { maxBatchBytes: options.outbox.maxBatchBytes } : {}),
@@ -156,6 +163,25 @@ export class ServiceRuntime implements OnModuleInit, BeforeApplicationShutdown, 
     this.lag.watch(options.groupId, options.topics);
     this.logger.info({ groupId: options.groupId, topics: options.topics }, 'consumer started');
     return handle;
+  }
+
+  /**
+   * A pool of `connections` pg connections for a hot path whose statements are all hand-written SQL
+   * (a consumer applying batches, an ingest door, a sender): pgTransactions, under `applicationName`
+   * in pg_stat_activity, each statement and idle transaction bounded to 30 s. The runtime closes it at
+   * shutdown, after its consumers and its relay have stopped, so no batch in flight loses its connection.
+   */
+  rawSql(applicationName: string, connections: number): PgTransactions {
+    if (!this.options.databaseUrl) throw new Error(`${this.options.service}: rawSql needs ServiceRuntimeOptions.databaseUrl`);
+    const pool = pgTransactions(this.options.databaseUrl, { max: connections, timeoutMs: RAW_SQL_TIMEOUT_MS, applicationName });
+    this.pools.push(pool);
+    return pool;
+  }
+
+  /** The relay's statements are raw SQL on two connections of their own, without Prisma's per-query cost. */
+  private relayTransactions(): RunInTransaction {
+    const pool = this.rawSql(`${this.options.service}-outbox-relay`, 2);
+    return (fn) => pool.transaction(fn);
   }
 
   /**
@@ -239,13 +265,13 @@ export class ServiceRuntime implements OnModuleInit, BeforeApplicationShutdown, 
       await c.stop().catch((err: unknown) => this.logger.warn({ err, groupId: c.groupId }, 'consumer stop failed'));
     }
     await this.relay?.stop();
-    await this.options.outbox?.close?.();
     await this.retention?.stop();
     this.untrackDeadLetters?.();
     this.untrackDeadLetters = undefined;
   }
 
   async onApplicationShutdown(): Promise<void> {
+    for (const pool of this.pools.splice(0)) await pool.end().catch((err: unknown) => this.logger.warn({ err }, 'closing a pg pool failed'));
     await this.bus.disconnect().catch((err: unknown) => this.logger.warn({ err }, 'kafka disconnect failed'));
     await this.options.database.$disconnect();
     this.logger.info('stopped');

@@ -9,7 +9,7 @@ import {
   Type,
 } from '@nestjs/common';
 import { describeKafkaConnection } from '@slidecharge/kafka-client';
-import { createLogger, RunInTransaction, SqlExecutor } from '@slidecharge/messaging';
+import { createLogger, SqlExecutor } from '@slidecharge/messaging';
 import type { ServiceName } from './auth/access-matrix';
 import type { AuthConfig } from './auth/auth.config';
 import { authProviders, identityProviderCheck } from './auth/auth.providers';
@@ -19,7 +19,6 @@ import { HealthController, READINESS_CHECKS, ReadinessCheck } from './health';
 import { HttpConfig, HTTP_SETTINGS, httpSettingsFrom } from './http-settings';
 import { CorrelationMiddleware } from './http';
 import { loggerModule } from './bootstrap';
-import { pgTransactions } from './pg-transactions';
 import { transactionRunner } from './prisma';
 import { ServiceRuntime } from './runtime';
 import { DeadLettersController } from './dead-letters/dead-letters.controller';
@@ -110,13 +109,11 @@ export function serviceModule<TConfig extends WiringConfig>(options: ServiceModu
             kafka,
             logger,
             database,
+            databaseUrl: options.config.DATABASE_URL,
             ...(options.outboxSchema
               ? {
                   outbox: {
                     schema: options.outboxSchema,
-                    // The relay's statements are raw SQL: on pg connections of its own, without Prisma's
-                    // per-query cost (one relay pass per committed batch of every consumer).
-                    ...relayTransactions(options.service, options.config.DATABASE_URL),
                     maxBatchBytes: options.config.OUTBOX_BATCH_MAX_BYTES,
                     // The relay LISTENs for the outbox's insert notifications with the pool's own settings.
                     listen: { connection: options.config.DATABASE_URL },
@@ -164,10 +161,4 @@ export abstract class ServiceAppModule implements NestModule {
   configure(consumer: MiddlewareConsumer): void {
     consumer.apply(CorrelationMiddleware).forRoutes({ path: '*path', method: RequestMethod.ALL });
   }
-}
-
-/** The outbox relay's transactions: two pg connections, each transaction bounded to 30 s. */
-function relayTransactions(service: string, databaseUrl: string): { transaction: RunInTransaction; close: () => Promise<void> } {
-  const pg = pgTransactions(databaseUrl, { max: 2, timeoutMs: 30_000, applicationName: `${service}-outbox-relay` });
-  return { transaction: (fn) => pg.transaction(fn), close: () => pg.end() };
 }

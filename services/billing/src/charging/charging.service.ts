@@ -1,4 +1,4 @@
-import { Inject, Injectable, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable, OnApplicationBootstrap } from '@nestjs/common';
 import { evaluateCharges, ExistingCharge } from '@slidecharge/billing-rules';
 import { TopicName } from '@slidecharge/contracts';
 import {
@@ -12,7 +12,7 @@ import {
   OutgoingMessage,
   SqlExecutor,
 } from '@slidecharge/messaging';
-import { PgTransactions, pgTransactions, ServiceRuntime } from '@slidecharge/service-kit';
+import { PgTransactions, ServiceRuntime } from '@slidecharge/service-kit';
 import { chargeIdForGeneration, creditIdFor } from '../charge/charge-id';
 import { LIVE_STATUSES } from '../charge/charge-status';
 import { BILLING_CONFIG, BillingConfig } from '../config';
@@ -148,9 +148,6 @@ function qcRowOf(message: IncomingMessage<'qc.results.v1'>): QcRow {
   };
 }
 
-/** A transaction of the consumer runs at most this long (a case may carry up to 2000 slides). */
-const TRANSACTION_TIMEOUT_MS = 30_000;
-
 /**
  * Turns case, scan and QC facts into digitization charges, exactly once.
  *
@@ -166,7 +163,7 @@ const TRANSACTION_TIMEOUT_MS = 30_000;
  * batch split by a failure may decide in between, and both outcomes are the rules' answer to the facts.
  */
 @Injectable()
-export class ChargingService implements OnApplicationBootstrap, OnApplicationShutdown {
+export class ChargingService implements OnApplicationBootstrap {
   /** Where consumed event ids and outgoing events go, in the transaction of their effect. */
   private readonly inbox: Inbox;
   /**
@@ -184,11 +181,7 @@ export class ChargingService implements OnApplicationBootstrap, OnApplicationShu
     private readonly deliveries: DeliveryQueue,
     private readonly metrics: BillingMetricsService,
   ) {
-    this.transactions = pgTransactions(config.DATABASE_URL, {
-      max: config.BILLING_CONSUMERS * DEFAULT_PARTITIONS_CONSUMED_CONCURRENTLY,
-      timeoutMs: TRANSACTION_TIMEOUT_MS,
-      applicationName: 'billing-charging',
-    });
+    this.transactions = runtime.rawSql('billing-charging', config.BILLING_CONSUMERS * DEFAULT_PARTITIONS_CONSUMED_CONCURRENTLY);
     this.inbox = runtime.inbox(BILLING_CONSUMER, (fn) => this.transactions.transaction(fn));
   }
 
@@ -221,10 +214,6 @@ export class ChargingService implements OnApplicationBootstrap, OnApplicationShu
         }),
       ),
     );
-  }
-
-  async onApplicationShutdown(): Promise<void> {
-    await this.transactions.end();
   }
 
   /** Handles one event alone, exactly once (its own transaction): what the consumer does with a batch of one. */

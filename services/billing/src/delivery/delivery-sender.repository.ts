@@ -1,6 +1,5 @@
-import { Inject, Injectable, OnApplicationShutdown } from '@nestjs/common';
-import { PgTransactions, pgTransactions } from '@slidecharge/service-kit';
-import { BILLING_CONFIG, BillingConfig } from '../config';
+import { Injectable } from '@nestjs/common';
+import { PgTransactions, ServiceRuntime } from '@slidecharge/service-kit';
 import type { Charge as ChargeRow, Credit as CreditRow } from '../generated/prisma/client';
 import type { AttemptResult, ClaimedDelivery, DeliverySubject } from './delivery.repository';
 import { chargeRowOf, DeliveryCase, SELECT_CASES, SELECT_CHARGES, SELECT_CREDITS } from './delivery-rows';
@@ -21,9 +20,6 @@ interface ClaimRow {
   previousUpdatedAt: Date;
 }
 
-/** Statements of the sender are short; one that hangs this long is given up (the lease covers the rest). */
-const SENDER_STATEMENT_TIMEOUT_MS = 30_000;
-
 /**
  * The DFT^P03 sender's side of the delivery queue (billing.delivery, billing.delivery_attempt): claim,
  * read what the messages are built from, record the outcomes, give back what was not sent. Raw SQL on a
@@ -33,16 +29,12 @@ const SENDER_STATEMENT_TIMEOUT_MS = 30_000;
  * transaction, the deliveries API) are DeliveryRepository's.
  */
 @Injectable()
-export class DeliverySenderRepository implements OnApplicationShutdown {
+export class DeliverySenderRepository {
   private readonly sql: PgTransactions;
 
-  constructor(@Inject(BILLING_CONFIG) config: BillingConfig) {
-    this.sql = pgTransactions(config.DATABASE_URL, { max: 2, timeoutMs: SENDER_STATEMENT_TIMEOUT_MS, applicationName: 'billing-delivery' });
-  }
-
-  /** After the sender stopped (DeliveryWorker stops in beforeApplicationShutdown, which Nest runs first). */
-  async onApplicationShutdown(): Promise<void> {
-    await this.sql.end();
+  constructor(runtime: ServiceRuntime) {
+    // Closed by the runtime at shutdown, after DeliveryWorker stopped (in beforeApplicationShutdown).
+    this.sql = runtime.rawSql('billing-delivery', 2);
   }
 
   /**

@@ -1,6 +1,6 @@
-import { Inject, Injectable, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable, OnApplicationBootstrap } from '@nestjs/common';
 import { HandledBatch, IncomingMessage, inMessageContext, SqlExecutor } from '@slidecharge/messaging';
-import { PgTransactions, pgTransactions, ServiceRuntime } from '@slidecharge/service-kit';
+import { PgTransactions, ServiceRuntime } from '@slidecharge/service-kit';
 import { OPS_CONSOLE_CONFIG, OpsConsoleConfig } from '../config';
 import { batchOf, changeOf, countsByTopicAndType, Fact, factOf, PROJECTED_TOPICS, ProjectedTopic } from './facts';
 import { ProjectionChanges } from './projection-changes.service';
@@ -14,7 +14,7 @@ import { ProjectionRepository } from './projection.repository';
  * transaction. Batches are applied one at a time (see partitionsConsumedConcurrently).
  */
 @Injectable()
-export class ProjectionService implements OnApplicationBootstrap, OnApplicationShutdown {
+export class ProjectionService implements OnApplicationBootstrap {
   /** The projection's transactions: raw SQL on a pg connection of its own (one batch at a time), without Prisma's per-query cost. */
   private readonly transactions: PgTransactions;
 
@@ -24,7 +24,7 @@ export class ProjectionService implements OnApplicationBootstrap, OnApplicationS
     private readonly runtime: ServiceRuntime,
     private readonly changes: ProjectionChanges,
   ) {
-    this.transactions = pgTransactions(config.DATABASE_URL, { max: 1, timeoutMs: 30_000, applicationName: 'ops-console-projection' });
+    this.transactions = runtime.rawSql('ops-console-projection', 1);
   }
 
   async onApplicationBootstrap(): Promise<void> {
@@ -39,10 +39,6 @@ export class ProjectionService implements OnApplicationBootstrap, OnApplicationS
       partitionsConsumedConcurrently: 1,
       handler: (tx, messages) => this.project(tx, messages),
     });
-  }
-
-  async onApplicationShutdown(): Promise<void> {
-    await this.transactions.end();
   }
 
   /**

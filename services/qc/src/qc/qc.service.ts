@@ -1,4 +1,4 @@
-import { Inject, Injectable, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable, OnApplicationBootstrap } from '@nestjs/common';
 import {
   buildEvent,
   currentTraceId,
@@ -9,7 +9,7 @@ import {
   OutgoingMessage,
   SqlExecutor,
 } from '@slidecharge/messaging';
-import { PgTransactions, pgTransactions, ServiceRuntime } from '@slidecharge/service-kit';
+import { PgTransactions, ServiceRuntime } from '@slidecharge/service-kit';
 import { QC_CONFIG, QcConfig } from '../config';
 import { QcRepository, toView } from './qc.repository';
 import { ListResultsQuery, QcResultPage, QcResultView, QcRulesView, SlideQcView } from './qc.dto';
@@ -29,7 +29,7 @@ type JudgedScan = Required<ScanCandidate>;
 
 /** Judges completed scans from scan.events.v1 and answers lab operations' questions about verdicts. */
 @Injectable()
-export class QcService implements OnApplicationBootstrap, OnApplicationShutdown {
+export class QcService implements OnApplicationBootstrap {
   /**
    * The consumer's transactions: raw SQL on pg connections of its own (one per partition applied at
    * once), every statement hand-written, without Prisma's per-query cost on the hot path.
@@ -41,7 +41,7 @@ export class QcService implements OnApplicationBootstrap, OnApplicationShutdown 
     private readonly repository: QcRepository,
     private readonly runtime: ServiceRuntime,
   ) {
-    this.transactions = pgTransactions(config.DATABASE_URL, { max: DEFAULT_PARTITIONS_CONSUMED_CONCURRENTLY, timeoutMs: 30_000, applicationName: 'qc-consumer' });
+    this.transactions = runtime.rawSql('qc-consumer', DEFAULT_PARTITIONS_CONSUMED_CONCURRENTLY);
   }
 
   async onApplicationBootstrap(): Promise<void> {
@@ -56,10 +56,6 @@ export class QcService implements OnApplicationBootstrap, OnApplicationShutdown 
       inbox: this.runtime.inbox(groupId, (fn) => this.transactions.transaction(fn)),
       handler: (tx, messages) => this.judgeScans(tx, messages),
     });
-  }
-
-  async onApplicationShutdown(): Promise<void> {
-    await this.transactions.end();
   }
 
   /**

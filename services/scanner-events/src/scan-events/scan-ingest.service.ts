@@ -1,4 +1,4 @@
-import { Inject, Injectable, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable, OnApplicationBootstrap } from '@nestjs/common';
 import { isDeepStrictEqual } from 'node:util';
 import { ScannerMiddlewareEvent } from '@slidecharge/contracts';
 import {
@@ -12,7 +12,7 @@ import {
   SqlExecutor,
   writeOutbox,
 } from '@slidecharge/messaging';
-import { PgTransactions, pgTransactions, ServiceRuntime } from '@slidecharge/service-kit';
+import { PgTransactions, ServiceRuntime } from '@slidecharge/service-kit';
 import { CONFIG, LOGGER, PG_SCHEMA, ServiceConfig } from '../config';
 import { BatchAnswer, BatchItemAnswer, IngestAnswer } from './api';
 import { FirstCopy, ReceiptOrigin, ReceiptRepository } from './receipt.repository';
@@ -53,7 +53,7 @@ interface Recorded {
  * per-query cost.
  */
 @Injectable()
-export class ScanIngestService implements OnApplicationBootstrap, OnApplicationShutdown {
+export class ScanIngestService implements OnApplicationBootstrap {
   private readonly log: Logger;
   /** The ingest's transactions: one per partition of the ingress topic applied at once, and HTTP_TRANSACTIONS for the HTTP doors. */
   private readonly transactions: PgTransactions;
@@ -65,11 +65,7 @@ export class ScanIngestService implements OnApplicationBootstrap, OnApplicationS
     @Inject(CONFIG) private readonly config: ServiceConfig,
   ) {
     this.log = logger.child({ component: 'scan-ingest' });
-    this.transactions = pgTransactions(config.DATABASE_URL, {
-      max: DEFAULT_PARTITIONS_CONSUMED_CONCURRENTLY + HTTP_TRANSACTIONS,
-      timeoutMs: 30_000,
-      applicationName: 'scanner-events-ingest',
-    });
+    this.transactions = runtime.rawSql('scanner-events-ingest', DEFAULT_PARTITIONS_CONSUMED_CONCURRENTLY + HTTP_TRANSACTIONS);
   }
 
   async onApplicationBootstrap(): Promise<void> {
@@ -80,10 +76,6 @@ export class ScanIngestService implements OnApplicationBootstrap, OnApplicationS
       inbox: this.runtime.inbox(groupId, (fn) => this.transactions.transaction(fn)),
       handler: (tx, messages) => this.ingestMessages(tx, messages),
     });
-  }
-
-  async onApplicationShutdown(): Promise<void> {
-    await this.transactions.end();
   }
 
   /** Processes one validated middleware event and wakes the outbox relay when it wrote a scan event. */
