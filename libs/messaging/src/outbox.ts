@@ -250,8 +250,8 @@ export class OutboxRelay {
    * it locked.
    */
   private async take(tx: SqlExecutor, limit: number): Promise<{ rows: OutboxRow[]; locked: number }> {
-    const found = await tx.$queryRawUnsafe<(OutboxRow & { size: number; locked: number })[]>(
-      `SELECT id, topic, key, payload, headers, size, locked::int AS locked
+    const found = await tx.$queryRawUnsafe<(OutboxRow & { locked: number })[]>(
+      `SELECT id, topic, key, payload, headers, locked::int AS locked
          FROM (SELECT c.*, sum(c.size) OVER (ORDER BY c.seq) AS running, count(*) OVER () AS locked, row_number() OVER (ORDER BY c.seq) AS n
                  FROM (SELECT id::text AS id, seq, topic, key, payload, headers,
                               (octet_length(key) + octet_length(payload::text) + octet_length(headers::text))::int AS size
@@ -261,7 +261,7 @@ export class OutboxRelay {
       limit,
       this.options.maxBatchBytes ?? OUTBOX_DEFAULT_BATCH_BYTES,
     );
-    const rows = found.map(({ size: _size, locked: _locked, ...row }) => row);
+    const rows = found.map(({ locked: _locked, ...row }) => row);
     return { rows, locked: found[0]?.locked ?? 0 };
   }
 
