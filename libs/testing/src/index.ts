@@ -13,3 +13,4 @@ export * from './dates';
 export * from './otlp-receiver';
 export * from './pipeline-settled';
 export * from './dft-settings';
+export * from './scale-out';

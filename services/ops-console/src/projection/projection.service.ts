@@ -7,6 +7,17 @@ import { ProjectionChanges } from './projection-changes.service';
 import { ProjectionRepository } from './projection.repository';
 
 /**
+ * The first statement of every projection transaction: a transaction-scoped advisory lock that all
+ * instances take, so that their batches are applied one at a time, each seeing the facts the previous
+ * one committed (READ COMMITTED: the statements after the lock see every commit before it). Without
+ * it two instances of the group would project a case and its charge (same key, two topics, owned by
+ * different instances) side by side and leave the charge's lags empty (test/scale-out.int-spec.ts).
+ */
+async function takeProjectionLock(tx: SqlExecutor): Promise<void> {
+  await tx.$executeRawUnsafe(`SELECT pg_advisory_xact_lock(hashtext('ops-console:projection'))`);
+}
+
+/**
  * The read model: consumer group OPS_CONSOLE_CONSUMER_GROUP (default ops-console) of the four topics.
  * Events are consumed exactly once by batch (libs/messaging KafkaBus.consume): each batch's facts are
  * written in one transaction with their event ids, each table once (a fixed number of statements
@@ -32,10 +43,16 @@ export class ProjectionService implements OnApplicationBootstrap {
     await this.runtime.consume({
       groupId: group,
       topics: PROJECTED_TOPICS,
-      inbox: this.runtime.inbox(group, (fn) => this.transactions.transaction(fn)),
+      inbox: this.runtime.inbox(group, (fn) =>
+        this.transactions.transaction(async (tx) => {
+          await takeProjectionLock(tx);
+          return fn(tx);
+        }),
+      ),
       // One batch at a time: a fact's lags are filled by whichever of its two sides (charge, scan or case)
       // is written second, which must see the first committed. Two partitions' transactions side by side
-      // would each miss the other and leave the lag empty.
+      // would each miss the other and leave the lag empty. Within an instance this setting keeps them
+      // apart; across instances of the group (scale-out), the projection lock does.
       partitionsConsumedConcurrently: 1,
       handler: (tx, messages) => this.project(tx, messages),
     });
