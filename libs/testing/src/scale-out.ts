@@ -1,3 +1,4 @@
+import { isDeepStrictEqual } from 'node:util';
 import { AssignerProtocol } from 'kafkajs';
 import { harnessKafkaConnection, testKafka } from './kafka';
 import { eventually } from './topic-reader';
@@ -81,4 +82,23 @@ export async function consumedByInstance(baseUrl: string, groupId: string): Prom
     total += Number(line.slice(line.lastIndexOf(' ') + 1));
   }
   return total;
+}
+
+/** consumedByInstance of each instance, in the order given. */
+export function consumedByEach(baseUrls: readonly string[], groupId: string): Promise<number[]> {
+  return Promise.all(baseUrls.map((url) => consumedByInstance(url, groupId)));
+}
+
+/**
+ * The first copy of each event id among events read from a topic. A later copy (the outbox relay
+ * publishes at least once) must be the same event, field for field: otherwise this throws.
+ */
+export function firstCopyOfEach<T extends { eventId: string }>(events: readonly T[]): Map<string, T> {
+  const first = new Map<string, T>();
+  for (const event of events) {
+    const seen = first.get(event.eventId);
+    if (!seen) first.set(event.eventId, event);
+    else if (!isDeepStrictEqual(seen, event)) throw new Error(`event ${event.eventId} was published twice with different contents`);
+  }
+  return first;
 }

@@ -3,7 +3,9 @@ import { Pool } from 'pg';
 import { QcEvent, ScanImage } from '@slidecharge/contracts';
 import { buildEvent, createLogger, KafkaBus, OutgoingMessage } from '@slidecharge/messaging';
 import {
+  consumedByEach,
   consumedByInstance,
+  firstCopyOfEach,
   deleteGroup,
   ensureServiceBuilt,
   eventually,
@@ -67,9 +69,6 @@ const eventIdOf = (m: OutgoingMessage) => (m.value as { eventId: string }).event
 /** The same messages re-sent as they are (same event id, same key, so the same partition): every tenth. */
 const exactDuplicatesOf = (scans: readonly OutgoingMessage<'scan.events.v1'>[]) => scans.filter((_, i) => i % 10 === 0);
 
-async function consumedByEach(): Promise<number[]> {
-  return Promise.all(instances.map((i) => consumedByInstance(i.url, group)));
-}
 
 /**
  * Waits until every scan has its verdict and everything is handed on (the group at the end of
@@ -105,12 +104,7 @@ async function expectEachScanJudgedOnce(scans: readonly OutgoingMessage<'scan.ev
   expect(consumed.rows[0].n).toBe(eventIds.length);
 
   const published = reader.messages.filter(ours).map((m) => m.value as QcEvent);
-  const firstCopy = new Map<string, QcEvent>();
-  for (const event of published) {
-    const seen = firstCopy.get(event.eventId);
-    if (seen) expect(event).toEqual(seen);
-    else firstCopy.set(event.eventId, event);
-  }
+  const firstCopy = firstCopyOfEach(published);
   expect(firstCopy.size).toBe(scanIds.length);
   expect([...firstCopy.values()].map((e) => e.data.scanId).sort()).toEqual([...scanIds].sort());
 }
@@ -142,7 +136,7 @@ it('two qc instances in one group share the scans: each judged exactly once, and
   await expectEachScanJudgedOnce(scans, 90_000);
 
   // Both processes consumed part of the stream (each counts in its own /metrics), together all of it.
-  const [first, second] = (await consumedByEach()) as [number, number];
+  const [first, second] = (await consumedByEach(instances.map((i) => i.url), group)) as [number, number];
   expect(first).toBeGreaterThan(0);
   expect(second).toBeGreaterThan(0);
   expect(first + second).toBeGreaterThanOrEqual(scans.length + duplicates.length);

@@ -3,7 +3,9 @@ import { Producer } from 'kafkajs';
 import { Pool } from 'pg';
 import { ScanEvent } from '@slidecharge/contracts';
 import {
+  consumedByEach,
   consumedByInstance,
+  firstCopyOfEach,
   deleteGroup,
   ensureServiceBuilt,
   eventually,
@@ -103,12 +105,7 @@ async function expectEachEventRecordedOnce(events: readonly MiddlewareEvent[], t
   expect(consumed.rows[0].n).toBe(eventIds.length);
 
   const published = reader.messages.filter(ours).map((m) => m.value as ScanEvent);
-  const firstCopy = new Map<string, ScanEvent>();
-  for (const event of published) {
-    const seen = firstCopy.get(event.eventId);
-    if (seen) expect(event).toEqual(seen);
-    else firstCopy.set(event.eventId, event);
-  }
+  const firstCopy = firstCopyOfEach(published);
   expect(new Set(firstCopy.keys())).toEqual(new Set(eventIds.map(scanEventIdOf)));
 }
 
@@ -139,7 +136,7 @@ it('two scanner-events instances in one group share the ingress topic: each even
   await expectEachEventRecordedOnce(events, 90_000);
 
   // Both processes consumed part of the stream (each counts in its own /metrics), together all of it.
-  const [first, second] = (await Promise.all(instances.map((i) => consumedByInstance(i.url, group)))) as [number, number];
+  const [first, second] = (await consumedByEach(instances.map((i) => i.url), group)) as [number, number];
   expect(first).toBeGreaterThan(0);
   expect(second).toBeGreaterThan(0);
   expect(first + second).toBeGreaterThanOrEqual(events.length + duplicates.length);
