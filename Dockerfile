@@ -11,7 +11,7 @@ FROM node:20-bookworm-slim
 WORKDIR /app
 ENV NODE_ENV=production HOST=0.0.0.0
 # Heap cap: docs/operations.md, "Memory" (RSS under 250 MB per service at the end of a burst).
-ENV NODE_OPTIONS=--max-old-space-size=160
+ENV NODE_OPTIONS=--max-old-space-size=160 MALLOC_ARENA_MAX=2
 COPY --from=build /app/package.json /app/package-lock.json ./
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist

@@ -89,9 +89,9 @@ start_services() {
       settings="$(kafka_principal_env "$s")"
       if [ -n "$settings" ]; then set -a; eval "$settings"; set +a; fi
       # The V8 heap is capped (SERVICE_HEAP_MB, default 160): without a cap V8 lets the heap grow to
-      # 200+ MB of mostly garbage under a burst (RSS 300 MB); the live set stays under 100 MB
-      # (docs/operations.md, "Memory").
-      DATABASE_URL=$db_url PORT=$port NODE_OPTIONS="--max-old-space-size=${SERVICE_HEAP_MB:-160} ${NODE_OPTIONS:-}" \
+      # 200+ MB of mostly garbage under a burst (RSS 300 MB); the live set stays under 100 MB. Two
+      # malloc arenas keep native memory from fragmenting across threads (docs/operations.md, "Memory").
+      DATABASE_URL=$db_url PORT=$port NODE_OPTIONS="--max-old-space-size=${SERVICE_HEAP_MB:-160} ${NODE_OPTIONS:-}" MALLOC_ARENA_MAX=${MALLOC_ARENA_MAX:-2} \
         exec nohup node "dist/services/$s/services/$s/src/main.js" >>"$dir/$s.log" 2>&1
     ) &
     echo $! >"$dir/$s.pid"
