@@ -103,11 +103,8 @@ const QUERIES = [
     q: () => [`SELECT * FROM qc.qc_result WHERE passed = false ORDER BY evaluated_at DESC, scan_id DESC LIMIT 51`, []] },
   { name: 'qc: GET /qc/results first page (all)', where: 'services/qc/src/qc/qc.repository.ts list (no passed filter, newest first)',
     q: () => [`SELECT * FROM qc.qc_result ORDER BY evaluated_at DESC, scan_id DESC LIMIT 51`, []] },
-  { name: 'qc: GET /qc/results next page (proposed)', where: 'the same cursor as evaluated_at <= $1 AND (evaluated_at < $1 OR scan_id < $2)',
+  { name: 'qc: GET /qc/results next page', where: 'services/qc/src/qc/qc.repository.ts list (cursor: evaluatedAt lte, and lt OR scanId lt)',
     q: (s) => [`SELECT * FROM qc.qc_result WHERE evaluated_at <= $1::timestamptz AND (evaluated_at < $1::timestamptz OR scan_id < $2)
-                 ORDER BY evaluated_at DESC, scan_id DESC LIMIT 51`, [s.cursorAt, 'HSCAN-99999999']] },
-  { name: 'qc: GET /qc/results next page', where: 'services/qc/src/qc/qc.repository.ts list (cursor: evaluatedAt lt OR (eq AND scanId lt))',
-    q: (s) => [`SELECT * FROM qc.qc_result WHERE (evaluated_at < $1::timestamptz OR (evaluated_at = $1::timestamptz AND scan_id < $2))
                  ORDER BY evaluated_at DESC, scan_id DESC LIMIT 51`, [s.cursorAt, 'HSCAN-99999999']] },
   { name: 'qc: results of a slide', where: 'services/qc/src/qc/qc.repository.ts listBySlide',
     q: (s) => [`SELECT * FROM qc.qc_result WHERE slide_barcode = $1 ORDER BY evaluated_at DESC, scan_id DESC`, [s.barcode]] },
@@ -131,11 +128,8 @@ const QUERIES = [
   { name: 'accession: GET /cases page', where: 'case.repository.ts list (newest first)',
     q: () => [`SELECT * FROM accession."case" WHERE status = 'active' ORDER BY created_at DESC, accession_number DESC LIMIT 50`, []] },
 
-  { name: 'accession: GET /cases next page', where: 'case.repository.ts list (cursor: createdAt lt OR (eq AND accessionNumber lt))',
-    q: (s) => [`SELECT * FROM accession."case" WHERE (created_at < $1::timestamptz OR (created_at = $1::timestamptz AND accession_number < $2))
-                 ORDER BY created_at DESC, accession_number DESC LIMIT 50`, [s.cursorAt, 'H99-9999999']] },
 
-  { name: 'accession: GET /cases next page (proposed)', where: 'the same cursor as created_at <= $1 AND (created_at < $1 OR accession_number < $2)',
+  { name: 'accession: GET /cases next page', where: 'case.repository.ts list (cursor: createdAt lte, and lt OR accessionNumber lt)',
     q: (s) => [`SELECT * FROM accession."case" WHERE created_at <= $1::timestamptz AND (created_at < $1::timestamptz OR accession_number < $2)
                  ORDER BY created_at DESC, accession_number DESC LIMIT 50`, [s.cursorAt, 'H99-9999999']] },
 
@@ -205,10 +199,7 @@ const QUERIES = [
     q: () => [`SELECT * FROM billing.charge WHERE status = 'held' AND payer_id ILIKE $1 ORDER BY created_at ASC, charge_id ASC LIMIT 50`, ['medicare']] },
   { name: 'billing: GET /charges first page', where: 'billing-query.service.ts listCharges (no filter)',
     q: () => [`SELECT * FROM billing.charge ORDER BY created_at ASC, charge_id ASC LIMIT 51`, []] },
-  { name: 'billing: GET /charges next page', where: 'billing-query.service.ts listCharges (cursor)',
-    q: (s) => [`SELECT * FROM billing.charge WHERE (created_at > $1::timestamptz OR (created_at = $1::timestamptz AND charge_id > $2::uuid))
-                 ORDER BY created_at ASC, charge_id ASC LIMIT 51`, [s.cursorAt, '00000000-0000-0000-0000-000000000000']] },
-  { name: 'billing: GET /charges next page (proposed)', where: 'the same cursor as created_at >= $1 AND (created_at > $1 OR charge_id > $2): Prisma can say it, the index bounds it',
+  { name: 'billing: GET /charges next page', where: 'billing-query.service.ts listCharges and fhir/search.ts pageWhere (cursor: createdAt gte, and gt OR chargeId gt)',
     q: (s) => [`SELECT * FROM billing.charge WHERE created_at >= $1::timestamptz AND (created_at > $1::timestamptz OR charge_id > $2::uuid)
                  ORDER BY created_at ASC, charge_id ASC LIMIT 51`, [s.cursorAt, '00000000-0000-0000-0000-000000000000']] },
   { name: 'billing: GET /charges?status&since', where: 'billing-query.service.ts listCharges (status, since)',
@@ -241,9 +232,7 @@ const QUERIES = [
                   FROM (SELECT scan_id, type, row_number() OVER (ORDER BY scanned_at, scan_id) AS n
                           FROM ops_console.scan_fact WHERE slide_barcode = $1 AND type = 'scan.completed') r
                  WHERE s.scan_id = r.scan_id AND s.type = r.type AND s.rescan IS DISTINCT FROM (r.n > 1)`, [s.barcode]] },
-  { name: 'ops: scan -> charge lags of a scan (as written)', where: 'projection.repository.ts writeScan -> fillScanLags(`$1 = ANY(c.scan_ids)`)', write: true,
-    q: (s) => [fillScanLags('$1 = ANY(c.scan_ids)'), [s.scanId]] },
-  { name: 'ops: scan -> charge lags of a scan (@> form)', where: 'the same, written `c.scan_ids @> ARRAY[$1]` so the GIN index on scan_ids serves it', write: true,
+  { name: 'ops: scan -> charge lags of a scan', where: 'projection.repository.ts chargesOfScans (`scan_ids @> ARRAY[scan]`, the GIN index on scan_ids)', write: true,
     q: (s) => [fillScanLags('c.scan_ids @> ARRAY[$1::text]'), [s.scanId]] },
   { name: 'ops: QC fact', where: 'projection.repository.ts writeQc', write: true,
     q: (s) => [`INSERT INTO ops_console.qc_fact (scan_id, slide_barcode, passed, failed_rules, at, event_id) VALUES ($1, $2, true, '{}'::text[], now(), $3) ON CONFLICT DO NOTHING`,

@@ -168,7 +168,7 @@ describe('chargeWhere / pageWhere', () => {
     const search = parsed({ _cursor: encodeCursor(cursor) });
     const after = new Date(cursor.createdAt);
     expect(pageWhere(search)).toEqual({
-      AND: [{ AND: [] }, { OR: [{ createdAt: { gt: after } }, { createdAt: after, chargeId: { gt: cursor.chargeId } }] }],
+      AND: [{ AND: [] }, { createdAt: { gte: after } }, { OR: [{ createdAt: { gt: after } }, { chargeId: { gt: cursor.chargeId } }] }],
     });
   });
 });

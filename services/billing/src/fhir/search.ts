@@ -319,8 +319,9 @@ export function pageWhere(search: ChargeItemSearch): Prisma.ChargeWhereInput {
   const where = chargeWhere(search);
   if (!search.cursor) return where;
   const after = new Date(search.cursor.createdAt);
+  // The bound on createdAt alone lets the index scan start at the cursor (docs/benchmarks.md, History).
   return {
-    AND: [where, { OR: [{ createdAt: { gt: after } }, { createdAt: after, chargeId: { gt: search.cursor.chargeId } }] }],
+    AND: [where, { createdAt: { gte: after } }, { OR: [{ createdAt: { gt: after } }, { chargeId: { gt: search.cursor.chargeId } }] }],
   };
 }
 
