@@ -1,10 +1,7 @@
-import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { existsSync, readdirSync, statSync } from 'node:fs';
-import { join } from 'node:path';
 import { Pool } from 'pg';
 import { createLogger, KafkaBus, OutgoingMessage } from '@slidecharge/messaging';
-import { builtEntryPoint, eventually, freePort, serviceDatabaseUrl, ServiceProcess, testEnv, TopicReader, waitForGroupCaughtUp, WORKSPACE_ROOT } from '@slidecharge/testing';
+import { ensureServiceBuilt, eventually, freePort, serviceDatabaseUrl, ServiceProcess, testEnv, TopicReader, waitForGroupCaughtUp } from '@slidecharge/testing';
 import { chargeIdFor, chargePostedEventIdFor } from '../src/charge/charge-id';
 import { barcodeOf, caseEvent, ChargeMessage, deleteGroup, newAccession, passingScans, snapshot, SpecimenSpec, startGroupAtEnd, INPUT_TOPICS } from './support';
 
@@ -22,27 +19,6 @@ let bus: KafkaBus;
 let reader: TopicReader;
 let billing: ServiceProcess | undefined;
 
-/** Newest modification time under a directory (sources only). */
-function newest(dir: string): number {
-  let latest = 0;
-  for (const entry of readdirSync(dir, { withFileTypes: true })) {
-    const path = join(dir, entry.name);
-    if (entry.isDirectory()) latest = Math.max(latest, newest(path));
-    else if (entry.name.endsWith('.ts') && !entry.name.endsWith('.spec.ts')) latest = Math.max(latest, statSync(path).mtimeMs);
-  }
-  return latest;
-}
-
-/** Builds billing when dist/ is missing or older than its sources (the service's or a lib's). */
-function ensureBuilt(): void {
-  const entry = builtEntryPoint('billing');
-  const sources = [join(WORKSPACE_ROOT, 'services/billing/src'), ...['contracts', 'messaging', 'service-kit', 'billing-rules'].map((l) => join(WORKSPACE_ROOT, 'libs', l, 'src'))];
-  if (existsSync(entry) && statSync(entry).mtimeMs > Math.max(...sources.map(newest))) return;
-  const tsconfig = 'services/billing/tsconfig.app.json';
-  execFileSync('npx', ['tsc', '-p', tsconfig], { cwd: WORKSPACE_ROOT, stdio: 'inherit', timeout: 300_000 });
-  execFileSync('npx', ['tsc-alias', '-p', tsconfig], { cwd: WORKSPACE_ROOT, stdio: 'inherit', timeout: 120_000 });
-}
-
 async function startBilling(): Promise<ServiceProcess> {
   const env = { DATABASE_URL: serviceDatabaseUrl('billing'), KAFKA_BROKERS: kafkaBrokers, BILLING_CONSUMER_GROUP: groupId, LOG_LEVEL: 'info' };
   billing = await new ServiceProcess('billing', await freePort(), env, 'billing-crash-recovery').start(120_000);
@@ -50,7 +26,7 @@ async function startBilling(): Promise<ServiceProcess> {
 }
 
 beforeAll(async () => {
-  ensureBuilt();
+  ensureServiceBuilt('billing', ['contracts', 'messaging', 'service-kit', 'billing-rules', 'kafka-client', 'hl7']);
   await startGroupAtEnd(kafkaBrokers, groupId, INPUT_TOPICS);
   bus = new KafkaBus({ connection: kafka, clientId: 'billing-crash', service: 'billing-crash', logger: createLogger('billing-crash', 'warn') });
   await bus.connect();
