@@ -38,7 +38,9 @@ export function LagChart({ series, timeZone, big = false }: { series: LagSeries 
     ? `Charge lag, ${points.length} points; latest at ${formatLabClock(last.at, timeZone)}: p50 ${formatDuration(last.p50)}, p95 ${formatDuration(last.p95)}, max ${formatDuration(last.max)}`
     : 'Charge lag: no charge posted in this window yet';
   return (
-    <figure className="lag-chart" data-testid="lag-chart" data-points={points.length} data-charges={points.reduce((sum, p) => sum + p.count, 0)}>
+    <figure className="lag-chart" data-testid="lag-chart" data-points={points.length} data-charges={points.reduce((sum, p) => sum + p.count, 0)}
+      data-buckets={points.map((p) => `${p.at}=${p.count}`).join(' ')}
+    >
       <Chart option={option} label={label} height={big ? '100%' : 320} dark={big} />
       {big && points.length === 0 ? (
         <p className="chart-empty" aria-hidden="true">
