@@ -51,6 +51,12 @@ export function pgTransactions(connectionString: string, options: { max: number;
     async transaction<R>(fn: (tx: SqlExecutor) => Promise<R>): Promise<R> {
       const client = await pool.connect();
       let broken = false;
+      // A checked-out client has no listener of the pool's: when the server goes away (restart,
+      // terminated backend), pg fails the query in flight AND emits 'error', which would crash the process.
+      const onError = () => {
+        broken = true;
+      };
+      client.on('error', onError);
       try {
         await client.query('BEGIN');
         const result = await fn(new PgClientExecutor(client));
@@ -64,6 +70,7 @@ export function pgTransactions(connectionString: string, options: { max: number;
         }
         throw err;
       } finally {
+        client.removeListener('error', onError);
         client.release(broken);
       }
     },

@@ -66,3 +66,18 @@ it('runs a statement on its own (autocommit): another connection sees its effect
   expect(inserted).toEqual([{ id: 'q' }]);
   expect(await ids()).toContain('q');
 });
+
+it('a transaction whose connection the server drops fails, without crashing the process, and the pool serves the next one', async () => {
+  // As in a Postgres restart: the backend goes away while the transaction holds its connection. pg fails
+  // the statement in flight and emits 'error' on the client, which nobody else listens to while it is
+  // checked out (an unhandled 'error' event would end the process: jest reports it as a failure).
+  await expect(
+    pg.transaction(async (tx) => {
+      const [{ pid }] = await tx.$queryRawUnsafe<{ pid: number }[]>('SELECT pg_backend_pid() AS pid');
+      await admin.query('SELECT pg_terminate_backend($1)', [pid]);
+      await tx.$queryRawUnsafe('SELECT pg_sleep(5)');
+    }),
+  ).rejects.toThrow(/terminat/i);
+  const [{ one }] = await pg.transaction((tx) => tx.$queryRawUnsafe<{ one: number }[]>('SELECT 1 AS one'));
+  expect(one).toBe(1);
+});
