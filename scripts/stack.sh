@@ -9,6 +9,9 @@
 #   scripts/stack.sh down    stop the ops console and the four services (SIGTERM: they finish in-flight work), Kafka and
 #                            the identity provider
 #   scripts/stack.sh status  readiness of each service
+#   scripts/stack.sh kill SERVICE...   SIGKILL a service (no shutdown hook runs: a crash, for the fault
+#                            campaign, scripts/chaos.mjs)
+#   scripts/stack.sh start SERVICE...  start stopped services as `up` does and wait until they are ready
 # Logs: tmp/stack/<service>.log (JSON lines), tmp/stack/billing-system-sim.log (the DFT^P03 received).
 # Ports: accession 3001 (HL7 orders over MLLP: 2575), scanner-events 3002, qc 3003, billing 3004
 # (delivers DFT^P03 over MLLP to the simulator on 2576; set BILLING_DFT_HOST/PORT to use another),
@@ -129,9 +132,24 @@ status() {
   done
 }
 
+# SIGKILL, as a crash or the kernel's OOM killer would: nothing in flight is finished.
+kill_services() {
+  for s in "$@"; do
+    [ -n "${PORTS[$s]:-}" ] || { echo "no service '$s' (one of: ${!PORTS[*]})" >&2; exit 2; }
+    if [ -f "$dir/$s.pid" ] && kill -0 "$(cat "$dir/$s.pid")" 2>/dev/null; then
+      kill -KILL "$(cat "$dir/$s.pid")"
+      for _ in $(seq 1 40); do kill -0 "$(cat "$dir/$s.pid")" 2>/dev/null || break; sleep 0.1; done
+      echo "$s killed"
+    fi
+    rm -f "$dir/$s.pid"
+  done
+}
+
 case "${1:-up}" in
   up) shift || true; up "$@" ;;
+  kill) shift; kill_services "$@" ;;
+  start) shift; start_services "$@"; wait_ready "$@" ;;
   down) shift || true; down "$@" ;;
   status) status ;;
-  *) echo "usage: $0 up [--no-demo] | down [--keep-kafka] | status" >&2; exit 2 ;;
+  *) echo "usage: $0 up [--no-demo] | down [--keep-kafka] | status | kill SERVICE... | start SERVICE..." >&2; exit 2 ;;
 esac

@@ -9,7 +9,7 @@ import { DeadLetterWriter } from './dead-letter-writer';
 import { CommittedOffset, GroupLag, groupLag, PartitionEnds } from './consumer-lag';
 import { checkOutgoing, OutgoingMessage } from './events';
 import { kafkaLogCreator, Logger } from './logger';
-import { BatchProcessor, ExactlyOnceConsumerOptions } from './batch-processor';
+import { BatchProcessor, DEFAULT_SESSION_TIMEOUT_MS, ExactlyOnceConsumerOptions } from './batch-processor';
 import { EventTopic } from './exactly-once';
 import { SqlExecutor } from './sql';
 import { messagingMetrics } from './metrics';
@@ -188,7 +188,7 @@ export class KafkaBus {
       groupId: options.groupId,
       topics: options.topics,
       fromBeginning: options.fromBeginning ?? true,
-      sessionTimeoutMs: options.sessionTimeoutMs ?? 30_000,
+      sessionTimeoutMs: options.sessionTimeoutMs ?? DEFAULT_SESSION_TIMEOUT_MS,
       heartbeatIntervalMs: processor.heartbeatIntervalMs,
       eachBatch: (payload, isStopping) => processor.process(payload, isStopping),
       partitionsConsumedConcurrently: processor.partitionsConsumedConcurrently,

@@ -1,0 +1,98 @@
+// The faults a campaign injects into the running stack (scripts/stack.sh), and how long the product
+// takes to work again after each: SIGKILL of a service and its restart (as a supervisor would), a
+// SIGKILL of the Kafka broker and its restart (scripts/kafka.sh), an immediate-mode stop of the
+// PostgreSQL cluster (crash recovery on start) and its start. Recovery = from the fault until every
+// service is ready and a probe case scanned after the fault has its charge in billing's API.
+import { execFile } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { bearer } from '../lib/identity.mjs';
+import { SERVICES } from './plan.mjs';
+import { call, postScans, putCase, retrying, scanEvent } from './traffic.mjs';
+
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+export const PORTS = { accession: 3001, 'scanner-events': 3002, qc: 3003, billing: 3004, 'ops-console': 3005 };
+
+function run(ctx, command, args) {
+  return new Promise((resolve, reject) => {
+    execFile(command, args, { cwd: ctx.root, env: process.env, encoding: 'utf8', timeout: 300_000 }, (error, stdout, stderr) =>
+      error ? reject(new Error(`${command} ${args.join(' ')}: ${error.message} ${stderr.slice(-500)}`)) : resolve(stdout));
+  });
+}
+
+async function ready(service) {
+  try {
+    return (await fetch(`http://127.0.0.1:${PORTS[service]}/health/ready`, { signal: AbortSignal.timeout(2000) })).ok;
+  } catch {
+    return false;
+  }
+}
+
+export const allReady = async () => (await Promise.all(SERVICES.map(ready))).every(Boolean);
+
+/** The PostgreSQL cluster that serves DATABASE_URL's port (pg_lsclusters), e.g. ['15', 'main']. */
+export async function postgresCluster(ctx) {
+  const port = new URL(ctx.databaseUrl).port || '5432';
+  const line = (await run(ctx, 'pg_lsclusters', ['-h'])).split('\n').find((l) => l.split(/\s+/)[2] === port);
+  if (!line) throw new Error(`no local PostgreSQL cluster on port ${port} (pg_lsclusters): the campaign restarts the server it tests against`);
+  return line.split(/\s+/).slice(0, 2);
+}
+
+const pgctl = (ctx, action, ...extra) => run(ctx, 'pg_ctlcluster', ['--skip-systemctl-redirect', ...ctx.pgCluster, action, ...extra]);
+
+function kafkaPid() {
+  const port = process.env.KAFKA_PORT ?? '9092';
+  const data = process.env.KAFKA_DATA_DIR ?? join(process.env.SLIDECHARGE_CACHE ?? join(homedir(), '.cache/slidecharge'), `kafka-data-${port}`);
+  return Number(readFileSync(join(data, 'kafka.pid'), 'utf8').trim());
+}
+
+/** Injects one fault and repairs it after fault.downMs; resolves when the repair has been started. */
+async function inject(ctx, fault) {
+  if (fault.kind === 'kill') {
+    await run(ctx, 'bash', ['scripts/stack.sh', 'kill', fault.service]);
+    await sleep(fault.downMs);
+    // stack.sh start waits up to 60 s for readiness; the campaign measures recovery itself.
+    run(ctx, 'bash', ['scripts/stack.sh', 'start', fault.service]).catch((e) => ctx.log(`restart of ${fault.service} not ready yet: ${e.message.split('\n')[0]}`));
+  } else if (fault.kind === 'broker-restart') {
+    process.kill(kafkaPid(), 'SIGKILL');
+    await sleep(fault.downMs);
+    await run(ctx, 'bash', ['scripts/kafka.sh', 'start']);
+  } else if (fault.kind === 'postgres-restart') {
+    await pgctl(ctx, 'stop', '-m', 'immediate');
+    await sleep(fault.downMs);
+    await pgctl(ctx, 'start');
+  }
+}
+
+/** A one-slide case and its scan, sent after a fault: its charge in billing's API says the pipeline works again. */
+async function probeCharged(ctx, n) {
+  const accession = `${ctx.plan.run}-P${n}`;
+  ctx.plan.expected.set(`${accession}/A/0753T`, { accession, credited: false, probe: true });
+  await putCase(ctx, accession, ['A'], 1);
+  await postScans(ctx, [scanEvent(`${accession}-A1-1`)]);
+  await retrying(ctx.stats, 'probe charge', async () => {
+    const page = await call('GET', `${ctx.urls.billing}/charges?accession=${accession}`, undefined, await bearer('ops-viewer'));
+    if (!page.items.some((c) => c.status === 'posted')) throw new Error(`no charge of probe ${accession} yet`);
+  });
+}
+
+/** Injects the faults one after another, `intervalMs` apart once the last one is recovered; records each recovery. */
+export async function runFaults(ctx, schedule, intervalMs, isTrafficDone) {
+  const results = [];
+  for (const [i, fault] of schedule.entries()) {
+    await sleep(intervalMs);
+    if (ctx.stopFaults) break;
+    const label = fault.kind === 'kill' ? `SIGKILL ${fault.service}` : fault.kind;
+    ctx.log(`fault ${i + 1}/${schedule.length}: ${label} (down ${fault.downMs} ms)${isTrafficDone() ? ', traffic done' : ''}`);
+    const started = Date.now();
+    await inject(ctx, fault);
+    while (!(await allReady())) await sleep(250);
+    const readyMs = Date.now() - started;
+    await probeCharged(ctx, i + 1);
+    results.push({ fault: label, downMs: fault.downMs, readyAfterMs: readyMs, chargingAfterMs: Date.now() - started, duringTraffic: !isTrafficDone() });
+    ctx.log(`  recovered: services ready after ${readyMs} ms, a new scan charged ${Date.now() - started} ms after the fault`);
+  }
+  return results;
+}
