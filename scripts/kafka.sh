@@ -24,25 +24,81 @@
 # certificate, <principal>.password, and admin.properties for Kafka's own CLI tools.
 # Settings (environment): KAFKA_PORT (9092), KAFKA_CONTROLLER_PORT (9093),
 # KAFKA_DATA_DIR (<cache>/kafka-data-<port>), KAFKA_HEAP (512m).
+#
+# Cluster mode: three (3 to 5; tested with 3) combined broker+controller KRaft nodes on 127.0.0.1, for
+# failure drills (docs/operations.md, "A three-node cluster"; libs/messaging/test/kafka-cluster.int-spec.ts):
+#   KAFKA_PORT=29092 KAFKA_BROKERS_COUNT=3 scripts/kafka.sh start   (or: scripts/kafka.sh start --cluster 3)
+# Node N listens on KAFKA_PORT+2(N-1) (clients) and KAFKA_CONTROLLER_PORT+2(N-1) (controllers; default
+# KAFKA_PORT+1): 29092/29093, 29094/29095, 29096/29097 here. All nodes are controller voters; one CA, a certificate per
+# node (CN=broker), the same SCRAM users; default.replication.factor=3, min.insync.replicas=2 (the
+# offsets and transaction state topics too), so the setup creates every topic with 3 replicas and a
+# write acknowledged with acks=all survives the loss of any one node. The data dir remembers its mode
+# (<data dir>/cluster): every other command then acts on all nodes, and `env` prints the three brokers.
+# Node N keeps its configuration, log and data under <data dir>/node-N. Commands of cluster mode only:
+#   scripts/kafka.sh kill N            SIGKILL node N (a crash: no controlled shutdown)
+#   scripts/kafka.sh stop-node N       stop node N gracefully (controlled shutdown)
+#   scripts/kafka.sh start-node N      start node N again and wait until it serves
+#   scripts/kafka.sh logs [N]          tail the logs of every node, or of node N
+#   scripts/kafka.sh quorum            the active controller and each voter's progress
+#   scripts/kafka.sh topics            each partition's leader, replicas and in-sync replicas
+# `quorum` and `topics` also work on a single node (tools/kafka/ClusterStatus.java, run from source: a
+# JDK is needed); `status` lists the nodes and exits 0 when all answer.
 set -euo pipefail
 umask 077
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cache="${SLIDECHARGE_CACHE:-$HOME/.cache/slidecharge}"
 port="${KAFKA_PORT:-9092}"
-cport="${KAFKA_CONTROLLER_PORT:-9093}"
 libs="$cache/kafka-libs"
 data="${KAFKA_DATA_DIR:-$cache/kafka-data-$port}"
 secrets="$data/secrets"
-conf="$data/server.properties"
-pidfile="$data/kafka.pid"
-log="$data/kafka.log"
 # Written once a data dir is formatted with TLS and SCRAM users; a data dir without it predates them.
 secured="$data/secured"
 stamp="$data/setup.stamp"
+# The number of nodes of a cluster data dir; absent in a single-node data dir.
+cluster_file="$data/cluster"
 
 say() { echo "kafka: $*" >&2; }
 die() { say "$*"; exit 1; }
+
+# ---- nodes: a single node keeps today's layout (files at the top of the data dir); node N of a
+# cluster has <data dir>/node-N and ports KAFKA_PORT+2(N-1) / KAFKA_CONTROLLER_PORT+2(N-1) ----
+
+# The data dir's number of nodes: what it was made with, else KAFKA_BROKERS_COUNT (or --cluster N) for a new one.
+nodes_of_data_dir() {
+  local made="" wanted="${1:-}"
+  if [ -f "$cluster_file" ]; then made="$(cat "$cluster_file")"
+  elif [ -f "$data/logs/meta.properties" ]; then made=1; fi
+  if [ -n "$made" ] && [ -n "$wanted" ] && [ "$wanted" != "$made" ]; then
+    die "$data holds a $made-node Kafka, not $wanted: scripts/kafka.sh reset it, or choose another KAFKA_PORT or KAFKA_DATA_DIR"
+  fi
+  echo "${made:-${wanted:-1}}"
+}
+
+nodes=1
+cport=""
+
+# Sets the node's paths and ports: ndir conf pidfile log nport ncport cert.
+use_node() {
+  node="$1"
+  if [ "$nodes" -eq 1 ]; then ndir="$data" cert=broker; else ndir="$data/node-$node" cert="broker-$node"; fi
+  conf="$ndir/server.properties"
+  pidfile="$ndir/kafka.pid"
+  log="$ndir/kafka.log"
+  nport=$((port + 2 * (node - 1)))
+  ncport=$((cport + 2 * (node - 1)))
+}
+
+node_numbers() { seq 1 "$nodes"; }
+
+# host:port of every node's client listener, comma-separated.
+bootstrap() { local n; for n in $(node_numbers); do echo "127.0.0.1:$((port + 2 * (n - 1)))"; done | paste -sd, -; }
+
+# A node number given on the command line, checked against the data dir.
+node_arg() {
+  [ "$nodes" -gt 1 ] || die "$1 is for a cluster (KAFKA_BROKERS_COUNT=3 scripts/kafka.sh start); $data holds a single node"
+  [[ "${2:-}" =~ ^[0-9]+$ ]] && [ "$2" -ge 1 ] && [ "$2" -le "$nodes" ] || die "usage: $0 $1 N (N from 1 to $nodes)"
+}
 
 fetch() {
   if [ -f "$libs/.complete" ]; then return; fi
@@ -55,7 +111,14 @@ fetch() {
 
 port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 
-running() { [ -f "$pidfile" ] && kill -0 "$(cat "$pidfile")" 2>/dev/null; }
+# The node's process is alive (a killed process not yet reaped by its parent is not).
+running() {
+  local pid
+  [ -f "$pidfile" ] && pid="$(cat "$pidfile")" && kill -0 "$pid" 2>/dev/null || return 1
+  [ "$(awk '{print $3}' "/proc/$pid/stat" 2>/dev/null)" != Z ]
+}
+
+any_running() { local n; for n in $(node_numbers); do use_node "$n"; if running; then return 0; fi; done; return 1; }
 
 java_cmd() { echo "${JAVA_HOME:+$JAVA_HOME/bin/}java"; }
 
@@ -70,7 +133,7 @@ setup_tool() {
 
 new_password() { openssl rand -hex 24; }
 
-# ---- TLS: a CA per data dir, and the broker's certificate (SAN IP:127.0.0.1, DNS:localhost) ----
+# ---- TLS: a CA per data dir, and each node's certificate (SAN IP:127.0.0.1, DNS:localhost) ----
 
 make_ca() {
   [ -f "$secrets/ca.pem" ] && return
@@ -80,23 +143,23 @@ make_ca() {
 }
 
 # Issued again when missing or within 30 days of its end. CN=broker is the broker's principal on the
-# controller listener (ssl.principal.mapping.rules below).
+# controller listener (ssl.principal.mapping.rules below); each node of a cluster has its own key.
 make_broker_cert() {
-  if [ -f "$secrets/broker.pem" ] && openssl x509 -checkend 2592000 -noout -in "$secrets/broker.pem" >/dev/null; then return; fi
-  openssl req -newkey rsa:2048 -nodes -subj "/CN=broker" -keyout "$secrets/broker.key" -out "$secrets/broker.csr" 2>/dev/null
+  if [ -f "$secrets/$cert.pem" ] && openssl x509 -checkend 2592000 -noout -in "$secrets/$cert.pem" >/dev/null; then return; fi
+  openssl req -newkey rsa:2048 -nodes -subj "/CN=broker" -keyout "$secrets/$cert.key" -out "$secrets/$cert.csr" 2>/dev/null
   printf '%s\n' "basicConstraints=CA:FALSE" "keyUsage=critical,digitalSignature,keyEncipherment" \
-    "extendedKeyUsage=serverAuth,clientAuth" "subjectAltName=IP:127.0.0.1,DNS:localhost" >"$secrets/broker.ext"
-  openssl x509 -req -days 825 -in "$secrets/broker.csr" -CA "$secrets/ca.pem" -CAkey "$secrets/ca.key" \
-    -CAcreateserial -extfile "$secrets/broker.ext" -out "$secrets/broker.pem" 2>/dev/null
-  cat "$secrets/broker.key" "$secrets/broker.pem" >"$secrets/broker-keystore.pem"
-  rm -f "$secrets/broker.csr" "$secrets/broker.ext"
+    "extendedKeyUsage=serverAuth,clientAuth" "subjectAltName=IP:127.0.0.1,DNS:localhost" >"$secrets/$cert.ext"
+  openssl x509 -req -days 825 -in "$secrets/$cert.csr" -CA "$secrets/ca.pem" -CAkey "$secrets/ca.key" \
+    -CAcreateserial -extfile "$secrets/$cert.ext" -out "$secrets/$cert.pem" 2>/dev/null
+  cat "$secrets/$cert.key" "$secrets/$cert.pem" >"$secrets/$cert-keystore.pem"
+  rm -f "$secrets/$cert.csr" "$secrets/$cert.ext"
 }
 
 # ---- SCRAM users ----
 
 write_admin_properties() {
   cat >"$secrets/admin.properties" <<PROPS
-# Kafka CLI tools as admin: kafka-topics.sh --bootstrap-server 127.0.0.1:$port --command-config $secrets/admin.properties
+# Kafka CLI tools as admin: kafka-topics.sh --bootstrap-server $(bootstrap) --command-config $secrets/admin.properties
 security.protocol=SASL_SSL
 sasl.mechanism=SCRAM-SHA-512
 sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required username="admin" password="$(cat "$secrets/admin.password")";
@@ -115,18 +178,47 @@ recreate_if_unsecured() {
   fi
 }
 
-# Formats a new data dir with a random SCRAM-SHA-512 password per principal (StorageTool --add-scram).
-format() {
-  local principals="$1" cid args=() name
+# Formats the node's log dir with a random SCRAM-SHA-512 password per principal (StorageTool --add-scram);
+# the nodes of a cluster share the cluster id and the passwords.
+format_node() {
+  local principals="$1" cid="$2" args=() name
   for name in $(awk '{print $1}' <<<"$principals"); do
     [ -f "$secrets/$name.password" ] || new_password >"$secrets/$name.password"
     args+=(--add-scram "SCRAM-SHA-512=[name=$name,password=$(cat "$secrets/$name.password")]")
   done
-  cid="$(kafka_tool kafka.tools.StorageTool random-uuid | tail -1)"
   kafka_tool kafka.tools.StorageTool format -t "$cid" -c "$conf" "${args[@]}" >/dev/null
+}
+
+format() {
+  local principals="$1" cid n
+  cid="$(kafka_tool kafka.tools.StorageTool random-uuid | tail -1)"
+  if [ "$nodes" -eq 1 ]; then
+    use_node 1 && format_node "$principals" "$cid"
+  else
+    # Passwords first, so the nodes formatted side by side get the same ones.
+    for name in $(awk '{print $1}' <<<"$principals"); do [ -f "$secrets/$name.password" ] || new_password >"$secrets/$name.password"; done
+    local formatting=()
+    for n in $(node_numbers); do (use_node "$n" && format_node "$principals" "$cid") & formatting+=($!); done
+    for n in "${formatting[@]}"; do wait "$n" || die "formatting a node of $data failed"; done
+  fi
   write_admin_properties
   echo "sasl_ssl scram-sha-512 mtls-controller v1" >"$secured"
-  say "formatted $data: CA, broker certificate and SCRAM users ($(awk '{print $1}' <<<"$principals" | paste -sd, -))"
+  say "formatted $data: CA, broker certificate$([ "$nodes" -eq 1 ] || echo "s of $nodes nodes") and SCRAM users ($(awk '{print $1}' <<<"$principals" | paste -sd, -))"
+}
+
+# controller.quorum.voters: every node of the data dir.
+voters() { local n; for n in $(node_numbers); do echo "$n@127.0.0.1:$((cport + 2 * (n - 1)))"; done | paste -sd, -; }
+
+# Replication of a single node (1) or of a cluster (3 replicas, writes acknowledged by at least 2).
+replication_settings() {
+  if [ "$nodes" -eq 1 ]; then
+    printf '%s\n' offsets.topic.replication.factor=1 offsets.topic.num.partitions=10 transaction.state.log.replication.factor=1 \
+      transaction.state.log.min.isr=1 transaction.state.log.num.partitions=4 default.replication.factor=1 min.insync.replicas=1
+  else
+    printf '%s\n' offsets.topic.replication.factor=3 offsets.topic.num.partitions=10 transaction.state.log.replication.factor=3 \
+      transaction.state.log.min.isr=2 transaction.state.log.num.partitions=4 default.replication.factor=3 min.insync.replicas=2 \
+      unclean.leader.election.enable=false
+  fi
 }
 
 write_config() {
@@ -134,10 +226,10 @@ write_config() {
   supers="$(awk '$2 == "super" {printf "%sUser:%s", sep, $1; sep=";"}' <<<"$principals")"
   cat >"$conf" <<PROPS
 process.roles=broker,controller
-node.id=1
-controller.quorum.voters=1@127.0.0.1:$cport
-listeners=CLIENT://127.0.0.1:$port,CONTROLLER://127.0.0.1:$cport
-advertised.listeners=CLIENT://127.0.0.1:$port
+node.id=$node
+controller.quorum.voters=$(voters)
+listeners=CLIENT://127.0.0.1:$nport,CONTROLLER://127.0.0.1:$ncport
+advertised.listeners=CLIENT://127.0.0.1:$nport
 listener.security.protocol.map=CLIENT:SASL_SSL,CONTROLLER:SSL
 controller.listener.names=CONTROLLER
 inter.broker.listener.name=CLIENT
@@ -146,7 +238,7 @@ sasl.enabled.mechanisms=SCRAM-SHA-512
 sasl.mechanism.inter.broker.protocol=SCRAM-SHA-512
 listener.name.client.scram-sha-512.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required username="broker" password="$(cat "$secrets/broker.password")";
 ssl.keystore.type=PEM
-ssl.keystore.location=$secrets/broker-keystore.pem
+ssl.keystore.location=$secrets/$cert-keystore.pem
 ssl.truststore.type=PEM
 ssl.truststore.location=$secrets/ca.pem
 # Controller: mutual TLS, only certificates of this data dir's CA (the broker's own); CN=broker -> User:broker.
@@ -155,16 +247,10 @@ ssl.principal.mapping.rules=RULE:^CN=([^,]+)\$/\$1/,DEFAULT
 authorizer.class.name=org.apache.kafka.metadata.authorizer.StandardAuthorizer
 allow.everyone.if.no.acl.found=false
 super.users=$supers
-log.dirs=$data/logs
+log.dirs=$ndir/logs
 num.partitions=3
 auto.create.topics.enable=false
-offsets.topic.replication.factor=1
-offsets.topic.num.partitions=10
-transaction.state.log.replication.factor=1
-transaction.state.log.min.isr=1
-transaction.state.log.num.partitions=4
-default.replication.factor=1
-min.insync.replicas=1
+$(replication_settings)
 group.initial.rebalance.delay.ms=0
 log.retention.hours=168
 PROPS
@@ -176,7 +262,7 @@ principal_env() {
   local name="$1"
   [ -f "$secrets/$name.password" ] || die "no principal '$name' in $data (known: $(cd "$secrets" 2>/dev/null && ls -- *.password 2>/dev/null | sed 's/\.password$//' | paste -sd' ' -))"
   cat <<ENV
-KAFKA_BROKERS=127.0.0.1:$port
+KAFKA_BROKERS=$(bootstrap)
 KAFKA_SASL_MECHANISM=scram-sha-512
 KAFKA_SASL_USERNAME=$name
 KAFKA_SASL_PASSWORD=
@@ -190,11 +276,11 @@ ENV
 # the password file. Also adds a principal the table gained after this data dir was formatted.
 set_password() {
   local name="$1" password
-  running || die "the broker is not running (scripts/kafka.sh start)"
+  any_running || die "the broker is not running (scripts/kafka.sh start)"
   password="$(new_password)"
   printf 'SCRAM-SHA-512=password=%s\n' "$password" >"$secrets/.scram-$name.properties"
   kafka_tool kafka.admin.ConfigCommand \
-    --bootstrap-server "127.0.0.1:$port" --command-config "$secrets/admin.properties" --alter \
+    --bootstrap-server "$(bootstrap)" --command-config "$secrets/admin.properties" --alter \
     --entity-type users --entity-name "$name" --add-config-file "$secrets/.scram-$name.properties" >/dev/null
   rm -f "$secrets/.scram-$name.properties"
   printf '%s\n' "$password" >"$secrets/$name.password.new" && mv "$secrets/$name.password.new" "$secrets/$name.password"
@@ -204,10 +290,12 @@ set_password() {
 
 # ---- start ----
 
+pids() { local n; for n in $(node_numbers); do use_node "$n"; cat "$pidfile"; done | paste -sd' ' -; }
+
 # Topics and ACLs from the topic table, as admin; skipped while the broker and the table are unchanged.
 setup() {
   local principals="$1" want name
-  want="$(cat "$pidfile") $(cat "$here/libs/contracts/src/kafka-principals.ts" "$here/libs/contracts/src/kafka-access.ts" \
+  want="$(pids) $(cat "$here/libs/contracts/src/kafka-principals.ts" "$here/libs/contracts/src/kafka-access.ts" \
     "$here/libs/contracts/src/topics.ts" "$here/scripts/kafka-setup.ts" | sha256sum | cut -c1-16)"
   if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ]; then return; fi
   [ -n "$principals" ] || principals="$(setup_tool principals)"
@@ -218,56 +306,161 @@ setup() {
   echo "$want" >"$stamp"
 }
 
+# Waits until the node serves (a node of a cluster also waits for a quorum of controllers: the nodes
+# start side by side, and each is told apart by its own log).
 wait_ready() {
-  for _ in $(seq 1 120); do
-    if port_open "$port" && grep -q "Kafka Server started" "$log" 2>/dev/null; then
-      say "ready on 127.0.0.1:$port (SASL_SSL; settings: scripts/kafka.sh env <principal>)"; return
+  local tries=$((nodes == 1 ? 120 : 360)) where
+  where="127.0.0.1:$nport$([ "$nodes" -eq 1 ] || echo " (node $node)")"
+  for _ in $(seq 1 "$tries"); do
+    if port_open "$nport" && grep -q "Kafka Server started" "$log" 2>/dev/null; then
+      say "ready on $where (SASL_SSL; settings: scripts/kafka.sh env <principal>)"; return
     fi
     if ! running; then say "broker exited; last lines of $log:"; tail -30 "$log" >&2; exit 1; fi
     sleep 0.5
   done
-  die "not ready after 60 s; see $log"
+  die "not ready after $((tries / 2)) s; see $log"
+}
+
+launch() {
+  say "starting on 127.0.0.1:$nport$([ "$nodes" -eq 1 ] || echo " (node $node, controller $ncport)") (log: $log)"
+  nohup "$(java_cmd)" "-Xmx${KAFKA_HEAP:-512m}" "-Xms${KAFKA_HEAP:-512m}" \
+    -Dlog4j.configuration="file:$here/tools/kafka/log4j.properties" -Dkafka.logs.dir="$ndir" \
+    -cp "$libs/*" kafka.Kafka "$conf" >"$log" 2>&1 &
+  echo $! >"$pidfile"
+}
+
+# Fails when another process holds the client port of a node that is not running.
+check_ports_free() {
+  local n
+  for n in "$@"; do use_node "$n"; if ! running && port_open "$nport"; then die "something else listens on 127.0.0.1:$nport"; fi; done
+}
+
+# The given nodes' directories, certificates and configuration (written at each start).
+prepare() {
+  local principals="$1" n
+  shift
+  for n in "$@"; do
+    use_node "$n"
+    mkdir -p "$ndir/logs"
+    make_broker_cert
+    write_config "$principals"
+  done
 }
 
 start() {
   recreate_if_unsecured
-  if running && port_open "$port"; then setup ""; say "already running on 127.0.0.1:$port"; return; fi
-  if port_open "$port"; then die "something else listens on 127.0.0.1:$port"; fi
+  local n down=""
+  for n in $(node_numbers); do use_node "$n"; running && port_open "$nport" || down+=" $n"; done
+  if [ -z "$down" ]; then setup ""; say "already running on $(bootstrap)"; return; fi
+  # shellcheck disable=SC2086 # node numbers
+  check_ports_free $down
   fetch
-  mkdir -p "$secrets" "$data/logs" && chmod 700 "$data" "$secrets"
+  mkdir -p "$secrets" && chmod 700 "$data" "$secrets"
+  if [ "$nodes" -gt 1 ]; then echo "$nodes" >"$cluster_file"; fi
   local principals
   principals="$(setup_tool principals)"
   make_ca
-  make_broker_cert
   [ -f "$secrets/broker.password" ] || new_password >"$secrets/broker.password"
-  write_config "$principals"
-  if [ ! -f "$data/logs/meta.properties" ]; then format "$principals"; fi
-  say "starting on 127.0.0.1:$port (log: $log)"
-  nohup "$(java_cmd)" "-Xmx${KAFKA_HEAP:-512m}" "-Xms${KAFKA_HEAP:-512m}" \
-    -Dlog4j.configuration="file:$here/tools/kafka/log4j.properties" -Dkafka.logs.dir="$data" \
-    -cp "$libs/*" kafka.Kafka "$conf" >"$log" 2>&1 &
-  echo $! >"$pidfile"
-  wait_ready
+  # shellcheck disable=SC2086
+  prepare "$principals" $down
+  use_node 1
+  if [ ! -f "$ndir/logs/meta.properties" ]; then format "$principals"; fi
+  for n in $down; do use_node "$n"; running || launch; done
+  for n in $down; do use_node "$n"; wait_ready; done
   setup "$principals"
 }
 
-stop() {
+# Starts one node of a cluster again (after kill or stop-node); the topics and ACLs are already there.
+start_node() {
+  use_node "$1"
+  if running && port_open "$nport"; then say "node $node already runs on 127.0.0.1:$nport"; return; fi
+  [ -f "$ndir/logs/meta.properties" ] || die "node $node of $data was never formatted: scripts/kafka.sh start"
+  check_ports_free "$1"
+  prepare "$(setup_tool principals)" "$1"
+  launch
+  wait_ready
+}
+
+stop_node() {
+  use_node "$1"
   if running; then
     kill "$(cat "$pidfile")"
     for _ in $(seq 1 60); do running || break; sleep 0.5; done
     running && kill -9 "$(cat "$pidfile")" || true
   fi
-  rm -f "$pidfile"; say "stopped"
+  rm -f "$pidfile"
 }
 
-case "${1:-start}" in
+# A crash: SIGKILL, no controlled shutdown; returns once the process is gone.
+kill_node() {
+  use_node "$1"
+  running || die "node $node is not running"
+  kill -9 "$(cat "$pidfile")"
+  for _ in $(seq 1 100); do running || break; sleep 0.05; done
+  rm -f "$pidfile"
+  say "node $node killed (SIGKILL)"
+}
+
+# All nodes at once: each then finds the others gone, instead of waiting in turn for a quorum.
+stop() {
+  local n
+  for n in $(node_numbers); do (stop_node "$n") & done
+  wait
+  say "stopped"
+}
+
+status() {
+  local n all=0
+  if [ "$nodes" -eq 1 ]; then use_node 1; port_open "$nport"; return; fi
+  for n in $(node_numbers); do
+    use_node "$n"
+    if running && port_open "$nport"; then echo "node $n 127.0.0.1:$nport up (pid $(cat "$pidfile"))"; else echo "node $n 127.0.0.1:$nport down"; all=1; fi
+  done
+  return "$all"
+}
+
+logs() {
+  if [ -n "${1:-}" ]; then node_arg logs "$1"; use_node "$1"; tail -f "$log"; return; fi
+  local n files=()
+  for n in $(node_numbers); do use_node "$n"; files+=("$log"); done
+  tail -f "${files[@]}"
+}
+
+# The quorum and the partitions as the cluster reports them (tools/kafka/ClusterStatus.java, run as
+# admin from its source by the JDK: no build step).
+cluster_status() {
+  any_running || die "the broker is not running (scripts/kafka.sh start)"
+  "$(java_cmd)" -cp "$libs/*" -Dlog4j.configuration="file:$here/tools/kafka/log4j.properties" \
+    "$here/tools/kafka/ClusterStatus.java" "$(bootstrap)" "$secrets/admin.properties" "$1"
+}
+
+command="${1:-start}"
+shift || true
+wanted="${KAFKA_BROKERS_COUNT:-}"
+if [ "$command" = start ] && [ "${1:-}" = --cluster ]; then wanted="${2:?usage: $0 start --cluster N}"; fi
+if [ -n "$wanted" ] && ! { [[ "$wanted" =~ ^[0-9]+$ ]] && { [ "$wanted" -eq 1 ] || { [ "$wanted" -ge 3 ] && [ "$wanted" -le 5 ]; }; }; }; then
+  die "KAFKA_BROKERS_COUNT (--cluster) is 1 (a single node) or 3 to 5, not $wanted"
+fi
+nodes="$(nodes_of_data_dir "$([ "$command" = start ] && echo "$wanted")")"
+# A single node keeps its controller on 9093 unless told; a cluster's controllers follow KAFKA_PORT.
+if [ "$nodes" -eq 1 ]; then cport="${KAFKA_CONTROLLER_PORT:-9093}"; else cport="${KAFKA_CONTROLLER_PORT:-$((port + 1))}"; fi
+if [ "$nodes" -gt 1 ] && [ -n "$(for n in $(node_numbers); do echo $((port + 2 * (n - 1))) $((cport + 2 * (n - 1))); done | tr ' ' '\n' | sort | uniq -d)" ]; then
+  die "KAFKA_PORT $port and KAFKA_CONTROLLER_PORT $cport give nodes the same port (node N uses both plus 2(N-1))"
+fi
+use_node 1
+
+case "$command" in
   start) start ;;
   stop) stop ;;
-  status) port_open "$port" ;;
-  logs) tail -f "$log" ;;
+  status) status ;;
+  logs) logs "${1:-}" ;;
   reset) stop; rm -rf "$data" ;;
-  env) principal_env "${2:?usage: $0 env PRINCIPAL}" ;;
-  rotate) [ -f "$secrets/${2:?usage: $0 rotate PRINCIPAL}.password" ] || die "no principal '$2' in $data"; set_password "$2" ;;
+  env) principal_env "${1:?usage: $0 env PRINCIPAL}" ;;
+  rotate) [ -f "$secrets/${1:?usage: $0 rotate PRINCIPAL}.password" ] || die "no principal '$1' in $data"; set_password "$1" ;;
   acls) setup_tool acls ;;
-  *) echo "usage: $0 start|stop|status|logs|reset|env PRINCIPAL|rotate PRINCIPAL|acls" >&2; exit 2 ;;
+  kill) node_arg kill "${1:-}"; kill_node "$1" ;;
+  stop-node) node_arg stop-node "${1:-}"; stop_node "$1"; say "node $1 stopped" ;;
+  start-node) node_arg start-node "${1:-}"; start_node "$1" ;;
+  quorum | topics) cluster_status "$command" ;;
+  *) echo "usage: $0 start [--cluster N]|stop|status|logs [N]|reset|env PRINCIPAL|rotate PRINCIPAL|acls|kill N|stop-node N|start-node N|quorum|topics" >&2; exit 2 ;;
 esac

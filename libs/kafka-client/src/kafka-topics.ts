@@ -11,6 +11,26 @@ export interface TopicSpec {
   config: Record<string, string>;
 }
 
+/** Errors of a broker that has not yet learnt of a new topic or of its partitions' leaders. */
+const NOT_YET_KNOWN = new Set(['UNKNOWN_TOPIC_OR_PARTITION', 'LEADER_NOT_AVAILABLE']);
+
+const hasLeaders = (topics: { partitions: { leader: number }[] }[]) => topics.every((t) => t.partitions.length > 0 && t.partitions.every((p) => p.leader >= 0));
+
+/** Waits until every partition of the topics has a leader in the metadata the brokers give out. */
+async function waitForLeaders(admin: Admin, topics: string[], timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      if (hasLeaders((await admin.fetchTopicMetadata({ topics })).topics)) return;
+    } catch (e) {
+      const type = (e as { type?: string }).type ?? (e as { cause?: { type?: string } }).cause?.type;
+      if (!NOT_YET_KNOWN.has(type ?? '') || Date.now() > deadline) throw e;
+    }
+    if (Date.now() > deadline) throw new Error(`topics without a leader ${timeoutMs} ms after they were created: ${topics.join(', ')}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
 const entries = (config: Record<string, string>) => Object.entries(config).map(([name, value]) => ({ name, value }));
 
 /**
@@ -24,9 +44,13 @@ export async function createTopics(admin: Admin, specs: readonly TopicSpec[]): P
   const missing = specs.filter((s) => !existing.has(s.topic));
   if (missing.length > 0) {
     await admin.createTopics({
-      waitForLeaders: true,
+      // kafkajs' own wait gives up at the first "does not host this topic-partition", which a broker of a
+      // cluster answers until the controllers' record of the new topic reaches it: waited for below.
+      waitForLeaders: false,
+      // replicationFactor -1: the broker's default.replication.factor (1 on a single node, 3 on a cluster).
       topics: missing.map((s) => ({ topic: s.topic, numPartitions: s.numPartitions, replicationFactor: -1, configEntries: entries(s.config) })),
     });
+    await waitForLeaders(admin, missing.map((s) => s.topic));
   }
   const configured = specs.filter((s) => existing.has(s.topic) && Object.keys(s.config).length > 0);
   if (configured.length > 0) {

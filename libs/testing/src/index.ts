@@ -14,3 +14,4 @@ export * from './otlp-receiver';
 export * from './pipeline-settled';
 export * from './dft-settings';
 export * from './scale-out';
+export * from './kafka-cluster';
