@@ -1,6 +1,7 @@
 import { ArgumentsHost, Catch, HttpException, HttpServer } from '@nestjs/common';
 import { BaseExceptionFilter } from '@nestjs/core';
 import { currentCorrelationId, Logger } from '@slidecharge/messaging';
+import { isDatabaseUnavailable } from './database-unavailable';
 import { describeErrorForLog } from './error-log';
 import { errorBodyMessage, FHIR_JSON, fhirErrorOutcome, isFhirPath } from './fhir-error-answer';
 import { CORRELATION_HEADER, correlationIdFrom } from './http';
@@ -25,6 +26,15 @@ export function internalErrorBody(correlationId: string) {
   return {
     error: 'internal_error',
     message: `the request could not be completed; the error is logged under correlation id ${correlationId} (quote it to the operator, then retry)`,
+    correlationId,
+  };
+}
+
+/** The 503 answer while the database cannot be reached: nothing was done; the same request may be sent again. */
+export function databaseUnavailableBody(correlationId: string) {
+  return {
+    error: 'service_unavailable',
+    message: `the database cannot be reached now (a restart or an outage); nothing was changed: send the same request again in a few seconds (correlation id ${correlationId})`,
     correlationId,
   };
 }
@@ -63,11 +73,18 @@ export class ErrorAnswerFilter extends BaseExceptionFilter {
       return answerOperationOutcome(response, exception.getStatus(), errorBodyMessage(exception.getResponse(), exception.message));
     }
     if (exception instanceof HttpException) return super.catch(exception, host);
+    if (isDatabaseUnavailable(exception) && !response.headersSent) return this.answerUnavailable(exception, response, where, correlationId);
     const clientError = clientHttpError(exception);
     if (!clientError) this.logger.error({ ...where, err: describeErrorForLog(exception), correlationId }, 'request failed');
     if (response.headersSent) return this.applicationRef?.end(response);
     if (clientError) this.applicationRef?.reply(response, clientError.body, clientError.status);
     else this.applicationRef?.reply(response, internalErrorBody(correlationId), 500);
+  }
+
+  private answerUnavailable(exception: unknown, response: ErrorResponse, where: { method: string; route: string }, correlationId: string): void {
+    this.logger.warn({ ...where, err: describeErrorForLog(exception), correlationId }, 'request refused: the database cannot be reached now');
+    response.setHeader('Retry-After', '5');
+    this.applicationRef?.reply(response, databaseUnavailableBody(correlationId), 503);
   }
 }
 

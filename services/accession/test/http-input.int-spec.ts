@@ -133,6 +133,36 @@ describe('a failure in the database', () => {
   });
 });
 
+describe('the database going away under a request (a restart, a failover)', () => {
+  const doomedMrn = `MRN-DOOMED-${run}`;
+  const fn = `http_input_it_doom_${run.toLowerCase()}`;
+
+  // The server ends the session mid-statement (SQLSTATE 57P01, as in a restart), for this run's patient id only.
+  beforeAll(async () => {
+    await pool.query(`CREATE FUNCTION accession.${fn}() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN IF NEW.patient_id = '${doomedMrn}' THEN PERFORM pg_terminate_backend(pg_backend_pid()); PERFORM pg_sleep(1); END IF; RETURN NEW; END $$`);
+    await pool.query(`CREATE TRIGGER ${fn} BEFORE INSERT ON accession."case" FOR EACH ROW EXECUTE FUNCTION accession.${fn}()`);
+  });
+  afterAll(async () => {
+    await pool.query(`DROP TRIGGER IF EXISTS ${fn} ON accession."case"`);
+    await pool.query(`DROP FUNCTION IF EXISTS accession.${fn}()`);
+  });
+
+  it('answers 503 with Retry-After and "send the same request again", stores nothing, and the next request is served', async () => {
+    const accession = newAccession();
+    const res = await api().post('/cases').set('x-correlation-id', `it-down-${run}`).send(caseBody(accession, { patientId: doomedMrn })).expect(503);
+    expect(res.headers['retry-after']).toBe('5');
+    expect(res.body).toEqual({ error: 'service_unavailable', message: expect.stringContaining('send the same request again'), correlationId: `it-down-${run}` });
+    await api().get(`/cases/${accession}`).expect(404);
+    await api().post('/cases').send(caseBody(newAccession())).expect(201);
+  });
+
+  it('gives each dropped connection back: more dropped transactions than the pool has connections, then requests are still served', async () => {
+    // Prisma's pg adapter alone keeps such a connection checked out for ever: the 11th request would wait for ever.
+    for (let i = 0; i < 12; i++) await api().post('/cases').send(caseBody(newAccession(), { patientId: doomedMrn })).expect(503);
+    await api().post('/cases').send(caseBody(newAccession())).expect(201);
+  });
+});
+
 describe('after the bad inputs', () => {
   it('the service is ready and a good case is stored and published (canary)', async () => {
     await eventually(async () => ((await api().get('/health/ready')).status === 200 ? true : undefined), 30_000, 'accession to be ready');
