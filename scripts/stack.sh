@@ -109,15 +109,20 @@ wait_ready() {
   done
 }
 
+# Sends a signal to a service started by this script and waits (up to 20 s) until it has exited.
+# SIGTERM: it finishes in-flight work. SIGKILL: a crash, as the kernel's OOM killer would do it.
+signal_service() {
+  local s=$1 signal=$2 said=$3
+  if [ -f "$dir/$s.pid" ] && kill -0 "$(cat "$dir/$s.pid")" 2>/dev/null; then
+    kill "-$signal" "$(cat "$dir/$s.pid")"
+    for _ in $(seq 1 200); do kill -0 "$(cat "$dir/$s.pid")" 2>/dev/null || break; sleep 0.1; done
+    echo "$s $said"
+  fi
+  rm -f "$dir/$s.pid"
+}
+
 down() {
-  for s in "$CONSOLE" "${SERVICES[@]}"; do
-    if [ -f "$dir/$s.pid" ] && kill -0 "$(cat "$dir/$s.pid")" 2>/dev/null; then
-      kill -TERM "$(cat "$dir/$s.pid")"
-      for _ in $(seq 1 40); do kill -0 "$(cat "$dir/$s.pid")" 2>/dev/null || break; sleep 0.5; done
-      echo "$s stopped"
-    fi
-    rm -f "$dir/$s.pid"
-  done
+  for s in "$CONSOLE" "${SERVICES[@]}"; do signal_service "$s" TERM stopped; done
   if [ -f "$dir/billing-system-sim.pid" ]; then
     kill -INT "$(cat "$dir/billing-system-sim.pid")" 2>/dev/null && echo "billing-system simulator stopped" || true
     rm -f "$dir/billing-system-sim.pid"
@@ -132,16 +137,10 @@ status() {
   done
 }
 
-# SIGKILL, as a crash or the kernel's OOM killer would: nothing in flight is finished.
 kill_services() {
   for s in "$@"; do
     [ -n "${PORTS[$s]:-}" ] || { echo "no service '$s' (one of: ${!PORTS[*]})" >&2; exit 2; }
-    if [ -f "$dir/$s.pid" ] && kill -0 "$(cat "$dir/$s.pid")" 2>/dev/null; then
-      kill -KILL "$(cat "$dir/$s.pid")"
-      for _ in $(seq 1 40); do kill -0 "$(cat "$dir/$s.pid")" 2>/dev/null || break; sleep 0.1; done
-      echo "$s killed"
-    fi
-    rm -f "$dir/$s.pid"
+    signal_service "$s" KILL killed
   done
 }
 
