@@ -138,10 +138,13 @@ const QUERIES = [
   { name: 'billing: stored case', where: 'billing.repository.ts storedCase',
     q: (s) => [`SELECT c.version, ARRAY(SELECT sl.barcode FROM billing.billing_slide sl WHERE sl.accession_number = c.accession_number) AS barcodes
                   FROM billing.billing_case c WHERE c.accession_number = $1`, [s.acc]] },
-  { name: 'billing: slides held by others', where: 'billing.repository.ts replaceCase (findMany billing_slide by barcode)',
-    q: (s) => [`SELECT barcode, accession_number, assigned_at FROM billing.billing_slide WHERE barcode IN ($1, $2)`, [s.barcode, `${s.acc}-Z1-1`]] },
+  { name: 'billing: slides held by others', where: 'billing.repository.ts replaceCase (the snapshot\'s slides by barcode, and the case\'s own)',
+    q: (s) => [`SELECT barcode, accession_number, to_char(assigned_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS assigned_at
+                  FROM billing.billing_slide WHERE barcode = ANY($1::text[]) OR accession_number = $2`, [[s.barcode, `${s.acc}-Z1-1`], s.acc]] },
   { name: 'billing: replace specimens (cascade to slides)', where: 'billing.repository.ts replaceCase (deleteMany billing_specimen)', write: true,
     q: (s) => [`DELETE FROM billing.billing_specimen WHERE accession_number = $1`, [s.acc]] },
+  { name: 'billing: refresh work-list states', where: 'billing.repository.ts refreshWorklist (replaceCase: scans of the slides taken now or dropped)', write: true,
+    q: (s) => [REFRESH_WORKLIST, [[s.barcode, `${s.acc}-Z1-1`]]] },
   { name: 'billing: requeue not-sendable deliveries', where: 'services/billing/src/delivery/delivery.repository.ts requeueNotSendable (caseStored)', write: true,
     q: (s) => [`UPDATE billing.delivery SET state = 'pending', attempts = 0, next_attempt_at = now(), updated_at = now()
                  WHERE accession_number = $1 AND state = 'failed' AND last_outcome = 'not-sendable'`, [s.acc]] },
@@ -209,10 +212,12 @@ const QUERIES = [
   { name: 'billing: credits of a page', where: 'billing-query.service.ts listCharges (Prisma include: credit)',
     q: (s) => [`SELECT * FROM billing.credit WHERE credit_for IN ($1::uuid, $2::uuid)`, [s.chargeId, s.newId()]] },
   { name: 'billing: unmatched scans (open)', where: 'services/billing/src/charges/unmatched-scans.service.ts list',
-    q: () => [`SELECT s.scan_id, s.received_at, sl.accession_number FROM billing.scan s LEFT JOIN billing.billing_slide sl ON sl.barcode = s.slide_barcode
-                WHERE s.status = 'completed' AND (CASE WHEN sl.barcode IS NULL AND s.dismissed_at IS NULL THEN 'open' WHEN sl.barcode IS NULL THEN 'dismissed'
-                      WHEN s.received_at < sl.assigned_at THEN 'matched' END) = $1
-                ORDER BY s.received_at DESC, s.scan_id DESC LIMIT 51`, ['open']] },
+    q: () => [`${UNMATCHED_LISTED} AND s.worklist_state = $1 ORDER BY s.received_at DESC, s.scan_id DESC LIMIT $2`, ['open', 101]] },
+  { name: 'billing: unmatched scans (matched, next page)', where: 'unmatched-scans.service.ts list (state matched, cursor)',
+    q: (s) => [`${UNMATCHED_LISTED} AND s.worklist_state = $1 AND (s.received_at, s.scan_id) < ($2::timestamptz, $3)
+                ORDER BY s.received_at DESC, s.scan_id DESC LIMIT $4`, ['matched', s.now, 'HSCAN-99999999', 101]] },
+  { name: 'billing: unmatched scans gauge', where: 'services/billing/src/metrics/billing-metrics.service.ts unmatched (per scrape)',
+    q: () => [`SELECT worklist_state AS state, count(*)::int AS n FROM billing.scan WHERE worklist_state IS NOT NULL GROUP BY worklist_state`, []] },
 
   // ---- ops console: the projection, per event (projection.repository.ts write) ----
   { name: 'ops: mark consumed', where: 'libs/messaging/src/outbox.ts markConsumed (projection.service.ts)', write: true, q: consumed('ops_console', 'ops-console') },
@@ -305,22 +310,43 @@ const LOAD_CASES = `SELECT c.accession_number AS "accessionNumber", c.version, c
          FROM billing.billing_case c
         WHERE c.accession_number = ANY($1::text[])
         ORDER BY c.accession_number`;
+// services/billing/src/charging/worklist-state.ts worklistStateSql, written out for a scan's and a slide's columns.
+const worklistState = (status, receivedAt, dismissedAt, heldBarcode = 'sl.barcode', assignedAt = 'sl.assigned_at') =>
+  `CASE WHEN ${status} IS DISTINCT FROM 'completed' THEN NULL
+        WHEN ${heldBarcode} IS NULL AND ${dismissedAt} IS NULL THEN 'open'
+        WHEN ${heldBarcode} IS NULL THEN 'dismissed'
+        WHEN ${receivedAt} < ${assignedAt} THEN 'matched' END`;
 const UPSERT_SCANS = `WITH input AS (
-         SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::timestamptz[], $7::text[])
-                    AS i(scan_id, slide_barcode, status, purpose, scanner_id, scanned_at, source_event_id)
+         SELECT i.*, sl.accession_number,
+                ${worklistState('i.status', '$8::timestamptz', 'NULL')} AS worklist_state
+           FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::timestamptz[], $7::text[])
+                AS i(scan_id, slide_barcode, status, purpose, scanner_id, scanned_at, source_event_id)
+           LEFT JOIN billing.billing_slide sl ON sl.barcode = i.slide_barcode
        ), upserted AS (
-         INSERT INTO billing.scan AS s (scan_id, slide_barcode, status, purpose, scanner_id, scanned_at, source_event_id, received_at)
-         SELECT scan_id, slide_barcode, status, purpose, scanner_id, scanned_at, source_event_id, $8::timestamptz FROM input
+         INSERT INTO billing.scan AS s (scan_id, slide_barcode, status, purpose, scanner_id, scanned_at, source_event_id, received_at, worklist_state)
+         SELECT scan_id, slide_barcode, status, purpose, scanner_id, scanned_at, source_event_id, $8::timestamptz, worklist_state FROM input
          ON CONFLICT (scan_id) DO UPDATE SET
            slide_barcode = excluded.slide_barcode, status = excluded.status, purpose = excluded.purpose,
-           scanner_id = excluded.scanner_id, scanned_at = excluded.scanned_at, source_event_id = excluded.source_event_id
+           scanner_id = excluded.scanner_id, scanned_at = excluded.scanned_at, source_event_id = excluded.source_event_id,
+           worklist_state = (SELECT ${worklistState('excluded.status', 's.received_at', 's.dismissed_at')}
+                               FROM (SELECT 1) AS one LEFT JOIN billing.billing_slide sl ON sl.barcode = excluded.slide_barcode)
          WHERE (CASE excluded.status WHEN 'started' THEN 0 ELSE 1 END, excluded.scanned_at)
              > (CASE s.status WHEN 'started' THEN 0 ELSE 1 END, s.scanned_at)
          RETURNING scan_id)
-       SELECT i.scan_id, u.scan_id IS NOT NULL AS changed, sl.accession_number
+       SELECT i.scan_id, u.scan_id IS NOT NULL AS changed, i.accession_number
          FROM input i
-         LEFT JOIN upserted u ON u.scan_id = i.scan_id
-         LEFT JOIN billing.billing_slide sl ON sl.barcode = i.slide_barcode`;
+         LEFT JOIN upserted u ON u.scan_id = i.scan_id`;
+const STORED_WORKLIST_STATE = worklistState('s.status', 's.received_at', 's.dismissed_at');
+const REFRESH_WORKLIST = `UPDATE billing.scan s SET worklist_state = ${STORED_WORKLIST_STATE}
+         FROM unnest($1::text[]) AS b(barcode) LEFT JOIN billing.billing_slide sl ON sl.barcode = b.barcode
+        WHERE s.slide_barcode = b.barcode AND s.status = 'completed'
+          AND s.worklist_state IS DISTINCT FROM (${STORED_WORKLIST_STATE})`;
+// services/billing/src/charges/unmatched-scans.service.ts LISTED_SQL.
+const UNMATCHED_LISTED = `SELECT s.scan_id, s.slide_barcode, s.status, s.purpose, s.scanner_id, s.scanned_at, s.source_event_id, s.received_at,
+                     s.dismissed_at, s.dismissed_by, s.dismissal_reason, s.worklist_state AS state, sl.accession_number AS matched_accession
+                      FROM billing.scan s
+                      LEFT JOIN billing.billing_slide sl ON s.worklist_state = 'matched' AND sl.barcode = s.slide_barcode
+                     WHERE s.worklist_state IS NOT NULL`;
 const RECORD_QCS = `WITH input AS (
          SELECT i.scan_id, i.source_event_id, i.slide_barcode, i.passed, i.rules_version,
                 ARRAY(SELECT jsonb_array_elements_text(i.reasons)) AS reasons

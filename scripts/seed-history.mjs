@@ -251,6 +251,8 @@ const STEPS = [
     accession_number: 'cs1.acc', specimen_id: 'sp.letter', primary_cpt: 'sp.cpt', units: 'sp.units' } },
   { table: 'billing.billing_slide', rows: SL, from: slides(''), columns: {
     barcode: 'sl.barcode', accession_number: 'cs1.acc', specimen_id: 'sp.letter', assigned_at: 'cs0.t' } },
+  // worklist_state stays NULL (not on the unmatched-scans work list): every seeded scan came after its
+  // case took the slide. A seeded scan of a slide no case holds would need it set ('open').
   { table: 'billing.scan', rows: SC, from: scans(''), columns: {
     scan_id: 'sc.scan_id', slide_barcode: 'sl.barcode', status: `'completed'`, purpose: `'diagnostic'`, scanner_id: 'sc.scanner', scanned_at: 'sc.scanned_at',
     source_event_id: 'sc.scan_event_id::text', received_at: `sc.scanned_at + interval '2 seconds'` } },

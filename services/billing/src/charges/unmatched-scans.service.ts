@@ -30,23 +30,21 @@ interface Row {
   state: UnmatchedScanState;
 }
 
+/** A completed scan to dismiss, with the case that holds its slide (if any). */
+type DismissRow = Omit<Row, 'state' | 'matched_accession'> & { state: UnmatchedScanState | null; holder: string | null };
+
 const HOUR_MS = 3_600_000;
 
 /**
- * A completed scan's state on the work list. matched: a case holds its slide and took it after billing
- * received the scan (billing_slide.assigned_at, kept across that case's later versions: the scan
- * waited for it); open / dismissed: no case holds the slide. Completed scans of slides their case
- * already had when they arrived are not on the list at all.
+ * A completed scan on the work list, in the state billing keeps on write (scan.worklist_state: see
+ * charging/worklist-state.ts). The slide's case is read only for the matched accession of matched scans.
  */
-const STATE_SQL = `CASE WHEN sl.barcode IS NULL AND s.dismissed_at IS NULL THEN 'open'
-                        WHEN sl.barcode IS NULL THEN 'dismissed'
-                        WHEN s.received_at < sl.assigned_at THEN 'matched' END`;
-
-const SELECT_SQL = `SELECT s.scan_id, s.slide_barcode, s.status, s.purpose, s.scanner_id, s.scanned_at, s.source_event_id, s.received_at,
-                           s.dismissed_at, s.dismissed_by, s.dismissal_reason, sl.accession_number AS matched_accession, ${STATE_SQL} AS state
+const COLUMNS_SQL = `s.scan_id, s.slide_barcode, s.status, s.purpose, s.scanner_id, s.scanned_at, s.source_event_id, s.received_at,
+                     s.dismissed_at, s.dismissed_by, s.dismissal_reason, s.worklist_state AS state`;
+const LISTED_SQL = `SELECT ${COLUMNS_SQL}, sl.accession_number AS matched_accession
                       FROM billing.scan s
-                      LEFT JOIN billing.billing_slide sl ON sl.barcode = s.slide_barcode
-                     WHERE s.status = 'completed'`;
+                      LEFT JOIN billing.billing_slide sl ON s.worklist_state = 'matched' AND sl.barcode = s.slide_barcode
+                     WHERE s.worklist_state IS NOT NULL`;
 
 function toView(r: Row, now: Date): UnmatchedScanView {
   return {
@@ -77,7 +75,7 @@ export class UnmatchedScansService {
 
   async list(query: UnmatchedScansQuery, now = new Date()): Promise<UnmatchedScansPage> {
     const params: unknown[] = [query.state];
-    const where: string[] = [`${STATE_SQL} = $1`];
+    const where: string[] = [`s.worklist_state = $1`];
     const add = (sql: (p: string) => string, value: unknown) => {
       params.push(value);
       where.push(sql(`$${params.length}`));
@@ -93,7 +91,7 @@ export class UnmatchedScansService {
     }
     params.push(query.limit + 1);
     const rows = await this.prisma.$queryRawUnsafe<Row[]>(
-      `${SELECT_SQL} AND ${where.join(' AND ')} ORDER BY s.received_at DESC, s.scan_id DESC LIMIT $${params.length}`,
+      `${LISTED_SQL} AND ${where.join(' AND ')} ORDER BY s.received_at DESC, s.scan_id DESC LIMIT $${params.length}`,
       ...params,
     );
     const page = rows.slice(0, query.limit);
@@ -106,23 +104,29 @@ export class UnmatchedScansService {
 
   /**
    * open -> dismissed, with who and why. Serialized with the case events of the slide (its lock): a
-   * case that takes the slide first makes this a conflict; a case that takes it later still charges it.
+   * case that takes the slide first makes this a conflict; a case that takes it later still charges it
+   * (the scan becomes matched).
    */
   async dismiss(scanId: string, actor: string, reason: string, now = new Date()): Promise<UnmatchedScanView> {
     return this.prisma.$transaction(async (tx) => {
       const scan = await tx.scan.findUnique({ where: { scanId }, select: { slideBarcode: true, status: true } });
       if (!scan || scan.status !== 'completed') throw new ScanNotFoundError(scanId);
       await this.repository.lock(tx, [slideLockKey(scan.slideBarcode)]);
-      const [row] = await tx.$queryRawUnsafe<Row[]>(`${SELECT_SQL} AND s.scan_id = $1`, scanId);
+      const [row] = await tx.$queryRawUnsafe<DismissRow[]>(
+        `SELECT ${COLUMNS_SQL}, sl.accession_number AS holder
+           FROM billing.scan s LEFT JOIN billing.billing_slide sl ON sl.barcode = s.slide_barcode
+          WHERE s.scan_id = $1 AND s.status = 'completed'`,
+        scanId,
+      );
       if (!row) throw new ScanNotFoundError(scanId);
-      if (row.matched_accession !== null) {
-        throw new ScanStateError(`scan ${scanId} is not open: case ${row.matched_accession} has slide ${row.slide_barcode}`);
+      if (row.state === 'dismissed') {
+        throw new ScanStateError(`scan ${scanId} was dismissed already by ${row.dismissed_by} at ${new Date(row.dismissed_at as Date).toISOString()}: ${row.dismissal_reason}`);
       }
-      if (row.dismissed_at !== null) {
-        throw new ScanStateError(`scan ${scanId} was dismissed already by ${row.dismissed_by} at ${new Date(row.dismissed_at).toISOString()}: ${row.dismissal_reason}`);
+      if (row.state !== 'open') {
+        throw new ScanStateError(`scan ${scanId} is not open: case ${row.holder} has slide ${row.slide_barcode}`);
       }
-      await tx.scan.update({ where: { scanId }, data: { dismissedAt: now, dismissedBy: actor, dismissalReason: reason } });
-      return toView({ ...row, state: 'dismissed', dismissed_at: now, dismissed_by: actor, dismissal_reason: reason }, now);
+      await tx.scan.update({ where: { scanId }, data: { dismissedAt: now, dismissedBy: actor, dismissalReason: reason, worklistState: 'dismissed' } });
+      return toView({ ...row, state: 'dismissed', matched_accession: null, dismissed_at: now, dismissed_by: actor, dismissal_reason: reason }, now);
     });
   }
 }

@@ -5,6 +5,7 @@ import type { SqlExecutor } from '@slidecharge/messaging';
 import { Db } from '../prisma.service';
 import { LIVE_STATUSES, StoredChargeStatus } from '../charge/charge-status';
 import { LoadedCase, LoadedCaseRow, loadedCaseFromRow } from './facts';
+import { STORED_WORKLIST_STATE_SQL, worklistStateSql } from './worklist-state';
 
 
 
@@ -76,6 +77,33 @@ const CHARGE_COLUMNS = [
 ] as const;
 
 /**
+ * The scan reports of a batch stored in one statement (BillingRepository.upsertScans). A new scan's
+ * work-list state is that of a scan received now and never dismissed; an updated one's follows from its
+ * stored received_at and dismissal and the new report (the slide looked up again: a report may name
+ * another barcode).
+ */
+const UPSERT_SCANS_SQL = `WITH input AS (
+         SELECT i.*, sl.accession_number,
+                ${worklistStateSql({ status: 'i.status', receivedAt: '$8::timestamptz', dismissedAt: 'NULL', heldBarcode: 'sl.barcode', assignedAt: 'sl.assigned_at' })} AS worklist_state
+           FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::timestamptz[], $7::text[])
+                AS i(scan_id, slide_barcode, status, purpose, scanner_id, scanned_at, source_event_id)
+           LEFT JOIN billing.billing_slide sl ON sl.barcode = i.slide_barcode
+       ), upserted AS (
+         INSERT INTO billing.scan AS s (scan_id, slide_barcode, status, purpose, scanner_id, scanned_at, source_event_id, received_at, worklist_state)
+         SELECT scan_id, slide_barcode, status, purpose, scanner_id, scanned_at, source_event_id, $8::timestamptz, worklist_state FROM input
+         ON CONFLICT (scan_id) DO UPDATE SET
+           slide_barcode = excluded.slide_barcode, status = excluded.status, purpose = excluded.purpose,
+           scanner_id = excluded.scanner_id, scanned_at = excluded.scanned_at, source_event_id = excluded.source_event_id,
+           worklist_state = (SELECT ${worklistStateSql({ status: 'excluded.status', receivedAt: 's.received_at', dismissedAt: 's.dismissed_at', heldBarcode: 'sl.barcode', assignedAt: 'sl.assigned_at' })}
+                               FROM (SELECT 1) AS one LEFT JOIN billing.billing_slide sl ON sl.barcode = excluded.slide_barcode)
+         WHERE (CASE excluded.status WHEN 'started' THEN 0 ELSE 1 END, excluded.scanned_at)
+             > (CASE s.status WHEN 'started' THEN 0 ELSE 1 END, s.scanned_at)
+         RETURNING scan_id)
+       SELECT i.scan_id, u.scan_id IS NOT NULL AS changed, i.accession_number
+         FROM input i
+         LEFT JOIN upserted u ON u.scan_id = i.scan_id`;
+
+/**
  * Billing's SQL. Every write runs inside the caller's transaction; the hot path (one Kafka event)
  * costs a fixed number of statements whatever the number of slides, scans or charges involved.
  */
@@ -110,7 +138,8 @@ export class BillingRepository {
    * Stores a case snapshot in place of the previous version: the case row, and its specimens and slides
    * replaced by the snapshot's. A barcode that another case held moves to this one; those moves are
    * returned so the caller can say so. A slide keeps the time its case took it (assigned_at) across
-   * versions of that case; a slide new to the case, or moved to it, is taken `now`.
+   * versions of that case; a slide new to the case, or moved to it, is taken `now`. The work-list state
+   * of the scans of the slides taken now and of the slides the case dropped follows (refreshWorklist).
    */
   async replaceCase(tx: SqlExecutor, snapshot: CaseSnapshot, now: Date): Promise<{ barcode: string; fromAccession: string }[]> {
     const accessionNumber = snapshot.accessionNumber;
@@ -141,15 +170,19 @@ export class BillingRepository {
       now.toISOString(),
     );
     const barcodes = snapshot.slides.map((s) => s.barcode);
-    // Read before the specimens go: who holds each of the snapshot's slides, and since when.
-    const held =
-      barcodes.length === 0
-        ? []
-        : await tx.$queryRawUnsafe<{ barcode: string; accession_number: string; assigned_at: string }[]>(
-            `SELECT barcode, accession_number, to_char(assigned_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS assigned_at
-               FROM billing.billing_slide WHERE barcode = ANY($1::text[])`,
-            barcodes,
-          );
+    const inSnapshot = new Set(barcodes);
+    // Read before the specimens go: who holds each of the snapshot's slides, and since when, and which
+    // slides this case holds now (those the snapshot lacks are dropped).
+    const held = await tx.$queryRawUnsafe<{ barcode: string; accession_number: string; assigned_at: string }[]>(
+      `SELECT barcode, accession_number, to_char(assigned_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS assigned_at
+         FROM billing.billing_slide WHERE barcode = ANY($1::text[]) OR accession_number = $2`,
+      barcodes,
+      accessionNumber,
+    );
+    const own = held.filter((h) => h.accession_number === accessionNumber);
+    const moved = held.filter((h) => h.accession_number !== accessionNumber);
+    const keptSince = new Map(own.filter((h) => inSnapshot.has(h.barcode)).map((h) => [h.barcode, h.assigned_at]));
+    const dropped = own.filter((h) => !inSnapshot.has(h.barcode)).map((h) => h.barcode);
     // Deleting the specimens deletes their slides too (foreign key ON DELETE CASCADE).
     await tx.$executeRawUnsafe(`DELETE FROM billing.billing_specimen WHERE accession_number = $1`, accessionNumber);
     if (snapshot.specimens.length > 0) {
@@ -171,46 +204,49 @@ export class BillingRepository {
         ),
       );
     }
-    if (snapshot.slides.length === 0) return [];
-    const moved = held.filter((h) => h.accession_number !== accessionNumber);
-    const keptSince = new Map(held.filter((h) => h.accession_number === accessionNumber).map((h) => [h.barcode, h.assigned_at]));
-    if (moved.length > 0) await tx.$executeRawUnsafe(`DELETE FROM billing.billing_slide WHERE barcode = ANY($1::text[])`, moved.map((m) => m.barcode));
-    await tx.$executeRawUnsafe(
-      `INSERT INTO billing.billing_slide (barcode, accession_number, specimen_id, assigned_at)
-       SELECT barcode, $1, specimen_id, assigned_at FROM unnest($2::text[], $3::text[], $4::timestamptz[]) AS s(barcode, specimen_id, assigned_at)`,
-      accessionNumber,
-      snapshot.slides.map((s) => s.barcode),
-      snapshot.slides.map((s) => s.specimenId),
-      snapshot.slides.map((s) => keptSince.get(s.barcode) ?? now.toISOString()),
-    );
+    if (snapshot.slides.length > 0) {
+      if (moved.length > 0) await tx.$executeRawUnsafe(`DELETE FROM billing.billing_slide WHERE barcode = ANY($1::text[])`, moved.map((m) => m.barcode));
+      await tx.$executeRawUnsafe(
+        `INSERT INTO billing.billing_slide (barcode, accession_number, specimen_id, assigned_at)
+         SELECT barcode, $1, specimen_id, assigned_at FROM unnest($2::text[], $3::text[], $4::timestamptz[]) AS s(barcode, specimen_id, assigned_at)`,
+        accessionNumber,
+        snapshot.slides.map((s) => s.barcode),
+        snapshot.slides.map((s) => s.specimenId),
+        snapshot.slides.map((s) => keptSince.get(s.barcode) ?? now.toISOString()),
+      );
+    }
+    // A kept slide keeps its holder and assigned_at, so its scans keep their state.
+    await this.refreshWorklist(tx, [...dropped, ...barcodes.filter((b) => !keptSince.has(b))]);
     return moved.map((m) => ({ barcode: m.barcode, fromAccession: m.accession_number }));
+  }
+
+  /**
+   * Sets the work-list state of the completed scans of these slides from who holds each slide now, in
+   * one statement (only the rows whose state changes are written). Called after their billing_slide
+   * rows changed: a case took the slide (or took it anew: assigned_at), dropped it, or lost it.
+   */
+  async refreshWorklist(tx: SqlExecutor, barcodes: readonly string[]): Promise<void> {
+    if (barcodes.length === 0) return;
+    await tx.$executeRawUnsafe(
+      `UPDATE billing.scan s SET worklist_state = ${STORED_WORKLIST_STATE_SQL}
+         FROM unnest($1::text[]) AS b(barcode) LEFT JOIN billing.billing_slide sl ON sl.barcode = b.barcode
+        WHERE s.slide_barcode = b.barcode AND s.status = 'completed'
+          AND s.worklist_state IS DISTINCT FROM (${STORED_WORKLIST_STATE_SQL})`,
+      [...new Set(barcodes)],
+    );
   }
 
   /**
    * Inserts scan reports, or applies each over the stored one of the same scanId when it is a later
    * state (completed/failed over started; same rank: later scannedAt), in one statement (at most one
-   * report per scanId: see winningReports). Returns, per scanId, whether anything changed and the
-   * accession of the scan's slide when a known case has that slide.
+   * report per scanId: see winningReports), with the scan's work-list state as it follows from the
+   * stored report and the slide's holder (a report that stops being completed leaves the list). Returns,
+   * per scanId, whether anything changed and the accession of the scan's slide when a known case has that slide.
    */
   async upsertScans(tx: SqlExecutor, scans: readonly ScanRow[], now: Date): Promise<Map<string, { changed: boolean; accessionNumber: string | undefined }>> {
     if (scans.length === 0) return new Map();
     const rows = await tx.$queryRawUnsafe<{ scan_id: string; changed: boolean; accession_number: string | null }[]>(
-      `WITH input AS (
-         SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::timestamptz[], $7::text[])
-                    AS i(scan_id, slide_barcode, status, purpose, scanner_id, scanned_at, source_event_id)
-       ), upserted AS (
-         INSERT INTO billing.scan AS s (scan_id, slide_barcode, status, purpose, scanner_id, scanned_at, source_event_id, received_at)
-         SELECT scan_id, slide_barcode, status, purpose, scanner_id, scanned_at, source_event_id, $8::timestamptz FROM input
-         ON CONFLICT (scan_id) DO UPDATE SET
-           slide_barcode = excluded.slide_barcode, status = excluded.status, purpose = excluded.purpose,
-           scanner_id = excluded.scanner_id, scanned_at = excluded.scanned_at, source_event_id = excluded.source_event_id
-         WHERE (CASE excluded.status WHEN 'started' THEN 0 ELSE 1 END, excluded.scanned_at)
-             > (CASE s.status WHEN 'started' THEN 0 ELSE 1 END, s.scanned_at)
-         RETURNING scan_id)
-       SELECT i.scan_id, u.scan_id IS NOT NULL AS changed, sl.accession_number
-         FROM input i
-         LEFT JOIN upserted u ON u.scan_id = i.scan_id
-         LEFT JOIN billing.billing_slide sl ON sl.barcode = i.slide_barcode`,
+      UPSERT_SCANS_SQL,
       scans.map((s) => s.scanId),
       scans.map((s) => s.slideBarcode),
       scans.map((s) => s.status),

@@ -93,15 +93,10 @@ export class BillingMetricsService implements BillingGaugeSource, OnApplicationB
     return byCode;
   }
 
+  /** The unmatched-scans work list by state: the state billing keeps on the scan, counted on the work list's partial index. */
   async unmatched(): Promise<Record<string, number>> {
     const rows = await this.prisma.$queryRawUnsafe<{ state: string; n: number }[]>(
-      `SELECT state, count(*)::int AS n FROM (
-         SELECT CASE WHEN sl.barcode IS NULL AND s.dismissed_at IS NULL THEN 'open'
-                     WHEN sl.barcode IS NULL THEN 'dismissed'
-                     WHEN s.received_at < sl.assigned_at THEN 'matched' END AS state
-           FROM billing.scan s LEFT JOIN billing.billing_slide sl ON sl.barcode = s.slide_barcode
-          WHERE s.status = 'completed') listed
-        WHERE state IS NOT NULL GROUP BY state`,
+      `SELECT worklist_state AS state, count(*)::int AS n FROM billing.scan WHERE worklist_state IS NOT NULL GROUP BY worklist_state`,
     );
     return { ...Object.fromEntries(UNMATCHED_GAUGE_STATES.map((s) => [s, 0])), ...Object.fromEntries(rows.map((r) => [r.state, r.n])) };
   }
