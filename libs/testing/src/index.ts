@@ -16,3 +16,4 @@ export * from './dft-settings';
 export * from './scale-out';
 export * from './kafka-cluster';
 export * from './fault-proxy';
+export * from './fault-proxy-control';
