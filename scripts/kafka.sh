@@ -23,7 +23,21 @@
 # Secrets live in <data dir>/secrets (mode 0700, files 0600): ca.pem/ca.key, the broker's key and
 # certificate, <principal>.password, and admin.properties for Kafka's own CLI tools.
 # Settings (environment): KAFKA_PORT (9092), KAFKA_CONTROLLER_PORT (9093),
-# KAFKA_DATA_DIR (<cache>/kafka-data-<port>), KAFKA_HEAP (512m).
+# KAFKA_DATA_DIR (<cache>/kafka-data-<port>), KAFKA_HEAP (512m), KAFKA_PROXY_PORT (unset).
+#
+# A fault proxy on the data path (the fault campaign, issue #11; scripts/fault-proxy.ts): a Kafka client
+# connects to the address the broker advertises after bootstrap, so a proxy in front of KAFKA_PORT
+# would carry the bootstrap connection only. With KAFKA_PROXY_PORT set, `start` adds a second client
+# listener, PROXIED, secured as the first (SASL_SSL, same certificate and users), bound on
+# 127.0.0.1:$KAFKA_PROXY_BROKER_PORT (default KAFKA_PROXY_PORT + 1) and advertised as
+# 127.0.0.1:$KAFKA_PROXY_PORT, where the proxy listens and forwards to the bound port. Clients that
+# bootstrap at 127.0.0.1:$KAFKA_PROXY_PORT (KAFKA_BROKERS; `env` still prints KAFKA_PORT) are told the
+# proxy's address for every later connection, so all their traffic crosses it; TLS passes through
+# unchanged (the certificate names 127.0.0.1). Those on KAFKA_PORT, the broker itself and the setup
+# keep the direct path. Unset (the default), the broker is configured exactly as without it. A single
+# node only: in cluster mode `start` and `start-node` refuse KAFKA_PROXY_PORT.
+#   KAFKA_PROXY_PORT=19094 scripts/kafka.sh start
+#   ts-node scripts/fault-proxy.ts --name kafka --listen 127.0.0.1:19094 --upstream 127.0.0.1:19095
 #
 # Cluster mode: three (3 to 5; tested with 3) combined broker+controller KRaft nodes on 127.0.0.1, for
 # failure drills (docs/operations.md, "A three-node cluster"; libs/messaging/test/kafka-cluster.int-spec.ts):
@@ -55,6 +69,9 @@ secrets="$data/secrets"
 # Written once a data dir is formatted with TLS and SCRAM users; a data dir without it predates them.
 secured="$data/secured"
 stamp="$data/setup.stamp"
+proxy_port="${KAFKA_PROXY_PORT:-}"
+if [ -n "$proxy_port" ] && ! [[ "$proxy_port" =~ ^[0-9]+$ ]]; then echo "kafka: KAFKA_PROXY_PORT must be a port number" >&2; exit 2; fi
+proxy_broker_port="${KAFKA_PROXY_BROKER_PORT:-${proxy_port:+$((proxy_port + 1))}}"
 # The number of nodes of a cluster data dir; absent in a single-node data dir.
 cluster_file="$data/cluster"
 
@@ -222,15 +239,21 @@ replication_settings() {
 }
 
 write_config() {
-  local principals="$1" supers
+  local principals="$1" supers listeners="CLIENT://127.0.0.1:$nport,CONTROLLER://127.0.0.1:$ncport"
+  local advertised="CLIENT://127.0.0.1:$nport" protocols="CLIENT:SASL_SSL,CONTROLLER:SSL"
   supers="$(awk '$2 == "super" {printf "%sUser:%s", sep, $1; sep=";"}' <<<"$principals")"
+  if [ -n "$proxy_port" ]; then
+    listeners+=",PROXIED://127.0.0.1:$proxy_broker_port"
+    advertised+=",PROXIED://127.0.0.1:$proxy_port"
+    protocols+=",PROXIED:SASL_SSL"
+  fi
   cat >"$conf" <<PROPS
 process.roles=broker,controller
 node.id=$node
 controller.quorum.voters=$(voters)
-listeners=CLIENT://127.0.0.1:$nport,CONTROLLER://127.0.0.1:$ncport
-advertised.listeners=CLIENT://127.0.0.1:$nport
-listener.security.protocol.map=CLIENT:SASL_SSL,CONTROLLER:SSL
+listeners=$listeners
+advertised.listeners=$advertised
+listener.security.protocol.map=$protocols
 controller.listener.names=CONTROLLER
 inter.broker.listener.name=CLIENT
 # Clients: SCRAM-SHA-512 over TLS. The broker itself is the SCRAM user "broker".
@@ -254,6 +277,8 @@ $(replication_settings)
 group.initial.rebalance.delay.ms=0
 log.retention.hours=168
 PROPS
+  # The proxied listener's SCRAM, as the client listener's.
+  if [ -n "$proxy_port" ]; then grep '^listener.name.client.scram-sha-512.sasl.jaas.config=' "$conf" | sed 's/^listener.name.client./listener.name.proxied./' >>"$conf"; fi
 }
 
 # ---- settings of a principal ----
@@ -313,7 +338,9 @@ wait_ready() {
   where="127.0.0.1:$nport$([ "$nodes" -eq 1 ] || echo " (node $node)")"
   for _ in $(seq 1 "$tries"); do
     if port_open "$nport" && grep -q "Kafka Server started" "$log" 2>/dev/null; then
-      say "ready on $where (SASL_SSL; settings: scripts/kafka.sh env <principal>)"; return
+      say "ready on $where (SASL_SSL; settings: scripts/kafka.sh env <principal>)"
+      if [ -n "$proxy_port" ]; then say "proxied listener on 127.0.0.1:$proxy_broker_port, advertised as 127.0.0.1:$proxy_port (the fault proxy's)"; fi
+      return
     fi
     if ! running; then say "broker exited; last lines of $log:"; tail -30 "$log" >&2; exit 1; fi
     sleep 0.5
@@ -351,9 +378,15 @@ start() {
   recreate_if_unsecured
   local n down=""
   for n in $(node_numbers); do use_node "$n"; running && port_open "$nport" || down+=" $n"; done
-  if [ -z "$down" ]; then setup ""; say "already running on $(bootstrap)"; return; fi
+  if [ -z "$down" ]; then
+    if [ -n "$proxy_port" ] && ! port_open "$proxy_broker_port"; then
+      die "running without the proxied listener on 127.0.0.1:$proxy_broker_port: stop it and start again with KAFKA_PROXY_PORT set"
+    fi
+    setup ""; say "already running on $(bootstrap)"; return
+  fi
   # shellcheck disable=SC2086 # node numbers
   check_ports_free $down
+  if [ -n "$proxy_port" ] && port_open "$proxy_broker_port"; then die "something else listens on 127.0.0.1:$proxy_broker_port (KAFKA_PROXY_BROKER_PORT)"; fi
   fetch
   mkdir -p "$secrets" && chmod 700 "$data" "$secrets"
   if [ "$nodes" -gt 1 ]; then echo "$nodes" >"$cluster_file"; fi
@@ -446,6 +479,9 @@ nodes="$(nodes_of_data_dir "$([ "$command" = start ] && echo "$wanted")")"
 if [ "$nodes" -eq 1 ]; then cport="${KAFKA_CONTROLLER_PORT:-9093}"; else cport="${KAFKA_CONTROLLER_PORT:-$((port + 1))}"; fi
 if [ "$nodes" -gt 1 ] && [ -n "$(for n in $(node_numbers); do echo $((port + 2 * (n - 1))) $((cport + 2 * (n - 1))); done | tr ' ' '\n' | sort | uniq -d)" ]; then
   die "KAFKA_PORT $port and KAFKA_CONTROLLER_PORT $cport give nodes the same port (node N uses both plus 2(N-1))"
+fi
+if [ -n "$proxy_port" ] && [ "$nodes" -gt 1 ] && { [ "$command" = start ] || [ "$command" = start-node ]; }; then
+  die "KAFKA_PROXY_PORT is for a single node; $data holds (or is asked for) a $nodes-node cluster: unset it"
 fi
 use_node 1
 

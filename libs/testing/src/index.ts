@@ -15,3 +15,5 @@ export * from './pipeline-settled';
 export * from './dft-settings';
 export * from './scale-out';
 export * from './kafka-cluster';
+export * from './fault-proxy';
+export * from './fault-proxy-control';

@@ -1,0 +1,9 @@
+/* Integration tests: real sockets, Postgres and Kafka (the fault proxy; see libs/testing, which logs how it found them). */
+export default {
+  displayName: 'testing:integration',
+  preset: '../../jest.preset.js',
+  rootDir: '.',
+  testMatch: ['<rootDir>/src/**/*.int-spec.ts', '<rootDir>/test/**/*.int-spec.ts'],
+  globalSetup: '<rootDir>/../../libs/testing/src/global-setup.ts',
+  testTimeout: 60_000,
+};
