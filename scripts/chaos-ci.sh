@@ -2,8 +2,9 @@
 # The short fault campaign as CI runs it (.ci/run, after npm test), or anyone who wants the same run:
 # a Kafka broker of its own (scripts/kafka.sh on 127.0.0.1:19092, so the campaign's broker restarts
 # touch no one else's broker and the stack's consumer groups start on empty topics), the stack on a
-# database of its own, `node scripts/chaos.mjs` with its short defaults (2,000 scan events, every
-# service SIGKILLed once, one broker and one Postgres restart), then the stack and that broker stopped.
+# database of its own, the services behind TCP fault proxies toward Kafka and Postgres, `node
+# scripts/chaos.mjs` with its short defaults (2,000 scan events, every service SIGKILLed once, one broker
+# and one Postgres restart, two network faults), then the stack, the proxies and that broker stopped.
 # It restarts the local PostgreSQL cluster of DATABASE_URL's port (immediate mode): run it on a machine
 # whose Postgres nobody else is using at that moment. Extra arguments go to scripts/chaos.mjs.
 set -euo pipefail
@@ -15,6 +16,22 @@ export KAFKA_BROKERS="127.0.0.1:$KAFKA_PORT"
 export DATABASE_URL="${CHAOS_DATABASE_URL:-postgresql://postgres@127.0.0.1:5432/slidecharge_chaos}"
 mkdir -p tmp
 
+# The services reach Kafka and Postgres through fault proxies of the campaign's (scripts/fault-proxy.ts),
+# which --network-faults drives: Kafka through the broker's second listener advertised on the proxy's
+# port (KAFKA_PROXY_PORT of scripts/kafka.sh), Postgres through a proxy in front of DATABASE_URL's port.
+# The scripts and the campaign's own checks keep the direct path.
+export KAFKA_PROXY_PORT="${CHAOS_KAFKA_PROXY_PORT:-19094}"
+pg_port=$(node -e 'console.log(new URL(process.argv[1]).port || 5432)' "$DATABASE_URL")
+pg_proxy_port="${CHAOS_POSTGRES_PROXY_PORT:-15432}"
+start_proxy() {
+  local name=$1 listen=$2 upstream=$3 line=""
+  node_modules/.bin/ts-node --transpile-only -O '{"module":"commonjs"}' scripts/fault-proxy.ts --name "$name" --listen "$listen" --upstream "$upstream" >"tmp/fault-proxy-$name.log" 2>&1 &
+  echo $! >"tmp/fault-proxy-$name.pid"
+  for _ in $(seq 1 100); do line=$(head -n 1 "tmp/fault-proxy-$name.log"); [[ "$line" == "{"* ]] && break; sleep 0.1; done
+  [[ "$line" == "{"* ]] || { echo "fault proxy $name did not start: $(cat "tmp/fault-proxy-$name.log")" >&2; exit 1; }
+  node -e 'console.log(JSON.parse(process.argv[1]).control)' "$line"
+}
+
 finish() {
   local rc=$?
   if [ "$rc" -ne 0 ]; then
@@ -23,9 +40,15 @@ finish() {
   fi
   bash scripts/stack.sh down --keep-kafka || true
   bash scripts/kafka.sh stop || true
+  for f in tmp/fault-proxy-*.pid; do [ -f "$f" ] && kill "$(cat "$f")" 2>/dev/null; rm -f "$f"; done
   exit "$rc"
 }
 trap finish EXIT
+
+CHAOS_KAFKA_PROXY_CONTROL=$(start_proxy kafka "127.0.0.1:$KAFKA_PROXY_PORT" "127.0.0.1:$((KAFKA_PROXY_PORT + 1))")
+CHAOS_POSTGRES_PROXY_CONTROL=$(start_proxy postgres "127.0.0.1:$pg_proxy_port" "127.0.0.1:$pg_port")
+export CHAOS_KAFKA_PROXY_CONTROL CHAOS_POSTGRES_PROXY_CONTROL
+export SERVICES_KAFKA_BROKERS="127.0.0.1:$KAFKA_PROXY_PORT" SERVICES_DATABASE_PORT="$pg_proxy_port"
 
 started=$(date +%s)
 bash scripts/stack.sh up --no-demo >tmp/chaos-stack.log 2>&1 || { tail -n 40 tmp/chaos-stack.log; exit 1; }

@@ -3,14 +3,15 @@
 // the way the lab's systems do (cases over HTTP and as HL7 orders over MLLP; scans over HTTP, on the
 // ingress topic and as DICOM JSON; some cases cancelled once charged; a few malformed messages), while
 // it SIGKILLs and restarts every service, SIGKILLs and restarts the Kafka broker and stops PostgreSQL in
-// immediate mode and starts it again. Then it waits for quiescence and checks the ledger
+// immediate mode and starts it again, and (--network-faults) resets, blackholes or slows the connections
+// between the services and Kafka or Postgres through the fault proxies scripts/chaos-ci.sh puts there. Then it waits for quiescence and checks the ledger
 // (scripts/chaos/ledger.mjs): every expected charge exactly once, with one stable id, on the topic, in
 // billing's API and in the DFT^P03 the billing system accepted; every credit once; nothing left in an
 // outbox or unconsumed; dead letters only for the malformed inputs. Exits 1 on any loss, duplicate or
 // leftover.
 //
 //   node scripts/chaos.mjs [--cases 250] [--specimens 2] [--slides 4] [--rate 20] [--seed 1]
-//                          [--kills 5] [--broker-restarts 1] [--postgres-restarts 1] [--interval 4]
+//                          [--kills 5] [--broker-restarts 1] [--postgres-restarts 1] [--network-faults 0] [--interval 4]
 //                          [--cancel-share 0.05] [--bad-inputs 5] [--report tmp/chaos-report.json]
 //   npm run chaos            the short campaign CI runs (2,000 scan events, each service killed once,
 //                            one broker and one Postgres restart)
@@ -22,7 +23,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from './bench/args.mjs';
 import { kafkaAs } from './bench/kafka.mjs';
-import { postgresCluster, runFaults } from './chaos/faults.mjs';
+import { faultLabel, postgresCluster, runFaults } from './chaos/faults.mjs';
 import { checkLedger, quiesce, startTopicReader, waitForTopic } from './chaos/ledger.mjs';
 import { campaignPlan, faultSchedule } from './chaos/plan.mjs';
 import { call, cancelCase, postDicom, postScans, produceBadInputs, produceScans, putCase, retrying, scanEvent, sendHl7Order } from './chaos/traffic.mjs';
@@ -35,7 +36,7 @@ function settingsOf(args) {
   return {
     cases: Number(args.cases ?? 250), specimens: Number(args.specimens ?? 2), slides: Number(args.slides ?? 4),
     rate: Number(args.rate ?? 20), seed: Number(args.seed ?? 1), kills: Number(args.kills ?? 5),
-    brokerRestarts: Number(args['broker-restarts'] ?? 1), postgresRestarts: Number(args['postgres-restarts'] ?? 1),
+    brokerRestarts: Number(args['broker-restarts'] ?? 1), postgresRestarts: Number(args['postgres-restarts'] ?? 1), networkFaults: Number(args['network-faults'] ?? 0),
     intervalMs: Number(args.interval ?? 4) * 1000, cancelShare: Number(args['cancel-share'] ?? 0.05), badInputs: Number(args['bad-inputs'] ?? 5),
     report: args.report ?? 'tmp/chaos-report.json',
   };
@@ -102,7 +103,7 @@ function summary(report) {
     ...report.faults.map((f) => `  ${f.fault.padEnd(24)} down ${String(f.downMs).padStart(5)} ms   ready after ${String(f.readyAfterMs).padStart(6)} ms   charging after ${String(f.chargingAfterMs).padStart(6)} ms${f.duringTraffic ? '' : '  (after traffic)'}`),
     `charges expected ${l.chargesExpected}, found ${l.chargesFound}, lost ${l.lost}, duplicated ${l.duplicated}; credits expected ${l.creditsExpected}; wrong keys ${l.wrong.length}`,
     `topic redeliveries of one event id (at least once, dropped by id): ${l.topicRedeliveries}; sends retried: ${JSON.stringify(report.retries)}`,
-    `quiet: ${report.quiescence.quiet}; outboxes ${JSON.stringify(report.quiescence.outboxes)}; lags ${JSON.stringify(report.quiescence.lags)}`,
+    `quiet: ${report.quiescence.quiet} after ${report.quiescence.seconds} s; outboxes ${JSON.stringify(report.quiescence.outboxes)}; lags ${JSON.stringify(report.quiescence.lags)}; DFT^P03 not acknowledged ${JSON.stringify(report.quiescence.deliveriesNotAcked)}`,
     `dead letters: ${report.quiescence.deadLetters.expected} of ${report.settings.badInputs} malformed inputs, ${report.quiescence.deadLetters.unexpected.length} unexpected`,
   ];
   for (const w of l.wrong.slice(0, 20)) lines.push(`  WRONG ${w.key}: ${w.problems.join('; ')}`);
@@ -121,12 +122,13 @@ async function main() {
   const ctx = {
     root, settings, plan, kafka, stats: { retries: {} },
     databaseUrl: process.env.DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/slidecharge',
+    proxies: { kafka: process.env.CHAOS_KAFKA_PROXY_CONTROL, postgres: process.env.CHAOS_POSTGRES_PROXY_CONTROL },
     urls: { accession: process.env.ACCESSION_URL ?? 'http://127.0.0.1:3001', scanner: process.env.SCANNER_URL ?? 'http://127.0.0.1:3002', billing: process.env.BILLING_URL ?? 'http://127.0.0.1:3004' },
     log: (line) => console.log(`[chaos ${new Date().toISOString().slice(11, 23)}] ${line}`),
   };
   ctx.pgCluster = await postgresCluster(ctx);
   const schedule = faultSchedule(settings);
-  ctx.log(`run ${plan.run}: ${plan.cases.length} cases, ${plan.scans.length} scan events at ${settings.rate}/s; faults: ${schedule.map((f) => f.kind === 'kill' ? `kill ${f.service}` : f.kind).join(', ')}; Postgres ${ctx.pgCluster.join('/')}`);
+  ctx.log(`run ${plan.run}: ${plan.cases.length} cases, ${plan.scans.length} scan events at ${settings.rate}/s; faults: ${schedule.map(faultLabel).join(', ')}; Postgres ${ctx.pgCluster.join('/')}`);
   const started = Date.now();
   ctx.producer = kafkaAs('scanner-middleware', process.env.KAFKA_BROKERS ?? '127.0.0.1:9092').producer();
   await ctx.producer.connect();

@@ -91,6 +91,11 @@ start_services() {
     (
       settings="$(kafka_principal_env "$s")"
       if [ -n "$settings" ]; then set -a; eval "$settings"; set +a; fi
+      # The fault campaign puts its TCP fault proxies between the services and Kafka / Postgres
+      # (scripts/chaos-ci.sh): the services then bootstrap at SERVICES_KAFKA_BROKERS and reach Postgres on
+      # SERVICES_DATABASE_PORT; the scripts (migrations, topic setup) keep the direct path.
+      if [ -n "${SERVICES_KAFKA_BROKERS:-}" ]; then export KAFKA_BROKERS="$SERVICES_KAFKA_BROKERS"; fi
+      if [ -n "${SERVICES_DATABASE_PORT:-}" ]; then db_url=$(node -e 'const u = new URL(process.argv[1]); u.port = process.argv[2]; console.log(u.href)' "$db_url" "$SERVICES_DATABASE_PORT"); fi
       # The V8 heap is capped (SERVICE_HEAP_MB, default 160): without a cap V8 lets the heap grow to
       # 200+ MB of mostly garbage under a burst (RSS 300 MB); the live set stays under 100 MB. Two
       # malloc arenas keep native memory from fragmenting across threads (docs/operations.md, "Memory").

@@ -48,6 +48,24 @@ function kafkaPid() {
   return Number(readFileSync(join(data, 'kafka.pid'), 'utf8').trim());
 }
 
+/** Asks a fault proxy (scripts/fault-proxy.ts, its control URL) to apply a fault. */
+async function proxyFault(ctx, target, fault) {
+  const control = ctx.proxies[target];
+  if (!control) throw new Error(`no fault proxy in front of ${target} (CHAOS_${target.toUpperCase()}_PROXY_CONTROL): run the campaign with scripts/chaos-ci.sh`);
+  const res = await fetch(`${control}/faults`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(fault) });
+  if (!res.ok) throw new Error(`fault proxy ${target}: ${res.status} ${await res.text()}`);
+}
+
+/** A network fault: connections reset at once, or a blackhole or added latency held for fault.downMs. */
+async function networkFault(ctx, fault) {
+  if (fault.action === 'reset') return proxyFault(ctx, fault.target, { kind: 'reset' });
+  await proxyFault(ctx, fault.target, fault.action === 'latency' ? { kind: 'latency', ms: 300, jitterMs: 100 } : { kind: 'blackhole' });
+  await sleep(fault.downMs);
+  await proxyFault(ctx, fault.target, { kind: 'clear' });
+}
+
+export const faultLabel = (f) => (f.kind === 'kill' ? `SIGKILL ${f.service}` : f.kind === 'network' ? `${f.target} ${f.action}` : f.kind);
+
 /** Injects one fault and repairs it after fault.downMs; resolves when the repair has been started. */
 async function inject(ctx, fault) {
   if (fault.kind === 'kill') {
@@ -59,6 +77,8 @@ async function inject(ctx, fault) {
     process.kill(kafkaPid(), 'SIGKILL');
     await sleep(fault.downMs);
     await run(ctx, 'bash', ['scripts/kafka.sh', 'start']);
+  } else if (fault.kind === 'network') {
+    await networkFault(ctx, fault);
   } else if (fault.kind === 'postgres-restart') {
     await pgctl(ctx, 'stop', '-m', 'immediate');
     await sleep(fault.downMs);
@@ -84,7 +104,7 @@ export async function runFaults(ctx, schedule, intervalMs, isTrafficDone) {
   for (const [i, fault] of schedule.entries()) {
     await sleep(intervalMs);
     if (ctx.stopFaults) break;
-    const label = fault.kind === 'kill' ? `SIGKILL ${fault.service}` : fault.kind;
+    const label = faultLabel(fault);
     ctx.log(`fault ${i + 1}/${schedule.length}: ${label} (down ${fault.downMs} ms)${isTrafficDone() ? ', traffic done' : ''}`);
     const started = Date.now();
     await inject(ctx, fault);

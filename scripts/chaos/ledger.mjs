@@ -63,6 +63,16 @@ async function outboxes(db) {
   return out;
 }
 
+/**
+ * This run's DFT^P03 deliveries not yet acknowledged, per state. Billing sends them from a queue of its
+ * own (not an outbox): one claimed by a billing process that then crashed waits for its claim's lease
+ * (5 messages x 2 x the ACK timeout + 5 s: 105 s by default) before another sender takes it.
+ */
+async function openDeliveries(ctx, db) {
+  const { rows } = await db.query(`SELECT state, count(*)::int AS n FROM billing.delivery WHERE accession_number LIKE $1 AND state <> 'acked' GROUP BY state`, [`${ctx.plan.run}-%`]);
+  return Object.fromEntries(rows.map((r) => [r.state, r.n]));
+}
+
 /** Lag of the consumer groups with live members (the stack's services), per group. */
 async function groupLags(ctx) {
   const admin = ctx.kafka.admin();
@@ -86,16 +96,16 @@ async function groupLags(ctx) {
   }
 }
 
-/** Waits until no outbox row waits and no live group lags (quiescence), or the timeout. */
+/** Waits until no outbox row waits, no live group lags and every DFT^P03 of the run is acknowledged (quiescence), or the timeout. */
 export async function quiesce(ctx, timeoutMs) {
   const db = new pg.Client({ connectionString: ctx.databaseUrl });
   await retrying(ctx.stats, 'ledger database', () => db.connect());
   try {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
-      const [boxes, lags] = [await outboxes(db), await groupLags(ctx)];
-      const quiet = Object.values(boxes).every((b) => b.waiting === 0) && Object.values(lags).every((l) => l === 0);
-      if (quiet || Date.now() > deadline) return { quiet, outboxes: boxes, lags, deadLetters: await deadLetters(ctx, db) };
+      const [boxes, lags, deliveries] = [await outboxes(db), await groupLags(ctx), await openDeliveries(ctx, db)];
+      const quiet = Object.values(boxes).every((b) => b.waiting === 0) && Object.values(lags).every((l) => l === 0) && Object.keys(deliveries).length === 0;
+      if (quiet || Date.now() > deadline) return { quiet, seconds: Math.round((timeoutMs - (deadline - Date.now())) / 1000), outboxes: boxes, lags, deliveriesNotAcked: deliveries, deadLetters: await deadLetters(ctx, db) };
       await sleep(1000);
     }
   } finally {

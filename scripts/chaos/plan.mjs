@@ -63,10 +63,20 @@ function expectedLedger(cases, specimens) {
 
 export const SERVICES = ['accession', 'scanner-events', 'qc', 'billing', 'ops-console'];
 
+/** Network faults between the services and Kafka or Postgres, in the order they are taken (through the fault proxies). */
+const NETWORK_FAULTS = [
+  { target: 'postgres', action: 'blackhole' },
+  { target: 'kafka', action: 'reset' },
+  { target: 'kafka', action: 'blackhole' },
+  { target: 'postgres', action: 'reset' },
+  { target: 'postgres', action: 'latency' },
+  { target: 'kafka', action: 'latency' },
+];
+
 /**
  * The faults in the order they are injected: `kills` SIGKILLs spread over every service (each at least
- * once when kills >= 5), `brokerRestarts` broker restarts and `postgresRestarts` Postgres restarts,
- * shuffled; each kill's restart waits a random 0.2-2 s, as a supervisor's backoff would.
+ * once when kills >= 5), `brokerRestarts` broker restarts, `postgresRestarts` Postgres restarts and
+ * `networkFaults` network faults (blackhole, reset, latency toward Kafka or Postgres), shuffled; each kill's restart waits a random 0.2-2 s, as a supervisor's backoff would.
  */
 export function faultSchedule(settings) {
   const random = seededRandom(settings.seed ^ 0x5eed);
@@ -74,5 +84,7 @@ export function faultSchedule(settings) {
   for (let i = 0; i < settings.kills; i++) faults.push({ kind: 'kill', service: SERVICES[i % SERVICES.length] });
   for (let i = 0; i < settings.brokerRestarts; i++) faults.push({ kind: 'broker-restart' });
   for (let i = 0; i < settings.postgresRestarts; i++) faults.push({ kind: 'postgres-restart' });
-  return shuffled(random, faults).map((f) => ({ ...f, downMs: Math.round(200 + random() * 1800) }));
+  for (let i = 0; i < settings.networkFaults; i++) faults.push({ kind: 'network', ...NETWORK_FAULTS[i % NETWORK_FAULTS.length] });
+  // A network fault holds 3-8 s (a blackhole, added latency); a process or server stays down 0.2-2 s.
+  return shuffled(random, faults).map((f) => ({ ...f, downMs: f.action === 'reset' ? 0 : Math.round(f.kind === 'network' ? 3000 + random() * 5000 : 200 + random() * 1800) }));
 }
