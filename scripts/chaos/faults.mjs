@@ -1,8 +1,10 @@
 // The faults a campaign injects into the running stack (scripts/stack.sh), and how long the product
 // takes to work again after each: SIGKILL of a service and its restart (as a supervisor would), a
 // SIGKILL of the Kafka broker and its restart (scripts/kafka.sh), an immediate-mode stop of the
-// PostgreSQL cluster (crash recovery on start) and its start. Recovery = from the fault until every
-// service is ready and a probe case scanned after the fault has its charge in billing's API.
+// PostgreSQL cluster (crash recovery on start) and its start, and network faults (reset, blackhole,
+// latency) through the fault proxies between the services and Kafka or Postgres. Recovery = from the
+// fault until every service is ready and a probe case scanned after the fault has its charge in
+// billing's API; a fault the stack has not recovered from in 5 minutes ends the campaign as failed.
 import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
@@ -108,7 +110,10 @@ export async function runFaults(ctx, schedule, intervalMs, isTrafficDone) {
     ctx.log(`fault ${i + 1}/${schedule.length}: ${label} (down ${fault.downMs} ms)${isTrafficDone() ? ', traffic done' : ''}`);
     const started = Date.now();
     await inject(ctx, fault);
-    while (!(await allReady())) await sleep(250);
+    while (!(await allReady())) {
+      if (Date.now() - started > 300_000) throw new Error(`${label}: the services were not all ready 5 minutes after the fault (tmp/stack/*.log)`);
+      await sleep(250);
+    }
     const readyMs = Date.now() - started;
     await probeCharged(ctx, i + 1);
     results.push({ fault: label, downMs: fault.downMs, readyAfterMs: readyMs, chargingAfterMs: Date.now() - started, duringTraffic: !isTrafficDone() });

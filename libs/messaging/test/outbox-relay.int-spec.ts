@@ -80,8 +80,10 @@ const rowsOf = async (ids: string[]) =>
   ).rows;
 
 /** What arrived on the topic for `marker`, in offset order: the n of each record. */
+/** The records of a marker once `count` distinct ones (by n) have arrived: repeats (at least once) do not count. */
 const arrived = async (marker: string, count: number) => {
-  const messages = await reader.waitFor((m) => (m.value as { marker?: string }).marker === marker, (list) => list.length >= count, 60_000);
+  const distinctN = (list: { value: unknown }[]) => new Set(list.map((m) => (m.value as { n: number }).n)).size;
+  const messages = await reader.waitFor((m) => (m.value as { marker?: string }).marker === marker, (list) => distinctN(list) >= count, 60_000);
   return messages.sort((a, b) => a.partition - b.partition || Number(BigInt(a.offset) - BigInt(b.offset))).map((m) => (m.value as { n: number }).n);
 };
 

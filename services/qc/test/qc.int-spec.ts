@@ -232,8 +232,12 @@ describe('HTTP API', () => {
     const failedEarlier = { scanId: `scan-${randomUUID()}`, slideBarcode, image: { ...GOOD, stitchingErrors: 3 } };
     const passedScan = { scanId: `scan-${randomUUID()}`, slideBarcode, image: GOOD };
     const failedLater = { scanId: `scan-${randomUUID()}`, slideBarcode, image: { ...GOOD, barcodeRead: false } };
-    for (const scan of [failedEarlier, passedScan, failedLater]) await harness.bus.publish([scanEvent('scan.completed', scan)]);
-    await harness.reader.waitFor(verdictsFor(failedLater.scanId), (l) => l.length >= 1);
+    // One at a time, each verdict out before the next scan: verdicts of one batch share their time, and
+    // the order asserted below is by time.
+    for (const scan of [failedEarlier, passedScan, failedLater]) {
+      await harness.bus.publish([scanEvent('scan.completed', scan)]);
+      await harness.reader.waitFor(verdictsFor(scan.scanId), (l) => l.length >= 1);
+    }
 
     // Walk the work list with small pages until both failures are seen (other suites add failures too).
     const seen: QcResultView[] = [];
