@@ -40,7 +40,7 @@ finish() {
   fi
   bash scripts/stack.sh down --keep-kafka || true
   bash scripts/kafka.sh stop || true
-  for f in tmp/fault-proxy-*.pid; do [ -f "$f" ] && kill "$(cat "$f")" 2>/dev/null; rm -f "$f"; done
+  for f in tmp/fault-proxy-*.pid; do if [ -f "$f" ]; then kill "$(cat "$f")" 2>/dev/null || true; rm -f "$f"; fi; done
   exit "$rc"
 }
 trap finish EXIT
