@@ -28,6 +28,7 @@ import { checkLedger, quiesce, startTopicReader, waitForTopic } from './chaos/le
 import { campaignPlan, faultSchedule } from './chaos/plan.mjs';
 import { call, cancelCase, postDicom, postScans, produceBadInputs, produceScans, putCase, retrying, scanEvent, sendHl7Order } from './chaos/traffic.mjs';
 import { bearer } from './lib/identity.mjs';
+import { pool } from './lib/pool.mjs';
 
 const root = new URL('../', import.meta.url).pathname;
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -40,13 +41,6 @@ function settingsOf(args) {
     intervalMs: Number(args.interval ?? 4) * 1000, cancelShare: Number(args['cancel-share'] ?? 0.05), badInputs: Number(args['bad-inputs'] ?? 5),
     report: args.report ?? 'tmp/chaos-report.json',
   };
-}
-
-async function pool(items, size, fn) {
-  let next = 0;
-  await Promise.all(Array.from({ length: size }, async () => {
-    while (next < items.length) await fn(items[next++]);
-  }));
 }
 
 async function sendCases(ctx) {

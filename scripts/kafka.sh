@@ -49,7 +49,8 @@
 # write acknowledged with acks=all survives the loss of any one node. The data dir remembers its mode
 # (<data dir>/cluster): every other command then acts on all nodes, and `env` prints the three brokers.
 # Node N keeps its configuration, log and data under <data dir>/node-N. Commands of cluster mode only:
-#   scripts/kafka.sh kill N            SIGKILL node N (a crash: no controlled shutdown)
+#   scripts/kafka.sh kill [N]          SIGKILL node N, or the single broker without N (a crash: no
+#                                      controlled shutdown; the fault campaign's broker fault)
 #   scripts/kafka.sh stop-node N       stop node N gracefully (controlled shutdown)
 #   scripts/kafka.sh start-node N      start node N again and wait until it serves
 #   scripts/kafka.sh logs [N]          tail the logs of every node, or of node N
@@ -494,9 +495,9 @@ case "$command" in
   env) principal_env "${1:?usage: $0 env PRINCIPAL}" ;;
   rotate) [ -f "$secrets/${1:?usage: $0 rotate PRINCIPAL}.password" ] || die "no principal '$1' in $data"; set_password "$1" ;;
   acls) setup_tool acls ;;
-  kill) node_arg kill "${1:-}"; kill_node "$1" ;;
+  kill) if [ "$nodes" -eq 1 ] && [ -z "${1:-}" ]; then kill_node 1; else node_arg kill "${1:-}"; kill_node "$1"; fi ;;
   stop-node) node_arg stop-node "${1:-}"; stop_node "$1"; say "node $1 stopped" ;;
   start-node) node_arg start-node "${1:-}"; start_node "$1" ;;
   quorum | topics) cluster_status "$command" ;;
-  *) echo "usage: $0 start [--cluster N]|stop|status|logs [N]|reset|env PRINCIPAL|rotate PRINCIPAL|acls|kill N|stop-node N|start-node N|quorum|topics" >&2; exit 2 ;;
+  *) echo "usage: $0 start [--cluster N]|stop|status|logs [N]|reset|env PRINCIPAL|rotate PRINCIPAL|acls|kill [N]|stop-node N|start-node N|quorum|topics" >&2; exit 2 ;;
 esac

@@ -3,6 +3,7 @@
 import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { bearer, scannerDevKey } from '../lib/identity.mjs';
+import { pool } from '../lib/pool.mjs';
 import { kafkaAs } from './kafka.mjs';
 import { sampleAll, stackServicePids, usageBetween } from './process-usage.mjs';
 import { latencySummary, perSecond } from './stats.mjs';
@@ -17,13 +18,6 @@ const call = async (method, url, body, headers = {}) => {
   if (!res.ok) throw new Error(`${method} ${url} -> ${res.status} ${await res.text()}`);
   return res.json();
 };
-
-async function pool(items, size, fn) {
-  let next = 0;
-  await Promise.all(Array.from({ length: size }, async () => {
-    while (next < items.length) await fn(items[next++]);
-  }));
-}
 
 /** Runs the stack's benchmark and returns its figures (chargesReceived < chargesExpected when some are missing). */
 export async function runSlidecharge(settings) {

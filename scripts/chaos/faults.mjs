@@ -6,9 +6,6 @@
 // fault until every service is ready and a probe case scanned after the fault has its charge in
 // billing's API; a fault the stack has not recovered from in 5 minutes ends the campaign as failed.
 import { execFile } from 'node:child_process';
-import { readFileSync } from 'node:fs';
-import { homedir } from 'node:os';
-import { join } from 'node:path';
 import { bearer } from '../lib/identity.mjs';
 import { SERVICES } from './plan.mjs';
 import { call, postScans, putCase, retrying, scanEvent } from './traffic.mjs';
@@ -44,12 +41,6 @@ export async function postgresCluster(ctx) {
 
 const pgctl = (ctx, action, ...extra) => run(ctx, 'pg_ctlcluster', ['--skip-systemctl-redirect', ...ctx.pgCluster, action, ...extra]);
 
-function kafkaPid() {
-  const port = process.env.KAFKA_PORT ?? '9092';
-  const data = process.env.KAFKA_DATA_DIR ?? join(process.env.SLIDECHARGE_CACHE ?? join(homedir(), '.cache/slidecharge'), `kafka-data-${port}`);
-  return Number(readFileSync(join(data, 'kafka.pid'), 'utf8').trim());
-}
-
 /** Asks a fault proxy (scripts/fault-proxy.ts, its control URL) to apply a fault. */
 async function proxyFault(ctx, target, fault) {
   const control = ctx.proxies[target];
@@ -76,7 +67,7 @@ async function inject(ctx, fault) {
     // stack.sh start waits up to 60 s for readiness; the campaign measures recovery itself.
     run(ctx, 'bash', ['scripts/stack.sh', 'start', fault.service]).catch((e) => ctx.log(`restart of ${fault.service} not ready yet: ${e.message.split('\n')[0]}`));
   } else if (fault.kind === 'broker-restart') {
-    process.kill(kafkaPid(), 'SIGKILL');
+    await run(ctx, 'bash', ['scripts/kafka.sh', 'kill']);
     await sleep(fault.downMs);
     await run(ctx, 'bash', ['scripts/kafka.sh', 'start']);
   } else if (fault.kind === 'network') {

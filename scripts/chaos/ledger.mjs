@@ -6,6 +6,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import pg from 'pg';
 import { bearer } from '../lib/identity.mjs';
+import { pool } from '../lib/pool.mjs';
 import { call, retrying } from './traffic.mjs';
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -101,11 +102,11 @@ export async function quiesce(ctx, timeoutMs) {
   const db = new pg.Client({ connectionString: ctx.databaseUrl });
   await retrying(ctx.stats, 'ledger database', () => db.connect());
   try {
-    const deadline = Date.now() + timeoutMs;
+    const started = Date.now();
     for (;;) {
       const [boxes, lags, deliveries] = [await outboxes(db), await groupLags(ctx), await openDeliveries(ctx, db)];
       const quiet = Object.values(boxes).every((b) => b.waiting === 0) && Object.values(lags).every((l) => l === 0) && Object.keys(deliveries).length === 0;
-      if (quiet || Date.now() > deadline) return { quiet, seconds: Math.round((timeoutMs - (deadline - Date.now())) / 1000), outboxes: boxes, lags, deliveriesNotAcked: deliveries, deadLetters: await deadLetters(ctx, db) };
+      if (quiet || Date.now() - started > timeoutMs) return { quiet, seconds: Math.round((Date.now() - started) / 1000), outboxes: boxes, lags, deliveriesNotAcked: deliveries, deadLetters: await deadLetters(ctx, db) };
       await sleep(1000);
     }
   } finally {
@@ -130,14 +131,10 @@ async function deadLetters(ctx, db) {
 async function apiCharges(ctx) {
   const accessions = [...new Set([...ctx.plan.expected.values()].map((e) => e.accession))];
   const byKey = new Map();
-  let next = 0;
-  await Promise.all(Array.from({ length: 6 }, async () => {
-    while (next < accessions.length) {
-      const accession = accessions[next++];
-      const page = await retrying(ctx.stats, 'ledger API', async () => call('GET', `${ctx.urls.billing}/charges?accession=${accession}&limit=100`, undefined, await bearer('ops-viewer')));
-      for (const c of page.items) byKey.set(c.chargeKey, [...(byKey.get(c.chargeKey) ?? []), c]);
-    }
-  }));
+  await pool(accessions, 6, async (accession) => {
+    const page = await retrying(ctx.stats, 'ledger API', async () => call('GET', `${ctx.urls.billing}/charges?accession=${accession}&limit=100`, undefined, await bearer('ops-viewer')));
+    for (const c of page.items) byKey.set(c.chargeKey, [...(byKey.get(c.chargeKey) ?? []), c]);
+  });
   return byKey;
 }
 

@@ -2,6 +2,7 @@ export * from './config';
 export * from './http';
 export * from './health';
 export * from './prisma';
+export * from './pg-pool';
 export * from './pg-transactions';
 export * from './bootstrap';
 export * from './runtime';

@@ -1,5 +1,6 @@
 import { Pool, PoolClient } from 'pg';
 import type { SqlExecutor } from '@slidecharge/messaging';
+import { releasingDroppedConnections } from './pg-pool';
 
 /**
  * Raw SQL on one connection of a pg pool: the SqlExecutor a Prisma transaction client also is, for a
@@ -45,18 +46,14 @@ export function pgTransactions(connectionString: string, options: { max: number;
     // that a batch's statements can reach) costs tens of milliseconds and saves nothing.
     options: '-c jit=off',
   });
-  // An idle connection that breaks (the server restarted) is dropped by the pool; it must not crash the process.
+  // An idle connection that breaks (the server restarted) is dropped by the pool; it must not crash the
+  // process. A checked-out one is given back as broken (releasingDroppedConnections).
   pool.on('error', () => undefined);
+  releasingDroppedConnections(pool);
   return {
     async transaction<R>(fn: (tx: SqlExecutor) => Promise<R>): Promise<R> {
       const client = await pool.connect();
       let broken = false;
-      // A checked-out client has no listener of the pool's: when the server goes away (restart,
-      // terminated backend), pg fails the query in flight AND emits 'error', which would crash the process.
-      const onError = () => {
-        broken = true;
-      };
-      client.on('error', onError);
       try {
         await client.query('BEGIN');
         const result = await fn(new PgClientExecutor(client));
@@ -70,7 +67,6 @@ export function pgTransactions(connectionString: string, options: { max: number;
         }
         throw err;
       } finally {
-        client.removeListener('error', onError);
         client.release(broken);
       }
     },
