@@ -40,6 +40,8 @@ function settingsOf(args) {
     brokerRestarts: Number(args['broker-restarts'] ?? 1), postgresRestarts: Number(args['postgres-restarts'] ?? 1), networkFaults: Number(args['network-faults'] ?? 0),
     intervalMs: Number(args.interval ?? 4) * 1000, cancelShare: Number(args['cancel-share'] ?? 0.05), badInputs: Number(args['bad-inputs'] ?? 5),
     report: args.report ?? 'tmp/chaos-report.json',
+    // The Kafka nodes of the campaign's broker (scripts/chaos-ci.sh --cluster N sets it).
+    kafkaNodes: Number(process.env.CHAOS_KAFKA_NODES ?? 1),
   };
 }
 
@@ -114,7 +116,7 @@ async function main() {
   const plan = campaignPlan(settings);
   const kafka = kafkaAs('admin', process.env.KAFKA_BROKERS ?? '127.0.0.1:9092');
   const ctx = {
-    root, settings, plan, kafka, stats: { retries: {} },
+    root, settings, plan, kafka, stats: { retries: {} }, kafkaNodes: settings.kafkaNodes,
     databaseUrl: process.env.DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/slidecharge',
     proxies: { kafka: process.env.CHAOS_KAFKA_PROXY_CONTROL, postgres: process.env.CHAOS_POSTGRES_PROXY_CONTROL },
     urls: { accession: process.env.ACCESSION_URL ?? 'http://127.0.0.1:3001', scanner: process.env.SCANNER_URL ?? 'http://127.0.0.1:3002', billing: process.env.BILLING_URL ?? 'http://127.0.0.1:3004' },

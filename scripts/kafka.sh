@@ -34,8 +34,9 @@
 # bootstrap at 127.0.0.1:$KAFKA_PROXY_PORT (KAFKA_BROKERS; `env` still prints KAFKA_PORT) are told the
 # proxy's address for every later connection, so all their traffic crosses it; TLS passes through
 # unchanged (the certificate names 127.0.0.1). Those on KAFKA_PORT, the broker itself and the setup
-# keep the direct path. Unset (the default), the broker is configured exactly as without it. A single
-# node only: in cluster mode `start` and `start-node` refuse KAFKA_PROXY_PORT.
+# keep the direct path. Unset (the default), the broker is configured exactly as without it. In cluster
+# mode node N's proxied listener is bound on KAFKA_PROXY_BROKER_PORT+2(N-1) and advertised as
+# KAFKA_PROXY_PORT+2(N-1), one proxy per node (scripts/chaos-ci.sh --cluster 3 starts them).
 #   KAFKA_PROXY_PORT=19094 scripts/kafka.sh start
 #   ts-node scripts/fault-proxy.ts --name kafka --listen 127.0.0.1:19094 --upstream 127.0.0.1:19095
 #
@@ -105,6 +106,8 @@ use_node() {
   log="$ndir/kafka.log"
   nport=$((port + 2 * (node - 1)))
   ncport=$((cport + 2 * (node - 1)))
+  # The node's proxied listener (KAFKA_PROXY_PORT): advertised on nproxy, bound on nproxy_bound.
+  if [ -n "$proxy_port" ]; then nproxy=$((proxy_port + 2 * (node - 1))) nproxy_bound=$((proxy_broker_port + 2 * (node - 1))); fi
 }
 
 node_numbers() { seq 1 "$nodes"; }
@@ -244,8 +247,8 @@ write_config() {
   local advertised="CLIENT://127.0.0.1:$nport" protocols="CLIENT:SASL_SSL,CONTROLLER:SSL"
   supers="$(awk '$2 == "super" {printf "%sUser:%s", sep, $1; sep=";"}' <<<"$principals")"
   if [ -n "$proxy_port" ]; then
-    listeners+=",PROXIED://127.0.0.1:$proxy_broker_port"
-    advertised+=",PROXIED://127.0.0.1:$proxy_port"
+    listeners+=",PROXIED://127.0.0.1:$nproxy_bound"
+    advertised+=",PROXIED://127.0.0.1:$nproxy"
     protocols+=",PROXIED:SASL_SSL"
   fi
   cat >"$conf" <<PROPS
@@ -340,7 +343,7 @@ wait_ready() {
   for _ in $(seq 1 "$tries"); do
     if port_open "$nport" && grep -q "Kafka Server started" "$log" 2>/dev/null; then
       say "ready on $where (SASL_SSL; settings: scripts/kafka.sh env <principal>)"
-      if [ -n "$proxy_port" ]; then say "proxied listener on 127.0.0.1:$proxy_broker_port, advertised as 127.0.0.1:$proxy_port (the fault proxy's)"; fi
+      if [ -n "$proxy_port" ]; then say "proxied listener on 127.0.0.1:$nproxy_bound, advertised as 127.0.0.1:$nproxy (the fault proxy's)"; fi
       return
     fi
     if ! running; then say "broker exited; last lines of $log:"; tail -30 "$log" >&2; exit 1; fi
@@ -360,7 +363,11 @@ launch() {
 # Fails when another process holds the client port of a node that is not running.
 check_ports_free() {
   local n
-  for n in "$@"; do use_node "$n"; if ! running && port_open "$nport"; then die "something else listens on 127.0.0.1:$nport"; fi; done
+  for n in "$@"; do
+    use_node "$n"
+    if ! running && port_open "$nport"; then die "something else listens on 127.0.0.1:$nport"; fi
+    if ! running && [ -n "$proxy_port" ] && port_open "$nproxy_bound"; then die "something else listens on 127.0.0.1:$nproxy_bound (KAFKA_PROXY_BROKER_PORT)"; fi
+  done
 }
 
 # The given nodes' directories, certificates and configuration (written at each start).
@@ -380,14 +387,13 @@ start() {
   local n down=""
   for n in $(node_numbers); do use_node "$n"; running && port_open "$nport" || down+=" $n"; done
   if [ -z "$down" ]; then
-    if [ -n "$proxy_port" ] && ! port_open "$proxy_broker_port"; then
-      die "running without the proxied listener on 127.0.0.1:$proxy_broker_port: stop it and start again with KAFKA_PROXY_PORT set"
+    if [ -n "$proxy_port" ] && ! port_open "$nproxy_bound"; then
+      die "running without the proxied listener on 127.0.0.1:$nproxy_bound: stop it and start again with KAFKA_PROXY_PORT set"
     fi
     setup ""; say "already running on $(bootstrap)"; return
   fi
   # shellcheck disable=SC2086 # node numbers
   check_ports_free $down
-  if [ -n "$proxy_port" ] && port_open "$proxy_broker_port"; then die "something else listens on 127.0.0.1:$proxy_broker_port (KAFKA_PROXY_BROKER_PORT)"; fi
   fetch
   mkdir -p "$secrets" && chmod 700 "$data" "$secrets"
   if [ "$nodes" -gt 1 ]; then echo "$nodes" >"$cluster_file"; fi
@@ -478,11 +484,8 @@ fi
 nodes="$(nodes_of_data_dir "$([ "$command" = start ] && echo "$wanted")")"
 # A single node keeps its controller on 9093 unless told; a cluster's controllers follow KAFKA_PORT.
 if [ "$nodes" -eq 1 ]; then cport="${KAFKA_CONTROLLER_PORT:-9093}"; else cport="${KAFKA_CONTROLLER_PORT:-$((port + 1))}"; fi
-if [ "$nodes" -gt 1 ] && [ -n "$(for n in $(node_numbers); do echo $((port + 2 * (n - 1))) $((cport + 2 * (n - 1))); done | tr ' ' '\n' | sort | uniq -d)" ]; then
-  die "KAFKA_PORT $port and KAFKA_CONTROLLER_PORT $cport give nodes the same port (node N uses both plus 2(N-1))"
-fi
-if [ -n "$proxy_port" ] && [ "$nodes" -gt 1 ] && { [ "$command" = start ] || [ "$command" = start-node ]; }; then
-  die "KAFKA_PROXY_PORT is for a single node; $data holds (or is asked for) a $nodes-node cluster: unset it"
+if [ -n "$(for n in $(node_numbers); do echo $((port + 2 * (n - 1))) $((cport + 2 * (n - 1))) ${proxy_port:+$((proxy_port + 2 * (n - 1))) $((proxy_broker_port + 2 * (n - 1)))}; done | tr ' ' '\n' | sort | uniq -d)" ]; then
+  die "KAFKA_PORT $port, KAFKA_CONTROLLER_PORT $cport${proxy_port:+, KAFKA_PROXY_PORT $proxy_port and KAFKA_PROXY_BROKER_PORT $proxy_broker_port} give nodes the same port (node N uses each plus 2(N-1))"
 fi
 use_node 1
 

@@ -41,12 +41,65 @@ export async function postgresCluster(ctx) {
 
 const pgctl = (ctx, action, ...extra) => run(ctx, 'pg_ctlcluster', ['--skip-systemctl-redirect', ...ctx.pgCluster, action, ...extra]);
 
-/** Asks a fault proxy (scripts/fault-proxy.ts, its control URL) to apply a fault. */
+/** Asks the fault proxies in front of a target (scripts/fault-proxy.ts, their control URLs, comma-separated: one per Kafka node) to apply a fault. */
 async function proxyFault(ctx, target, fault) {
-  const control = ctx.proxies[target];
-  if (!control) throw new Error(`no fault proxy in front of ${target} (CHAOS_${target.toUpperCase()}_PROXY_CONTROL): run the campaign with scripts/chaos-ci.sh`);
-  const res = await fetch(`${control}/faults`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(fault) });
-  if (!res.ok) throw new Error(`fault proxy ${target}: ${res.status} ${await res.text()}`);
+  const controls = ctx.proxies[target]?.split(',').filter(Boolean) ?? [];
+  if (!controls.length) throw new Error(`no fault proxy in front of ${target} (CHAOS_${target.toUpperCase()}_PROXY_CONTROL): run the campaign with scripts/chaos-ci.sh`);
+  await Promise.all(controls.map(async (control) => {
+    const res = await fetch(`${control}/faults`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(fault) });
+    if (!res.ok) throw new Error(`fault proxy ${target} (${control}): ${res.status} ${await res.text()}`);
+  }));
+}
+
+/** The cluster as scripts/kafka.sh reports it: the active controller and each partition's leader and in-sync replicas. */
+async function clusterState(ctx) {
+  const controller = Number(/^controller (\d+)/m.exec(await run(ctx, 'bash', ['scripts/kafka.sh', 'quorum']))?.[1]);
+  const partitions = (await run(ctx, 'bash', ['scripts/kafka.sh', 'topics'])).trim().split('\n').map((line) => {
+    // "<topic> <partition> leader <id|none> replicas <ids> isr <ids>" (tools/kafka/ClusterStatus.java)
+    const [topic, partition, , leader, , replicas = '', , isr = ''] = line.split(' ');
+    const count = (ids) => ids.split(',').filter(Boolean).length;
+    return { topic, partition: Number(partition), leader: Number(leader), replicas: count(replicas), isr: count(isr) };
+  });
+  return { controller, partitions };
+}
+
+/** The node a cluster broker fault kills: the leader of billing.charges.v1's partition 0, the active controller, or a node that is neither. */
+async function brokerOfRole(ctx, role) {
+  const { controller, partitions } = await clusterState(ctx);
+  const leader = partitions.find((p) => p.topic === 'billing.charges.v1' && p.partition === 0)?.leader;
+  const nodes = Array.from({ length: ctx.kafkaNodes }, (_, i) => i + 1);
+  const node = role === 'controller' ? controller : role === 'leader' ? leader : nodes.find((n) => n !== controller && n !== leader) ?? nodes.find((n) => n !== controller);
+  if (!nodes.includes(node)) throw new Error(`no ${role} node in the cluster state (controller ${controller}, leader ${leader})`);
+  const roles = [node === controller && 'active controller', node === leader && 'leader of billing.charges.v1/0'].filter(Boolean);
+  return { node, roles: roles.length ? roles : ['follower'] };
+}
+
+/** Waits until every partition has all its replicas in sync again (an operator would before the next node goes down). */
+async function waitInSync(ctx) {
+  for (;;) {
+    const { partitions } = await clusterState(ctx).catch(() => ({ partitions: [] }));
+    if (partitions.length && partitions.every((p) => p.isr === p.replicas)) return;
+    await sleep(1000);
+  }
+}
+
+/** SIGKILL of one broker (a cluster node of the fault's role, or the single broker) and its start after fault.downMs. */
+async function brokerFault(ctx, fault) {
+  if (ctx.kafkaNodes === 1) {
+    await run(ctx, 'bash', ['scripts/kafka.sh', 'kill']);
+    await sleep(fault.downMs);
+    await run(ctx, 'bash', ['scripts/kafka.sh', 'start']);
+    return;
+  }
+  await waitInSync(ctx);
+  const { node, roles } = await brokerOfRole(ctx, fault.role);
+  fault.killed = `node ${node} (${roles.join(', ')})`;
+  ctx.log(`  SIGKILL of Kafka ${fault.killed}`);
+  // Recovery counts from the kill, not from the look at the cluster before it.
+  fault.at = Date.now();
+  await run(ctx, 'bash', ['scripts/kafka.sh', 'kill', String(node)]);
+  await sleep(fault.downMs);
+  await run(ctx, 'bash', ['scripts/kafka.sh', 'start-node', String(node)]);
 }
 
 /** A network fault: connections reset at once, or a blackhole or added latency held for fault.downMs. */
@@ -57,7 +110,8 @@ async function networkFault(ctx, fault) {
   await proxyFault(ctx, fault.target, { kind: 'clear' });
 }
 
-export const faultLabel = (f) => (f.kind === 'kill' ? `SIGKILL ${f.service}` : f.kind === 'network' ? `${f.target} ${f.action}` : f.kind);
+export const faultLabel = (f) =>
+  f.kind === 'kill' ? `SIGKILL ${f.service}` : f.kind === 'network' ? `${f.target} ${f.action}` : f.kind === 'broker-restart' && f.role ? `broker-restart (${f.killed ?? f.role})` : f.kind;
 
 /** Injects one fault and repairs it after fault.downMs; resolves when the repair has been started. */
 async function inject(ctx, fault) {
@@ -67,9 +121,7 @@ async function inject(ctx, fault) {
     // stack.sh start waits up to 60 s for readiness; the campaign measures recovery itself.
     run(ctx, 'bash', ['scripts/stack.sh', 'start', fault.service]).catch((e) => ctx.log(`restart of ${fault.service} not ready yet: ${e.message.split('\n')[0]}`));
   } else if (fault.kind === 'broker-restart') {
-    await run(ctx, 'bash', ['scripts/kafka.sh', 'kill']);
-    await sleep(fault.downMs);
-    await run(ctx, 'bash', ['scripts/kafka.sh', 'start']);
+    await brokerFault(ctx, fault);
   } else if (fault.kind === 'network') {
     await networkFault(ctx, fault);
   } else if (fault.kind === 'postgres-restart') {
@@ -99,15 +151,16 @@ export async function runFaults(ctx, schedule, intervalMs, isTrafficDone) {
     if (ctx.stopFaults) break;
     const label = faultLabel(fault);
     ctx.log(`fault ${i + 1}/${schedule.length}: ${label} (down ${fault.downMs} ms)${isTrafficDone() ? ', traffic done' : ''}`);
-    const started = Date.now();
+    let started = Date.now();
     await inject(ctx, fault);
+    started = fault.at ?? started;
     while (!(await allReady())) {
       if (Date.now() - started > 300_000) throw new Error(`${label}: the services were not all ready 5 minutes after the fault (tmp/stack/*.log)`);
       await sleep(250);
     }
     const readyMs = Date.now() - started;
     await probeCharged(ctx, i + 1);
-    results.push({ fault: label, downMs: fault.downMs, readyAfterMs: readyMs, chargingAfterMs: Date.now() - started, duringTraffic: !isTrafficDone() });
+    results.push({ fault: faultLabel(fault), downMs: fault.downMs, readyAfterMs: readyMs, chargingAfterMs: Date.now() - started, duringTraffic: !isTrafficDone() });
     ctx.log(`  recovered: services ready after ${readyMs} ms, a new scan charged ${Date.now() - started} ms after the fault`);
   }
   return results;

@@ -73,6 +73,8 @@ const NETWORK_FAULTS = [
   { target: 'kafka', action: 'latency' },
 ];
 
+const BROKER_ROLES = ['leader', 'controller', 'follower'];
+
 /**
  * The faults in the order they are injected: `kills` SIGKILLs spread over every service (each at least
  * once when kills >= 5), `brokerRestarts` broker restarts, `postgresRestarts` Postgres restarts and
@@ -82,7 +84,8 @@ export function faultSchedule(settings) {
   const random = seededRandom(settings.seed ^ 0x5eed);
   const faults = [];
   for (let i = 0; i < settings.kills; i++) faults.push({ kind: 'kill', service: SERVICES[i % SERVICES.length] });
-  for (let i = 0; i < settings.brokerRestarts; i++) faults.push({ kind: 'broker-restart' });
+  // On a cluster, the broker faults take the partition leader, the active controller and a follower in turn.
+  for (let i = 0; i < settings.brokerRestarts; i++) faults.push({ kind: 'broker-restart', ...(settings.kafkaNodes > 1 && { role: BROKER_ROLES[i % BROKER_ROLES.length] }) });
   for (let i = 0; i < settings.postgresRestarts; i++) faults.push({ kind: 'postgres-restart' });
   for (let i = 0; i < settings.networkFaults; i++) faults.push({ kind: 'network', ...NETWORK_FAULTS[i % NETWORK_FAULTS.length] });
   // A network fault holds 3-8 s (a blackhole, added latency); a process or server stays down 0.2-2 s.
