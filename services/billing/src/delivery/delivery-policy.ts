@@ -135,3 +135,29 @@ export function nextStepAfter(outcome: AttemptOutcome, attempt: number, policy: 
   const delayMs = backoffDelayMs(attempt, policy);
   return { state: 'pending', nextAttemptAt: new Date(now.getTime() + delayMs), delayMs };
 }
+
+/**
+ * How long a claim of `batch` deliveries is its sender's alone, whatever happens to the sender: each
+ * message takes at most two ACK timeouts (connect, then the ACK), plus 5 s for the database work around
+ * them. Past it another sender may take the claims (a sender that is alive but stuck). A sender that
+ * died is found sooner, by its advisory lock (sender-lock.ts), except for the message it was sending.
+ */
+export function claimLeaseMs(batch: number, ackTimeoutMs: number): number {
+  return batch * 2 * ackTimeoutMs + 5_000;
+}
+
+/**
+ * What the sending window allows beyond the send itself: the mark's answer on its way back and the
+ * start of the send. A sender whose mark took this long to answer does not send (the window could close
+ * before its send ends).
+ */
+export const SENDING_MARK_MARGIN_MS = 2_000;
+
+/**
+ * How long after a sender marks a delivery as being sent the message may still be on the wire: connect
+ * and ACK wait, two ACK timeouts, plus the margin. Until then nobody else sends it, even when its
+ * sender's lock is gone.
+ */
+export function sendingWindowMs(ackTimeoutMs: number): number {
+  return 2 * ackTimeoutMs + SENDING_MARK_MARGIN_MS;
+}
