@@ -18,7 +18,8 @@ export const DELIVERY_STATES: readonly DeliveryState[] = ['pending', 'in-flight'
  * system has the message safely). AE / AR / CE / CR: refused. timeout: no ACK in time.
  * connection-error: no connection, or it broke before the ACK. invalid-ack: an answer that is not an
  * ACK of this message. internal-error: billing could not build or send the message (a bug: see logs).
- * interrupted: the sender stopped (crash) before an answer; the delivery was sent again after its lease.
+ * interrupted: the sender stopped (crash) before an answer; the delivery was sent again once its sender
+ * was found gone (its lock free) or its lease ran out.
  * not-sendable: billing did not send it: the case lacks a field HL7 v2.5.1 requires, or the message
  * fails the v2.5.1 check (the detail says which); it fails at once and is due again when a newer
  * version of the case arrives, or when retried by hand.
