@@ -179,15 +179,21 @@ const QUERIES = [
        ON CONFLICT DO NOTHING RETURNING d.charge_id::text`, [[s.chargeId], [s.newId()], ['EXPLAIN000000000001']]] },
   { name: 'billing: write outbox', where: 'libs/messaging/src/outbox.ts writeOutbox (charging.service.ts)', write: true, q: outboxInsert('billing') },
   ...relay('billing'),
-  { name: 'billing: claim delivery', where: 'services/billing/src/delivery/delivery.repository.ts claim (DFT sender, per message)', write: true,
+  { name: 'billing: claim delivery', where: 'services/billing/src/delivery/delivery-sender.repository.ts claimBatch (DFT sender, per batch of 5)', write: true,
     q: () => [`WITH next AS (
          SELECT d.id, d.state AS previous_state, d.claimed_by AS previous_claimer, d.updated_at AS previous_updated_at
            FROM billing.delivery d
           WHERE d.state IN ('pending', 'in-flight')
-            AND ((d.state = 'pending' AND d.next_attempt_at <= $1::timestamptz) OR (d.state = 'in-flight' AND d.lease_until < $1::timestamptz))
+            AND ((d.state = 'pending' AND d.next_attempt_at <= $1::timestamptz)
+                 OR (d.state = 'in-flight' AND d.lease_until < $1::timestamptz)
+                 OR (d.state = 'in-flight' AND d.claimer_lock IS NOT NULL
+                     AND (d.sending_until IS NULL OR d.sending_until < clock_timestamp())
+                     AND d.claimer_lock::oid NOT IN (SELECT l.objid FROM pg_locks l WHERE l.locktype = 'advisory' AND l.classid = 1145459792::oid AND l.objsubid = 2 AND l.granted
+                                                       AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database()))))
             AND (d.depends_on IS NULL OR EXISTS (SELECT 1 FROM billing.delivery p WHERE p.id = d.depends_on AND p.state = 'acked'))
-          ORDER BY d.seq LIMIT 1 FOR UPDATE OF d SKIP LOCKED)
-       UPDATE billing.delivery d SET state = 'in-flight', attempts = d.attempts + 1, lease_until = $2::timestamptz, claimed_by = $3, updated_at = $1::timestamptz
+          ORDER BY d.seq LIMIT 5 FOR UPDATE OF d SKIP LOCKED)
+       UPDATE billing.delivery d SET state = 'in-flight', attempts = d.attempts + 1, lease_until = $2::timestamptz, claimed_by = $3, claimer_lock = 1,
+              sending_until = NULL, updated_at = $1::timestamptz
          FROM next WHERE d.id = next.id RETURNING d.id`, [new Date().toISOString(), new Date(Date.now() + 30_000).toISOString(), 'explain']] },
   { name: 'billing: delivery queue depth', where: 'delivery.repository.ts depth (metrics, readiness)',
     q: (s) => [`SELECT state, count(*)::int AS n, min(next_attempt_at) FILTER (WHERE state = 'pending' AND next_attempt_at <= $1::timestamptz) AS oldest_due

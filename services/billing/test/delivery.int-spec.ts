@@ -15,9 +15,10 @@ import { chargeIdFor, chargeIdForGeneration, creditIdFor } from '../src/charge/c
 import { BillingTopic, ChargingService } from '../src/charging/charging.service';
 import { BILLING_CONFIG, BillingConfig, loadServiceConfig } from '../src/config';
 import { deliveryIdFor, messageControlIdFor } from '../src/delivery/delivery-policy';
-import { DeliveryRepository } from '../src/delivery/delivery.repository';
+import { ClaimedDelivery, DeliveryRepository } from '../src/delivery/delivery.repository';
 import { DeliverySenderRepository } from '../src/delivery/delivery-sender.repository';
 import { DeliveryWorker } from '../src/delivery/delivery.worker';
+import { SENDER_LOCK_CLASS, SenderLock } from '../src/delivery/sender-lock';
 import { BILLING_SERVICE } from '../src/openapi';
 import { barcodeOf, caseEvent, COLLECTED, deleteGroup, INPUT_TOPICS, newAccession, passingScans, snapshot as caseSnapshot, SpecimenSpec, startGroupAtEnd } from './support';
 
@@ -538,6 +539,129 @@ describe('DFT^P03 delivery over MLLP', () => {
     );
     expect(snapshotAfter).toEqual(snapshotBefore);
     expect(snapshotAfter.every((r) => r.state === 'acked')).toBe(true);
+  });
+});
+
+/** Ends the Postgres session that holds a sender's lock, as a SIGKILL, a lost host or a cut connection would. */
+async function endLockSession(key: number | undefined): Promise<void> {
+  const { rows } = await pool.query(
+    `SELECT pg_terminate_backend(pid) AS ended FROM pg_locks WHERE locktype = 'advisory' AND classid = $1::int::oid AND objid = $2::int::oid AND objsubid = 2 AND granted`,
+    [SENDER_LOCK_CLASS, key],
+  );
+  expect(rows).toEqual([{ ended: true }]);
+}
+
+async function claimOf(chargeId: string): Promise<{ state: string; claimed_by: string | null; attempts: number; sending_until: Date | null }> {
+  const { rows } = await pool.query(`SELECT state, claimed_by, attempts, sending_until FROM billing.delivery WHERE kind = 'charge' AND charge_id = $1`, [chargeId]);
+  return rows[0];
+}
+
+describe('a sender that is gone (its advisory lock free)', () => {
+  const senders: DeliveryWorker[] = [];
+  const locks: SenderLock[] = [];
+  const startSender = () => {
+    const sender = new DeliveryWorker(app.get<BillingConfig>(BILLING_CONFIG), app.get(DeliveryRepository), app.get(DeliverySenderRepository), app.get(ServiceRuntime), []);
+    sender.onApplicationBootstrap();
+    senders.push(sender);
+    return sender;
+  };
+  const lockOf = () => {
+    const lock = new SenderLock(serviceDatabaseUrl('billing'), app.get(ServiceRuntime).logger, 30_000);
+    locks.push(lock);
+    return lock;
+  };
+
+  beforeAll(async () => {
+    // The tests play the senders: this app's own one stops.
+    await app.get(DeliveryWorker).beforeApplicationShutdown();
+  });
+
+  afterAll(async () => {
+    for (const sender of senders) await sender.beforeApplicationShutdown();
+    for (const lock of locks) await lock.release();
+  });
+
+  it('leaves its claims, taken at once by another sender (the one it was sending after its sending window); a live sender\'s claims are not taken', async () => {
+    const sending = app.get(DeliverySenderRepository);
+    const accessions = Array.from({ length: 6 }, () => newAccession('DFT'));
+    delivered.push(...accessions);
+    const charges: string[] = [];
+    for (const acc of accessions) charges.push((await postCharge(acc)).chargeId);
+    const [gone, live] = [charges.slice(0, 3), charges.slice(3)];
+
+    // Two senders claim three deliveries each under a 60 s lease; the first marks its first as being sent.
+    const now = new Date();
+    const leaseUntil = new Date(now.getTime() + 60_000);
+    const goneLock = lockOf();
+    const goneClaims = await sending.claimBatch(goneLock, 'gone-sender', now, leaseUntil, 3);
+    expect(goneClaims.map((c) => c.chargeId)).toEqual(gone);
+    expect(await sending.markSending(goneLock, 'gone-sender', goneClaims[0] as ClaimedDelivery, 4_000)).toBe(true);
+    const liveLock = lockOf();
+    expect((await sending.claimBatch(liveLock, 'live-sender', now, leaseUntil, 3)).map((c) => c.chargeId)).toEqual(live);
+
+    // A barrier: a sender starts and acks a charge posted after the claims, so it has looked at them.
+    const info = jest.spyOn(app.get(ServiceRuntime).logger, 'info');
+    startSender();
+    const canary = await postCharge(newAccession('DFT'));
+    await waitForState('charge', canary.chargeId, 'acked');
+    for (const chargeId of gone) expect(await claimOf(chargeId)).toMatchObject({ state: 'in-flight', claimed_by: 'gone-sender', attempts: 1 });
+
+    // The first sender dies: its claims are taken at once, well before their lease.
+    const { sending_until: sendingUntil } = await claimOf(gone[0] as string);
+    await endLockSession(goneClaims[0]?.claimerLock);
+    const diedAt = Date.now();
+    for (const chargeId of gone) await waitForState('charge', chargeId, 'acked', 20_000);
+    expect(Date.now() - diedAt).toBeLessThan(15_000);
+    // ... but the one it was sending only once its sending window closed (it might have been on the wire).
+    const { rows: resent } = await pool.query(
+      `SELECT a.started_at FROM billing.delivery_attempt a WHERE a.delivery_id = $1 AND a.outcome = 'AA'`,
+      [goneClaims[0]?.id],
+    );
+    expect(resent[0].started_at.getTime()).toBeGreaterThanOrEqual((sendingUntil as Date).getTime());
+    const takeovers = info.mock.calls.filter(([fields]) => typeof fields === 'object' && (fields as { from?: string[] }).from?.includes('gone-sender'));
+    expect(takeovers.reduce((n, [fields]) => n + (fields as { takenOver: number }).takenOver, 0)).toBe(3);
+    info.mockRestore();
+    for (const c of goneClaims) {
+      const history = (await http().get(`/deliveries/${c.id}`).expect(200)).body.history;
+      expect(history.map((h: { outcome: string; sentBy: string }) => h.outcome)).toEqual(['interrupted', 'AA']);
+      expect(history[0]).toMatchObject({ attempt: 1, detail: expect.stringContaining('it was gone: its lock was free') });
+    }
+
+    // The live sender's claims, looked at by every claim since, are still its own: their lease runs.
+    for (const chargeId of live) expect(await claimOf(chargeId)).toMatchObject({ state: 'in-flight', claimed_by: 'live-sender', attempts: 1 });
+    await liveLock.release(); // it stops (without giving its claims back): they are taken at once too
+    for (const chargeId of live) await waitForState('charge', chargeId, 'acked', 20_000);
+    // Each reached the billing system exactly once.
+    for (const acc of accessions) expect(billingSystem.of(acc).map((r) => r.answered)).toEqual(['AA']);
+  });
+
+  it('a sender whose lock session ends while it sends stops sending what it claimed; nothing is sent twice', async () => {
+    for (const sender of senders) await sender.beforeApplicationShutdown();
+    billingSystem.delayMs = 400;
+    const warn = jest.spyOn(app.get(ServiceRuntime).logger, 'warn');
+    try {
+      // Four charges queued while no sender runs: the first sender to start claims them in one batch.
+      const accessions = Array.from({ length: 4 }, () => newAccession('DFT'));
+      delivered.push(...accessions);
+      const charges: string[] = [];
+      for (const acc of accessions) charges.push((await postCharge(acc)).chargeId);
+      const first = startSender();
+      await eventually(() => (billingSystem.of(accessions[0] as string).length > 0 ? true : undefined), 10_000, 'the first DFT^P03 of the batch on the wire');
+      const oldKey = first.senderLock;
+      // While it waits for that ACK, a second sender runs and the first one's lock session ends: the
+      // second takes the rest of the batch at once, so the first must not send any of it.
+      const second = startSender();
+      await eventually(() => (second.senderLock !== undefined ? true : undefined), 10_000, 'the second sender holding its lock');
+      await endLockSession(oldKey);
+      for (const chargeId of charges) await waitForState('charge', chargeId, 'acked', 20_000);
+      for (const acc of accessions) expect(billingSystem.of(acc).map((r) => r.answered)).toEqual(['AA']);
+      expect(warn.mock.calls.some(([, msg]) => typeof msg === 'string' && msg.includes('not sent by this sender'))).toBe(true);
+      // The first sender carries on under a new lock.
+      await eventually(() => (first.senderLock !== undefined && first.senderLock !== oldKey ? true : undefined), 10_000, 'the first sender under a new lock');
+    } finally {
+      warn.mockRestore();
+      billingSystem.delayMs = 0;
+    }
   });
 });
 

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { buildAck } from '@slidecharge/hl7';
-import { backoffDelayMs, deliveryIdFor, interpretAck, messageControlIdFor, nextStepAfter } from './delivery-policy';
+import { backoffDelayMs, claimLeaseMs, deliveryIdFor, interpretAck, messageControlIdFor, nextStepAfter, SENDING_MARK_MARGIN_MS, sendingWindowMs } from './delivery-policy';
 
 const CHARGE_ID = '5b0c2f6e-8d4c-5c4e-9a51-2f0d3b7c1a90';
 const dft = (controlId: string) => `MSH|^~\\&|SLIDECHARGE||BILLING|HOSP|20260302101500||DFT^P03^DFT_P03|${controlId}|P|2.5.1\rEVN|P03|20260302101500`;
@@ -103,5 +103,22 @@ describe('after an attempt', () => {
       expect(nextStepAfter(outcome, 3, policy, now)).toEqual({ state: 'pending', delayMs: 400, nextAttemptAt: new Date('2026-03-02T10:00:00.400Z') });
       expect(nextStepAfter(outcome, 4, policy, now)).toEqual({ state: 'failed' });
     }
+  });
+});
+
+describe('how long a claim and a send are a sender\'s alone', () => {
+  it('the lease of a batch covers two ACK timeouts per message plus 5 s: 105 s for 5 messages at the default 10 s', () => {
+    expect(claimLeaseMs(5, 10_000)).toBe(105_000);
+    expect(claimLeaseMs(1, 1_000)).toBe(7_000);
+  });
+
+  it('the sending window covers one message (connect and ACK wait) plus the margin, and is shorter than any batch\'s lease', () => {
+    expect(sendingWindowMs(10_000)).toBe(20_000 + SENDING_MARK_MARGIN_MS);
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 20 }), fc.integer({ min: 100, max: 120_000 }), (batch, ackTimeoutMs) => {
+        expect(sendingWindowMs(ackTimeoutMs)).toBeGreaterThanOrEqual(2 * ackTimeoutMs);
+        expect(sendingWindowMs(ackTimeoutMs)).toBeLessThan(claimLeaseMs(batch, ackTimeoutMs));
+      }),
+    );
   });
 });

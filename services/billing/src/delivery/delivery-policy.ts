@@ -18,7 +18,8 @@ export const DELIVERY_STATES: readonly DeliveryState[] = ['pending', 'in-flight'
  * system has the message safely). AE / AR / CE / CR: refused. timeout: no ACK in time.
  * connection-error: no connection, or it broke before the ACK. invalid-ack: an answer that is not an
  * ACK of this message. internal-error: billing could not build or send the message (a bug: see logs).
- * interrupted: the sender stopped (crash) before an answer; the delivery was sent again after its lease.
+ * interrupted: the sender stopped (crash) before an answer; the delivery was sent again once its sender
+ * was found gone (its lock free) or its lease ran out.
  * not-sendable: billing did not send it: the case lacks a field HL7 v2.5.1 requires, or the message
  * fails the v2.5.1 check (the detail says which); it fails at once and is due again when a newer
  * version of the case arrives, or when retried by hand.
@@ -134,4 +135,30 @@ export function nextStepAfter(outcome: AttemptOutcome, attempt: number, policy: 
   if (attempt >= policy.maxAttempts) return { state: 'failed' };
   const delayMs = backoffDelayMs(attempt, policy);
   return { state: 'pending', nextAttemptAt: new Date(now.getTime() + delayMs), delayMs };
+}
+
+/**
+ * How long a claim of `batch` deliveries is its sender's alone, whatever happens to the sender: each
+ * message takes at most two ACK timeouts (connect, then the ACK), plus 5 s for the database work around
+ * them. Past it another sender may take the claims (a sender that is alive but stuck). A sender that
+ * died is found sooner, by its advisory lock (sender-lock.ts), except for the message it was sending.
+ */
+export function claimLeaseMs(batch: number, ackTimeoutMs: number): number {
+  return batch * 2 * ackTimeoutMs + 5_000;
+}
+
+/**
+ * What the sending window allows beyond the send itself: the mark's answer on its way back and the
+ * start of the send. A sender whose mark took this long to answer does not send (the window could close
+ * before its send ends).
+ */
+export const SENDING_MARK_MARGIN_MS = 2_000;
+
+/**
+ * How long after a sender marks a delivery as being sent the message may still be on the wire: connect
+ * and ACK wait, two ACK timeouts, plus the margin. Until then nobody else sends it, even when its
+ * sender's lock is gone.
+ */
+export function sendingWindowMs(ackTimeoutMs: number): number {
+  return 2 * ackTimeoutMs + SENDING_MARK_MARGIN_MS;
 }

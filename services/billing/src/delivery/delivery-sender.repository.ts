@@ -4,6 +4,7 @@ import type { Charge as ChargeRow, Credit as CreditRow } from '../generated/pris
 import type { AttemptResult, ClaimedDelivery, DeliverySubject } from './delivery.repository';
 import { chargeRowOf, DeliveryCase, SELECT_CASES, SELECT_CHARGES, SELECT_CREDITS } from './delivery-rows';
 import { DeliveryState } from './delivery-policy';
+import { SENDER_LOCK_CLASS, SenderLock } from './sender-lock';
 
 interface ClaimRow {
   id: string;
@@ -18,14 +19,26 @@ interface ClaimRow {
   previousState: DeliveryState;
   previousClaimer: string | null;
   previousUpdatedAt: Date;
+  /** It was in flight at a sender whose lock no session holds, before its lease ran out. */
+  takenOver: boolean;
 }
 
 /**
+ * The keys of the DFT^P03 senders alive now: the advisory locks of class SENDER_LOCK_CLASS held in this
+ * database (pg_locks lists every database's; the two-key form has objsubid 2, classid and objid the two
+ * keys as oids). pg_locks is a public view: billing's own role reads it.
+ */
+const LIVE_SENDER_LOCKS = `SELECT l.objid FROM pg_locks l
+  WHERE l.locktype = 'advisory' AND l.classid = ${SENDER_LOCK_CLASS}::oid AND l.objsubid = 2 AND l.granted
+    AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())`;
+
+/**
  * The DFT^P03 sender's side of the delivery queue (billing.delivery, billing.delivery_attempt): claim,
- * read what the messages are built from, record the outcomes, give back what was not sent. Raw SQL on a
- * pg pool of its own (two connections: outcomes are recorded while the next message waits for its ACK),
- * each claim and release one autocommitted statement, the reads three statements per batch, the
- * outcomes one transaction of two statements. The queue's other uses (queuing in the posting
+ * mark what is being sent, read what the messages are built from, record the outcomes, give back what
+ * was not sent. Raw SQL on a pg pool of its own (two connections: outcomes are recorded while the next
+ * message waits for its ACK), except the claim and the marks, which run on the sender's lock session
+ * (SenderLock: one per sender); each claim, mark and release one autocommitted statement, the reads
+ * three statements per batch, the outcomes one transaction of two statements. The queue's other uses (queuing in the posting
  * transaction, the deliveries API) are DeliveryRepository's.
  */
 @Injectable()
@@ -39,35 +52,71 @@ export class DeliverySenderRepository {
 
   /**
    * Takes the oldest due deliveries nobody else holds (at most `limit`, in queue order), in ONE
-   * statement: pending and due, or in flight at a sender whose lease ran out; a delivery that waits for
-   * another (a credit for its charge) only once that one is acked. Marks them in flight for this
-   * instance until `leaseUntil` and counts the attempt.
+   * statement on the sender's lock session (so only while it holds its lock): pending and due, or in
+   * flight at a sender whose lease ran out, or in flight at a sender that is gone (no session holds the
+   * lock its claim recorded; claims from before claimer_lock existed only by their lease) unless that
+   * sender had marked it as being sent and its sending window is still open (database clock: one clock
+   * for the mark and the check); a delivery that waits for another (a credit for its charge) only once
+   * that one is acked. Marks them in flight for this instance and its lock until `leaseUntil` and counts
+   * the attempt.
    */
-  async claimBatch(instance: string, now: Date, leaseUntil: Date, limit: number): Promise<ClaimedDelivery[]> {
-    const rows = await this.sql.query<ClaimRow>(
+  async claimBatch(lock: SenderLock, instance: string, now: Date, leaseUntil: Date, limit: number): Promise<ClaimedDelivery[]> {
+    const key = await lock.hold();
+    const rows = await lock.query<ClaimRow>(
+      key,
       `WITH next AS (
-         SELECT d.id, d.state AS previous_state, d.claimed_by AS previous_claimer, d.updated_at AS previous_updated_at
+         SELECT d.id, d.state AS previous_state, d.claimed_by AS previous_claimer, d.updated_at AS previous_updated_at,
+                (d.state = 'in-flight' AND d.lease_until >= $1::timestamptz) AS taken_over
            FROM billing.delivery d
           WHERE d.state IN ('pending', 'in-flight')
-            AND ((d.state = 'pending' AND d.next_attempt_at <= $1::timestamptz) OR (d.state = 'in-flight' AND d.lease_until < $1::timestamptz))
+            AND ((d.state = 'pending' AND d.next_attempt_at <= $1::timestamptz)
+                 OR (d.state = 'in-flight' AND d.lease_until < $1::timestamptz)
+                 OR (d.state = 'in-flight' AND d.claimer_lock IS NOT NULL
+                     AND (d.sending_until IS NULL OR d.sending_until < clock_timestamp())
+                     AND d.claimer_lock::oid NOT IN (${LIVE_SENDER_LOCKS})))
             AND (d.depends_on IS NULL OR EXISTS (SELECT 1 FROM billing.delivery p WHERE p.id = d.depends_on AND p.state = 'acked'))
           ORDER BY d.seq
           LIMIT $4
           FOR UPDATE OF d SKIP LOCKED)
        UPDATE billing.delivery d
-          SET state = 'in-flight', attempts = d.attempts + 1, lease_until = $2::timestamptz, claimed_by = $3, updated_at = $1::timestamptz
+          SET state = 'in-flight', attempts = d.attempts + 1, lease_until = $2::timestamptz, claimed_by = $3, claimer_lock = $5,
+              sending_until = NULL, updated_at = $1::timestamptz
          FROM next
         WHERE d.id = next.id
        RETURNING d.id::text AS id, d.kind, d.charge_id::text AS "chargeId", d.credit_id::text AS "creditId",
                  d.accession_number AS "accessionNumber", d.message_control_id AS "messageControlId", d.seq::text AS seq, d.attempts,
                  d.created_at AS "createdAt", next.previous_state AS "previousState", next.previous_claimer AS "previousClaimer",
-                 next.previous_updated_at AS "previousUpdatedAt"`,
+                 next.previous_updated_at AS "previousUpdatedAt", next.taken_over AS "takenOver"`,
       now.toISOString(),
       leaseUntil.toISOString(),
       instance,
       limit,
+      key,
     );
-    return rows.sort((a, b) => Number(BigInt(a.seq) - BigInt(b.seq))).map(toClaimed);
+    return rows.sort((a, b) => Number(BigInt(a.seq) - BigInt(b.seq))).map((row) => toClaimed(row, key));
+  }
+
+  /**
+   * Marks a claimed delivery as being sent, until `windowMs` from now (database clock), just before it
+   * is sent; false when it must not be sent: it is no longer this sender's claim under this lock (another
+   * sender took it) or the session no longer holds the lock (checked in the statement itself). Throws
+   * when the lock's session is gone. One statement on the lock session.
+   */
+  async markSending(lock: SenderLock, instance: string, delivery: ClaimedDelivery, windowMs: number): Promise<boolean> {
+    const rows = await lock.query<{ id: string }>(
+      delivery.claimerLock,
+      `UPDATE billing.delivery d SET sending_until = clock_timestamp() + make_interval(secs => $5::double precision / 1000)
+        WHERE d.id = $1 AND d.state = 'in-flight' AND d.claimed_by = $2 AND d.attempts = $3 AND d.claimer_lock = $4
+          AND EXISTS (SELECT 1 FROM pg_locks l WHERE l.pid = pg_backend_pid() AND l.locktype = 'advisory' AND l.classid = ${SENDER_LOCK_CLASS}::oid
+                         AND l.objid = $4::int::oid AND l.objsubid = 2 AND l.granted)
+        RETURNING d.id::text AS id`,
+      delivery.id,
+      instance,
+      delivery.attempt,
+      delivery.claimerLock,
+      windowMs,
+    );
+    return rows.length === 1;
   }
 
   /**
@@ -77,7 +126,7 @@ export class DeliverySenderRepository {
   async release(instance: string, deliveries: readonly ClaimedDelivery[], now: Date): Promise<void> {
     if (deliveries.length === 0) return;
     await this.sql.query(
-      `UPDATE billing.delivery d SET state = 'pending', attempts = d.attempts - 1, lease_until = NULL, next_attempt_at = $3::timestamptz, updated_at = $3::timestamptz
+      `UPDATE billing.delivery d SET state = 'pending', attempts = d.attempts - 1, lease_until = NULL, sending_until = NULL, next_attempt_at = $3::timestamptz, updated_at = $3::timestamptz
          FROM unnest($1::uuid[], $2::int[]) AS r(id, attempt)
         WHERE d.id = r.id AND d.state = 'in-flight' AND d.claimed_by = $4 AND d.attempts = r.attempt`,
       deliveries.map((d) => d.id),
@@ -147,7 +196,7 @@ export class DeliverySenderRepository {
       return tx.$queryRawUnsafe<{ id: string }[]>(
         `UPDATE billing.delivery d
             SET state = r.state, last_outcome = r.outcome, last_error = CASE WHEN r.state = 'acked' THEN NULL ELSE r.detail END,
-                lease_until = NULL, updated_at = r.finished_at,
+                lease_until = NULL, sending_until = NULL, updated_at = r.finished_at,
                 acked_at = CASE WHEN r.state = 'acked' THEN r.finished_at ELSE d.acked_at END,
                 next_attempt_at = COALESCE(r.next_attempt_at, d.next_attempt_at),
                 message = COALESCE(d.message, r.message)
@@ -188,7 +237,7 @@ function subjectOf(
   return { charge, credit, case: cases.get(charge.accessionNumber) ?? null, chargeTransactionId };
 }
 
-function toClaimed(row: ClaimRow): ClaimedDelivery {
+function toClaimed(row: ClaimRow, claimerLock: number): ClaimedDelivery {
   return {
     id: row.id,
     kind: row.kind,
@@ -199,11 +248,14 @@ function toClaimed(row: ClaimRow): ClaimedDelivery {
     transactionId: row.seq,
     attempt: row.attempts,
     createdAt: new Date(row.createdAt),
-    ...(row.previousState === 'in-flight' ? { interrupted: { by: row.previousClaimer, at: new Date(row.previousUpdatedAt) } } : {}),
+    claimerLock,
+    ...(row.previousState === 'in-flight'
+      ? { interrupted: { by: row.previousClaimer, at: new Date(row.previousUpdatedAt), senderGone: row.takenOver } }
+      : {}),
   };
 }
 
-/** The history line of an earlier attempt whose sender stopped before an answer (found when its lease ran out). */
+/** The history line of an earlier attempt whose sender stopped before an answer (found when its lease ran out, or its lock was free). */
 function interruptedAttempt(delivery: ClaimedDelivery, now: Date) {
   return {
     deliveryId: delivery.id,
@@ -212,7 +264,7 @@ function interruptedAttempt(delivery: ClaimedDelivery, now: Date) {
     finishedAt: now,
     outcome: 'interrupted',
     ack: null,
-    detail: 'the sender stopped before an answer came (its lease ran out); sent again with the same MSH-10',
+    detail: `the sender stopped before an answer came (${delivery.interrupted?.senderGone ? 'it was gone: its lock was free' : 'its lease ran out'}); sent again with the same MSH-10`,
     sentBy: delivery.interrupted?.by ?? 'unknown',
   };
 }

@@ -18,8 +18,13 @@ export interface ClaimedDelivery {
   /** This attempt's number. */
   attempt: number;
   createdAt: Date;
-  /** Set when the delivery was in flight at another sender whose lease ran out (it stopped before an answer). */
-  interrupted?: { by: string | null; at: Date };
+  /** The key of the sender lock this claim was made under (sender-lock.ts). */
+  claimerLock: number;
+  /**
+   * Set when the delivery was in flight at another sender that stopped before an answer: its lease ran
+   * out, or (senderGone) no session held its lock any more.
+   */
+  interrupted?: { by: string | null; at: Date; senderGone: boolean };
 }
 
 /** What one attempt came to, as the sender saw it. */

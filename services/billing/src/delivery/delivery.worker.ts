@@ -3,7 +3,7 @@ import { hostname } from 'node:os';
 import { BeforeApplicationShutdown, Inject, Injectable, OnApplicationBootstrap } from '@nestjs/common';
 import { READINESS_CHECKS, ReadinessCheck, ServiceRuntime } from '@slidecharge/service-kit';
 import { BILLING_CONFIG, BillingConfig } from '../config';
-import { AttemptOutcome, backoffDelayMs, interpretAck, nextStepAfter } from './delivery-policy';
+import { AttemptOutcome, backoffDelayMs, claimLeaseMs, interpretAck, nextStepAfter, SENDING_MARK_MARGIN_MS, sendingWindowMs } from './delivery-policy';
 import { DELIVERY_OFF_REASON, DeliverySettings, deliverySettingsOf, EnabledDeliverySettings } from './delivery.config';
 import { dftMessageOf } from './delivery-message';
 import { loadDftTls } from './dft-tls';
@@ -11,6 +11,10 @@ import { deliveryMetrics, setDeliveryQueueSource } from './delivery.metrics';
 import { AttemptRecord, AttemptResult, ClaimedDelivery, DeliveryRepository, DeliverySubject } from './delivery.repository';
 import { DeliverySenderRepository } from './delivery-sender.repository';
 import { MllpSender } from './mllp-sender';
+import { SenderLock } from './sender-lock';
+
+/** Statement timeout on the sender's lock session (the raw-SQL pools' own). */
+const SENDER_LOCK_TIMEOUT_MS = 30_000;
 
 /**
  * How many due deliveries one claim takes. Small, so that while this sender waits for ACKs another
@@ -28,7 +32,13 @@ export const DELIVERY_CLAIM_BATCH = 5;
  * batch did not send (shutdown, billing system unreachable) is given back at once. Outcomes: AA (or CA) -> acked, never sent again; AE/AR, no answer or a connection error ->
  * sent again after an exponential backoff, until the maximum attempts (then failed, for a person to
  * retry). Several billing instances share the queue safely (claims use FOR UPDATE SKIP LOCKED).
- * At shutdown it finishes the message in flight (ACK or timeout), records it, then closes the connection.
+ * Each sender holds an advisory lock while alive (SenderLock): it claims only while it holds it, and
+ * marks each delivery as being sent, through the lock's session, just before sending it; a claim whose
+ * sender's lock is free is taken by another sender at once (but for the delivery it was sending, after
+ * that one's sending window), not after the lease. A sender whose lock session ended sends nothing more
+ * of what it claimed under it (the mark fails) and gives it back.
+ * At shutdown it finishes the message in flight (ACK or timeout), records it, closes the connection,
+ * then releases its lock.
  */
 @Injectable()
 export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplicationShutdown {
@@ -36,6 +46,7 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
   readonly instance = `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
   private readonly settings: DeliverySettings;
   private sender: MllpSender | undefined;
+  private lock: SenderLock | undefined;
   private loop: Promise<void> | undefined;
   private stopping = false;
   private wakeUp: (() => void) | undefined;
@@ -58,6 +69,11 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
 
   get enabled(): boolean {
     return this.settings.enabled;
+  }
+
+  /** The key of the advisory lock this sender holds now (sender-lock.ts), undefined while it holds none. */
+  get senderLock(): number | undefined {
+    return this.lock?.key;
   }
 
   /** "host:port" of the billing system, or null when delivery is off. */
@@ -89,6 +105,7 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
       this.runtime.logger.warn('DFT^P03 delivery without TLS: charges (patient ids, diagnoses) cross the network in clear. Set BILLING_DFT_TLS=true, or keep the link on a VPN / stunnel');
     }
     const tls = settings.tls ? loadDftTls(settings.tls) : undefined;
+    this.lock = new SenderLock(this.config.DATABASE_URL, this.runtime.logger, SENDER_LOCK_TIMEOUT_MS);
     this.sender = new MllpSender({ host: settings.host, port: settings.port, ...(tls ? { tls } : {}) }, settings.ackTimeoutMs, this.runtime.logger);
     this.unsetQueueSource = setDeliveryQueueSource(async () => (await this.repository.depth(new Date())).counts);
     this.loop = this.run(settings);
@@ -104,6 +121,7 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
     this.wake();
     await this.loop;
     await this.sender?.close();
+    await this.lock?.release();
     this.unsetQueueSource?.();
   }
 
@@ -122,7 +140,8 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
         }
         this.loopError = undefined;
       } catch (e) {
-        // The database (claim or record) failed: the delivery stays claimed until its lease runs out.
+        // The database (claim or record) failed: the deliveries stay claimed until their lease runs out,
+        // or less when this sender's lock session is gone too (another sender takes them as a dead one's).
         this.loopError = (e as Error).message;
         this.runtime.logger.error({ err: e }, 'DFT^P03 delivery: could not claim or record a delivery; trying again');
       }
@@ -148,18 +167,26 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
    * ('connection-error' when the billing system was unreachable), or undefined when nothing was due.
    */
   private async deliverBatch(settings: EnabledDeliverySettings): Promise<AttemptOutcome | undefined> {
-    if (this.stopping || !this.sender) return undefined;
+    if (this.stopping || !this.sender || !this.lock) return undefined;
     const claimedAt = new Date();
     // Connect timeout and ACK wait each take at most ackTimeoutMs per message; past the lease another sender may take them.
-    const leaseUntil = new Date(claimedAt.getTime() + DELIVERY_CLAIM_BATCH * 2 * settings.ackTimeoutMs + 5_000);
-    const batch = await this.sending.claimBatch(this.instance, claimedAt, leaseUntil, DELIVERY_CLAIM_BATCH);
+    const leaseUntil = new Date(claimedAt.getTime() + claimLeaseMs(DELIVERY_CLAIM_BATCH, settings.ackTimeoutMs));
+    const batch = await this.sending.claimBatch(this.lock, this.instance, claimedAt, leaseUntil, DELIVERY_CLAIM_BATCH);
     if (batch.length === 0) return undefined;
+    const takenOver = batch.filter((d) => d.interrupted?.senderGone);
+    if (takenOver.length > 0) {
+      this.runtime.logger.info(
+        { takenOver: takenOver.length, from: [...new Set(takenOver.map((d) => d.interrupted?.by ?? 'unknown'))] },
+        `took over ${takenOver.length} DFT^P03 claim(s) of a sender that is gone (its lock was free) before their lease ran out`,
+      );
+    }
     const subjects = await this.sending.subjects(batch).catch((e: unknown) => batch.map(() => (e instanceof Error ? e : new Error(String(e)))));
     const recorder = new OutcomeRecorder((results) => this.record(results));
     let last: AttemptOutcome | undefined;
     let sent = 0;
     for (const [i, delivery] of batch.entries()) {
       if (this.stopping || last === 'connection-error') break;
+      if (!(await this.markSending(delivery, settings))) break;
       const result = await this.attempt(delivery, subjects[i] as DeliverySubject | Error, settings);
       recorder.add(result);
       last = result.record.outcome;
@@ -168,6 +195,29 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
     await recorder.flush();
     await this.sending.release(this.instance, batch.slice(sent), new Date());
     return last;
+  }
+
+  /**
+   * Marks the delivery as being sent through the lock's session; false when this sender must not send it
+   * (nor the rest of its batch): its lock session is gone, another sender took it, or the mark answered
+   * so late that the sending window could close before the send ends. Never throws.
+   */
+  private async markSending(delivery: ClaimedDelivery, settings: EnabledDeliverySettings): Promise<boolean> {
+    const started = Date.now();
+    let why: string | undefined;
+    try {
+      const marked = await this.sending.markSending(this.lock as SenderLock, this.instance, delivery, sendingWindowMs(settings.ackTimeoutMs));
+      if (!marked) why = 'it is no longer this sender\'s claim (another sender took it, or this sender\'s lock changed)';
+      else if (Date.now() - started >= SENDING_MARK_MARGIN_MS) why = `marking it took ${Date.now() - started} ms`;
+    } catch (e) {
+      why = `this sender's lock session failed (${(e as Error).message})`;
+    }
+    if (why === undefined) return true;
+    this.runtime.logger.warn(
+      { deliveryId: delivery.id, messageControlId: delivery.messageControlId, attempt: delivery.attempt },
+      `DFT^P03 ${delivery.messageControlId} not sent by this sender: ${why}; what it has not sent of its claim is given back`,
+    );
+    return false;
   }
 
   /** Builds and sends one delivery's DFT^P03 and reads its ACK; never throws. */
