@@ -1,4 +1,4 @@
-import { Admin, Kafka, Partitioners, Producer, ProducerBatch, RetryOptions } from 'kafkajs';
+import { Admin, Kafka, PartitionMetadata, Partitioners, Producer, ProducerBatch, RetryOptions } from 'kafkajs';
 import { DEAD_LETTER_TOPIC, TopicMessage, TopicName } from '@slidecharge/contracts';
 import { describeKafkaConnection, kafkaClientOptions, KafkaConnection } from '@slidecharge/kafka-client';
 import { DEAD_LETTER_DEFAULT_RECORD_BYTES, DeadLetterRecord } from './dead-letter-record';
@@ -13,6 +13,7 @@ import { BatchProcessor, DEFAULT_SESSION_TIMEOUT_MS, ExactlyOnceConsumerOptions 
 import { EventTopic } from './exactly-once';
 import { SqlExecutor } from './sql';
 import { messagingMetrics } from './metrics';
+import { checkAcknowledged, PartitionPicker, partitionSends } from './partition-sends';
 import { ConsumerHandle, SupervisedConsumer } from './supervised-consumer';
 
 export interface KafkaBusOptions {
@@ -54,6 +55,10 @@ export class KafkaBus {
   /** What each consumer does with a message: a dead letter is replayed through its group's. */
   private readonly processors: ReplayTarget[] = [];
   private adminConnected = false;
+  /** Each topic's partitions as the cluster reported them (partition-sends.ts); forgotten after a failed send. */
+  private readonly partitions = new Map<string, PartitionMetadata[]>();
+  /** The producer's own partitioner (DefaultPartitioner), to place records before they are sent. */
+  private readonly pickPartition: PartitionPicker = Partitioners.DefaultPartitioner();
   private readonly deadLetters: DeadLetterWriter | undefined;
   private readonly log: Logger;
 
@@ -227,14 +232,37 @@ export class KafkaBus {
     await this.send({ acks: -1, topicMessages: [{ topic: DEAD_LETTER_TOPIC, messages: [{ key: record.key, value: JSON.stringify(record.value), headers: record.headers }] }] });
   }
 
+  /**
+   * Sends a batch as one request per topic partition, in parallel, each checked against the broker's
+   * answer: kafkajs can resolve a batch that spans partitions without sending the records of a partition
+   * whose leader moved during its retries (partition-sends.ts). A failed send leaves the producer
+   * suspect (replaced before the next send) and the partition map to be read again.
+   */
   private async send(batch: ProducerBatch): Promise<void> {
     const producer = await this.currentProducer();
     try {
-      await producer.sendBatch(batch);
+      await this.knowPartitions((batch.topicMessages ?? []).map((t) => t.topic));
+      const sends = partitionSends(batch, (topic) => this.partitions.get(topic) ?? [], this.pickPartition);
+      await Promise.all(
+        sends.map(async (send) => {
+          const { topic, messages } = send;
+          checkAcknowledged(send, await producer.sendBatch({ ...batch, topicMessages: [{ topic, messages }] }));
+        }),
+      );
     } catch (e) {
       if (producer === this.producer) this.producerSuspect = true;
+      this.partitions.clear();
       throw e;
     }
+  }
+
+  /** Reads the partitions of the topics not known yet (one metadata request). */
+  private async knowPartitions(topics: readonly string[]): Promise<void> {
+    const unknown = [...new Set(topics)].filter((t) => !this.partitions.has(t));
+    if (unknown.length === 0) return;
+    await this.connect();
+    const { topics: described } = await this.admin.fetchTopicMetadata({ topics: unknown });
+    for (const t of described) this.partitions.set(t.name, t.partitions);
   }
 
   /**
