@@ -18,7 +18,7 @@
 # IMAGES_NPM_VERSION (11), IMAGES_SKIP (space-separated: postgres kafka node keycloak).
 #
 # Images and tags (local name -> the names the project's files use):
-#   local/debian:bookworm                   (the base)
+#   local/debian:bookworm                   (the base; local/debian:trixie for Keycloak alone)
 #   local/postgres:15    -> postgres:15-alpine              (compose, testcontainers; Debian inside, not Alpine)
 #   local/kafka:3.9.1    -> apache/kafka:3.9.1              (compose)
 #   local/node:24        -> node:24-bookworm-slim           (Dockerfile)
@@ -112,21 +112,22 @@ timed_build() {
 
 # ---- the images ----
 
+# A Debian base image of the given suite (bookworm for all but Keycloak, which needs trixie's Java 21).
 build_base() {
-  local image=local/debian:bookworm t0 mirror security rootfs
+  local suite="$1" image="local/debian:$1" t0 mirror security rootfs
   have_image "$image" && { say "$image present"; return; }
   t0="$(now)"
   mirror="${DEBIAN_MIRROR:-$(apt_mirror "")}"
   security="${DEBIAN_SECURITY_MIRROR:-$(apt_mirror security)}"
-  [ -n "$mirror" ] || die "no bookworm mirror found in apt's sources: set DEBIAN_MIRROR"
+  [ -n "$mirror" ] || die "no Debian mirror found in apt's sources: set DEBIAN_MIRROR"
   rootfs="$(mktemp -d "$state/rootfs.XXXXXX")"
-  say "debootstrap --variant=minbase bookworm from $mirror"
-  as_root debootstrap --variant=minbase bookworm "$rootfs" "$mirror" >"$state/debootstrap.log" 2>&1 \
+  say "debootstrap --variant=minbase $suite from $mirror"
+  as_root debootstrap --variant=minbase "$suite" "$rootfs" "$mirror" >"$state/debootstrap.log" 2>&1 \
     || { tail -20 "$state/debootstrap.log" >&2; die "debootstrap failed (log above)"; }
   {
-    echo "deb $mirror bookworm main"
-    echo "deb $mirror bookworm-updates main"
-    if [ -n "$security" ]; then echo "deb $security bookworm-security main"; fi
+    echo "deb $mirror $suite main"
+    echo "deb $mirror $suite-updates main"
+    if [ -n "$security" ]; then echo "deb $security $suite-security main"; fi
   } | as_root tee "$rootfs/etc/apt/sources.list" >/dev/null
   # Small images: no recommends, no documentation, no caches (as the official Debian images do).
   printf 'APT::Install-Recommends "false";\nAPT::Install-Suggests "false";\n' | as_root tee "$rootfs/etc/apt/apt.conf.d/90-images" >/dev/null
@@ -191,27 +192,24 @@ build_node() {
   tag_as "$image" "node:$node_line-bookworm-slim"
 }
 
-# Keycloak 26 needs Java 21+: bookworm ships 17, bookworm-backports 21 (see docs/operations.md).
+# Keycloak 26 needs Java 21+: bookworm ships 17 only (bookworm-backports has no openjdk-21 either), so
+# this image is built on a trixie base with trixie's openjdk-21-jre-headless.
 build_keycloak() {
-  local image="local/keycloak:$keycloak_version" context home="$cache/keycloak-$keycloak_version"
+  local image="local/keycloak:$keycloak_version" context
   if ! have_image "$image"; then
-    if [ ! -f "$home/.complete" ]; then
-      say "fetching Keycloak $keycloak_version (scripts/idp.sh's cache)"
-      local downloads="$cache/downloads"
-      mkdir -p "$downloads"
-      mvn -q -B dependency:copy -Dartifact="org.keycloak:keycloak-quarkus-dist:$keycloak_version:tar.gz" \
-        -Dtransitive=false -DoutputDirectory="$downloads" >&2
-      rm -rf "$home.tmp" && mkdir -p "$home.tmp"
-      tar -xzf "$downloads/keycloak-quarkus-dist-$keycloak_version.tar.gz" -C "$home.tmp" --strip-components=1
-      rm -rf "$home" && mv "$home.tmp" "$home" && touch "$home/.complete"
-      rm -f "$downloads/keycloak-quarkus-dist-$keycloak_version.tar.gz"
-    fi
     context="$(mktemp -d "$state/context.XXXXXX")"
     cp "$here/tools/images/keycloak/Dockerfile" "$context/"
-    # The distribution without the development instance's state (scripts/idp.sh keeps realms in data/).
+    # The distribution as published (Maven's local repository serves it again without a download once
+    # scripts/idp.sh fetched it), not scripts/idp.sh's unpacked home, which a running development
+    # instance re-augments and writes to.
+    say "fetching Keycloak $keycloak_version (Maven: org.keycloak:keycloak-quarkus-dist, tar.gz)"
+    mvn -q -B dependency:copy -Dartifact="org.keycloak:keycloak-quarkus-dist:$keycloak_version:tar.gz" \
+      -Dtransitive=false -DoutputDirectory="$context" >&2
     mkdir "$context/keycloak"
-    tar -C "$home" --exclude=./data --exclude=./.complete -c . | tar -C "$context/keycloak" -x
-    timed_build "$image" "$context" --build-arg APT_SUITE=bookworm-backports
+    tar -xzf "$context/keycloak-quarkus-dist-$keycloak_version.tar.gz" -C "$context/keycloak" --strip-components=1
+    rm -f "$context/keycloak-quarkus-dist-$keycloak_version.tar.gz"
+    build_base trixie
+    timed_build "$image" "$context"
     rm -rf "$context"
   else
     say "$image present"
@@ -221,9 +219,11 @@ build_keycloak() {
 
 build() {
   local t0; t0="$(now)"
+  # Build contexts and root file systems a failed earlier run left behind (one build at a time).
+  mkdir -p "$state" && as_root rm -rf "$state"/context.* "$state"/rootfs.*
   install_tools
   start_engine
-  build_base
+  build_base bookworm
   local name
   for name in postgres kafka node keycloak; do
     if [[ "$skip" == *" $name "* ]]; then say "skipping $name (IMAGES_SKIP)"; continue; fi
