@@ -10,6 +10,8 @@
 #                               dockerd when no engine answers, build each missing image (one at a time)
 #   scripts/images.sh stop      stop the dockerd this script started (by its pid file)
 #   scripts/images.sh list      the images and their tags
+#   scripts/images.sh check     run one container of each image (node --version, psql over TCP, the
+#                               broker's API versions, Keycloak's readiness); nothing published, removed after
 #
 # An image is built once: skipped when `docker image inspect` finds its local/ name. To build one again,
 # `docker rmi` its local/ name and the tags below. Settings (environment): SLIDECHARGE_CACHE
@@ -157,7 +159,8 @@ build_kafka() {
     if [ ! -f "$libs/.complete" ]; then
       say "fetching the broker jars (scripts/kafka.sh's cache)"
       rm -rf "$libs.tmp" && mkdir -p "$libs.tmp"
-      mvn -q -B -f "$here/tools/kafka/pom.xml" dependency:copy-dependencies -DincludeScope=runtime -DoutputDirectory="$libs.tmp" >&2
+      mvn -q -B -f "$here/tools/kafka/pom.xml" dependency:copy-dependencies -DincludeScope=runtime -DoutputDirectory="$libs.tmp" \
+        >"$state/mvn.log" 2>&1 || { cat "$state/mvn.log" >&2; die "fetching the broker jars failed"; }
       rm -rf "$libs" && mv "$libs.tmp" "$libs" && touch "$libs/.complete"
     fi
     context="$(mktemp -d "$state/context.XXXXXX")"
@@ -204,7 +207,8 @@ build_keycloak() {
     # instance re-augments and writes to.
     say "fetching Keycloak $keycloak_version (Maven: org.keycloak:keycloak-quarkus-dist, tar.gz)"
     mvn -q -B dependency:copy -Dartifact="org.keycloak:keycloak-quarkus-dist:$keycloak_version:tar.gz" \
-      -Dtransitive=false -DoutputDirectory="$context" >&2
+      -Dtransitive=false -DoutputDirectory="$context" >"$state/mvn.log" 2>&1 \
+      || { cat "$state/mvn.log" >&2; die "fetching Keycloak $keycloak_version failed"; }
     mkdir "$context/keycloak"
     tar -xzf "$context/keycloak-quarkus-dist-$keycloak_version.tar.gz" -C "$context/keycloak" --strip-components=1
     rm -f "$context/keycloak-quarkus-dist-$keycloak_version.tar.gz"
@@ -232,6 +236,50 @@ build() {
   say "images ready in $(( $(now) - t0 )) s"
 }
 
+# ---- check: one container of each image, nothing published on the host, removed afterwards ----
+
+check_containers=()
+remove_check_containers() { if [ "${#check_containers[@]}" -gt 0 ]; then docker rm -fv "${check_containers[@]}" >/dev/null 2>&1 || true; fi; }
+
+# Starts a container and waits (up to $2 s) until the command after "--" succeeds inside it.
+check_ready() {
+  local what="$1" limit="$2" name="slidecharge-images-check-$1" t0 i
+  shift 2
+  local run=() probe=()
+  while [ "$1" != -- ]; do run+=("$1"); shift; done
+  shift
+  probe=("$@")
+  t0="$(now)"
+  docker run -d --name "$name" "${run[@]}" >/dev/null
+  check_containers+=("$name")
+  for ((i = 0; i < limit * 2; i++)); do
+    if docker exec "$name" "${probe[@]}" >/dev/null 2>&1; then say "check $what: ready in $(( $(now) - t0 )) s"; return; fi
+    [ "$(docker inspect -f '{{.State.Running}}' "$name")" = true ] || { docker logs --tail 20 "$name" >&2; die "check $what: the container exited"; }
+    sleep 0.5
+  done
+  docker logs --tail 20 "$name" >&2
+  die "check $what: not ready after $limit s"
+}
+
+check() {
+  engine_up || die "no Docker engine answers (scripts/images.sh starts one)"
+  trap remove_check_containers EXIT
+  local version
+  version="$(docker run --rm "node:$node_line-bookworm-slim" node --version)"
+  [[ "$version" == "v$node_line."* ]] || die "check node: node --version printed $version"
+  say "check node: $version"
+  check_ready postgres 60 -e POSTGRES_PASSWORD=check -e POSTGRES_DB=check postgres:15-alpine \
+    -- env PGPASSWORD=check psql -h 127.0.0.1 -U postgres -d check -Atc 'SELECT 1'
+  check_ready kafka 120 apache/kafka:3.9.1 \
+    -- /opt/kafka/bin/kafka-broker-api-versions.sh --bootstrap-server localhost:9092
+  if [[ "$skip" != *" keycloak "* ]]; then
+    check_ready keycloak 240 quay.io/keycloak/keycloak:26.4 start-dev --health-enabled=true \
+      -- sh -c "exec 3<>/dev/tcp/127.0.0.1/9000 && printf 'GET /health/ready HTTP/1.0\\r\\n\\r\\n' >&3 && grep -q UP <&3"
+  fi
+  remove_check_containers
+  say "check: every image ran"
+}
+
 list() {
   docker images --format '{{.Repository}}:{{.Tag}} {{.ID}} {{.Size}}' \
     | grep -E '^(local/|postgres:|apache/kafka:|node:|quay.io/keycloak/)' | sort
@@ -241,5 +289,6 @@ case "${1:-build}" in
   build) build ;;
   stop) stop_engine ;;
   list) list ;;
-  *) echo "usage: $0 [build]|stop|list" >&2; exit 2 ;;
+  check) check ;;
+  *) echo "usage: $0 [build]|stop|list|check" >&2; exit 2 ;;
 esac
