@@ -1,13 +1,13 @@
 # One image for the four services; docker-compose.yml picks the entry point per service.
 # Not built on the project's own machines (they have no Docker engine): see README "Docker".
-FROM node:20-bookworm-slim AS build
+FROM node:24-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
 COPY . .
 RUN npx nx run-many -t build -p accession scanner-events qc billing --outputStyle=static
 
-FROM node:20-bookworm-slim
+FROM node:24-bookworm-slim
 WORKDIR /app
 ENV NODE_ENV=production HOST=0.0.0.0
 # Heap cap: docs/operations.md, "Memory" (RSS under 250 MB per service at the end of a burst).
