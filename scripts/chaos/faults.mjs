@@ -76,9 +76,11 @@ async function brokerOfRole(ctx, role) {
 
 /** Waits until every partition has all its replicas in sync again (an operator would before the next node goes down). */
 async function waitInSync(ctx) {
+  const deadline = Date.now() + 300_000;
   for (;;) {
     const { partitions } = await clusterState(ctx).catch(() => ({ partitions: [] }));
     if (partitions.length && partitions.every((p) => p.isr === p.replicas)) return;
+    if (Date.now() > deadline) throw new Error('the Kafka cluster had partitions out of sync for 5 minutes (scripts/kafka.sh topics): no node is killed on top of that');
     await sleep(1000);
   }
 }
