@@ -484,7 +484,7 @@ fi
 nodes="$(nodes_of_data_dir "$([ "$command" = start ] && echo "$wanted")")"
 # A single node keeps its controller on 9093 unless told; a cluster's controllers follow KAFKA_PORT.
 if [ "$nodes" -eq 1 ]; then cport="${KAFKA_CONTROLLER_PORT:-9093}"; else cport="${KAFKA_CONTROLLER_PORT:-$((port + 1))}"; fi
-if [ -n "$(for n in $(node_numbers); do echo $((port + 2 * (n - 1))) $((cport + 2 * (n - 1))) ${proxy_port:+$((proxy_port + 2 * (n - 1))) $((proxy_broker_port + 2 * (n - 1)))}; done | tr ' ' '\n' | sort | uniq -d)" ]; then
+if [ -n "$(for n in $(node_numbers); do use_node "$n"; echo "$nport $ncport ${proxy_port:+$nproxy $nproxy_bound}"; done | tr ' ' '\n' | sed '/^$/d' | sort | uniq -d)" ]; then
   die "KAFKA_PORT $port, KAFKA_CONTROLLER_PORT $cport${proxy_port:+, KAFKA_PROXY_PORT $proxy_port and KAFKA_PROXY_BROKER_PORT $proxy_broker_port} give nodes the same port (node N uses each plus 2(N-1))"
 fi
 use_node 1

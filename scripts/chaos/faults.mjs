@@ -63,9 +63,8 @@ async function clusterState(ctx) {
   return { controller, partitions };
 }
 
-/** The node a cluster broker fault kills: the leader of billing.charges.v1's partition 0, the active controller, or a node that is neither. */
-async function brokerOfRole(ctx, role) {
-  const { controller, partitions } = await clusterState(ctx);
+/** The node a cluster broker fault kills, in the given cluster state: the leader of billing.charges.v1's partition 0, the active controller, or a node that is neither. */
+function brokerOfRole(ctx, role, { controller, partitions }) {
   const leader = partitions.find((p) => p.topic === 'billing.charges.v1' && p.partition === 0)?.leader;
   const nodes = Array.from({ length: ctx.kafkaNodes }, (_, i) => i + 1);
   const node = role === 'controller' ? controller : role === 'leader' ? leader : nodes.find((n) => n !== controller && n !== leader) ?? nodes.find((n) => n !== controller);
@@ -74,12 +73,12 @@ async function brokerOfRole(ctx, role) {
   return { node, roles: roles.length ? roles : ['follower'] };
 }
 
-/** Waits until every partition has all its replicas in sync again (an operator would before the next node goes down). */
+/** Waits until every partition has all its replicas in sync again (an operator would before the next node goes down); answers that state. */
 async function waitInSync(ctx) {
   const deadline = Date.now() + 300_000;
   for (;;) {
-    const { partitions } = await clusterState(ctx).catch(() => ({ partitions: [] }));
-    if (partitions.length && partitions.every((p) => p.isr === p.replicas)) return;
+    const state = await clusterState(ctx).catch(() => ({ partitions: [] }));
+    if (state.partitions.length && state.partitions.every((p) => p.isr === p.replicas)) return state;
     if (Date.now() > deadline) throw new Error('the Kafka cluster had partitions out of sync for 5 minutes (scripts/kafka.sh topics): no node is killed on top of that');
     await sleep(1000);
   }
@@ -93,8 +92,7 @@ async function brokerFault(ctx, fault) {
     await run(ctx, 'bash', ['scripts/kafka.sh', 'start']);
     return;
   }
-  await waitInSync(ctx);
-  const { node, roles } = await brokerOfRole(ctx, fault.role);
+  const { node, roles } = brokerOfRole(ctx, fault.role, await waitInSync(ctx));
   fault.killed = `node ${node} (${roles.join(', ')})`;
   ctx.log(`  SIGKILL of Kafka ${fault.killed}`);
   // Recovery counts from the kill, not from the look at the cluster before it.
