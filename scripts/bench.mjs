@@ -21,6 +21,9 @@
 // time it is read from billing.charges.v1 minus the time the first scan of its specimen was sent;
 // latencyStagesMs splits it at billing's decision (the charge's postedAt) and at the relay's send (the
 // record's timestamp).
+// Before the scans, when the server runs without autovacuum (this machine's PostgreSQL), the run
+// ANALYZEs the stack's database (DATABASE_URL, as the administrator) as autovacuum would have: the
+// output's `statistics` says whether it did.
 // processes: RSS of each service at the end of the run and its CPU seconds per 1,000 scan events
 // (from /proc, between the first scan sent and the last charge read).
 import os from 'node:os';

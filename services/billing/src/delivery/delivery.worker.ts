@@ -28,7 +28,7 @@ export const DELIVERY_CLAIM_BATCH = 5;
  * messages of one charge go out in order and a retry carries the same MSH-10). The database work around
  * the sends is batched: a batch of due deliveries is claimed in one statement, what their messages are
  * built from is read in four queries, and outcomes are recorded behind the sends (while the next
- * message waits for its ACK), as many as have come in, in one transaction of two statements. What a
+ * message waits for its ACK), as many as have come in, in one statement. What a
  * batch did not send (shutdown, billing system unreachable) is given back at once. Outcomes: AA (or CA) -> acked, never sent again; AE/AR, no answer or a connection error ->
  * sent again after an exponential backoff, until the maximum attempts (then failed, for a person to
  * retry). Several billing instances share the queue safely (claims use FOR UPDATE SKIP LOCKED).
