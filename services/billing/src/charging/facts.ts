@@ -54,28 +54,34 @@ export const slideLockKey = (barcode: string) => `slide:${barcode}`;
 export const caseLockKey = (accessionNumber: string) => `case:${accessionNumber}`;
 
 
+/** The contract's Charge fields that the rules and the drift check compare with newer case facts. */
+type StoredChargeField =
+  | 'chargeId'
+  | 'chargeKey'
+  | 'specimenId'
+  | 'code'
+  | 'primaryCode'
+  | 'units'
+  | 'dateOfService'
+  | 'patientId'
+  | 'payerId'
+  | 'diagnoses'
+  | 'modifiers'
+  | 'slideBarcodes'
+  | 'diagnosisPointers';
+
 /** A charge as stored, as the rules and the drift check compare it with newer case facts. */
-export interface StoredCharge {
-  chargeId: string;
-  chargeKey: string;
+export type StoredCharge = Pick<Charge, StoredChargeField> & {
   generation: number;
   status: StoredChargeStatus;
-  specimenId: string;
-  code: string;
-  primaryCode: string;
-  units: number;
-  dateOfService: string;
-  patientId: string;
-  payerId: string;
-  diagnoses: string[];
-  modifiers: string[];
-  slideBarcodes: string[];
-  diagnosisPointers: number[];
   /** The rules of its hold reasons (empty unless held). */
   holdRules: string[];
   /** Voided by a person in the review queue (not by the rules). */
   voidedByReviewer: boolean;
-}
+};
+
+/** The list fields of a stored charge that loadCases may answer as null (an empty aggregate). */
+type NullableListField = 'diagnoses' | 'slideBarcodes' | 'modifiers' | 'diagnosisPointers' | 'holdRules';
 
 /** Everything billing holds about one case, loaded in one query (see BillingRepository.loadCases). */
 export interface LoadedCase {
@@ -101,13 +107,7 @@ export interface LoadedCaseRow {
   slides: { barcode: string; specimenId: string }[];
   scans: { scanId: string; slideBarcode: string; status: string; purpose: string; scannedAt: string; sourceEventId: string }[];
   qc: { scanId: string; passed: boolean; reasons: string[] | null; sourceEventId: string }[];
-  charges: (Omit<StoredCharge, 'diagnoses' | 'slideBarcodes' | 'modifiers' | 'diagnosisPointers' | 'holdRules'> & {
-    diagnoses: string[] | null;
-    slideBarcodes: string[] | null;
-    modifiers: string[] | null;
-    diagnosisPointers: number[] | null;
-    holdRules: string[] | null;
-  })[];
+  charges: (Omit<StoredCharge, NullableListField> & { [K in NullableListField]: StoredCharge[K] | null })[];
 }
 
 const iso = (timestamp: string) => new Date(timestamp).toISOString();
