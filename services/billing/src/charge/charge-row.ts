@@ -98,10 +98,14 @@ export function chargeFromRow(row: Omit<ChargeRow, 'trace'> & { trace?: ChargeRo
 
 /**
  * The columns of a charge stored in `status`: the inverse of chargeFromRow for every row billing writes
- * (a charge's postedAt is stored only once it went out: posted; a held or do-not-send row keeps none).
+ * (a charge's postedAt is stored only once it went out on the topic: posted, and credited afterwards; a
+ * held, do-not-send or voided row keeps none, and chargeFromRow reads its createdAt instead).
  * Charges stored before performers and policies were recorded (null columns, read as `unrecorded`) are
  * the one case it does not restore: the topic never carried their nulls.
  */
+/** The states of a charge that went out on billing.charges.v1 (a credit reverses only a posted charge). */
+const WENT_OUT: readonly StoredChargeStatus[] = ['posted', 'credited'];
+
 export function chargeColumnsOf(charge: Charge, status: StoredChargeStatus): ChargeColumns {
   return {
     chargeId: charge.chargeId,
@@ -127,7 +131,7 @@ export function chargeColumnsOf(charge: Charge, status: StoredChargeStatus): Cha
     scanIds: charge.scanIds,
     causedBy: charge.causedBy,
     trace: charge.trace,
-    postedAt: status === 'posted' ? charge.postedAt : null,
+    postedAt: WENT_OUT.includes(status) ? charge.postedAt : null,
     release: charge.release ?? null,
   };
 }
