@@ -34,6 +34,17 @@ export default [
     },
   },
   {
+    // The pure rules read the contracts' types only: zod (and every topic schema) stays out of them at run time.
+    files: ['libs/billing-rules/src/**/*.ts', 'libs/qc-rules/src/**/*.ts'],
+    ignores: testFiles,
+    rules: {
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        { paths: [{ name: '@slidecharge/contracts', allowTypeImports: true, message: "the rules read the contracts' types only (import type)" }] },
+      ],
+    },
+  },
+  {
     // Tests of any lib or service may use the testing lib (real Postgres/Kafka helpers).
     files: testFiles,
     rules: {

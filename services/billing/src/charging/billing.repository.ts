@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import type { ExistingCharge, HoldReason } from '@slidecharge/billing-rules';
+import type { EngineCharge, ExistingCharge } from '@slidecharge/billing-rules';
 import type { Charge, CaseSnapshot, Credit } from '@slidecharge/contracts';
 import type { SqlExecutor } from '@slidecharge/messaging';
 import { Db } from '../prisma.service';
@@ -21,12 +21,10 @@ export interface ScanRow {
 }
 
 /** A charge to insert: its payload (also the charge.posted data) and how billing keeps it. */
-export interface NewChargeRow {
+export interface NewChargeRow extends Pick<EngineCharge, 'holdReasons' | 'refusedModifiers'> {
   charge: Charge;
   generation: number;
   status: 'posted' | 'held' | 'do-not-send';
-  holdReasons: HoldReason[];
-  refusedModifiers: { modifier: string; reason: string }[];
   /** W3C trace id of the handling of the event that decided it (taken in that event's context). */
   traceId: string | null;
 }

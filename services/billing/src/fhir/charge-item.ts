@@ -2,6 +2,7 @@ import type { Charge as ChargeRow, Credit as CreditRow } from '../generated/pris
 import type { Annotation, ChargeItem, ChargeItemStatus, CodeableConcept, Extension, Reference } from './r4';
 import type { ExtensionUrls } from './structure-definitions';
 import type { StoredChargeStatus } from '../charge/charge-status';
+import type { EngineCharge } from '@slidecharge/billing-rules';
 import type { Charge } from '@slidecharge/contracts';
 import { chargeFromRow } from '../charge/charge-row';
 
@@ -111,7 +112,7 @@ const CHARGE_ITEM_FIELDS = [
 export type ChargeItemSource = Pick<Charge, (typeof CHARGE_ITEM_FIELDS)[number]> & {
   generation: number;
   status: StoredChargeStatus;
-  refusedModifiers: { modifier: string; reason: string }[];
+  refusedModifiers: EngineCharge['refusedModifiers'];
   /** Absent for charges decided before the performer was recorded (the topic says `unrecorded` for them). */
   performer?: { taxonomy: string; description?: string };
   holdReasons: { rule: string; detail: string }[];
