@@ -70,30 +70,30 @@ export interface DigitizationChargeInput {
 /** One step of the reasoning behind a decision, for the audit trail and for ops (the contract's trace line). */
 export type TraceLine = Charge['trace'][number];
 
+/** The contract's Charge fields that the digitization rule decides. */
+export type DecidedChargeField =
+  | 'chargeKey'
+  | 'accessionNumber'
+  | 'specimenId'
+  | 'code'
+  | 'primaryCode'
+  | 'units'
+  | 'dateOfService'
+  | 'patientId'
+  | 'payerId'
+  | 'diagnoses'
+  | 'slideBarcodes'
+  | 'scanIds'
+  | 'causedBy'
+  | 'trace';
+
 /**
  * What the digitization rule decides of a charge: the contract's Charge fields it fills (see
  * libs/contracts charge-events.ts for what each means: one charge per chargeKey and generation, the
  * units one-to-one with the primary code's, the date of service the collection date or, for an archived
  * specimen, the date it was obtained from storage), and how the date of service was decided.
  */
-export interface ChargeDecision
-  extends Pick<
-    Charge,
-    | 'chargeKey'
-    | 'accessionNumber'
-    | 'specimenId'
-    | 'code'
-    | 'primaryCode'
-    | 'units'
-    | 'dateOfService'
-    | 'patientId'
-    | 'payerId'
-    | 'diagnoses'
-    | 'slideBarcodes'
-    | 'scanIds'
-    | 'causedBy'
-    | 'trace'
-  > {
+export interface ChargeDecision extends Pick<Charge, DecidedChargeField> {
   dateOfServiceBasis: DateOfServiceBasis;
   /** Set when the date of service cannot be trusted (e.g. archived, retrieval date unknown): the charge is held with this reason. */
   dateOfServiceHold?: string;

@@ -3,6 +3,7 @@ import type {
   CaseFlags,
   ChargeCredit,
   ChargeStatus,
+  DecidedChargeField,
   EngineCase,
   EngineCharge,
   ExistingCharge,
@@ -54,21 +55,12 @@ export const slideLockKey = (barcode: string) => `slide:${barcode}`;
 export const caseLockKey = (accessionNumber: string) => `case:${accessionNumber}`;
 
 
-/** The contract's Charge fields that the rules and the drift check compare with newer case facts. */
-type StoredChargeField =
-  | 'chargeId'
-  | 'chargeKey'
-  | 'specimenId'
-  | 'code'
-  | 'primaryCode'
-  | 'units'
-  | 'dateOfService'
-  | 'patientId'
-  | 'payerId'
-  | 'diagnoses'
-  | 'modifiers'
-  | 'slideBarcodes'
-  | 'diagnosisPointers';
+/**
+ * The contract's Charge fields that the rules and the drift check compare with newer case facts: its id,
+ * what the digitization rule decided of it but the accession (the case's), its scans, causes and trace,
+ * and the modifiers and pointers the payer rules added.
+ */
+type StoredChargeField = 'chargeId' | Exclude<DecidedChargeField, 'accessionNumber' | 'scanIds' | 'causedBy' | 'trace'> | 'modifiers' | 'diagnosisPointers';
 
 /** A charge as stored, as the rules and the drift check compare it with newer case facts. */
 export type StoredCharge = Pick<Charge, StoredChargeField> & {
