@@ -8,8 +8,11 @@ const depConstraints = [
   { sourceTag: 'type:lib', onlyDependOnLibsWithTags: ['type:lib'] },
   // The browser front end: the contracts' plain data and types, pure domain code, nothing that runs on a server.
   { sourceTag: 'type:web', onlyDependOnLibsWithTags: ['layer:contracts', 'layer:domain'] },
-  { sourceTag: 'layer:domain', onlyDependOnLibsWithTags: ['layer:domain'] },
-  { sourceTag: 'layer:contracts', onlyDependOnLibsWithTags: ['layer:domain', 'layer:contracts'] },
+  // Domain code (the billing and QC rules) reads the contracts' types: a charge's fields are defined once,
+  // in libs/contracts (zod), and the rules' shapes are derived from them. So contracts no longer depend on
+  // domain code (they never did: that direction would now be a cycle).
+  { sourceTag: 'layer:domain', onlyDependOnLibsWithTags: ['layer:domain', 'layer:contracts'] },
+  { sourceTag: 'layer:contracts', onlyDependOnLibsWithTags: ['layer:contracts'] },
   { sourceTag: 'layer:infra', onlyDependOnLibsWithTags: ['layer:domain', 'layer:contracts', 'layer:infra'] },
   { sourceTag: 'layer:testing', onlyDependOnLibsWithTags: ['layer:domain', 'layer:contracts', 'layer:infra'] },
 ];
@@ -28,6 +31,17 @@ export default [
       'no-restricted-imports': ['error', { paths: [{ name: '@slidecharge/testing', message: 'test helpers are for tests only' }] }],
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
       '@typescript-eslint/no-explicit-any': 'error',
+    },
+  },
+  {
+    // The pure rules read the contracts' types only: zod (and every topic schema) stays out of them at run time.
+    files: ['libs/billing-rules/src/**/*.ts', 'libs/qc-rules/src/**/*.ts'],
+    ignores: testFiles,
+    rules: {
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        { paths: [{ name: '@slidecharge/contracts', allowTypeImports: true, message: "the rules read the contracts' types only (import type)" }] },
+      ],
     },
   },
   {

@@ -1,3 +1,4 @@
+import type { Charge } from '@slidecharge/contracts';
 import { AddOnCodeRow, DIGITIZATION_ADD_ON_CODES, findAddOnCode } from './add-on-codes';
 import { compareStrings, sortedUnique } from './dates';
 import { DateOfServiceBasis, decideDateOfService } from './date-of-service';
@@ -66,38 +67,36 @@ export interface DigitizationChargeInput {
   policy: DigitizationPolicy;
 }
 
-/** One step of the reasoning behind a decision, for the audit trail and for ops. */
-export interface TraceLine {
-  rule: string;
-  outcome: string;
-  detail: string;
-}
+/** One step of the reasoning behind a decision, for the audit trail and for ops (the contract's trace line). */
+export type TraceLine = Charge['trace'][number];
 
-export interface ChargeDecision {
-  /** `${accessionNumber}/${specimenId}/${code}`: one digitization charge per specimen and code, ever. */
-  chargeKey: string;
-  accessionNumber: string;
-  specimenId: string;
-  /** The add-on code, e.g. 0753T. */
-  code: string;
-  primaryCode: string;
-  /** One-to-one with the primary code's units. */
-  units: number;
-  /**
-   * The specimen collection date (`YYYY-MM-DD`), never the scan date; for an archived specimen (stored
-   * more than 30 days before it was digitized) the date it was obtained from storage (42 CFR 414.510(b)).
-   */
-  dateOfService: string;
+/** The contract's Charge fields that the digitization rule decides. */
+export type DecidedChargeField =
+  | 'chargeKey'
+  | 'accessionNumber'
+  | 'specimenId'
+  | 'code'
+  | 'primaryCode'
+  | 'units'
+  | 'dateOfService'
+  | 'patientId'
+  | 'payerId'
+  | 'diagnoses'
+  | 'slideBarcodes'
+  | 'scanIds'
+  | 'causedBy'
+  | 'trace';
+
+/**
+ * What the digitization rule decides of a charge: the contract's Charge fields it fills (see
+ * libs/contracts charge-events.ts for what each means: one charge per chargeKey and generation, the
+ * units one-to-one with the primary code's, the date of service the collection date or, for an archived
+ * specimen, the date it was obtained from storage), and how the date of service was decided.
+ */
+export interface ChargeDecision extends Pick<Charge, DecidedChargeField> {
   dateOfServiceBasis: DateOfServiceBasis;
   /** Set when the date of service cannot be trusted (e.g. archived, retrieval date unknown): the charge is held with this reason. */
   dateOfServiceHold?: string;
-  patientId: string;
-  payerId: string;
-  diagnoses: string[];
-  slideBarcodes: string[];
-  scanIds: string[];
-  causedBy: string[];
-  trace: TraceLine[];
 }
 
 export type NoChargeReason =

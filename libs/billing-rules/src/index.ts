@@ -17,6 +17,7 @@ export type {
   BillingSpecimen,
   CaseStatus,
   ChargeDecision,
+  DecidedChargeField,
   DigitizationChargeInput,
   DigitizationPolicy,
   NoChargeExplanation,

@@ -1,3 +1,4 @@
+import type { Charge, Credit } from '@slidecharge/contracts';
 import { AddOnCodeRow, findAddOnCode } from './add-on-codes';
 import { compareStrings, sortedUnique } from './dates';
 import {
@@ -52,15 +53,9 @@ export interface HeldDecision {
   holdRules: readonly string[];
 }
 
-export interface ExistingCharge {
-  chargeId: string;
-  accessionNumber: string;
-  specimenId: string;
-  code: string;
-  primaryCode: string;
-  units: number;
-  payerId: string;
-  dateOfService: string;
+/** A stored charge as the rules read it: the contract's Charge fields that identify and bill it, and its state. */
+export interface ExistingCharge
+  extends Pick<Charge, 'chargeId' | 'accessionNumber' | 'specimenId' | 'code' | 'primaryCode' | 'units' | 'payerId' | 'dateOfService'> {
   state: ExistingChargeState;
   slideBarcodes?: readonly string[];
   /**
@@ -91,21 +86,19 @@ export interface HoldReason {
   detail: string;
 }
 
-/** A decided charge: the digitization decision, plus what the payer, modifier and pointer rules add. */
-export interface EngineCharge extends ChargeDecision {
+/**
+ * A decided charge: the digitization decision, plus the contract's Charge fields that the payer,
+ * modifier and pointer rules add (modifiers, diagnosisPointers, performer, policy, flags such as
+ * `unknown-payer` or `unconfirmed-pairing`, the reversed charge it replaces), and what billing keeps of
+ * the decision besides the Charge (its status, refused modifiers, hold reasons). Everything of a
+ * Charge but its id, postedAt and release (billing adds those: see toCharge in the billing service).
+ */
+export interface EngineCharge
+  extends ChargeDecision,
+    Pick<Charge, 'modifiers' | 'diagnosisPointers' | 'performer' | 'policyVersion' | 'payerPolicyId' | 'flags' | 'replacesChargeId'> {
   status: ChargeStatus;
-  modifiers: string[];
   refusedModifiers: { modifier: string; reason: string }[];
-  /** 1-based pointers into `diagnoses` of the case (max 4); `diagnoses` holds the codes they point to. */
-  diagnosisPointers: number[];
-  performer: { step: 'scanning'; taxonomy: string; description: string };
-  policyVersion: string;
-  payerPolicyId: string;
   holdReasons: HoldReason[];
-  /** e.g. `unknown-payer`, `unconfirmed-pairing`. */
-  flags: string[];
-  /** The reversed charge of the same specimen that this one replaces (payer, units or primary code changed). */
-  replacesChargeId?: string;
 }
 
 export interface ChargeHold {
@@ -126,17 +119,10 @@ export type ReversalReason =
   | 'payer-changed'
   | 'redecided';
 
-/** Reverses a sent charge (HL7 FT1-6 = CD referencing the original transaction). */
-export interface ChargeCredit {
-  creditFor: string;
-  accessionNumber: string;
-  specimenId: string;
-  code: string;
-  units: number;
-  payerId: string;
-  dateOfService: string;
+/** Reverses a sent charge (HL7 FT1-6 = CD referencing the original transaction): the contract's Credit fields the rules decide. */
+export interface ChargeCredit
+  extends Pick<Credit, 'creditFor' | 'accessionNumber' | 'specimenId' | 'code' | 'units' | 'payerId' | 'dateOfService' | 'detail'> {
   reason: ReversalReason;
-  detail: string;
 }
 
 /** Withdraws a charge that never left slidecharge (held or posted): its record stays, state -> voided. */

@@ -22,13 +22,21 @@ export const Release = z.object({ by: z.string(), justification: z.string(), at:
  */
 export const Charge = z.object({
   chargeId: z.uuid(),
+  /** `${accessionNumber}/${specimenId}/${code}`: one digitization charge per specimen and code (per generation). */
   chargeKey: z.string(),
   transactionType: z.literal('CG'),
   accessionNumber: AccessionNumber,
   specimenId: SpecimenId,
+  /** The digitization add-on code, e.g. 0753T. */
   code: CptCode,
+  /** The primary procedure code (88305...) the add-on is reported with. */
   primaryCode: CptCode,
+  /** One-to-one with the primary code's units. */
   units: z.int().min(1),
+  /**
+   * The specimen collection date (`YYYY-MM-DD`), never the scan date; for an archived specimen (stored
+   * more than 30 days before it was digitized) the date it was obtained from storage (42 CFR 414.510(b)).
+   */
   dateOfService: IsoDate,
   patientId: z.string(),
   payerId: z.string(),

@@ -1,9 +1,10 @@
 import { Injectable } from '@nestjs/common';
-import type { ExistingCharge, HoldReason } from '@slidecharge/billing-rules';
+import type { EngineCharge, ExistingCharge } from '@slidecharge/billing-rules';
 import type { Charge, CaseSnapshot, Credit } from '@slidecharge/contracts';
 import type { SqlExecutor } from '@slidecharge/messaging';
 import { Db } from '../prisma.service';
 import { LIVE_STATUSES, StoredChargeStatus } from '../charge/charge-status';
+import { byColumnName, CHARGE_COLUMN_NAMES, chargeColumnsOf } from '../charge/charge-row';
 import { LoadedCase, LoadedCaseRow, loadedCaseFromRow } from './facts';
 import { STORED_WORKLIST_STATE_SQL, worklistStateSql } from './worklist-state';
 
@@ -20,12 +21,10 @@ export interface ScanRow {
 }
 
 /** A charge to insert: its payload (also the charge.posted data) and how billing keeps it. */
-export interface NewChargeRow {
+export interface NewChargeRow extends Pick<EngineCharge, 'holdReasons' | 'refusedModifiers'> {
   charge: Charge;
   generation: number;
   status: 'posted' | 'held' | 'do-not-send';
-  holdReasons: HoldReason[];
-  refusedModifiers: { modifier: string; reason: string }[];
   /** W3C trace id of the handling of the event that decided it (taken in that event's context). */
   traceId: string | null;
 }
@@ -69,12 +68,7 @@ export function caseBillingFields(snapshot: CaseSnapshot) {
 }
 
 /** The columns billing writes when it creates a charge (the others keep their defaults: release is set on release). */
-const CHARGE_COLUMNS = [
-  'charge_id', 'charge_key', 'generation', 'accession_number', 'specimen_id', 'code', 'primary_code', 'units', 'date_of_service',
-  'patient_id', 'payer_id', 'diagnoses', 'diagnosis_pointers', 'modifiers', 'refused_modifiers', 'performer_taxonomy',
-  'performer_name', 'policy_version', 'payer_policy_id', 'hold_reasons', 'flags', 'replaces_charge_id', 'slide_barcodes',
-  'scan_ids', 'caused_by', 'trace', 'status', 'posted_at', 'status_changed_at', 'created_at', 'trace_id',
-] as const;
+const INSERTED_CHARGE_COLUMNS = Object.entries(CHARGE_COLUMN_NAMES).flatMap(([field, column]) => (field === 'release' ? [] : [column]));
 
 /**
  * The scan reports of a batch stored in one statement (BillingRepository.upsertScans). A new scan's
@@ -373,44 +367,24 @@ export class BillingRepository {
    */
   async insertCharges(tx: SqlExecutor, rows: readonly NewChargeRow[], now: Date): Promise<Set<string>> {
     if (rows.length === 0) return new Set();
-    const records = rows.map(({ charge: c, generation, status, holdReasons, refusedModifiers, traceId }) => ({
-      charge_id: c.chargeId,
-      charge_key: c.chargeKey,
-      generation,
-      accession_number: c.accessionNumber,
-      specimen_id: c.specimenId,
-      code: c.code,
-      primary_code: c.primaryCode,
-      units: c.units,
-      date_of_service: c.dateOfService,
-      patient_id: c.patientId,
-      payer_id: c.payerId,
-      diagnoses: c.diagnoses,
-      diagnosis_pointers: c.diagnosisPointers,
-      modifiers: c.modifiers,
-      refused_modifiers: refusedModifiers,
-      performer_taxonomy: c.performer.taxonomy,
-      performer_name: c.performer.description,
-      policy_version: c.policyVersion,
-      payer_policy_id: c.payerPolicyId,
-      hold_reasons: holdReasons.map((h) => ({ rule: h.rule, detail: h.detail })),
-      flags: c.flags,
-      replaces_charge_id: c.replacesChargeId ?? null,
-      slide_barcodes: c.slideBarcodes,
-      scan_ids: c.scanIds,
-      caused_by: c.causedBy,
-      trace: c.trace,
-      status,
-      posted_at: status === 'posted' ? c.postedAt : null,
-      status_changed_at: now.toISOString(),
-      created_at: now.toISOString(),
-      trace_id: traceId,
-    }));
+    const records = rows.map(({ charge, generation, status, holdReasons, refusedModifiers, traceId }) => {
+      const { release: _release, ...columns } = chargeColumnsOf(charge, status);
+      return byColumnName({
+        ...columns,
+        generation,
+        refusedModifiers,
+        holdReasons: holdReasons.map((h) => ({ rule: h.rule, detail: h.detail })),
+        status,
+        statusChangedAt: now.toISOString(),
+        createdAt: now.toISOString(),
+        traceId,
+      });
+    });
     // One statement for every row; ON CONFLICT DO NOTHING on the charge id, on key and generation, and on
     // the one-live-charge-per-key index.
     const inserted = await tx.$queryRawUnsafe<{ charge_id: string }[]>(
-      `INSERT INTO billing.charge (${CHARGE_COLUMNS.join(', ')})
-       SELECT ${CHARGE_COLUMNS.join(', ')} FROM jsonb_populate_recordset(NULL::billing.charge, $1::jsonb)
+      `INSERT INTO billing.charge (${INSERTED_CHARGE_COLUMNS.join(', ')})
+       SELECT ${INSERTED_CHARGE_COLUMNS.join(', ')} FROM jsonb_populate_recordset(NULL::billing.charge, $1::jsonb)
        ON CONFLICT DO NOTHING
        RETURNING charge_id::text AS charge_id`,
       JSON.stringify(records),

@@ -3,6 +3,7 @@ import type {
   CaseFlags,
   ChargeCredit,
   ChargeStatus,
+  DecidedChargeField,
   EngineCase,
   EngineCharge,
   ExistingCharge,
@@ -54,28 +55,25 @@ export const slideLockKey = (barcode: string) => `slide:${barcode}`;
 export const caseLockKey = (accessionNumber: string) => `case:${accessionNumber}`;
 
 
+/**
+ * The contract's Charge fields that the rules and the drift check compare with newer case facts: its id,
+ * what the digitization rule decided of it but the accession (the case's), its scans, causes and trace,
+ * and the modifiers and pointers the payer rules added.
+ */
+type StoredChargeField = 'chargeId' | Exclude<DecidedChargeField, 'accessionNumber' | 'scanIds' | 'causedBy' | 'trace'> | 'modifiers' | 'diagnosisPointers';
+
 /** A charge as stored, as the rules and the drift check compare it with newer case facts. */
-export interface StoredCharge {
-  chargeId: string;
-  chargeKey: string;
+export type StoredCharge = Pick<Charge, StoredChargeField> & {
   generation: number;
   status: StoredChargeStatus;
-  specimenId: string;
-  code: string;
-  primaryCode: string;
-  units: number;
-  dateOfService: string;
-  patientId: string;
-  payerId: string;
-  diagnoses: string[];
-  modifiers: string[];
-  slideBarcodes: string[];
-  diagnosisPointers: number[];
   /** The rules of its hold reasons (empty unless held). */
   holdRules: string[];
   /** Voided by a person in the review queue (not by the rules). */
   voidedByReviewer: boolean;
-}
+};
+
+/** The list fields of a stored charge that loadCases may answer as null (an empty aggregate). */
+type NullableListField = 'diagnoses' | 'slideBarcodes' | 'modifiers' | 'diagnosisPointers' | 'holdRules';
 
 /** Everything billing holds about one case, loaded in one query (see BillingRepository.loadCases). */
 export interface LoadedCase {
@@ -101,13 +99,7 @@ export interface LoadedCaseRow {
   slides: { barcode: string; specimenId: string }[];
   scans: { scanId: string; slideBarcode: string; status: string; purpose: string; scannedAt: string; sourceEventId: string }[];
   qc: { scanId: string; passed: boolean; reasons: string[] | null; sourceEventId: string }[];
-  charges: (Omit<StoredCharge, 'diagnoses' | 'slideBarcodes' | 'modifiers' | 'diagnosisPointers' | 'holdRules'> & {
-    diagnoses: string[] | null;
-    slideBarcodes: string[] | null;
-    modifiers: string[] | null;
-    diagnosisPointers: number[] | null;
-    holdRules: string[] | null;
-  })[];
+  charges: (Omit<StoredCharge, NullableListField> & { [K in NullableListField]: StoredCharge[K] | null })[];
 }
 
 const iso = (timestamp: string) => new Date(timestamp).toISOString();

@@ -1,3 +1,4 @@
+import { CHARGE_COLUMN_NAMES } from '../charge/charge-row';
 import type { BillingCase as CaseRow, Charge as ChargeRow, Credit as CreditRow } from '../generated/prisma/client';
 
 /**
@@ -7,39 +8,12 @@ import type { BillingCase as CaseRow, Charge as ChargeRow, Credit as CreditRow }
  */
 type Columns<Row> = Record<keyof Row, string>;
 
+/** Every charge column (charge-row.ts's names), the uuids and the date read as text. */
 const CHARGE_COLUMNS = {
+  ...CHARGE_COLUMN_NAMES,
   chargeId: 'charge_id::text',
-  chargeKey: 'charge_key',
-  generation: 'generation',
-  accessionNumber: 'accession_number',
-  specimenId: 'specimen_id',
-  code: 'code',
-  primaryCode: 'primary_code',
-  units: 'units',
   dateOfService: `to_char(date_of_service, 'YYYY-MM-DD')`,
-  patientId: 'patient_id',
-  payerId: 'payer_id',
-  diagnoses: 'diagnoses',
-  diagnosisPointers: 'diagnosis_pointers',
-  modifiers: 'modifiers',
-  refusedModifiers: 'refused_modifiers',
-  performerTaxonomy: 'performer_taxonomy',
-  performerName: 'performer_name',
-  policyVersion: 'policy_version',
-  payerPolicyId: 'payer_policy_id',
-  holdReasons: 'hold_reasons',
-  flags: 'flags',
   replacesChargeId: 'replaces_charge_id::text',
-  slideBarcodes: 'slide_barcodes',
-  scanIds: 'scan_ids',
-  causedBy: 'caused_by',
-  trace: 'trace',
-  status: 'status',
-  postedAt: 'posted_at',
-  release: 'release',
-  statusChangedAt: 'status_changed_at',
-  createdAt: 'created_at',
-  traceId: 'trace_id',
 } satisfies Columns<ChargeRow>;
 
 const CREDIT_COLUMNS = {

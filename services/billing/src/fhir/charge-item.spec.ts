@@ -1,6 +1,7 @@
 import { fhirProblemLines } from '@slidecharge/testing';
 import type { Charge as ChargeRow, Credit as CreditRow } from '../generated/prisma/client';
-import { addOnDisplay, ChargeItemSource, chargeItemSourceFromRow, FHIR_STATUS_OF, FHIR_SYSTEMS, modifierSystem, storedStatusesOf, toChargeItem } from './charge-item';
+import { chargeFromRow } from '../charge/charge-row';
+import { addOnDisplay, ChargeItemSource, chargeItemSourceFromRow, chargeItemSourceOf, FHIR_STATUS_OF, FHIR_SYSTEMS, modifierSystem, storedStatusesOf, toChargeItem } from './charge-item';
 import { CHARGE_ITEM_STATUSES, ChargeItem } from './r4';
 import { extensionUrls } from './structure-definitions';
 import type { StoredChargeStatus } from '../charge/charge-status';
@@ -315,6 +316,19 @@ describe('chargeItemSourceFromRow', () => {
       decidedAt: '2026-11-27T10:14:04.002Z',
       statusChangedAt: '2026-11-28T09:00:00.000Z',
     });
+  });
+
+  it('is built from the same Charge the topic and the DFT^P03 carry (chargeFromRow), plus the row\'s bookkeeping', () => {
+    const charge = chargeFromRow(row);
+    const source = chargeItemSourceFromRow(row);
+    expect(source).toEqual(chargeItemSourceOf(charge, row));
+    // Every Charge field the ChargeItem shows is the Charge's value, not a second reading of the row.
+    for (const field of ['chargeId', 'chargeKey', 'accessionNumber', 'specimenId', 'code', 'primaryCode', 'units', 'dateOfService', 'patientId', 'diagnoses', 'modifiers', 'scanIds'] as const) {
+      expect(source[field]).toEqual(charge[field]);
+    }
+    expect(source.performer).toEqual({ taxonomy: charge.performer.taxonomy, description: charge.performer.description });
+    const other = { ...charge, patientId: 'MRN-0099', diagnoses: ['Z80.3'], release: { by: 'j.doe', justification: 'ok', at: '2026-11-28T09:00:00.000Z' }, replacesChargeId: CHARGE_ID };
+    expect(chargeItemSourceOf(other, row)).toMatchObject({ patientId: 'MRN-0099', diagnoses: ['Z80.3'], release: other.release, replacesChargeId: CHARGE_ID });
   });
 
   it('takes the void audit line only for a voided charge, and no performer when none was recorded', () => {

@@ -2,7 +2,9 @@ import type { Charge as ChargeRow, Credit as CreditRow } from '../generated/pris
 import type { Annotation, ChargeItem, ChargeItemStatus, CodeableConcept, Extension, Reference } from './r4';
 import type { ExtensionUrls } from './structure-definitions';
 import type { StoredChargeStatus } from '../charge/charge-status';
-import { isoDateOf } from '../prisma.service';
+import type { EngineCharge } from '@slidecharge/billing-rules';
+import type { Charge } from '@slidecharge/contracts';
+import { chargeFromRow } from '../charge/charge-row';
 
 /**
  * A stored charge as a FHIR R4 ChargeItem: pure mapping, no I/O. The charge row carries the case facts
@@ -84,65 +86,69 @@ export function addOnDisplay(code: string, primaryCode: string): string {
   return `Digitization of glass microscope slides (add-on ${code} to CPT ${primaryCode}${primary ? `, ${primary}` : ''})`;
 }
 
-/** Everything the ChargeItem says, read from billing.charge, billing.credit and the void's audit line. */
-export interface ChargeItemSource {
-  chargeId: string;
-  chargeKey: string;
+/** The contract's Charge fields a ChargeItem shows (the charge as the topic and the DFT^P03 carry it). */
+const CHARGE_ITEM_FIELDS = [
+  'chargeId',
+  'chargeKey',
+  'accessionNumber',
+  'specimenId',
+  'code',
+  'primaryCode',
+  'units',
+  'dateOfService',
+  'patientId',
+  'diagnoses',
+  'modifiers',
+  'scanIds',
+  'release',
+  'replacesChargeId',
+] as const satisfies readonly (keyof Charge)[];
+
+/**
+ * Everything the ChargeItem says: the charge (the contract's Charge fields, `diagnoses` in
+ * diagnosis-pointer order, `dateOfService` YYYY-MM-DD), and what billing keeps besides it, read from
+ * billing.charge, billing.credit and the void's audit line.
+ */
+export type ChargeItemSource = Pick<Charge, (typeof CHARGE_ITEM_FIELDS)[number]> & {
   generation: number;
   status: StoredChargeStatus;
-  accessionNumber: string;
-  specimenId: string;
-  code: string;
-  primaryCode: string;
-  units: number;
-  /** YYYY-MM-DD */
-  dateOfService: string;
-  patientId: string;
-  /** ICD-10-CM codes in diagnosis-pointer order. */
-  diagnoses: string[];
-  modifiers: string[];
-  refusedModifiers: { modifier: string; reason: string }[];
-  /** Absent for charges decided before the performer was recorded. */
+  refusedModifiers: EngineCharge['refusedModifiers'];
+  /** Absent for charges decided before the performer was recorded (the topic says `unrecorded` for them). */
   performer?: { taxonomy: string; description?: string };
-  scanIds: string[];
   holdReasons: { rule: string; detail: string }[];
-  release?: { by: string; justification: string; at: string };
   credit?: { creditId: string; reason: string; detail: string; creditedAt: string };
   void?: { by: string; reason: string; at: string };
-  replacesChargeId?: string;
   /** The re-charges made after this charge was credited (charges whose replacesChargeId is this one), oldest first. */
   replacedByChargeIds?: string[];
   /** When the rules decided the charge (ISO instant). */
   decidedAt: string;
   statusChangedAt: string;
-}
+};
 
 type SourceRow = Omit<ChargeRow, 'trace'> & { credit?: CreditRow | null };
 
-/** The ChargeItem facts of a stored charge (and of the audit line that voided it, for a voided one). */
-export function chargeItemSourceFromRow(row: SourceRow, voided?: { actor: string; reason: string; at: Date }, replacedByChargeIds: string[] = []): ChargeItemSource {
-  const release = row.release as ChargeItemSource['release'] | null;
+/**
+ * The ChargeItem facts of a Charge and of its stored row (and of the audit line that voided it, for a
+ * voided one). `charge` is the row read as a Charge (chargeFromRow): the same charge the topic and the
+ * DFT^P03 carry.
+ */
+export function chargeItemSourceOf(
+  charge: Charge,
+  row: SourceRow,
+  voided?: { actor: string; reason: string; at: Date },
+  replacedByChargeIds: string[] = [],
+): ChargeItemSource {
+  const fields = Object.fromEntries(CHARGE_ITEM_FIELDS.flatMap((f) => (charge[f] === undefined ? [] : [[f, charge[f]]])));
   return {
-    chargeId: row.chargeId,
-    chargeKey: row.chargeKey,
+    ...(fields as Pick<Charge, (typeof CHARGE_ITEM_FIELDS)[number]>),
     generation: row.generation,
     status: row.status as StoredChargeStatus,
-    accessionNumber: row.accessionNumber,
-    specimenId: row.specimenId,
-    code: row.code,
-    primaryCode: row.primaryCode,
-    units: row.units,
-    dateOfService: isoDateOf(row.dateOfService),
-    patientId: row.patientId,
-    diagnoses: row.diagnoses,
-    modifiers: row.modifiers,
     refusedModifiers: (row.refusedModifiers ?? []) as ChargeItemSource['refusedModifiers'],
+    // Only a recorded performer: the Charge's default for an unrecorded one is not a fact of the charge.
     ...(row.performerTaxonomy
-      ? { performer: { taxonomy: row.performerTaxonomy, ...(row.performerName ? { description: row.performerName } : {}) } }
+      ? { performer: { taxonomy: charge.performer.taxonomy, ...(row.performerName ? { description: charge.performer.description } : {}) } }
       : {}),
-    scanIds: row.scanIds,
     holdReasons: (row.holdReasons ?? []) as ChargeItemSource['holdReasons'],
-    ...(release ? { release } : {}),
     ...(row.credit
       ? {
           credit: {
@@ -154,11 +160,15 @@ export function chargeItemSourceFromRow(row: SourceRow, voided?: { actor: string
         }
       : {}),
     ...(voided && row.status === 'voided' ? { void: { by: voided.actor, reason: voided.reason, at: voided.at.toISOString() } } : {}),
-    ...(row.replacesChargeId ? { replacesChargeId: row.replacesChargeId } : {}),
     ...(replacedByChargeIds.length > 0 ? { replacedByChargeIds } : {}),
     decidedAt: row.createdAt.toISOString(),
     statusChangedAt: row.statusChangedAt.toISOString(),
   };
+}
+
+/** The ChargeItem facts of a stored charge: its row read as the contract's Charge, and the row's bookkeeping. */
+export function chargeItemSourceFromRow(row: SourceRow, voided?: { actor: string; reason: string; at: Date }, replacedByChargeIds: string[] = []): ChargeItemSource {
+  return chargeItemSourceOf(chargeFromRow(row), row, voided, replacedByChargeIds);
 }
 
 /** A CPT modifier is two digits (26, 52, 59, 91); TC, GA, GY, GZ, Q1, SU, X{EPSU}... are HCPCS Level II. */
