@@ -16,5 +16,6 @@ export default {
   moduleNameMapper: pathsToModuleNameMapper(compilerOptions.paths, { prefix: '<rootDir>/../' }),
   testMatch: ['<rootDir>/src/**/*.browser-spec.ts'],
   globalSetup: '<rootDir>/../libs/testing/src/global-setup.ts',
+  globalTeardown: '<rootDir>/../libs/testing/src/global-teardown.ts',
   testTimeout: 120_000,
 };

@@ -12,5 +12,6 @@ export default {
   moduleNameMapper: pathsToModuleNameMapper(compilerOptions.paths, { prefix: '<rootDir>/../' }),
   testMatch: ['<rootDir>/src/**/*.e2e-spec.ts'],
   globalSetup: '<rootDir>/../libs/testing/src/global-setup.ts',
+  globalTeardown: '<rootDir>/../libs/testing/src/global-teardown.ts',
   testTimeout: 120_000,
 };

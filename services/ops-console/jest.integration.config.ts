@@ -5,5 +5,6 @@ export default {
   rootDir: '.',
   testMatch: ['<rootDir>/src/**/*.int-spec.ts', '<rootDir>/test/**/*.int-spec.ts'],
   globalSetup: '<rootDir>/../../libs/testing/src/global-setup.ts',
+  globalTeardown: '<rootDir>/../../libs/testing/src/global-teardown.ts',
   testTimeout: 60_000,
 };

@@ -1,11 +1,12 @@
 #!/bin/sh
 # The Kafka broker of docker-compose.yml, secured as scripts/kafka.sh secures the bundled one (same
 # listeners, authorizer and principals; see that script for the reasons), inside the apache/kafka
-# image, which has a JRE (keytool) but no openssl. NOT RUN on the project's machines (no Docker).
+# image, which has a JRE (keytool) but no openssl. Run by scripts/compose-smoke.sh (CI) with local images.
 #
 # First start: a CA and the broker's keystore (SAN DNS:kafka, DNS:localhost, IP:127.0.0.1), a random
 # SCRAM password per principal (the list the kafka-principals service wrote from the topic table),
 # storage formatted with those SCRAM users. Then the broker runs. Secrets: volume /kafka-secrets.
+# KAFKA_HOST_PORT: the host port the HOST listener is published on (advertised to clients on the host).
 set -eu
 umask 077
 secrets=/kafka-secrets
@@ -52,7 +53,7 @@ process.roles=broker,controller
 node.id=1
 controller.quorum.voters=1@kafka:9093
 listeners=CLIENT://:9092,CONTROLLER://:9093,HOST://:29092
-advertised.listeners=CLIENT://kafka:9092,HOST://127.0.0.1:29092
+advertised.listeners=CLIENT://kafka:9092,HOST://127.0.0.1:${KAFKA_HOST_PORT:-29092}
 listener.security.protocol.map=CLIENT:SASL_SSL,HOST:SASL_SSL,CONTROLLER:SSL
 controller.listener.names=CONTROLLER
 inter.broker.listener.name=CLIENT
