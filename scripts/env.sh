@@ -6,6 +6,9 @@
 export DATABASE_URL KAFKA_BROKERS
 export NX_TUI=false NX_DAEMON=false NX_NO_CLOUD=true NX_SKIP_NX_CACHE=${NX_SKIP_NX_CACHE:-false}
 export KAFKAJS_NO_PARTITIONER_WARNING=1
+# The scripts (the stack, the fault campaign, the tests) run on Node.js 24 (scripts/node24.sh).
+source scripts/node24.sh
+ensure_node24
 
 # Installs dependencies when node_modules is missing or older than the lock file.
 ensure_install() {
