@@ -15,6 +15,9 @@
 # active controller, a follower (scripts/chaos/faults.mjs).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# The campaign and the stack it starts run on Node.js 24 (scripts/node24.sh).
+source scripts/node24.sh
+ensure_node24
 nodes=1
 if [ "${1:-}" = --cluster ]; then nodes="${2:?usage: $0 [--cluster N] [chaos.mjs arguments]}"; shift 2; fi
 # The caller's Kafka settings (e.g. the test harness's admin principal) are not the campaign's.
