@@ -86,6 +86,10 @@ export SCANNER_DEV_API_KEY
 
 phase "build (docker-compose build)"
 "${compose[@]}" build -q
+# The services run on Node.js 24 LTS (issue #12): the image says which it has.
+image_node="$(docker run --rm slidecharge:local node --version)"
+say "   node --version in slidecharge:local: $image_node"
+case "$image_node" in v24.*) ;; *) die "the service image runs Node.js $image_node, not 24";; esac
 phase_done
 
 phase "up until healthy"
