@@ -16,4 +16,10 @@ ensure_node24() {
     rm -rf "$home" && mv "$home.tmp/package" "$home" && rm -rf "$home.tmp"
   fi
   export PATH="$home/bin:$PATH" npm_config_nodedir="$home"
+  # That binary trusts only the CAs bundled in it, where the machine's Node trusts the system's store
+  # (which holds, here, the CA of the TLS-inspecting proxy in front of the npm registry: without it npm
+  # fails with SELF_SIGNED_CERT_IN_CHAIN). The system's bundle is given as extra CAs.
+  if [ -z "${NODE_EXTRA_CA_CERTS:-}" ] && [ -r /etc/ssl/certs/ca-certificates.crt ]; then
+    export NODE_EXTRA_CA_CERTS=/etc/ssl/certs/ca-certificates.crt
+  fi
 }
