@@ -15,6 +15,8 @@ module.exports = {
   },
   transformIgnorePatterns: ['/node_modules/(?!jose/)'],
   moduleFileExtensions: ['ts', 'js', 'json'],
-  moduleNameMapper: pathsToModuleNameMapper(compilerOptions.paths, { prefix: '<rootDir>/../../' }),
+  // Absolute paths from this file's folder (the workspace root): right for a project at any depth
+  // (libs/x and services/x, e2e), so no project config needs to read tsconfig.base.json itself.
+  moduleNameMapper: pathsToModuleNameMapper(compilerOptions.paths, { prefix: `${__dirname}/` }),
   clearMocks: true,
 };

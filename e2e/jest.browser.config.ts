@@ -1,9 +1,5 @@
-import { pathsToModuleNameMapper } from 'ts-jest';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-
-const { compilerOptions } = JSON.parse(readFileSync(join(__dirname, '../tsconfig.base.json'), 'utf8'));
-
+// The @slidecharge/* paths come from the preset (absolute). This file reads nothing itself: Node 24 loads
+// a TypeScript config as an ES module (no __dirname), Node 20 through ts-node as CommonJS.
 /*
  * Browser tests (*.browser-spec.ts): Debian's chromium driven by playwright-core against the built
  * console (dist/services/ops-console-web), the real identity provider and, for the full spec, the
@@ -13,7 +9,6 @@ export default {
   displayName: 'browser',
   preset: '../jest.preset.js',
   rootDir: '.',
-  moduleNameMapper: pathsToModuleNameMapper(compilerOptions.paths, { prefix: '<rootDir>/../' }),
   testMatch: ['<rootDir>/src/**/*.browser-spec.ts'],
   globalSetup: '<rootDir>/../libs/testing/src/global-setup.ts',
   globalTeardown: '<rootDir>/../libs/testing/src/global-teardown.ts',
