@@ -96,6 +96,9 @@ export function chargeFromRow(row: Omit<ChargeRow, 'trace'> & { trace?: ChargeRo
   };
 }
 
+/** The states of a charge that went out on billing.charges.v1 (a credit reverses only a posted charge). */
+const WENT_OUT: readonly StoredChargeStatus[] = ['posted', 'credited'];
+
 /**
  * The columns of a charge stored in `status`: the inverse of chargeFromRow for every row billing writes
  * (a charge's postedAt is stored only once it went out on the topic: posted, and credited afterwards; a
@@ -103,9 +106,6 @@ export function chargeFromRow(row: Omit<ChargeRow, 'trace'> & { trace?: ChargeRo
  * Charges stored before performers and policies were recorded (null columns, read as `unrecorded`) are
  * the one case it does not restore: the topic never carried their nulls.
  */
-/** The states of a charge that went out on billing.charges.v1 (a credit reverses only a posted charge). */
-const WENT_OUT: readonly StoredChargeStatus[] = ['posted', 'credited'];
-
 export function chargeColumnsOf(charge: Charge, status: StoredChargeStatus): ChargeColumns {
   return {
     chargeId: charge.chargeId,

@@ -68,7 +68,9 @@ export function caseBillingFields(snapshot: CaseSnapshot) {
 }
 
 /** The columns billing writes when it creates a charge (the others keep their defaults: release is set on release). */
-const INSERTED_CHARGE_COLUMNS = Object.entries(CHARGE_COLUMN_NAMES).flatMap(([field, column]) => (field === 'release' ? [] : [column]));
+const INSERTED_CHARGE_COLUMNS = Object.entries(CHARGE_COLUMN_NAMES)
+  .flatMap(([field, column]) => (field === 'release' ? [] : [column]))
+  .join(', ');
 
 /**
  * The scan reports of a batch stored in one statement (BillingRepository.upsertScans). A new scan's
@@ -383,8 +385,8 @@ export class BillingRepository {
     // One statement for every row; ON CONFLICT DO NOTHING on the charge id, on key and generation, and on
     // the one-live-charge-per-key index.
     const inserted = await tx.$queryRawUnsafe<{ charge_id: string }[]>(
-      `INSERT INTO billing.charge (${INSERTED_CHARGE_COLUMNS.join(', ')})
-       SELECT ${INSERTED_CHARGE_COLUMNS.join(', ')} FROM jsonb_populate_recordset(NULL::billing.charge, $1::jsonb)
+      `INSERT INTO billing.charge (${INSERTED_CHARGE_COLUMNS})
+       SELECT ${INSERTED_CHARGE_COLUMNS} FROM jsonb_populate_recordset(NULL::billing.charge, $1::jsonb)
        ON CONFLICT DO NOTHING
        RETURNING charge_id::text AS charge_id`,
       JSON.stringify(records),
