@@ -24,6 +24,8 @@
 // Before the scans, when the server runs without autovacuum (this machine's PostgreSQL), the run
 // ANALYZEs the stack's database (DATABASE_URL, as the administrator) as autovacuum would have: the
 // output's `statistics` says whether it did.
+// dftDelivery: after the charges, waits until billing has delivered every one as DFT^P03 (acked by the
+// billing system; read from DATABASE_URL) and says when the first and last ACK came and at what rate.
 // processes: RSS of each service at the end of the run and its CPU seconds per 1,000 scan events
 // (from /proc, between the first scan sent and the last charge read).
 import os from 'node:os';
@@ -64,6 +66,7 @@ function ratios(sc, base) {
 function problems(sc, base) {
   const found = [];
   if (sc && sc.chargesReceived !== sc.chargesExpected) found.push(`missing ${sc.chargesExpected - sc.chargesReceived} charges`);
+  if (sc?.dftDelivery?.queued > 0 && sc.dftDelivery.acked < sc.dftDelivery.queued) found.push(`DFT^P03: ${sc.dftDelivery.queued - sc.dftDelivery.acked} deliveries not acked`);
   if (base && base.eventsReceived !== base.events) found.push(`baseline: missing ${base.events - base.eventsReceived} events`);
   if (base && Object.values(base.rowsPerHop).some((n) => n !== base.events)) found.push(`baseline: rows per hop ${JSON.stringify(base.rowsPerHop)}, expected ${base.events} each`);
   for (const problem of found) console.error(problem);

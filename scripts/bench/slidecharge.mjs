@@ -38,7 +38,8 @@ export async function runSlidecharge(settings) {
     const sent = await sendScans(settings, plan.events, producer);
     await reader.receivedAll(plan.expectedCharges, 600_000);
     const processes = usageBetween(before, sampleAll(pids), plan.events.length);
-    return { ...figures({ settings, plan, casesSeconds, sent, received: reader.received, stamps: reader.stamps, processes }), statistics };
+    const dftDelivery = await dftDeliveryFigures(settings, plan, sent, 600_000);
+    return { ...figures({ settings, plan, casesSeconds, sent, received: reader.received, stamps: reader.stamps, processes }), statistics, dftDelivery };
   } finally {
     await reader.consumer.disconnect();
     await producer.disconnect();
@@ -123,6 +124,49 @@ async function statisticsAsAutovacuumKeepsThem(settings, lastCase) {
   } catch (e) {
     console.error(`bench: could not check or refresh the planner's statistics (${e.message}); going on without`);
     return { analyzedBeforeScans: false, error: e.message };
+  } finally {
+    await db.end().catch(() => undefined);
+  }
+}
+
+// ---- DFT^P03 delivery of the run's charges ----
+
+/**
+ * How the run's charges went out as DFT^P03 to the billing system (the stack's simulator, or the one
+ * BILLING_DFT_HOST names): waits until every queued delivery of the run's cases is acked (or timeoutMs),
+ * then reports the first and last ACK after the first scan was sent and the deliveries per second
+ * between them, from billing.delivery_attempt (the database's clock; the machine's, as the scans').
+ * Read from DATABASE_URL, the stack's database; { off: true } when nothing was queued (delivery off).
+ */
+async function dftDeliveryFigures(settings, plan, sent, timeoutMs) {
+  const db = new pg.Client({ connectionString: settings.databaseUrl });
+  const deadline = Date.now() + timeoutMs;
+  try {
+    await db.connect();
+    const count = async () =>
+      (await db.query(`SELECT count(*)::int AS queued, count(*) FILTER (WHERE state = 'acked')::int AS acked FROM billing.delivery WHERE accession_number = ANY($1)`, [plan.cases])).rows[0];
+    let counts = await count();
+    while (counts.queued > 0 && counts.acked < plan.expectedCharges && Date.now() < deadline) {
+      await sleep(250);
+      counts = await count();
+    }
+    if (counts.queued === 0) return { off: true };
+    const { rows: [acks] } = await db.query(
+      `SELECT min(a.finished_at) AS first, max(a.finished_at) AS last, count(*) FILTER (WHERE a.outcome <> 'AA')::int AS "notAA"
+         FROM billing.delivery_attempt a JOIN billing.delivery d ON d.id = a.delivery_id WHERE d.accession_number = ANY($1)`,
+      [plan.cases],
+    );
+    const firstScanWall = Math.min(...sent.firstSentWall.values());
+    const seconds = (acks.last.getTime() - acks.first.getTime()) / 1000;
+    return {
+      queued: counts.queued, acked: counts.acked, attemptsNotAA: acks.notAA,
+      firstAckAfterFirstScanSeconds: (acks.first.getTime() - firstScanWall) / 1000,
+      lastAckAfterFirstScanSeconds: (acks.last.getTime() - firstScanWall) / 1000,
+      deliveriesPerSecond: perSecond(counts.acked, seconds),
+    };
+  } catch (e) {
+    console.error(`bench: could not read the DFT^P03 deliveries (${e.message})`);
+    return { error: e.message };
   } finally {
     await db.end().catch(() => undefined);
   }

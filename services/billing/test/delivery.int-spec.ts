@@ -81,6 +81,10 @@ class TestBillingSystem {
   port = 0;
   /** Wait this long before answering (an ACK in flight). */
   delayMs = 0;
+  /** Messages received and not yet answered, now and at most; the connections they came on. */
+  private inFlight = 0;
+  maxInFlight = 0;
+  readonly connections = new Set<Hl7Connection>();
 
   async start(port = 0): Promise<void> {
     this.server = new Hl7Server((connection) => {
@@ -116,6 +120,7 @@ class TestBillingSystem {
     const accession = readValue(ft1, 23);
     const type = readValue(ft1, 6);
     const answered = this.scripts.get(`${accession}/${type}`)?.shift() ?? 'AA';
+    this.connections.add(connection);
     const modifiers: string[] = [];
     for (let i = 0; readValue(ft1, 26, 1, 1, i); i++) modifiers.push(readValue(ft1, 26, 1, 1, i));
     this.received.push({
@@ -138,7 +143,10 @@ class TestBillingSystem {
       answered,
     });
     if (answered === 'none') return;
+    this.inFlight += 1;
+    this.maxInFlight = Math.max(this.maxInFlight, this.inFlight);
     if (this.delayMs > 0) await new Promise((r) => setTimeout(r, this.delayMs));
+    this.inFlight -= 1;
     const ack = buildAck(text, { code: answered, ...(answered === 'AA' ? {} : { text: `test billing system answers ${answered}` }) });
     connection.send(Hl7Message.parse(ack));
   }
@@ -662,6 +670,41 @@ describe('a sender that is gone (its advisory lock free)', () => {
       warn.mockRestore();
       billingSystem.delayMs = 0;
     }
+  });
+});
+
+describe('several connections to the billing system (BILLING_DFT_CONNECTIONS)', () => {
+  it('keeps one message outstanding per connection, several at once across them; each charge is sent once', async () => {
+    // No sender runs here (the describe above stopped the app's and its own): these charges wait queued.
+    const accessions = Array.from({ length: 12 }, () => newAccession('DFT'));
+    delivered.push(...accessions);
+    const charges: string[] = [];
+    for (const acc of accessions) charges.push((await postCharge(acc)).chargeId);
+    const config = { ...app.get<BillingConfig>(BILLING_CONFIG), BILLING_DFT_CONNECTIONS: 3 };
+    const worker = new DeliveryWorker(config, app.get(DeliveryRepository), app.get(DeliverySenderRepository), app.get(ServiceRuntime), []);
+    billingSystem.delayMs = 200;
+    billingSystem.maxInFlight = 0;
+    const connectionsBefore = billingSystem.connections.size;
+    worker.onApplicationBootstrap();
+    try {
+      for (const chargeId of charges) await waitForState('charge', chargeId, 'acked', 20_000);
+    } finally {
+      billingSystem.delayMs = 0;
+      await worker.beforeApplicationShutdown();
+    }
+    for (const acc of accessions) expect(billingSystem.of(acc).map((r) => r.answered)).toEqual(['AA']);
+    // Messages were outstanding side by side, each connection with one (an MLLP sender never sends the
+    // next before the ACK): more at once means more connections.
+    expect(billingSystem.maxInFlight).toBeGreaterThanOrEqual(2);
+    expect(billingSystem.maxInFlight).toBeLessThanOrEqual(3);
+    expect(billingSystem.connections.size - connectionsBefore).toBeGreaterThanOrEqual(2);
+    const { rows } = await pool.query(
+      `SELECT DISTINCT a.sent_by FROM billing.delivery_attempt a JOIN billing.delivery d ON d.id = a.delivery_id WHERE d.accession_number = ANY($1)`,
+      [accessions],
+    );
+    const lanes = [worker.instance, `${worker.instance}/2`, `${worker.instance}/3`];
+    expect(rows.length).toBeGreaterThanOrEqual(2);
+    for (const { sent_by } of rows) expect(lanes).toContain(sent_by);
   });
 });
 

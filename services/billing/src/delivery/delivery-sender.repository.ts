@@ -1,5 +1,6 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { PgTransactions, ServiceRuntime } from '@slidecharge/service-kit';
+import { BILLING_CONFIG, BillingConfig } from '../config';
 import type { Charge as ChargeRow, Credit as CreditRow } from '../generated/prisma/client';
 import type { AttemptResult, ClaimedDelivery, DeliverySubject } from './delivery.repository';
 import { chargeRowOf, DeliveryCase, SELECT_CASES, SELECT_CHARGES, SELECT_CREDITS } from './delivery-rows';
@@ -35,8 +36,8 @@ const LIVE_SENDER_LOCKS = `SELECT l.objid FROM pg_locks l
 /**
  * The DFT^P03 sender's side of the delivery queue (billing.delivery, billing.delivery_attempt): claim,
  * mark what is being sent, read what the messages are built from, record the outcomes, give back what
- * was not sent. Raw SQL on a pg pool of its own (two connections: outcomes are recorded while the next
- * message waits for its ACK), except the claim and the marks, which run on the sender's lock session
+ * was not sent. Raw SQL on a pg pool of its own (a connection per lane and one more: outcomes are recorded
+ * while the next message waits for its ACK), except the claim and the marks, which run on the sender's lock session
  * (SenderLock: one per sender); each claim, mark and release one autocommitted statement, the reads
  * three statements per batch, the outcomes one statement. The queue's other uses (queuing in the posting
  * transaction, the deliveries API) are DeliveryRepository's.
@@ -45,9 +46,10 @@ const LIVE_SENDER_LOCKS = `SELECT l.objid FROM pg_locks l
 export class DeliverySenderRepository {
   private readonly sql: PgTransactions;
 
-  constructor(runtime: ServiceRuntime) {
+  constructor(runtime: ServiceRuntime, @Inject(BILLING_CONFIG) config: BillingConfig) {
     // Closed by the runtime at shutdown, after DeliveryWorker stopped (in beforeApplicationShutdown).
-    this.sql = runtime.rawSql('billing-delivery', 2);
+    // One connection per lane (its reads and outcomes) and one more, for the outcomes written behind the sends.
+    this.sql = runtime.rawSql('billing-delivery', config.BILLING_DFT_CONNECTIONS + 1);
   }
 
   /**

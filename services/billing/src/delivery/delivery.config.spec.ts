@@ -28,6 +28,7 @@ describe('DFT^P03 delivery configuration', () => {
       port: 2575,
       ackTimeoutMs: 10_000,
       pollMs: 1000,
+      connections: 1,
       retry: { maxAttempts: 12, baseMs: 2000, maxMs: 300_000 },
     });
   });
@@ -46,6 +47,7 @@ describe('DFT^P03 delivery configuration', () => {
         BILLING_DFT_BACKOFF_BASE_MS: '500',
         BILLING_DFT_BACKOFF_MAX_MS: '4000',
         BILLING_DFT_POLL_MS: '250',
+        BILLING_DFT_CONNECTIONS: '4',
       }),
     );
     expect(settings).toEqual({
@@ -57,6 +59,7 @@ describe('DFT^P03 delivery configuration', () => {
       receivingFacility: 'MAIN HOSPITAL',
       ackTimeoutMs: 5000,
       pollMs: 250,
+      connections: 4,
       retry: { maxAttempts: 3, baseMs: 500, maxMs: 4000 },
     });
   });
@@ -91,12 +94,17 @@ describe('DFT^P03 delivery configuration', () => {
       BILLING_DFT_RECEIVING_FACILITY: 'A^B',
       BILLING_DFT_MAX_ATTEMPTS: '0',
       BILLING_DFT_ACK_TIMEOUT_MS: 'soon',
+      BILLING_DFT_CONNECTIONS: '0',
     });
     expect(text).toContain('BILLING_DFT_HOST must be a host name or an IP address');
     expect(text).toMatch(/BILLING_DFT_PORT /);
     expect(text).toContain('BILLING_DFT_RECEIVING_FACILITY may not contain the HL7 delimiters');
     expect(text).toMatch(/BILLING_DFT_MAX_ATTEMPTS /);
     expect(text).toContain('BILLING_DFT_ACK_TIMEOUT_MS must be a number of milliseconds');
+    expect(text).toMatch(/BILLING_DFT_CONNECTIONS /);
+    expect(problems({ ...base, BILLING_DFT_HOST: 'billing.local', BILLING_DFT_PORT: '2575', BILLING_DFT_CONNECTIONS: '1.5' })).toContain(
+      'BILLING_DFT_CONNECTIONS must be a whole number',
+    );
   });
 
   it('TLS: BILLING_DFT_TLS=true with its optional CA, client certificate and name; off by default', () => {

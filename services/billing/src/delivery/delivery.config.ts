@@ -68,6 +68,12 @@ export const deliveryConfigShape = {
   BILLING_DFT_BACKOFF_MAX_MS: milliseconds(300_000, 10, 86_400_000),
   /** How often an idle sender looks for due deliveries. */
   BILLING_DFT_POLL_MS: milliseconds(1_000, 20, 60_000),
+  /**
+   * MLLP connections this instance keeps to the billing system, each with one message outstanding (HL7
+   * original mode). More than one only when the billing system accepts concurrent connections: messages
+   * of different charges then go out side by side; a credit still waits for its charge's ACK.
+   */
+  BILLING_DFT_CONNECTIONS: z.coerce.number({ error: 'must be a number' }).int('must be a whole number').min(1).max(16).default(1),
   /** `true`: MLLP over TLS (1.2 or newer) to the billing system, its certificate checked. */
   BILLING_DFT_TLS: optionalText().pipe(
     z
@@ -106,6 +112,7 @@ interface DeliveryVariables {
   BILLING_DFT_BACKOFF_BASE_MS: number;
   BILLING_DFT_BACKOFF_MAX_MS: number;
   BILLING_DFT_POLL_MS: number;
+  BILLING_DFT_CONNECTIONS: number;
   BILLING_DFT_TLS: boolean;
   BILLING_DFT_TLS_CA_FILE?: string | undefined;
   BILLING_DFT_TLS_CERT_FILE?: string | undefined;
@@ -169,6 +176,8 @@ export type DeliverySettings =
       department?: { code: string; text?: string };
       ackTimeoutMs: number;
       pollMs: number;
+      /** MLLP connections kept to the billing system, one message outstanding on each. */
+      connections: number;
       retry: RetryPolicy;
       /** TLS to the billing system: the PEM files to read at start, and the name to check. */
       tls?: DftTlsFiles;
@@ -205,6 +214,7 @@ export function deliverySettingsOf(config: DeliveryVariables): DeliverySettings 
       : {}),
     ackTimeoutMs: config.BILLING_DFT_ACK_TIMEOUT_MS,
     pollMs: config.BILLING_DFT_POLL_MS,
+    connections: config.BILLING_DFT_CONNECTIONS,
     retry: { maxAttempts: config.BILLING_DFT_MAX_ATTEMPTS, baseMs: config.BILLING_DFT_BACKOFF_BASE_MS, maxMs: config.BILLING_DFT_BACKOFF_MAX_MS },
     ...(config.BILLING_DFT_TLS ? { tls: tlsFilesOf(config) } : {}),
   };

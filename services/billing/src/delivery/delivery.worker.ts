@@ -11,6 +11,7 @@ import { deliveryMetrics, setDeliveryQueueSource } from './delivery.metrics';
 import { AttemptRecord, AttemptResult, ClaimedDelivery, DeliveryRepository, DeliverySubject } from './delivery.repository';
 import { DeliverySenderRepository } from './delivery-sender.repository';
 import { MllpSender } from './mllp-sender';
+import { OutcomeRecorder } from './outcome-recorder';
 import { SenderLock } from './sender-lock';
 
 /** Statement timeout on the sender's lock session (the raw-SQL pools' own). */
@@ -23,9 +24,27 @@ const SENDER_LOCK_TIMEOUT_MS = 30_000;
 export const DELIVERY_CLAIM_BATCH = 5;
 
 /**
- * Sends the queued DFT^P03 messages to the billing system over MLLP, one at a time per process, and
- * waits for each ACK (HL7 v2 original mode over MLLP: one message outstanding per connection, so
- * messages of one charge go out in order and a retry carries the same MSH-10). The database work around
+ * One MLLP connection to the billing system and what goes with it: its own sender lock, claims and loop.
+ * A lane is a sender in the sense of the queue's rules (claims, marks, take-overs): the lanes of one
+ * process share the queue as separate instances would.
+ */
+interface Lane {
+  /** This lane in the attempt history and in claims: the worker's instance, then /2, /3... for the others. */
+  readonly instance: string;
+  readonly sender: MllpSender;
+  readonly lock: SenderLock;
+  consecutiveConnectionErrors: number;
+  wakeUp: (() => void) | undefined;
+  /** Why its last claim or record failed, until one succeeds. */
+  error: string | undefined;
+}
+
+/**
+ * Sends the queued DFT^P03 messages to the billing system over MLLP and waits for each ACK (HL7 v2
+ * original mode over MLLP: one message outstanding per connection, so a retry carries the same MSH-10).
+ * It keeps BILLING_DFT_CONNECTIONS connections (lanes, default one), each with one message outstanding:
+ * where the billing system accepts concurrent connections, messages of different charges go out side by
+ * side; a credit still waits for its charge's ACK (the queue's depends_on). The database work around
  * the sends is batched: a batch of due deliveries is claimed in one statement, what their messages are
  * built from is read in four queries, and outcomes are recorded behind the sends (while the next
  * message waits for its ACK), as many as have come in, in one statement. What a
@@ -45,14 +64,10 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
   /** This process in the attempt history and in claims: host, pid and a random tag. */
   readonly instance = `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
   private readonly settings: DeliverySettings;
-  private sender: MllpSender | undefined;
-  private lock: SenderLock | undefined;
+  private lanes: Lane[] = [];
   private loop: Promise<void> | undefined;
   private stopping = false;
-  private wakeUp: (() => void) | undefined;
-  private consecutiveConnectionErrors = 0;
   private last: { outcome: AttemptOutcome; at: string; messageControlId: string } | undefined;
-  private loopError: string | undefined;
   private unsetQueueSource: (() => void) | undefined;
 
   constructor(
@@ -71,9 +86,9 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
     return this.settings.enabled;
   }
 
-  /** The key of the advisory lock this sender holds now (sender-lock.ts), undefined while it holds none. */
+  /** The key of the advisory lock its first lane holds now (sender-lock.ts), undefined while it holds none. */
   get senderLock(): number | undefined {
-    return this.lock?.key;
+    return this.lanes[0]?.lock.key;
   }
 
   /** "host:port" of the billing system, or null when delivery is off. */
@@ -94,71 +109,82 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
         receivingApplication: settings.receivingApplication,
         receivingFacility: settings.receivingFacility,
         ackTimeoutMs: settings.ackTimeoutMs,
+        connections: settings.connections,
         retry: settings.retry,
         tls: settings.tls !== undefined,
         clientCertificate: settings.tls?.certFile !== undefined,
         instance: this.instance,
       },
-      `DFT^P03 delivery is ON: charges and credits go to ${this.target} over MLLP${settings.tls ? ' over TLS' : ''}`,
+      `DFT^P03 delivery is ON: charges and credits go to ${this.target} over MLLP${settings.tls ? ' over TLS' : ''}` +
+        (settings.connections > 1 ? ` on ${settings.connections} connections` : ''),
     );
     if (!settings.tls && this.config.SLIDECHARGE_ENV === 'production') {
       this.runtime.logger.warn('DFT^P03 delivery without TLS: charges (patient ids, diagnoses) cross the network in clear. Set BILLING_DFT_TLS=true, or keep the link on a VPN / stunnel');
     }
     const tls = settings.tls ? loadDftTls(settings.tls) : undefined;
-    this.lock = new SenderLock(this.config.DATABASE_URL, this.runtime.logger, SENDER_LOCK_TIMEOUT_MS);
-    this.sender = new MllpSender({ host: settings.host, port: settings.port, ...(tls ? { tls } : {}) }, settings.ackTimeoutMs, this.runtime.logger);
+    const target = { host: settings.host, port: settings.port, ...(tls ? { tls } : {}) };
+    this.lanes = Array.from({ length: settings.connections }, (_, i) => ({
+      instance: i === 0 ? this.instance : `${this.instance}/${i + 1}`,
+      sender: new MllpSender(target, settings.ackTimeoutMs, this.runtime.logger),
+      lock: new SenderLock(this.config.DATABASE_URL, this.runtime.logger, SENDER_LOCK_TIMEOUT_MS),
+      consecutiveConnectionErrors: 0,
+      wakeUp: undefined,
+      error: undefined,
+    }));
     this.unsetQueueSource = setDeliveryQueueSource(async () => (await this.repository.depth(new Date())).counts);
-    this.loop = this.run(settings);
+    this.loop = Promise.all(this.lanes.map((lane) => this.run(lane, settings))).then(() => undefined);
   }
 
   /** Looks for due deliveries now instead of at the next poll (after a manual retry). */
   wake(): void {
-    this.wakeUp?.();
+    for (const lane of this.lanes) lane.wakeUp?.();
   }
 
   async beforeApplicationShutdown(): Promise<void> {
     this.stopping = true;
     this.wake();
     await this.loop;
-    await this.sender?.close();
-    await this.lock?.release();
+    for (const lane of this.lanes) {
+      await lane.sender.close();
+      await lane.lock.release();
+    }
     this.unsetQueueSource?.();
   }
 
-  private async run(settings: EnabledDeliverySettings): Promise<void> {
+  private async run(lane: Lane, settings: EnabledDeliverySettings): Promise<void> {
     while (!this.stopping) {
       let pauseMs = settings.pollMs;
       try {
-        const sent = await this.deliverBatch(settings);
+        const sent = await this.deliverBatch(lane, settings);
         if (sent === 'connection-error') {
           // The billing system is unreachable: wait before the next delivery too, growing like a backoff.
-          this.consecutiveConnectionErrors += 1;
-          pauseMs = backoffDelayMs(this.consecutiveConnectionErrors, settings.retry);
+          lane.consecutiveConnectionErrors += 1;
+          pauseMs = backoffDelayMs(lane.consecutiveConnectionErrors, settings.retry);
         } else if (sent !== undefined) {
-          this.consecutiveConnectionErrors = 0;
+          lane.consecutiveConnectionErrors = 0;
           pauseMs = 0;
         }
-        this.loopError = undefined;
+        lane.error = undefined;
       } catch (e) {
         // The database (claim or record) failed: the deliveries stay claimed until their lease runs out,
-        // or less when this sender's lock session is gone too (another sender takes them as a dead one's).
-        this.loopError = (e as Error).message;
-        this.runtime.logger.error({ err: e }, 'DFT^P03 delivery: could not claim or record a delivery; trying again');
+        // or less when this lane's lock session is gone too (another sender takes them as a dead one's).
+        lane.error = (e as Error).message;
+        this.runtime.logger.error({ err: e, lane: lane.instance }, 'DFT^P03 delivery: could not claim or record a delivery; trying again');
       }
-      if (pauseMs > 0 && !this.stopping) await this.sleep(pauseMs);
+      if (pauseMs > 0 && !this.stopping) await this.sleep(lane, pauseMs);
     }
   }
 
-  private sleep(ms: number): Promise<void> {
+  private sleep(lane: Lane, ms: number): Promise<void> {
     return new Promise<void>((resolve) => {
       const timer = setTimeout(done, ms);
       function done() {
         clearTimeout(timer);
         resolve();
       }
-      this.wakeUp = done;
+      lane.wakeUp = done;
     }).finally(() => {
-      this.wakeUp = undefined;
+      lane.wakeUp = undefined;
     });
   }
 
@@ -166,12 +192,12 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
    * Claims a batch of due deliveries and sends them in order; returns the last outcome
    * ('connection-error' when the billing system was unreachable), or undefined when nothing was due.
    */
-  private async deliverBatch(settings: EnabledDeliverySettings): Promise<AttemptOutcome | undefined> {
-    if (this.stopping || !this.sender || !this.lock) return undefined;
+  private async deliverBatch(lane: Lane, settings: EnabledDeliverySettings): Promise<AttemptOutcome | undefined> {
+    if (this.stopping) return undefined;
     const claimedAt = new Date();
     // Connect timeout and ACK wait each take at most ackTimeoutMs per message; past the lease another sender may take them.
     const leaseUntil = new Date(claimedAt.getTime() + claimLeaseMs(DELIVERY_CLAIM_BATCH, settings.ackTimeoutMs));
-    const batch = await this.sending.claimBatch(this.lock, this.instance, claimedAt, leaseUntil, DELIVERY_CLAIM_BATCH);
+    const batch = await this.sending.claimBatch(lane.lock, lane.instance, claimedAt, leaseUntil, DELIVERY_CLAIM_BATCH);
     if (batch.length === 0) return undefined;
     const takenOver = batch.filter((d) => d.interrupted?.senderGone);
     if (takenOver.length > 0) {
@@ -181,19 +207,19 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
       );
     }
     const subjects = await this.sending.subjects(batch).catch((e: unknown) => batch.map(() => (e instanceof Error ? e : new Error(String(e)))));
-    const recorder = new OutcomeRecorder((results) => this.record(results));
+    const recorder = new OutcomeRecorder((results) => this.record(lane, results));
     let last: AttemptOutcome | undefined;
     let sent = 0;
     for (const [i, delivery] of batch.entries()) {
       if (this.stopping || last === 'connection-error') break;
-      if (!(await this.markSending(delivery, settings))) break;
-      const result = await this.attempt(delivery, subjects[i] as DeliverySubject | Error, settings);
+      if (!(await this.markSending(lane, delivery, settings))) break;
+      const result = await this.attempt(lane, delivery, subjects[i] as DeliverySubject | Error, settings);
       recorder.add(result);
       last = result.record.outcome;
       sent += 1;
     }
     await recorder.flush();
-    await this.sending.release(this.instance, batch.slice(sent), new Date());
+    await this.sending.release(lane.instance, batch.slice(sent), new Date());
     return last;
   }
 
@@ -202,11 +228,11 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
    * (nor the rest of its batch): its lock session is gone, another sender took it, or the mark answered
    * so late that the sending window could close before the send ends. Never throws.
    */
-  private async markSending(delivery: ClaimedDelivery, settings: EnabledDeliverySettings): Promise<boolean> {
+  private async markSending(lane: Lane, delivery: ClaimedDelivery, settings: EnabledDeliverySettings): Promise<boolean> {
     const started = Date.now();
     let why: string | undefined;
     try {
-      const marked = await this.sending.markSending(this.lock as SenderLock, this.instance, delivery, sendingWindowMs(settings.ackTimeoutMs));
+      const marked = await this.sending.markSending(lane.lock, lane.instance, delivery, sendingWindowMs(settings.ackTimeoutMs));
       if (!marked) why = 'it is no longer this sender\'s claim (another sender took it, or this sender\'s lock changed)';
       else if (Date.now() - started >= SENDING_MARK_MARGIN_MS) why = `marking it took ${Date.now() - started} ms`;
     } catch (e) {
@@ -221,7 +247,7 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
   }
 
   /** Builds and sends one delivery's DFT^P03 and reads its ACK; never throws. */
-  private async attempt(delivery: ClaimedDelivery, subject: DeliverySubject | Error, settings: EnabledDeliverySettings): Promise<AttemptResult> {
+  private async attempt(lane: Lane, delivery: ClaimedDelivery, subject: DeliverySubject | Error, settings: EnabledDeliverySettings): Promise<AttemptResult> {
     const startedAt = new Date();
     let record: AttemptRecord;
     let message: string | null = null;
@@ -233,7 +259,7 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
         return { delivery, record: { outcome: 'not-sendable', detail: built.reason, ack: null, message: null, startedAt, finishedAt: new Date() }, step: { state: 'failed' } };
       }
       message = built.message;
-      const result = await (this.sender as MllpSender).send(message);
+      const result = await lane.sender.send(message);
       const finishedAt = new Date();
       if (result.kind === 'answer') {
         const reading = interpretAck(result.text, delivery.messageControlId);
@@ -250,8 +276,8 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
   }
 
   /** Records outcomes (one transaction for all of them), then counts and logs each. */
-  private async record(results: AttemptResult[]): Promise<void> {
-    const applied = await this.sending.recordAttempts(this.instance, results);
+  private async record(lane: Lane, results: AttemptResult[]): Promise<void> {
+    const applied = await this.sending.recordAttempts(lane.instance, results);
     for (const { delivery, record, step } of results) {
       const changed = applied.has(delivery.id);
       deliveryMetrics.attempts.inc({ kind: delivery.kind, outcome: record.outcome });
@@ -295,52 +321,19 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
 
   private async readiness(): Promise<Record<string, unknown>> {
     if (!this.settings.enabled) return { enabled: false, note: DELIVERY_OFF_REASON };
-    if (this.loopError) throw new Error(`DFT^P03 delivery cannot use the database: ${this.loopError}`);
+    const failing = this.lanes.find((lane) => lane.error !== undefined);
+    if (failing) throw new Error(`DFT^P03 delivery cannot use the database: ${failing.error}`);
     const { counts, oldestDueSeconds } = await this.repository.depth(new Date());
     return {
       enabled: true,
       target: this.target,
       tls: this.settings.tls !== undefined,
+      connections: this.settings.connections,
       pending: counts.pending,
       inFlight: counts['in-flight'],
       failed: counts.failed,
       oldestDueSeconds,
       ...(this.last ? { lastAttempt: this.last } : {}),
     };
-  }
-}
-
-/**
- * Writes outcomes behind the sends: one write at a time, each taking every outcome that came in while
- * the previous one ran. flush() waits for all and throws the first error.
- */
-class OutcomeRecorder {
-  private pending: AttemptResult[] = [];
-  private writing: Promise<void> | undefined;
-  private error: unknown;
-
-  constructor(private readonly write: (results: AttemptResult[]) => Promise<void>) {}
-
-  add(result: AttemptResult): void {
-    this.pending.push(result);
-    this.next();
-  }
-
-  async flush(): Promise<void> {
-    while (this.writing) await this.writing;
-    if (this.error !== undefined) throw this.error;
-  }
-
-  private next(): void {
-    if (this.writing || this.pending.length === 0 || this.error !== undefined) return;
-    const results = this.pending.splice(0);
-    this.writing = this.write(results)
-      .catch((e: unknown) => {
-        this.error = e;
-      })
-      .finally(() => {
-        this.writing = undefined;
-        this.next();
-      });
   }
 }
