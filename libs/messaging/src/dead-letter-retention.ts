@@ -1,6 +1,7 @@
 import { DeadLetterStore } from './dead-letter-store';
 import { Logger } from './logger';
 import { messagingMetrics } from './metrics';
+import { PeriodicTask } from './periodic-task';
 
 export interface DeadLetterRetentionOptions {
   store: DeadLetterStore;
@@ -18,28 +19,24 @@ export interface DeadLetterRetentionOptions {
  * patient data, so they are kept only as long as an operator needs to look at and replay them.
  */
 export class DeadLetterRetention {
-  private timer: NodeJS.Timeout | undefined;
-  private running: Promise<unknown> | undefined;
+  private readonly task: PeriodicTask;
   private readonly log: Logger;
 
   constructor(private readonly options: DeadLetterRetentionOptions) {
     this.log = options.logger.child({ component: 'dead-letter-retention', schema: options.schema });
+    this.task = new PeriodicTask(
+      () => this.purgeOnce(),
+      options.intervalMs ?? 3_600_000,
+      (err) => this.log.warn({ err }, 'dead-letter purge failed; next run retries'),
+    );
   }
 
   start(): void {
-    if (this.timer) return;
-    const run = () => {
-      this.running = this.purgeOnce().catch((err: unknown) => this.log.warn({ err }, 'dead-letter purge failed; next run retries'));
-    };
-    this.timer = setInterval(run, this.options.intervalMs ?? 3_600_000);
-    this.timer.unref();
-    run();
+    this.task.start();
   }
 
   async stop(): Promise<void> {
-    clearInterval(this.timer);
-    this.timer = undefined;
-    await this.running;
+    await this.task.stop();
   }
 
   /** Deletes what failed more than retentionDays ago; logs and returns how many rows went. */

@@ -9,6 +9,8 @@ export * from './dead-letter-record';
 export * from './dead-letter-store';
 export * from './dead-letter-writer';
 export * from './dead-letter-retention';
+export * from './outbox-retention';
+export * from './periodic-task';
 export * from './supervised-consumer';
 export * from './incoming-message';
 export * from './batch-split';

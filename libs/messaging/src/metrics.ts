@@ -26,6 +26,7 @@ export const messagingMetrics = {
     registers: [metricsRegistry],
   }),
   deadLettersPurged: new Counter({ name: 'slidecharge_dead_letters_purged_total', help: 'Rows deleted from dead_letter by the retention purge', labelNames: ['schema'], registers: [metricsRegistry] }),
+  outboxPurged: new Counter({ name: 'slidecharge_outbox_purged_total', help: 'Published outbox records deleted by the retention purge', labelNames: ['schema'], registers: [metricsRegistry] }),
   consumerRestarts: new Counter({
     name: 'slidecharge_consumer_restarts_total',
     help: 'Consumer restarts after a crash (by=kafkajs: retriable crash; by=bus: kafkajs had left it stopped)',

@@ -30,6 +30,11 @@ export const baseConfigSchema = z.object({
    * it fits, else the record refers to the dead_letter row. Keep it well under the broker's 1 MiB limit.
    */
   DEAD_LETTER_MAX_RECORD_BYTES: z.coerce.number().int().min(DEAD_LETTER_MIN_RECORD_BYTES).max(900 * 1024).default(DEAD_LETTER_DEFAULT_RECORD_BYTES),
+  /**
+   * Days a published outbox record is kept (purged at start and hourly, at most 100,000 a run): the
+   * outbox is a copy of what went to Kafka, with patient ids in it. Unpublished and parked records stay.
+   */
+  OUTBOX_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(7),
   /** Most bytes the outbox relay sends in one batch (a larger record goes alone). Below the broker's limit. */
   OUTBOX_BATCH_MAX_BYTES: z.coerce.number().int().min(16 * 1024).max(16 * 1024 * 1024).default(OUTBOX_DEFAULT_BATCH_BYTES),
   /** Milliseconds to finish in-flight work on SIGTERM before exiting anyway. */

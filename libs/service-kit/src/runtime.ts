@@ -10,6 +10,7 @@ import {
   KafkaBus,
   Logger,
   OutboxRelay,
+  OutboxRetention,
   ReplayRequest,
   RunInTransaction,
   SqlDeadLetterArchive,
@@ -42,6 +43,9 @@ export interface ServiceRuntimeOptions {
     maxBatchBytes?: number;
     /** LISTEN for the outbox's insert notifications with these connection settings (OutboxRelayOptions.listen). */
     listen?: { connection: string };
+    /** Days a published record is kept (purged at start and hourly); undefined: kept. */
+    retentionDays?: number;
+    purgeIntervalMs?: number;
   };
   /**
    * When the service consumes: the schema whose dead_letter table keeps every dead-lettered message
@@ -77,6 +81,7 @@ export class ServiceRuntime implements OnModuleInit, BeforeApplicationShutdown, 
   readonly logger: Logger;
   private readonly relay: OutboxRelay | undefined;
   private readonly retention: DeadLetterRetention | undefined;
+  private readonly outboxRetention: OutboxRetention | undefined;
   /** The service's dead letters for people (list, read, replay); undefined when it consumes nothing. */
   readonly deadLetters: SqlDeadLetterArchive | undefined;
   private untrackDeadLetters: (() => void) | undefined;
@@ -105,6 +110,17 @@ export class ServiceRuntime implements OnModuleInit, BeforeApplicationShutdown, 
             retentionDays: deadLetters.retentionDays,
             logger: options.logger,
             ...(deadLetters.purgeIntervalMs !== undefined ? { intervalMs: deadLetters.purgeIntervalMs } : {}),
+          })
+        : undefined;
+    const outbox = options.outbox;
+    this.outboxRetention =
+      outbox?.retentionDays !== undefined
+        ? new OutboxRetention({
+            schema: outbox.schema,
+            database: options.database,
+            retentionDays: outbox.retentionDays,
+            logger: options.logger,
+            ...(outbox.purgeIntervalMs !== undefined ? { intervalMs: outbox.purgeIntervalMs } : {}),
           })
         : undefined;
     this.deadLetters =
@@ -137,7 +153,7 @@ export class ServiceRuntime implements OnModuleInit, BeforeApplicationShutdown, 
 
   /**
    * Connects to Kafka, checks that the topics the service uses (by the topic table) exist, starts the
-   * outbox relay and the dead-letter retention purge. Safe to call more than once.
+   * outbox relay and the retention purges (dead letters, published outbox records). Safe to call more than once.
    */
   start(): Promise<void> {
     this.started ??= (async () => {
@@ -145,6 +161,7 @@ export class ServiceRuntime implements OnModuleInit, BeforeApplicationShutdown, 
       if (isKafkaPrincipal(this.options.service)) await this.bus.requireTopics(topicsUsedBy(this.options.service));
       this.relay?.start();
       this.retention?.start();
+      this.outboxRetention?.start();
       const archive = this.deadLetters;
       if (archive) this.untrackDeadLetters ??= trackOpenDeadLetters(() => archive.openCounts());
     })();
@@ -266,6 +283,7 @@ export class ServiceRuntime implements OnModuleInit, BeforeApplicationShutdown, 
     }
     await this.relay?.stop();
     await this.retention?.stop();
+    await this.outboxRetention?.stop();
     this.untrackDeadLetters?.();
     this.untrackDeadLetters = undefined;
   }

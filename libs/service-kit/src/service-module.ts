@@ -45,6 +45,7 @@ type WiringConfig = AuthConfig &
     | 'KAFKA_TLS'
     | 'KAFKA_TLS_CA_FILE'
     | 'DEAD_LETTER_RETENTION_DAYS'
+    | 'OUTBOX_RETENTION_DAYS'
     | 'DEAD_LETTER_MAX_RECORD_BYTES'
     | 'OUTBOX_BATCH_MAX_BYTES'
     | 'DATABASE_URL'
@@ -117,6 +118,7 @@ export function serviceModule<TConfig extends WiringConfig>(options: ServiceModu
                     maxBatchBytes: options.config.OUTBOX_BATCH_MAX_BYTES,
                     // The relay LISTENs for the outbox's insert notifications with the pool's own settings.
                     listen: { connection: options.config.DATABASE_URL },
+                    retentionDays: options.config.OUTBOX_RETENTION_DAYS,
                   },
                 }
               : {}),
