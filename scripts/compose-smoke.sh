@@ -117,6 +117,7 @@ export OIDC_ISSUER="http://127.0.0.1:$SLIDECHARGE_KEYCLOAK_PORT/realms/slidechar
 export IDP_SECRETS_FILE="$PWD/$work/idp.json"
 ( umask 077 && "${compose[@]}" exec -T keycloak cat /idp/secrets/idp.json >"$IDP_SECRETS_FILE" )
 export ACCESSION_URL="http://127.0.0.1:$SLIDECHARGE_ACCESSION_PORT" SCANNER_URL="http://127.0.0.1:$SLIDECHARGE_SCANNER_EVENTS_PORT"
+export CONSOLE_URL="http://127.0.0.1:$SLIDECHARGE_OPS_CONSOLE_PORT"
 export BILLING_URL="http://127.0.0.1:$SLIDECHARGE_BILLING_PORT" LIS_SIM_HOST=127.0.0.1 LIS_SIM_PORT="$SLIDECHARGE_MLLP_PORT"
 
 phase "REST demo (scripts/demo.mjs)"
@@ -143,6 +144,21 @@ const acked = deliveries.filter((d) => d.state === 'acked');
 console.log(`compose-smoke: ${charges.length} charges; ${deliveries.length} DFT^P03 deliveries, ${acked.length} acknowledged (${acked.filter((d) => d.kind === 'charge').length} charges, ${acked.filter((d) => d.kind === 'credit').length} credits)`);
 if (charges.length === 0) throw new Error('no charge was made');
 if (acked.length === 0 || !acked.some((d) => d.kind === 'charge')) throw new Error('no DFT^P03 charge was acknowledged');
+
+// The ops console on its published port: its page loads, its API wants a token, and the identity
+// provider accepts a sign-in that returns there (the realm lists the console's origin: OPS_CONSOLE_ORIGINS).
+const consoleUrl = process.env.CONSOLE_URL;
+const page = await fetch(`${consoleUrl}/`);
+if (!page.ok || !(await page.text()).includes('<html')) throw new Error(`the console's page at ${consoleUrl}/ answered ${page.status}`);
+const api = await fetch(`${consoleUrl}/api/overview`);
+if (api.status !== 401) throw new Error(`the console's /api/overview without a token answered ${api.status}, not 401`);
+const signIn = new URL(`${process.env.OIDC_ISSUER}/protocol/openid-connect/auth`);
+for (const [k, v] of Object.entries({ client_id: 'ops-console', response_type: 'code', scope: 'openid', redirect_uri: `${consoleUrl}/callback`, code_challenge: 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM', code_challenge_method: 'S256' })) {
+  signIn.searchParams.set(k, v);
+}
+const login = await fetch(signIn);
+if (login.status !== 200) throw new Error(`the identity provider refused the console's sign-in returning to ${consoleUrl}/callback: ${login.status} ${(await login.text()).slice(0, 200)}`);
+console.log(`compose-smoke: the console at ${consoleUrl}: page 200, /api/overview 401 without a token, sign-in returning there accepted by the identity provider`);
 EOF
 sim_aa="$("${compose[@]}" logs --no-color billing-system-sim | grep -c -- '-> AA' || true)"
 say "the billing-system simulator answered AA to $sim_aa DFT^P03 message(s)"

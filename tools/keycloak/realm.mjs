@@ -178,8 +178,22 @@ function cliClient() {
   };
 }
 
-/** Origins the ops console is served from: the console's server (3005) and Vite's dev server (4300). */
-export const OPS_CONSOLE_ORIGINS = ['http://127.0.0.1:3005', 'http://localhost:3005', 'http://127.0.0.1:4300', 'http://localhost:4300'];
+/**
+ * Origins the ops console is served from: the console's server (3005) and Vite's dev server (4300), and
+ * those OPS_CONSOLE_ORIGINS lists (comma-separated, e.g. the compose stack's console on a moved port).
+ */
+export const OPS_CONSOLE_ORIGINS = [
+  ...new Set(['http://127.0.0.1:3005', 'http://localhost:3005', 'http://127.0.0.1:4300', 'http://localhost:4300', ...originsFrom(process.env.OPS_CONSOLE_ORIGINS)]),
+];
+
+/** The origins of a comma-separated list; anything but a plain http(s) origin (scheme, host, port) stops the script. */
+function originsFrom(list) {
+  const origins = (list ?? '').split(',').map((o) => o.trim()).filter(Boolean);
+  for (const origin of origins) {
+    if (!/^https?:\/\/[A-Za-z0-9.-]+(:\d{1,5})?$/.test(origin)) throw new Error(`OPS_CONSOLE_ORIGINS: ${origin} is not an origin (scheme://host[:port], no path)`);
+  }
+  return origins;
+}
 
 /**
  * The ops console's browser front end (services/ops-console-web): a public client, authorization code
