@@ -9,8 +9,13 @@ export interface OutboxRetentionOptions {
   database: SqlExecutor;
   /** Records published longer ago than this are deleted (OUTBOX_RETENTION_DAYS). */
   retentionDays: number;
-  /** How often to purge (default hourly); the first purge runs at start. */
+  /** How often to purge (default hourly). */
   intervalMs?: number;
+  /**
+   * When the first purge runs after start (default 5 minutes): a service that starts after an outage
+   * first catches up on its backlog, without deletes competing for the database.
+   */
+  firstRunAfterMs?: number;
   /** Rows deleted per statement (default 5,000): each delete is a short transaction of its own. */
   batchSize?: number;
   /** Most rows one run deletes (default 100,000), so that a first run on a long history does not hold the database busy for long. */
@@ -34,6 +39,7 @@ export class OutboxRetention {
       () => this.purgeOnce(),
       options.intervalMs ?? 3_600_000,
       (err) => this.log.warn({ err }, 'outbox purge failed; next run retries'),
+      options.firstRunAfterMs ?? 300_000,
     );
   }
 

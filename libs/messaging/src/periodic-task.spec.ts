@@ -48,6 +48,23 @@ describe('PeriodicTask', () => {
     await periodic.stop();
   });
 
+  it('with firstRunAfterMs, the first run waits for it; stop() before then means no run at all', async () => {
+    const { finishes, task } = controlledTask();
+    const periodic = new PeriodicTask(task, 10_000, () => undefined, 1_000);
+    periodic.start();
+    expect(finishes).toHaveLength(0);
+    jest.advanceTimersByTime(1_000);
+    expect(finishes).toHaveLength(1);
+    finishes[0]?.();
+    await periodic.stop();
+    const unstarted = controlledTask();
+    const stoppedEarly = new PeriodicTask(unstarted.task, 10_000, () => undefined, 1_000);
+    stoppedEarly.start();
+    await stoppedEarly.stop();
+    jest.advanceTimersByTime(20_000);
+    expect(unstarted.finishes).toHaveLength(0);
+  });
+
   it('stop() waits for the run under way', async () => {
     const { finishes, task } = controlledTask();
     const periodic = new PeriodicTask(task, 1_000, () => undefined);

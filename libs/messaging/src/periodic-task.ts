@@ -1,28 +1,38 @@
 /**
- * Runs a task at start and then every `intervalMs` (an unref'd timer: it never keeps the process up),
- * never two runs at once: a run still under way when the timer fires is not doubled. A failed run is
- * handed to onError; the next one retries. stop() clears the timer and waits for the run under way.
+ * Runs a task at start (or `firstRunAfterMs` later) and then every `intervalMs` (unref'd timers: they
+ * never keep the process up), never two runs at once: a run still under way when the timer fires is not
+ * doubled. A failed run is handed to onError; the next one retries. stop() clears the timers and waits
+ * for the run under way.
  */
 export class PeriodicTask {
   private timer: NodeJS.Timeout | undefined;
+  private first: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
 
   constructor(
     private readonly task: () => Promise<unknown>,
     private readonly intervalMs: number,
     private readonly onError: (err: unknown) => void,
+    private readonly firstRunAfterMs = 0,
   ) {}
 
   start(): void {
     if (this.timer) return;
     this.timer = setInterval(() => this.runOnce(), this.intervalMs);
     this.timer.unref();
-    this.runOnce();
+    if (this.firstRunAfterMs <= 0) {
+      this.runOnce();
+    } else {
+      this.first = setTimeout(() => this.runOnce(), this.firstRunAfterMs);
+      this.first.unref();
+    }
   }
 
   async stop(): Promise<void> {
     clearInterval(this.timer);
+    clearTimeout(this.first);
     this.timer = undefined;
+    this.first = undefined;
     await this.running;
   }
 

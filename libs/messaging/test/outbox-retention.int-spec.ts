@@ -60,13 +60,13 @@ it('deletes records published before the retention, in batches up to maxPerRun a
   expect(lines).toContainEqual(expect.objectContaining({ purged: 5, retentionDays: 7, msg: 'purged 5 outbox records published more than 7 days ago' }));
 });
 
-it('runs at start and then periodically', async () => {
+it('runs after firstRunAfterMs and then periodically', async () => {
   const first = await insert('published', 10, 2);
   const { logger } = capturingLogger('info');
-  const retention = new OutboxRetention({ schema, database: executor(pool), retentionDays: 7, intervalMs: 200, logger });
+  const retention = new OutboxRetention({ schema, database: executor(pool), retentionDays: 7, intervalMs: 200, firstRunAfterMs: 50, logger });
   retention.start();
   try {
-    await eventually(async () => ((await remaining(first)) === 0 ? true : undefined), 10_000, 'the purge at start');
+    await eventually(async () => ((await remaining(first)) === 0 ? true : undefined), 10_000, 'the first purge');
     const later = await insert('published', 9, 2);
     await eventually(async () => ((await remaining(later)) === 0 ? true : undefined), 10_000, 'a later purge');
   } finally {

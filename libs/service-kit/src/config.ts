@@ -31,7 +31,7 @@ export const baseConfigSchema = z.object({
    */
   DEAD_LETTER_MAX_RECORD_BYTES: z.coerce.number().int().min(DEAD_LETTER_MIN_RECORD_BYTES).max(900 * 1024).default(DEAD_LETTER_DEFAULT_RECORD_BYTES),
   /**
-   * Days a published outbox record is kept (purged at start and hourly, at most 100,000 a run): the
+   * Days a published outbox record is kept (purged hourly from 5 minutes after start, at most 100,000 a run): the
    * outbox is a copy of what went to Kafka, with patient ids in it. Unpublished and parked records stay.
    */
   OUTBOX_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(7),

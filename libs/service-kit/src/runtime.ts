@@ -43,7 +43,7 @@ export interface ServiceRuntimeOptions {
     maxBatchBytes?: number;
     /** LISTEN for the outbox's insert notifications with these connection settings (OutboxRelayOptions.listen). */
     listen?: { connection: string };
-    /** Days a published record is kept (purged at start and hourly); undefined: kept. */
+    /** Days a published record is kept (purged hourly, from 5 minutes after start); undefined: kept. */
     retentionDays?: number;
     purgeIntervalMs?: number;
   };
