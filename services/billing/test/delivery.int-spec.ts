@@ -675,7 +675,9 @@ describe('a sender that is gone (its advisory lock free)', () => {
 
 describe('several connections to the billing system (BILLING_DFT_CONNECTIONS)', () => {
   it('keeps one message outstanding per connection, several at once across them; each charge is sent once', async () => {
-    // No sender runs here (the describe above stopped the app's and its own): these charges wait queued.
+    // No other sender may run here (the describe above stopped the app's and its own; stopping again is
+    // harmless, and needed when this test runs alone): these charges wait queued.
+    await app.get(DeliveryWorker).beforeApplicationShutdown();
     const accessions = Array.from({ length: 12 }, () => newAccession('DFT'));
     delivered.push(...accessions);
     const charges: string[] = [];
