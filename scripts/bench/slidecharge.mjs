@@ -133,7 +133,7 @@ async function statisticsAsAutovacuumKeepsThem(settings, lastCase) {
 
 /**
  * How the run's charges went out as DFT^P03 to the billing system (the stack's simulator, or the one
- * BILLING_DFT_HOST names): waits until every queued delivery of the run's cases is acked (or timeoutMs),
+ * BILLING_DFT_HOST names): waits until no delivery of the run's cases is pending or in flight (or timeoutMs),
  * then reports the first and last ACK after the first scan was sent and the deliveries per second
  * between them, from billing.delivery_attempt (the database's clock; the machine's, as the scans').
  * Read from DATABASE_URL, the stack's database; { off: true } when nothing was queued (delivery off).
@@ -144,9 +144,15 @@ async function dftDeliveryFigures(settings, plan, sent, timeoutMs) {
   try {
     await db.connect();
     const count = async () =>
-      (await db.query(`SELECT count(*)::int AS queued, count(*) FILTER (WHERE state = 'acked')::int AS acked FROM billing.delivery WHERE accession_number = ANY($1)`, [plan.cases])).rows[0];
+      (await db.query(
+        `SELECT count(*)::int AS queued, count(*) FILTER (WHERE state = 'acked')::int AS acked, count(*) FILTER (WHERE state IN ('pending', 'in-flight'))::int AS open
+           FROM billing.delivery WHERE accession_number = ANY($1)`,
+        [plan.cases],
+      )).rows[0];
+    // Queued with the charge in one transaction, so every delivery of the run exists by now: wait until
+    // none is pending or in flight (a failed one, waiting for a person, does not hold the run for the timeout).
     let counts = await count();
-    while (counts.queued > 0 && counts.acked < plan.expectedCharges && Date.now() < deadline) {
+    while (counts.open > 0 && Date.now() < deadline) {
       await sleep(250);
       counts = await count();
     }
