@@ -38,6 +38,19 @@ describe('findUnsafeText', () => {
     expect(findUnsafeText({ a: { b: 1 } }, { maxDepth: 2 })).toBeUndefined();
   });
 
+  it('finds a problem exactly where unsafeCharacterIn finds one, in values and in keys (fast-check)', () => {
+    const tricky = fc.string({ unit: fc.constantFrom('a', 'é', ' ', '\t', '\n', '\r', '\u0000', '\u000b', '\u001f', '\u007f', '\ud800', '\udbff', '\udc00', '\udfff', '🧫'), maxLength: 8 });
+    fc.assert(
+      fc.property(tricky, fc.boolean(), (s, lineBreaks) => {
+        const inValue = findUnsafeText({ list: [1, { text: s }] }, { allowLineBreaks: lineBreaks });
+        const expected = unsafeCharacterIn(s, lineBreaks);
+        expect(inValue).toEqual(expected === undefined ? undefined : { path: 'list.1.text', message: `contains ${expected}` });
+        expect(findUnsafeText({ [s]: 1 }) === undefined).toBe(unsafeCharacterIn(s, false) === undefined);
+      }),
+      { numRuns: 3000 },
+    );
+  });
+
   it('accepts ordinary documents', () => {
     expect(findUnsafeText({ a: [1, true, null, 'x\ny', { b: 'é' }], c: 2.5 })).toBeUndefined();
   });

@@ -19,6 +19,8 @@ export interface UnsafeTextOptions {
 }
 
 const DEFAULT_MAX_DEPTH = 32;
+/** Above this configured depth only the iterative walk runs (the fast path recurses up to maxDepth). */
+const MAX_RECURSIVE_DEPTH = 512;
 
 /** The first unsafe character of a string as "U+XXXX (what) at index N", or undefined when none. */
 export function unsafeCharacterIn(text: string, allowLineBreaks = true): string | undefined {
@@ -42,12 +44,47 @@ export function unsafeCharacterIn(text: string, allowLineBreaks = true): string 
 }
 
 /**
- * Walks a decoded JSON value (iteratively: no recursion, whatever its depth) and returns the first
- * unsafe string (key or value) or the first place nested deeper than maxDepth.
+ * What unsafeCharacterIn finds, as one regular expression (code units, no `u` flag): a control
+ * character, a high surrogate not followed by a low one, a low surrogate not preceded by a high one.
+ * Only a yes/no for the fast path of findUnsafeText; unsafeCharacterIn says what and where.
+ */
+const UNSAFE_TEXT = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+const UNSAFE_TEXT_NO_LINE_BREAKS = /[\u0000-\u001F\u007F]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+/**
+ * True when nothing in the value is unsafe: every message and request body passes here, so it
+ * allocates nothing (no paths, no entry arrays). Recursion is bounded by maxDepth: deeper is unsafe.
+ */
+function isSafe(value: unknown, depth: number, maxDepth: number, unsafe: RegExp): boolean {
+  if (typeof value === 'string') return !unsafe.test(value);
+  if (value === null || typeof value !== 'object') return true;
+  if (depth >= maxDepth) return false;
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) if (!isSafe(value[i], depth + 1, maxDepth, unsafe)) return false;
+    return true;
+  }
+  const record = value as Record<string, unknown>;
+  for (const key in record) {
+    if (!Object.prototype.propertyIsEnumerable.call(record, key)) continue;
+    if (UNSAFE_TEXT_NO_LINE_BREAKS.test(key) || !isSafe(record[key], depth + 1, maxDepth, unsafe)) return false;
+  }
+  return true;
+}
+
+/**
+ * Walks a decoded JSON value and returns the first unsafe string (key or value) or the first place
+ * nested deeper than maxDepth. A value with none (nearly every one) costs one allocation-free pass;
+ * otherwise the walk that names the place runs (iteratively: no recursion, whatever its depth).
  */
 export function findUnsafeText(value: unknown, options: UnsafeTextOptions = {}): UnsafeTextIssue | undefined {
   const maxDepth = options.maxDepth ?? DEFAULT_MAX_DEPTH;
   const allowLineBreaks = options.allowLineBreaks ?? true;
+  if (maxDepth <= MAX_RECURSIVE_DEPTH && isSafe(value, 0, maxDepth, allowLineBreaks ? UNSAFE_TEXT : UNSAFE_TEXT_NO_LINE_BREAKS)) return undefined;
+  return locateUnsafeText(value, maxDepth, allowLineBreaks);
+}
+
+/** The first unsafe string or too-deep place of a value that has one, with its path. */
+function locateUnsafeText(value: unknown, maxDepth: number, allowLineBreaks: boolean): UnsafeTextIssue | undefined {
   const stack: { value: unknown; path: (string | number)[] }[] = [{ value, path: [] }];
   while (stack.length > 0) {
     const item = stack.pop() as { value: unknown; path: (string | number)[] };
