@@ -44,29 +44,32 @@ export function unsafeCharacterIn(text: string, allowLineBreaks = true): string 
 }
 
 /**
- * What unsafeCharacterIn finds, as one regular expression (code units, no `u` flag): a control
- * character, a high surrogate not followed by a low one, a low surrogate not preceded by a high one.
- * Only a yes/no for the fast path of findUnsafeText; unsafeCharacterIn says what and where.
+ * Every character that can make a string unsafe (controls, DEL, any surrogate): one character class,
+ * which the regular expression engine scans fast. Most strings hold none; one that does is looked at
+ * with unsafeCharacterIn (a TAB may be allowed, a surrogate may be half of a valid pair).
  */
-const UNSAFE_TEXT = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
-const UNSAFE_TEXT_NO_LINE_BREAKS = /[\u0000-\u001F\u007F]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+const MAYBE_UNSAFE = /[\u0000-\u001F\u007F\uD800-\uDFFF]/;
+
+function isSafeString(text: string, allowLineBreaks: boolean): boolean {
+  return !MAYBE_UNSAFE.test(text) || unsafeCharacterIn(text, allowLineBreaks) === undefined;
+}
 
 /**
  * True when nothing in the value is unsafe: every message and request body passes here, so it
  * allocates nothing (no paths, no entry arrays). Recursion is bounded by maxDepth: deeper is unsafe.
  */
-function isSafe(value: unknown, depth: number, maxDepth: number, unsafe: RegExp): boolean {
-  if (typeof value === 'string') return !unsafe.test(value);
+function isSafe(value: unknown, depth: number, maxDepth: number, allowLineBreaks: boolean): boolean {
+  if (typeof value === 'string') return isSafeString(value, allowLineBreaks);
   if (value === null || typeof value !== 'object') return true;
   if (depth >= maxDepth) return false;
   if (Array.isArray(value)) {
-    for (let i = 0; i < value.length; i++) if (!isSafe(value[i], depth + 1, maxDepth, unsafe)) return false;
+    for (let i = 0; i < value.length; i++) if (!isSafe(value[i], depth + 1, maxDepth, allowLineBreaks)) return false;
     return true;
   }
   const record = value as Record<string, unknown>;
   for (const key in record) {
     if (!Object.prototype.propertyIsEnumerable.call(record, key)) continue;
-    if (UNSAFE_TEXT_NO_LINE_BREAKS.test(key) || !isSafe(record[key], depth + 1, maxDepth, unsafe)) return false;
+    if (!isSafeString(key, false) || !isSafe(record[key], depth + 1, maxDepth, allowLineBreaks)) return false;
   }
   return true;
 }
@@ -79,7 +82,7 @@ function isSafe(value: unknown, depth: number, maxDepth: number, unsafe: RegExp)
 export function findUnsafeText(value: unknown, options: UnsafeTextOptions = {}): UnsafeTextIssue | undefined {
   const maxDepth = options.maxDepth ?? DEFAULT_MAX_DEPTH;
   const allowLineBreaks = options.allowLineBreaks ?? true;
-  if (maxDepth <= MAX_RECURSIVE_DEPTH && isSafe(value, 0, maxDepth, allowLineBreaks ? UNSAFE_TEXT : UNSAFE_TEXT_NO_LINE_BREAKS)) return undefined;
+  if (maxDepth <= MAX_RECURSIVE_DEPTH && isSafe(value, 0, maxDepth, allowLineBreaks)) return undefined;
   return locateUnsafeText(value, maxDepth, allowLineBreaks);
 }
 
