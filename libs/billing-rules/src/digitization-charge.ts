@@ -136,7 +136,16 @@ export function chargeKeyFor(accessionNumber: string, specimenId: string, code: 
 
 /** Every charge the case's scans earn now: one per specimen, sorted by specimenId. */
 export function decideDigitizationCharges(input: DigitizationChargeInput): ChargeDecision[] {
-  return evaluateCase(input).flatMap((o) => (o.kind === 'charge' ? [o.decision] : []));
+  return evaluateDigitization(input).charges;
+}
+
+/** Both answers of one evaluation of the case: the charges (decideDigitizationCharges) and why the other specimens earn none (explainNoCharge). */
+export function evaluateDigitization(input: DigitizationChargeInput): { charges: ChargeDecision[]; noCharges: NoChargeExplanation[] } {
+  const outcomes = evaluateCase(input);
+  return {
+    charges: outcomes.flatMap((o) => (o.kind === 'charge' ? [o.decision] : [])),
+    noCharges: outcomes.flatMap((o) => (o.kind === 'no-charge' ? [o.explanation] : [])),
+  };
 }
 
 /** Why each specimen that earns no charge earns none, sorted by specimenId. */
@@ -162,41 +171,73 @@ const BLOCK_RANK: Record<Exclude<ScanVerdict, { qualifies: true }>['blockedBy'],
   'qc-failed': 3,
 };
 
-function evaluateCase(input: DigitizationChargeInput): SpecimenOutcome[] {
-  const facts = input.case;
-  const specimens = [...facts.specimens].sort((a, b) => compareStrings(a.specimenId, b.specimenId));
+/**
+ * What every specimen's evaluation looks up, built once per case: who owns each barcode, the QC
+ * verdicts and the scans of each slide, and each scan's verdict under the policy (judged once).
+ */
+interface CaseIndex {
+  ownersByBarcode: ReadonlyMap<string, ReadonlySet<string>>;
+  scansBySlide: ReadonlyMap<string, readonly ScanFacts[]>;
+  verdictOf(scan: ScanFacts): ScanVerdict;
+}
 
+function groupBy<T>(items: readonly T[], keyOf: (item: T) => string): Map<string, T[]> {
+  const groups = new Map<string, T[]>();
+  for (const item of items) {
+    const key = keyOf(item);
+    const group = groups.get(key);
+    if (group) group.push(item);
+    else groups.set(key, [item]);
+  }
+  return groups;
+}
+
+function indexCase(input: DigitizationChargeInput): CaseIndex {
   // A barcode must belong to exactly one specimen of this case; a barcode listed under two
   // specimens is a data error and earns nothing for either.
   const ownersByBarcode = new Map<string, Set<string>>();
-  for (const slide of facts.slides) {
+  for (const slide of input.case.slides) {
     const owners = ownersByBarcode.get(slide.barcode) ?? new Set<string>();
     owners.add(slide.specimenId);
     ownersByBarcode.set(slide.barcode, owners);
   }
+  const qcByScan = groupBy(input.qcResults, (qc) => qc.scanId);
+  const verdicts = new Map<ScanFacts, ScanVerdict>();
+  return {
+    ownersByBarcode,
+    scansBySlide: groupBy(input.scans, (scan) => scan.slideBarcode),
+    verdictOf(scan) {
+      let verdict = verdicts.get(scan);
+      if (!verdict) verdicts.set(scan, (verdict = judgeScan(scan, input.policy, qcByScan.get(scan.scanId) ?? [])));
+      return verdict;
+    },
+  };
+}
 
-  const qcByScan = new Map<string, QcFacts[]>();
-  for (const qc of input.qcResults) {
-    const list = qcByScan.get(qc.scanId) ?? [];
-    list.push(qc);
-    qcByScan.set(qc.scanId, list);
-  }
-
+function evaluateCase(input: DigitizationChargeInput): SpecimenOutcome[] {
+  const specimens = [...input.case.specimens].sort((a, b) => compareStrings(a.specimenId, b.specimenId));
+  const index = indexCase(input);
   const existing = new Set(input.existingChargeKeys);
   const decidedHere = new Set<string>();
 
   return specimens.map((specimen) => {
-    const outcome = evaluateSpecimen(input, specimen, ownersByBarcode, qcByScan, existing, decidedHere);
+    const outcome = evaluateSpecimen(input, specimen, index, existing, decidedHere);
     if (outcome.kind === 'charge') decidedHere.add(outcome.decision.chargeKey);
     return outcome;
   });
 }
 
+/** The scans of these slides, in scanId then sourceEventId order. */
+function scansOfSlides(index: CaseIndex, barcodes: Iterable<string>): ScanFacts[] {
+  const scans: ScanFacts[] = [];
+  for (const barcode of barcodes) scans.push(...(index.scansBySlide.get(barcode) ?? []));
+  return scans.sort((a, b) => compareStrings(a.scanId, b.scanId) || compareStrings(a.sourceEventId, b.sourceEventId));
+}
+
 function evaluateSpecimen(
   input: DigitizationChargeInput,
   specimen: BillingSpecimen,
-  ownersByBarcode: ReadonlyMap<string, ReadonlySet<string>>,
-  qcByScan: ReadonlyMap<string, readonly QcFacts[]>,
+  index: CaseIndex,
   existing: ReadonlySet<string>,
   decidedHere: ReadonlySet<string>,
 ): SpecimenOutcome {
@@ -230,7 +271,7 @@ function evaluateSpecimen(
   const dos = decideDateOfService({
     collectionDate: facts.collectionDate,
     ...(specimen.retrievedFromStorageDate !== undefined ? { retrievedFromStorageDate: specimen.retrievedFromStorageDate } : {}),
-    ...serviceDateOf(input, specimen, ownersByBarcode, qcByScan),
+    ...serviceDateOf(input, specimen, index),
   });
   if (dos.kind === 'invalid') {
     trace.push({ rule: 'date-of-service', outcome: 'invalid', detail: dos.detail });
@@ -281,7 +322,7 @@ function evaluateSpecimen(
   const ownSlides: string[] = [];
   for (const slide of input.case.slides) {
     if (slide.specimenId !== specimen.specimenId) continue;
-    const owners = ownersByBarcode.get(slide.barcode);
+    const owners = index.ownersByBarcode.get(slide.barcode);
     if (owners && owners.size > 1) {
       trace.push({
         rule: 'slide-ownership',
@@ -298,10 +339,7 @@ function evaluateSpecimen(
   }
 
   // 7. Scans of those slides: completed, billable purpose, QC pass when required.
-  const scans = input.scans
-    .filter((s) => slideSet.has(s.slideBarcode))
-    .sort((a, b) => compareStrings(a.scanId, b.scanId) || compareStrings(a.sourceEventId, b.sourceEventId));
-  const verdicts = scans.map((scan) => judgeScan(scan, policy, qcByScan.get(scan.scanId) ?? []));
+  const verdicts = scansOfSlides(index, slideSet).map((scan) => index.verdictOf(scan));
   for (const v of verdicts) {
     trace.push({
       rule: 'scan',
@@ -362,21 +400,19 @@ function evaluateSpecimen(
  * The day the specimen was digitized: the earliest completion (UTC day) of a scan of its own slides
  * that qualifies for a charge. None known yet: no service date (the rule keeps the collection date).
  */
-function serviceDateOf(
-  input: DigitizationChargeInput,
-  specimen: BillingSpecimen,
-  ownersByBarcode: ReadonlyMap<string, ReadonlySet<string>>,
-  qcByScan: ReadonlyMap<string, readonly QcFacts[]>,
-): { serviceDate?: string } {
+function serviceDateOf(input: DigitizationChargeInput, specimen: BillingSpecimen, index: CaseIndex): { serviceDate?: string } {
   const own = new Set(
-    input.case.slides.filter((s) => s.specimenId === specimen.specimenId && (ownersByBarcode.get(s.barcode)?.size ?? 0) === 1).map((s) => s.barcode),
+    input.case.slides.filter((s) => s.specimenId === specimen.specimenId && (index.ownersByBarcode.get(s.barcode)?.size ?? 0) === 1).map((s) => s.barcode),
   );
-  const days = input.scans
-    .filter((scan) => own.has(scan.slideBarcode) && scan.completedAt !== undefined && !Number.isNaN(Date.parse(scan.completedAt)))
-    .filter((scan) => judgeScan(scan, input.policy, qcByScan.get(scan.scanId) ?? []).qualifies)
-    .map((scan) => new Date(scan.completedAt as string).toISOString().slice(0, 10))
-    .sort(compareStrings);
-  return days.length > 0 ? { serviceDate: days[0] as string } : {};
+  let earliest: string | undefined;
+  for (const barcode of own) {
+    for (const scan of index.scansBySlide.get(barcode) ?? []) {
+      if (scan.completedAt === undefined || Number.isNaN(Date.parse(scan.completedAt)) || !index.verdictOf(scan).qualifies) continue;
+      const day = new Date(scan.completedAt).toISOString().slice(0, 10);
+      if (earliest === undefined || compareStrings(day, earliest) < 0) earliest = day;
+    }
+  }
+  return earliest !== undefined ? { serviceDate: earliest } : {};
 }
 
 /**

@@ -10,8 +10,7 @@ import {
   ScanFacts,
   TraceLine,
   chargeKeyFor,
-  decideDigitizationCharges,
-  explainNoCharge,
+  evaluateDigitization,
 } from './digitization-charge';
 import { checkModifier, ModifierContext } from './modifiers';
 import { addOnCodeTableFor, decidePayerOutcome, findPayerPolicy, PolicySet, requiresDigitalSignOut } from './payer-policy';
@@ -182,17 +181,19 @@ export function evaluateCharges(input: EvaluateChargesInput): EvaluateChargesRes
     existingChargeKeys: [],
     policy: { requireQcPass: set.requireQcPass, billablePurposes: set.billablePurposes, addOnCodes: table },
   };
-  // What the current facts earn, ignoring what is stored: used to see whether a stored charge still stands.
-  const earnedNow = new Map(decideDigitizationCharges(ruleInput).map((d) => [d.chargeKey, d]));
+  const ownCharges = [...input.existingCharges]
+    .filter((e) => e.accessionNumber === c.accessionNumber)
+    .sort((a, b) => compareStrings(a.chargeId, b.chargeId));
+  // What the current facts earn, ignoring what is stored: used to see whether a stored charge still
+  // stands (a case without charges has none to check).
+  const earnedEvaluation = ownCharges.length > 0 ? evaluateDigitization(ruleInput) : undefined;
+  const earnedNow = new Map((earnedEvaluation?.charges ?? []).map((d) => [d.chargeKey, d]));
 
   // 1. Reversals.
   const credits: ChargeCredit[] = [];
   const voids: ChargeVoid[] = [];
   const reversedBySpecimen = new Map<string, string>();
   const standing: ExistingCharge[] = [];
-  const ownCharges = [...input.existingCharges]
-    .filter((e) => e.accessionNumber === c.accessionNumber)
-    .sort((a, b) => compareStrings(a.chargeId, b.chargeId));
   for (const e of ownCharges) {
     if (!ACTIVE_STATES.includes(e.state)) continue;
     const why = reversalFor(e, c, table, earnedNow);
@@ -238,10 +239,11 @@ export function evaluateCharges(input: EvaluateChargesInput): EvaluateChargesRes
   }
   const standingKeys = [...kept, ...settledByReviewer].map(keyOf);
   const decisionInput: DigitizationChargeInput = { ...ruleInput, existingChargeKeys: standingKeys };
-  for (const n of explainNoCharge(decisionInput)) {
+  // Nothing standing: the evaluation ignoring what is stored is this one.
+  const { charges: decisions, noCharges } = standingKeys.length === 0 && earnedEvaluation ? earnedEvaluation : evaluateDigitization(decisionInput);
+  for (const n of noCharges) {
     trace.push({ rule: 'no-charge', outcome: n.reason, detail: `specimen ${n.specimenId} (${n.primaryCode}): ${n.detail}` });
   }
-  const decisions = decideDigitizationCharges(decisionInput);
   const decided = decisions.map((d) => buildCharge(d, input, payer.unknownPayer, reversedBySpecimen.get(d.specimenId) ?? redecide.find((e) => keyOf(e) === d.chargeKey)?.chargeId));
 
   // 3. Unit limits (MUE-like) per payer, code and date of service: an excess is held, never cut.
