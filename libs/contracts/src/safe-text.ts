@@ -48,6 +48,7 @@ export function unsafeCharacterIn(text: string, allowLineBreaks = true): string 
  * which the regular expression engine scans fast. Most strings hold none; one that does is looked at
  * with unsafeCharacterIn (a TAB may be allowed, a surrogate may be half of a valid pair).
  */
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
 const MAYBE_UNSAFE = /[\u0000-\u001F\u007F\uD800-\uDFFF]/;
 
 function isSafeString(text: string, allowLineBreaks: boolean): boolean {

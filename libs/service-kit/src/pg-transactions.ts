@@ -1,6 +1,41 @@
-import { Pool, PoolClient } from 'pg';
+import { createHash } from 'node:crypto';
+import { Pool, PoolClient, QueryConfig } from 'pg';
 import type { SqlExecutor } from '@slidecharge/messaging';
 import { releasingDroppedConnections } from './pg-pool';
+
+/**
+ * Most statement texts given a name (each connection prepares at most this many): the hot paths'
+ * statements are fixed texts, so the first few hundred texts are the ones that repeat.
+ */
+const MAX_NAMED_STATEMENTS = 256;
+const statementNames = new Map<string, string>();
+
+/**
+ * A statement with parameters as a named prepared statement: each connection parses it once, then
+ * only binds and executes it, and Postgres may keep its plan (a generic plan after five executions,
+ * when that is not costlier). A hot path repeats a few texts thousands of times a minute; unnamed,
+ * each execution is parsed and planned again. Without parameters (BEGIN, COMMIT, LISTEN) the simple
+ * protocol stays, one round trip. Past MAX_NAMED_STATEMENTS texts, statements go unnamed.
+ */
+export function preparedStatement(text: string, values: readonly unknown[]): QueryConfig {
+  if (values.length === 0) return { text };
+  let name = statementNames.get(text);
+  if (name === undefined) {
+    if (statementNames.size >= MAX_NAMED_STATEMENTS) return { text, values: [...values] };
+    name = `sc_${createHash('sha256').update(text).digest('hex').slice(0, 24)}`;
+    statementNames.set(text, name);
+  }
+  return { name, text, values: [...values] };
+}
+
+/**
+ * Postgres refuses a prepared statement whose result columns changed under it (a migration altered a
+ * table it reads: "cached plan must not change result type", SQLSTATE 0A000). The connection that
+ * prepared it is dropped, so that the next attempt prepares it again on a fresh one.
+ */
+export function isStalePreparedStatement(err: unknown): boolean {
+  return (err as { code?: unknown } | null)?.code === '0A000';
+}
 
 /**
  * Raw SQL on one connection of a pg pool: the SqlExecutor a Prisma transaction client also is, for a
@@ -14,11 +49,11 @@ class PgClientExecutor implements SqlExecutor {
   constructor(private readonly client: PoolClient) {}
 
   async $queryRawUnsafe<T = unknown>(query: string, ...values: unknown[]): Promise<T> {
-    return (await this.client.query(query, values)).rows as T;
+    return (await this.client.query(preparedStatement(query, values))).rows as T;
   }
 
   async $executeRawUnsafe(query: string, ...values: unknown[]): Promise<number> {
-    return (await this.client.query(query, values)).rowCount ?? 0;
+    return (await this.client.query(preparedStatement(query, values))).rowCount ?? 0;
   }
 }
 
@@ -60,6 +95,7 @@ export function pgTransactions(connectionString: string, options: { max: number;
         await client.query('COMMIT');
         return result;
       } catch (err) {
+        if (isStalePreparedStatement(err)) broken = true;
         try {
           await client.query('ROLLBACK');
         } catch {
@@ -71,7 +107,16 @@ export function pgTransactions(connectionString: string, options: { max: number;
       }
     },
     async query<T>(query: string, ...values: unknown[]): Promise<T[]> {
-      return (await pool.query(query, values)).rows as T[];
+      const client = await pool.connect();
+      let broken = false;
+      try {
+        return (await client.query(preparedStatement(query, values))).rows as T[];
+      } catch (err) {
+        broken = isStalePreparedStatement(err);
+        throw err;
+      } finally {
+        client.release(broken);
+      }
     },
     end: () => pool.end(),
   };

@@ -91,3 +91,28 @@ it('a transaction whose connection the server drops fails, without crashing the 
   const [{ one }] = await pg.transaction((tx) => tx.$queryRawUnsafe<{ one: number }[]>('SELECT 1 AS one'));
   expect(one).toBe(1);
 });
+
+it('prepares a repeated statement once per connection, and recovers when a migration changes what it reads', async () => {
+  const read = (id: string) => pg.transaction((tx) => tx.$queryRawUnsafe<Record<string, unknown>[]>(`SELECT * FROM public.${table} WHERE id = $1`, id));
+  // Both connections of the pool prepare it.
+  await Promise.all([read('a'), read('b')]);
+  const prepared = await pg.transaction((tx) =>
+    tx.$queryRawUnsafe<{ n: number }[]>(`SELECT count(*)::int AS n FROM pg_prepared_statements WHERE statement LIKE $1`, `%FROM public.${table} WHERE id = $1%`),
+  );
+  expect(prepared[0]?.n).toBe(1);
+
+  await admin.query(`ALTER TABLE public.${table} ADD COLUMN note text`);
+  // A connection holding the old plan is refused (SQLSTATE 0A000) and dropped; the next attempt prepares it afresh.
+  const outcomes: (string | Record<string, unknown>[])[] = [];
+  for (let i = 0; i < 4; i++) {
+    const outcome = await read('a').catch((e: { code?: string }) => String(e.code));
+    outcomes.push(outcome);
+    if (Array.isArray(outcome)) break;
+  }
+  // The connection handed out first held the old plan; at most the two that did fail.
+  expect(outcomes[0]).toBe('0A000');
+  expect(outcomes.length).toBeLessThanOrEqual(3);
+  expect(outcomes.slice(0, -1)).toEqual(outcomes.slice(0, -1).map(() => '0A000'));
+  expect(outcomes.at(-1)).toEqual([expect.objectContaining({ id: 'a', note: null })]);
+  await expect(read('b')).resolves.toEqual([expect.objectContaining({ id: 'b', note: null })]);
+});

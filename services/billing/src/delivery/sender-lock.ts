@@ -1,6 +1,7 @@
 import { randomInt } from 'node:crypto';
 import { Client } from 'pg';
 import type { Logger } from '@slidecharge/messaging';
+import { preparedStatement } from '@slidecharge/service-kit';
 
 /**
  * Class id of the DFT^P03 senders' advisory locks: "DFTP" in ASCII. Senders lock in the two-key form
@@ -93,7 +94,7 @@ export class SenderLock {
     const client = this.client;
     if (!client || this.heldKey !== key) throw new Error('the DFT^P03 sender no longer holds the lock its claims were made under');
     try {
-      return (await client.query(sql, values)).rows as T[];
+      return (await client.query(preparedStatement(sql, values))).rows as T[];
     } catch (e) {
       this.lost(client, e);
       throw e;
