@@ -85,39 +85,40 @@ export function pgTransactions(connectionString: string, options: { max: number;
   // process. A checked-out one is given back as broken (releasingDroppedConnections).
   pool.on('error', () => undefined);
   releasingDroppedConnections(pool);
+  /**
+   * Runs `fn` on a connection of the pool and gives it back: broken (closed, not handed out again) when
+   * `fn` calls `drop` or when a prepared statement went stale on it (isStalePreparedStatement).
+   */
+  async function onConnection<R>(fn: (client: PoolClient, drop: () => void) => Promise<R>): Promise<R> {
+    const client = await pool.connect();
+    let broken = false;
+    try {
+      return await fn(client, () => {
+        broken = true;
+      });
+    } catch (err) {
+      if (isStalePreparedStatement(err)) broken = true;
+      throw err;
+    } finally {
+      client.release(broken);
+    }
+  }
   return {
-    async transaction<R>(fn: (tx: SqlExecutor) => Promise<R>): Promise<R> {
-      const client = await pool.connect();
-      let broken = false;
-      try {
-        await client.query('BEGIN');
-        const result = await fn(new PgClientExecutor(client));
-        await client.query('COMMIT');
-        return result;
-      } catch (err) {
-        if (isStalePreparedStatement(err)) broken = true;
+    transaction: <R>(fn: (tx: SqlExecutor) => Promise<R>): Promise<R> =>
+      onConnection(async (client, drop) => {
         try {
-          await client.query('ROLLBACK');
-        } catch {
-          broken = true; // the connection is gone: do not hand it out again
+          await client.query('BEGIN');
+          const result = await fn(new PgClientExecutor(client));
+          await client.query('COMMIT');
+          return result;
+        } catch (err) {
+          // A failed ROLLBACK: the connection is gone, do not hand it out again.
+          await client.query('ROLLBACK').catch(drop);
+          throw err;
         }
-        throw err;
-      } finally {
-        client.release(broken);
-      }
-    },
-    async query<T>(query: string, ...values: unknown[]): Promise<T[]> {
-      const client = await pool.connect();
-      let broken = false;
-      try {
-        return (await client.query(preparedStatement(query, values))).rows as T[];
-      } catch (err) {
-        broken = isStalePreparedStatement(err);
-        throw err;
-      } finally {
-        client.release(broken);
-      }
-    },
+      }),
+    query: <T>(query: string, ...values: unknown[]): Promise<T[]> =>
+      onConnection(async (client) => (await client.query(preparedStatement(query, values))).rows as T[]),
     end: () => pool.end(),
   };
 }
