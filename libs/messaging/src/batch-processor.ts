@@ -7,6 +7,7 @@ import type { ReplayableMessage } from './dead-letter-archive';
 import { replayErrorText, ReplayResult } from './dead-letter-views';
 import { DeadLetterWriter, PartitionPause } from './dead-letter-writer';
 import { applyExactlyOnce, BatchHandler, EventTopic, Inbox, setMessageContext } from './exactly-once';
+import type { GroupCommit } from './group-commit';
 import {
   checkFailureText,
   checkMessage,
@@ -37,6 +38,12 @@ export interface ExactlyOnceConsumerOptions<T extends EventTopic, TX extends Sql
   partitionsConsumedConcurrently?: number;
   /** Most messages applied in one transaction (default 200). */
   maxBatchMessages?: number;
+  /**
+   * Applies the batches of several partitions that wait at the same time in one transaction (see
+   * GroupCommit; built with this consumer's inbox and handler, shared by the group's members in the
+   * process). Without it, each partition's batch has its own transaction.
+   */
+  groupCommit?: GroupCommit<T, TX>;
   /** Attempts before a message that fails alone is dead-lettered as processing-failed (default 8; see retry-policy.ts). */
   maxAttempts?: number;
   /** First retry delay; doubles each attempt (default 200 ms). */
@@ -95,6 +102,9 @@ export class BatchProcessor<T extends EventTopic, TX extends SqlExecutor> {
   ) {
     this.policy = retryPolicy(options);
     this.log = logger.child({ component: 'consumer', groupId: options.groupId });
+    if (options.groupCommit && (options.groupCommit.inbox !== options.inbox || options.groupCommit.handler !== options.handler)) {
+      throw new Error('groupCommit must be built with the consumer\'s own inbox and handler');
+    }
     for (const [name, value] of [['maxBatchMessages', this.maxBatchMessages], ['partitionsConsumedConcurrently', this.partitionsConsumedConcurrently]] as const) {
       if (!Number.isInteger(value) || value < 1) throw new Error(`${name} must be a positive integer, got ${value}`);
     }
@@ -162,8 +172,14 @@ export class BatchProcessor<T extends EventTopic, TX extends SqlExecutor> {
       if (!r.checked.ok) await this.deadLetter(r, r.checked.reason, r.checked.text, r.checked.errors, pause);
     }
     const valid = received.filter((r): r is Valid<T> => r.incoming !== undefined);
+    // The chunk may share a transaction with other partitions' chunks; once it failed, its halves go alone.
+    let first = true;
     await applySplitting(valid, {
-      apply: (slice) => this.apply(slice, heartbeat),
+      apply: (slice) => {
+        const together = first;
+        first = false;
+        return this.apply(slice, heartbeat, together);
+      },
       isolate: (r, error) => this.retryAlone(r, error, pause, heartbeat),
       done: (slice) => resolveOffset((slice[slice.length - 1] as Valid<T>).source.offset),
       splitting: (slice, error) =>
@@ -189,18 +205,24 @@ export class BatchProcessor<T extends EventTopic, TX extends SqlExecutor> {
     return { raw, source, correlationId, checked, incoming };
   }
 
-  /** One transaction for the slice, each message in its consumer span, heartbeats going on meanwhile. */
-  private async apply(slice: readonly Valid<T>[], heartbeat: () => Promise<void>): Promise<void> {
+  /**
+   * One transaction for the slice (with other partitions' slices waiting beside it when `together` and
+   * the consumer has a group commit), each message in its consumer span, heartbeats going on meanwhile.
+   */
+  private async apply(slice: readonly Valid<T>[], heartbeat: () => Promise<void>, together: boolean): Promise<void> {
     const spans = slice.map((r) => this.startSpan(r));
     const beating = setInterval(() => void heartbeat().catch(() => undefined), this.heartbeatIntervalMs);
     const started = process.hrtime.bigint();
     try {
-      const applied = await applyExactlyOnce(this.options.inbox, slice.map((r) => r.incoming), this.options.handler);
+      const messages = slice.map((r) => r.incoming);
+      const group = together ? this.options.groupCommit : undefined;
+      const applied = await (group ? group.apply(messages) : applyExactlyOnce(this.options.inbox, messages, this.options.handler));
+      const fresh = new Set(applied.fresh);
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;
       const topic = slice[0]?.source.topic ?? '';
       messagingMetrics.consumed.inc({ topic, group: this.options.groupId }, slice.length);
       messagingMetrics.handleSeconds.observe({ topic }, seconds / slice.length);
-      this.log.debug({ topic, partition: slice[0]?.source.partition, count: slice.length, fresh: applied.fresh.length, duplicates: applied.duplicates.length, ms: Math.round(seconds * 1000) }, 'batch applied');
+      this.log.debug({ topic, partition: slice[0]?.source.partition, count: slice.length, fresh: messages.filter((m) => fresh.has(m)).length, ms: Math.round(seconds * 1000) }, 'batch applied');
     } catch (e) {
       for (const span of spans) span.setStatus({ code: SpanStatusCode.ERROR, message: e instanceof Error ? e.name : 'error' });
       throw e;
@@ -229,7 +251,7 @@ export class BatchProcessor<T extends EventTopic, TX extends SqlExecutor> {
       this.log.warn({ err: error, topic: r.source.topic, partition: r.source.partition, offset: r.source.offset, attempt, retryInMs: delay, correlationId: r.correlationId }, 'handler failed; retrying');
       await pause(delay);
       try {
-        await this.apply([r], heartbeat);
+        await this.apply([r], heartbeat, false);
         return;
       } catch (e) {
         error = e;

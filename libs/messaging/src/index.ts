@@ -15,6 +15,7 @@ export * from './supervised-consumer';
 export * from './incoming-message';
 export * from './batch-split';
 export * from './exactly-once';
+export * from './group-commit';
 export * from './batch-processor';
 export * from './consumer-lag';
 export * from './consumer-lag-monitor';
