@@ -29,6 +29,13 @@ export const billingConfigSchema = baseConfigSchema.extend({
    * are handled in parallel. Handlers serialize on advisory locks per slide and case, so any number is safe.
    */
   BILLING_CONSUMERS: z.coerce.number({ error: 'must be a number' }).int('must be a whole number').min(1).max(32).default(3),
+  /**
+   * Group commit (libs/messaging GroupCommit): the batches of the partitions that wait at the same time
+   * are applied in one transaction of at most this many events, one transaction at a time in this
+   * process. A case whose scans and verdicts come on several partitions is then locked and decided once
+   * for all of them instead of once per partition. 0: each partition's batch in its own transaction.
+   */
+  BILLING_GROUP_COMMIT_EVENTS: z.coerce.number({ error: 'must be a number' }).int('must be a whole number').min(0).max(10_000).default(1000),
   /** DFT^P03 delivery to the billing system over MLLP (issue #4): BILLING_DFT_*, see src/delivery/delivery.config.ts. */
   ...deliveryConfigShape,
   /** The FHIR API's canonical base and SMART endpoints: FHIR_*, see src/fhir/fhir.config.ts. */

@@ -5,6 +5,7 @@ import {
   applyExactlyOnce,
   currentTraceId,
   DEFAULT_PARTITIONS_CONSUMED_CONCURRENTLY,
+  GroupCommit,
   HandledBatch,
   Inbox,
   inMessageContext,
@@ -197,20 +198,26 @@ export class ChargingService implements OnApplicationBootstrap {
         requireDigitalSignOut: policy.requireDigitalSignOut,
         groupId: this.config.BILLING_CONSUMER_GROUP,
         consumers: this.config.BILLING_CONSUMERS,
+        groupCommitEvents: this.config.BILLING_GROUP_COMMIT_EVENTS,
       },
       `payer policy set ${policy.policyVersion} in force${seeded.seeded ? ' (the built-in set, stored at this first start)' : ''}`,
     );
     // Several members of the one group, each consuming partitions in parallel: safe, because handlers
     // serialize on advisory locks per slide and case, and charges are unique by chargeKey. They
-    // subscribe together so that they join the group in one rebalance.
+    // subscribe together so that they join the group in one rebalance. With group commit, the batches
+    // of all of them that wait at the same time share one transaction.
     await this.runtime.start();
+    const handler = (tx: SqlExecutor, messages: readonly IncomingMessage<BillingTopic>[]) => this.applyBatch(tx, messages);
+    const events = this.config.BILLING_GROUP_COMMIT_EVENTS;
+    const groupCommit = events > 0 ? new GroupCommit(this.inbox, handler, events) : undefined;
     await Promise.all(
       Array.from({ length: this.config.BILLING_CONSUMERS }, () =>
         this.runtime.consume({
           groupId: this.config.BILLING_CONSUMER_GROUP,
           topics: BILLING_TOPICS,
           inbox: this.inbox,
-          handler: (tx, messages) => this.applyBatch(tx, messages),
+          handler,
+          ...(groupCommit ? { groupCommit } : {}),
         }),
       ),
     );
@@ -229,7 +236,8 @@ export class ChargingService implements OnApplicationBootstrap {
   }
 
   /**
-   * The effect of a batch of new events of one partition, in order, in the transaction that records
+   * The effect of a batch of new events (of one partition, or with group commit of several, each
+   * partition's in order, one partition after the other), in the transaction that records
    * their ids: first the advisory locks of every slide and case the events name, in one statement (in
    * hash order, so that batches of other partitions cannot deadlock on them), then step by step (see
    * stepsOf): a case event alone, a run of scan and QC events stored with one statement per table and
