@@ -39,9 +39,11 @@ describe('TransactionGroup (group commit)', () => {
     const first = group.apply(['a1']);
     await new Promise((r) => setImmediate(r));
     expect(transactions).toEqual([['a1']]);
+    expect(group.waiting).toBe(0);
     const later = [group.apply(['b1']), group.apply(['c1', 'c2'])];
     await new Promise((r) => setImmediate(r));
     expect(transactions).toHaveLength(1);
+    expect(group.waiting).toBe(2);
     await release();
     await first;
     await release();
@@ -60,7 +62,8 @@ describe('TransactionGroup (group commit)', () => {
 
   it('runs each slice of a failed transaction alone: only the slice that fails alone sees the failure', async () => {
     const { run, transactions, release } = recordingRun((items) => items.includes('bad'));
-    const group = new TransactionGroup(run, 100);
+    const failures: unknown[][] = [];
+    const group = new TransactionGroup(run, 100, (error, slices, items) => failures.push([(error as Error).message, slices, items]));
     const good = outcome(group.apply(['a1']));
     const poisoned = outcome(group.apply(['b1', 'bad']));
     const alsoGood = outcome(group.apply(['c1']));
@@ -69,6 +72,7 @@ describe('TransactionGroup (group commit)', () => {
     expect(await poisoned).toEqual({ error: 'failed: b1,bad' });
     expect(await alsoGood).toEqual({ value: ['c1'] });
     expect(transactions).toEqual([['a1', 'b1', 'bad', 'c1'], ['a1'], ['b1', 'bad'], ['c1']]);
+    expect(failures).toEqual([['failed: a1,b1,bad,c1', 3, 4]]);
   });
 
   it('a slice alone that fails is reported to its submitter, and the group goes on with the next', async () => {

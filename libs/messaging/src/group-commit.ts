@@ -23,8 +23,15 @@ export class TransactionGroup<I, R> {
   constructor(
     private readonly run: (items: readonly I[]) => Promise<R>,
     private readonly maxItems: number,
+    /** Told when a transaction of several slices failed, before they are run again one by one. */
+    private readonly groupFailed: (error: unknown, slices: number, items: number) => void = () => undefined,
   ) {
     if (!Number.isInteger(maxItems) || maxItems < 1) throw new Error(`maxItems must be a positive integer, got ${maxItems}`);
+  }
+
+  /** The slices waiting for the transaction in flight to end. */
+  get waiting(): number {
+    return this.queue.length;
   }
 
   /** Runs the slice in a transaction, with whatever else is waiting then; resolves with that transaction's result. */
@@ -64,8 +71,9 @@ export class TransactionGroup<I, R> {
       let result: R;
       try {
         result = await this.run(group.flatMap((w) => w.items));
-      } catch {
+      } catch (e) {
         // Rolled back as a whole: each slice alone, so that only the one that fails reports a failure.
+        this.groupFailed(e, group.length, group.reduce((n, w) => n + w.items.length, 0));
         for (const w of group) await this.runAlone(w);
         return;
       }
@@ -102,7 +110,16 @@ export class GroupCommit<T extends EventTopic, TX extends SqlExecutor = SqlExecu
     readonly handler: BatchHandler<T, TX>,
     readonly maxMessages: number,
   ) {
-    this.group = new TransactionGroup((messages) => applyExactlyOnce(inbox, messages, handler), maxMessages);
+    this.group = new TransactionGroup(
+      (messages) => applyExactlyOnce(inbox, messages, handler),
+      maxMessages,
+      (err, batches, messages) => inbox.logger?.warn({ err, consumer: inbox.consumer, batches, messages }, 'group commit failed; applying its batches one by one'),
+    );
+  }
+
+  /** The partitions' batches waiting for the transaction in flight. */
+  get waitingBatches(): number {
+    return this.group.waiting;
   }
 
   /** Applies the messages (of one partition, in offset order) exactly once, in a transaction with the batches waiting beside them. */
