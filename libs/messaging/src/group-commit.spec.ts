@@ -63,7 +63,11 @@ describe('TransactionGroup (group commit)', () => {
   it('runs each slice of a failed transaction alone: only the slice that fails alone sees the failure', async () => {
     const { run, transactions, release } = recordingRun((items) => items.includes('bad'));
     const failures: unknown[][] = [];
-    const group = new TransactionGroup(run, 100, (error, slices, items) => failures.push([(error as Error).message, slices, items]));
+    const starts: number[][] = [];
+    const group = new TransactionGroup(run, 100, {
+      starting: (slices, items) => starts.push([slices, items]),
+      failed: (error, slices, items) => failures.push([(error as Error).message, slices, items]),
+    });
     const good = outcome(group.apply(['a1']));
     const poisoned = outcome(group.apply(['b1', 'bad']));
     const alsoGood = outcome(group.apply(['c1']));
@@ -73,6 +77,7 @@ describe('TransactionGroup (group commit)', () => {
     expect(await alsoGood).toEqual({ value: ['c1'] });
     expect(transactions).toEqual([['a1', 'b1', 'bad', 'c1'], ['a1'], ['b1', 'bad'], ['c1']]);
     expect(failures).toEqual([['failed: a1,b1,bad,c1', 3, 4]]);
+    expect(starts).toEqual([[3, 4]]);
   });
 
   it('a slice alone that fails is reported to its submitter, and the group goes on with the next', async () => {

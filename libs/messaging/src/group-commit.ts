@@ -1,5 +1,6 @@
 import { applyExactlyOnce, AppliedBatch, BatchHandler, EventTopic, HandledBatch, Inbox } from './exactly-once';
 import type { IncomingMessage } from './incoming-message';
+import { messagingMetrics } from './metrics';
 import { SqlExecutor } from './sql';
 
 /** A slice waiting for its transaction, and how to tell its submitter the outcome. */
@@ -7,6 +8,14 @@ interface Waiting<I, R> {
   items: readonly I[];
   resolve: (result: R) => void;
   reject: (error: unknown) => void;
+}
+
+/** What a TransactionGroup tells as it goes (metrics, logs): each transaction's slices and items. */
+export interface TransactionGroupHooks {
+  /** A transaction of the waiting slices starts (not the reruns of a failed group's slices). */
+  starting?: (slices: number, items: number) => void;
+  /** A transaction of several slices failed; they are run again one by one. */
+  failed?: (error: unknown, slices: number, items: number) => void;
 }
 
 /**
@@ -23,8 +32,7 @@ export class TransactionGroup<I, R> {
   constructor(
     private readonly run: (items: readonly I[]) => Promise<R>,
     private readonly maxItems: number,
-    /** Told when a transaction of several slices failed, before they are run again one by one. */
-    private readonly groupFailed: (error: unknown, slices: number, items: number) => void = () => undefined,
+    private readonly hooks: TransactionGroupHooks = {},
   ) {
     if (!Number.isInteger(maxItems) || maxItems < 1) throw new Error(`maxItems must be a positive integer, got ${maxItems}`);
   }
@@ -67,13 +75,14 @@ export class TransactionGroup<I, R> {
   }
 
   private async runGroup(group: readonly Waiting<I, R>[]): Promise<void> {
+    this.hooks.starting?.(group.length, group.reduce((n, w) => n + w.items.length, 0));
     if (group.length > 1) {
       let result: R;
       try {
         result = await this.run(group.flatMap((w) => w.items));
       } catch (e) {
         // Rolled back as a whole: each slice alone, so that only the one that fails reports a failure.
-        this.groupFailed(e, group.length, group.reduce((n, w) => n + w.items.length, 0));
+        this.hooks.failed?.(e, group.length, group.reduce((n, w) => n + w.items.length, 0));
         for (const w of group) await this.runAlone(w);
         return;
       }
@@ -110,11 +119,14 @@ export class GroupCommit<T extends EventTopic, TX extends SqlExecutor = SqlExecu
     readonly handler: BatchHandler<T, TX>,
     readonly maxMessages: number,
   ) {
-    this.group = new TransactionGroup(
-      (messages) => applyExactlyOnce(inbox, messages, handler),
-      maxMessages,
-      (err, batches, messages) => inbox.logger?.warn({ err, consumer: inbox.consumer, batches, messages }, 'group commit failed; applying its batches one by one'),
-    );
+    const consumer = inbox.consumer;
+    this.group = new TransactionGroup((messages) => applyExactlyOnce(inbox, messages, handler), maxMessages, {
+      starting: (batches) => messagingMetrics.groupCommitBatches.observe({ consumer }, batches),
+      failed: (err, batches, messages) => {
+        messagingMetrics.groupCommitFailures.inc({ consumer });
+        inbox.logger?.warn({ err, consumer, batches, messages }, 'group commit failed; applying its batches one by one');
+      },
+    });
   }
 
   /** The partitions' batches waiting for the transaction in flight. */

@@ -33,6 +33,19 @@ export const messagingMetrics = {
     labelNames: ['group', 'by'],
     registers: [metricsRegistry],
   }),
+  groupCommitBatches: new Histogram({
+    name: 'slidecharge_group_commit_batches',
+    help: 'Partition batches applied together in one group-commit transaction',
+    labelNames: ['consumer'],
+    buckets: [1, 2, 3, 4, 6, 8, 12, 16, 24, 32],
+    registers: [metricsRegistry],
+  }),
+  groupCommitFailures: new Counter({
+    name: 'slidecharge_group_commit_failures_total',
+    help: 'Group-commit transactions of several batches that failed and were applied again batch by batch',
+    labelNames: ['consumer'],
+    registers: [metricsRegistry],
+  }),
   handleSeconds: new Histogram({ name: 'slidecharge_message_handle_seconds', help: 'Time to handle one message', labelNames: ['topic'], buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 5], registers: [metricsRegistry] }),
   outboxPending: new Counter({ name: 'slidecharge_outbox_relayed_total', help: 'Outbox records relayed to Kafka', labelNames: ['schema'], registers: [metricsRegistry] }),
   outboxParkedTotal: new Counter({

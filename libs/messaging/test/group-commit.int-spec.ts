@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Admin, Producer } from 'kafkajs';
 import { Pool } from 'pg';
 import { eventually, startGroupAtEnd, testEnv, testKafka } from '@slidecharge/testing';
-import { buildEvent, ConsumerHandle, GroupCommit, IncomingMessage, Inbox, KafkaBus, OutgoingMessage, SqlDeadLetterStore, SqlExecutor } from '../src';
+import { buildEvent, ConsumerHandle, GroupCommit, IncomingMessage, Inbox, KafkaBus, messagingMetrics, OutgoingMessage, SqlDeadLetterStore, SqlExecutor } from '../src';
 import { capturingLogger, createServiceLikeSchema, executor, rawProducer, transactionOn } from './support';
 
 /**
@@ -161,6 +161,11 @@ describe('group commit', () => {
     const partitionsOf = new Map<string, Set<number>>();
     for (const r of rows) partitionsOf.set(r.tx, (partitionsOf.get(r.tx) ?? new Set()).add(r.partition));
     expect(Math.max(...[...partitionsOf.values()].map((ps) => ps.size))).toBeGreaterThanOrEqual(2);
+    // What an operator sees: the batches per transaction, fewer transactions than batches.
+    const observed = (await messagingMetrics.groupCommitBatches.get()).values.filter((v) => v.labels['consumer'] === groupId);
+    const valueOf = (name: string) => observed.find((v) => v.metricName === name)?.value ?? 0;
+    expect(valueOf('slidecharge_group_commit_batches_sum')).toBeGreaterThanOrEqual(3);
+    expect(valueOf('slidecharge_group_commit_batches_count')).toBeLessThan(valueOf('slidecharge_group_commit_batches_sum'));
     const { rows: outbox } = await pool.query(`SELECT count(*)::int AS n FROM "${schema}".outbox WHERE key = $1`, [`out-${groupId}`]);
     expect(outbox[0].n).toBe(12);
   }, 180_000);
@@ -184,5 +189,7 @@ describe('group commit', () => {
     const groupFailures = lines.filter((l) => l['msg'] === 'group commit failed; applying its batches one by one' && l['consumer'] === groupId);
     expect(groupFailures.length).toBeGreaterThanOrEqual(1);
     expect(groupFailures.every((l) => (l['batches'] as number) >= 2 && (l['messages'] as number) >= 10)).toBe(true);
+    const failures = (await messagingMetrics.groupCommitFailures.get()).values.find((v) => v.labels['consumer'] === groupId);
+    expect(failures?.value).toBe(groupFailures.length);
   }, 180_000);
 });
