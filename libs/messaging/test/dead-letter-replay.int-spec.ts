@@ -3,7 +3,6 @@ import { Producer } from 'kafkajs';
 import { Pool } from 'pg';
 import { eventually, startGroupAtEnd, testEnv } from '@slidecharge/testing';
 import {
-  buildEvent,
   ConsumerHandle,
   decodeDeadLetterCursor,
   handleEach,
@@ -15,7 +14,7 @@ import {
   SqlExecutor,
   trackOpenDeadLetters,
 } from '../src';
-import { capturingLogger, createServiceLikeSchema, executor, rawProducer, transactionOn } from './support';
+import { capturingLogger, createServiceLikeSchema, executor, rawProducer, testCredit, transactionOn } from './support';
 
 /**
  * Replaying dead letters against the real broker and Postgres. The consumer is the exactly-once batch
@@ -85,34 +84,7 @@ afterAll(async () => {
 });
 
 /** A credit for `payerId`, carrying a marker in its detail. */
-const credit = (payerId: string, marker = randomUUID()) =>
-  buildEvent(
-    TOPIC,
-    'charge.credited',
-    `S26-${marker}`,
-    {
-      creditId: randomUUID(),
-      transactionType: 'CD',
-      creditFor: randomUUID(),
-      chargeKey: 'S26-1/A/0753T',
-      accessionNumber: 'S26-1',
-      specimenId: 'A',
-      code: '0753T',
-      primaryCode: '88305',
-      units: 1,
-      dateOfService: '2026-03-01',
-      patientId: `MRN-${marker}`,
-      payerId,
-      modifiers: [],
-      diagnoses: [],
-      reason: 'case-cancelled',
-      detail: marker,
-      causedBy: [],
-      creditedAt: new Date().toISOString(),
-      trace: [],
-    },
-    { producer: 'messaging-test' },
-  );
+const credit = (payerId: string, marker = randomUUID()) => testCredit(`S26-${marker}`, payerId, marker, `MRN-${marker}`);
 
 const send = (key: string, value: string) => producer.send({ topic: TOPIC, acks: -1, messages: [{ key, value, headers: { 'x-correlation-id': `replay-${key}` } }] });
 

@@ -4,7 +4,6 @@ import { Pool } from 'pg';
 import { DEAD_LETTER_TOPIC, DeadLetter } from '@slidecharge/contracts';
 import { eventually, startGroupAtEnd, TopicReader, testEnv, testKafka } from '@slidecharge/testing';
 import {
-  buildEvent,
   ConsumerHandle,
   DEAD_LETTER_DEFAULT_RECORD_BYTES,
   DeadLetterRetention,
@@ -15,7 +14,7 @@ import {
   RejectedMessageError,
   SqlDeadLetterStore,
 } from '../src';
-import { capturingLogger, createServiceLikeSchema, executor, rawProducer, transactionOn } from './support';
+import { capturingLogger, createServiceLikeSchema, executor, rawProducer, testCredit, transactionOn } from './support';
 
 /**
  * The consumer side against the real broker and Postgres, with the exact inputs of issue #7: invalid
@@ -64,34 +63,7 @@ afterAll(async () => {
 });
 
 /** A valid event of the topic: a credit whose detail carries the marker. */
-const credit = (marker: string) =>
-  buildEvent(
-    TOPIC,
-    'charge.credited',
-    `S26-${marker}`,
-    {
-      creditId: randomUUID(),
-      transactionType: 'CD',
-      creditFor: randomUUID(),
-      chargeKey: `S26-1/A/0753T`,
-      accessionNumber: 'S26-1',
-      specimenId: 'A',
-      code: '0753T',
-      primaryCode: '88305',
-      units: 1,
-      dateOfService: '2026-03-01',
-      patientId: 'MRN-TEST',
-      payerId: 'AETNA',
-      modifiers: [],
-      diagnoses: [],
-      reason: 'case-cancelled',
-      detail: marker,
-      causedBy: [],
-      creditedAt: new Date().toISOString(),
-      trace: [],
-    },
-    { producer: 'messaging-test' },
-  );
+const credit = (marker: string) => testCredit(`S26-${marker}`, 'AETNA', marker, 'MRN-TEST');
 
 const send = (key: string, value: string | Buffer, headers: Record<string, string> = {}) =>
   producer.send({ topic: TOPIC, acks: -1, messages: [{ key, value, headers }] });

@@ -2,8 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { Admin, Producer } from 'kafkajs';
 import { Pool } from 'pg';
 import { eventually, startGroupAtEnd, testEnv, testKafka } from '@slidecharge/testing';
-import { buildEvent, ConsumerHandle, IncomingMessage, Inbox, KafkaBus, OutgoingMessage, SqlDeadLetterStore, SqlExecutor } from '../src';
-import { capturingLogger, createServiceLikeSchema, executor, rawProducer, transactionOn } from './support';
+import { ConsumerHandle, IncomingMessage, Inbox, KafkaBus, OutgoingMessage, SqlDeadLetterStore, SqlExecutor } from '../src';
+import { capturingLogger, createServiceLikeSchema, executor, rawProducer, testCredit, transactionOn } from './support';
 
 /**
  * The exactly-once batch consumer (KafkaBus.consume) against the real broker and Postgres. The
@@ -26,34 +26,7 @@ const consumers: ConsumerHandle[] = [];
 const inbox = (groupId: string): Inbox<SqlExecutor> => ({ schema, consumer: groupId, transaction: transactionOn(pool), logger });
 
 /** A credit for `payerId`; its detail carries the run's marker. */
-const credit = (key: string, payerId: string) =>
-  buildEvent(
-    TOPIC,
-    'charge.credited',
-    key,
-    {
-      creditId: randomUUID(),
-      transactionType: 'CD',
-      creditFor: randomUUID(),
-      chargeKey: 'S26-1/A/0753T',
-      accessionNumber: 'S26-1',
-      specimenId: 'A',
-      code: '0753T',
-      primaryCode: '88305',
-      units: 1,
-      dateOfService: '2026-03-01',
-      patientId: 'MRN-1',
-      payerId,
-      modifiers: [],
-      diagnoses: [],
-      reason: 'case-cancelled',
-      detail: key,
-      causedBy: [],
-      creditedAt: new Date().toISOString(),
-      trace: [],
-    },
-    { producer: 'messaging-test' },
-  );
+const credit = (key: string, payerId: string) => testCredit(key, payerId, key);
 
 /** The handler of a group: one row and one outgoing event per message, in order; POISON fails every time. */
 const applyCredits = (groupId: string) => async (tx: SqlExecutor, messages: readonly IncomingMessage<Topic>[]): Promise<{ outgoing: OutgoingMessage[] }> => {

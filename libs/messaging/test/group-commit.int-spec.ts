@@ -2,8 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { Admin, Producer } from 'kafkajs';
 import { Pool } from 'pg';
 import { eventually, startGroupAtEnd, testEnv, testKafka } from '@slidecharge/testing';
-import { buildEvent, ConsumerHandle, GroupCommit, IncomingMessage, Inbox, KafkaBus, messagingMetrics, OutgoingMessage, SqlDeadLetterStore, SqlExecutor } from '../src';
-import { capturingLogger, createServiceLikeSchema, executor, rawProducer, transactionOn } from './support';
+import { ConsumerHandle, GroupCommit, IncomingMessage, Inbox, KafkaBus, messagingMetrics, OutgoingMessage, SqlDeadLetterStore, SqlExecutor } from '../src';
+import { capturingLogger, createServiceLikeSchema, executor, rawProducer, testCredit, transactionOn } from './support';
 
 /**
  * Group commit (GroupCommit shared by the members of a consumer group) against the real broker and
@@ -25,34 +25,7 @@ let producer: Producer;
 let admin: Admin;
 const consumers: ConsumerHandle[] = [];
 
-const credit = (marker: string, payerId: string) =>
-  buildEvent(
-    TOPIC,
-    'charge.credited',
-    marker,
-    {
-      creditId: randomUUID(),
-      transactionType: 'CD',
-      creditFor: randomUUID(),
-      chargeKey: 'S26-1/A/0753T',
-      accessionNumber: 'S26-1',
-      specimenId: 'A',
-      code: '0753T',
-      primaryCode: '88305',
-      units: 1,
-      dateOfService: '2026-03-01',
-      patientId: 'MRN-1',
-      payerId,
-      modifiers: [],
-      diagnoses: [],
-      reason: 'case-cancelled',
-      detail: marker,
-      causedBy: [],
-      creditedAt: new Date().toISOString(),
-      trace: [],
-    },
-    { producer: 'messaging-test' },
-  );
+const credit = (marker: string, payerId: string) => testCredit(marker, payerId, marker);
 type Credit = ReturnType<typeof credit>;
 
 /**

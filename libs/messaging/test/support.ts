@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
@@ -5,7 +6,7 @@ import { Producer } from 'kafkajs';
 import { Pool } from 'pg';
 import pino from 'pino';
 import { testKafka, WORKSPACE_ROOT } from '@slidecharge/testing';
-import { Logger, RunInTransaction, SqlExecutor } from '../src';
+import { buildEvent, Logger, RunInTransaction, SqlExecutor } from '../src';
 
 /** A SqlExecutor over one pg client or pool, as a Prisma (transaction) client would be. */
 export const executor = (client: { query: Pool['query'] }): SqlExecutor => ({
@@ -66,3 +67,36 @@ export async function rawProducer(): Promise<Producer> {
   return producer;
 }
 
+
+/**
+ * A valid event of billing.charges.v1, the topic these tests consume in consumer groups of their own:
+ * a credit with the given key, payer and detail (where a test puts its marker).
+ */
+export const testCredit = (key: string, payerId: string, detail: string, patientId = 'MRN-1') =>
+  buildEvent(
+    'billing.charges.v1',
+    'charge.credited',
+    key,
+    {
+      creditId: randomUUID(),
+      transactionType: 'CD',
+      creditFor: randomUUID(),
+      chargeKey: 'S26-1/A/0753T',
+      accessionNumber: 'S26-1',
+      specimenId: 'A',
+      code: '0753T',
+      primaryCode: '88305',
+      units: 1,
+      dateOfService: '2026-03-01',
+      patientId,
+      payerId,
+      modifiers: [],
+      diagnoses: [],
+      reason: 'case-cancelled',
+      detail,
+      causedBy: [],
+      creditedAt: new Date().toISOString(),
+      trace: [],
+    },
+    { producer: 'messaging-test' },
+  );
