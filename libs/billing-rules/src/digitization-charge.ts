@@ -404,15 +404,16 @@ function serviceDateOf(input: DigitizationChargeInput, specimen: BillingSpecimen
   const own = new Set(
     input.case.slides.filter((s) => s.specimenId === specimen.specimenId && (index.ownersByBarcode.get(s.barcode)?.size ?? 0) === 1).map((s) => s.barcode),
   );
-  let earliest: string | undefined;
+  // The earliest instant has the earliest UTC day: only that one is turned into a date.
+  let earliest: number | undefined;
   for (const barcode of own) {
     for (const scan of index.scansBySlide.get(barcode) ?? []) {
-      if (scan.completedAt === undefined || Number.isNaN(Date.parse(scan.completedAt)) || !index.verdictOf(scan).qualifies) continue;
-      const day = new Date(scan.completedAt).toISOString().slice(0, 10);
-      if (earliest === undefined || compareStrings(day, earliest) < 0) earliest = day;
+      const completed = scan.completedAt === undefined ? Number.NaN : Date.parse(scan.completedAt);
+      if (Number.isNaN(completed) || !index.verdictOf(scan).qualifies) continue;
+      if (earliest === undefined || completed < earliest) earliest = completed;
     }
   }
-  return earliest !== undefined ? { serviceDate: earliest } : {};
+  return earliest !== undefined ? { serviceDate: new Date(earliest).toISOString().slice(0, 10) } : {};
 }
 
 /**

@@ -334,6 +334,18 @@ function defaultPointers(count: number): number[] {
   return Array.from({ length: Math.min(4, count) }, (_, i) => i + 1);
 }
 
+/**
+ * Whether the charge's slides were scanned before without success (a scan that failed, or that QC
+ * failed, other than the scans billed): what modifier checks call a rescan. Sets, not list searches:
+ * a case of 2,000 slides has 2,000 scans to look at per charge.
+ */
+function isRescanOf(d: ChargeDecision, scans: readonly ScanFacts[], qcResults: readonly QcFacts[]): boolean {
+  const slides = new Set(d.slideBarcodes);
+  const billed = new Set(d.scanIds);
+  const failedQc = new Set(qcResults.filter((q) => !q.passed).map((q) => q.scanId));
+  return scans.some((s) => slides.has(s.slideBarcode) && !billed.has(s.scanId) && (s.status === 'failed' || failedQc.has(s.scanId)));
+}
+
 function buildCharge(d: ChargeDecision, input: EvaluateChargesInput, unknownPayer: boolean, replacesChargeId: string | undefined): EngineCharge {
   const c = input.case;
   const set = input.policySet;
@@ -363,12 +375,7 @@ function buildCharge(d: ChargeDecision, input: EvaluateChargesInput, unknownPaye
   });
 
   // Requested modifiers, each checked against its meaning.
-  const isRescan = input.scans.some(
-    (s) =>
-      d.slideBarcodes.includes(s.slideBarcode) &&
-      !d.scanIds.includes(s.scanId) &&
-      (s.status === 'failed' || input.qcResults.some((q) => q.scanId === s.scanId && !q.passed)),
-  );
+  const isRescan = isRescanOf(d, input.scans, input.qcResults);
   const ctx: ModifierContext = {
     code: d.code,
     isAddOn: true,
