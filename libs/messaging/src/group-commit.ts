@@ -75,14 +75,15 @@ export class TransactionGroup<I, R> {
   }
 
   private async runGroup(group: readonly Waiting<I, R>[]): Promise<void> {
-    this.hooks.starting?.(group.length, group.reduce((n, w) => n + w.items.length, 0));
+    const items = group.reduce((n, w) => n + w.items.length, 0);
+    this.hooks.starting?.(group.length, items);
     if (group.length > 1) {
       let result: R;
       try {
         result = await this.run(group.flatMap((w) => w.items));
       } catch (e) {
         // Rolled back as a whole: each slice alone, so that only the one that fails reports a failure.
-        this.hooks.failed?.(e, group.length, group.reduce((n, w) => n + w.items.length, 0));
+        this.hooks.failed?.(e, group.length, items);
         for (const w of group) await this.runAlone(w);
         return;
       }

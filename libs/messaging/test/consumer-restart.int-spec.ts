@@ -3,7 +3,7 @@ import { Consumer, PartitionAssigners } from 'kafkajs';
 import { Pool } from 'pg';
 import { eventually, startGroupAtEnd, testEnv, testKafka } from '@slidecharge/testing';
 import { createLogger, KafkaBus, metricsRegistry, SqlDeadLetterStore } from '../src';
-import { createServiceLikeSchema, executor, transactionOn } from './support';
+import { createServiceLikeSchema, executor, testCredit, transactionOn } from './support';
 
 /**
  * A consumer that kafkajs leaves stopped (a crash with restart: false) is restarted by the bus, with
@@ -95,33 +95,5 @@ it('restarts a consumer stopped by a non-retriable error, says why while it is d
 
 /** A valid charge.credited event with the given event id. */
 function creditEvent(eventId: string) {
-  return {
-    eventId,
-    type: 'charge.credited',
-    schemaVersion: 1,
-    occurredAt: new Date().toISOString(),
-    producer: 'messaging-test',
-    correlationId: `c-${eventId}`,
-    data: {
-      creditId: randomUUID(),
-      transactionType: 'CD',
-      creditFor: randomUUID(),
-      chargeKey: 'S26-1/A/0753T',
-      accessionNumber: 'S26-1',
-      specimenId: 'A',
-      code: '0753T',
-      primaryCode: '88305',
-      units: 1,
-      dateOfService: '2026-03-01',
-      patientId: 'MRN-TEST',
-      payerId: 'AETNA',
-      modifiers: [],
-      diagnoses: [],
-      reason: 'case-cancelled',
-      detail: 'canary',
-      causedBy: [],
-      creditedAt: new Date().toISOString(),
-      trace: [],
-    },
-  };
+  return { ...testCredit(`S26-${eventId}`, 'AETNA', 'canary', 'MRN-TEST').value, eventId, correlationId: `c-${eventId}` };
 }

@@ -67,7 +67,6 @@ export async function rawProducer(): Promise<Producer> {
   return producer;
 }
 
-
 /**
  * A valid event of billing.charges.v1, the topic these tests consume in consumer groups of their own:
  * a credit with the given key, payer and detail (where a test puts its marker).
