@@ -316,6 +316,27 @@ describe('charge capture from events', () => {
     expect(rows[0].n).toBe(accessions.length);
   });
 
+  it('the last two verdicts of a specimen handled at the same moment (other slides, other transactions) charge it once', async () => {
+    // Two billing instances, or two partitions without group commit: the verdicts of a specimen's two
+    // slides come in two transactions that take no lock in common, and each may decide the case before
+    // the other commits. The first digitized slide earns the charge, so each may post it: the charge
+    // key's unique index lets one in, and the other reports nothing.
+    const charging = harness.app.get(ChargingService);
+    const asIncoming = <T extends BillingTopic>(m: OutgoingMessage<T>): IncomingMessage<T> => incomingOf(m, 'concurrent-deciders-test');
+    const accessions = Array.from({ length: 12 }, () => newAccession('BCD'));
+    await Promise.all(
+      accessions.map(async (acc) => {
+        const scans = [scanEvent(barcodeOf(acc, 'A', 1)), scanEvent(barcodeOf(acc, 'A', 2))];
+        await charging.handleBatch([caseEvent(snapshot(acc, [{ id: 'A', cpt: '88305', slides: 2 }])), ...scans].map(asIncoming));
+        const results = await Promise.all(scans.map((scan) => charging.handle(asIncoming(qcEvent(scan)))));
+        expect(results.map((r) => r.outcome)).toEqual(['qc-applied', 'qc-applied']);
+        expect(results.flatMap((r) => r.posted)).toEqual([`${acc}/A/0753T`]);
+      }),
+    );
+    const { rows } = await harness.pool.query(`SELECT count(*)::int AS n FROM billing.charge WHERE accession_number = ANY($1)`, [accessions]);
+    expect(rows[0].n).toBe(accessions.length);
+  });
+
   it('a batch of several cases, scans and verdicts applied in one transaction decides as the same events one at a time', async () => {
     const charging = harness.app.get(ChargingService);
     const asIncoming = <T extends BillingTopic>(m: OutgoingMessage<T>): IncomingMessage<T> => incomingOf(m, 'batch-test');

@@ -106,3 +106,28 @@ export const isChargeOf = (accession: string) => (m: ReadMessage) =>
 /** A charge.credited of the accession on the charges topic. */
 export const isCreditOf = (accession: string) => (m: ReadMessage) =>
   m.topic === 'billing.charges.v1' && (m.value as CreditMessage).type === 'charge.credited' && (m.value as CreditMessage).data?.accessionNumber === accession;
+
+/** A case of a stream test: its events in the order sent, and the keys of the charges it must earn. */
+export interface PlannedCase {
+  accession: string;
+  events: OutgoingMessage[];
+  expectedKeys: string[];
+}
+
+/**
+ * Case i of a stream: specimen A (88305, 2 slides); every third case also B (88307 -> 0754T); every
+ * fourth also C (88305, 2 units). Half the cases send their scans before the case. Every fifth sends
+ * its first scan and verdict twice (the same events again: a producer's retry).
+ */
+export function planCase(i: number, prefix: string): PlannedCase {
+  const accession = newAccession(prefix);
+  const specimens: SpecimenSpec[] = [{ id: 'A', cpt: '88305', slides: 2 }];
+  if (i % 3 === 0) specimens.push({ id: 'B', cpt: '88307', slides: 1 });
+  if (i % 4 === 0) specimens.push({ id: 'C', cpt: '88305', units: 2, slides: 1 });
+  const data = snapshot(accession, specimens);
+  const scans = passingScans(specimens.flatMap((s) => Array.from({ length: s.slides }, (_, n) => barcodeOf(accession, s.id, n + 1))));
+  const events = i % 2 === 0 ? [caseEvent(data), ...scans] : [...scans, caseEvent(data)];
+  if (i % 5 === 0) events.push(scans[0] as OutgoingMessage, scans[1] as OutgoingMessage);
+  const expectedKeys = specimens.map((s) => `${accession}/${s.id}/${s.cpt === '88307' ? '0754T' : '0753T'}`);
+  return { accession, events, expectedKeys };
+}
