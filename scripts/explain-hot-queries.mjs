@@ -154,8 +154,12 @@ const QUERIES = [
     q: (s) => [RECORD_QCS, [[s.scanId], [s.newId()], [s.barcode], [true], ['[]'], ['2025.1'], new Date().toISOString()]] },
   { name: 'billing: active policy', where: 'services/billing/src/policies/policy-set.store.ts active',
     q: () => [`SELECT policy_version FROM billing.policy_activation ORDER BY id DESC LIMIT 1`, []] },
+  { name: 'billing: claim cases', where: 'billing.repository.ts claimCases (the rows of the cases to decide, facts revision counted up)', write: true,
+    q: (s) => [CLAIM_CASES, [[s.acc]]] },
   { name: 'billing: load cases', where: 'billing.repository.ts loadCases (everything the rules read, one statement)',
     q: (s) => [LOAD_CASES, [[s.acc]]] },
+  { name: 'billing: load charges', where: 'billing.repository.ts loadCharges (a case whose facts are kept in memory: its charges only)',
+    q: (s) => [LOAD_CHARGES, [[s.acc]]] },
   { name: 'billing: patient charges', where: 'billing.repository.ts patientCharges (one statement for a wave of cases; here one)',
     q: (s) => [PATIENT_CHARGES, [[0], [s.patient], [s.acc], [s.dos], LIVE]] },
   { name: 'billing: insert charges', where: 'billing.repository.ts insertCharges (createManyAndReturn, skipDuplicates)', write: true,
@@ -282,27 +286,13 @@ function fillScanLags(where) {
            WHERE t.charge_id = l.charge_id`;
 }
 
-// Copied from services/billing/src/charging/billing.repository.ts (keep in step).
-const LOAD_CASES = `SELECT c.accession_number AS "accessionNumber", c.version, c.status, c.patient_id AS "patientId", c.payer_id AS "payerId",
-              to_char(c.collection_date, 'YYYY-MM-DD') AS "collectionDate", c.diagnoses, c.flags,
-              COALESCE((SELECT json_agg(json_build_object('specimenId', sp.specimen_id, 'primaryCpt', sp.primary_cpt, 'units', sp.units,
-                                        'modifiers', sp.modifiers, 'diagnosisPointers', sp.diagnosis_pointers,
-                                        'retrievedFromStorageDate', to_char(sp.retrieved_from_storage_date, 'YYYY-MM-DD'))
-                                        ORDER BY sp.specimen_id)
-                          FROM billing.billing_specimen sp WHERE sp.accession_number = c.accession_number), '[]'::json) AS specimens,
-              COALESCE((SELECT json_agg(json_build_object('barcode', sl.barcode, 'specimenId', sl.specimen_id) ORDER BY sl.barcode)
-                          FROM billing.billing_slide sl WHERE sl.accession_number = c.accession_number), '[]'::json) AS slides,
-              COALESCE((SELECT json_agg(json_build_object('scanId', cs.scan_id, 'slideBarcode', cs.slide_barcode, 'status', cs.status,
-                                        'purpose', cs.purpose, 'scannedAt', cs.scanned_at, 'sourceEventId', cs.source_event_id)
-                                        ORDER BY cs.scan_id)
-                          FROM billing.billing_slide sl JOIN billing.scan cs ON cs.slide_barcode = sl.barcode
-                         WHERE sl.accession_number = c.accession_number), '[]'::json) AS scans,
-              COALESCE((SELECT json_agg(json_build_object('scanId', q.scan_id, 'passed', q.passed, 'reasons', q.reasons,
-                                        'sourceEventId', q.source_event_id) ORDER BY q.scan_id, q.source_event_id)
-                          FROM billing.billing_slide sl JOIN billing.scan cs ON cs.slide_barcode = sl.barcode
-                          JOIN billing.qc_outcome q ON q.scan_id = cs.scan_id
-                         WHERE sl.accession_number = c.accession_number), '[]'::json) AS qc,
-              COALESCE((SELECT json_agg(json_build_object('chargeId', ch.charge_id, 'chargeKey', ch.charge_key, 'generation', ch.generation,
+// Copied from services/billing/src/charging/facts-json.sql.ts and billing.repository.ts (keep in step).
+const SCAN_JSON = (alias) =>
+  `json_build_object('scanId', ${alias}.scan_id, 'slideBarcode', ${alias}.slide_barcode, 'status', ${alias}.status, ` +
+  `'purpose', ${alias}.purpose, 'scannedAt', ${alias}.scanned_at, 'sourceEventId', ${alias}.source_event_id)`;
+const QC_JSON = (alias) => `json_build_object('scanId', ${alias}.scan_id, 'passed', ${alias}.passed, 'reasons', ${alias}.reasons, 'sourceEventId', ${alias}.source_event_id)`;
+const CHARGES_JSON = (accession) =>
+  `COALESCE((SELECT json_agg(json_build_object('chargeId', ch.charge_id, 'chargeKey', ch.charge_key, 'generation', ch.generation,
                                         'status', ch.status, 'specimenId', ch.specimen_id,
                                         'code', ch.code, 'primaryCode', ch.primary_code, 'units', ch.units,
                                         'dateOfService', to_char(ch.date_of_service, 'YYYY-MM-DD'), 'patientId', ch.patient_id,
@@ -312,7 +302,24 @@ const LOAD_CASES = `SELECT c.accession_number AS "accessionNumber", c.version, c
                                         'voidedByReviewer', EXISTS (SELECT 1 FROM billing.charge_audit a
                                                                      WHERE a.charge_id = ch.charge_id AND a.action = 'voided' AND a.actor <> 'billing-rules'))
                                         ORDER BY ch.charge_key, ch.generation)
-                          FROM billing.charge ch WHERE ch.accession_number = c.accession_number), '[]'::json) AS charges
+                          FROM billing.charge ch WHERE ch.accession_number = ${accession}), '[]'::json)`;
+const LOAD_CASES = `SELECT c.accession_number AS "accessionNumber", c.version, c.status, c.patient_id AS "patientId", c.payer_id AS "payerId",
+              to_char(c.collection_date, 'YYYY-MM-DD') AS "collectionDate", c.diagnoses, c.flags,
+              COALESCE((SELECT json_agg(json_build_object('specimenId', sp.specimen_id, 'primaryCpt', sp.primary_cpt, 'units', sp.units,
+                                        'modifiers', sp.modifiers, 'diagnosisPointers', sp.diagnosis_pointers,
+                                        'retrievedFromStorageDate', to_char(sp.retrieved_from_storage_date, 'YYYY-MM-DD'))
+                                        ORDER BY sp.specimen_id)
+                          FROM billing.billing_specimen sp WHERE sp.accession_number = c.accession_number), '[]'::json) AS specimens,
+              COALESCE((SELECT json_agg(json_build_object('barcode', sl.barcode, 'specimenId', sl.specimen_id) ORDER BY sl.barcode)
+                          FROM billing.billing_slide sl WHERE sl.accession_number = c.accession_number), '[]'::json) AS slides,
+              COALESCE((SELECT json_agg(${SCAN_JSON('cs')} ORDER BY cs.scan_id)
+                          FROM billing.billing_slide sl JOIN billing.scan cs ON cs.slide_barcode = sl.barcode
+                         WHERE sl.accession_number = c.accession_number), '[]'::json) AS scans,
+              COALESCE((SELECT json_agg(${QC_JSON('q')} ORDER BY q.scan_id, q.source_event_id)
+                          FROM billing.billing_slide sl JOIN billing.scan cs ON cs.slide_barcode = sl.barcode
+                          JOIN billing.qc_outcome q ON q.scan_id = cs.scan_id
+                         WHERE sl.accession_number = c.accession_number), '[]'::json) AS qc,
+              ${CHARGES_JSON('c.accession_number')} AS charges
          FROM billing.billing_case c
         WHERE c.accession_number = ANY($1::text[])
         ORDER BY c.accession_number`;
@@ -338,10 +345,18 @@ const UPSERT_SCANS = `WITH input AS (
                                FROM (SELECT 1) AS one LEFT JOIN billing.billing_slide sl ON sl.barcode = excluded.slide_barcode)
          WHERE (CASE excluded.status WHEN 'started' THEN 0 ELSE 1 END, excluded.scanned_at)
              > (CASE s.status WHEN 'started' THEN 0 ELSE 1 END, s.scanned_at)
-         RETURNING scan_id)
-       SELECT i.scan_id, u.scan_id IS NOT NULL AS changed, i.accession_number
+         RETURNING scan_id, ${SCAN_JSON('s')} AS scan
+       ), previous AS (
+         SELECT s.scan_id, sl.accession_number
+           FROM billing.scan s JOIN billing.billing_slide sl ON sl.barcode = s.slide_barcode
+          WHERE s.scan_id IN (SELECT scan_id FROM input))
+       SELECT i.scan_id, u.scan_id IS NOT NULL AS changed, i.accession_number, p.accession_number AS previous_accession, u.scan,
+              CASE WHEN u.scan_id IS NOT NULL
+                   THEN COALESCE((SELECT json_agg(${QC_JSON('q')} ORDER BY q.source_event_id) FROM billing.qc_outcome q WHERE q.scan_id = i.scan_id), '[]'::json)
+              END AS qc
          FROM input i
-         LEFT JOIN upserted u ON u.scan_id = i.scan_id`;
+         LEFT JOIN upserted u ON u.scan_id = i.scan_id
+         LEFT JOIN previous p ON p.scan_id = i.scan_id`;
 const STORED_WORKLIST_STATE = worklistState('s.status', 's.received_at', 's.dismissed_at');
 const REFRESH_WORKLIST = `UPDATE billing.scan s SET worklist_state = ${STORED_WORKLIST_STATE}
          FROM unnest($1::text[]) AS b(barcode) LEFT JOIN billing.billing_slide sl ON sl.barcode = b.barcode
@@ -359,14 +374,23 @@ const RECORD_QCS = `WITH input AS (
            FROM unnest($1::text[], $2::text[], $3::text[], $4::boolean[], $5::jsonb[], $6::text[])
                 AS i(scan_id, source_event_id, slide_barcode, passed, reasons, rules_version)
        ), inserted AS (
-         INSERT INTO billing.qc_outcome (scan_id, source_event_id, slide_barcode, passed, reasons, rules_version, recorded_at)
+         INSERT INTO billing.qc_outcome AS q (scan_id, source_event_id, slide_barcode, passed, reasons, rules_version, recorded_at)
          SELECT scan_id, source_event_id, slide_barcode, passed, reasons, rules_version, $7::timestamptz FROM input
          ON CONFLICT DO NOTHING
-         RETURNING scan_id, source_event_id)
-       SELECT i.source_event_id, ins.source_event_id IS NOT NULL AS recorded, sl.accession_number
+         RETURNING scan_id, source_event_id, ${QC_JSON('q')} AS qc)
+       SELECT i.source_event_id, ins.qc, sl.accession_number, ssl.accession_number AS scan_accession
          FROM input i
          LEFT JOIN inserted ins ON ins.scan_id = i.scan_id AND ins.source_event_id = i.source_event_id
-         LEFT JOIN billing.billing_slide sl ON sl.barcode = i.slide_barcode`;
+         LEFT JOIN billing.billing_slide sl ON sl.barcode = i.slide_barcode
+         LEFT JOIN billing.scan cs ON cs.scan_id = i.scan_id
+         LEFT JOIN billing.billing_slide ssl ON ssl.barcode = cs.slide_barcode`;
+const CLAIM_CASES = `WITH claimed AS (
+         SELECT accession_number FROM billing.billing_case WHERE accession_number = ANY($1::text[])
+          ORDER BY accession_number FOR NO KEY UPDATE)
+       UPDATE billing.billing_case c SET facts_revision = c.facts_revision + 1
+         FROM claimed WHERE c.accession_number = claimed.accession_number
+       RETURNING c.accession_number, c.facts_revision`;
+const LOAD_CHARGES = `SELECT a.accession_number, ${CHARGES_JSON('a.accession_number')} AS charges FROM unnest($1::text[]) AS a(accession_number)`;
 const PATIENT_CHARGES = `SELECT q.query, c.charge_id::text AS "chargeId", c.accession_number AS "accessionNumber", c.specimen_id AS "specimenId", c.code,
               c.primary_code AS "primaryCode", c.units, c.payer_id AS "payerId", to_char(c.date_of_service, 'YYYY-MM-DD') AS "dateOfService", c.status
          FROM unnest($1::int[], $2::text[], $3::text[], $4::date[]) AS q(query, patient_id, except_accession, date_of_service)

@@ -5,7 +5,8 @@ import type { SqlExecutor } from '@slidecharge/messaging';
 import { Db } from '../prisma.service';
 import { LIVE_STATUSES, StoredChargeStatus } from '../charge/charge-status';
 import { byColumnName, CHARGE_COLUMN_NAMES, chargeColumnsOf } from '../charge/charge-row';
-import { LoadedCase, LoadedCaseRow, loadedCaseFromRow } from './facts';
+import { LoadedCase, LoadedCaseRow, loadedCaseFromRow, QcJson, ScanJson, StoredCharge, storedChargeOf } from './facts';
+import { chargesJsonSql, qcJsonSql, scanJsonSql } from './facts-json.sql';
 import { STORED_WORKLIST_STATE_SQL, worklistStateSql } from './worklist-state';
 
 
@@ -18,6 +19,28 @@ export interface ScanRow {
   scannerId: string;
   scannedAt: string;
   sourceEventId: string;
+}
+
+/** What storing one scan report did (BillingRepository.upsertScans). */
+export interface StoredScanEffect {
+  changed: boolean;
+  /** The case that has the scan's slide, when a known case has it. */
+  accessionNumber: string | undefined;
+  /** The case that had the scan's slide before this report (a report may name another slide), when known. */
+  previousAccession: string | undefined;
+  /** A changed scan as stored, with the QC verdicts stored for it. */
+  stored?: { scan: ScanJson; qc: QcJson[] };
+}
+
+/** What recording one QC verdict did (BillingRepository.recordQcs). */
+export interface RecordedQcEffect {
+  recorded: boolean;
+  /** The case that has the verdict's slide, when known. */
+  accessionNumber: string | undefined;
+  /** The case that has the slide of the verdict's scan, when known (the case whose facts hold the verdict). */
+  scanAccession: string | undefined;
+  /** A recorded verdict as stored. */
+  stored?: QcJson;
 }
 
 /** A charge to insert: its payload (also the charge.posted data) and how billing keeps it. */
@@ -76,7 +99,8 @@ const INSERTED_CHARGE_COLUMNS = Object.entries(CHARGE_COLUMN_NAMES)
  * The scan reports of a batch stored in one statement (BillingRepository.upsertScans). A new scan's
  * work-list state is that of a scan received now and never dismissed; an updated one's follows from its
  * stored received_at and dismissal and the new report (the slide looked up again: a report may name
- * another barcode).
+ * another barcode). Each changed scan comes back as stored, with its QC verdicts already stored and the
+ * case its slide belonged to before (all read as of the statement's start).
  */
 const UPSERT_SCANS_SQL = `WITH input AS (
          SELECT i.*, sl.accession_number,
@@ -94,10 +118,18 @@ const UPSERT_SCANS_SQL = `WITH input AS (
                                FROM (SELECT 1) AS one LEFT JOIN billing.billing_slide sl ON sl.barcode = excluded.slide_barcode)
          WHERE (CASE excluded.status WHEN 'started' THEN 0 ELSE 1 END, excluded.scanned_at)
              > (CASE s.status WHEN 'started' THEN 0 ELSE 1 END, s.scanned_at)
-         RETURNING scan_id)
-       SELECT i.scan_id, u.scan_id IS NOT NULL AS changed, i.accession_number
+         RETURNING scan_id, ${scanJsonSql('s')} AS scan
+       ), previous AS (
+         SELECT s.scan_id, sl.accession_number
+           FROM billing.scan s JOIN billing.billing_slide sl ON sl.barcode = s.slide_barcode
+          WHERE s.scan_id IN (SELECT scan_id FROM input))
+       SELECT i.scan_id, u.scan_id IS NOT NULL AS changed, i.accession_number, p.accession_number AS previous_accession, u.scan,
+              CASE WHEN u.scan_id IS NOT NULL
+                   THEN COALESCE((SELECT json_agg(${qcJsonSql('q')} ORDER BY q.source_event_id) FROM billing.qc_outcome q WHERE q.scan_id = i.scan_id), '[]'::json)
+              END AS qc
          FROM input i
-         LEFT JOIN upserted u ON u.scan_id = i.scan_id`;
+         LEFT JOIN upserted u ON u.scan_id = i.scan_id
+         LEFT JOIN previous p ON p.scan_id = i.scan_id`;
 
 /**
  * Billing's SQL. Every write runs inside the caller's transaction; the hot path (one Kafka event)
@@ -237,11 +269,15 @@ export class BillingRepository {
    * state (completed/failed over started; same rank: later scannedAt), in one statement (at most one
    * report per scanId: see winningReports), with the scan's work-list state as it follows from the
    * stored report and the slide's holder (a report that stops being completed leaves the list). Returns,
-   * per scanId, whether anything changed and the accession of the scan's slide when a known case has that slide.
+   * per scanId, whether anything changed, the accession of the scan's slide when a known case has that
+   * slide, and for a changed scan: the case its slide belonged to before, the row as stored and its
+   * stored QC verdicts.
    */
-  async upsertScans(tx: SqlExecutor, scans: readonly ScanRow[], now: Date): Promise<Map<string, { changed: boolean; accessionNumber: string | undefined }>> {
+  async upsertScans(tx: SqlExecutor, scans: readonly ScanRow[], now: Date): Promise<Map<string, StoredScanEffect>> {
     if (scans.length === 0) return new Map();
-    const rows = await tx.$queryRawUnsafe<{ scan_id: string; changed: boolean; accession_number: string | null }[]>(
+    const rows = await tx.$queryRawUnsafe<
+      { scan_id: string; changed: boolean; accession_number: string | null; previous_accession: string | null; scan: ScanJson | null; qc: QcJson[] | null }[]
+    >(
       UPSERT_SCANS_SQL,
       scans.map((s) => s.scanId),
       scans.map((s) => s.slideBarcode),
@@ -252,30 +288,43 @@ export class BillingRepository {
       scans.map((s) => s.sourceEventId),
       now.toISOString(),
     );
-    return new Map(rows.map((r) => [r.scan_id, { changed: r.changed === true, accessionNumber: r.accession_number ?? undefined }]));
+    return new Map(
+      rows.map((r) => [
+        r.scan_id,
+        {
+          changed: r.changed === true,
+          accessionNumber: r.accession_number ?? undefined,
+          previousAccession: r.previous_accession ?? undefined,
+          ...(r.scan ? { stored: { scan: r.scan, qc: r.qc ?? [] } } : {}),
+        },
+      ]),
+    );
   }
 
   /**
    * Records QC verdicts (once per scan and event) in one statement. Returns, per source event id,
-   * whether it was recorded now and the accession of its slide, when known.
+   * whether it was recorded now, the accession of its slide and of its scan's slide (when known; the two
+   * differ only when the verdict names another slide than its scan), and a recorded verdict as stored.
    */
-  async recordQcs(tx: SqlExecutor, verdicts: readonly QcRow[], now: Date): Promise<Map<string, { recorded: boolean; accessionNumber: string | undefined }>> {
+  async recordQcs(tx: SqlExecutor, verdicts: readonly QcRow[], now: Date): Promise<Map<string, RecordedQcEffect>> {
     if (verdicts.length === 0) return new Map();
-    const rows = await tx.$queryRawUnsafe<{ source_event_id: string; recorded: boolean; accession_number: string | null }[]>(
+    const rows = await tx.$queryRawUnsafe<{ source_event_id: string; accession_number: string | null; scan_accession: string | null; qc: QcJson | null }[]>(
       `WITH input AS (
          SELECT i.scan_id, i.source_event_id, i.slide_barcode, i.passed, i.rules_version,
                 ARRAY(SELECT jsonb_array_elements_text(i.reasons)) AS reasons
            FROM unnest($1::text[], $2::text[], $3::text[], $4::boolean[], $5::jsonb[], $6::text[])
                 AS i(scan_id, source_event_id, slide_barcode, passed, reasons, rules_version)
        ), inserted AS (
-         INSERT INTO billing.qc_outcome (scan_id, source_event_id, slide_barcode, passed, reasons, rules_version, recorded_at)
+         INSERT INTO billing.qc_outcome AS q (scan_id, source_event_id, slide_barcode, passed, reasons, rules_version, recorded_at)
          SELECT scan_id, source_event_id, slide_barcode, passed, reasons, rules_version, $7::timestamptz FROM input
          ON CONFLICT DO NOTHING
-         RETURNING scan_id, source_event_id)
-       SELECT i.source_event_id, ins.source_event_id IS NOT NULL AS recorded, sl.accession_number
+         RETURNING scan_id, source_event_id, ${qcJsonSql('q')} AS qc)
+       SELECT i.source_event_id, ins.qc, sl.accession_number, ssl.accession_number AS scan_accession
          FROM input i
          LEFT JOIN inserted ins ON ins.scan_id = i.scan_id AND ins.source_event_id = i.source_event_id
-         LEFT JOIN billing.billing_slide sl ON sl.barcode = i.slide_barcode`,
+         LEFT JOIN billing.billing_slide sl ON sl.barcode = i.slide_barcode
+         LEFT JOIN billing.scan cs ON cs.scan_id = i.scan_id
+         LEFT JOIN billing.billing_slide ssl ON ssl.barcode = cs.slide_barcode`,
       verdicts.map((q) => q.scanId),
       verdicts.map((q) => q.sourceEventId),
       verdicts.map((q) => q.slideBarcode),
@@ -284,7 +333,38 @@ export class BillingRepository {
       verdicts.map((q) => q.rulesVersion),
       now.toISOString(),
     );
-    return new Map(rows.map((r) => [r.source_event_id, { recorded: r.recorded === true, accessionNumber: r.accession_number ?? undefined }]));
+    return new Map(
+      rows.map((r) => [
+        r.source_event_id,
+        {
+          recorded: r.qc !== null,
+          accessionNumber: r.accession_number ?? undefined,
+          scanAccession: r.scan_accession ?? undefined,
+          ...(r.qc ? { stored: r.qc } : {}),
+        },
+      ]),
+    );
+  }
+
+  /**
+   * Takes the rows of the cases about to be decided (FOR NO KEY UPDATE, in accession order, so that two
+   * transactions never wait on each other in a cycle) and counts their facts revision up. Transactions
+   * that changed facts of one case without a lock in common (its slides' events on other partitions, or
+   * in two billing instances) decide it one after the other, each reading what the one before committed.
+   * Returns the new revision of each case that exists.
+   */
+  async claimCases(tx: SqlExecutor, accessionNumbers: readonly string[]): Promise<Map<string, number>> {
+    if (accessionNumbers.length === 0) return new Map();
+    const rows = await tx.$queryRawUnsafe<{ accession_number: string; facts_revision: number }[]>(
+      `WITH claimed AS (
+         SELECT accession_number FROM billing.billing_case WHERE accession_number = ANY($1::text[])
+          ORDER BY accession_number FOR NO KEY UPDATE)
+       UPDATE billing.billing_case c SET facts_revision = c.facts_revision + 1
+         FROM claimed WHERE c.accession_number = claimed.accession_number
+       RETURNING c.accession_number, c.facts_revision`,
+      [...accessionNumbers],
+    );
+    return new Map(rows.map((r) => [r.accession_number, r.facts_revision]));
   }
 
   /**
@@ -306,33 +386,34 @@ export class BillingRepository {
                           FROM billing.billing_specimen sp WHERE sp.accession_number = c.accession_number), '[]'::json) AS specimens,
               COALESCE((SELECT json_agg(json_build_object('barcode', sl.barcode, 'specimenId', sl.specimen_id) ORDER BY sl.barcode)
                           FROM billing.billing_slide sl WHERE sl.accession_number = c.accession_number), '[]'::json) AS slides,
-              COALESCE((SELECT json_agg(json_build_object('scanId', cs.scan_id, 'slideBarcode', cs.slide_barcode, 'status', cs.status,
-                                        'purpose', cs.purpose, 'scannedAt', cs.scanned_at, 'sourceEventId', cs.source_event_id)
-                                        ORDER BY cs.scan_id)
+              COALESCE((SELECT json_agg(${scanJsonSql('cs')} ORDER BY cs.scan_id)
                           FROM billing.billing_slide sl JOIN billing.scan cs ON cs.slide_barcode = sl.barcode
                          WHERE sl.accession_number = c.accession_number), '[]'::json) AS scans,
-              COALESCE((SELECT json_agg(json_build_object('scanId', q.scan_id, 'passed', q.passed, 'reasons', q.reasons,
-                                        'sourceEventId', q.source_event_id) ORDER BY q.scan_id, q.source_event_id)
+              COALESCE((SELECT json_agg(${qcJsonSql('q')} ORDER BY q.scan_id, q.source_event_id)
                           FROM billing.billing_slide sl JOIN billing.scan cs ON cs.slide_barcode = sl.barcode
                           JOIN billing.qc_outcome q ON q.scan_id = cs.scan_id
                          WHERE sl.accession_number = c.accession_number), '[]'::json) AS qc,
-              COALESCE((SELECT json_agg(json_build_object('chargeId', ch.charge_id, 'chargeKey', ch.charge_key, 'generation', ch.generation,
-                                        'status', ch.status, 'specimenId', ch.specimen_id,
-                                        'code', ch.code, 'primaryCode', ch.primary_code, 'units', ch.units,
-                                        'dateOfService', to_char(ch.date_of_service, 'YYYY-MM-DD'), 'patientId', ch.patient_id,
-                                        'payerId', ch.payer_id, 'diagnoses', ch.diagnoses, 'modifiers', ch.modifiers,
-                                        'slideBarcodes', ch.slide_barcodes, 'diagnosisPointers', ch.diagnosis_pointers,
-                                        'holdRules', (SELECT COALESCE(json_agg(h->>'rule'), '[]'::json) FROM jsonb_array_elements(ch.hold_reasons) h),
-                                        'voidedByReviewer', EXISTS (SELECT 1 FROM billing.charge_audit a
-                                                                     WHERE a.charge_id = ch.charge_id AND a.action = 'voided' AND a.actor <> 'billing-rules'))
-                                        ORDER BY ch.charge_key, ch.generation)
-                          FROM billing.charge ch WHERE ch.accession_number = c.accession_number), '[]'::json) AS charges
+              ${chargesJsonSql('c.accession_number')} AS charges
          FROM billing.billing_case c
         WHERE c.accession_number = ANY($1::text[])
         ORDER BY c.accession_number`,
       [...accessionNumbers],
     );
     return rows.map(loadedCaseFromRow);
+  }
+
+  /**
+   * Every charge of the given cases (all generations and states), in one statement: what a decision
+   * reads fresh when the case's facts are known (CaseFactsCache). The order of the answer is the cases'.
+   */
+  async loadCharges(db: SqlExecutor, accessionNumbers: readonly string[]): Promise<StoredCharge[][]> {
+    if (accessionNumbers.length === 0) return [];
+    const rows = await db.$queryRawUnsafe<{ accession_number: string; charges: LoadedCaseRow['charges'] }[]>(
+      `SELECT a.accession_number, ${chargesJsonSql('a.accession_number')} AS charges FROM unnest($1::text[]) AS a(accession_number)`,
+      [...accessionNumbers],
+    );
+    const byAccession = new Map(rows.map((r) => [r.accession_number, r.charges.map(storedChargeOf)]));
+    return accessionNumbers.map((a) => byAccession.get(a) ?? []);
   }
 
   /**

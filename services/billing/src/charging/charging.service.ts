@@ -21,7 +21,8 @@ import { DeliveryQueue } from '../delivery/delivery.queue'; // issue #8: DFT^P03
 import { BillingMetricsService } from '../metrics/billing-metrics.service';
 import { PolicySetStore } from '../policies/policy-set.store';
 import { stepsOf, wavesByPatient, winningReports } from './batch-plan';
-import { AuditEntry, BillingRepository, NewChargeRow, QcRow, ScanRow } from './billing.repository';
+import { AuditEntry, BillingRepository, NewChargeRow, QcRow, RecordedQcEffect, ScanRow, StoredScanEffect } from './billing.repository';
+import { applyFactChanges, CaseFactChanges, CaseFacts, CaseFactsCache, factChangesOf, NO_FACT_CHANGES } from './case-facts-cache';
 import { ChargePosting } from './charge-posting.service';
 import {
   caseLockKey,
@@ -111,6 +112,21 @@ interface Decision {
   result: ReturnType<typeof evaluateCharges>;
 }
 
+/**
+ * What a transaction's decisions know of the cases' facts: the large cases decided so far in it (kept in
+ * the process's CaseFactsCache once it commits), and for a step of scans and verdicts, what it changed
+ * of each case (absent: facts changed otherwise, e.g. by a case event, and are read from the database).
+ */
+interface FactsContext {
+  decided: Map<string, CaseFacts>;
+  changes?: ReadonlyMap<string, CaseFactChanges>;
+}
+
+/** How long kept facts are used at most (see CaseFactsCacheOptions.ttlMs). */
+const CASE_FACTS_TTL_MS = 60_000;
+
+const byCodeUnits = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+
 const noChanges = (): ChargeChanges => ({ posted: [], held: [], notSent: [], credited: [], voided: [], postedIds: [], creditIds: [] });
 const changeCount = (c: ChargeChanges) => c.posted.length + c.held.length + c.notSent.length + c.credited.length + c.voided.length;
 
@@ -172,6 +188,8 @@ export class ChargingService implements OnApplicationBootstrap {
    * every statement hand-written, without Prisma's per-query cost on the hot path.
    */
   private readonly transactions: PgTransactions;
+  /** The large cases' facts between the transactions that decide them (see CaseFactsCache). */
+  readonly caseFacts: CaseFactsCache;
 
   constructor(
     @Inject(BILLING_CONFIG) private readonly config: BillingConfig,
@@ -184,6 +202,7 @@ export class ChargingService implements OnApplicationBootstrap {
   ) {
     this.transactions = runtime.rawSql('billing-charging', config.BILLING_CONSUMERS * DEFAULT_PARTITIONS_CONSUMED_CONCURRENTLY);
     this.inbox = runtime.inbox(BILLING_CONSUMER, (fn) => this.transactions.transaction(fn));
+    this.caseFacts = new CaseFactsCache({ maxSlides: config.BILLING_CASE_CACHE_SLIDES, minSlides: config.BILLING_CASE_CACHE_MIN_SLIDES, ttlMs: CASE_FACTS_TTL_MS });
   }
 
   async onApplicationBootstrap(): Promise<void> {
@@ -248,11 +267,16 @@ export class ChargingService implements OnApplicationBootstrap {
     await this.repository.lock(tx, messages.flatMap(lockKeysOf));
     const results: HandlingResult[] = messages.map(() => ({ outcome: 'scan-unchanged', ...noChanges() }));
     const outgoing: OutgoingMessage[] = [];
+    const decided = new Map<string, CaseFacts>();
     for (const step of stepsOf(messages, isCaseMessage, asFactsMessage)) {
-      if (step.kind === 'case') results[step.index] = await inMessageContext(step.message, () => this.applyCaseEvent(tx, step.message, outgoing));
-      else await this.applyFacts(tx, step.items, results, outgoing);
+      if (step.kind === 'case') results[step.index] = await inMessageContext(step.message, () => this.applyCaseEvent(tx, step.message, outgoing, decided));
+      else await this.applyFacts(tx, step.items, results, outgoing, decided);
     }
-    return { outgoing, results, afterCommit: () => this.committed(messages, results, started) };
+    const afterCommit = () => {
+      this.caseFacts.keep(decided.values());
+      return this.committed(messages, results, started);
+    };
+    return { outgoing, results, afterCommit };
   }
 
   /** After the commit: the metrics of what was posted and credited, a debug line per event and an info line for the batch. */
@@ -295,7 +319,7 @@ export class ChargingService implements OnApplicationBootstrap {
     );
   }
 
-  private async applyCaseEvent(tx: SqlExecutor, message: CaseMessage, outgoing: OutgoingMessage[]): Promise<HandlingResult> {
+  private async applyCaseEvent(tx: SqlExecutor, message: CaseMessage, outgoing: OutgoingMessage[], decided: Map<string, CaseFacts>): Promise<HandlingResult> {
     const snapshot = message.value.data;
     const accession = snapshot.accessionNumber;
     // The case lock first (versions of one case serialize), then the slides it had and will have.
@@ -321,23 +345,31 @@ export class ChargingService implements OnApplicationBootstrap {
     // A case that lost a slide to this one is decided again too: its charge may rest on that slide.
     const losers = [...new Set(moved.map((m) => m.fromAccession))].sort();
     await this.repository.lock(tx, losers.map(caseLockKey));
-    const decided = await this.decideCases(
+    const byCase = await this.decideCases(
       tx,
       [accession, ...losers].map((accessionNumber) => ({ accessionNumber, message, reportDrift: accessionNumber === accession && stored !== undefined })),
       outgoing,
+      { decided },
     );
     const changes = noChanges();
-    for (const c of decided.values()) for (const k of Object.keys(changes) as (keyof ChargeChanges)[]) changes[k].push(...c[k]);
+    for (const c of byCase.values()) for (const k of Object.keys(changes) as (keyof ChargeChanges)[]) changes[k].push(...c[k]);
     return { outcome: 'case-applied', ...changes };
   }
 
   /**
    * A run of scan and QC events: the scans stored with one upsert (of several reports of one scan, the
    * one that wins; the others are superseded within the batch), the verdicts with one insert, then every
-   * case they touched decided once, on account of the last event that touched it (whose result carries
-   * the case's changes).
+   * case whose facts they changed decided once (the case of a scan's slide, and of the slide a changed
+   * scan named before; the case of a verdict's slide, and of its scan's slide), on account of the last
+   * event that touched it (whose result carries the case's changes).
    */
-  private async applyFacts(tx: SqlExecutor, items: readonly { index: number; message: FactsMessage }[], results: HandlingResult[], outgoing: OutgoingMessage[]): Promise<void> {
+  private async applyFacts(
+    tx: SqlExecutor,
+    items: readonly { index: number; message: FactsMessage }[],
+    results: HandlingResult[],
+    outgoing: OutgoingMessage[],
+    decided: Map<string, CaseFacts>,
+  ): Promise<void> {
     const now = new Date();
     const scans = items.flatMap(({ index, message }) => (message.topic === 'scan.events.v1' ? [{ index, message, row: scanRowOf(message) }] : []));
     const verdicts = items.flatMap(({ index, message }) => (message.topic === 'qc.results.v1' ? [{ index, message, row: qcRowOf(message) }] : []));
@@ -346,22 +378,31 @@ export class ChargingService implements OnApplicationBootstrap {
     const recorded = await this.repository.recordQcs(tx, verdicts.map((v) => v.row), now);
 
     const touched = new Map<string, IncomingMessage<BillingTopic>>();
+    const touch = (accessions: (string | undefined)[], message: IncomingMessage<BillingTopic>) => {
+      for (const a of accessions) if (a !== undefined) touched.set(a, message);
+    };
+    const scanEffects: StoredScanEffect[] = [];
     scans.forEach(({ index, message, row }, position) => {
       const effect = winners.get(row.scanId) === position ? stored.get(row.scanId) : undefined;
       const outcome: HandlingOutcome = !effect ? 'scan-superseded' : !effect.changed ? 'scan-unchanged' : effect.accessionNumber ? 'scan-applied' : 'scan-unmatched';
       results[index] = { outcome, ...noChanges() };
-      if (outcome === 'scan-applied') touched.set(effect?.accessionNumber as string, message);
+      if (!effect?.changed) return;
+      scanEffects.push(effect);
+      touch([effect.accessionNumber, effect.previousAccession], message);
     });
+    const qcEffects: RecordedQcEffect[] = [];
     for (const { index, message, row } of verdicts) {
       const effect = recorded.get(row.sourceEventId);
       const outcome: HandlingOutcome = !effect?.recorded ? 'qc-repeat' : effect.accessionNumber ? 'qc-applied' : 'qc-unmatched';
       results[index] = { outcome, ...noChanges() };
-      if (outcome === 'qc-applied') touched.set(effect?.accessionNumber as string, message);
+      if (!effect?.recorded) continue;
+      qcEffects.push(effect);
+      touch([effect.accessionNumber, effect.scanAccession], message);
     }
     // The last event of the run that touched each case (Map order is first-touch; the value is the last).
     const lastIndex = new Map(items.map(({ index, message }) => [message, index]));
     const targets = [...touched].map(([accessionNumber, message]) => ({ accessionNumber, message, reportDrift: false }));
-    for (const [accessionNumber, changes] of await this.decideCases(tx, targets, outgoing)) {
+    for (const [accessionNumber, changes] of await this.decideCases(tx, targets, outgoing, { decided, changes: factChangesOf(scanEffects, qcEffects) })) {
       const message = touched.get(accessionNumber) as IncomingMessage<BillingTopic>;
       const result = results[lastIndex.get(message as FactsMessage) as number] as HandlingResult;
       for (const k of Object.keys(changes) as (keyof ChargeChanges)[]) result[k].push(...changes[k]);
@@ -376,12 +417,12 @@ export class ChargingService implements OnApplicationBootstrap {
    * are read in one statement and decided in waves holding one case per patient (see wavesByPatient),
    * each wave written with one statement per table. Returns the changes per accession.
    */
-  private async decideCases(tx: SqlExecutor, targets: readonly CaseToDecide[], sent: OutgoingMessage[]): Promise<Map<string, ChargeChanges>> {
+  private async decideCases(tx: SqlExecutor, targets: readonly CaseToDecide[], sent: OutgoingMessage[], context: FactsContext): Promise<Map<string, ChargeChanges>> {
     const changes = new Map<string, ChargeChanges>();
     if (targets.length === 0) return changes;
     const policySet = await this.policies.active(tx);
     const byAccession = new Map(targets.map((t) => [t.accessionNumber, t]));
-    const loaded = await this.repository.loadCases(tx, targets.map((t) => t.accessionNumber));
+    const loaded = await this.loadForDecision(tx, targets.map((t) => t.accessionNumber), context);
     for (const wave of wavesByPatient(loaded, (l) => l.facts.patientId)) {
       const others = await this.repository.patientCharges(
         tx,
@@ -399,6 +440,37 @@ export class ChargingService implements OnApplicationBootstrap {
       for (const [accession, c] of await this.applyDecisions(tx, decisions, sent)) changes.set(accession, c);
     }
     return changes;
+  }
+
+  /**
+   * The cases to decide, each under its row's lock with its facts revision counted up: the facts of a
+   * large case this process decided at the revision before, with what this step changed of them, from
+   * memory (and its charges read fresh); every other case read whole from the database. Sorted by
+   * accession whichever way a case was read, so that its place in the waves does not depend on it.
+   */
+  private async loadForDecision(tx: SqlExecutor, accessions: readonly string[], context: FactsContext): Promise<LoadedCase[]> {
+    const revisions = await this.repository.claimCases(tx, accessions);
+    const fromMemory: CaseFacts[] = [];
+    for (const [accession, revision] of context.changes ? revisions : []) {
+      const base = context.decided.get(accession) ?? this.caseFacts.at(accession, revision - 1);
+      const facts = base && applyFactChanges(base, context.changes?.get(accession) ?? NO_FACT_CHANGES, revision);
+      if (facts) fromMemory.push(facts);
+    }
+    const remembered = new Set(fromMemory.map((f) => f.facts.accessionNumber));
+    const read = await this.repository.loadCases(tx, accessions.filter((a) => revisions.has(a) && !remembered.has(a)));
+    const charges = await this.repository.loadCharges(tx, [...remembered]);
+    this.metrics.caseFactsRead(fromMemory.length, read.length);
+    const loaded: LoadedCase[] = [
+      ...read,
+      ...fromMemory.map(({ version, facts, scans, qcResults }, i) => ({ version, facts, scans: [...scans], qcResults: [...qcResults], charges: charges[i] ?? [] })),
+    ].sort((a, b) => byCodeUnits(a.facts.accessionNumber, b.facts.accessionNumber));
+    for (const l of loaded) {
+      const revision = revisions.get(l.facts.accessionNumber) as number;
+      const facts: CaseFacts = { revision, version: l.version, facts: l.facts, scans: l.scans, qcResults: l.qcResults };
+      if (this.caseFacts.keeps(facts)) context.decided.set(l.facts.accessionNumber, facts);
+      else context.decided.delete(l.facts.accessionNumber);
+    }
+    return loaded;
   }
 
   /** Writes the decisions of a wave of cases: one statement per table, whatever the number of cases. */

@@ -104,6 +104,40 @@ export interface LoadedCaseRow {
 
 const iso = (timestamp: string) => new Date(timestamp).toISOString();
 
+/** A scan as billing's SQL reads it (facts-json.sql.ts). */
+export type ScanJson = LoadedCaseRow['scans'][number];
+/** A QC verdict as billing's SQL reads it (facts-json.sql.ts). */
+export type QcJson = LoadedCaseRow['qc'][number];
+
+/** A scan as the rules read it. */
+export function scanFactsOf(s: ScanJson): ScanFacts {
+  return {
+    scanId: s.scanId,
+    slideBarcode: s.slideBarcode,
+    status: s.status as ScanStatus,
+    purpose: s.purpose as ScanPurpose,
+    ...(s.status === 'completed' ? { completedAt: iso(s.scannedAt) } : {}),
+    sourceEventId: s.sourceEventId,
+  };
+}
+
+/** A QC verdict as the rules read it. */
+export function qcFactsOf(q: QcJson): QcFacts {
+  return { scanId: q.scanId, passed: q.passed, reasons: q.reasons ?? [], sourceEventId: q.sourceEventId };
+}
+
+/** A stored charge as the rules and the drift check read it (its empty lists may come as null). */
+export function storedChargeOf(c: LoadedCaseRow['charges'][number]): StoredCharge {
+  return {
+    ...c,
+    diagnoses: c.diagnoses ?? [],
+    slideBarcodes: c.slideBarcodes ?? [],
+    modifiers: c.modifiers ?? [],
+    diagnosisPointers: c.diagnosisPointers ?? [],
+    holdRules: c.holdRules ?? [],
+  };
+}
+
 export function loadedCaseFromRow(row: LoadedCaseRow): LoadedCase {
   return {
     version: row.version,
@@ -125,23 +159,9 @@ export function loadedCaseFromRow(row: LoadedCaseRow): LoadedCase {
       })),
       slides: row.slides.map((s) => ({ barcode: s.barcode, specimenId: s.specimenId })),
     },
-    scans: row.scans.map((s) => ({
-      scanId: s.scanId,
-      slideBarcode: s.slideBarcode,
-      status: s.status as ScanStatus,
-      purpose: s.purpose as ScanPurpose,
-      ...(s.status === 'completed' ? { completedAt: iso(s.scannedAt) } : {}),
-      sourceEventId: s.sourceEventId,
-    })),
-    qcResults: row.qc.map((q) => ({ scanId: q.scanId, passed: q.passed, reasons: q.reasons ?? [], sourceEventId: q.sourceEventId })),
-    charges: row.charges.map((c) => ({
-      ...c,
-      diagnoses: c.diagnoses ?? [],
-      slideBarcodes: c.slideBarcodes ?? [],
-      modifiers: c.modifiers ?? [],
-      diagnosisPointers: c.diagnosisPointers ?? [],
-      holdRules: c.holdRules ?? [],
-    })),
+    scans: row.scans.map(scanFactsOf),
+    qcResults: row.qc.map(qcFactsOf),
+    charges: row.charges.map(storedChargeOf),
   };
 }
 

@@ -58,6 +58,12 @@ export class BillingMetricsService implements BillingGaugeSource, OnApplicationB
     }
   }
 
+  /** Counts the cases a decision read, by where their facts came from (CaseFactsCache). */
+  caseFactsRead(fromMemory: number, fromDatabase: number): void {
+    if (fromMemory > 0) billingMetrics.caseFactsReads.inc({ source: 'memory' }, fromMemory);
+    if (fromDatabase > 0) billingMetrics.caseFactsReads.inc({ source: 'database' }, fromDatabase);
+  }
+
   /** Counts credits that were sent (call after the commit). */
   async creditsSent(creditIds: readonly string[]): Promise<void> {
     if (creditIds.length === 0) return;

@@ -77,6 +77,12 @@ export const billingMetrics = {
     labelNames: ['code', 'payer'],
     registers: [metricsRegistry],
   }),
+  caseFactsReads: new Counter({
+    name: 'slidecharge_billing_case_facts_reads_total',
+    help: "Cases read for a decision, by where their facts came from: memory (a large case this process decided at the revision before) or database",
+    labelNames: ['source'],
+    registers: [metricsRegistry],
+  }),
   credits: new Counter({
     name: 'slidecharge_credits_total',
     help: 'Credits (reversals of posted charges) sent, by code of the credited charge and reason',
