@@ -38,10 +38,11 @@ export const billingConfigSchema = baseConfigSchema.extend({
   BILLING_GROUP_COMMIT_EVENTS: z.coerce.number({ error: 'must be a number' }).int('must be a whole number').min(0).max(10_000).default(1000),
   /**
    * The large cases' facts kept in memory between the transactions that decide them
-   * (src/charging/case-facts-cache.ts): at most this many slides together (about 0.5 KB each); 0: every
-   * decision reads its case from the database.
+   * (src/charging/case-facts-cache.ts): at most this many slides together (about 1 KB of heap each, with
+   * their scans and verdicts: the default is two 2,000-slide cases); 0: every decision reads its case
+   * from the database.
    */
-  BILLING_CASE_CACHE_SLIDES: z.coerce.number({ error: 'must be a number' }).int('must be a whole number').min(0).max(1_000_000).default(10_000),
+  BILLING_CASE_CACHE_SLIDES: z.coerce.number({ error: 'must be a number' }).int('must be a whole number').min(0).max(1_000_000).default(4_000),
   /** Only a case of at least this many slides is kept in memory (a small case costs little to read). */
   BILLING_CASE_CACHE_MIN_SLIDES: z.coerce.number({ error: 'must be a number' }).int('must be a whole number').min(1).max(100_000).default(100),
   /** DFT^P03 delivery to the billing system over MLLP (issue #4): BILLING_DFT_*, see src/delivery/delivery.config.ts. */

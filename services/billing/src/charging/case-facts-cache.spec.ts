@@ -114,12 +114,14 @@ describe('CaseFactsCache', () => {
     expect(cache.size.slides).toBe(200);
   });
 
-  it('is not used past its time to live', () => {
+  it('is not used past its time to live, and goes at the next keep even if never asked for', () => {
     let now = 1_000;
     const cache = new CaseFactsCache(options, () => now);
-    cache.keep([caseFacts(1, 200, 0, 'BIG')]);
+    cache.keep([caseFacts(1, 200, 0, 'BIG'), caseFacts(1, 200, 0, 'IDLE')]);
     now += 60_001;
     expect(cache.at('BIG', 1)).toBeUndefined();
+    expect(cache.size).toEqual({ cases: 1, slides: 200 });
+    cache.keep([]);
     expect(cache.size).toEqual({ cases: 0, slides: 0 });
   });
 

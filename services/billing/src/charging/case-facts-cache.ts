@@ -139,8 +139,13 @@ export class CaseFactsCache {
     return entry.facts;
   }
 
-  /** Keeps the facts a committed transaction decided on (a later revision replaces an earlier one, never the reverse). */
+  /**
+   * Keeps the facts a committed transaction decided on (a later revision replaces an earlier one, never
+   * the reverse); entries past their time to live go, then the least recently used over the budget.
+   */
   keep(all: Iterable<CaseFacts>): void {
+    const now = this.now();
+    for (const [accession, entry] of this.entries) if (now - entry.keptAt > this.options.ttlMs) this.forget(accession);
     for (const facts of all) {
       if (!this.keeps(facts)) continue;
       const accession = facts.facts.accessionNumber;
@@ -148,7 +153,7 @@ export class CaseFactsCache {
       if (current && current.facts.revision >= facts.revision) continue;
       this.forget(accession);
       const slides = facts.facts.slides.length;
-      this.entries.set(accession, { facts, keptAt: this.now(), slides });
+      this.entries.set(accession, { facts, keptAt: now, slides });
       this.slides += slides;
     }
     for (const accession of this.entries.keys()) {
