@@ -28,7 +28,7 @@ export type {
   ScanStatus,
   TraceLine,
 } from './digitization-charge';
-export { isIsoDate } from './dates';
+export { compareStrings, isIsoDate } from './dates';
 export { ARCHIVED_AFTER_DAYS, DATE_OF_SERVICE_SOURCE, calendarDaysBetween, decideDateOfService } from './date-of-service';
 export type { DateOfServiceBasis, DateOfServiceInput, DateOfServiceOutcome, DateOfServiceProblem } from './date-of-service';
 export {

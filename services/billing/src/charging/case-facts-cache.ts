@@ -1,6 +1,6 @@
-import type { EngineCase, QcFacts, ScanFacts } from '@slidecharge/billing-rules';
+import { compareStrings, type QcFacts } from '@slidecharge/billing-rules';
 import type { RecordedQcEffect, StoredScanEffect } from './billing.repository';
-import { QcJson, qcFactsOf, ScanJson, scanFactsOf } from './facts';
+import { LoadedCase, QcJson, qcFactsOf, ScanJson, scanFactsOf } from './facts';
 
 /**
  * A large case's facts kept in memory between the transactions that decide it (pure: no I/O).
@@ -19,13 +19,8 @@ import { QcJson, qcFactsOf, ScanJson, scanFactsOf } from './facts';
  */
 
 /** A case's facts (all the rules read but its charges) at a facts revision. */
-export interface CaseFacts {
+export interface CaseFacts extends Omit<LoadedCase, 'charges'> {
   revision: number;
-  /** The case version (the LIS's) the facts are of. */
-  version: number;
-  facts: EngineCase;
-  scans: readonly ScanFacts[];
-  qcResults: readonly QcFacts[];
 }
 
 /** What one step of a transaction changed of one case's facts, as the writes returned it. */
@@ -53,16 +48,15 @@ export function factChangesOf(scans: readonly StoredScanEffect[], verdicts: read
     return c;
   };
   for (const s of scans) {
-    if (!s.changed || !s.stored) continue;
+    if (!s.stored) continue;
     if (s.accessionNumber !== undefined) of(s.accessionNumber).scans.push(s.stored);
     if (s.previousAccession !== undefined && s.previousAccession !== s.accessionNumber) of(s.previousAccession).removedScanIds.push(s.stored.scan.scanId);
   }
-  for (const v of verdicts) if (v.recorded && v.stored && v.scanAccession !== undefined) of(v.scanAccession).qcs.push(v.stored);
+  for (const v of verdicts) if (v.stored && v.scanAccession !== undefined) of(v.scanAccession).qcs.push(v.stored);
   return changes;
 }
 
-const byCodeUnits = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
-const qcOrder = (a: QcFacts, b: QcFacts) => byCodeUnits(a.scanId, b.scanId) || byCodeUnits(a.sourceEventId, b.sourceEventId);
+const qcOrder = (a: QcFacts, b: QcFacts) => compareStrings(a.scanId, b.scanId) || compareStrings(a.sourceEventId, b.sourceEventId);
 
 /**
  * The facts at `revision`: those of `base` (at revision - 1) with the changes applied, in new arrays
@@ -94,7 +88,7 @@ export function applyFactChanges(base: CaseFacts, changes: CaseFactChanges, revi
     revision,
     version: base.version,
     facts: base.facts,
-    scans: [...scans.values()].sort((a, b) => byCodeUnits(a.scanId, b.scanId)),
+    scans: [...scans.values()].sort((a, b) => compareStrings(a.scanId, b.scanId)),
     qcResults: qcResults.sort(qcOrder),
   };
 }

@@ -1,5 +1,5 @@
 import { Inject, Injectable, OnApplicationBootstrap } from '@nestjs/common';
-import { evaluateCharges, ExistingCharge } from '@slidecharge/billing-rules';
+import { compareStrings, evaluateCharges, ExistingCharge } from '@slidecharge/billing-rules';
 import { TopicName } from '@slidecharge/contracts';
 import {
   applyExactlyOnce,
@@ -124,8 +124,6 @@ interface FactsContext {
 
 /** How long kept facts are used at most (see CaseFactsCacheOptions.ttlMs). */
 const CASE_FACTS_TTL_MS = 60_000;
-
-const byCodeUnits = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
 const noChanges = (): ChargeChanges => ({ posted: [], held: [], notSent: [], credited: [], voided: [], postedIds: [], creditIds: [] });
 const changeCount = (c: ChargeChanges) => c.posted.length + c.held.length + c.notSent.length + c.credited.length + c.voided.length;
@@ -462,8 +460,8 @@ export class ChargingService implements OnApplicationBootstrap {
     this.metrics.caseFactsRead(fromMemory.length, read.length);
     const loaded: LoadedCase[] = [
       ...read,
-      ...fromMemory.map(({ version, facts, scans, qcResults }, i) => ({ version, facts, scans: [...scans], qcResults: [...qcResults], charges: charges[i] ?? [] })),
-    ].sort((a, b) => byCodeUnits(a.facts.accessionNumber, b.facts.accessionNumber));
+      ...fromMemory.map(({ revision: _revision, ...facts }, i) => ({ ...facts, charges: charges[i] ?? [] })),
+    ].sort((a, b) => compareStrings(a.facts.accessionNumber, b.facts.accessionNumber));
     for (const l of loaded) {
       const revision = revisions.get(l.facts.accessionNumber) as number;
       const facts: CaseFacts = { revision, version: l.version, facts: l.facts, scans: l.scans, qcResults: l.qcResults };

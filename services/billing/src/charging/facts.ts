@@ -79,8 +79,8 @@ type NullableListField = 'diagnoses' | 'slideBarcodes' | 'modifiers' | 'diagnosi
 export interface LoadedCase {
   version: number;
   facts: EngineCase;
-  scans: ScanFacts[];
-  qcResults: QcFacts[];
+  scans: readonly ScanFacts[];
+  qcResults: readonly QcFacts[];
   /** Every charge of the case, every generation and state. */
   charges: StoredCharge[];
 }
