@@ -65,7 +65,11 @@ if [ "$failed" -ne 0 ]; then
   # Repeat the names of the failing tests (and jest's first lines about each) where CI's tail shows them.
   echo "== failing tests"
   sed 's/\x1b\[[0-9;]*m//g' "$log" | grep -E '✕|^- [a-z-]+:[a-z0-9-]+$' | head -20
-  sed 's/\x1b\[[0-9;]*m//g' "$log" | grep -v '"level"' | grep -E -A12 '● ' | grep -v '● Console' | head -60
+  # jest's failure blocks ("● suite › test") with their first lines, leaving out the "● Console" blocks of
+  # passing suites that would crowd them out of the tail.
+  sed 's/\x1b\[[0-9;]*m//g' "$log" | grep -v '"level"' | awk '
+    /● / { n = ($0 ~ /● Console/) ? 0 : 14 }
+    n > 0 { print; n-- }' | head -80
 fi
 echo "${passed} passed, ${failed} failed"
 exit "$status"
