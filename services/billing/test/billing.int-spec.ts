@@ -337,6 +337,39 @@ describe('charge capture from events', () => {
     expect(rows[0].n).toBe(accessions.length);
   });
 
+  it('two cases of one patient on one day decided at the same moment (other transactions) count each other for the unit limit', async () => {
+    // Two billing instances, or two partitions without group commit: the verdicts of two Medicare cases
+    // of one patient collected on one day come in two transactions that share no slide and no case.
+    // Medicare allows one unit of the add-on per patient and day, so whichever decides second must
+    // count the first's charge and hold its own for the unit limit, as one at a time would.
+    const charging = harness.app.get(ChargingService);
+    const asIncoming = <T extends BillingTopic>(m: OutgoingMessage<T>): IncomingMessage<T> => incomingOf(m, 'patient-day-test');
+    const pairs = Array.from({ length: 10 }, () => [newAccession('BPD'), newAccession('BPD')] as [string, string]);
+    await Promise.all(
+      pairs.map(async (pair) => {
+        const medicare = { payer: { payerId: 'MEDICARE', name: 'Medicare' }, patientId: `MRN-${pair[0]}` };
+        const scans = pair.map((acc) => scanEvent(barcodeOf(acc, 'A', 1)));
+        const cases = pair.map((acc) => caseEvent(snapshot(acc, [{ id: 'A', cpt: '88305', slides: 1 }], medicare)));
+        await charging.handleBatch([...cases, ...scans].map(asIncoming));
+        const results = await Promise.all(scans.map((scan) => charging.handle(asIncoming(qcEvent(scan)))));
+        expect(results.flatMap((r) => r.held).sort()).toEqual(pair.map((acc) => `${acc}/A/0753T`).sort());
+      }),
+    );
+    const { rows } = await harness.pool.query(
+      `SELECT accession_number, status, ARRAY(SELECT h->>'rule' FROM jsonb_array_elements(hold_reasons) h ORDER BY 1) AS hold_rules
+         FROM billing.charge WHERE accession_number = ANY($1)`,
+      [pairs.flat()],
+    );
+    for (const pair of pairs) {
+      // One charge each, the second's held for the unit limit too: fewer hold rules first.
+      const holds = rows.filter((r) => pair.includes(r.accession_number)).map((r): [string, string[]] => [r.status, r.hold_rules]);
+      expect(holds.sort((x, y) => x[1].length - y[1].length)).toEqual([
+        ['held', ['payer-policy']],
+        ['held', ['payer-policy', 'unit-limit']],
+      ]);
+    }
+  });
+
   it('a batch of several cases, scans and verdicts applied in one transaction decides as the same events one at a time', async () => {
     const charging = harness.app.get(ChargingService);
     const asIncoming = <T extends BillingTopic>(m: OutgoingMessage<T>): IncomingMessage<T> => incomingOf(m, 'batch-test');

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import type { EngineCharge, ExistingCharge } from '@slidecharge/billing-rules';
+import { compareStrings, type EngineCharge, type ExistingCharge } from '@slidecharge/billing-rules';
 import type { Charge, CaseSnapshot, Credit } from '@slidecharge/contracts';
 import type { SqlExecutor } from '@slidecharge/messaging';
 import { Db } from '../prisma.service';
@@ -62,6 +62,13 @@ export interface AuditEntry {
   toStatus: StoredChargeStatus;
   reason: string;
   eventId?: string;
+}
+
+/** A case's patient, its accession and its dates of service: the unit limits' scope (patientCharges, lockPatientDays). */
+export interface PatientDays {
+  patientId: string;
+  exceptAccession: string;
+  datesOfService: readonly string[];
 }
 
 /** A live charge of the patient on another accession (for per-patient unit limits): what the rules read of it, with its stored state. */
@@ -417,11 +424,28 @@ export class BillingRepository {
   }
 
   /**
+   * Takes a transaction-scoped advisory lock per patient and date of service of the given cases, in
+   * one order (sorted keys), after the slide and case row locks. Two transactions deciding cases of
+   * one patient on one day then run one after the other, and the second's patientCharges (a new
+   * statement, a new snapshot under READ COMMITTED) counts the charges the first committed: without
+   * it both could be billable where the payer's unit limit allows one. Released at commit or rollback.
+   */
+  async lockPatientDays(tx: SqlExecutor, cases: readonly PatientDays[]): Promise<void> {
+    const keys = [...new Set(cases.flatMap((c) => c.datesOfService.map((d) => `${c.patientId}|${d}`)))].sort(compareStrings);
+    if (keys.length === 0) return;
+    // unnest yields the keys in array order, so the locks are taken in it.
+    await tx.$executeRawUnsafe(
+      `SELECT pg_advisory_xact_lock(hashtextextended('billing.patient-day|' || k, 0)) FROM unnest($1::text[]) AS k`,
+      keys,
+    );
+  }
+
+  /**
    * For each case (patient, its accession, its dates of service): the patient's live charges on other
    * accessions for those dates, what the per-patient unit limits count besides the case's own charges.
    * One statement for all of them; the answer is in the order of the queries.
    */
-  async patientCharges(db: SqlExecutor, queries: readonly { patientId: string; exceptAccession: string; datesOfService: readonly string[] }[]): Promise<PatientChargeRow[][]> {
+  async patientCharges(db: SqlExecutor, queries: readonly PatientDays[]): Promise<PatientChargeRow[][]> {
     const pairs = queries.flatMap((q, i) => q.datesOfService.map((d) => ({ i, patientId: q.patientId, exceptAccession: q.exceptAccession, date: d })));
     const answer: PatientChargeRow[][] = queries.map(() => []);
     if (pairs.length === 0) return answer;

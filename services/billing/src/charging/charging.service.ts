@@ -21,7 +21,7 @@ import { DeliveryQueue } from '../delivery/delivery.queue'; // issue #8: DFT^P03
 import { BillingMetricsService } from '../metrics/billing-metrics.service';
 import { PolicySetStore } from '../policies/policy-set.store';
 import { stepsOf, wavesByPatient, winningReports } from './batch-plan';
-import { AuditEntry, BillingRepository, NewChargeRow, QcRow, RecordedQcEffect, ScanRow, StoredScanEffect } from './billing.repository';
+import { AuditEntry, BillingRepository, NewChargeRow, PatientDays, QcRow, RecordedQcEffect, ScanRow, StoredScanEffect } from './billing.repository';
 import { applyFactChanges, CaseFactChanges, CaseFacts, CaseFactsCache, factChangesOf, NO_FACT_CHANGES } from './case-facts-cache';
 import { ChargePosting } from './charge-posting.service';
 import {
@@ -127,6 +127,9 @@ const CASE_FACTS_TTL_MS = 60_000;
 
 const noChanges = (): ChargeChanges => ({ posted: [], held: [], notSent: [], credited: [], voided: [], postedIds: [], creditIds: [] });
 const changeCount = (c: ChargeChanges) => c.posted.length + c.held.length + c.notSent.length + c.credited.length + c.voided.length;
+
+/** A case's patient and dates of service: what the per-patient unit limits count charges over. */
+const patientDaysOf = (l: LoadedCase): PatientDays => ({ patientId: l.facts.patientId, exceptAccession: l.facts.accessionNumber, datesOfService: [l.facts.collectionDate] });
 
 /** The audit trail's reason for a charge the rules created. */
 function creationReason(row: NewChargeRow): string {
@@ -421,11 +424,11 @@ export class ChargingService implements OnApplicationBootstrap {
     const policySet = await this.policies.active(tx);
     const byAccession = new Map(targets.map((t) => [t.accessionNumber, t]));
     const loaded = await this.loadForDecision(tx, targets.map((t) => t.accessionNumber), context);
+    // Deciders of one patient's cases on one day, in other transactions (another instance, another
+    // partition without group commit), wait for each other here: each then counts the other's charges.
+    await this.repository.lockPatientDays(tx, loaded.map(patientDaysOf));
     for (const wave of wavesByPatient(loaded, (l) => l.facts.patientId)) {
-      const others = await this.repository.patientCharges(
-        tx,
-        wave.map((l) => ({ patientId: l.facts.patientId, exceptAccession: l.facts.accessionNumber, datesOfService: [l.facts.collectionDate] })),
-      );
+      const others = await this.repository.patientCharges(tx, wave.map(patientDaysOf));
       const decisions = wave.map((l, i) => {
         const target = byAccession.get(l.facts.accessionNumber) as CaseToDecide;
         const existingCharges: ExistingCharge[] = [
