@@ -12,6 +12,10 @@
 #   scripts/stack.sh kill SERVICE...   SIGKILL a service (no shutdown hook runs: a crash, for the fault
 #                            campaign, scripts/chaos.mjs)
 #   scripts/stack.sh start SERVICE...  start stopped services as `up` does and wait until they are ready
+#   scripts/stack.sh scale SERVICE...  start a second instance of running consuming services (scanner-events,
+#                            qc, billing, ops-console) in the same consumer group, named <service>-2, on
+#                            the service's port + 100 (benchmarks of 1 and 2 instances; `down` stops it)
+#   scripts/stack.sh stop SERVICE...   stop services or instances (SIGTERM: in-flight work finished), e.g. billing-2
 # Logs: tmp/stack/<service>.log (JSON lines), tmp/stack/billing-system-sim.log (the DFT^P03 received).
 # Ports: accession 3001 (HL7 orders over MLLP: 2575), scanner-events 3002, qc 3003, billing 3004
 # (delivers DFT^P03 over MLLP to the simulator on 2576; set BILLING_DFT_HOST/PORT to use another),
@@ -39,6 +43,9 @@ SERVICES=(accession scanner-events qc billing)
 # The ops console's server starts after the four (it reads them) and stops before them.
 CONSOLE=ops-console
 declare -A PORTS=([accession]=3001 [scanner-events]=3002 [qc]=3003 [billing]=3004 [ops-console]=3005)
+# Second instances (scale): the consuming services only (accession's MLLP port is one per machine).
+SCALABLE=(scanner-events qc billing ops-console)
+for s in "${SCALABLE[@]}"; do PORTS[$s-2]=$((PORTS[$s] + 100)); done
 # The console estimates values with the example fee schedule unless told otherwise.
 : "${OPS_CONSOLE_FEE_SCHEDULE_FILE:=ops/fee-schedule.example.json}"
 export OPS_CONSOLE_FEE_SCHEDULE_FILE
@@ -87,9 +94,11 @@ start_services() {
   for s in "$@"; do
     port=${PORTS[$s]}
     if ready "$port"; then echo "$s already running on :$port"; continue; fi
-    db_url=$(node scripts/service-database-url.mjs "$s")
+    # An instance <service>-2 is the service's program with its principal and role, on its own port.
+    local service=${s%-2}
+    db_url=$(node scripts/service-database-url.mjs "$service")
     (
-      settings="$(kafka_principal_env "$s")"
+      settings="$(kafka_principal_env "$service")"
       if [ -n "$settings" ]; then set -a; eval "$settings"; set +a; fi
       # The fault campaign puts its TCP fault proxies between the services and Kafka / Postgres
       # (scripts/chaos-ci.sh): the services then bootstrap at SERVICES_KAFKA_BROKERS and reach Postgres on
@@ -103,7 +112,7 @@ start_services() {
       # sizes it from the heap limit, larger than the capped old space can take in, and then every
       # collection is a full one (billing at 100% CPU, 94% of it in GC, long after a burst).
       DATABASE_URL=$db_url PORT=$port NODE_OPTIONS="--max-old-space-size=${SERVICE_HEAP_MB:-160} --max-semi-space-size=${SERVICE_SEMI_SPACE_MB:-16} ${NODE_OPTIONS:-}" MALLOC_ARENA_MAX=${MALLOC_ARENA_MAX:-2} \
-        exec nohup node "dist/services/$s/services/$s/src/main.js" >>"$dir/$s.log" 2>&1
+        exec nohup node "dist/services/$service/services/$service/src/main.js" >>"$dir/$s.log" 2>&1
     ) &
     echo $! >"$dir/$s.pid"
   done
@@ -130,6 +139,7 @@ signal_service() {
 }
 
 down() {
+  for s in "${SCALABLE[@]}"; do signal_service "$s-2" TERM stopped; done
   for s in "$CONSOLE" "${SERVICES[@]}"; do signal_service "$s" TERM stopped; done
   if [ -f "$dir/billing-system-sim.pid" ]; then
     kill -INT "$(cat "$dir/billing-system-sim.pid")" 2>/dev/null && echo "billing-system simulator stopped" || true
@@ -143,6 +153,21 @@ status() {
     port=${PORTS[$s]}
     printf '%-15s ' "$s"; curl -sS "http://127.0.0.1:$port/health/ready" || echo "down"; echo
   done
+  for s in "${SCALABLE[@]}"; do
+    if [ -f "$dir/$s-2.pid" ]; then printf '%-15s ' "$s-2"; curl -sS "http://127.0.0.1:${PORTS[$s-2]}/health/ready" || echo "down"; echo; fi
+  done
+}
+
+# A second instance of each named service, in the same consumer group, once the first is ready.
+scale() {
+  local instances=()
+  for s in "$@"; do
+    [[ " ${SCALABLE[*]} " == *" $s "* ]] || { echo "cannot scale '$s' (one of: ${SCALABLE[*]})" >&2; exit 2; }
+    ready "${PORTS[$s]}" || { echo "$s is not running: start the stack first" >&2; exit 1; }
+    instances+=("$s-2")
+  done
+  start_services "${instances[@]}"
+  wait_ready "${instances[@]}"
 }
 
 kill_services() {
@@ -152,11 +177,20 @@ kill_services() {
   done
 }
 
+stop_services() {
+  for s in "$@"; do
+    [ -n "${PORTS[$s]:-}" ] || { echo "no service '$s' (one of: ${!PORTS[*]})" >&2; exit 2; }
+    signal_service "$s" TERM stopped
+  done
+}
+
 case "${1:-up}" in
   up) shift || true; up "$@" ;;
   kill) shift; kill_services "$@" ;;
+  stop) shift; stop_services "$@" ;;
   start) shift; start_services "$@"; wait_ready "$@" ;;
+  scale) shift; scale "$@" ;;
   down) shift || true; down "$@" ;;
   status) status ;;
-  *) echo "usage: $0 up [--no-demo] | down [--keep-kafka] | status | kill SERVICE... | start SERVICE..." >&2; exit 2 ;;
+  *) echo "usage: $0 up [--no-demo] | down [--keep-kafka] | status | kill SERVICE... | stop SERVICE... | start SERVICE... | scale SERVICE..." >&2; exit 2 ;;
 esac

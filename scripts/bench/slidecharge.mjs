@@ -9,8 +9,10 @@ import { kafkaAs } from './kafka.mjs';
 import { sampleAll, stackServicePids, usageBetween } from './process-usage.mjs';
 import { latencySummary, perSecond } from './stats.mjs';
 
-// The stack's service processes (scripts/stack.sh SERVICES and CONSOLE), measured during the scans.
+// The stack's service processes (scripts/stack.sh SERVICES and CONSOLE), measured during the scans,
+// and the second instances `scripts/stack.sh scale` started (<service>-2), when running.
 const STACK_SERVICES = ['accession', 'scanner-events', 'qc', 'billing', 'ops-console'];
+const SECOND_INSTANCES = ['scanner-events-2', 'qc-2', 'billing-2', 'ops-console-2'];
 const root = new URL('../../', import.meta.url).pathname;
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -33,7 +35,7 @@ export async function runSlidecharge(settings) {
     const casesSeconds = await createCases(settings, plan);
     await waitUntilBillingKnows(settings, plan.cases[plan.cases.length - 1]);
     const statistics = await statisticsAsAutovacuumKeepsThem(settings, plan.cases[plan.cases.length - 1]);
-    const pids = stackServicePids(root, STACK_SERVICES);
+    const pids = { ...stackServicePids(root, STACK_SERVICES), ...runningOnly(stackServicePids(root, SECOND_INSTANCES)) };
     const before = sampleAll(pids);
     const sent = await sendScans(settings, plan.events, producer);
     await reader.receivedAll(plan.expectedCharges, 600_000);
@@ -45,6 +47,9 @@ export async function runSlidecharge(settings) {
     await producer.disconnect();
   }
 }
+
+/** The entries with a process (second instances are there only when the stack was scaled). */
+const runningOnly = (pids) => Object.fromEntries(Object.entries(pids).filter(([, pid]) => pid !== undefined));
 
 // ---- what is sent ----
 
