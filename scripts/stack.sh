@@ -14,7 +14,9 @@
 #   scripts/stack.sh start SERVICE...  start stopped services as `up` does and wait until they are ready
 #   scripts/stack.sh scale SERVICE...  start a second instance of running consuming services (scanner-events,
 #                            qc, billing, ops-console) in the same consumer group, named <service>-2, on
-#                            the service's port + 100 (benchmarks of 1 and 2 instances; `down` stops it)
+#                            the service's port + 100 (benchmarks of 1 and 2 instances; `down` stops it;
+#                            ops-console-2 projects and answers its API, browsers sign in on :3005, the
+#                            origin the identity provider knows)
 #   scripts/stack.sh stop SERVICE...   stop services or instances (SIGTERM: in-flight work finished), e.g. billing-2
 # Logs: tmp/stack/<service>.log (JSON lines), tmp/stack/billing-system-sim.log (the DFT^P03 received).
 # Ports: accession 3001 (HL7 orders over MLLP: 2575), scanner-events 3002, qc 3003, billing 3004
