@@ -132,15 +132,23 @@ export class ProjectionRepository {
     );
   }
 
-  /** New charges, each with its case -> charge lag when the case is known (its first-seen time written before). */
+  /**
+   * New charges, each with its case -> charge lag when the case is known (its first-seen time written
+   * before) and its scan -> charge lag from the completed scans known so far (the batch's written
+   * before): inserted whole, so that fillScanLags finds nothing to change on them (an UPDATE of a row
+   * just inserted would write it, and each of its indexes, a second time).
+   */
   private async writeCharges(tx: SqlExecutor, facts: readonly ChargeFact[]): Promise<void> {
     if (facts.length === 0) return;
     await tx.$executeRawUnsafe(
-      `INSERT INTO ${S}.charge_fact (charge_id, code, payer_id, units, accession_number, posted_at, scan_ids, trace_id, event_id, case_to_charge_seconds)
-       SELECT r.charge_id, r.code, r.payer_id, r.units, r.accession_number, r.posted_at, ${textArray('r.scan_ids')}, r.trace_id, r.event_id,
-              EXTRACT(EPOCH FROM r.posted_at - f.first_occurred_at)::float8
-         FROM unnest($1::uuid[], $2::text[], $3::text[], $4::int[], $5::text[], $6::timestamptz[], $7::jsonb[], $8::text[], $9::text[])
-                AS r(charge_id, code, payer_id, units, accession_number, posted_at, scan_ids, trace_id, event_id)
+      `INSERT INTO ${S}.charge_fact (charge_id, code, payer_id, units, accession_number, posted_at, scan_ids, trace_id, event_id, case_to_charge_seconds, scan_to_charge_seconds)
+       SELECT r.charge_id, r.code, r.payer_id, r.units, r.accession_number, r.posted_at, r.scan_ids, r.trace_id, r.event_id,
+              EXTRACT(EPOCH FROM r.posted_at - f.first_occurred_at)::float8,
+              (SELECT EXTRACT(EPOCH FROM r.posted_at - max(s.scanned_at))::float8
+                 FROM ${S}.scan_fact s WHERE s.scan_id = ANY(r.scan_ids) AND s.type = 'scan.completed')
+         FROM (SELECT u.charge_id, u.code, u.payer_id, u.units, u.accession_number, u.posted_at, ${textArray('u.scan_ids')} AS scan_ids, u.trace_id, u.event_id
+                 FROM unnest($1::uuid[], $2::text[], $3::text[], $4::int[], $5::text[], $6::timestamptz[], $7::jsonb[], $8::text[], $9::text[])
+                        AS u(charge_id, code, payer_id, units, accession_number, posted_at, scan_ids, trace_id, event_id)) r
          LEFT JOIN ${S}.case_first_seen f ON f.accession_number = r.accession_number
        ON CONFLICT DO NOTHING`,
       facts.map((f) => f.chargeId),
@@ -171,7 +179,10 @@ export class ProjectionRepository {
     return rows.map((r) => r.chargeId);
   }
 
-  /** Scan -> charge lag of these charges: posted at - the latest scannedAt of their completed scans known so far. */
+  /**
+   * Scan -> charge lag of these charges: posted at - the latest scannedAt of their completed scans known
+   * so far. Changes only the charges whose lag moved (a scan that came after its charge).
+   */
   private async fillScanLags(tx: SqlExecutor, chargeIds: readonly string[]): Promise<void> {
     if (chargeIds.length === 0) return;
     await tx.$executeRawUnsafe(
