@@ -28,10 +28,11 @@
 // billing system; read from DATABASE_URL) and says when the first and last ACK came and at what rate.
 // processes: RSS of each service at the end of the run and its CPU seconds per 1,000 scan events
 // (from /proc, between the first scan sent and the last charge read).
-// databaseWrites: per scan event, from the first scan sent to the last DFT^P03 ACK (the baseline: per
-// event, its whole run), what PostgreSQL wrote: WAL records, WAL bytes, full-page images, commits, and
+// database: per scan event, from the first scan sent to the last DFT^P03 ACK (the baseline: per
+// event, its whole run), what PostgreSQL did: WAL records, WAL bytes, full-page images, commits, blocks
+// read into shared buffers and found there, and
 // with pg_stat_statements installed (and preloaded) the WAL records by role, i.e. by service
-// (scripts/bench/database-writes.mjs). Nothing else should write to the server during a run.
+// (scripts/bench/database-usage.mjs). Nothing else should write to the server during a run.
 import os from 'node:os';
 import { benchSettings, parseArgs } from './bench/args.mjs';
 import { runBaseline } from './bench/baseline.mjs';
@@ -65,7 +66,7 @@ function ratios(sc, base) {
     latencyP50: ratio(sc.latencyMs.p50, base.latencyMs.p50),
     latencyP99: ratio(sc.latencyMs.p99, base.latencyMs.p99),
     // How many times the baseline's WAL records one scan event costs (lower is better).
-    ...(sc.databaseWrites && base.databaseWrites && { walRecordsPerEvent: ratio(sc.databaseWrites.walRecords, base.databaseWrites.walRecords) }),
+    ...(sc.database && base.database && { walRecordsPerEvent: ratio(sc.database.walRecords, base.database.walRecords) }),
   };
 }
 

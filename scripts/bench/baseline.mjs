@@ -15,7 +15,7 @@ import { fork } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import pg from 'pg';
-import { trySampleWrites, writesBetween } from './database-writes.mjs';
+import { trySampleDatabase, databaseUsageBetween } from './database-usage.mjs';
 import { kafkaEnvOf, kafkaFromEnv } from './kafka.mjs';
 import { sampleAll, usageBetween } from './process-usage.mjs';
 import { latencySummary, perSecond } from './stats.mjs';
@@ -55,13 +55,13 @@ export async function runBaseline(settings) {
 async function measure(settings, kafka, db, reader, workers) {
   const events = baselineEvents(settings.baselineEvents);
   const pids = Object.fromEntries(workers.map((w) => [`baseline-${w.name}`, w.child.pid]));
-  const writesBefore = await trySampleWrites(settings.databaseUrl, { settle: true });
+  const databaseBefore = await trySampleDatabase(settings.databaseUrl, { settle: true });
   const before = sampleAll(pids);
   const sentAt = await produce(kafka, events, settings);
   await Promise.race([reader.receivedAll(events.length, 600_000), ...workers.map((w) => w.failed)]);
   const after = sampleAll(pids);
-  const databaseWrites = writesBetween(writesBefore, await trySampleWrites(settings.databaseUrl, { settle: true }), events.length);
-  return { ...figures({ events, sentAt, reader, rows: await countRows(db), processes: usageBetween(before, after, events.length), settings }), databaseWrites };
+  const database = databaseUsageBetween(databaseBefore, await trySampleDatabase(settings.databaseUrl, { settle: true }), events.length);
+  return { ...figures({ events, sentAt, reader, rows: await countRows(db), processes: usageBetween(before, after, events.length), settings }), database };
 }
 
 // ---- topics and tables ----

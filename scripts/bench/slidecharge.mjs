@@ -5,7 +5,7 @@ import { performance } from 'node:perf_hooks';
 import pg from 'pg';
 import { bearer, scannerDevKey } from '../lib/identity.mjs';
 import { pool } from '../lib/pool.mjs';
-import { trySampleWrites, writesBetween } from './database-writes.mjs';
+import { trySampleDatabase, databaseUsageBetween } from './database-usage.mjs';
 import { kafkaAs } from './kafka.mjs';
 import { sampleAll, stackServicePids, usageBetween } from './process-usage.mjs';
 import { latencySummary, perSecond } from './stats.mjs';
@@ -37,7 +37,7 @@ export async function runSlidecharge(settings) {
     await waitUntilBillingKnows(settings, plan.cases[plan.cases.length - 1]);
     const statistics = await statisticsAsAutovacuumKeepsThem(settings, plan.cases[plan.cases.length - 1]);
     const pids = { ...stackServicePids(root, STACK_SERVICES), ...runningOnly(stackServicePids(root, SECOND_INSTANCES)) };
-    const writesBefore = await trySampleWrites(settings.databaseUrl, { settle: true });
+    const databaseBefore = await trySampleDatabase(settings.databaseUrl, { settle: true });
     const before = sampleAll(pids);
     const sent = await sendScans(settings, plan.events, producer);
     await reader.receivedAll(plan.expectedCharges, 600_000);
@@ -45,8 +45,8 @@ export async function runSlidecharge(settings) {
     const dftDelivery = await dftDeliveryFigures(settings, plan, sent, 600_000);
     // To the last DFT^P03 ACK: everything the scans caused, delivery included (the console's projection
     // and the relays' marks are done by then, or within a few records).
-    const databaseWrites = writesBetween(writesBefore, await trySampleWrites(settings.databaseUrl, { settle: true }), plan.events.length);
-    return { ...figures({ settings, plan, casesSeconds, sent, received: reader.received, stamps: reader.stamps, processes }), statistics, dftDelivery, databaseWrites };
+    const database = databaseUsageBetween(databaseBefore, await trySampleDatabase(settings.databaseUrl, { settle: true }), plan.events.length);
+    return { ...figures({ settings, plan, casesSeconds, sent, received: reader.received, stamps: reader.stamps, processes }), statistics, dftDelivery, database };
   } finally {
     await reader.consumer.disconnect();
     await producer.disconnect();

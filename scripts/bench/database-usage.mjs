@@ -1,21 +1,24 @@
 // What a run costs the database, per event: WAL records (each a heap tuple or index entry written, a
-// row lock, a commit...), WAL bytes, full-page images and commits, as deltas of PostgreSQL's own
-// counters between two samples. Unlike events per second, these do not move with the machine's load:
+// row lock, a commit...), WAL bytes, full-page images, commits, and blocks read into shared buffers
+// (from the OS: what did not fit in them) and found there, as deltas of PostgreSQL's own counters
+// between two samples. Unlike events per second, these do not move with the machine's load:
 // the same code and data write the same records (issue #10: throughput here follows the records
 // written per event). pg_stat_wal is the whole server's (nothing else should write during a run);
-// commits are the database's (pg_stat_database). When pg_stat_statements is installed in the database
+// commits and blocks are the database's (pg_stat_database). When pg_stat_statements is installed in the database
 // (it needs shared_preload_libraries), the WAL records are also split by the role that wrote them,
 // i.e. by service (each has its own role).
 import pg from 'pg';
 
 /** One sample of the counters; statements: WAL records by role, undefined without pg_stat_statements. */
-export async function sampleWrites(databaseUrl) {
+export async function sampleDatabase(databaseUrl) {
   const db = new pg.Client({ connectionString: databaseUrl });
   await db.connect();
   try {
     const [wal] = (await db.query(`SELECT wal_records::float8 AS records, wal_bytes::float8 AS bytes, wal_fpi::float8 AS fpi FROM pg_stat_wal`)).rows;
-    const [commits] = (await db.query(`SELECT xact_commit::float8 AS n FROM pg_stat_database WHERE datname = current_database()`)).rows;
-    return { ...wal, commits: commits.n, byRole: await walRecordsByRole(db) };
+    const [database] = (
+      await db.query(`SELECT xact_commit::float8 AS commits, blks_read::float8 AS "blocksRead", blks_hit::float8 AS "blocksHit" FROM pg_stat_database WHERE datname = current_database()`)
+    ).rows;
+    return { ...wal, ...database, byRole: await walRecordsByRole(db) };
   } finally {
     await db.end().catch(() => undefined);
   }
@@ -37,14 +40,16 @@ async function walRecordsByRole(db) {
   }
 }
 
-/** Per-event figures between two samples (records, bytes, full-page images, commits; records by role when both samples have them). */
-export function writesPerEvent(before, after, events) {
+/** Per-event figures between two samples (WAL records, bytes, full-page images, commits, blocks; WAL records by role when both samples have them). */
+export function databaseUsagePerEvent(before, after, events) {
   const per = (a, b, digits = 1) => +((b - a) / events).toFixed(digits);
   const figures = {
     walRecords: per(before.records, after.records),
     walBytes: per(before.bytes, after.bytes, 0),
     fullPageImages: per(before.fpi, after.fpi, 2),
     commits: per(before.commits, after.commits, 2),
+    blocksRead: per(before.blocksRead, after.blocksRead, 2),
+    blocksHit: per(before.blocksHit, after.blocksHit),
   };
   if (!before.byRole || !after.byRole) return figures;
   const byRole = Object.entries(after.byRole)
@@ -61,18 +66,18 @@ export function writesPerEvent(before, after, events) {
 const STATISTICS_FLUSH_MS = 11_000;
 
 /**
- * sampleWrites, or undefined (said on stderr) when the counters cannot be read: the run goes on without
+ * sampleDatabase, or undefined (said on stderr) when the counters cannot be read: the run goes on without
  * these figures. `settle`: first wait until every backend has reported (at the end of a run).
  */
-export async function trySampleWrites(databaseUrl, { settle = false } = {}) {
+export async function trySampleDatabase(databaseUrl, { settle = false } = {}) {
   if (settle) await new Promise((resolve) => setTimeout(resolve, STATISTICS_FLUSH_MS));
   try {
-    return await sampleWrites(databaseUrl);
+    return await sampleDatabase(databaseUrl);
   } catch (e) {
     console.error(`bench: cannot read the database's write counters (${e.message})`);
     return undefined;
   }
 }
 
-/** writesPerEvent when both samples exist. */
-export const writesBetween = (before, after, events) => (before && after ? writesPerEvent(before, after, events) : undefined);
+/** databaseUsagePerEvent when both samples exist. */
+export const databaseUsageBetween = (before, after, events) => (before && after ? databaseUsagePerEvent(before, after, events) : undefined);
