@@ -15,7 +15,7 @@ import { fork } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import pg from 'pg';
-import { trySampleDatabase, databaseUsageBetween } from './database-usage.mjs';
+import { databaseUsageBetween, trySampleDatabase } from './database-usage.mjs';
 import { kafkaEnvOf, kafkaFromEnv } from './kafka.mjs';
 import { sampleAll, usageBetween } from './process-usage.mjs';
 import { latencySummary, perSecond } from './stats.mjs';

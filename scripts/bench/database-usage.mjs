@@ -1,15 +1,15 @@
 // What a run costs the database, per event: WAL records (each a heap tuple or index entry written, a
 // row lock, a commit...), WAL bytes, full-page images, commits, and blocks read into shared buffers
 // (from the OS: what did not fit in them) and found there, as deltas of PostgreSQL's own counters
-// between two samples. Unlike events per second, these do not move with the machine's load:
-// the same code and data write the same records (issue #10: throughput here follows the records
-// written per event). pg_stat_wal is the whole server's (nothing else should write during a run);
-// commits and blocks are the database's (pg_stat_database). When pg_stat_statements is installed in the database
+// between two samples. Unlike events per second, these do not move with the machine's load: the same
+// code and data write the same records (issue #10: throughput here follows the records written per
+// event). pg_stat_wal is the whole server's (nothing else should write during a run); commits and
+// blocks are the database's (pg_stat_database). When pg_stat_statements is installed in the database
 // (it needs shared_preload_libraries), the WAL records are also split by the role that wrote them,
 // i.e. by service (each has its own role).
 import pg from 'pg';
 
-/** One sample of the counters; statements: WAL records by role, undefined without pg_stat_statements. */
+/** One sample of the counters; byRole: WAL records by role, undefined without pg_stat_statements. */
 export async function sampleDatabase(databaseUrl) {
   const db = new pg.Client({ connectionString: databaseUrl });
   await db.connect();
@@ -60,21 +60,21 @@ export function databaseUsagePerEvent(before, after, events) {
 }
 
 /**
- * Backends report their WAL and commit counts to the shared statistics when idle, at most every 10 s
- * (PGSTAT_IDLE_INTERVAL): a sample taken right after a run misses up to that much of it.
+ * Backends report their counts to the shared statistics when idle, at the latest 10 s after their
+ * last report (PGSTAT_IDLE_INTERVAL): a sample taken right after work misses up to that much of it.
  */
 const STATISTICS_FLUSH_MS = 11_000;
 
 /**
- * sampleDatabase, or undefined (said on stderr) when the counters cannot be read: the run goes on without
- * these figures. `settle`: first wait until every backend has reported (at the end of a run).
+ * sampleDatabase, or undefined (said on stderr) when the counters cannot be read: the run goes on
+ * without these figures. `settle`: first wait until every backend has reported what it did so far.
  */
 export async function trySampleDatabase(databaseUrl, { settle = false } = {}) {
   if (settle) await new Promise((resolve) => setTimeout(resolve, STATISTICS_FLUSH_MS));
   try {
     return await sampleDatabase(databaseUrl);
   } catch (e) {
-    console.error(`bench: cannot read the database's write counters (${e.message})`);
+    console.error(`bench: cannot read the database's counters (${e.message})`);
     return undefined;
   }
 }

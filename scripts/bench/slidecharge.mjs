@@ -5,7 +5,7 @@ import { performance } from 'node:perf_hooks';
 import pg from 'pg';
 import { bearer, scannerDevKey } from '../lib/identity.mjs';
 import { pool } from '../lib/pool.mjs';
-import { trySampleDatabase, databaseUsageBetween } from './database-usage.mjs';
+import { databaseUsageBetween, trySampleDatabase } from './database-usage.mjs';
 import { kafkaAs } from './kafka.mjs';
 import { sampleAll, stackServicePids, usageBetween } from './process-usage.mjs';
 import { latencySummary, perSecond } from './stats.mjs';
