@@ -11,8 +11,12 @@ const S = `"${OPS_CONSOLE_SCHEMA}"`;
 /** A jsonb array of strings (one row's list, passed in a jsonb[] next to unnest's other columns) as text[], in its order. */
 const textArray = (column: string) => `ARRAY(SELECT e FROM jsonb_array_elements_text(${column}) WITH ORDINALITY AS a(e, i) ORDER BY i)`;
 
-/** Uuids once each, as Postgres compares them (case does not matter). */
-const distinctIds = (ids: readonly string[]): string[] => [...new Set(ids.map((id) => id.toLowerCase()))];
+/**
+ * A charge's scan -> charge lag in seconds: posted at - the latest scannedAt of its completed scans the
+ * projection knows (NULL while it knows none). One definition for the insert and for later scans.
+ */
+const scanLag = (postedAt: string, scanIds: string) =>
+  `(SELECT EXTRACT(EPOCH FROM ${postedAt} - max(s.scanned_at))::float8 FROM ${S}.scan_fact s WHERE s.scan_id = ANY(${scanIds}) AND s.type = 'scan.completed')`;
 
 export type LagMeasureColumn = 'scan_to_charge_seconds' | 'case_to_charge_seconds';
 
@@ -36,8 +40,8 @@ export class ProjectionRepository {
   /**
    * Writes a batch's facts (batchOf), each table once whatever the batch's size (at most ten
    * statements, none for a table the batch has nothing for), in the order that lets each lag see
-   * both its sides: case facts, scans and their rescan flags, verdicts, charges with their case lag,
-   * the scan lags of the batch's charges and of the charges of its completed scans, credits. A fact
+   * both its sides: case facts, scans and their rescan flags, verdicts, charges with their case and
+   * scan lags, the scan lags of the charges of its completed scans, credits. A fact
    * already there changes nothing. Returns the lags of the batch's charges as written, for the live feed.
    */
   async writeBatch(tx: SqlExecutor, batch: FactBatch): Promise<LagsByCharge> {
@@ -47,8 +51,9 @@ export class ProjectionRepository {
     await this.flagRescans(tx, batch.completedBarcodes);
     await this.writeVerdicts(tx, batch.verdicts);
     await this.writeCharges(tx, batch.charges);
-    const chargesOfScans = await this.chargesOfScans(tx, batch.completedScanIds);
-    await this.fillScanLags(tx, distinctIds([...batch.charges.map((c) => c.chargeId), ...chargesOfScans]));
+    // The batch's new charges got their lag when inserted; a completed scan of the batch may move the
+    // lag of a charge posted before it came (its own new charges included: the same value, no write).
+    await this.fillScanLags(tx, await this.chargesOfScans(tx, batch.completedScanIds));
     await this.writeCredits(tx, batch.credits);
     return this.lagsOf(tx, batch.charges.map((c) => c.chargeId));
   }
@@ -143,9 +148,7 @@ export class ProjectionRepository {
     await tx.$executeRawUnsafe(
       `INSERT INTO ${S}.charge_fact (charge_id, code, payer_id, units, accession_number, posted_at, scan_ids, trace_id, event_id, case_to_charge_seconds, scan_to_charge_seconds)
        SELECT r.charge_id, r.code, r.payer_id, r.units, r.accession_number, r.posted_at, r.scan_ids, r.trace_id, r.event_id,
-              EXTRACT(EPOCH FROM r.posted_at - f.first_occurred_at)::float8,
-              (SELECT EXTRACT(EPOCH FROM r.posted_at - max(s.scanned_at))::float8
-                 FROM ${S}.scan_fact s WHERE s.scan_id = ANY(r.scan_ids) AND s.type = 'scan.completed')
+              EXTRACT(EPOCH FROM r.posted_at - f.first_occurred_at)::float8, ${scanLag('r.posted_at', 'r.scan_ids')}
          FROM (SELECT u.charge_id, u.code, u.payer_id, u.units, u.accession_number, u.posted_at, ${textArray('u.scan_ids')} AS scan_ids, u.trace_id, u.event_id
                  FROM unnest($1::uuid[], $2::text[], $3::text[], $4::int[], $5::text[], $6::timestamptz[], $7::jsonb[], $8::text[], $9::text[])
                         AS u(charge_id, code, payer_id, units, accession_number, posted_at, scan_ids, trace_id, event_id)) r
@@ -187,9 +190,7 @@ export class ProjectionRepository {
     if (chargeIds.length === 0) return;
     await tx.$executeRawUnsafe(
       `UPDATE ${S}.charge_fact t SET scan_to_charge_seconds = l.lag
-         FROM (SELECT c.charge_id, EXTRACT(EPOCH FROM c.posted_at - max(s.scanned_at))::float8 AS lag
-                 FROM ${S}.charge_fact c JOIN ${S}.scan_fact s ON s.scan_id = ANY(c.scan_ids) AND s.type = 'scan.completed'
-                WHERE c.charge_id = ANY($1::uuid[]) GROUP BY c.charge_id, c.posted_at) l
+         FROM (SELECT c.charge_id, ${scanLag('c.posted_at', 'c.scan_ids')} AS lag FROM ${S}.charge_fact c WHERE c.charge_id = ANY($1::uuid[])) l
         WHERE t.charge_id = l.charge_id AND t.scan_to_charge_seconds IS DISTINCT FROM l.lag`,
       chargeIds,
     );
