@@ -54,14 +54,19 @@ const outboxInsert = (schema) => (s) => [
   [s.newId(), 'x.v1', s.acc, '{"eventId": "x"}', '{}'],
 ];
 const consumed = (schema, consumer) => (s) => [
-  `INSERT INTO "${schema}".consumed_event (consumer, event_id, topic) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING`,
-  [consumer, s.newId(), 'scan.events.v1'],
+  `INSERT INTO "${schema}".consumed_event (consumer, event_id, topic)
+     SELECT $1, e.event_id, e.topic FROM (SELECT DISTINCT ON (event_id) event_id, topic FROM unnest($2::text[], $3::text[]) AS u(event_id, topic)) e
+      WHERE NOT EXISTS (SELECT 1 FROM "${schema}".consumed_event c WHERE c.consumer = $1 AND c.event_id = e.event_id)
+   RETURNING event_id`,
+  [consumer, [s.newId(), s.newId()], ['scan.events.v1', 'scan.events.v1']],
 ];
 const relay = (schema) => [
   { name: `${schema}: relay candidates`, where: 'libs/messaging/src/outbox.ts OutboxRelay.relayPass',
     q: () => [`SELECT id::text AS id, (octet_length(key) + octet_length(payload::text) + octet_length(headers::text))::int AS size
                  FROM "${schema}".outbox WHERE published_at IS NULL AND parked_at IS NULL ORDER BY seq LIMIT $1 FOR UPDATE SKIP LOCKED`, [200]] },
-  { name: `${schema}: relay marks published`, where: 'libs/messaging/src/outbox.ts OutboxRelay.record', write: true,
+  { name: `${schema}: relay deletes published`, where: 'libs/messaging/src/outbox.ts OutboxRelay.record', write: true,
+    q: (s) => [`DELETE FROM "${schema}".outbox WHERE id = ANY($1::uuid[])`, [[s.newId(), s.newId()]]] },
+  { name: `${schema}: relay marks published (OUTBOX_RETENTION_DAYS > 0)`, where: 'libs/messaging/src/outbox.ts OutboxRelay.record', write: true,
     q: (s) => [`UPDATE "${schema}".outbox SET published_at = now(), attempts = attempts + 1, last_error = NULL WHERE id = ANY($1::uuid[])`, [[s.newId(), s.newId()]]] },
   { name: `${schema}: outbox backlog`, where: 'libs/messaging/src/outbox.ts OutboxRelay.backlog (metrics, readiness)',
     q: () => [`SELECT count(*)::int AS backlog, EXTRACT(EPOCH FROM now() - min(created_at))::float AS oldest_seconds

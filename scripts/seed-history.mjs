@@ -11,8 +11,9 @@
 // service gets what it would have stored: accession's cases/specimens/slides, billing's copy of them,
 // billing's scans and QC outcomes, qc's results, the ops console's facts, each consumer's inbox
 // (consumed_event of billing, qc, ops_console; scanner-events keeps inbox rows only for its ingress
-// topic, and the seeded scans came by HTTP), and every outbox row, published (the services purge
-// those older than OUTBOX_RETENTION_DAYS, 7 by default, at most 100,000 a run, hourly from 5 minutes after start:
+// topic, and the seeded scans came by HTTP), and every outbox row, published (as services keep them
+// with OUTBOX_RETENTION_DAYS above 0, the heaviest history; by default the relay deletes a record as it
+// publishes it, and the services purge kept ones older than those days, at most 100,000 a run, hourly:
 // a seeded year keeps most of its rows for a long while). Dates are spread
 // over the past 365 days (cases up to 5 days ago; held charges of the last days wait in the review
 // queue), 300 scanners, 9 payers (MEDICARE and BCBS charges are held for review and released, as the

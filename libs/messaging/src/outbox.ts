@@ -60,6 +60,13 @@ export interface OutboxRelayOptions {
   listen?: { connection: string };
   /** While notifications arrive: the safety poll, so that a lost notification never strands a record (default 5 s). */
   safetyPollMs?: number;
+  /**
+   * Keep published records, marked published_at, for OutboxRetention to purge after its days (a copy
+   * of what went out, for an investigation), instead of deleting them in the transaction that took
+   * them (default: deleted). Keeping costs the database about four times the writes of a delete per
+   * record: the mark is a new row version in each of the table's three indexes (docs/benchmarks.md).
+   */
+  keepPublished?: boolean;
 }
 
 export const OUTBOX_DEFAULT_BATCH_BYTES = 512 * 1024;
@@ -73,7 +80,8 @@ export interface RelayPass {
 }
 
 /**
- * Publishes outbox records to Kafka in insertion order and marks them published, each in a producer
+ * Publishes outbox records to Kafka in insertion order and deletes them (or marks them published, with
+ * keepPublished), each in a producer
  * span continuing the trace stored with it (its traceparent header). Records are locked
  * with FOR UPDATE SKIP LOCKED, so several instances can run side by side. A crash between the send and
  * the mark publishes a record again with the same eventId: delivery is at-least-once and consumers
@@ -84,7 +92,7 @@ export interface RelayPass {
  * (parked_at, last_error), logged as an error for alerting and counted in slidecharge_outbox_parked,
  * and the relay goes on with the next ones; a batch refused as a whole is split to find it. An
  * operator fixes and re-queues a parked record (docs/operations.md). Errors about the cluster (broker
- * down) are retried with backoff, the batch kept in order. A published batch is marked in one statement.
+ * down) are retried with backoff, the batch kept in order. A published batch is deleted (or marked) in one statement.
  *
  * When it runs (start): woken by the outbox table's insert trigger (NOTIFY outbox_<schema>, at commit,
  * from any process) through a LISTEN on its own connection (`listen`), and by wake() in-process; a
@@ -268,7 +276,9 @@ export class OutboxRelay {
   private async record(tx: SqlExecutor, outcome: DeliveryOutcome<OutboxRow>): Promise<void> {
     if (outcome.published.length > 0) {
       await tx.$executeRawUnsafe(
-        `UPDATE ${this.table} SET published_at = now(), attempts = attempts + 1, last_error = NULL WHERE id = ANY($1::uuid[])`,
+        this.options.keepPublished
+          ? `UPDATE ${this.table} SET published_at = now(), attempts = attempts + 1, last_error = NULL WHERE id = ANY($1::uuid[])`
+          : `DELETE FROM ${this.table} WHERE id = ANY($1::uuid[])`,
         outcome.published.map((r) => r.id),
       );
     }

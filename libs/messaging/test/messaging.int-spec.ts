@@ -49,7 +49,7 @@ const verdict = (scanId: string) =>
     reasons: [],
   }, { producer: 'messaging-test' });
 
-it('relays committed outbox records to Kafka once, in order, and marks them published', async () => {
+it('relays committed outbox records to Kafka once, in order, and deletes them', async () => {
   const scanIds: string[] = [randomUUID(), randomUUID(), randomUUID()];
   await transaction((tx) => writeOutbox(tx, schema, scanIds.map(verdict)));
   const relay = new OutboxRelay({ schema, bus, transaction, logger, pollIntervalMs: 50 });

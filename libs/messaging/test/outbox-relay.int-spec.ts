@@ -71,13 +71,17 @@ async function drain(relay: OutboxRelay): Promise<void> {
   throw new Error('the relay did not drain the outbox in 30 passes');
 }
 
-const rowsOf = async (ids: string[]) =>
-  (
-    await pool.query<{ id: string; published: boolean; parked: boolean; last_error: string | null }>(
-      `SELECT id::text, published_at IS NOT NULL AS published, parked_at IS NOT NULL AS parked, last_error FROM "${schema}".outbox WHERE id = ANY($1::uuid[]) ORDER BY seq`,
-      [ids],
-    )
-  ).rows;
+/**
+ * The state of each record, in the order given: published when the relay deleted it (what it does with
+ * a published record by default) or marked it (keepPublished).
+ */
+const rowsOf = async (ids: string[]) => {
+  const { rows } = await pool.query<{ id: string; published: boolean; parked: boolean; last_error: string | null }>(
+    `SELECT id::text, published_at IS NOT NULL AS published, parked_at IS NOT NULL AS parked, last_error FROM "${schema}".outbox WHERE id = ANY($1::uuid[])`,
+    [ids],
+  );
+  return ids.map((id) => rows.find((r) => r.id === id) ?? { id, published: true, parked: false, last_error: null });
+};
 
 /** What arrived on the topic for `marker`, in offset order: the n of each record. */
 /** The records of a marker once `count` distinct ones (by n) have arrived: repeats (at least once) do not count. */

@@ -32,9 +32,11 @@ export const baseConfigSchema = z.object({
   DEAD_LETTER_MAX_RECORD_BYTES: z.coerce.number().int().min(DEAD_LETTER_MIN_RECORD_BYTES).max(900 * 1024).default(DEAD_LETTER_DEFAULT_RECORD_BYTES),
   /**
    * Days a published outbox record is kept (purged hourly from 5 minutes after start, at most 100,000 a run): the
-   * outbox is a copy of what went to Kafka, with patient ids in it. Unpublished and parked records stay.
+   * outbox is a copy of what went to Kafka, with patient ids in it. 0 (the default): the relay deletes a record in
+   * the transaction that published it, a quarter of the database writes of keeping it (docs/benchmarks.md); Kafka
+   * keeps the events for its own retention. Unpublished and parked records stay either way.
    */
-  OUTBOX_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(7),
+  OUTBOX_RETENTION_DAYS: z.coerce.number().int().min(0).max(3650).default(0),
   /** Most bytes the outbox relay sends in one batch (a larger record goes alone). Below the broker's limit. */
   OUTBOX_BATCH_MAX_BYTES: z.coerce.number().int().min(16 * 1024).max(16 * 1024 * 1024).default(OUTBOX_DEFAULT_BATCH_BYTES),
   /** Milliseconds to finish in-flight work on SIGTERM before exiting anyway. */

@@ -43,7 +43,10 @@ export interface ServiceRuntimeOptions {
     maxBatchBytes?: number;
     /** LISTEN for the outbox's insert notifications with these connection settings (OutboxRelayOptions.listen). */
     listen?: { connection: string };
-    /** Days a published record is kept (purged hourly, from 5 minutes after start); undefined: kept. */
+    /**
+     * Days a published record is kept, marked (purged hourly, from 5 minutes after start); 0 or undefined:
+     * the relay deletes it as it publishes it (OutboxRelayOptions.keepPublished).
+     */
     retentionDays?: number;
     purgeIntervalMs?: number;
   };
@@ -114,7 +117,7 @@ export class ServiceRuntime implements OnModuleInit, BeforeApplicationShutdown, 
         : undefined;
     const outbox = options.outbox;
     this.outboxRetention =
-      outbox?.retentionDays !== undefined
+      outbox?.retentionDays
         ? new OutboxRetention({
             schema: outbox.schema,
             database: options.database,
@@ -133,6 +136,7 @@ export class ServiceRuntime implements OnModuleInit, BeforeApplicationShutdown, 
           logger: options.logger,
           ...(options.outbox.pollIntervalMs !== undefined ? { pollIntervalMs: options.outbox.pollIntervalMs } : {}),
           ...(options.outbox.maxBatchBytes !== undefined ? { maxBatchBytes: options.outbox.maxBatchBytes } : {}),
+          keepPublished: (options.outbox.retentionDays ?? 0) > 0,
           ...(options.outbox.listen ? { listen: options.outbox.listen } : {}),
         })
       : undefined;

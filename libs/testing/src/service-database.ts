@@ -25,3 +25,10 @@ export function serviceDatabaseUrl(service: ServiceName, adminUrl = testEnv().da
   }
   return url;
 }
+
+/**
+ * Settings for a test that checks what a service wrote to its outbox (one record per decision, their
+ * order, their transaction): the relay keeps published records, marked, instead of deleting them as it
+ * publishes them (the default, OUTBOX_RETENTION_DAYS=0). Without them such a count races the relay.
+ */
+export const KEEP_PUBLISHED_OUTBOX: Readonly<Record<string, string>> = { OUTBOX_RETENTION_DAYS: '7' };

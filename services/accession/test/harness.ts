@@ -3,7 +3,7 @@ import { AddressInfo } from 'node:net';
 import { Pool } from 'pg';
 import { CaseSnapshot } from '@slidecharge/contracts';
 import { createServiceApp } from '@slidecharge/service-kit';
-import { asCaller, identityEnv, serviceDatabaseUrl, TestCaller, testEnv, TopicReader } from '@slidecharge/testing';
+import { asCaller, identityEnv, KEEP_PUBLISHED_OUTBOX, serviceDatabaseUrl, TestCaller, testEnv, TopicReader } from '@slidecharge/testing';
 import { AppModule } from '../src/app.module';
 import { AccessionConfig, loadServiceConfig } from '../src/config';
 import { MllpListener } from '../src/hl7/mllp-listener';
@@ -41,6 +41,7 @@ export function accessionEnv(over: Record<string, string> = {}): Record<string, 
     ...identityEnv(),
     SLIDECHARGE_ENV: 'development',
     ACCESSION_MLLP_PORT: '0',
+    ...KEEP_PUBLISHED_OUTBOX,
     ...over,
   };
 }

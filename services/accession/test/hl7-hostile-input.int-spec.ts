@@ -7,7 +7,7 @@ import { CaseDetails } from '@slidecharge/contracts';
 import { buildOrderMessage, type OrderMessageOptions, type ParsedAck } from '@slidecharge/hl7';
 import type { Logger } from '@slidecharge/messaging';
 import { createServiceApp, ServiceRuntime } from '@slidecharge/service-kit';
-import { asCaller, identityEnv, MllpTestClient, serviceDatabaseUrl, testEnv } from '@slidecharge/testing';
+import { asCaller, identityEnv, KEEP_PUBLISHED_OUTBOX, MllpTestClient, serviceDatabaseUrl, testEnv } from '@slidecharge/testing';
 import { AppModule } from '../src/app.module';
 import { loadServiceConfig } from '../src/config';
 import { Hl7RetentionService } from '../src/hl7/hl7-retention.service';
@@ -30,6 +30,7 @@ const config = loadServiceConfig({
   LOG_LEVEL: 'debug',
   SLIDECHARGE_ENV: 'development',
   ACCESSION_MLLP_PORT: '0',
+  ...KEEP_PUBLISHED_OUTBOX,
 });
 const pool = new Pool({ connectionString: databaseUrl });
 

@@ -2,7 +2,16 @@ import { randomUUID } from 'node:crypto';
 import { NestExpressApplication } from '@nestjs/platform-express';
 import { Pool } from 'pg';
 import { createServiceApp, ServiceRuntime } from '@slidecharge/service-kit';
-import { asCaller, eventually, identityEnv, ReadMessage, serviceDatabaseUrl, testEnv, TopicReader } from '@slidecharge/testing';
+import {
+  asCaller,
+  eventually,
+  identityEnv,
+  KEEP_PUBLISHED_OUTBOX,
+  ReadMessage,
+  serviceDatabaseUrl,
+  testEnv,
+  TopicReader,
+} from '@slidecharge/testing';
 import { AppModule } from '../src/app.module';
 import { loadServiceConfig } from '../src/config';
 import { ACCESSION_SERVICE } from '../src/openapi';
@@ -21,7 +30,7 @@ let reader: TopicReader;
 
 beforeAll(async () => {
   reader = await new TopicReader(kafkaBrokers, [TOPIC]).start();
-  const config = loadServiceConfig({ ...kafkaEnv, DATABASE_URL: serviceDatabaseUrl('accession'), LOG_LEVEL: 'warn', ...identityEnv(), ACCESSION_MLLP_ENABLED: 'false' });
+  const config = loadServiceConfig({ ...kafkaEnv, DATABASE_URL: serviceDatabaseUrl('accession'), LOG_LEVEL: 'warn', ...identityEnv(), ACCESSION_MLLP_ENABLED: 'false', ...KEEP_PUBLISHED_OUTBOX });
   app = await createServiceApp(AppModule.forRoot(config), ACCESSION_SERVICE, { logger: false });
   await app.init();
 }, 60_000);

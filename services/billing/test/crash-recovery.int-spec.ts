@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Pool } from 'pg';
 import { createLogger, KafkaBus } from '@slidecharge/messaging';
-import { ensureServiceBuilt, freePort, serviceDatabaseUrl, ServiceProcess, testEnv, TopicReader } from '@slidecharge/testing';
+import { ensureServiceBuilt, freePort, KEEP_PUBLISHED_OUTBOX, serviceDatabaseUrl, ServiceProcess, testEnv, TopicReader } from '@slidecharge/testing';
 import { expectChargedExactlyOnce, waitForCharges } from './stream-checks';
 import { deleteGroup, planCase, startGroupAtEnd, INPUT_TOPICS } from './support';
 
@@ -20,7 +20,7 @@ let reader: TopicReader;
 let billing: ServiceProcess | undefined;
 
 async function startBilling(): Promise<ServiceProcess> {
-  const env = { DATABASE_URL: serviceDatabaseUrl('billing'), KAFKA_BROKERS: kafkaBrokers, BILLING_CONSUMER_GROUP: groupId, LOG_LEVEL: 'info' };
+  const env = { DATABASE_URL: serviceDatabaseUrl('billing'), KAFKA_BROKERS: kafkaBrokers, BILLING_CONSUMER_GROUP: groupId, LOG_LEVEL: 'info', ...KEEP_PUBLISHED_OUTBOX };
   billing = await new ServiceProcess('billing', await freePort(), env, 'billing-crash-recovery').start(120_000);
   return billing;
 }

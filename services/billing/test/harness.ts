@@ -4,7 +4,16 @@ import { Pool } from 'pg';
 import { TopicName } from '@slidecharge/contracts';
 import { createLogger, KafkaBus, OutgoingMessage } from '@slidecharge/messaging';
 import { createServiceApp } from '@slidecharge/service-kit';
-import { asCaller, eventually, serviceDatabaseUrl, TestCaller, testEnv, TopicReader, waitForGroupCaughtUp } from '@slidecharge/testing';
+import {
+  asCaller,
+  eventually,
+  KEEP_PUBLISHED_OUTBOX,
+  serviceDatabaseUrl,
+  TestCaller,
+  testEnv,
+  TopicReader,
+  waitForGroupCaughtUp,
+} from '@slidecharge/testing';
 import { AppModule } from '../src/app.module';
 import { BillingConfig, loadServiceConfig } from '../src/config';
 import { BILLING_SERVICE } from '../src/openapi';
@@ -58,6 +67,7 @@ function billingConfig(options: BillingHarnessOptions, groupId: string): Billing
     KAFKA_BROKERS: kafkaBrokers,
     BILLING_CONSUMER_GROUP: groupId,
     LOG_LEVEL: 'warn',
+    ...KEEP_PUBLISHED_OUTBOX,
     ...options.env,
   });
 }

@@ -9,6 +9,7 @@ import {
   eventually,
   freePort,
   groupAssignment,
+  KEEP_PUBLISHED_OUTBOX,
   serviceDatabaseUrl,
   ServiceProcess,
   startGroupAtEnd,
@@ -36,7 +37,7 @@ let reader: TopicReader;
 
 /** One group member per process (BILLING_CONSUMERS=1), so that two processes share the three partitions. */
 async function startInstance(n: number): Promise<ServiceProcess> {
-  const env = { DATABASE_URL: serviceDatabaseUrl('billing'), KAFKA_BROKERS: kafkaBrokers, BILLING_CONSUMER_GROUP: groupId, BILLING_CONSUMERS: '1', LOG_LEVEL: 'info', HTTP_METRICS: 'open' };
+  const env = { DATABASE_URL: serviceDatabaseUrl('billing'), KAFKA_BROKERS: kafkaBrokers, BILLING_CONSUMER_GROUP: groupId, BILLING_CONSUMERS: '1', LOG_LEVEL: 'info', HTTP_METRICS: 'open', ...KEEP_PUBLISHED_OUTBOX };
   return new ServiceProcess('billing', await freePort(), env, `billing-scale-out/instance-${n}`).start(120_000);
 }
 

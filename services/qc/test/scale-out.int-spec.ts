@@ -5,12 +5,13 @@ import { buildEvent, createLogger, KafkaBus, OutgoingMessage } from '@slidecharg
 import {
   consumedByEach,
   consumedByInstance,
-  firstCopyOfEach,
   deleteGroup,
   ensureServiceBuilt,
   eventually,
+  firstCopyOfEach,
   freePort,
   groupAssignment,
+  KEEP_PUBLISHED_OUTBOX,
   ReadMessage,
   ServiceProcess,
   startGroupAtEnd,
@@ -41,7 +42,7 @@ let reader: TopicReader;
 const BLURRED: ScanImage = { ...GOOD, focusScore: 0.2 };
 
 async function startInstance(n: number): Promise<ServiceProcess> {
-  const env = { KAFKA_BROKERS: kafkaBrokers, LOG_LEVEL: 'info', QC_CONSUMER_GROUP: group, HTTP_METRICS: 'open' };
+  const env = { KAFKA_BROKERS: kafkaBrokers, LOG_LEVEL: 'info', QC_CONSUMER_GROUP: group, HTTP_METRICS: 'open', ...KEEP_PUBLISHED_OUTBOX };
   return new ServiceProcess('qc', await freePort(), env, `qc-scale-out/instance-${n}`).start(120_000);
 }
 

@@ -5,12 +5,13 @@ import { ScanEvent } from '@slidecharge/contracts';
 import {
   consumedByEach,
   consumedByInstance,
-  firstCopyOfEach,
   deleteGroup,
   ensureServiceBuilt,
   eventually,
+  firstCopyOfEach,
   freePort,
   groupAssignment,
+  KEEP_PUBLISHED_OUTBOX,
   ReadMessage,
   ServiceProcess,
   startGroupAtEnd,
@@ -46,7 +47,7 @@ interface MiddlewareEvent {
 }
 
 async function startInstance(n: number): Promise<ServiceProcess> {
-  const env = { KAFKA_BROKERS: kafkaBrokers, LOG_LEVEL: 'info', SCANNER_INGRESS_CONSUMER_GROUP: group, HTTP_METRICS: 'open' };
+  const env = { KAFKA_BROKERS: kafkaBrokers, LOG_LEVEL: 'info', SCANNER_INGRESS_CONSUMER_GROUP: group, HTTP_METRICS: 'open', ...KEEP_PUBLISHED_OUTBOX };
   return new ServiceProcess('scanner-events', await freePort(), env, `scanner-events-scale-out/instance-${n}`).start(120_000);
 }
 

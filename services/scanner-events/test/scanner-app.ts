@@ -2,7 +2,7 @@ import { INestApplication } from '@nestjs/common';
 import { randomBytes, randomUUID } from 'node:crypto';
 import request from 'supertest';
 import { createServiceApp } from '@slidecharge/service-kit';
-import { deleteGroup, identityEnv, serviceDatabaseUrl, startGroupAtEnd, testEnv } from '@slidecharge/testing';
+import { deleteGroup, identityEnv, KEEP_PUBLISHED_OUTBOX, serviceDatabaseUrl, startGroupAtEnd, testEnv } from '@slidecharge/testing';
 import { AppModule } from '../src/app.module';
 import { jsonBodyLimitBytes, loadServiceConfig, ServiceConfig } from '../src/config';
 import { SERVICE_DESCRIPTION } from '../src/openapi';
@@ -45,6 +45,7 @@ export async function startScannerApp(env: Record<string, string> = {}): Promise
     ...identityEnv(),
     SCANNER_DEV_API_KEY: devKey,
     SCANNER_INGRESS_CONSUMER_GROUP: ingressGroup,
+    ...KEEP_PUBLISHED_OUTBOX,
     ...env,
   });
   const app = await createServiceApp(AppModule.forRoot(config), SERVICE_DESCRIPTION, { logger: false, jsonBodyLimit: jsonBodyLimitBytes(config.SCAN_BATCH_MAX) });
