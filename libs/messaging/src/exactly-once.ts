@@ -60,6 +60,10 @@ export interface AppliedBatch<T extends EventTopic, H extends HandledBatch> {
  * one statement (those already there are the duplicates), hands the new ones to the handler, writes
  * every outgoing event to the outbox in one statement, commits, then wakes the relay and runs the
  * handler's afterCommit. A failure anywhere rolls all of it back (nothing recorded as consumed).
+ *
+ * When another consumer recorded one of the events first and committed while this transaction waited
+ * for it (a partition's previous owner finishing its batch during a rebalance), the insert fails on
+ * consumed_event's key and the whole transaction runs again: it then finds that event a duplicate.
  */
 export async function applyExactlyOnce<T extends EventTopic, TX extends SqlExecutor, H extends HandledBatch>(
   inbox: Inbox<TX>,
@@ -67,15 +71,17 @@ export async function applyExactlyOnce<T extends EventTopic, TX extends SqlExecu
   handler: BatchHandler<T, TX, H>,
 ): Promise<AppliedBatch<T, H>> {
   const { firsts, repeats } = firstOfEachId(messages, (m) => m.value.eventId);
-  const result = await inbox.transaction(async (tx) => {
-    const taken = await markConsumedBatch(tx, inbox.schema, inbox.consumer, firsts.map((m) => ({ eventId: m.value.eventId, topic: m.topic })));
-    const fresh = firsts.filter((m) => taken.has(m.value.eventId));
-    const duplicates = [...firsts.filter((m) => !taken.has(m.value.eventId)), ...repeats];
-    if (fresh.length === 0) return { fresh, duplicates, handled: undefined };
-    const handled = await handler(tx, fresh);
-    await writeOutbox(tx, inbox.schema, handled.outgoing);
-    return { fresh, duplicates, handled };
-  });
+  const apply = () =>
+    inbox.transaction(async (tx): Promise<AppliedBatch<T, H>> => {
+      const taken = await markConsumedBatch(tx, inbox.schema, inbox.consumer, firsts.map((m) => ({ eventId: m.value.eventId, topic: m.topic })));
+      const fresh = firsts.filter((m) => taken.has(m.value.eventId));
+      const duplicates = [...firsts.filter((m) => !taken.has(m.value.eventId)), ...repeats];
+      if (fresh.length === 0) return { fresh, duplicates, handled: undefined };
+      const handled = await handler(tx, fresh);
+      await writeOutbox(tx, inbox.schema, handled.outgoing);
+      return { fresh, duplicates, handled };
+    });
+  const result = await retryingConsumedEventConflicts(apply, inbox.logger);
   if (result.handled && result.handled.outgoing.length > 0) inbox.outboxWritten?.();
   try {
     await result.handled?.afterCommit?.();
@@ -85,16 +91,48 @@ export async function applyExactlyOnce<T extends EventTopic, TX extends SqlExecu
   return result;
 }
 
+/** Runs the transaction again while it loses a race on consumed_event (each run sees more committed); at most 3 runs. */
+async function retryingConsumedEventConflicts<R>(run: () => Promise<R>, logger: Logger | undefined): Promise<R> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await run();
+    } catch (error) {
+      if (attempt >= 3 || !isConsumedEventConflict(error)) throw error;
+      logger?.info({ attempt }, 'another consumer took an event of this batch first; applying the batch again');
+    }
+  }
+}
+
+/**
+ * A unique violation on consumed_event's key: from pg itself (code 23505 and the constraint), or from
+ * Prisma's driver adapter (P2010, the Postgres code and message in meta).
+ */
+export function isConsumedEventConflict(error: unknown): boolean {
+  if (typeof error !== 'object' || error === null) return false;
+  const { code, constraint, meta } = error as { code?: unknown; constraint?: unknown; meta?: unknown };
+  if (code === '23505') return constraint === 'consumed_event_pkey';
+  if (code !== 'P2010') return false;
+  const detail = JSON.stringify(meta ?? {});
+  return detail.includes('"originalCode":"23505"') && detail.includes('consumed_event_pkey');
+}
+
 /**
  * Records that `consumer` has taken these events ("<schema>".consumed_event), in one statement.
  * Returns the ids recorded now: the others had been taken before (their effect must be skipped).
+ *
+ * A plain insert of the ids not there yet, not INSERT ... ON CONFLICT DO NOTHING: a speculative
+ * insert writes a third WAL record per row (its confirmation), and this runs for every event every
+ * service takes. An id a concurrent transaction inserts and commits meanwhile fails the insert on the
+ * key (isConsumedEventConflict; applyExactlyOnce runs the transaction again).
  */
 export async function markConsumedBatch(tx: SqlExecutor, schema: string, consumer: string, events: readonly { eventId: string; topic: string }[]): Promise<Set<string>> {
   if (events.length === 0) return new Set();
+  const table = `${ident(schema)}.consumed_event`;
   const rows = await tx.$queryRawUnsafe<{ event_id: string }[]>(
-    `INSERT INTO ${ident(schema)}.consumed_event (consumer, event_id, topic)
-       SELECT $1, e.event_id, e.topic FROM unnest($2::text[], $3::text[]) AS e(event_id, topic)
-     ON CONFLICT DO NOTHING RETURNING event_id`,
+    `INSERT INTO ${table} (consumer, event_id, topic)
+       SELECT $1, e.event_id, e.topic FROM (SELECT DISTINCT ON (event_id) event_id, topic FROM unnest($2::text[], $3::text[]) AS u(event_id, topic)) e
+        WHERE NOT EXISTS (SELECT 1 FROM ${table} c WHERE c.consumer = $1 AND c.event_id = e.event_id)
+     RETURNING event_id`,
     consumer,
     events.map((e) => e.eventId),
     events.map((e) => e.topic),

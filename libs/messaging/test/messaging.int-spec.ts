@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { Pool } from 'pg';
 import { DEAD_LETTER_TOPIC, DeadLetter } from '@slidecharge/contracts';
-import { startGroupAtEnd, TopicReader, testEnv, testKafka } from '@slidecharge/testing';
-import { buildEvent, createLogger, KafkaBus, markConsumedBatch, OutboxRelay, SqlDeadLetterStore, writeOutbox } from '../src';
-import { createServiceLikeSchema, executor, transactionOn } from './support';
+import { eventually, startGroupAtEnd, TopicReader, testEnv, testKafka } from '@slidecharge/testing';
+import { applyExactlyOnce, buildEvent, createLogger, incomingOf, KafkaBus, markConsumedBatch, OutboxRelay, SqlDeadLetterStore, writeOutbox } from '../src';
+import { capturingLogger, createServiceLikeSchema, executor, transactionOn } from './support';
 
 /**
  * The messaging lib against the real broker and database: outbox relay, inbox de-duplication and the
@@ -60,8 +60,22 @@ it('relays committed outbox records to Kafka once, in order, and deletes them', 
   );
   await relay.stop();
   expect(got.map((m) => (m.value as { data: { scanId: string } }).data.scanId).sort()).toEqual([...scanIds].sort());
-  const { rows } = await pool.query(`SELECT count(*)::int AS n FROM ${schema}.outbox WHERE published_at IS NULL`);
+  const { rows } = await pool.query(`SELECT count(*)::int AS n FROM ${schema}.outbox WHERE payload->'data'->>'scanId' = ANY($1)`, [scanIds]);
   expect(rows[0].n).toBe(0);
+  expect(await relay.relayOnce()).toBe(0);
+});
+
+it('with keepPublished, marks the records it published and keeps them (for the retention purge)', async () => {
+  const scanIds: string[] = [randomUUID(), randomUUID()];
+  await transaction((tx) => writeOutbox(tx, schema, scanIds.map(verdict)));
+  const relay = new OutboxRelay({ schema, bus, transaction, logger, keepPublished: true });
+  expect(await relay.relayOnce()).toBeGreaterThanOrEqual(2);
+  await reader.waitFor((m) => scanIds.includes((m.value as { data: { scanId: string } }).data?.scanId), (list) => list.length >= 2);
+  const { rows } = await pool.query(
+    `SELECT count(*) FILTER (WHERE published_at IS NOT NULL)::int AS marked, count(*)::int AS kept FROM ${schema}.outbox WHERE payload->'data'->>'scanId' = ANY($1)`,
+    [scanIds],
+  );
+  expect(rows[0]).toEqual({ marked: 2, kept: 2 });
   expect(await relay.relayOnce()).toBe(0);
 });
 
@@ -82,6 +96,46 @@ it('records a consumed event id once', async () => {
   expect(await transaction((tx) => markConsumedBatch(tx, schema, 'c1', [{ eventId: id, topic: 't' }]).then((taken) => taken.has(id)))).toBe(true);
   expect(await transaction((tx) => markConsumedBatch(tx, schema, 'c1', [{ eventId: id, topic: 't' }]).then((taken) => taken.has(id)))).toBe(false);
   expect(await transaction((tx) => markConsumedBatch(tx, schema, 'c2', [{ eventId: id, topic: 't' }]).then((taken) => taken.has(id)))).toBe(true);
+});
+
+it('records each event id of a batch once, a repeat within the batch included', async () => {
+  const [a, b] = [randomUUID(), randomUUID()];
+  const taken = await transaction((tx) => markConsumedBatch(tx, schema, 'c1', [{ eventId: a, topic: 't' }, { eventId: b, topic: 't' }, { eventId: a, topic: 't' }]));
+  expect([...taken].sort()).toEqual([a, b].sort());
+});
+
+it('applies a batch again when another consumer commits one of its events while it waits, and skips that one', async () => {
+  const consumer = `race-${randomUUID()}`;
+  const first = incomingOf(verdict(randomUUID()), randomUUID());
+  const second = incomingOf(verdict(randomUUID()), randomUUID());
+  const { logger: raceLogger, lines } = capturingLogger('info');
+  // The other consumer (a partition's previous owner) records `first` and has not committed yet.
+  const other = await pool.connect();
+  try {
+    await other.query('BEGIN');
+    await other.query(`INSERT INTO ${schema}.consumed_event (consumer, event_id, topic) VALUES ($1, $2, 'qc.results.v1')`, [consumer, first.value.eventId]);
+    const handled: string[][] = [];
+    const applying = applyExactlyOnce({ schema, consumer, transaction, logger: raceLogger }, [first, second], async (_tx, fresh) => {
+      handled.push(fresh.map((m) => m.value.eventId));
+      return { outgoing: [] };
+    });
+    // Barrier: our insert waits for the other transaction's row.
+    await eventually(async () => {
+      const { rows } = await pool.query(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock' AND query LIKE '%consumed_event%'`);
+      return rows[0].n > 0 ? true : undefined;
+    }, 10_000, 'the batch to wait for the other consumer');
+    await other.query('COMMIT');
+    const applied = await applying;
+    expect(applied.fresh.map((m) => m.value.eventId)).toEqual([second.value.eventId]);
+    expect(applied.duplicates.map((m) => m.value.eventId)).toEqual([first.value.eventId]);
+    // The first run lost the race before its handler ran; the second ran it for `second` alone.
+    expect(handled).toEqual([[second.value.eventId]]);
+    expect(lines).toContainEqual(expect.objectContaining({ attempt: 1, msg: 'another consumer took an event of this batch first; applying the batch again' }));
+    const { rows } = await pool.query(`SELECT event_id FROM ${schema}.consumed_event WHERE consumer = $1`, [consumer]);
+    expect(rows.map((r) => r.event_id).sort()).toEqual([first.value.eventId, second.value.eventId].sort());
+  } finally {
+    other.release();
+  }
 });
 
 it('dead-letters invalid JSON and contract violations with the reason and original bytes, then keeps consuming', async () => {
