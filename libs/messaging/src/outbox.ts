@@ -71,6 +71,19 @@ export interface OutboxRelayOptions {
 
 export const OUTBOX_DEFAULT_BATCH_BYTES = 512 * 1024;
 
+/**
+ * Class id of the outbox relays' advisory locks: "OUTB" in ASCII, apart from the DFT^P03 senders'
+ * ("DFTP") and the one-key locks of billing. Relays lock in the two-key form (class, relayLockKey(schema)).
+ */
+export const OUTBOX_RELAY_LOCK_CLASS = 0x4f555442;
+
+/** The key of a schema's relay lock: a 31-bit FNV-1a hash of its name (one per service schema). */
+export function relayLockKey(schema: string): number {
+  let hash = 0x811c9dc5;
+  for (const byte of Buffer.from(schema, 'utf8')) hash = Math.imul(hash ^ byte, 0x01000193) >>> 0;
+  return hash & 0x7fffffff;
+}
+
 /** What one pass of the relay did. */
 export interface RelayPass {
   published: number;
@@ -81,10 +94,10 @@ export interface RelayPass {
 
 /**
  * Publishes outbox records to Kafka in insertion order and deletes them (or marks them published, with
- * keepPublished), each in a producer
- * span continuing the trace stored with it (its traceparent header). Records are locked
- * with FOR UPDATE SKIP LOCKED, so several instances can run side by side. A crash between the send and
- * the mark publishes a record again with the same eventId: delivery is at-least-once and consumers
+ * keepPublished), each in a producer span continuing the trace stored with it (its traceparent header).
+ * A pass holds the schema's relay lock (a transaction-level advisory lock), so several instances can run
+ * side by side: one publishes at a time, in order. A crash between the send and the delete (or the
+ * mark) publishes a record again with the same eventId: delivery is at-least-once and consumers
  * drop repeats by eventId (and billing systems by chargeId).
  *
  * Batches are cut by bytes as well as by count, so records that each fit the broker's limit never fail
@@ -252,10 +265,12 @@ export class OutboxRelay {
   }
 
   /**
-   * Locks the oldest unpublished records (at most `limit`, FOR UPDATE SKIP LOCKED) and answers, in the
-   * same statement, those of them that fit the batch's bytes (the longest prefix whose total stays
-   * within maxBatchBytes, and always the first: a record larger than that goes alone), with how many
-   * it locked.
+   * Takes the oldest unpublished records (at most `limit`) and answers, in the same statement, those of
+   * them that fit the batch's bytes (the longest prefix whose total stays within maxBatchBytes, and
+   * always the first: a record larger than that goes alone), with how many it took. Only while holding
+   * the schema's relay lock (relayLockKey, a transaction-level advisory lock, tried in the same statement):
+   * one relay of a schema publishes at a time, in order, and the records need no row locks (a FOR UPDATE
+   * writes a WAL record per row). Another instance's relay finds nothing to do while it is taken.
    */
   private async take(tx: SqlExecutor, limit: number): Promise<{ rows: OutboxRow[]; locked: number }> {
     const found = await tx.$queryRawUnsafe<(OutboxRow & { locked: number })[]>(
@@ -263,11 +278,16 @@ export class OutboxRelay {
          FROM (SELECT c.*, sum(c.size) OVER (ORDER BY c.seq) AS running, count(*) OVER () AS locked, row_number() OVER (ORDER BY c.seq) AS n
                  FROM (SELECT id::text AS id, seq, topic, key, payload, headers,
                               (octet_length(key) + octet_length(payload::text) + octet_length(headers::text))::int AS size
-                         FROM ${this.table} WHERE published_at IS NULL AND parked_at IS NULL ORDER BY seq LIMIT $1 FOR UPDATE SKIP LOCKED) c) w
+                         FROM ${this.table}
+                        WHERE published_at IS NULL AND parked_at IS NULL
+                          AND (SELECT pg_try_advisory_xact_lock($3::int, $4::int))
+                        ORDER BY seq LIMIT $1) c) w
         WHERE n = 1 OR running <= $2
         ORDER BY seq`,
       limit,
       this.options.maxBatchBytes ?? OUTBOX_DEFAULT_BATCH_BYTES,
+      OUTBOX_RELAY_LOCK_CLASS,
+      relayLockKey(this.options.schema),
     );
     const rows = found.map(({ locked: _locked, ...row }) => row);
     return { rows, locked: found[0]?.locked ?? 0 };

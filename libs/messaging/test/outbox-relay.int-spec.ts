@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Partitioners, PartitionMetadata } from 'kafkajs';
 import { Pool } from 'pg';
 import { TopicReader, testEnv, testKafka } from '@slidecharge/testing';
-import { KafkaBus, metricsRegistry, OutboxRelay, SqlDeadLetterStore } from '../src';
+import { KafkaBus, metricsRegistry, OUTBOX_RELAY_LOCK_CLASS, OutboxRelay, relayLockKey, SqlDeadLetterStore } from '../src';
 import { capturingLogger, createServiceLikeSchema, executor, transactionOn } from './support';
 
 /**
@@ -109,6 +109,28 @@ describe('a relay pass', () => {
     expect((await rowsOf(ids)).map((r) => r.published)).toEqual([true, true, false]);
     expect(await relay.relayPass()).toEqual({ published: 1, parked: 0, more: false });
     expect(await arrived(marker, 3)).toEqual([1, 2, 3]);
+  });
+});
+
+describe('two relays of one schema', () => {
+  it('take turns: while another pass holds the relay lock a pass publishes nothing, and publishes once it is free', async () => {
+    const marker = randomUUID();
+    const ids = [await outboxRecord(marker, 1, `S26-${marker}`), await outboxRecord(marker, 2, `S26-${marker}`)];
+    const relay = new OutboxRelay({ schema, bus, transaction, logger });
+    // The other instance's pass, in the middle of its transaction.
+    const other = await pool.connect();
+    try {
+      await other.query('BEGIN');
+      await other.query('SELECT pg_advisory_xact_lock($1::int, $2::int)', [OUTBOX_RELAY_LOCK_CLASS, relayLockKey(schema)]);
+      expect(await relay.relayPass()).toEqual({ published: 0, parked: 0, more: false });
+      expect((await rowsOf(ids)).map((r) => r.published)).toEqual([false, false]);
+      await other.query('COMMIT');
+    } finally {
+      other.release();
+    }
+    await drain(relay);
+    expect((await rowsOf(ids)).map((r) => r.published)).toEqual([true, true]);
+    expect(await arrived(marker, 2)).toEqual([1, 2]);
   });
 });
 
