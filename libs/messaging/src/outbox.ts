@@ -63,8 +63,9 @@ export interface OutboxRelayOptions {
   /**
    * Keep published records, marked published_at, for OutboxRetention to purge after its days (a copy
    * of what went out, for an investigation), instead of deleting them in the transaction that took
-   * them (default: deleted). Keeping costs the database about four times the writes of a delete per
-   * record: the mark is a new row version in each of the table's three indexes (docs/benchmarks.md).
+   * them (default: deleted). The mark writes five WAL records per record where the delete writes one: a
+   * new row version, and an entry for it in each of the table's three indexes (docs/benchmarks.md).
+   * Later, the purge deletes it anyway.
    */
   keepPublished?: boolean;
 }

@@ -33,7 +33,7 @@ export const baseConfigSchema = z.object({
   /**
    * Days a published outbox record is kept (purged hourly from 5 minutes after start, at most 100,000 a run): the
    * outbox is a copy of what went to Kafka, with patient ids in it. 0 (the default): the relay deletes a record in
-   * the transaction that published it, a quarter of the database writes of keeping it (docs/benchmarks.md); Kafka
+   * the transaction that published it: one WAL record where marking it writes five (docs/benchmarks.md); Kafka
    * keeps the events for its own retention. Unpublished and parked records stay either way.
    */
   OUTBOX_RETENTION_DAYS: z.coerce.number().int().min(0).max(3650).default(0),
