@@ -7,6 +7,17 @@
 set -uo pipefail
 cd "$(dirname "$0")/.."
 : "${DATABASE_URL:=postgresql://postgres@127.0.0.1:5432/slidecharge_test}"
+# The stack's services (npm run stack) consume every topic of the broker the tests use: they would take
+# the tests' events (and store them in the stack's database), and the tests would see theirs. Refuse.
+for pidfile in tmp/stack/*.pid; do
+  [ -e "$pidfile" ] || continue
+  name=$(basename "$pidfile" .pid)
+  [ "$name" = billing-system-sim ] && continue
+  if kill -0 "$(cat "$pidfile")" 2>/dev/null; then
+    echo "test: the stack's $name is running (tmp/stack/$name.pid) and would consume the tests' topics; stop the stack first (npm run stack:down, or scripts/stack.sh stop SERVICE...)" >&2
+    exit 1
+  fi
+done
 source scripts/env.sh
 mkdir -p tmp
 set -e
