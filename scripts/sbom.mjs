@@ -25,6 +25,9 @@ const production = new Set(
 const raw = JSON.parse(npm(['sbom', '--sbom-format', 'cyclonedx']));
 delete raw.serialNumber;
 delete raw.metadata?.timestamp;
+// npm names the root component after the checkout's directory, not package.json: a clone elsewhere
+// would not match. Its name is the package's.
+if (raw.metadata?.component) raw.metadata.component.name = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).name;
 raw.components = (raw.components ?? []).filter((c) => production.has(c['bom-ref'])).sort((a, b) => String(a['bom-ref']).localeCompare(String(b['bom-ref'])));
 const kept = new Set([raw.metadata?.component?.['bom-ref'], ...raw.components.map((c) => c['bom-ref'])]);
 raw.dependencies = (raw.dependencies ?? [])
