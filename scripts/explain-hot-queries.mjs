@@ -63,7 +63,8 @@ const consumed = (schema, consumer) => (s) => [
 const relay = (schema) => [
   { name: `${schema}: relay candidates`, where: 'libs/messaging/src/outbox.ts OutboxRelay.relayPass',
     q: () => [`SELECT id::text AS id, (octet_length(key) + octet_length(payload::text) + octet_length(headers::text))::int AS size
-                 FROM "${schema}".outbox WHERE published_at IS NULL AND parked_at IS NULL ORDER BY seq LIMIT $1 FOR UPDATE SKIP LOCKED`, [200]] },
+                 FROM "${schema}".outbox WHERE published_at IS NULL AND parked_at IS NULL
+                  AND (SELECT pg_try_advisory_xact_lock($2::int, hashtext($3))) ORDER BY seq LIMIT $1`, [200, 0x4f555442, schema]] },
   { name: `${schema}: relay deletes published`, where: 'libs/messaging/src/outbox.ts OutboxRelay.record', write: true,
     q: (s) => [`DELETE FROM "${schema}".outbox WHERE id = ANY($1::uuid[])`, [[s.newId(), s.newId()]]] },
   { name: `${schema}: relay marks published (OUTBOX_RETENTION_DAYS > 0)`, where: 'libs/messaging/src/outbox.ts OutboxRelay.record', write: true,

@@ -74,16 +74,10 @@ export const OUTBOX_DEFAULT_BATCH_BYTES = 512 * 1024;
 
 /**
  * Class id of the outbox relays' advisory locks: "OUTB" in ASCII, apart from the DFT^P03 senders'
- * ("DFTP") and the one-key locks of billing. Relays lock in the two-key form (class, relayLockKey(schema)).
+ * ("DFTP") and the one-key locks of billing. Relays lock in the two-key form (class, hashtext(schema)):
+ * the key derived by Postgres, as the project's other advisory locks derive theirs.
  */
 export const OUTBOX_RELAY_LOCK_CLASS = 0x4f555442;
-
-/** The key of a schema's relay lock: a 31-bit FNV-1a hash of its name (one per service schema). */
-export function relayLockKey(schema: string): number {
-  let hash = 0x811c9dc5;
-  for (const byte of Buffer.from(schema, 'utf8')) hash = Math.imul(hash ^ byte, 0x01000193) >>> 0;
-  return hash & 0x7fffffff;
-}
 
 /** What one pass of the relay did. */
 export interface RelayPass {
@@ -238,10 +232,10 @@ export class OutboxRelay {
   async relayPass(): Promise<RelayPass> {
     const batchSize = this.options.batchSize ?? 200;
     const { outcome, more } = await this.options.transaction(async (tx) => {
-      const { rows, locked } = await this.take(tx, batchSize);
+      const { rows, taken } = await this.take(tx, batchSize);
       const delivered = await deliverSplitting(rows, (batch) => this.publish(batch), brokerRefusal);
       await this.record(tx, delivered);
-      return { outcome: delivered, more: rows.length < locked || locked === batchSize };
+      return { outcome: delivered, more: rows.length < taken || taken === batchSize };
     });
     messagingMetrics.outboxPending.inc({ schema: this.options.schema }, outcome.published.length);
     if (outcome.parked.length > 0) await this.alertParked(outcome.parked);
@@ -269,29 +263,29 @@ export class OutboxRelay {
    * Takes the oldest unpublished records (at most `limit`) and answers, in the same statement, those of
    * them that fit the batch's bytes (the longest prefix whose total stays within maxBatchBytes, and
    * always the first: a record larger than that goes alone), with how many it took. Only while holding
-   * the schema's relay lock (relayLockKey, a transaction-level advisory lock, tried in the same statement):
+   * the schema's relay lock (a transaction-level advisory lock, tried in the same statement):
    * one relay of a schema publishes at a time, in order, and the records need no row locks (a FOR UPDATE
    * writes a WAL record per row). Another instance's relay finds nothing to do while it is taken.
    */
-  private async take(tx: SqlExecutor, limit: number): Promise<{ rows: OutboxRow[]; locked: number }> {
-    const found = await tx.$queryRawUnsafe<(OutboxRow & { locked: number })[]>(
-      `SELECT id, topic, key, payload, headers, locked::int AS locked
-         FROM (SELECT c.*, sum(c.size) OVER (ORDER BY c.seq) AS running, count(*) OVER () AS locked, row_number() OVER (ORDER BY c.seq) AS n
+  private async take(tx: SqlExecutor, limit: number): Promise<{ rows: OutboxRow[]; taken: number }> {
+    const found = await tx.$queryRawUnsafe<(OutboxRow & { taken: number })[]>(
+      `SELECT id, topic, key, payload, headers, taken::int AS taken
+         FROM (SELECT c.*, sum(c.size) OVER (ORDER BY c.seq) AS running, count(*) OVER () AS taken, row_number() OVER (ORDER BY c.seq) AS n
                  FROM (SELECT id::text AS id, seq, topic, key, payload, headers,
                               (octet_length(key) + octet_length(payload::text) + octet_length(headers::text))::int AS size
                          FROM ${this.table}
                         WHERE published_at IS NULL AND parked_at IS NULL
-                          AND (SELECT pg_try_advisory_xact_lock($3::int, $4::int))
+                          AND (SELECT pg_try_advisory_xact_lock($3::int, hashtext($4)))
                         ORDER BY seq LIMIT $1) c) w
         WHERE n = 1 OR running <= $2
         ORDER BY seq`,
       limit,
       this.options.maxBatchBytes ?? OUTBOX_DEFAULT_BATCH_BYTES,
       OUTBOX_RELAY_LOCK_CLASS,
-      relayLockKey(this.options.schema),
+      this.options.schema,
     );
-    const rows = found.map(({ locked: _locked, ...row }) => row);
-    return { rows, locked: found[0]?.locked ?? 0 };
+    const rows = found.map(({ taken: _taken, ...row }) => row);
+    return { rows, taken: found[0]?.taken ?? 0 };
   }
 
   private async record(tx: SqlExecutor, outcome: DeliveryOutcome<OutboxRow>): Promise<void> {

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Partitioners, PartitionMetadata } from 'kafkajs';
 import { Pool } from 'pg';
 import { TopicReader, testEnv, testKafka } from '@slidecharge/testing';
-import { KafkaBus, metricsRegistry, OUTBOX_RELAY_LOCK_CLASS, OutboxRelay, relayLockKey, SqlDeadLetterStore } from '../src';
+import { KafkaBus, metricsRegistry, OUTBOX_RELAY_LOCK_CLASS, OutboxRelay, SqlDeadLetterStore } from '../src';
 import { capturingLogger, createServiceLikeSchema, executor, transactionOn } from './support';
 
 /**
@@ -121,7 +121,7 @@ describe('two relays of one schema', () => {
     const other = await pool.connect();
     try {
       await other.query('BEGIN');
-      await other.query('SELECT pg_advisory_xact_lock($1::int, $2::int)', [OUTBOX_RELAY_LOCK_CLASS, relayLockKey(schema)]);
+      await other.query('SELECT pg_advisory_xact_lock($1::int, hashtext($2))', [OUTBOX_RELAY_LOCK_CLASS, schema]);
       expect(await relay.relayPass()).toEqual({ published: 0, parked: 0, more: false });
       expect((await rowsOf(ids)).map((r) => r.published)).toEqual([false, false]);
       await other.query('COMMIT');
@@ -131,6 +131,11 @@ describe('two relays of one schema', () => {
     await drain(relay);
     expect((await rowsOf(ids)).map((r) => r.published)).toEqual([true, true]);
     expect(await arrived(marker, 2)).toEqual([1, 2]);
+  });
+
+  it('is one lock per service schema: their keys differ', async () => {
+    const { rows } = await pool.query(`SELECT count(DISTINCT hashtext(s))::int AS n FROM unnest($1::text[]) AS s`, [['accession', 'scanner', 'qc', 'billing']]);
+    expect(rows[0].n).toBe(4);
   });
 });
 
