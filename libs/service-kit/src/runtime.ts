@@ -136,7 +136,8 @@ export class ServiceRuntime implements OnModuleInit, BeforeApplicationShutdown, 
           logger: options.logger,
           ...(options.outbox.pollIntervalMs !== undefined ? { pollIntervalMs: options.outbox.pollIntervalMs } : {}),
           ...(options.outbox.maxBatchBytes !== undefined ? { maxBatchBytes: options.outbox.maxBatchBytes } : {}),
-          keepPublished: (options.outbox.retentionDays ?? 0) > 0,
+          // Kept exactly when something purges them.
+          keepPublished: this.outboxRetention !== undefined,
           ...(options.outbox.listen ? { listen: options.outbox.listen } : {}),
         })
       : undefined;
