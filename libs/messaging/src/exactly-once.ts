@@ -5,6 +5,7 @@ import { runWithCorrelation } from './correlation';
 import { OutgoingMessage } from './events';
 import { Logger } from './logger';
 import { writeOutbox } from './outbox';
+import { postgresErrorOf } from './postgres-error';
 import type { IncomingMessage, IncomingMessageOf } from './incoming-message';
 import { quoteSchema as ident, SqlExecutor } from './sql';
 
@@ -103,17 +104,10 @@ async function retryingConsumedEventConflicts<R>(run: () => Promise<R>, logger: 
   }
 }
 
-/**
- * A unique violation on consumed_event's key: from pg itself (code 23505 and the constraint), or from
- * Prisma's driver adapter (P2010, the Postgres code and message in meta).
- */
+/** A unique violation on consumed_event's key, as pg reports it or Prisma's driver adapter wraps it. */
 export function isConsumedEventConflict(error: unknown): boolean {
-  if (typeof error !== 'object' || error === null) return false;
-  const { code, constraint, meta } = error as { code?: unknown; constraint?: unknown; meta?: unknown };
-  if (code === '23505') return constraint === 'consumed_event_pkey';
-  if (code !== 'P2010') return false;
-  const detail = JSON.stringify(meta ?? {});
-  return detail.includes('"originalCode":"23505"') && detail.includes('consumed_event_pkey');
+  const facts = postgresErrorOf(error);
+  return facts?.sqlState === '23505' && facts.constraint === 'consumed_event_pkey';
 }
 
 /**

@@ -3,6 +3,7 @@ export * from './trace-context';
 export * from './logger';
 export * from './events';
 export * from './sql';
+export * from './postgres-error';
 export * from './retry-policy';
 export * from './broker-refusal';
 export * from './dead-letter-record';

@@ -1,3 +1,5 @@
+import { postgresErrorOf } from '@slidecharge/messaging';
+
 /**
  * Whether an error means "the database cannot be reached now" (a restart, a failover, a refused or dropped
  * connection, a pool that found no connection in time) rather than a bug or a bad request: such a request
@@ -17,11 +19,12 @@ function oneUnavailable(error: Record<string, unknown>): boolean {
   const code = typeof error['code'] === 'string' ? error['code'] : '';
   if (SOCKET_CODES.has(code) || PRISMA_CODES.has(code) || sqlStateUnavailable(code)) return true;
   if (typeof error['kind'] === 'string' && ADAPTER_KINDS.has(error['kind'])) return true;
-  if (typeof error['originalCode'] === 'string' && sqlStateUnavailable(error['originalCode'])) return true;
   return typeof error['message'] === 'string' && MESSAGES.test(error['message']);
 }
 
 export function isDatabaseUnavailable(error: unknown): boolean {
+  const sqlState = postgresErrorOf(error)?.sqlState;
+  if (sqlState !== undefined && sqlStateUnavailable(sqlState)) return true;
   const seen = new Set<unknown>();
   for (let e = error; e !== null && typeof e === 'object' && !seen.has(e) && seen.size < 8; e = (e as { cause?: unknown }).cause) {
     seen.add(e);

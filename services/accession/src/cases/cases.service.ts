@@ -1,6 +1,6 @@
 import { Inject, Injectable, OnApplicationBootstrap } from '@nestjs/common';
 import { CaseDetails, CaseSnapshot } from '@slidecharge/contracts';
-import { buildEvent, Logger, OutgoingMessage, writeOutbox } from '@slidecharge/messaging';
+import { buildEvent, Logger, OutgoingMessage, postgresErrorOf, writeOutbox } from '@slidecharge/messaging';
 import { ServiceRuntime } from '@slidecharge/service-kit';
 import { ACCESSION_CONFIG, AccessionConfig } from '../config';
 import { Prisma } from '../generated/prisma/client';
@@ -60,8 +60,8 @@ export interface CancelOptions extends WriteOptions {
 /** Errors after which the whole transaction is run again: a unique index lost a race, or a deadlock. */
 function isRetryable(error: unknown): boolean {
   if (!(error instanceof Prisma.PrismaClientKnownRequestError)) return false;
-  // A deadlock detected inside a raw query (the row locks) surfaces as P2010 with Postgres code 40P01.
-  return error.code === 'P2002' || error.code === 'P2034' || (error.code === 'P2010' && JSON.stringify(error.meta ?? {}).includes('40P01'));
+  // A deadlock detected inside a raw query (the row locks) surfaces as P2010 around Postgres's 40P01.
+  return error.code === 'P2002' || error.code === 'P2034' || postgresErrorOf(error)?.sqlState === '40P01';
 }
 
 const ATTEMPTS = 3;
