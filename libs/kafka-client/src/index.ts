@@ -1,3 +1,4 @@
 export * from './kafka-connection';
 export * from './kafka-topics';
 export * from './kafka-acls';
+export * from './kafkajs-idle-loop-fix';

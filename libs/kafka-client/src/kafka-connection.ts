@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import type { KafkaConfig, SASLOptions } from 'kafkajs';
 import { z } from 'zod';
+import { fixKafkajsIdleLoop } from './kafkajs-idle-loop-fix';
 
 // This file imports nothing of the workspace at run time: jest's globalSetup (libs/testing) and
 // scripts/kafka-setup.ts load it by path.
@@ -147,8 +148,10 @@ function saslOptions(sasl: NonNullable<KafkaConnection['sasl']>): SASLOptions {
 /**
  * The kafkajs client options of a connection: the one place they are made, for the services'
  * KafkaBus, the test harness and the setup script. The broker's certificate is always verified.
+ * Puts the fix of kafkajs's idle timer loop in place first (kafkajs-idle-loop-fix.ts).
  */
 export function kafkaClientOptions(connection: KafkaConnection): Pick<KafkaConfig, 'brokers' | 'ssl' | 'sasl'> {
+  fixKafkajsIdleLoop();
   const { tls, sasl } = connection;
   return {
     brokers: connection.brokers,
