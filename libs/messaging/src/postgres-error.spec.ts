@@ -23,6 +23,10 @@ describe('postgresErrorOf', () => {
     expect(postgresErrorOf(prismaRawQueryError('40P01', 'deadlock detected'))).toEqual({ sqlState: '40P01' });
   });
 
+  it("reads P2010 as Prisma's query engine reports it without a driver adapter (the SQLSTATE in meta.code)", () => {
+    expect(postgresErrorOf({ name: 'PrismaClientKnownRequestError', code: 'P2010', meta: { code: '40P01', message: 'deadlock detected' } })).toEqual({ sqlState: '40P01' });
+  });
+
   it("finds the driver adapter's error down a cause chain", () => {
     const nested = new Error('outer', { cause: new Error('middle', { cause: { kind: 'postgres', originalCode: '57P01' } }) });
     expect(postgresErrorOf(nested)).toEqual({ sqlState: '57P01' });

@@ -3,7 +3,8 @@
  * SQLSTATE in `code` and the constraint's name in `constraint`; Prisma's pg driver adapter wraps it in a
  * DriverAdapterError whose `cause` holds `originalCode` and `originalMessage` (the constraint only inside
  * the message), and Prisma reports a raw query that failed so as P2010 with that error under
- * `meta.driverAdapterError`. One reading for every caller that decides by SQLSTATE (a retry after a lost
+ * `meta.driverAdapterError` (Prisma's own query engine, without an adapter, put the SQLSTATE in
+ * `meta.code`). One reading for every caller that decides by SQLSTATE (a retry after a lost
  * race or a deadlock, a connection gone), instead of each searching Prisma's JSON for the code.
  */
 export interface PostgresErrorFacts {
@@ -31,7 +32,7 @@ export function postgresErrorOf(error: unknown): PostgresErrorFacts | undefined 
     const fields = candidate as Record<string, unknown>;
     const facts = factsOf(fields);
     if (facts) return facts;
-    queue.push(fields['cause'], objectField(fields['meta'], 'driverAdapterError'));
+    queue.push(fields['cause'], objectField(fields['meta'], 'driverAdapterError'), fields['meta']);
   }
   return undefined;
 }
