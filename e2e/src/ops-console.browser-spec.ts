@@ -12,7 +12,8 @@ import { launchChromium, screenshot, signIn, type BrowserSession, type ConsolePe
  * The ops console as its users see it: the four services and services/ops-console (serving the built
  * front end, dist/services/ops-console-web) as processes, the real Kafka, Postgres and identity
  * provider, and Debian's chromium. People sign in through Keycloak's login form; the console's
- * client for tests is test-ops-console (any port of 127.0.0.1). Screenshots go to docs/screenshots.
+ * client for tests is test-ops-console (any port of 127.0.0.1). Screenshots go to tmp/screenshots
+ * (SCREENSHOT_DIR=docs/screenshots refreshes the README's).
  */
 const { kafkaBrokers } = testEnv();
 const SCANNER_API_KEY = 'sck_e2etest01_e2e-development-key-not-a-secret-000';
