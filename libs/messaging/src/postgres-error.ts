@@ -23,6 +23,18 @@ const MAX_DEPTH = 8;
 
 /** The SQLSTATE (and constraint) of a Postgres error found in `error`, its Prisma wrapping or its causes; undefined when there is none. */
 export function postgresErrorOf(error: unknown): PostgresErrorFacts | undefined {
+  for (const fields of errorsWithin(error)) {
+    const facts = factsOf(fields);
+    if (facts) return facts;
+  }
+  return undefined;
+}
+
+/**
+ * `error` and the errors inside it, nearest first: its `cause` chain and, in a Prisma error, the driver
+ * adapter's error under `meta.driverAdapterError` and `meta` itself; at most MAX_DEPTH, each once.
+ */
+export function* errorsWithin(error: unknown): Generator<Record<string, unknown>> {
   const seen = new Set<unknown>();
   const queue: unknown[] = [error];
   while (queue.length > 0 && seen.size < MAX_DEPTH) {
@@ -30,11 +42,9 @@ export function postgresErrorOf(error: unknown): PostgresErrorFacts | undefined 
     if (typeof candidate !== 'object' || candidate === null || seen.has(candidate)) continue;
     seen.add(candidate);
     const fields = candidate as Record<string, unknown>;
-    const facts = factsOf(fields);
-    if (facts) return facts;
+    yield fields;
     queue.push(fields['cause'], objectField(fields['meta'], 'driverAdapterError'), fields['meta']);
   }
-  return undefined;
 }
 
 function factsOf(fields: Record<string, unknown>): PostgresErrorFacts | undefined {

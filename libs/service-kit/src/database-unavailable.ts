@@ -1,10 +1,10 @@
-import { postgresErrorOf } from '@slidecharge/messaging';
+import { errorsWithin } from '@slidecharge/messaging';
 
 /**
  * Whether an error means "the database cannot be reached now" (a restart, a failover, a refused or dropped
  * connection, a pool that found no connection in time) rather than a bug or a bad request: such a request
  * may simply be sent again later, so it is answered 503 with Retry-After, not 500. Looks at the error and
- * its causes: Node's socket error codes, PostgreSQL's SQLSTATE classes 08 (connection exception) and
+ * the errors within it (its causes, a Prisma error's driver-adapter error: messaging's errorsWithin): Node's socket error codes, PostgreSQL's SQLSTATE classes 08 (connection exception) and
  * 57P01-57P03 (admin shutdown, crash shutdown, cannot connect now), Prisma's P1001 / P1002 / P1017 / P2024,
  * Prisma's driver-adapter error kinds for the same, and pg's "Connection terminated" messages.
  */
@@ -19,16 +19,11 @@ function oneUnavailable(error: Record<string, unknown>): boolean {
   const code = typeof error['code'] === 'string' ? error['code'] : '';
   if (SOCKET_CODES.has(code) || PRISMA_CODES.has(code) || sqlStateUnavailable(code)) return true;
   if (typeof error['kind'] === 'string' && ADAPTER_KINDS.has(error['kind'])) return true;
+  if (typeof error['originalCode'] === 'string' && sqlStateUnavailable(error['originalCode'])) return true;
   return typeof error['message'] === 'string' && MESSAGES.test(error['message']);
 }
 
 export function isDatabaseUnavailable(error: unknown): boolean {
-  const sqlState = postgresErrorOf(error)?.sqlState;
-  if (sqlState !== undefined && sqlStateUnavailable(sqlState)) return true;
-  const seen = new Set<unknown>();
-  for (let e = error; e !== null && typeof e === 'object' && !seen.has(e) && seen.size < 8; e = (e as { cause?: unknown }).cause) {
-    seen.add(e);
-    if (oneUnavailable(e as Record<string, unknown>)) return true;
-  }
+  for (const e of errorsWithin(error)) if (oneUnavailable(e)) return true;
   return false;
 }
