@@ -1,4 +1,3 @@
 export * from './kafka-connection';
 export * from './kafka-topics';
 export * from './kafka-acls';
-export * from './kafkajs-idle-loop-fix';
