@@ -20,7 +20,11 @@ export type Hl7ErrorCode = keyof typeof HL7_ERROR_CODES;
 export interface Hl7Error {
   /** Segment id, e.g. ORC. */
   segment: string;
-  /** 1-based occurrence of that segment in the message (0 when the segment is absent altogether). */
+  /**
+   * 1-based occurrence of that segment in the message. An error about a value whose segment is absent
+   * altogether names occurrence 1 and the field the value is read from (e.g. PID^1^3); 0 only in the
+   * notes (W) about an optional segment that is absent (IN1, SAC).
+   */
   sequence: number;
   /** 1-based field position (0 for the segment as a whole). */
   field: number;

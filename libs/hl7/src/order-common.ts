@@ -2,7 +2,7 @@ import { AccessionNumber } from '@slidecharge/contracts';
 import { readValue } from './encoding';
 import type { Hl7Error } from './errors';
 import type { OrderMapping } from './order-mapping';
-import { err, type Findings, type Found, type Loc, type SegRef } from './order-reading';
+import { atFirst, err, type Findings, type Found, type Loc, type SegRef } from './order-reading';
 
 /**
  * The common order group (ORC): ORC-1 order control (HL7 table 0119), ORC-3 / OBR-3 filler order
@@ -21,7 +21,7 @@ export type OrderControlResult = { ok: true; controls: string[] } | { ok: false;
 
 /** Every ORC-1 must be in table 0119; a known code that is not acted upon refuses the message (AR 201). */
 export function readOrderControls(orcs: SegRef[], m: OrderMapping, f: Findings): OrderControlResult {
-  if (!orcs.length) f.errors.push(err({ segment: 'ORC', sequence: 0, field: 0 }, '100', 'the order has no ORC segment'));
+  if (!orcs.length) f.errors.push(err(atFirst('ORC', 1), '100', 'the order has no ORC segment (ORC-1 order control is required)'));
   const controls = orcs.map((o) => readValue(o.seg, 1).toUpperCase());
   const handled = [...m.upsertOrderControls, ...m.cancelOrderControls];
   for (const [i, code] of controls.entries()) {
@@ -56,14 +56,14 @@ function fillerNumbers(orcs: SegRef[], obrs: SegRef[]): Found[] {
   return fillers;
 }
 
-/** The accession: the filler order number, the same in every ORC-3 and OBR-3 that has one. */
+/** The accession: the filler order number, the same in every ORC-3 and OBR-3 that has one; none: 101 at both first ones. */
 export function readAccession(orcs: SegRef[], obrs: SegRef[], f: Findings): string {
   const fillers = fillerNumbers(orcs, obrs);
   const first = fillers[0];
   if (!first) {
     const message = 'filler order number (accession) is required in ORC-3 or OBR-3';
-    f.errors.push(err({ segment: 'ORC', sequence: orcs.length ? 1 : 0, field: 3 }, '101', message));
-    f.errors.push(err({ segment: 'OBR', sequence: obrs.length ? 1 : 0, field: 3 }, '101', message));
+    f.errors.push(err(atFirst('ORC', 3), '101', message));
+    f.errors.push(err(atFirst('OBR', 3), '101', message));
     return '';
   }
   f.locs.set('accessionNumber', first.loc);

@@ -1,5 +1,5 @@
 import type { OrderMapping } from './order-mapping';
-import { describeRefs, err, firstLoc, pick, pickAll, type Findings, type Loc, type SegmentsByName } from './order-reading';
+import { describeRefs, err, missingLoc, pick, pickAll, type Findings, type Loc, type SegmentsByName } from './order-reading';
 
 /**
  * The observation request and its timing (OBR, TQ1) as one specimen's charge: primary procedure
@@ -12,7 +12,7 @@ export type OwnLoc = Loc;
 
 export function readProcedureCode(segs: SegmentsByName, prefix: string, own: OwnLoc, specimenId: string, m: OrderMapping, f: Findings): string {
   const code = pick(m.procedureCode, segs);
-  const loc = code?.loc ?? firstLoc(m.procedureCode, segs) ?? own;
+  const loc = code?.loc ?? missingLoc(m.procedureCode, segs) ?? own;
   f.locs.set(`${prefix}.primaryCpt`, loc);
   if (!code) f.errors.push(err(loc, '101', `specimen ${specimenId} has no primary procedure code (looked in ${describeRefs(m.procedureCode)})`));
   return code?.value ?? '';

@@ -107,6 +107,23 @@ export function firstLoc(refs: FieldRef[], segs: SegmentsByName): Loc | undefine
   return undefined;
 }
 
+/**
+ * A field of the first occurrence of a segment: ERR-2 (ERL) counts occurrences from 1, so a value
+ * whose segment the order lacks altogether is named there too (e.g. PID^1^3), not at MSH.
+ */
+export function atFirst(segment: string, field: number): Loc {
+  return { segment, sequence: 1, field };
+}
+
+/**
+ * Where a missing value belongs: the first candidate whose segment the order has (firstLoc), else
+ * the mapping's first candidate in the first occurrence of its segment. Undefined for an empty list.
+ */
+export function missingLoc(refs: FieldRef[], segs: SegmentsByName): Loc | undefined {
+  const first = refs[0];
+  return firstLoc(refs, segs) ?? (first ? atFirst(first.segment, first.field) : undefined);
+}
+
 /** "OBR-44, OBR-4": the candidates of a mapping entry, for messages. */
 export function describeRefs(refs: FieldRef[], separator = ', '): string {
   return refs.map((r) => `${r.segment}-${r.field}`).join(separator);

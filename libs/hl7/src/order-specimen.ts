@@ -2,7 +2,7 @@ import { hl7DateToIso, readValue } from './encoding';
 import type { OrderMapping } from './order-mapping';
 import { readDescription, readModifiers, readProcedureCode, readUnits } from './order-observation';
 import { readRetrievedFromStorageDate } from './order-retrieval';
-import { describeRefs, err, firstLoc, pick, warning, type Findings, type Found, type SegRef, type SegmentsByName } from './order-reading';
+import { atFirst, describeRefs, err, missingLoc, pick, warning, type Findings, type Found, type Loc, type SegRef, type SegmentsByName } from './order-reading';
 import { timingOfObr, type OrderStructure } from './order-structure';
 
 /**
@@ -50,11 +50,16 @@ export function readSpecimenId(source: SpecimenSource, m: OrderMapping): Found {
   return { value: letterFor(Number.isFinite(setId) && setId > 0 ? setId : own.sequence), loc: { segment: 'OBR', sequence: own.sequence, field: 1 } };
 }
 
+/** The specimen's own segment (SPM or OBR) as a whole. */
+function ownLoc(source: SpecimenSource): Loc {
+  return { segment: source.ownName, sequence: source.own.sequence, field: 0 };
+}
+
 function readSpecimen(source: SpecimenSource, prefix: string, m: OrderMapping, f: Findings): Record<string, unknown> {
   const id = readSpecimenId(source, m);
-  f.locs.set(prefix, { segment: source.ownName, sequence: source.own.sequence, field: 0 });
+  const own = ownLoc(source);
+  f.locs.set(prefix, own);
   f.locs.set(`${prefix}.specimenId`, id.loc);
-  const own = { segment: source.ownName, sequence: source.own.sequence, field: 0 };
   const description = readDescription(source.segs, prefix, m, f);
   const primaryCpt = readProcedureCode(source.segs, prefix, own, id.value, m, f);
   const modifiers = readModifiers(source.segs, prefix, m, f);
@@ -76,18 +81,41 @@ export function readSpecimens(s: OrderStructure, cancellingOrc: (obr: SegRef | u
     const orc = cancellingOrc(source.segs['OBR']);
     if (orc !== undefined) {
       r.cancelledSpecimenIds.push(readSpecimenId(source, m).value);
-      f.warnings.push(warning({ segment: source.ownName, sequence: source.own.sequence, field: 0 }, `${source.ownName} ${source.own.sequence} left out: its order is cancelled (ORC ${orc})`, 'I'));
+      f.warnings.push(warning(ownLoc(source), `${source.ownName} ${source.own.sequence} left out: its order is cancelled (ORC ${orc})`, 'I'));
       continue;
     }
     r.indexOf.set(source.own, r.specimens.length);
     r.specimens.push(readSpecimen(source, `specimens.${r.specimens.length}`, m, f));
     r.collection ??= pick(m.collectionDate, source.segs);
   }
-  if (!r.sources.length) f.errors.push(err({ segment: 'OBR', sequence: 0, field: 0 }, '100', 'the order has no specimens (no SPM and no OBR segment)'));
+  if (!r.specimens.length) f.locs.set('specimens', noSpecimenLoc(r, m));
+  if (!r.sources.length) f.errors.push(err(noSpecimenLoc(r, m), '100', 'the order has no specimens (no SPM and no OBR segment)'));
   return r;
 }
 
-/** The collection date of the first specimen that has one (SPM-17, else OBR-7), as YYYY-MM-DD. */
+/**
+ * Where the specimens of an order that keeps none belong: the id of its first specimen segment (all
+ * cancelled), else the mapping's first specimen id field, SPM's before OBR's (SPM^1^2).
+ */
+function noSpecimenLoc(r: SpecimenReading, m: OrderMapping): Loc {
+  const first = r.sources[0];
+  if (first) return readSpecimenId(first, m).loc;
+  return missingLoc([...m.spmSpecimenId, ...m.obrSpecimenId], {}) ?? atFirst('OBR', 1);
+}
+
+/**
+ * Where a missing collection date belongs: the first candidate the first specimen has (SPM-17, else
+ * OBR-7), else the mapping's first in its segment's first occurrence (no specimen segment: SPM^1^17).
+ */
+function collectionDateLoc(r: SpecimenReading, m: OrderMapping): Loc {
+  const first = r.sources.find((s) => r.indexOf.has(s.own)) ?? r.sources[0];
+  return missingLoc(m.collectionDate, first?.segs ?? {}) ?? (first ? ownLoc(first) : noSpecimenLoc(r, m));
+}
+
+/**
+ * The collection date of the first specimen that has one (SPM-17, else OBR-7), as YYYY-MM-DD. None:
+ * 101 where it belongs, also when the order has no specimen segment (the contract requires it).
+ */
 export function readCollectionDate(r: SpecimenReading, m: OrderMapping, f: Findings): string | undefined {
   if (r.collection) {
     const iso = hl7DateToIso(r.collection.value);
@@ -95,10 +123,8 @@ export function readCollectionDate(r: SpecimenReading, m: OrderMapping, f: Findi
     if (!iso) f.errors.push(err(r.collection.loc, '102', `collection date ${r.collection.value} is not an HL7 date (YYYYMMDD[HHMM[SS]])`));
     return iso ?? r.collection.value;
   }
-  const first = r.sources[0];
-  if (first && r.specimens.length) {
-    const loc = firstLoc(m.collectionDate, first.segs) ?? { segment: first.ownName, sequence: first.own.sequence, field: 0 };
-    f.errors.push(err(loc, '101', `collection date is required (${describeRefs(m.collectionDate, ' or ')})`));
-  }
+  const loc = collectionDateLoc(r, m);
+  f.locs.set('collectionDate', loc);
+  f.errors.push(err(loc, '101', `collection date is required (${describeRefs(m.collectionDate, ' or ')})`));
   return undefined;
 }

@@ -214,7 +214,7 @@ describe('parseOrder: order control (ORC-1) decides the action', () => {
     expect(o.action === 'cancel' && o.patientId).toBeUndefined();
     const r = failed(parseOrder(fixture('orm-o01-cancel-minimal.hl7').replace('|S26-000101|', '||')));
     expect(r.ackCode).toBe('AE');
-    expect(r.errors.map((e) => `${e.segment}^${e.sequence}^${e.field}:${e.code}`)).toEqual(['ORC^1^3:101', 'OBR^0^3:101']);
+    expect(r.errors.map((e) => `${e.segment}^${e.sequence}^${e.field}:${e.code}`)).toEqual(['ORC^1^3:101', 'OBR^1^3:101']);
   });
 
   it.each(['NW', 'XO', 'XX', 'XR'])('ORC-1 %s creates or replaces the whole case', (code) => {

@@ -9,7 +9,7 @@ import { checkOrderHeader, readOrderHeader, type OrderHeader } from './order-hea
 import { readPayer } from './order-insurance';
 import { DEFAULT_ORDER_MAPPING, type OrderMapping } from './order-mapping';
 import { readDemographics, readPatientId } from './order-patient';
-import { err, indexSegments, newFindings, pick, warning, type Findings, type Loc, type OrderSegments, type SegRef } from './order-reading';
+import { atFirst, err, indexSegments, newFindings, pick, warning, type Findings, type Loc, type OrderSegments, type SegRef } from './order-reading';
 import { readSlides } from './order-slides';
 import { readCollectionDate, readSpecimenId, readSpecimens, specimenSources } from './order-specimen';
 import { readStructure, type OrderStructure } from './order-structure';
@@ -60,6 +60,7 @@ export type ParseOrderResult =
       messageControlId?: string;
     };
 
+/** The message as a whole: only for problems with no field to name (unreadable text, an internal error, an issue no value's location explains). */
 const MSH_WHOLE: Loc = { segment: 'MSH', sequence: 1, field: 0 };
 
 /**
@@ -169,9 +170,9 @@ function interpretCancel(r: Reading): ParseOrderResult {
 
 function readPatientGroup(r: Reading, candidate: Record<string, unknown>): void {
   const pid = r.segments.all('PID')[0];
-  r.f.locs.set('patientId', { segment: 'PID', sequence: pid ? 1 : 0, field: 3 });
+  r.f.locs.set('patientId', atFirst('PID', 3));
   if (!pid) {
-    r.f.errors.push(err({ segment: 'PID', sequence: 0, field: 0 }, '100', 'the order has no PID segment'));
+    r.f.errors.push(err(atFirst('PID', 3), '100', 'the order has no PID segment (PID-3 patient id is required)'));
     return;
   }
   const id = readPatientId(pid, r.m);
@@ -209,6 +210,22 @@ interface ContractIssue {
   path: PropertyKey[];
   code: string;
   message: string;
+  /** too_big: the largest length allowed. */
+  maximum?: unknown;
+}
+
+/**
+ * Where a contract issue's value was read: its path, else the nearest parent read. A list over its
+ * maximum (too many diagnoses, specimens, slides) is named at its first item too many.
+ */
+function issueLoc(issue: ContractIssue, f: Findings): Loc | undefined {
+  const path = issue.path.map(String);
+  if (issue.code === 'too_big' && typeof issue.maximum === 'number') path.push(String(issue.maximum));
+  for (let n = path.length; n > 0; n--) {
+    const loc = f.locs.get(path.slice(0, n).join('.'));
+    if (loc) return loc;
+  }
+  return undefined;
 }
 
 /** The contract's issues at the HL7 locations their values came from (skipping places already reported). */
@@ -216,9 +233,7 @@ function contractErrors(issues: ContractIssue[], candidate: Record<string, unkno
   const out: Hl7Error[] = [];
   for (const issue of issues) {
     const path = issue.path.map(String);
-    let loc: Loc | undefined;
-    for (let n = path.length; n > 0 && !loc; n--) loc = f.locs.get(path.slice(0, n).join('.'));
-    const l = loc ?? MSH_WHOLE;
+    const l = issueLoc(issue, f) ?? MSH_WHOLE;
     const known = [...f.errors, ...out].some((e) => e.segment === l.segment && e.sequence === l.sequence && e.field === l.field);
     if (known) continue;
     out.push(err(l, zodCode({ ...issue, input: valueAt(candidate, issue.path) }), `${path.join('.') || 'case'}: ${issue.message}`));
