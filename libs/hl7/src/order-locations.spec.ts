@@ -24,14 +24,22 @@ function errAt(text: string, mapping: OrderMapping = DEFAULT_ORDER_MAPPING): str
 }
 
 describe('ERR-2 of a missing collection date', () => {
-  it('an order without any SPM or OBR: SPM^1^17 (the mapping first candidate), 101; the specimens at SPM^1^2, 100', () => {
+  it('an OML^O21 without any SPM or OBR: SPM^1^17 (the mapping first candidate), 101; the specimens at SPM^1^2, 100', () => {
     expect(errAt(message(OML, PID, ORC))).toEqual(['SPM^1^2:100', 'SPM^1^17:101']);
-    expect(errAt(message(ORM, PID, ORC))).toEqual(['SPM^1^2:100', 'SPM^1^17:101']);
   });
 
-  it('follows the mapping: with OBR-7 as the only candidate, an order without OBR names OBR^1^7', () => {
+  it('an ORM^O01 without any OBR: OBR^1^7 and the specimens at OBR^1^20 (the mapping first OBR candidates: an ORM carries no SPM)', () => {
+    expect(errAt(message(ORM, PID, ORC))).toEqual(['OBR^1^20:100', 'OBR^1^7:101']);
+  });
+
+  it('follows the mapping: with OBR-7 as the only candidate, an OML^O21 without OBR names OBR^1^7', () => {
     const mapping = { ...DEFAULT_ORDER_MAPPING, collectionDate: [{ segment: 'OBR', field: 7 }] };
-    expect(errAt(message(ORM, PID, ORC), mapping)).toEqual(['SPM^1^2:100', 'OBR^1^7:101']);
+    expect(errAt(message(OML, PID, ORC), mapping)).toEqual(['SPM^1^2:100', 'OBR^1^7:101']);
+  });
+
+  it('an ORM^O01 whose mapping names only SPM-17 is still pointed there (nothing better to name)', () => {
+    const mapping = { ...DEFAULT_ORDER_MAPPING, collectionDate: [{ segment: 'SPM', field: 17 }] };
+    expect(errAt(message(ORM, PID, ORC), mapping)).toEqual(['OBR^1^20:100', 'SPM^1^17:101']);
   });
 
   it('the segment sent with the field empty: that segment, sequence and field as before, and no second ERR at MSH', () => {

@@ -117,10 +117,11 @@ export function atFirst(segment: string, field: number): Loc {
 
 /**
  * Where a missing value belongs: the first candidate whose segment the order has (firstLoc), else
- * the mapping's first candidate in the first occurrence of its segment. Undefined for an empty list.
+ * the first candidate in a segment the message can carry (`carried`, all by default), in that
+ * segment's first occurrence. Undefined for an empty list.
  */
-export function missingLoc(refs: FieldRef[], segs: SegmentsByName): Loc | undefined {
-  const first = refs[0];
+export function missingLoc(refs: FieldRef[], segs: SegmentsByName, carried: (segment: string) => boolean = () => true): Loc | undefined {
+  const first = refs.find((ref) => carried(ref.segment)) ?? refs[0];
   return firstLoc(refs, segs) ?? (first ? atFirst(first.segment, first.field) : undefined);
 }
 

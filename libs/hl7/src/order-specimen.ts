@@ -24,6 +24,17 @@ export interface SpecimenReading {
   cancelledSpecimenIds: string[];
   sources: SpecimenSource[];
   collection?: Found;
+  /** Whether the message type can carry a segment: where a missing specimen value is named when the order has no specimen segment. */
+  carries: (segment: string) => boolean;
+}
+
+/**
+ * The segments of an order message that can hold its specimens: an ORM^O01 has no SPM segment in any
+ * version (HL7 v2 chapter 4: its specimens are OBRs), an OML^O21 has both. An ORM missing its
+ * specimens is pointed at OBR, not at a segment its sender cannot send.
+ */
+export function specimenSegmentsCarried(messageType: string): (segment: string) => boolean {
+  return messageType === 'ORM' ? (segment) => segment !== 'SPM' : () => true;
 }
 
 export function specimenSources(s: OrderStructure): SpecimenSource[] {
@@ -75,8 +86,14 @@ function readSpecimen(source: SpecimenSource, prefix: string, m: OrderMapping, f
 }
 
 /** `cancellingOrc`: the sequence of the ORC that cancels an OBR's order, undefined when it does not. */
-export function readSpecimens(s: OrderStructure, cancellingOrc: (obr: SegRef | undefined) => number | undefined, m: OrderMapping, f: Findings): SpecimenReading {
-  const r: SpecimenReading = { specimens: [], indexOf: new Map(), cancelledSpecimenIds: [], sources: specimenSources(s) };
+export function readSpecimens(
+  s: OrderStructure,
+  cancellingOrc: (obr: SegRef | undefined) => number | undefined,
+  m: OrderMapping,
+  f: Findings,
+  carries: (segment: string) => boolean = () => true,
+): SpecimenReading {
+  const r: SpecimenReading = { specimens: [], indexOf: new Map(), cancelledSpecimenIds: [], sources: specimenSources(s), carries };
   for (const source of r.sources) {
     const orc = cancellingOrc(source.segs['OBR']);
     if (orc !== undefined) {
@@ -95,21 +112,23 @@ export function readSpecimens(s: OrderStructure, cancellingOrc: (obr: SegRef | u
 
 /**
  * Where the specimens of an order that keeps none belong: the id of its first specimen segment (all
- * cancelled), else the mapping's first specimen id field, SPM's before OBR's (SPM^1^2).
+ * cancelled), else the mapping's first specimen id field the message can carry, SPM's before OBR's
+ * (OML^O21: SPM^1^2; ORM^O01: OBR^1^20, or the mapping's next OBR field).
  */
 function noSpecimenLoc(r: SpecimenReading, m: OrderMapping): Loc {
   const first = r.sources[0];
   if (first) return readSpecimenId(first, m).loc;
-  return missingLoc([...m.spmSpecimenId, ...m.obrSpecimenId], {}) ?? atFirst('OBR', 1);
+  return missingLoc([...m.spmSpecimenId, ...m.obrSpecimenId], {}, r.carries) ?? atFirst('OBR', 1);
 }
 
 /**
  * Where a missing collection date belongs: the first candidate the first specimen has (SPM-17, else
- * OBR-7), else the mapping's first in its segment's first occurrence (no specimen segment: SPM^1^17).
+ * OBR-7), else the mapping's first the message can carry, in its segment's first occurrence (no specimen
+ * segment: SPM^1^17 in an OML^O21, OBR^1^7 in an ORM^O01).
  */
 function collectionDateLoc(r: SpecimenReading, m: OrderMapping): Loc {
   const first = r.sources.find((s) => r.indexOf.has(s.own)) ?? r.sources[0];
-  return missingLoc(m.collectionDate, first?.segs ?? {}) ?? (first ? ownLoc(first) : noSpecimenLoc(r, m));
+  return missingLoc(m.collectionDate, first?.segs ?? {}, r.carries) ?? (first ? ownLoc(first) : noSpecimenLoc(r, m));
 }
 
 /**

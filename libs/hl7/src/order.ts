@@ -11,7 +11,7 @@ import { DEFAULT_ORDER_MAPPING, type OrderMapping } from './order-mapping';
 import { readDemographics, readPatientId } from './order-patient';
 import { atFirst, err, indexSegments, newFindings, pick, warning, type Findings, type Loc, type OrderSegments, type SegRef } from './order-reading';
 import { readSlides } from './order-slides';
-import { readCollectionDate, readSpecimenId, readSpecimens, specimenSources } from './order-specimen';
+import { readCollectionDate, readSpecimenId, readSpecimens, specimenSegmentsCarried, specimenSources } from './order-specimen';
 import { readStructure, type OrderStructure } from './order-structure';
 
 export { DEFAULT_ORDER_MAPPING, type FieldRef, type OrderMapping } from './order-mapping';
@@ -194,7 +194,7 @@ function interpretUpsert(r: Reading): ParseOrderResult {
     const orc = obr ? s.orcOf.get(obr) : s.orcs[0];
     return orc !== undefined && m.cancelOrderControls.includes(r.controls[orc.sequence - 1] ?? '') ? orc.sequence : undefined;
   };
-  const specimens = readSpecimens(s, cancellingOrc, m, f);
+  const specimens = readSpecimens(s, cancellingOrc, m, f, specimenSegmentsCarried(r.header.type));
   candidate['specimens'] = specimens.specimens;
   candidate['slides'] = readSlides(s, r.segments.all(m.slideSegment), specimens, m, f);
   const collectionDate = readCollectionDate(specimens, m, f);
