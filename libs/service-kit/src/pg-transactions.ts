@@ -67,13 +67,36 @@ export interface PgTransactions {
 }
 
 /**
- * A pool of `max` connections for transactions of raw SQL, each bounded by `timeoutMs` (statement
- * and idle-in-transaction timeouts, so that a stuck transaction cannot hold its locks for ever).
+ * Connections a pool keeps open however long it idles (pg closes the others after `idleTimeoutMs`).
+ * A lone event after a quiet spell (a lab's scans trickle in) would otherwise open a new connection at
+ * every hop: a new server process, its catalog caches filled again, each prepared statement parsed and
+ * planned again. Measured on the stack (docs/benchmarks.md, "a lone scan"): one scan every 20 s took
+ * 204 ms from scan to charge at the median with none kept, 119-129 ms with one.
  */
-export function pgTransactions(connectionString: string, options: { max: number; timeoutMs: number; applicationName: string }): PgTransactions {
+export const PG_CONNECTIONS_KEPT_OPEN = 1;
+
+/** pg's own default: an idle connection above PG_CONNECTIONS_KEPT_OPEN is closed after 10 s. */
+const DEFAULT_IDLE_TIMEOUT_MS = 10_000;
+
+export interface PgTransactionsOptions {
+  max: number;
+  timeoutMs: number;
+  applicationName: string;
+  /** How long a connection above PG_CONNECTIONS_KEPT_OPEN stays open unused (default 10 s). */
+  idleTimeoutMs?: number;
+}
+
+/**
+ * A pool of `max` connections for transactions of raw SQL, each bounded by `timeoutMs` (statement
+ * and idle-in-transaction timeouts, so that a stuck transaction cannot hold its locks for ever); it
+ * keeps PG_CONNECTIONS_KEPT_OPEN of them open when idle.
+ */
+export function pgTransactions(connectionString: string, options: PgTransactionsOptions): PgTransactions {
   const pool = new Pool({
     connectionString,
     max: options.max,
+    min: Math.min(PG_CONNECTIONS_KEPT_OPEN, options.max),
+    idleTimeoutMillis: options.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS,
     application_name: options.applicationName,
     statement_timeout: options.timeoutMs,
     idle_in_transaction_session_timeout: options.timeoutMs,

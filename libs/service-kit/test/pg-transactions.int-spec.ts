@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Pool } from 'pg';
-import { testEnv } from '@slidecharge/testing';
-import { pgTransactions } from '../src';
+import { eventually, testEnv } from '@slidecharge/testing';
+import { PG_CONNECTIONS_KEPT_OPEN, pgTransactions } from '../src';
 import { isDatabaseUnavailable } from '../src/database-unavailable';
 
 /**
@@ -115,4 +115,32 @@ it('prepares a repeated statement once per connection, and recovers when a migra
   expect(outcomes.slice(0, -1)).toEqual(outcomes.slice(0, -1).map(() => '0A000'));
   expect(outcomes.at(-1)).toEqual([expect.objectContaining({ id: 'a', note: null })]);
   await expect(read('b')).resolves.toEqual([expect.objectContaining({ id: 'b', note: null })]);
+});
+
+it('closes idle connections after the idle timeout but keeps one open, so a lone transaction after a quiet spell needs no new connection', async () => {
+  const applicationName = `pg-transactions-idle-${randomUUID().slice(0, 8)}`;
+  const idlePool = pgTransactions(databaseUrl, { max: 2, timeoutMs: 4_000, applicationName, idleTimeoutMs: 100 });
+  const backendPid = () => idlePool.transaction(async (tx) => (await tx.$queryRawUnsafe<{ pid: number }[]>('SELECT pg_backend_pid() AS pid'))[0]?.pid);
+  const openConnections = async () =>
+    (await admin.query<{ n: number }>('SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = $1', [applicationName])).rows[0]?.n;
+  try {
+    // Two transactions at once: two connections, both idle afterwards.
+    let release = (): void => undefined;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    const first = idlePool.transaction(async (tx) => {
+      await held;
+      return (await tx.$queryRawUnsafe<{ pid: number }[]>('SELECT pg_backend_pid() AS pid'))[0]?.pid;
+    });
+    const second = await backendPid();
+    release();
+    const pids = [await first, second];
+    expect(new Set(pids).size).toBe(2);
+    // The pool closes the connection above the kept one once it has idled 100 ms...
+    await eventually(async () => ((await openConnections()) === PG_CONNECTIONS_KEPT_OPEN ? true : undefined), 10_000, 'the pool to close its surplus idle connection');
+    // ...and the next transaction runs on the connection it kept.
+    expect(pids).toContain(await backendPid());
+    expect(await openConnections()).toBe(PG_CONNECTIONS_KEPT_OPEN);
+  } finally {
+    await idlePool.end();
+  }
 });
